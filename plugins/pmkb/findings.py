@@ -1,0 +1,417 @@
+"""Findings: what the checks report, with their stable codes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """How serious a finding is; only errors fail a non-strict check."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A documented check: its code, default level, summary and an example of problem and fix."""
+
+    code: str
+    level: Level
+    summary: str
+    bad: str = ""
+    good: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in one file, located by line and column (both 1-based)."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    level: Level
+    message: str
+
+    def format_text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.level.value} {self.code} {self.message}"
+
+    def format_github(self) -> str:
+        kind = {"error": "error", "warning": "warning", "info": "notice"}[self.level.value]
+        message = _github_escape(f"{self.code} {self.message}", data=True)
+        path = _github_escape(self.path, data=False)
+        return f"::{kind} file={path},line={self.line},col={self.col},title=pmkb {self.code}::{message}"
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["level"] = self.level.value
+        return data
+
+
+def _github_escape(text: str, *, data: bool) -> str:
+    # The workflow-command escaping rules of GitHub Actions (toolkit's command.ts).
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if not data:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_json(findings: list[Finding]) -> str:
+    return json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False)
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {r.code: r for r in rules}
+
+
+E, W, I = Level.ERROR, Level.WARNING, Level.INFO
+
+RULES: dict[str, Rule] = _rules(
+    # Files: reading and splitting them.
+    Rule(
+        "PMK001",
+        E,
+        "The file cannot be read as UTF-8 text.",
+        "a file saved as Latin-1 or a binary file with a .md name",
+        "save the file as UTF-8",
+    ),
+    Rule(
+        "PMK002",
+        E,
+        "The file is empty.",
+        "an empty `2026-01-02-outage.md`",
+        "start from `pmkb new` or delete the file",
+    ),
+    Rule(
+        "PMK003",
+        E,
+        "The file has no front matter.",
+        "a file that starts with `# Outage`",
+        "start the file with a `---` line, the YAML keys, and a closing `---`",
+    ),
+    Rule(
+        "PMK004",
+        E,
+        "The front matter is never closed.",
+        "`---` on the first line and no second `---`",
+        "end the front matter with a line holding only `---`",
+    ),
+    Rule(
+        "PMK005",
+        E,
+        "The front matter is not valid YAML.",
+        "`title: Outage: part 2` (a second colon)",
+        'quote the value: `title: "Outage: part 2"`',
+    ),
+    Rule(
+        "PMK006",
+        E,
+        "The front matter is not a mapping of keys to values.",
+        "a front matter that is a YAML list `- title`",
+        "write `key: value` lines",
+    ),
+    Rule(
+        "PMK007",
+        E,
+        "The file is larger than pmkb reads.",
+        "a 5 MB postmortem with a pasted log",
+        "link the log instead of pasting it",
+    ),
+    Rule(
+        "PMK008",
+        W,
+        "The file starts with a byte-order mark.",
+        "a file saved by an editor as 'UTF-8 with BOM'",
+        "save it as plain UTF-8",
+    ),
+    Rule(
+        "PMK009",
+        W,
+        "The file has Windows (CRLF) line ends.",
+        "a file checked out with `core.autocrlf=true`",
+        "use LF line ends (`.gitattributes`: `*.md text eol=lf`)",
+    ),
+    Rule(
+        "PMK010",
+        W,
+        "A symbolic link in the postmortems folder is not followed.",
+        "`postmortems/old -> /srv/archive`",
+        "copy the files into the knowledge base",
+    ),
+    Rule(
+        "PMK011",
+        I,
+        "Files that are not Markdown are ignored.",
+        "`postmortems/2024/graph.png`",
+        "keep images under `docs/` or link them",
+    ),
+    Rule(
+        "PMK012",
+        E,
+        "The file does not exist or cannot be read.",
+        "`pmkb check postmortems/missing.md`",
+        "name an existing file",
+    ),
+    Rule(
+        "PMK013",
+        E,
+        "The front matter is nested too deeply or uses YAML aliases.",
+        "`a: &x [*x]` or lists nested hundreds deep",
+        "write plain keys and values",
+    ),
+    # Front matter.
+    Rule(
+        "PMK101",
+        E,
+        "A required front-matter key is missing.",
+        "no `severity:` key",
+        "add `severity: SEV3`",
+    ),
+    Rule(
+        "PMK102",
+        E,
+        "A front-matter value has the wrong type.",
+        "`services: checkout, payments`",
+        "`services: [checkout, payments]`",
+    ),
+    Rule("PMK103", W, "An unknown front-matter key.", "`sevrity: SEV2`", "`severity: SEV2`"),
+    Rule(
+        "PMK104",
+        E,
+        "A date is not a valid YYYY-MM-DD date.",
+        "`date: 12/03/2026`",
+        "`date: 2026-03-12`",
+    ),
+    Rule(
+        "PMK105",
+        E,
+        "A time is not an ISO 8601 date-time with a time zone.",
+        "`detected: 2026-03-12 14:05`",
+        "`detected: 2026-03-12T14:05:00Z`",
+    ),
+    Rule(
+        "PMK106",
+        E,
+        "The incident times are out of order (started <= detected <= mitigated <= resolved).",
+        "`mitigated` earlier than `detected`",
+        "correct the times; write them all in one zone",
+    ),
+    Rule(
+        "PMK107",
+        E,
+        "The severity is not on the configured scale.",
+        "`severity: P1` with the default scale",
+        "`severity: SEV1`, or configure `severities`",
+    ),
+    Rule(
+        "PMK108",
+        E,
+        "The status is not `draft`, `in-review` or `published`.",
+        "`status: final`",
+        "`status: published`",
+    ),
+    Rule(
+        "PMK109",
+        E,
+        "A service is not in the services catalog.",
+        "`services: [chekout]`",
+        "`services: [checkout]`, or add the service to `services.yml`",
+    ),
+    Rule(
+        "PMK110",
+        E,
+        "A contributing factor is not in the factors catalog.",
+        "`contributing_factors: [config-chnage]`",
+        "`contributing_factors: [config-change]`",
+    ),
+    Rule(
+        "PMK111",
+        W,
+        "A factor is named by an alias; the canonical id is used.",
+        "`contributing_factors: [misconfiguration]`",
+        "`contributing_factors: [config-change]`",
+    ),
+    Rule(
+        "PMK112",
+        E,
+        "Two postmortems have the same id.",
+        "`2024/outage.md` and `2025/outage.md`",
+        "rename one file or set a distinct `id:`",
+    ),
+    Rule(
+        "PMK113",
+        E,
+        "The id is not a lowercase slug.",
+        "`id: ../secrets` or `id: Big Outage`",
+        "`id: 2026-03-12-big-outage` (a-z, 0-9, `-`, `_`, `.`)",
+    ),
+    Rule(
+        "PMK114",
+        W,
+        "The same service or factor is listed twice.",
+        "`services: [checkout, checkout]`",
+        "list it once",
+    ),
+    Rule(
+        "PMK115", E, "The title is empty.", '`title: ""`', "a short description of what users saw"
+    ),
+    # Action items.
+    Rule(
+        "PMK201",
+        E,
+        "An action item is not a mapping.",
+        "`- fix the alert`",
+        "`- {title: Fix the alert, owner: team-web, status: open}`",
+    ),
+    Rule(
+        "PMK202",
+        E,
+        "An action item lacks a title, owner or status.",
+        "an item with no `owner:`",
+        "every item needs `title`, `owner` and `status`",
+    ),
+    Rule(
+        "PMK203",
+        E,
+        "An action item's status is not open, in-progress, done or wont-do.",
+        "`status: closed`",
+        "`status: done`",
+    ),
+    Rule(
+        "PMK204",
+        E,
+        "An action item's `due` is not a YYYY-MM-DD date.",
+        "`due: next week`",
+        "`due: 2026-12-01`",
+    ),
+    Rule(
+        "PMK205",
+        E,
+        "An action item's link is not an http(s) URL.",
+        "`link: javascript:alert(1)`",
+        "`link: https://tracker.example/OPS-12`",
+    ),
+    Rule(
+        "PMK206",
+        W,
+        "An unknown key in an action item.",
+        "`assignee: team-web`",
+        "`owner: team-web`",
+    ),
+    # Sections.
+    Rule(
+        "PMK301",
+        E,
+        "A required section is missing.",
+        "no `## Impact` heading",
+        "add the section (or map your heading with `section_aliases`)",
+    ),
+    Rule(
+        "PMK302",
+        E,
+        "A required section is empty.",
+        "`## Lessons learned` followed directly by the next heading",
+        "write the section",
+    ),
+    Rule(
+        "PMK303",
+        E,
+        "Template guidance is still in the text.",
+        "a `> **Guidance:**` line left from `pmkb new`",
+        "replace the guidance with your own text",
+    ),
+    Rule(
+        "PMK304",
+        E,
+        "A timeline entry does not start with a valid time.",
+        "`- around lunch the alert fired`",
+        "`- 12:40 UTC — the alert fired`",
+    ),
+    Rule(
+        "PMK305",
+        E,
+        "Timeline entries are out of chronological order.",
+        "`- 14:10` listed before `- 14:05`",
+        "reorder the entries, or give the date for entries after midnight",
+    ),
+    Rule(
+        "PMK306",
+        W,
+        "A section heading appears twice.",
+        "two `## Timeline` headings",
+        "merge the sections",
+    ),
+    # Blame language.
+    Rule(
+        "PMK401",
+        W,
+        "Blame language: words that judge a person instead of describing the system.",
+        "`The outage was caused by human error.`",
+        "`The deploy tool allowed a production change without review.`",
+    ),
+    Rule(
+        "PMK402",
+        W,
+        "A person is @mentioned in the contributing factors.",
+        "`@jsmith changed the limit`",
+        "`A limit change reached production without a staged rollout`",
+    ),
+    # Catalogs.
+    Rule(
+        "PMK501",
+        E,
+        "A catalog file is missing or unreadable.",
+        "no `postmortems/services.yml`",
+        "create it (see the format docs)",
+    ),
+    Rule(
+        "PMK502",
+        E,
+        "A catalog file is not valid YAML or not a mapping of ids.",
+        "a `services.yml` that is a list",
+        "`checkout: {name: Checkout, owner: team-payments}`",
+    ),
+    Rule(
+        "PMK503",
+        E,
+        "A catalog entry is incomplete or malformed.",
+        "a factor without `name` or `category`",
+        "give every entry a `name` (and factors a `category`)",
+    ),
+    Rule(
+        "PMK504",
+        E,
+        "A factor's category is not among the configured categories.",
+        "`category: Chnage` with `factor_categories: [Change]`",
+        "`category: Change`",
+    ),
+    Rule(
+        "PMK505",
+        E,
+        "A factor alias is also another factor's id or alias.",
+        "`aliases: [config-change]` on a second factor",
+        "remove the duplicate alias",
+    ),
+    Rule(
+        "PMK506",
+        E,
+        "A catalog id is not a lowercase slug.",
+        "`Checkout Service:` as an id",
+        "`checkout:`",
+    ),
+    # Configuration.
+    Rule(
+        "PMK601", E, "A pmkb option is invalid.", "`blame_language: loud`", "`blame_language: warn`"
+    ),
+)
+
+
+def finding(
+    path: str, line: int, col: int, code: str, message: str, level: Level | None = None
+) -> Finding:
+    """Build a finding with its rule's default level."""
+    return Finding(path, max(line, 1), max(col, 1), code, level or RULES[code].level, message)

@@ -1,0 +1,116 @@
+"""The validated model: postmortems, their action items, and the catalogs they refer to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .findings import Finding
+from .sections import Section, TimelineEntry
+
+STATUSES = ("draft", "in-review", "published")
+ACTION_STATUSES = ("open", "in-progress", "done", "wont-do")
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service from the services catalog."""
+
+    id: str
+    name: str
+    owner: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A contributing factor from the factors catalog."""
+
+    id: str
+    name: str
+    category: str
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The services and the contributing factors postmortems may name."""
+
+    services: dict[str, Service] = field(default_factory=dict)
+    factors: dict[str, Factor] = field(default_factory=dict)
+
+    def factor_alias(self, name: str) -> str | None:
+        """The canonical factor id an alias stands for."""
+        return self._aliases.get(name)
+
+    @property
+    def _aliases(self) -> dict[str, str]:
+        cached: dict[str, str] | None = self.__dict__.get("_alias_map")
+        if cached is None:
+            cached = {a: f.id for f in self.factors.values() for a in f.aliases}
+            object.__setattr__(self, "_alias_map", cached)
+        return cached
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """A follow-up commitment of a postmortem."""
+
+    title: str
+    owner: str
+    status: str
+    due: date | None = None
+    link: str = ""
+    line: int = 0
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status in ("open", "in-progress") and self.due is not None and self.due < today
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    """One incident's postmortem, as far as its front matter and body could be read."""
+
+    id: str
+    path: Path
+    display: str
+    title: str
+    date: date | None
+    severity: str
+    status: str
+    services: tuple[str, ...]
+    factors: tuple[str, ...]
+    authors: tuple[str, ...] = ()
+    started: datetime | None = None
+    detected: datetime | None = None
+    mitigated: datetime | None = None
+    resolved: datetime | None = None
+    action_items: tuple[ActionItem, ...] = ()
+    body: str = ""
+    body_line: int = 1
+    sections: tuple[Section, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    summary: str = ""
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level.value == "error")
+
+    def minutes(self, start: str, end: str) -> int | None:
+        """Whole minutes between two of started/detected/mitigated/resolved, when both are known."""
+        a, b = getattr(self, start), getattr(self, end)
+        if a is None or b is None or b < a:
+            return None
+        return int((b - a).total_seconds() // 60)
+
+    @property
+    def duration_minutes(self) -> int | None:
+        return self.minutes("started", "resolved")
+
+    @property
+    def sort_key(self) -> tuple[dt.date, str]:
+        return (self.date or dt.date.min, self.id)

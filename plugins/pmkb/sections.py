@@ -1,0 +1,159 @@
+"""The Markdown body's level-2 sections and the timeline's entries, with file line numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LIST_OR_QUOTE = re.compile(r"^ {0,3}(?:[-*+>]|\d+[.)])(?:\s|$)")
+GUIDANCE = re.compile(r"^\s*>\s*\*\*Guidance:?\*\*")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A level-2 section: its heading and the lines under it up to the next heading of level 1 or 2."""
+
+    title: str
+    line: int  # file line of the heading
+    col: int
+    lines: tuple[str, ...]  # the content lines
+    first_line: int  # file line of lines[0]
+    code: tuple[bool, ...]  # True for each content line inside a fenced code block
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def is_empty(self) -> bool:
+        return not _COMMENT.sub("", self.text).strip()
+
+
+def parse_sections(body: str, body_line: int) -> list[Section]:
+    """Split a Markdown body into its level-2 sections, ignoring headings inside code fences."""
+    lines = body.split("\n")
+    in_code = [False] * len(lines)
+    heads: list[tuple[int, int, str]] = []  # (index, level, title)
+    fence = ""
+    for i, line in enumerate(lines):
+        if fence:
+            in_code[i] = True
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        match = _FENCE.match(line)
+        if match:
+            fence = match.group(1)[0] * 3
+            in_code[i] = True
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            heads.append((i, len(atx.group(1)), (atx.group(2) or "").strip()))
+            continue
+        setext = _SETEXT.match(line)
+        if setext and i > 0 and lines[i - 1].strip() and not in_code[i - 1]:
+            previous = lines[i - 1]
+            if not _LIST_OR_QUOTE.match(previous) and not _ATX.match(previous):
+                level = 1 if setext.group(1).startswith("=") else 2
+                if heads and heads[-1][0] == i - 1:
+                    continue
+                heads.append((i - 1, level, previous.strip()))
+    sections: list[Section] = []
+    for n, (index, level, title) in enumerate(heads):
+        if level != 2:
+            continue
+        start = index + 1
+        if start < len(lines) and _SETEXT.match(lines[start]) and lines[index].strip() == title:
+            start += 1  # setext underline
+        end = next((h[0] for h in heads[n + 1 :] if h[1] <= 2), len(lines))
+        col = len(lines[index]) - len(lines[index].lstrip()) + 1
+        sections.append(
+            Section(
+                title,
+                body_line + index,
+                col,
+                tuple(lines[start:end]),
+                body_line + start,
+                tuple(in_code[start:end]),
+            )
+        )
+    return sections
+
+
+_TIME = re.compile(
+    r"^(?P<wrap>\*\*|__|`)?(?:(?P<date>\d{4}-\d{2}-\d{2})[ T])?(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
+)
+_ITEM = re.compile(r"^( {0,1})(?:[-*+]|\d+[.)])[ \t]+(.*)$")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A top-level timeline list item that starts with a time."""
+
+    line: int
+    when: datetime  # naive; the date is the incident's date unless the entry gives one
+    text: str
+
+
+@dataclass(frozen=True)
+class TimelineProblem:
+    """A timeline list item that does not start with a valid time."""
+
+    line: int
+    col: int
+    message: str
+
+
+def parse_timeline(
+    section: Section, day: date | None
+) -> tuple[list[TimelineEntry], list[TimelineProblem]]:
+    """Read the timeline's entries; time-only entries roll over midnight when time jumps back >12h."""
+    entries: list[TimelineEntry] = []
+    problems: list[TimelineProblem] = []
+    current = day or date(2000, 1, 1)
+    for offset, line in enumerate(section.lines):
+        if section.code[offset]:
+            continue
+        item = _ITEM.match(line)
+        if not item:
+            continue
+        text = item.group(2)
+        file_line = section.first_line + offset
+        col = item.start(2) + 1
+        match = _TIME.match(text)
+        if not match:
+            problems.append(
+                TimelineProblem(
+                    file_line,
+                    col,
+                    "timeline entry does not start with a time (`HH:MM` or `YYYY-MM-DD HH:MM`)",
+                )
+            )
+            continue
+        try:
+            clock = time(int(match["h"]), int(match["m"]), int(match["s"] or 0))
+            explicit = date.fromisoformat(match["date"]) if match["date"] else None
+        except ValueError:
+            problems.append(
+                TimelineProblem(
+                    file_line, col, f"`{match.group(0).strip('*_`')}` is not a valid date and time"
+                )
+            )
+            continue
+        if explicit:
+            current = explicit
+        when = datetime.combine(current, clock)
+        if (
+            not explicit
+            and entries
+            and when < entries[-1].when
+            and entries[-1].when - when > timedelta(hours=12)
+        ):
+            current += timedelta(days=1)
+            when += timedelta(days=1)
+        entries.append(TimelineEntry(file_line, when, text[match.end() :].strip(" *_`\u2014\u2013-:")))
+    return entries, problems

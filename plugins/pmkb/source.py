@@ -1,0 +1,175 @@
+"""Reading one postmortem file: bytes to text, front matter and body, with line numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, finding
+from .yamlread import LocatedDict, YamlProblem, load_located
+
+MAX_BYTES = 1024 * 1024
+_FENCE_OPEN = re.compile(r"^---[ \t]*$")
+_FENCE_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+
+@dataclass
+class SourceFile:
+    """A postmortem file split into its front matter and its Markdown body."""
+
+    path: Path
+    display: str
+    meta: LocatedDict | None = None
+    body: str = ""
+    body_line: int = 1  # the file line on which the body's first line stands
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        """True when the front matter could be read as a mapping."""
+        return self.meta is not None
+
+
+def decode(data: bytes, display: str, findings: list[Finding]) -> str | None:
+    """Bytes to text with LF line ends; None (and a finding) when the bytes are not UTF-8 text."""
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        findings.append(
+            finding(display, line, 1, "PMK001", "binary content (a NUL byte): not a text file")
+        )
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        findings.append(
+            finding(
+                display,
+                1,
+                1,
+                "PMK008",
+                "byte-order mark at the start of the file; save it as UTF-8 without BOM",
+            )
+        )
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        findings.append(
+            finding(
+                display,
+                line,
+                col,
+                "PMK001",
+                f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            )
+        )
+        return None
+    if "\r" in text:
+        line = text.count("\n", 0, text.index("\r")) + 1
+        findings.append(
+            finding(
+                display, line, 1, "PMK009", "Windows (CRLF) line ends; pmkb reads them, but use LF"
+            )
+        )
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str, source: SourceFile) -> None:
+    """Fill `source.meta` and `source.body` from the text, or add the finding that says why not."""
+    display = source.display
+    if not text.strip():
+        source.findings.append(finding(display, 1, 1, "PMK002", "the file is empty"))
+        return
+    lines = text.split("\n")
+    if not _FENCE_OPEN.match(lines[0]):
+        source.findings.append(
+            finding(
+                display, 1, 1, "PMK003", "no front matter: the file must start with a `---` line"
+            )
+        )
+        return
+    close = next((i for i in range(1, len(lines)) if _FENCE_CLOSE.match(lines[i])), None)
+    if close is None:
+        source.findings.append(
+            finding(
+                display,
+                1,
+                1,
+                "PMK004",
+                "the front matter opened on line 1 is never closed with `---`",
+            )
+        )
+        return
+    try:
+        meta: Any = load_located("\n".join(lines[1:close]))
+    except YamlProblem as exc:
+        code = "PMK013" if exc.structural else "PMK005"
+        source.findings.append(
+            finding(display, exc.line + 1, exc.col, code, f"front matter: {exc.message}")
+        )
+        return
+    if not isinstance(meta, LocatedDict):
+        kind = (
+            "empty" if meta is None else f"a {type(meta).__name__.replace('Located', '').lower()}"
+        )
+        source.findings.append(
+            finding(
+                display,
+                2,
+                1,
+                "PMK006",
+                f"the front matter is {kind}, not a mapping of keys to values",
+            )
+        )
+        return
+    _shift(meta, 1)
+    source.meta = meta
+    source.body = "\n".join(lines[close + 1 :])
+    source.body_line = close + 2
+
+
+def _shift(value: Any, lines: int) -> None:
+    """Make YAML marks file lines (the YAML text starts after the opening `---`)."""
+    if isinstance(value, LocatedDict):
+        value.key_marks = {k: (ln + lines, c) for k, (ln, c) in value.key_marks.items()}
+        value.value_marks = {k: (ln + lines, c) for k, (ln, c) in value.value_marks.items()}
+        for item in value.values():
+            _shift(item, lines)
+    elif isinstance(value, list):
+        marks = getattr(value, "marks", None)
+        if marks is not None:
+            value.marks = [(ln + lines, c) for ln, c in marks]  # type: ignore[attr-defined]
+        for item in value:
+            _shift(item, lines)
+
+
+def read_source(path: Path, display: str) -> SourceFile:
+    """Read and split one file; never raises for bad content."""
+    source = SourceFile(path=path, display=display)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            source.findings.append(
+                finding(
+                    display,
+                    1,
+                    1,
+                    "PMK007",
+                    f"{size:,} bytes is more than the {MAX_BYTES:,} pmkb reads; link large logs instead of pasting them",
+                )
+            )
+            return source
+        data = path.read_bytes()
+    except OSError as exc:
+        source.findings.append(
+            finding(display, 1, 1, "PMK012", f"cannot read the file: {exc.strerror or exc}")
+        )
+        return source
+    text = decode(data, display, source.findings)
+    if text is not None:
+        split(text, source)
+    return source
