@@ -1,5 +1,6 @@
 # One entry point for newcomers and CI. Every target sets up the virtualenv it needs first.
 PYTHON ?= python3
+export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -155,5 +155,7 @@ def parse_timeline(
         ):
             current += timedelta(days=1)
             when += timedelta(days=1)
-        entries.append(TimelineEntry(file_line, when, text[match.end() :].strip(" *_`\u2014\u2013-:")))
+        entries.append(
+            TimelineEntry(file_line, when, text[match.end() :].strip(" *_`\u2014\u2013-:"))
+        )
     return entries, problems

@@ -237,4 +237,3 @@ def load_settings(
         recurrence_window_days=values["recurrence_window_days"],
         search=values["search"],
     )
-

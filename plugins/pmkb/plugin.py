@@ -1,0 +1,140 @@
+"""The MkDocs plugin: adds the knowledge base's pages to a MkDocs build. It only translates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import BaseConfigOption
+from mkdocs.config.base import BaseConfigOption
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from .clock import build_date
+from .findings import Finding, Level
+from .knowledge import KnowledgeBase, ParseCache, load
+from .render import Renderer, asset_pages
+from .settings import OPTIONS, Settings, SettingsError, load_settings
+from .urls import Site
+
+log = get_plugin_logger(__name__)
+
+
+def _option(default: Any) -> BaseConfigOption[Any]:
+    # Values are checked by the core (load_settings), which gives the same messages as the CLI.
+    return (
+        c.Optional(c.Type(object)) if default in ("", [], {}) else c.Type(object, default=default)
+    )
+
+
+class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
+    """Publishes the postmortems folder as incident, listing, service and factor pages."""
+
+    config_scheme = tuple((o.name, _option(o.default)) for o in OPTIONS)
+
+    def __init__(self) -> None:
+        self.cache = ParseCache()
+        self.settings: Settings | None = None
+        self.kb: KnowledgeBase | None = None
+        self.listing_files: list[File] = []
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the cache.
+        self.cache = ParseCache()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        raw = {key: value for key, value in self.config.items() if value is not None}
+        root = Path(config.config_file_path or ".").resolve().parent
+        try:
+            self.settings = load_settings(
+                raw, root, Path(config.config_file_path or "mkdocs.yml").name
+            )
+        except SettingsError as exc:
+            raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
+        self.kb = None
+        self.listing_files = []
+        site = Site(self.settings)
+        config.extra_css.append(site.asset("pmkb.css"))
+        config.extra_javascript.append(site.asset("pmkb.js"))
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.settings is not None
+        settings = self.settings
+        self.kb = kb = load(settings, self.cache)
+        _log_findings(kb.all_findings)
+        site = Site(settings, config.use_directory_urls)
+        pages = Renderer(kb, site, build_date()).pages() + asset_pages(site)
+        for page in pages:
+            existing = files.get_file_from_path(page.src)
+            if existing is not None:
+                log.warning(
+                    f"{page.src} exists in docs_dir and is replaced by the page pmkb generates"
+                )
+                files.remove(existing)
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV if page.kind != "asset" else InclusionLevel.UNDEFINED
+            )
+            file = File.generated(config, page.src, content=page.content, inclusion=inclusion)
+            if page.source_path is not None:
+                file.edit_uri = Path(os.path.relpath(page.source_path, config.docs_dir)).as_posix()
+            if page.in_nav:
+                self.listing_files.append(file)
+            files.append(file)
+        errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
+        log.info(
+            f"{kb.file_count} postmortems found, {len(kb.published)} published, "
+            f"{len(kb.drafts)} drafts held back, {errors} with errors"
+        )
+        return files
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        # Listing pages join the navigation unless the user's `nav` already places them.
+        placed = {id(p.file) for p in nav.pages}
+        for file in self.listing_files:
+            if id(file) in placed:
+                continue
+            page = file.page if isinstance(file.page, Page) else Page(None, file, config)
+            nav.items.append(page)
+            nav.pages.append(page)
+        _relink(nav.pages)
+        return nav
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        if self.settings is not None:
+            for path in (
+                self.settings.postmortems_dir,
+                self.settings.services_file,
+                self.settings.factors_file,
+            ):
+                if path.exists():
+                    server.watch(str(path))
+        return server
+
+
+def _relink(pages: list[Page]) -> None:
+    """Previous/next links along the navigation, after pages were appended to it."""
+    for before, after in zip([None, *pages], [*pages, None], strict=True):
+        if before is not None:
+            before.next_page = after
+        if after is not None:
+            after.previous_page = before
+
+
+def _log_findings(findings: list[Finding]) -> None:
+    for f in findings:
+        if f.level is Level.ERROR:
+            log.error(f.format_text())
+        elif f.level is Level.WARNING:
+            log.warning(f.format_text())
+        else:
+            log.info(f.format_text())
