@@ -8,7 +8,6 @@ from typing import Any
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import BaseConfigOption
-from mkdocs.config.base import BaseConfigOption
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer

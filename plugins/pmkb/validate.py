@@ -19,6 +19,7 @@ from .suggest import did_you_mean
 from .yamlread import LocatedDict, LocatedList
 
 _SLUG = re.compile(SLUG_PATTERN)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Checker:
@@ -122,8 +123,9 @@ class Checker:
         if value is None:
             return None
         line, col = meta.value_marks[key]
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
+        parsed = _as_date(value)
+        if parsed is not None:
+            return parsed
         out.add(line, col, "PMK104", f"`{key}: {_show(value)}` is not a date; write YYYY-MM-DD")
         return None
 
@@ -290,9 +292,8 @@ class Checker:
                 status = None
             due = None
             if raw.get("due") is not None:
-                if isinstance(raw["due"], date) and not isinstance(raw["due"], datetime):
-                    due = raw["due"]
-                else:
+                due = _as_date(raw["due"])
+                if due is None:
                     out.add(
                         *raw.value_marks["due"],
                         "PMK204",
@@ -412,6 +413,18 @@ class _Findings:
 
     def add(self, line: int, col: int, code: str, message: str, level: Level | None = None) -> None:
         self.items.append(finding(self.display, line, col, code, message, level))
+
+
+def _as_date(value: Any) -> date | None:
+    """A YAML date, or a quoted `YYYY-MM-DD` string."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _kind(value: Any) -> str:

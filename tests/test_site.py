@@ -1,0 +1,299 @@
+"""Real MkDocs builds of small knowledge bases: the pages a reader sees, read back from the HTML."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sites import build, make_project, postmortem, read, search_docs
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("kb")
+    make_project(
+        root,
+        {
+            "2024/2024-01-10-checkout-down.md": postmortem(
+                "Checkout down after a config push", "2024-01-10",
+                services=["checkout", "payments"], factors=["config-change", "missing-alert"], severity="SEV1",
+                extra={"authors": ["Ana Ruiz"], "action_items": [
+                    {"title": "Validate units", "owner": "team-payments", "status": "open", "due": "2024-03-01", "link": "https://tracker.example/PAY-1"},
+                    {"title": "Add alert", "owner": "team-payments", "status": "done"},
+                ]},
+            ),
+            "2024/2024-02-01-checkout-slow.md": postmortem(
+                "Checkout slow during a sale", "2024-02-01", services=["checkout"], factors=["traffic-surge", "config-change"], severity="SEV3",
+            ),
+            "2024/2024-09-01-search-empty.md": postmortem(
+                "Search returned nothing", "2024-09-01", services=["search"], factors=["config-change"], status="in-review", severity="SEV2",
+            ),
+            "2025/2025-03-01-payments-alert.md": postmortem(
+                "Payments errors went unnoticed", "2025-03-01", services=["payments"], factors=["missing-alert"], severity="SEV4",
+            ),
+            "2025/2025-04-01-secret-draft.md": postmortem(
+                "Zanzibar secret draft title", "2025-04-01", services=["checkout"], factors=["config-change"], status="draft",
+                summary="Quokka draft text that must never leak.",
+            ),
+        },
+    )  # fmt: skip
+    result = build(root, strict=True)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r"<tr data-service=[^>]*>", html)
+
+
+def test_every_published_incident_has_a_page(site: Path) -> None:
+    for ident in (
+        "2024-01-10-checkout-down",
+        "2024-02-01-checkout-slow",
+        "2024-09-01-search-empty",
+        "2025-03-01-payments-alert",
+    ):
+        assert "<h1" in read(site, f"incidents/{ident}/index.html")
+    assert not (site / "site/incidents/2025-04-01-secret-draft").exists()
+
+
+def test_incident_header_card_shows_facts_and_links(site: Path) -> None:
+    html = read(site, "incidents/2024-01-10-checkout-down/index.html")
+    assert '<span class="pmkb-sev pmkb-sev--1">SEV1</span>' in html
+    assert "<dt>Duration</dt><dd>1 h 00 min</dd>" in html
+    assert "<dt>Time to detect</dt><dd>5 min</dd>" in html
+    assert "<dt>Time to mitigate</dt><dd>30 min</dd>" in html
+    assert 'href="../../services/checkout/"' in html
+    assert 'href="../../factors/config-change/"' in html
+    assert ">Configuration change</a>" in html
+    assert "Ana Ruiz" in html
+
+
+def test_action_items_table_marks_overdue_items(site: Path) -> None:
+    html = read(site, "incidents/2024-01-10-checkout-down/index.html")
+    overdue = re.search(r'<tr class="pmkb-overdue">(.*?)</tr>', html, re.S)
+    assert overdue is not None and "Validate units" in overdue.group(1)
+    assert '<a href="https://tracker.example/PAY-1">PAY-1</a>' in overdue.group(1)
+    assert html.count('class="pmkb-overdue"') == 1
+
+
+def test_edit_link_opens_the_postmortem_file(site: Path) -> None:
+    html = read(site, "incidents/2024-01-10-checkout-down/index.html")
+    assert (
+        'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-checkout-down.md"'
+        in html
+    )
+
+
+def test_in_review_incident_has_a_banner(site: Path) -> None:
+    assert "In review</p>" in read(site, "incidents/2024-09-01-search-empty/index.html")
+    assert "In review</p>" not in read(site, "incidents/2024-01-10-checkout-down/index.html")
+
+
+def test_incidents_table_lists_published_newest_first_with_filter_data(site: Path) -> None:
+    html = read(site, "incidents/index.html")
+    found = rows(html)
+    assert len(found) == 4
+    assert 'data-year="2025"' in found[0] and 'data-severity="SEV4"' in found[0]
+    assert found[1].startswith(
+        '<tr data-service=" search " data-factor=" config-change " data-severity="SEV2" data-year="2024" data-status="in-review"'
+    )
+    assert 'data-service=" checkout payments "' in found[3]
+    assert '<option value="config-change">Configuration change</option>' in html
+    assert '<option value="2024">2024</option>' in html
+    assert "pmkb.js" in html
+
+
+def test_service_page_counts_and_factors(site: Path) -> None:
+    html = read(site, "services/checkout/index.html")
+    assert "team-payments" in html
+    assert html.count('href="../../incidents/2024-') == 2
+    counts = re.search(r'class="pmkb-sevcounts">(.*?)</span></div>', html, re.S)
+    assert counts is not None
+    assert re.sub(r"<[^>]+>", "", counts.group(1)).split() == [
+        "SEV1",
+        "1",
+        "SEV2",
+        "0",
+        "SEV3",
+        "1",
+        "SEV4",
+        "0",
+    ]
+    factors = re.search(r'<ul class="pmkb-counts">(.*?)</ul>', html, re.S)
+    assert factors is not None
+    assert re.findall(r">([^<>]+)</a> <span class=\"pmkb-count\">(\d+)", factors.group(1)) == [
+        ("Configuration change", "2"), ("Missing alert", "1"), ("Traffic surge", "1"),
+    ]  # fmt: skip
+
+
+def test_factor_page_lists_services_and_cooccurring_factors(site: Path) -> None:
+    html = read(site, "factors/config-change/index.html")
+    assert "also written <code>misconfiguration</code>" in html
+    lists = re.findall(r'<ul class="pmkb-counts">(.*?)</ul>', html, re.S)
+    services = re.findall(r">([^<>]+)</a> <span class=\"pmkb-count\">(\d+)", lists[0])
+    assert services == [("Checkout", "2"), ("Payments", "1"), ("Product search", "1")]
+    cooccurring = re.findall(r">([^<>]+)</a> <span class=\"pmkb-count\">(\d+)", lists[1])
+    assert cooccurring == [("Missing alert", "1"), ("Traffic surge", "1")]
+
+
+def test_factors_index_groups_by_category(site: Path) -> None:
+    html = read(site, "factors/index.html")
+    headings = re.findall(r"<h2[^>]*>(\w+)", html)
+    assert headings == ["Capacity", "Change", "Detection"]
+
+
+def test_related_incidents_ranked_by_shared_factors_services_and_time(site: Path) -> None:
+    html = read(site, "incidents/2024-01-10-checkout-down/index.html")
+    related = re.search(r'<ul class="pmkb-related">(.*?)</ul>', html, re.S)
+    assert related is not None
+    titles = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', related.group(1))
+    # slow: factor+service, 22 days (3+2+2); payments: factor+service, 416 days (3+2); search: factor, 235 days (3)
+    assert titles == [
+        "Checkout slow during a sale",
+        "Payments errors went unnoticed",
+        "Search returned nothing",
+    ]
+    assert (
+        "same factor: Configuration change; same service: Checkout; 22 days apart"
+        in related.group(1)
+    )
+
+
+def test_listing_pages_join_the_navigation_but_incidents_do_not(site: Path) -> None:
+    html = read(site, "index.html")
+    nav = re.search(r'<nav class="md-nav md-nav--primary"(.*?)</nav>', html, re.S)
+    assert nav is not None
+    assert (
+        "Incidents" in nav.group(1)
+        and "Services" in nav.group(1)
+        and "Contributing factors" in nav.group(1)
+    )
+    assert "Checkout down after a config push" not in nav.group(1)
+
+
+def test_search_finds_incidents_by_factor_and_service_names_and_ids(site: Path) -> None:
+    docs = search_docs(site)
+    pages = {d["location"]: d for d in docs if "#" not in d["location"]}
+    incident = pages["incidents/2024-01-10-checkout-down/"]
+    assert incident["tags"] == ["checkout", "config-change", "missing-alert", "payments"]
+    assert "Configuration change" in incident["text"] and "Checkout" in incident["text"]
+    by_name = sorted(
+        loc
+        for loc, d in pages.items()
+        if loc.startswith("incidents/") and "Missing alert" in d["text"]
+    )
+    assert by_name == [
+        "incidents/2024-01-10-checkout-down/",
+        "incidents/2025-03-01-payments-alert/",
+    ]
+    assert "incidents/" not in pages and "services/" not in pages
+
+
+def test_draft_leaks_into_no_output_file(site: Path) -> None:
+    for path in (site / "site").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in (b"Zanzibar", b"Quokka", b"2025-04-01-secret-draft"):
+                assert secret not in data, f"{secret!r} leaked into {path}"
+
+
+def test_strict_build_fails_on_invalid_postmortem_and_names_it(tmp_path: Path) -> None:
+    make_project(tmp_path, {"bad.md": postmortem("Bad", "2024-01-01", services=["chekout"])})
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 1
+    assert (
+        "postmortems/bad.md:7:3: error PMK109 unknown service `chekout` (did you mean `checkout`?)"
+        in result.stderr
+    )
+
+
+def test_non_strict_build_publishes_invalid_postmortem_with_its_problems(tmp_path: Path) -> None:
+    make_project(
+        tmp_path, {"bad.md": postmortem("Bad but visible", "2024-01-01", factors=["config-chnage"])}
+    )
+    result = build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = read(tmp_path, "incidents/bad/index.html")
+    assert "This postmortem has 1 problem</p>" in html
+    assert (
+        "unknown contributing factor <code>config-chnage</code>" not in html
+    )  # message text is escaped, not markup
+    assert "unknown contributing factor `config-chnage`" in html
+
+
+def test_plain_mkdocs_theme_builds(tmp_path: Path) -> None:
+    make_project(
+        tmp_path, {"a.md": postmortem("Plain theme incident", "2024-01-01")}, theme="mkdocs"
+    )
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    assert "Plain theme incident" in read(tmp_path, "incidents/a/index.html")
+    assert "pmkb-card" in read(tmp_path, "incidents/a/index.html")
+    assert 'href="../services/checkout/"' in read(tmp_path, "incidents/index.html")
+
+
+def test_explicit_nav_is_respected_and_missing_listings_appended(tmp_path: Path) -> None:
+    make_project(
+        tmp_path, {"a.md": postmortem("Nav incident", "2024-01-01")},
+        nav=[{"Home": "index.md"}, {"All incidents": "incidents/index.md"}],
+    )  # fmt: skip
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    nav = re.search(
+        r'<nav class="md-nav md-nav--primary"(.*?)</nav>', read(tmp_path, "index.html"), re.S
+    )
+    assert nav is not None
+    labels = re.findall(r'<span class="md-ellipsis">\s*([^<]+?)\s*</span>', nav.group(1))
+    assert labels[:4] == ["Home", "All incidents", "Services", "Contributing factors"]
+
+
+def test_no_directory_urls_links_resolve(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": postmortem("Flat urls", "2024-01-01")})
+    config = (tmp_path / "mkdocs.yml").read_text() + "use_directory_urls: false\n"
+    (tmp_path / "mkdocs.yml").write_text(config)
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    html = read(tmp_path, "incidents/a.html")
+    assert 'href="../services/checkout.html"' in html
+    assert (tmp_path / "site/services/checkout.html").exists()
+
+
+def test_markup_in_titles_and_catalog_names_is_escaped(tmp_path: Path) -> None:
+    services = {"checkout": {"name": "<img src=x onerror=alert(1)>", "owner": "<b>team</b>"}}
+    make_project(
+        tmp_path, {"x.md": postmortem("<script>alert('t')</script> & more", "2024-01-01", extra={"authors": ["<i>Eve</i>"]})},
+        services=services,
+    )  # fmt: skip
+    result = build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    for page in (
+        "incidents/x/index.html",
+        "incidents/index.html",
+        "services/checkout/index.html",
+        "services/index.html",
+    ):
+        html = read(tmp_path, page)
+        assert "<script>alert(" not in html, page
+        assert "<img src=x" not in html, page
+        assert "<i>Eve</i>" not in html and "<b>team</b>" not in html, page
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; &amp; more" in read(
+        tmp_path, "incidents/x/index.html"
+    )
+
+
+def test_invalid_plugin_option_is_one_clear_message(tmp_path: Path) -> None:
+    make_project(
+        tmp_path, {"a.md": postmortem("A", "2024-01-01")}, options={"blame_language": "loud"}
+    )
+    result = build(tmp_path)
+    assert result.returncode == 1
+    assert (
+        "PMK601 option `blame_language` must be one of error, warn, off, not 'loud'"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
