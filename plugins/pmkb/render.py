@@ -13,9 +13,13 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from . import export
+from .analysis import Analysis
+from .charts import Series, bar_chart, data_table, figure
 from .index import Index, Related
 from .knowledge import KnowledgeBase
 from .model import Postmortem
+from .trends import MEASURES, per_period, periods
 from .urls import Site
 
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
@@ -97,6 +101,8 @@ class Renderer:
         self.site = site
         self.today = today
         self.index = Index(kb.published)
+        self.analysis = Analysis(self.index, kb.settings, today)
+        self._quarters = periods(self.index.incidents, quarterly=True)
         self.env = Environment(
             loader=PackageLoader("pmkb", "templates"),
             autoescape=True,
@@ -107,7 +113,11 @@ class Renderer:
         )
         severities = kb.settings.severities
         self.env.filters.update(
-            duration=duration, md=markdown_text, ticket=_ticket, why=lambda r: _why(r, kb.catalog)
+            duration=duration,
+            md=markdown_text,
+            ticket=_ticket,
+            why=lambda r: _why(r, kb.catalog),
+            minutes=_num,
         )
         self.env.globals.update(
             site=site,
@@ -129,6 +139,9 @@ class Renderer:
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
         pages.append(self.factors())
         pages.extend(self.factor(ident) for ident in sorted(self.kb.catalog.factors))
+        pages.append(self.trends())
+        pages.append(self.action_items())
+        pages.extend(self.exports())
         return pages
 
     def incident(self, pm: Postmortem) -> Page:
@@ -203,7 +216,8 @@ class Renderer:
         meta = front_matter(service.name, tags=[ident])
         content = self._render(
             "service.md.j2", src, front_matter=Markup(meta), service=service, incidents=incidents,
-            severity_counts=counts, factors=self.index.factor_counts(incidents)[:8], chart="",
+            severity_counts=counts, factors=self.index.factor_counts(incidents)[:8],
+            chart=self._history_chart(f"service-{ident}", service.name, incidents),
         )  # fmt: skip
         return Page(src, content, "service")
 
@@ -228,9 +242,148 @@ class Renderer:
         meta = front_matter(factor.name, tags=[ident, *factor.aliases])
         content = self._render(
             "factor.md.j2", src, front_matter=Markup(meta), factor=factor, incidents=incidents,
-            services=self.index.service_counts(incidents), cooccurring=self.index.cooccurring(ident), chart="",
+            services=self.index.service_counts(incidents), cooccurring=self.index.cooccurring(ident),
+            chart=self._history_chart(f"factor-{ident}", factor.name, incidents),
         )  # fmt: skip
         return Page(src, content, "factor")
+
+    def _history_chart(self, chart_id: str, name: str, incidents: list[Postmortem]) -> Markup:
+        """Incidents per quarter over the knowledge base's whole span, for a service or factor page."""
+        if not incidents:
+            return Markup("")
+        groups = per_period(incidents, self._quarters)
+        labels = [q.label for q in self._quarters]
+        values = tuple(float(len(groups[q])) for q in self._quarters)
+        title = f"Incidents per quarter: {name}"
+        described = ", ".join(f"{q.label}: {len(groups[q])}" for q in self._quarters if groups[q])
+        chart = bar_chart(
+            chart_id,
+            title,
+            f"{len(incidents)} incidents. {described}.",
+            labels,
+            [Series("incidents", "pmkb-fill-accent", values)],
+            height=170,
+        )
+        table = data_table(
+            "Data", ["Quarter", "Incidents"], [(q.label, len(groups[q])) for q in self._quarters]
+        )
+        return figure(chart, title, table)
+
+    def trends(self) -> Page:
+        src = self.site.trends()
+        a = self.analysis
+        severities = self.kb.settings.severities
+        labels = [p.label for p in a.periods]
+        series = [
+            Series(
+                s,
+                f"pmkb-fill-sev{min(i + 1, 4)}",
+                tuple(float(a.severity_counts(p)[i]) for p in a.periods),
+            )
+            for i, s in enumerate(severities)
+        ]
+        period_name = "quarter" if a.periods and a.periods[0].quarterly else "month"
+        volume = figure(
+            bar_chart("volume", f"Incidents per {period_name} by severity", _volume_description(a, period_name), labels, series),
+            f"Published incidents per {period_name}, stacked by severity.",
+            data_table("Data", [period_name.capitalize(), *severities, "Total"], [
+                (p.label, *a.severity_counts(p), sum(a.severity_counts(p))) for p in a.periods
+            ]),
+        )  # fmt: skip
+        time_table = a.time_table()
+        time_charts = []
+        for name, _ in MEASURES:
+            medians = tuple(d[name].median or 0.0 for _, d in time_table)
+            p90s = tuple(d[name].p90 or 0.0 for _, d in time_table)
+            q_labels = [q.label for q, _ in time_table]
+            overall = a.overall()[name]
+            title = f"Time to {name} per quarter"
+            text = f"Median and 90th percentile minutes to {name} per quarter. Over all incidents: median {_num(overall.median)}, 90th percentile {_num(overall.p90)} minutes, from {overall.count} incidents."
+            chart = bar_chart(
+                f"time-{name}",
+                title,
+                text,
+                q_labels,
+                [
+                    Series("median", "pmkb-fill-accent", medians),
+                    Series("90th percentile", "pmkb-fill-muted", p90s),
+                ],
+                stacked=False,
+                height=200,
+                log_minutes=True,
+            )
+            time_charts.append(
+                Markup(
+                    f'<figure class="pmkb-chart">{chart}<figcaption>{escape(title)}: median and 90th percentile. All incidents: median {_num(overall.median)}, p90 {_num(overall.p90)}.</figcaption></figure>'
+                )
+            )
+        top_services = self.index.service_counts(self.index.incidents)[:10]
+        names = [self.kb.catalog.services[s].name for s, _ in top_services]
+        services_chart = figure(
+            bar_chart("services", "Incidents per service", "Services with the most incidents: " + ", ".join(f"{n}: {c}" for n, (_, c) in zip(names, top_services, strict=True)) + ".", names, [Series("incidents", "pmkb-fill-accent", tuple(float(c) for _, c in top_services))], height=220),
+            "The services with the most incidents (an incident can touch several).",
+            data_table("Data", ["Service", "Incidents"], [(n, c) for n, (_, c) in zip(names, top_services, strict=True)]),
+        )  # fmt: skip
+        incidents = self.index.incidents
+        meta = front_matter("Trends", search={"exclude": True}, hide=["navigation"])
+        content = self._render(
+            "trends.md.j2", src, front_matter=Markup(meta), count=len(incidents),
+            first=min((pm.date for pm in incidents if pm.date), default=None),
+            last=max((pm.date for pm in incidents if pm.date), default=None),
+            period_name=period_name, volume_chart=volume, time_charts=time_charts, time_table=time_table,
+            measures=[m for m, _ in MEASURES], recurring=a.recurring, settings=self.kb.settings,
+            factors_by_quarter=[(q, a.top_factors(q)) for q in a.quarters],
+            incident_counts={q: len(a.by_quarter[q]) for q in a.quarters},
+            services_chart=services_chart, pairs=a.pairs,
+        )  # fmt: skip
+        return Page(src, content, "listing", in_nav=True)
+
+    def action_items(self) -> Page:
+        src = self.site.action_items()
+        a = self.analysis
+        completion = a.completion()
+        labels = [q.label for q, _, _ in completion]
+        rates = tuple(
+            round(100.0 * done / total, 1) if total else 0.0 for _, done, total in completion
+        )
+        chart = figure(
+            bar_chart("completion", "Action items done, by quarter of the incident", "Share of action items done (won't-do excluded) per quarter of the incident: " + ", ".join(f"{q.label}: {done} of {total}" for q, done, total in completion if total) + ".", labels, [Series("% done", "pmkb-fill-sev4ok", rates)], unit="%", height=200),
+            "Share of each quarter's action items that are done (won't-do items excluded).",
+            data_table("Data", ["Quarter", "Done", "Counted", "% done"], [(q.label, done, total, f"{100.0 * done / total:.0f}%" if total else "—") for q, done, total in completion]),
+        )  # fmt: skip
+        meta = front_matter("Action items", search={"exclude": True}, hide=["navigation"])
+        content = self._render(
+            "action_items.md.j2", src, front_matter=Markup(meta), total=len(a.items), overdue=a.overdue(),
+            by_status=a.by_status(), by_owner=a.by_owner(), completion_chart=chart, follow_through=a.follow_through(),
+        )  # fmt: skip
+        return Page(src, content, "listing", in_nav=True)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [export.record(pm, self.site, self.today) for pm in self.index.incidents]
+
+    def exports(self) -> list[Page]:
+        records = self.records()
+        return [
+            Page("incidents.json", export.to_json(records), "data"),
+            Page("incidents.csv", export.to_csv(records), "data"),
+        ]
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _volume_description(a: Analysis, period_name: str) -> str:
+    busiest = sorted(a.periods, key=lambda p: (-len(a.by_period[p]), p.start))[:3]
+    total = sum(len(v) for v in a.by_period.values())
+    text = f"{total} incidents over {len(a.periods)} {period_name}s."
+    if busiest and a.by_period[busiest[0]]:
+        text += (
+            " Busiest: "
+            + ", ".join(f"{p.label} ({len(a.by_period[p])})" for p in busiest if a.by_period[p])
+            + "."
+        )
+    return text
 
 
 def asset_pages(site: Site) -> list[Page]:

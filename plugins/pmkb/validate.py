@@ -68,7 +68,7 @@ class Checker:
         items = self._action_items(meta, out)
 
         sections = parse_sections(source.body, source.body_line)
-        timeline = self._sections(sections, day, title, meta, out)
+        timeline = self._sections(sections, day, title, status, meta, out)
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
@@ -325,6 +325,7 @@ class Checker:
         sections: list[Section],
         day: date | None,
         title: str,
+        status: str | None,
         meta: LocatedDict,
         out: _Findings,
     ) -> list[Any]:
@@ -341,12 +342,21 @@ class Checker:
                 continue
             by_name[name] = s
         last_line = sections[-1].line if sections else 1
+        # A draft is work in progress: missing sections are noted, and required once it goes to review.
+        level = Level.INFO if status == "draft" else None
+        later = " (required once the status is in-review)" if status == "draft" else ""
         for required in self.settings.required_sections:
             section = by_name.get(required.lower())
             if section is None:
-                out.add(last_line, 1, "PMK301", f"missing section `## {required}`")
+                out.add(last_line, 1, "PMK301", f"missing section `## {required}`{later}", level)
             elif section.is_empty():
-                out.add(section.line, section.col, "PMK302", f"section `{section.title}` is empty")
+                out.add(
+                    section.line,
+                    section.col,
+                    "PMK302",
+                    f"section `{section.title}` is empty{later}",
+                    level,
+                )
         for s in sections:
             for offset, text in enumerate(s.lines):
                 if not s.code[offset] and GUIDANCE.match(text):

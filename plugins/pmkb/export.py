@@ -1,0 +1,70 @@
+"""`incidents.json` and `incidents.csv`: one record per published incident."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Any
+
+from .model import Postmortem
+from .urls import Site
+
+FIELDS = (
+    "id", "title", "date", "severity", "status", "services", "contributing_factors", "authors",
+    "started", "detected", "mitigated", "resolved", "minutes_to_detect", "minutes_to_mitigate",
+    "minutes_to_resolve", "action_items", "action_items_open", "action_items_overdue", "url",
+)  # fmt: skip
+
+
+def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
+    """The export record of one incident; times in ISO 8601, durations in whole minutes."""
+    return {
+        "id": pm.id,
+        "title": pm.title,
+        "date": _iso(pm.date),
+        "severity": pm.severity,
+        "status": pm.status,
+        "services": list(pm.services),
+        "contributing_factors": list(pm.factors),
+        "authors": list(pm.authors),
+        "started": _iso(pm.started),
+        "detected": _iso(pm.detected),
+        "mitigated": _iso(pm.mitigated),
+        "resolved": _iso(pm.resolved),
+        "minutes_to_detect": pm.minutes("started", "detected"),
+        "minutes_to_mitigate": pm.minutes("started", "mitigated"),
+        "minutes_to_resolve": pm.minutes("started", "resolved"),
+        "action_items": len(pm.action_items),
+        "action_items_open": sum(a.status in ("open", "in-progress") for a in pm.action_items),
+        "action_items_overdue": sum(a.is_overdue(today) for a in pm.action_items),
+        "url": site.url(site.incident(pm.id)),
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def to_json(records: list[dict[str, Any]]) -> str:
+    return json.dumps({"version": 1, "incidents": records}, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for r in records:
+        writer.writerow([_cell(r[f]) for f in FIELDS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(value)
+    text = str(value)
+    # Spreadsheets run cells that start with these as formulas.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
