@@ -6,14 +6,22 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from . import __version__
+from .catalog import load_catalog
+from .changes import ChangesError, changed_since
+from .clock import build_date
 from .findings import Finding, Level, format_json
-from .knowledge import KnowledgeBase, load
+from .knowledge import MARKDOWN, KnowledgeBase, load
 from .project import load_project
+from .schema import json_schema
 from .settings import Settings, SettingsError
 from .source import read_source
+from .stats import format_figures, headline_figures
+from .suggest import did_you_mean
+from .template import new_path, render_new
 from .validate import Checker
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -47,7 +55,47 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (github: workflow annotations)",
     )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="check only postmortems changed since this git ref (ids and catalogs still checked in full)",
+    )
     check.set_defaults(run=run_check)
+
+    new = commands.add_parser(
+        "new",
+        help="start a new postmortem from the template",
+        description="Create <postmortems_dir>/<year>/<date>-<slug>.md as a draft with every required section.",
+    )
+    new.add_argument(
+        "title", nargs="?", help="what users saw, e.g. 'Checkout errors after database failover'"
+    )
+    new.add_argument("--service", action="append", default=[], help="a service id (repeatable)")
+    new.add_argument(
+        "--factor", action="append", default=[], help="a contributing-factor id (repeatable)"
+    )
+    new.add_argument("--severity", help="e.g. SEV2")
+    new.add_argument("--date", help="the day the incident started, YYYY-MM-DD (default: today)")
+    new.add_argument("--author", action="append", default=[], help="an author's name (repeatable)")
+    new.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
+    new.set_defaults(run=run_new)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the front matter",
+        description="Print the JSON Schema of a postmortem's front matter, with the catalog ids.",
+    )
+    schema.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
+    schema.set_defaults(run=run_schema)
+
+    stats = commands.add_parser(
+        "stats",
+        help="print the headline figures",
+        description="Print the knowledge base's headline figures.",
+    )
+    stats.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
+    stats.add_argument("--format", choices=("text", "json"), default="text")
+    stats.set_defaults(run=run_stats)
     return parser
 
 
@@ -87,6 +135,8 @@ def _selected(
         if path in known:
             chosen.add(known[path])
             continue
+        if path in (settings.services_file, settings.factors_file):
+            continue  # catalogs are always checked
         display = settings.display_path(path)
         source = read_source(path, display)
         checker = checker or Checker(settings, kb.catalog)
@@ -102,8 +152,18 @@ def run_check(args: argparse.Namespace) -> int:
     kb = load(settings)
     findings = kb.all_findings
     checked = kb.file_count
-    if args.paths:
-        chosen, extra, _outside = _selected(kb, args.paths, settings)
+    paths = list(args.paths)
+    if args.changed_since is not None:
+        try:
+            changed = changed_since(args.changed_since, Path.cwd())
+        except ChangesError as exc:
+            print(f"pmkb: --changed-since {args.changed_since}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        root = settings.postmortems_dir
+        changed = [p for p in changed if p.is_relative_to(root) and p.suffix.lower() in MARKDOWN]
+        paths.extend(p for p in changed if p.name.lower() not in ("readme.md", "index.md"))
+    if args.paths or args.changed_since is not None:
+        chosen, extra, _outside = _selected(kb, paths, settings)
         catalogs = {
             settings.display_path(settings.services_file),
             settings.display_path(settings.factors_file),
@@ -131,6 +191,123 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"Checked {checked} postmortem file(s): {errors} error(s), {warnings} warning(s).")
     failed = errors > 0 or (args.strict and warnings > 0)
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _ask(prompt: str, choices: list[str] | None = None) -> str:
+    hint = (
+        f" ({', '.join(choices[:12])}{', ...' if choices and len(choices) > 12 else ''})"
+        if choices
+        else ""
+    )
+    try:
+        return input(f"{prompt}{hint}: ").strip()
+    except EOFError:
+        return ""
+
+
+def run_new(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    catalog, catalog_findings = load_catalog(
+        settings.services_file,
+        settings.factors_file,
+        settings.display_path,
+        settings.factor_categories,
+    )
+    if any(f.level is Level.ERROR for f in catalog_findings):
+        for f in catalog_findings:
+            print(f.format_text(), file=sys.stderr)
+        return EXIT_USAGE
+    interactive = sys.stdin.isatty()
+    title = args.title or (_ask("Title") if interactive else "")
+    services = args.service or (
+        [s.strip() for s in _ask("Services", sorted(catalog.services)).split(",") if s.strip()]
+        if interactive
+        else []
+    )
+    factors = args.factor or (
+        [
+            f.strip()
+            for f in _ask("Contributing factors", sorted(catalog.factors)).split(",")
+            if f.strip()
+        ]
+        if interactive
+        else []
+    )
+    severity = args.severity or (_ask("Severity", list(settings.severities)) if interactive else "")
+    problems = []
+    if not title.strip():
+        problems.append("a title is required")
+    for ident in services:
+        if ident not in catalog.services:
+            problems.append(f"unknown service `{ident}`{did_you_mean(ident, catalog.services)}")
+    if not services:
+        problems.append("name at least one service with --service")
+    for ident in factors:
+        if ident not in catalog.factors and not catalog.factor_alias(ident):
+            problems.append(
+                f"unknown contributing factor `{ident}`{did_you_mean(ident, [*catalog.factors, *catalog.alias_map])}"
+            )
+    if not factors:
+        problems.append("name at least one contributing factor with --factor")
+    if severity not in settings.severities:
+        problems.append(
+            f"severity must be one of {', '.join(settings.severities)}{did_you_mean(severity, settings.severities) if severity else ''}"
+        )
+    try:
+        day = date.fromisoformat(args.date) if args.date else build_date()
+    except ValueError:
+        problems.append(f"--date {args.date!r} is not a YYYY-MM-DD date")
+        day = build_date()
+    if problems:
+        for problem in problems:
+            print(f"pmkb new: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    factors = [catalog.factor_alias(f) or f for f in factors]
+    path = new_path(settings, title, day)
+    if path.exists():
+        print(
+            f"pmkb new: {settings.display_path(path)} already exists; not overwriting it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = render_new(
+        settings, " ".join(title.split()), day, severity, services, factors, args.author
+    )
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+    print(
+        f"Created {settings.display_path(path)}: replace each `> **Guidance:**` line, then run `pmkb check`."
+    )
+    return EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    catalog, _ = load_catalog(
+        settings.services_file,
+        settings.factors_file,
+        settings.display_path,
+        settings.factor_categories,
+    )
+    factor_ids = [*catalog.factors, *catalog.alias_map]
+    print(
+        json.dumps(
+            json_schema(settings, list(catalog.services), factor_ids), indent=2, ensure_ascii=False
+        )
+    )
+    return EXIT_OK
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    kb = load(settings)
+    figures = headline_figures(kb, build_date())
+    if args.format == "json":
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+    else:
+        print(format_figures(figures))
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -44,10 +44,10 @@ class Catalog:
 
     def factor_alias(self, name: str) -> str | None:
         """The canonical factor id an alias stands for."""
-        return self._aliases.get(name)
+        return self.alias_map.get(name)
 
     @property
-    def _aliases(self) -> dict[str, str]:
+    def alias_map(self) -> dict[str, str]:
         cached: dict[str, str] | None = self.__dict__.get("_alias_map")
         if cached is None:
             cached = {a: f.id for f in self.factors.values() for a in f.aliases}

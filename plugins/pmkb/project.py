@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,31 @@ _TolerantLoader.add_multi_constructor(
 )
 
 
-def plugin_options(config: dict[str, Any]) -> dict[str, Any] | None:
+def plugin_options(config: dict[str, Any], display: str) -> dict[str, Any] | None:
     """The options under `plugins: - pmkb:`; None when the plugin is not listed."""
     plugins = config.get("plugins") or []
-    entries = (
-        plugins.items()
-        if isinstance(plugins, dict)
-        else ((next(iter(p.items())) if isinstance(p, dict) and p else (p, {})) for p in plugins)
-    )
+    if isinstance(plugins, dict):
+        entries = list(plugins.items())
+    elif isinstance(plugins, list):
+        entries = [next(iter(p.items())) if isinstance(p, dict) and p else (p, {}) for p in plugins]
+    else:
+        raise SettingsError(
+            [finding(display, 1, 1, "PMK601", "`plugins` must be a list of plugins")]
+        )
     for name, options in entries:
         if name == "pmkb":
+            if options is not None and not isinstance(options, dict):
+                raise SettingsError(
+                    [
+                        finding(
+                            display,
+                            1,
+                            1,
+                            "PMK601",
+                            "the pmkb options must be a mapping of option names to values",
+                        )
+                    ]
+                )
             return dict(options or {})
     return None
 
@@ -42,7 +58,8 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
     path = config_file or cwd / "mkdocs.yml"
     if config_file is None and not path.exists():
         return load_settings({}, cwd)
-    display = path.as_posix()
+    display = os.path.relpath(path, cwd) if path.is_absolute() else path.as_posix()
+    display = Path(display).as_posix()
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
     except OSError as exc:
@@ -67,7 +84,7 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
                 )
             ]
         ) from None
-    options = plugin_options(raw) if isinstance(raw, dict) else None
+    options = plugin_options(raw, display) if isinstance(raw, dict) else None
     if options is None:
         options = {}
     return load_settings(options, path.parent, display)

@@ -12,6 +12,8 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_OR_QUOTE = re.compile(r"^ {0,3}(?:[-*+>]|\d+[.)])(?:\s|$)")
 GUIDANCE = re.compile(r"^\s*>\s*\*\*Guidance:?\*\*")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]")
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,30 @@ class Section:
 
 
 def parse_sections(body: str, body_line: int) -> list[Section]:
-    """Split a Markdown body into its level-2 sections, ignoring headings inside code fences."""
+    """Split a Markdown body into its level-2 sections, ignoring headings inside code.
+
+    Text before the first level-2 heading, if any, comes first as a section with an empty title.
+    """
     lines = body.split("\n")
     in_code = [False] * len(lines)
     heads: list[tuple[int, int, str]] = []  # (index, level, title)
     fence = ""
+    in_list = False
     for i, line in enumerate(lines):
         if fence:
             in_code[i] = True
             if line.strip().startswith(fence):
                 fence = ""
             continue
+        blank_before = i == 0 or not lines[i - 1].strip()
+        if _INDENTED.match(line) and not in_list and (blank_before or in_code[i - 1]):
+            in_code[i] = True  # an indented code block
+            continue
+        if line.strip():
+            if _LIST_ITEM.match(line):
+                in_list = True
+            elif blank_before and not line[:1].isspace():
+                in_list = False
         match = _FENCE.match(line)
         if match:
             fence = match.group(1)[0] * 3
@@ -53,6 +68,7 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
         atx = _ATX.match(line)
         if atx:
             heads.append((i, len(atx.group(1)), (atx.group(2) or "").strip()))
+            in_list = False
             continue
         setext = _SETEXT.match(line)
         if setext and i > 0 and lines[i - 1].strip() and not in_code[i - 1]:
@@ -63,6 +79,11 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
                     continue
                 heads.append((i - 1, level, previous.strip()))
     sections: list[Section] = []
+    first_h2 = next((index for index, level, _ in heads if level == 2), len(lines))
+    if any(line.strip() for line in lines[:first_h2]):
+        sections.append(
+            Section("", body_line, 1, tuple(lines[:first_h2]), body_line, tuple(in_code[:first_h2]))
+        )
     for n, (index, level, title) in enumerate(heads):
         if level != 2:
             continue
@@ -153,8 +174,16 @@ def parse_timeline(
             and when < entries[-1].when
             and entries[-1].when - when > timedelta(hours=12)
         ):
-            current += timedelta(days=1)
-            when += timedelta(days=1)
+            try:
+                current += timedelta(days=1)
+                when += timedelta(days=1)
+            except OverflowError:
+                problems.append(
+                    TimelineProblem(
+                        file_line, col, "the timeline runs past the last representable date"
+                    )
+                )
+                continue
         entries.append(
             TimelineEntry(file_line, when, text[match.end() :].strip(" *_`\u2014\u2013-:"))
         )

@@ -152,6 +152,8 @@ def load_settings(
             from .suggest import did_you_mean
 
             bad(f"unknown pmkb option `{name}`{did_you_mean(str(name), OPTION_NAMES)}")
+    if raw.get("blame_language") is False:
+        raw["blame_language"] = "off"  # YAML 1.1 reads an unquoted `off` as false
     for option in OPTIONS:
         value = raw.get(option.name, option.default)
         if value is None:

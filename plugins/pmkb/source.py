@@ -24,6 +24,9 @@ class SourceFile:
     meta: LocatedDict | None = None
     body: str = ""
     body_line: int = 1  # the file line on which the body's first line stands
+    front_lines: tuple[
+        str, ...
+    ] = ()  # the file's lines up to the closing `---`, for locating values
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -56,7 +59,7 @@ def decode(data: bytes, display: str, findings: list[Finding]) -> str | None:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
         findings.append(
             finding(
                 display,
@@ -113,8 +116,15 @@ def split(text: str, source: SourceFile) -> None:
         )
         return
     if not isinstance(meta, LocatedDict):
+        kinds = {
+            "LocatedList": "a list",
+            "str": "text",
+            "int": "a number",
+            "float": "a number",
+            "bool": "true or false",
+        }
         kind = (
-            "empty" if meta is None else f"a {type(meta).__name__.replace('Located', '').lower()}"
+            "empty" if meta is None else kinds.get(type(meta).__name__, f"a {type(meta).__name__}")
         )
         source.findings.append(
             finding(
@@ -130,6 +140,7 @@ def split(text: str, source: SourceFile) -> None:
     source.meta = meta
     source.body = "\n".join(lines[close + 1 :])
     source.body_line = close + 2
+    source.front_lines = tuple(lines[: close + 1])
 
 
 def _shift(value: Any, lines: int) -> None:

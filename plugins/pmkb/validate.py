@@ -68,7 +68,7 @@ class Checker:
         items = self._action_items(meta, out)
 
         sections = parse_sections(source.body, source.body_line)
-        timeline = self._sections(sections, day, title, status, meta, out)
+        timeline = self._sections(sections, day, status, meta, source.front_lines, out)
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
@@ -229,7 +229,7 @@ class Checker:
                 ident = canonical
             if ident not in catalog:
                 code = "PMK109" if is_service else "PMK110"
-                names = list(catalog) + ([] if is_service else list(self.catalog._aliases))
+                names = list(catalog) + ([] if is_service else list(self.catalog.alias_map))
                 what = "service" if is_service else "contributing factor"
                 out.add(line, col, code, f"unknown {what} `{ident}`{did_you_mean(ident, names)}")
                 continue
@@ -320,17 +320,35 @@ class Checker:
         return tuple(items)
 
     # Body.
+    def _title_blame(self, meta: LocatedDict, front_lines: tuple[str, ...]) -> list[Any]:
+        """Blame phrases in the title, located in the file as written (quoted or folded over lines)."""
+        if "title" not in meta or not isinstance(meta["title"], str):
+            return []
+        line, col = meta.value_marks["title"]
+        later_keys = [ln for ln, _ in meta.key_marks.values() if ln > line]
+        end = min(later_keys, default=len(front_lines))
+        hits: list[Any] = []
+        for number in range(line, end):
+            if number - 1 >= len(front_lines):
+                break
+            text = front_lines[number - 1]
+            offset = col - 1 if number == line else 0
+            hits.extend(self.blame.scan_line(text[offset:], number, offset))
+        return hits
+
     def _sections(
         self,
         sections: list[Section],
         day: date | None,
-        title: str,
         status: str | None,
         meta: LocatedDict,
+        front_lines: tuple[str, ...],
         out: _Findings,
     ) -> list[Any]:
         by_name: dict[str, Section] = {}
         for s in sections:
+            if not s.title:
+                continue  # text before the first section
             name = self.section_name(s.title)
             if name in by_name:
                 out.add(
@@ -364,7 +382,7 @@ class Checker:
                         s.first_line + offset,
                         1,
                         "PMK303",
-                        f"template guidance left in `{s.title}`: replace it with what happened",
+                        f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
                     )
         timeline: list[Any] = []
         section = by_name.get("timeline")
@@ -383,8 +401,7 @@ class Checker:
             timeline = entries
         if self.settings.blame_language != "off":
             level = Level.ERROR if self.settings.blame_language == "error" else Level.WARNING
-            line, col = meta.value_marks.get("title", (1, 1))
-            for hit in self.blame.scan_line(title, line, col - 1):
+            for hit in self._title_blame(meta, front_lines):
                 out.add(
                     hit.line,
                     hit.col,

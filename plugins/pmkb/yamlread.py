@@ -63,6 +63,10 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[LocatedD
             hash(key)
         except TypeError:
             raise YamlProblem("a key must be a plain value", *_mark(key_node)) from None
+        if key in data:
+            raise YamlProblem(
+                f"duplicate key `{key}` (first on line {data.key_marks[key][0]})", *_mark(key_node)
+            )
         data[key] = loader.construct_object(value_node, deep=False)
         data.key_marks[key] = _mark(key_node)
         data.value_marks[key] = _mark(value_node)
@@ -129,6 +133,10 @@ def load_located(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:
+            raise YamlProblem(
+                f"nested more than {MAX_DEPTH} levels deep", line, col, structural=True
+            ) from None
         raise YamlProblem(problem, line, col) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(str(exc).splitlines()[0], 1, 1) from None
