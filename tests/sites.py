@@ -140,7 +140,7 @@ def build(
         "-m",
         "mkdocs",
         "build",
-        "-q" if not strict else "--strict",
+        *(["--strict"] if strict else []),
         "-f",
         str(root / "mkdocs.yml"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,9 +20,11 @@ from .charts import Series, bar_chart, data_table, figure
 from .index import Index, Related
 from .knowledge import KnowledgeBase
 from .model import Postmortem
+from .sanitize import safe_markdown
 from .trends import MEASURES, per_period, periods
 from .urls import Site
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
 
@@ -85,9 +88,15 @@ def _why(r: Related, catalog: Any) -> str:
     return "; ".join(reasons)
 
 
+def _meta_text(text: str) -> str:
+    # Themes print `title` and `description` unescaped (in <title>, headers and attributes), and the
+    # plain theme's `striptags` unescapes entities again, so angle brackets are replaced outright.
+    return str(escape(text.replace("<", "\u2039").replace(">", "\u203a")))
+
+
 def front_matter(title: str, **extra: Any) -> str:
     """YAML front matter for a generated page; the title is made safe for themes that print it raw."""
-    safe_title = str(escape(title.replace("<", "\u2039").replace(">", "\u203a")))
+    safe_title = _meta_text(title)
     return yaml.safe_dump(
         {"title": safe_title, **extra}, sort_keys=False, allow_unicode=True, width=1000
     ).strip()
@@ -147,10 +156,12 @@ class Renderer:
     def incident(self, pm: Postmortem) -> Page:
         src = self.site.incident(pm.id)
         tags = sorted({*pm.services, *pm.factors})
-        meta = front_matter(pm.title, tags=tags, description=_first_sentence(pm.summary))
+        meta = front_matter(
+            pm.title, tags=tags, description=_meta_text(_first_sentence(pm.summary))
+        )
         problems = [f for f in pm.findings if f.level.value == "error"]
         content = self._render(
-            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(pm.body.strip()),
+            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(pm.body.strip())),
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
         )  # fmt: skip
         return Page(src, content, "incident", pm.path)
@@ -396,7 +407,8 @@ def asset_pages(site: Site) -> list[Page]:
 
 
 def _first_sentence(text: str) -> str:
-    plain = " ".join(text.split())
+    """The summary's first sentence as plain text, for the page's description."""
+    plain = " ".join(_MD_LINK.sub(r"\1", text).replace("`", "").replace("**", "").split())
     end = plain.find(". ")
     sentence = plain if end == -1 else plain[: end + 1]
     return sentence[:300]
