@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -14,14 +16,17 @@ from .catalog import load_catalog
 from .changes import ChangesError, changed_since
 from .clock import build_date
 from .findings import Finding, Level, format_json
+from .generate import generate, read_site_config
 from .knowledge import MARKDOWN, KnowledgeBase, load
 from .project import load_project
+from .render import Renderer
 from .schema import json_schema
 from .settings import Settings, SettingsError
 from .source import read_source
 from .stats import format_figures, headline_figures
 from .suggest import did_you_mean
 from .template import new_path, render_new
+from .urls import Site
 from .validate import Checker
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -96,6 +101,16 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
     stats.add_argument("--format", choices=("text", "json"), default="text")
     stats.set_defaults(run=run_stats)
+
+    gen = commands.add_parser(
+        "generate",
+        help="write the knowledge base as plain Markdown files",
+        description="Write OUT/docs (the project's pages and every generated page) and OUT/mkdocs.yml, "
+        "for site engines that run no MkDocs plugins (Zensical, MkDocs without pmkb).",
+    )
+    gen.add_argument("--out", type=Path, required=True, help="the folder to write")
+    gen.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
+    gen.set_defaults(run=run_generate)
     return parser
 
 
@@ -111,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for f in exc.findings:
             print(f.format_text(), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`pmkb schema | head`): no traceback, and none at exit either.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -155,7 +175,7 @@ def run_check(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if args.changed_since is not None:
         try:
-            changed = changed_since(args.changed_since, Path.cwd())
+            changed = changed_since(args.changed_since, settings.root)
         except ChangesError as exc:
             print(f"pmkb: --changed-since {args.changed_since}: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -168,7 +188,17 @@ def run_check(args: argparse.Namespace) -> int:
             settings.display_path(settings.services_file),
             settings.display_path(settings.factors_file),
         }
-        findings = [f for f in findings if f.path in chosen or f.path in catalogs] + extra
+        # An id taken by a chosen file is contested wherever the other file is: PMK112 lands on the
+        # later file by path, which may be one that was not chosen.
+        ids = {pm.display: pm.id for pm in kb.postmortems}
+        chosen_ids = {ids[d] for d in chosen if d in ids}
+        findings = [
+            f
+            for f in findings
+            if f.path in chosen
+            or f.path in catalogs
+            or (f.code == "PMK112" and ids.get(f.path) in chosen_ids)
+        ] + extra
         checked = len(chosen)
     errors = sum(f.level is Level.ERROR for f in findings)
     warnings = sum(f.level is Level.WARNING for f in findings)
@@ -262,7 +292,8 @@ def run_new(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"pmkb new: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    factors = [catalog.factor_alias(f) or f for f in factors]
+    services = list(dict.fromkeys(services))
+    factors = list(dict.fromkeys(catalog.factor_alias(f) or f for f in factors))
     path = new_path(settings, title, day)
     if path.exists():
         print(
@@ -307,6 +338,25 @@ def run_stats(args: argparse.Namespace) -> int:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
     else:
         print(format_figures(figures))
+    return EXIT_OK
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    config_path = args.config or Path.cwd() / "mkdocs.yml"
+    source = read_site_config(config_path) if config_path.exists() else {}
+    docs_dir = (
+        (config_path.parent / str(source.get("docs_dir", "docs"))).resolve() if source else None
+    )
+    kb = load(settings)
+    for f in kb.all_findings:
+        if f.level is not Level.INFO:
+            print(f.format_text(), file=sys.stderr)
+    site = Site(settings, bool(source.get("use_directory_urls", True)))
+    written = generate(kb, Renderer(kb, site, build_date()), args.out, docs_dir, source)
+    print(
+        f"Wrote {len(written)} files to {args.out}: build them with `mkdocs build -f {args.out / 'mkdocs.yml'}`."
+    )
     return EXIT_OK
 
 
