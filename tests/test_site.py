@@ -297,3 +297,43 @@ def test_invalid_plugin_option_is_one_clear_message(tmp_path: Path) -> None:
         in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def _incident_entries(root: Path, ident: str) -> list[str]:
+    return sorted(
+        d["location"] for d in search_docs(root) if d["location"].startswith(f"incidents/{ident}/")
+    )
+
+
+@pytest.mark.parametrize(("mode", "compact"), [("compact", True), ("full", False), ("auto", False)])
+def test_search_modes_index_incidents_fully_or_by_summary(
+    tmp_path: Path, mode: str, compact: bool
+) -> None:
+    make_project(
+        tmp_path, {"a.md": postmortem("Compact incident", "2024-01-01", factors=["missing-alert"], summary="Quick summary.")},
+        options={"search": mode},
+    )  # fmt: skip
+    config = (
+        (tmp_path / "mkdocs.yml").read_text().replace("- admonition", "- admonition\n- attr_list")
+    )
+    (tmp_path / "mkdocs.yml").write_text(config)
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    entries = _incident_entries(tmp_path, "a")
+    if compact:
+        assert entries == ["incidents/a/", "incidents/a/#summary"]
+    else:
+        assert "incidents/a/#timeline" in entries and "incidents/a/#action-items" in entries
+    page = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/")
+    assert "Missing alert" in page["text"] and page["tags"] == ["checkout", "missing-alert"]
+    summary = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/#summary")
+    assert summary["text"] == "<p>Quick summary.</p>"
+    # The headings are still on the page, with their anchors, either way.
+    assert 'id="timeline"' in read(tmp_path, "incidents/a/index.html")
+
+
+def test_compact_search_without_attr_list_falls_back_to_full_with_a_warning(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, options={"search": "compact"})
+    result = build(tmp_path)
+    assert "option `search: compact` needs the `attr_list` Markdown extension" in result.stderr
+    assert "incidents/a/#timeline" in _incident_entries(tmp_path, "a")

@@ -19,7 +19,7 @@ from mkdocs.structure.pages import Page
 from .clock import build_date
 from .findings import Finding, Level
 from .knowledge import KnowledgeBase, ParseCache, load
-from .render import Renderer, asset_pages
+from .render import Renderer, asset_pages, compact_search
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 from .urls import Site
 
@@ -70,7 +70,13 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self.kb = kb = load(settings, self.cache)
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
-        pages = Renderer(kb, site, build_date()).pages() + asset_pages(site)
+        attr_list = "attr_list" in config.markdown_extensions
+        compact = compact_search(settings, len(kb.published), attr_list)
+        if settings.search == "compact" and not attr_list:
+            log.warning(
+                "option `search: compact` needs the `attr_list` Markdown extension; indexing incidents in full"
+            )
+        pages = Renderer(kb, site, build_date(), compact_search=compact).pages() + asset_pages(site)
         for page in pages:
             existing = files.get_file_from_path(page.src)
             if existing is not None:

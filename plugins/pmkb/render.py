@@ -21,12 +21,14 @@ from .index import Index, Related
 from .knowledge import KnowledgeBase
 from .model import Postmortem
 from .sanitize import safe_markdown
+from .settings import Settings
 from .trends import MEASURES, per_period, periods
 from .urls import Site
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
+COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,13 @@ def front_matter(title: str, **extra: Any) -> str:
 class Renderer:
     """Renders the knowledge base's pages for one site layout and one build date."""
 
-    def __init__(self, kb: KnowledgeBase, site: Site, today: date) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, site: Site, today: date, *, compact_search: bool = False
+    ) -> None:
         self.kb = kb
         self.site = site
         self.today = today
+        self.compact_search = compact_search
         self.index = Index(kb.published)
         self.analysis = Analysis(self.index, kb.settings, today)
         self._quarters = periods(self.index.incidents, quarterly=True)
@@ -160,9 +165,11 @@ class Renderer:
             pm.title, tags=tags, description=_meta_text(_first_sentence(pm.summary))
         )
         problems = [f for f in pm.findings if f.level.value == "error"]
+        body = _exclude_from_search(pm) if self.compact_search else pm.body
         content = self._render(
-            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(pm.body.strip())),
+            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(body.strip())),
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
+            unsearched=Markup(SEARCH_EXCLUDE if self.compact_search else ""),
         )  # fmt: skip
         return Page(src, content, "incident", pm.path)
 
@@ -378,6 +385,30 @@ class Renderer:
             Page("incidents.json", export.to_json(records), "data"),
             Page("incidents.csv", export.to_csv(records), "data"),
         ]
+
+
+SEARCH_EXCLUDE = " { data-search-exclude }"
+
+
+def _exclude_from_search(pm: Postmortem) -> str:
+    """The body with every section but the summary marked for Material's search to skip (attr_list)."""
+    lines = pm.body.split("\n")
+    for section in pm.sections:
+        index = section.line - pm.body_line
+        if (
+            section.title
+            and section.title.lower() != "summary"
+            and lines[index].lstrip().startswith("#")
+        ):
+            lines[index] = lines[index].rstrip() + SEARCH_EXCLUDE
+    return "\n".join(lines)
+
+
+def compact_search(settings: Settings, published: int, attr_list: bool) -> bool:
+    """Whether incidents are indexed by title, metadata and summary only (`search` option)."""
+    if settings.search == "full" or not attr_list:
+        return False
+    return settings.search == "compact" or published > COMPACT_ABOVE
 
 
 def _num(value: float | None) -> str:

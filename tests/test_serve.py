@@ -1,0 +1,83 @@
+"""`mkdocs serve` rebuilds: the plugin instance and its parse cache survive, so one edit re-parses one file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.structure.files import Files
+
+from sites import make_project, postmortem
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _project(root: Path, count: int) -> Path:
+    files = {
+        f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
+            f"Incident {i}", f"{2000 + i % 20}-01-{1 + i % 28:02d}"
+        )
+        for i in range(count)
+    }
+    return make_project(root, files, theme="mkdocs")
+
+
+def test_a_serve_rebuild_reparses_only_the_edited_file(tmp_path: Path) -> None:
+    root = _project(tmp_path, 30)
+    first = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+    first.plugins.on_startup(command="serve", dirty=False)
+    build(first)
+    plugin = first.plugins["pmkb"]
+    assert plugin.cache.parses == 30
+
+    edited = root / "postmortems" / "2003" / "pm-0003.md"
+    edited.write_text(edited.read_text().replace("Incident 3", "Incident three, edited"))
+    second = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+    assert second.plugins["pmkb"] is plugin  # MkDocs keeps plugins that define on_startup
+    build(second)
+    assert plugin.cache.parses == 31
+    assert (
+        "Incident three, edited"
+        in (tmp_path / "out" / "incidents" / "pm-0003" / "index.html").read_text()
+    )
+
+
+def test_at_a_thousand_postmortems_one_edit_costs_one_parse(tmp_path: Path) -> None:
+    root = _project(tmp_path, 1000)
+
+    def rebuild_files(startup: bool = False) -> object:
+        config = load_config(str(root / "mkdocs.yml"))
+        if startup:  # `mkdocs serve` starts once, then rebuilds
+            config.plugins.on_startup(command="serve", dirty=False)
+        config = config.plugins.on_config(config)
+        config.plugins.on_files(Files([]), config=config)
+        return config.plugins["pmkb"]
+
+    plugin = rebuild_files(startup=True)
+    assert plugin.cache.parses == 1000  # type: ignore[attr-defined]
+    edited = root / "postmortems" / "2007" / "pm-0007.md"
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    assert rebuild_files() is plugin
+    assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
+    assert rebuild_files() is plugin
+    assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
+
+
+def test_serve_watches_the_postmortems_and_catalogs(tmp_path: Path) -> None:
+    root = _project(tmp_path, 1)
+    config = load_config(str(root / "mkdocs.yml"))
+    config = config.plugins.on_config(config)
+    watched: list[str] = []
+
+    class Server:
+        def watch(self, path: str) -> None:
+            watched.append(path)
+
+    config.plugins["pmkb"].on_serve(Server(), config=config, builder=None)
+    assert watched == [
+        str(root / "postmortems"),
+        str(root / "postmortems" / "services.yml"),
+        str(root / "postmortems" / "factors.yml"),
+    ]
