@@ -81,7 +81,9 @@ class BlameMatcher:
 
     def __init__(self, extra: Mapping[str, str] | None = None) -> None:
         # The team's own phrases come first, so their suggestion wins where both match.
-        phrases = {re.escape(p.strip()): suggestion or _FAULT for p, suggestion in (extra or {}).items()}
+        phrases = {
+            re.escape(p.strip()): suggestion or _FAULT for p, suggestion in (extra or {}).items()
+        }
         phrases.update((p, s) for p, s in DEFAULT_PHRASES.items() if p not in phrases)
         self._suggestions = list(phrases.values())
         alternatives = "|".join(f"(?P<p{i}>{p})" for i, p in enumerate(phrases))

@@ -10,7 +10,8 @@ class ChangesError(Exception):
     """git could not say what changed."""
 
 
-def _git(args: list[str], cwd: Path) -> list[str]:
+def _git(args: list[str], cwd: Path) -> str:
+    """The standard output of `git <args>` run in `cwd`; ChangesError with git's message on failure."""
     try:
         result = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
@@ -18,16 +19,32 @@ def _git(args: list[str], cwd: Path) -> list[str]:
     except OSError as exc:
         raise ChangesError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
-        raise ChangesError(
-            result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "git failed"
-        )
-    return [line for line in result.stdout.split("\0") if line]
+        message = result.stderr.strip().splitlines()
+        raise ChangesError(message[-1] if message else f"`git {args[0]}` failed")
+    return result.stdout
 
 
 def changed_since(ref: str, cwd: Path) -> list[Path]:
-    """Files added, copied, modified or renamed since `ref` (committed or not), and untracked files."""
-    top = Path(_git(["rev-parse", "--show-toplevel", "-z"], cwd)[0].strip())
-    base = _git(["merge-base", ref, "HEAD", "-z"], cwd)[0].strip() if ref else ""
-    changed = _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", base or ref, "--"], top)
+    """Files added, copied, modified or renamed since `ref` (committed or not), and untracked files.
+
+    Changes are counted from the merge base of `ref` and HEAD, as a pull request's diff is: files
+    changed on the base branch since the pull request's branch left it are not included.
+    """
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).rstrip("\r\n"))
+    if not ref.strip() or ref.startswith("-"):
+        raise ChangesError(f"`{ref}` is not a git ref")
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    except ChangesError:
+        raise ChangesError(
+            f"`{ref}` is not a commit of this repository"
+            " (in a shallow clone, fetch the history: `fetch-depth: 0` with actions/checkout)"
+        ) from None
+    try:
+        base = _git(["merge-base", ref, "HEAD"], cwd).strip()
+    except ChangesError as exc:
+        raise ChangesError(f"no common ancestor of `{ref}` and HEAD: {exc}") from None
+    changed = _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", base, "--"], top)
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
-    return sorted({(top / name).resolve() for name in [*changed, *untracked]})
+    names = [name for name in [*changed.split("\0"), *untracked.split("\0")] if name]
+    return sorted({(top / name).resolve() for name in names})

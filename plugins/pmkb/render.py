@@ -26,6 +26,7 @@ from .trends import MEASURES, per_period, periods
 from .urls import Site
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+ITEM_LABELS = {"open": "open", "in-progress": "in progress", "done": "done", "wont-do": "won't do"}
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
@@ -139,6 +140,7 @@ class Renderer:
             today=today,
             severity_rank=lambda s: severities.index(s) + 1 if s in severities else 0,
             status_label=lambda s: STATUS_LABELS.get(s, s or "?"),
+            item_label=lambda s: ITEM_LABELS.get(s, s),
         )
 
     def _render(self, template: str, src: str, **context: Any) -> str:

@@ -94,7 +94,7 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
     catalog_ids = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
     kinds: dict[str, dict[str, Any]] = {
-        "text": {"type": "string", "minLength": 1},
+        "text": {"type": "string", "pattern": r"\S"},
         "slug": {"type": "string", "pattern": SLUG_PATTERN},
         "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
         "datetime": {
@@ -111,17 +111,24 @@ def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
         "url": {"type": "string", "pattern": r"^https?://"},
         "services": catalog_ids,
         "factors": catalog_ids,
-        "text-list": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "text-list": {"type": "array", "items": {"type": "string", "pattern": r"\S"}},
     }
     if kind == "action-items":
         return {"type": "array", "items": json_object(ACTION_FIELDS, settings)}
     return dict(kinds[kind])
 
 
+def _nullable(f: Field) -> bool:
+    """Whether the validator accepts an empty value (`started:`, as `pmkb new` writes it)."""
+    return not f.required and f.kind != "slug"
+
+
 def json_object(fields: tuple[Field, ...], settings: Settings | None) -> dict[str, Any]:
     properties = {}
     for f in fields:
         prop = _json_type(f.kind, settings)
+        if _nullable(f):
+            prop["type"] = [prop["type"], "null"]
         prop["description"] = f.doc
         properties[f.name] = prop
     return {
@@ -144,7 +151,8 @@ def json_schema(
     if factor_ids:
         schema["properties"]["contributing_factors"]["items"]["enum"] = sorted(factor_ids)
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        # Draft 7: what yaml-language-server and Ajv read by default; nothing newer is used.
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://pmkb.dev/schema/postmortem.json",
         "title": "pmkb postmortem front matter",
         **schema,

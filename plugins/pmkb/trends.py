@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 
 from .model import Postmortem
 
@@ -53,7 +54,8 @@ def periods(incidents: Sequence[Postmortem], quarterly: bool | None = None) -> l
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile: the smallest value with at least p% of the values at or below it."""
     ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    # Exact arithmetic: in floats 7 / 100 * 100 is 7.000000000000001, whose ceiling is one rank too high.
+    rank = max(1, math.ceil(Fraction(p).limit_denominator(10**6) * len(ordered) / 100))
     return ordered[rank - 1]
 
 
