@@ -233,7 +233,7 @@ class Renderer:
         counts = [
             (s, sum(pm.severity == s for pm in incidents)) for s in self.kb.settings.severities
         ]
-        meta = front_matter(service.name, tags=[ident])
+        meta = front_matter(service.name, tags=[ident], hide=["toc"])
         content = self._render(
             "service.md.j2", src, front_matter=Markup(meta), service=service, incidents=incidents,
             severity_counts=counts, factors=self.index.factor_counts(incidents)[:8],
@@ -259,7 +259,7 @@ class Renderer:
         src = self.site.factor(ident)
         factor = self.kb.catalog.factors[ident]
         incidents = self.index.by_factor.get(ident, [])
-        meta = front_matter(factor.name, tags=[ident, *factor.aliases])
+        meta = front_matter(factor.name, tags=[ident, *factor.aliases], hide=["toc"])
         content = self._render(
             "factor.md.j2", src, front_matter=Markup(meta), factor=factor, incidents=incidents,
             services=self.index.service_counts(incidents), cooccurring=self.index.cooccurring(ident),
