@@ -1,0 +1,858 @@
+"""Writing postmortems as pull requests: `pmkb new`, `check --changed-since`, `--format github`
+annotations and the JSON Schema of `pmkb schema`."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import BODY, FRONT, SERVICES, VALID, Result, make_kb
+from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from pmkb.findings import Finding, Level
+
+Run = Callable[..., Result]
+REPO = Path(__file__).resolve().parent.parent
+NEW = "postmortems/2026/2026-03-12-checkout-errors-after-a-database-failover.md"
+GUIDANCE = "> **Guidance:**"
+
+
+@pytest.fixture(autouse=True)
+def not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input is not a terminal and nothing may prompt, unless a test says otherwise."""
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+
+    def no_input(prompt: str = "") -> str:
+        raise AssertionError(f"unexpected prompt {prompt!r}")
+
+    monkeypatch.setattr(builtins, "input", no_input)
+
+
+def new(run: Run, *extra: str, title: str = "Checkout errors after a database failover") -> Result:
+    return run(
+        "new",
+        title,
+        "--service",
+        "checkout",
+        "--service",
+        "payments",
+        "--factor",
+        "config-change",
+        "--factor",
+        "missing-alert",
+        "--severity",
+        "SEV2",
+        "--date",
+        "2026-03-12",
+        *extra,
+    )
+
+
+def guidance_lines(text: str) -> list[int]:
+    return [n for n, line in enumerate(text.splitlines(), 1) if line.startswith(GUIDANCE)]
+
+
+def front_matter(text: str) -> dict[str, Any]:
+    front = text.split("---\n", 2)[1]
+    data = yaml.safe_load(front)
+    assert isinstance(data, dict)
+    return data
+
+
+# `pmkb new`: where the file goes and what it holds.
+
+EXPECTED_NEW = """\
+---
+title: Checkout errors after a database failover
+date: 2026-03-12
+severity: SEV2
+status: draft
+services: [checkout, payments]
+contributing_factors: [config-change, missing-alert]
+authors: [Ines Carvalho, Daniel Okafor]
+started:  # YYYY-MM-DDTHH:MM:SSZ
+detected:  # YYYY-MM-DDTHH:MM:SSZ
+mitigated:  # YYYY-MM-DDTHH:MM:SSZ
+resolved:  # YYYY-MM-DDTHH:MM:SSZ
+action_items: []
+# - {title: ..., owner: team-..., status: open, due: YYYY-MM-DD, link: https://...}
+---
+
+## Summary
+
+> **Guidance:** Two or three sentences: what users saw, for how long, and what ended it.
+
+## Impact
+
+> **Guidance:** Who was affected and how much: customers, requests, orders, minutes, regions. \
+Numbers beat adjectives.
+
+## Timeline
+
+> **Guidance:** One list item per event, each starting with its time: \
+`- 14:02 UTC — Checkout error alert fires`. Note what responders knew at each point, not only \
+what they did.
+
+## Contributing factors
+
+> **Guidance:** The conditions that made the incident possible: gaps in tooling, signals, \
+process or design. Describe what the system allowed or made hard, not who did what; ask why \
+each action made sense at the time.
+
+## Lessons learned
+
+> **Guidance:** What surprised you, what went well, and what the organisation will do \
+differently. Each action item in the front matter should trace back to something here.
+"""
+
+
+def test_new_writes_the_draft_at_year_date_slug(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = new(run, "--author", "Ines Carvalho", "--author", "Daniel Okafor")
+    assert result.code == EXIT_OK, result.err
+    assert result.err == ""
+    assert result.out == (
+        f"Created {NEW}: replace each `> **Guidance:**` line, then run `pmkb check`.\n"
+    )
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md")) == [NEW]
+    assert (tmp_path / NEW).read_text(encoding="utf-8") == EXPECTED_NEW
+
+
+def test_new_front_matter_values(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    assert new(run).code == EXIT_OK
+    assert front_matter((tmp_path / NEW).read_text(encoding="utf-8")) == {
+        "title": "Checkout errors after a database failover",
+        "date": date(2026, 3, 12),
+        "severity": "SEV2",
+        "status": "draft",
+        "services": ["checkout", "payments"],
+        "contributing_factors": ["config-change", "missing-alert"],
+        "authors": [],
+        "started": None,
+        "detected": None,
+        "mitigated": None,
+        "resolved": None,
+        "action_items": [],
+    }
+
+
+def test_new_has_every_configured_section_with_guidance(tmp_path: Path, run: Run) -> None:
+    sections = ["Summary", "Trigger", "Resolution", "Timeline"]
+    make_kb(tmp_path, mkdocs_options={"required_sections": sections, "severities": ["SEV-1"]})
+    result = run(
+        "new", "Outage", "--service", "checkout", "--factor", "config-change", "--severity", "SEV-1"
+    )
+    assert result.code == EXIT_OK, result.err
+    (path,) = (tmp_path / "postmortems").rglob("*.md")
+    text = path.read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings == sections
+    body = text.split("---\n", 2)[2]
+    for heading, block in zip(sections, re.split(r"^## .+$", body, flags=re.M)[1:], strict=True):
+        lines = [line for line in block.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith(GUIDANCE + " "), heading
+    assert "## Trigger\n\n> **Guidance:** Replace this with the section's content.\n" in text
+
+
+def test_new_slug_of_an_awkward_title(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = new(run, title='  Café: checkout   500s — after the "v2" rollout!  ')
+    assert result.code == EXIT_OK, result.err
+    path = tmp_path / "postmortems/2026/2026-03-12-cafe-checkout-500s-after-the-v2-rollout.md"
+    meta = front_matter(path.read_text(encoding="utf-8"))
+    assert meta["title"] == 'Café: checkout 500s — after the "v2" rollout!'
+
+
+def test_new_date_defaults_to_the_build_date(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_kb(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2026, 11, 20, 9).timestamp())))
+    result = run("new", "Outage", "--service", "checkout", "--factor", "config-change")
+    assert result.code == EXIT_USAGE  # no severity
+    result = run(
+        "new", "Outage", "--service", "checkout", "--factor", "config-change", "--severity", "SEV4"
+    )
+    assert result.code == EXIT_OK, result.err
+    assert (tmp_path / "postmortems/2026/2026-11-20-outage.md").is_file()
+
+
+def test_new_refuses_to_overwrite(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path, {NEW: "my work\n"})
+    result = new(run)
+    assert result.code == EXIT_USAGE
+    assert result.out == ""
+    assert result.err == f"pmkb new: {NEW} already exists; not overwriting it\n"
+    assert (tmp_path / NEW).read_text(encoding="utf-8") == "my work\n"
+
+
+def test_new_unknown_ids_with_did_you_mean(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = run(
+        "new", "Outage", "--service", "chekout", "--factor", "config-chnage", "--severity", "sev2"
+    )
+    assert result.code == EXIT_USAGE
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "pmkb new: unknown service `chekout` (did you mean `checkout`?)",
+        "pmkb new: unknown contributing factor `config-chnage` (did you mean `config-change`?)",
+        "pmkb new: severity must be one of SEV1, SEV2, SEV3, SEV4 (did you mean `SEV2`?)",
+    ]
+    assert not (tmp_path / "postmortems/2026").exists()
+
+
+def test_new_misspelt_alias_is_suggested(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = run(
+        "new",
+        "Outage",
+        "--service",
+        "checkout",
+        "--factor",
+        "misconfigration",
+        "--severity",
+        "SEV3",
+    )
+    assert result.code == EXIT_USAGE
+    assert result.err == (
+        "pmkb new: unknown contributing factor `misconfigration` "
+        "(did you mean `misconfiguration`?)\n"
+    )
+
+
+def test_new_without_anything_lists_every_problem(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = run("new", "--date", "2026-02-30")
+    assert result.code == EXIT_USAGE
+    assert result.err.splitlines() == [
+        "pmkb new: a title is required",
+        "pmkb new: name at least one service with --service",
+        "pmkb new: name at least one contributing factor with --factor",
+        "pmkb new: severity must be one of SEV1, SEV2, SEV3, SEV4",
+        "pmkb new: --date '2026-02-30' is not a YYYY-MM-DD date",
+    ]
+
+
+def test_new_alias_is_written_as_the_canonical_id(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = run(
+        "new",
+        "Outage",
+        "--service",
+        "checkout",
+        "--factor",
+        "misconfiguration",
+        "--factor",
+        "missing-alert",
+        "--factor",
+        "config-change",
+        "--severity",
+        "SEV3",
+        "--date",
+        "2026-03-12",
+    )
+    assert result.code == EXIT_OK, result.err
+    text = (tmp_path / "postmortems/2026/2026-03-12-outage.md").read_text(encoding="utf-8")
+    assert "contributing_factors: [config-change, missing-alert]\n" in text
+    assert "misconfiguration" not in text
+    codes = {f[3] for f in run("check", "--format", "json").found}
+    assert codes == {"PMK303"}  # no PMK111 (alias) or PMK114 (listed twice)
+
+
+def test_new_with_a_broken_catalog_exits_2(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path, {"postmortems/services.yml": "- not a mapping\n"})
+    result = new(run)
+    assert result.code == EXIT_USAGE
+    assert "PMK502" in result.err
+    assert not (tmp_path / NEW).exists()
+
+
+# The new file fails `pmkb check` until it is filled in.
+
+FILLED = {
+    "Summary": "A database failover left checkout without connections for 20 minutes.",
+    "Impact": "About 300 orders failed.",
+    "Timeline": "- 14:00 UTC — Database failover.\n- 14:05 UTC — Alert fired.\n"
+    "- 14:20 UTC — Connection pool restarted.",
+    "Contributing factors": "The connection pool kept connections to the old primary.",
+    "Lessons learned": "A failover drill would have shown the stale pool.",
+}
+
+
+def fill_section(text: str, section: str) -> str:
+    pattern = re.compile(rf"(## {re.escape(section)}\n\n){re.escape(GUIDANCE)} .*\n")
+    filled, count = pattern.subn(lambda m: m.group(1) + FILLED[section] + "\n", text)
+    assert count == 1, section
+    return filled
+
+
+def test_new_file_fails_check_on_each_guidance_line_until_replaced(
+    tmp_path: Path, run: Run
+) -> None:
+    make_kb(tmp_path)
+    assert new(run).code == EXIT_OK
+    path = tmp_path / NEW
+    text = path.read_text(encoding="utf-8")
+    assert guidance_lines(text) == [19, 23, 27, 31, 35]
+    for section in [*FILLED, None]:
+        result = run("check", "--format", "json")
+        assert result.found == [(NEW, n, 1, "PMK303", "error") for n in guidance_lines(text)]
+        assert result.code == (EXIT_FINDINGS if guidance_lines(text) else EXIT_OK)
+        if section is not None:
+            text = fill_section(text, section)
+            path.write_text(text, encoding="utf-8")
+    assert guidance_lines(text) == []
+
+
+def test_new_file_passes_strict_check_once_filled_in(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    assert new(run).code == EXIT_OK
+    path = tmp_path / NEW
+    text = path.read_text(encoding="utf-8")
+    for section in FILLED:
+        text = fill_section(text, section)
+    text = text.replace("status: draft\n", "status: published\n")
+    for key, value in [
+        ("started", "2026-03-12T14:00:00Z"),
+        ("detected", "2026-03-12T14:05:00Z"),
+        ("mitigated", "2026-03-12T14:20:00Z"),
+        ("resolved", "2026-03-12T16:10:00+01:00"),
+    ]:
+        text = text.replace(f"{key}:  # YYYY-MM-DDTHH:MM:SSZ\n", f"{key}: {value}\n")
+    path.write_text(text, encoding="utf-8")
+    result = run("check", "--strict")
+    assert result.lines == ["Checked 1 postmortem file(s): 0 error(s), 0 warning(s)."]
+    assert result.code == EXIT_OK
+
+
+# `pmkb new` asks for what is missing when standard input is a terminal.
+
+
+class Terminal:
+    """Answers prompts in order and records them."""
+
+    def __init__(self, *answers: str | None) -> None:
+        self.answers: Iterator[str | None] = iter(answers)
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str = "") -> str:
+        self.prompts.append(prompt)
+        answer = next(self.answers)
+        if answer is None:
+            raise EOFError
+        return answer
+
+
+def at_terminal(monkeypatch: pytest.MonkeyPatch, *answers: str | None) -> Terminal:
+    terminal = Terminal(*answers)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(builtins, "input", terminal)
+    return terminal
+
+
+def test_new_prompts_at_a_terminal(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_kb(tmp_path)
+    terminal = at_terminal(
+        monkeypatch,
+        "  Checkout errors after a database failover ",
+        "checkout, payments",
+        "misconfiguration,missing-alert",
+        "SEV2",
+    )
+    result = run("new", "--date", "2026-03-12")
+    assert result.code == EXIT_OK, result.err
+    assert terminal.prompts == [
+        "Title: ",
+        "Services (checkout, payments): ",
+        "Contributing factors (config-change, missing-alert): ",
+        "Severity (SEV1, SEV2, SEV3, SEV4): ",
+    ]
+    meta = front_matter((tmp_path / NEW).read_text(encoding="utf-8"))
+    assert meta["title"] == "Checkout errors after a database failover"
+    assert meta["services"] == ["checkout", "payments"]
+    assert meta["contributing_factors"] == ["config-change", "missing-alert"]
+    assert meta["severity"] == "SEV2"
+
+
+def test_new_prompts_only_for_what_is_missing(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_kb(tmp_path)
+    terminal = at_terminal(monkeypatch, "SEV1")
+    result = run("new", "Outage", "--service", "checkout", "--factor", "config-change")
+    assert result.code == EXIT_OK, result.err
+    assert terminal.prompts == ["Severity (SEV1, SEV2, SEV3, SEV4): "]
+
+
+def test_new_prompt_answers_are_checked_like_flags(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_kb(tmp_path)
+    at_terminal(monkeypatch, "Outage", "chekout", None, "")
+    result = run("new")
+    assert result.code == EXIT_USAGE
+    assert result.err.splitlines() == [
+        "pmkb new: unknown service `chekout` (did you mean `checkout`?)",
+        "pmkb new: name at least one contributing factor with --factor",
+        "pmkb new: severity must be one of SEV1, SEV2, SEV3, SEV4",
+    ]
+    assert not (tmp_path / "postmortems/2026").exists()
+
+
+def test_new_does_not_prompt_without_a_terminal(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    result = run("new", "Outage")  # the autouse fixture fails the test on any prompt
+    assert result.code == EXIT_USAGE
+    assert "name at least one service" in result.err
+
+
+# `pmkb check --changed-since REF` in a real git repository.
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+@pytest.fixture
+def git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """Run git in `tmp_path`, isolated from the user's configuration."""
+    for key, value in {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CEILING_DIRECTORIES": str(tmp_path.parent),
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def runner(*args: str, cwd: Path | None = None) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd or tmp_path, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    return runner
+
+
+def commit(git: Callable[..., str], message: str) -> None:
+    git("add", "-A")
+    git("commit", "-q", "-m", message)
+
+
+def broken(severity: str = "P1") -> str:
+    return VALID.replace("severity: SEV2", f"severity: {severity}")
+
+
+@needs_git
+def test_changed_since_reports_only_changed_and_added_files(
+    tmp_path: Path, run: Run, git: Callable[..., str]
+) -> None:
+    git("init", "-q", "-b", "main")
+    make_kb(
+        tmp_path,
+        {
+            "postmortems/2025/changed.md": VALID,
+            "postmortems/2025/untouched-broken.md": broken(),
+            "postmortems/2025/deleted.md": VALID,
+            "postmortems/2025/renamed.md": VALID,
+            "postmortems/2025/uncommitted.md": VALID,
+            "postmortems/README.md": "# About these postmortems\n",
+        },
+    )
+    commit(git, "base")
+    git("checkout", "-q", "-b", "feature")
+    (tmp_path / "postmortems/2025/changed.md").write_text(broken("P2"), encoding="utf-8")
+    (tmp_path / "postmortems/2026").mkdir()
+    (tmp_path / "postmortems/2026/added.md").write_text(
+        VALID.replace("[checkout]", "[chekout]"), encoding="utf-8"
+    )
+    (tmp_path / "postmortems/2025/deleted.md").unlink()
+    git("mv", "postmortems/2025/renamed.md", "postmortems/2026/renamed.md")
+    (tmp_path / "postmortems/README.md").write_text("# Changed, not a postmortem\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/index.md").write_text("# Not in the knowledge base\n")
+    commit(git, "feature")
+    # The base branch moves on: its own changes are not the pull request's.
+    git("checkout", "-q", "main")
+    (tmp_path / "postmortems/2025/on-main.md").write_text(broken("P4"), encoding="utf-8")
+    commit(git, "main moves on")
+    git("checkout", "-q", "feature")
+    # Not committed: an untracked file and an uncommitted change count too.
+    (tmp_path / "postmortems/2026/untracked.md").write_text(broken("P3"), encoding="utf-8")
+    (tmp_path / "postmortems/2025/uncommitted.md").write_text(broken("P5"), encoding="utf-8")
+
+    result = run("check", "--format", "json", "--changed-since", "main")
+    assert result.found == [
+        ("postmortems/2025/changed.md", 4, 11, "PMK107", "error"),
+        ("postmortems/2025/uncommitted.md", 4, 11, "PMK107", "error"),
+        ("postmortems/2026/added.md", 6, 12, "PMK109", "error"),
+        ("postmortems/2026/untracked.md", 4, 11, "PMK107", "error"),
+    ]
+    assert result.data["files"] == 5  # with renamed.md, which has no findings
+    assert result.code == EXIT_FINDINGS
+    assert result.err == ""
+
+    everything = run("check", "--format", "json")
+    assert ("postmortems/2025/untouched-broken.md", 4, 11, "PMK107", "error") in everything.found
+
+
+@needs_git
+def test_changed_since_with_nothing_changed(
+    tmp_path: Path, run: Run, git: Callable[..., str]
+) -> None:
+    git("init", "-q", "-b", "main")
+    make_kb(tmp_path, {"postmortems/untouched-broken.md": broken()})
+    commit(git, "base")
+    result = run("check", "--changed-since", "HEAD")
+    assert result.lines == ["Checked 0 postmortem file(s): 0 error(s), 0 warning(s)."]
+    assert result.code == EXIT_OK
+
+
+@needs_git
+@pytest.mark.parametrize(
+    ("existing", "added", "reported"),
+    [
+        ("postmortems/2025/outage.md", "postmortems/2026/outage.md", "postmortems/2026/outage.md"),
+        # The older file keeps the id, so the finding lands on the untouched file: still shown.
+        ("postmortems/2026/outage.md", "postmortems/2024/outage.md", "postmortems/2026/outage.md"),
+    ],
+    ids=["on-the-added-file", "on-the-untouched-file"],
+)
+def test_changed_since_reports_a_duplicate_id_with_an_unchanged_file(
+    tmp_path: Path, run: Run, git: Callable[..., str], existing: str, added: str, reported: str
+) -> None:
+    git("init", "-q", "-b", "main")
+    make_kb(
+        tmp_path,
+        {
+            existing: VALID,
+            # An old conflict between two untouched files is not the pull request's.
+            "postmortems/2020/old.md": VALID,
+            "postmortems/2021/old.md": VALID,
+        },
+    )
+    commit(git, "base")
+    git("checkout", "-q", "-b", "feature")
+    (tmp_path / added).parent.mkdir(exist_ok=True)
+    (tmp_path / added).write_text(VALID, encoding="utf-8")
+    commit(git, "add a postmortem")
+    result = run("check", "--format", "json", "--changed-since", "main")
+    assert result.found == [(reported, 1, 1, "PMK112", "error")]
+    owner = added if reported != added else existing
+    assert result.messages == [
+        f"id `outage` is already used by {owner}; this file is not published"
+    ]
+    assert result.code == EXIT_FINDINGS
+
+
+@needs_git
+def test_changed_since_still_reports_catalog_errors(
+    tmp_path: Path, run: Run, git: Callable[..., str]
+) -> None:
+    git("init", "-q", "-b", "main")
+    make_kb(tmp_path, {"postmortems/a.md": VALID, "postmortems/services.yml": SERVICES + "Bad:\n"})
+    commit(git, "base")
+    git("checkout", "-q", "-b", "feature")
+    (tmp_path / "postmortems/b.md").write_text(VALID, encoding="utf-8")
+    commit(git, "add b")
+    result = run("check", "--format", "json", "--changed-since", "main")
+    assert result.found == [("postmortems/services.yml", 7, 1, "PMK506", "error")]
+    assert result.data["files"] == 1
+    assert result.code == EXIT_FINDINGS
+
+
+@needs_git
+def test_changed_since_in_a_subfolder_of_the_repository(
+    tmp_path: Path, run: Run, git: Callable[..., str]
+) -> None:
+    git("init", "-q", "-b", "main")
+    project = tmp_path / "kb"
+    make_kb(project, {"postmortems/a.md": VALID}, mkdocs_options={})
+    make_kb(tmp_path / "other", {"postmortems/a.md": VALID})
+    commit(git, "base")
+    (project / "postmortems/a.md").write_text(broken(), encoding="utf-8")
+    (tmp_path / "other/postmortems/a.md").write_text(broken(), encoding="utf-8")
+    result = run("check", "--format", "json", "--changed-since", "HEAD", cwd=project)
+    assert result.found == [("postmortems/a.md", 4, 11, "PMK107", "error")]
+
+
+@needs_git
+def test_changed_since_a_bad_ref_exits_2(tmp_path: Path, run: Run, git: Callable[..., str]) -> None:
+    git("init", "-q", "-b", "main")
+    make_kb(tmp_path, {"postmortems/a.md": VALID})
+    commit(git, "base")
+    result = run("check", "--changed-since", "origin/nope")
+    assert result.code == EXIT_USAGE
+    assert result.out == ""
+    assert result.err == (
+        "pmkb: --changed-since origin/nope: `origin/nope` is not a commit of this repository "
+        "(in a shallow clone, fetch the history: `fetch-depth: 0` with actions/checkout)\n"
+    )
+    result = run("check", "--changed-since=--all")
+    assert result.code == EXIT_USAGE
+    assert result.err == "pmkb: --changed-since --all: `--all` is not a git ref\n"
+
+
+@needs_git
+def test_changed_since_outside_a_repository_exits_2(
+    tmp_path: Path, run: Run, git: Callable[..., str]
+) -> None:
+    make_kb(tmp_path, {"postmortems/a.md": VALID})
+    result = run("check", "--changed-since", "main")
+    assert result.code == EXIT_USAGE
+    assert result.out == ""
+    assert result.err.startswith("pmkb: --changed-since main: fatal: not a git repository")
+
+
+def test_changed_since_without_git_exits_2(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_kb(tmp_path, {"postmortems/a.md": VALID})
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    result = run("check", "--changed-since", "main")
+    assert result.code == EXIT_USAGE
+    assert result.err.startswith("pmkb: --changed-since main: cannot run git: ")
+
+
+# `--format github`: workflow commands, exactly.
+
+
+def test_github_annotation_line_exactly(tmp_path: Path, run: Run) -> None:
+    text = FRONT.replace("services: [checkout]\n", "services:\n- chekout\n") + BODY
+    make_kb(tmp_path, {"postmortems/x.md": text})
+    result = run("check", "--format", "github")
+    assert result.lines == [
+        "::error file=postmortems/x.md,line=7,col=3,title=pmkb PMK109::PMK109 unknown service "
+        "`chekout` (did you mean `checkout`?)",
+        "Checked 1 postmortem file(s): 1 error(s), 0 warning(s).",
+    ]
+    assert result.code == EXIT_FINDINGS
+
+
+def test_github_annotation_escapes_percent_comma_and_colon_in_the_file(
+    tmp_path: Path, run: Run
+) -> None:
+    text = FRONT.replace("services: [checkout]\n", "id: odd\nservices: [che%kout]\n") + BODY
+    make_kb(tmp_path, {"postmortems/50%,a:b.md": text})
+    result = run("check", "--format", "github")
+    assert result.lines == [
+        "::error file=postmortems/50%25%2Ca%3Ab.md,line=7,col=12,title=pmkb PMK109::PMK109 "
+        "unknown service `che%25kout` (did you mean `checkout`?)",
+        "Checked 1 postmortem file(s): 1 error(s), 0 warning(s).",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("level", "command"),
+    [(Level.ERROR, "error"), (Level.WARNING, "warning"), (Level.INFO, "notice")],
+)
+def test_github_annotation_commands_and_escaping(level: Level, command: str) -> None:
+    f = Finding("a%b,c:d\re\nf.md", 3, 4, "PMK101", level, "100% sure: a,b\r\nnext")
+    assert f.format_github() == (
+        f"::{command} file=a%25b%2Cc%3Ad%0De%0Af.md,line=3,col=4,title=pmkb PMK101::"
+        "PMK101 100%25 sure: a,b%0D%0Anext"
+    )
+
+
+# `pmkb schema`: a JSON Schema that agrees with the checks.
+
+
+def schema_of(run: Run, cwd: Path | None = None) -> dict[str, Any]:
+    result = run("schema", cwd=cwd)
+    assert result.code == EXIT_OK, result.err
+    schema = json.loads(result.out)
+    assert isinstance(schema, dict)
+    return schema
+
+
+def validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def as_json(value: Any) -> Any:
+    """YAML values as a YAML editor sees them: dates and times as their ISO text."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    return value
+
+
+def example_postmortems() -> list[Path]:
+    return sorted(
+        p
+        for p in (REPO / "postmortems").rglob("*.md")
+        if p.name.lower() not in ("readme.md", "index.md")
+    )
+
+
+def test_schema_is_a_valid_json_schema(run: Run) -> None:
+    schema = schema_of(run, cwd=REPO)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    validator(schema)
+    assert schema["required"] == [
+        "title",
+        "date",
+        "severity",
+        "status",
+        "services",
+        "contributing_factors",
+    ]
+
+
+def test_schema_lists_the_catalog_ids_and_aliases(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path, mkdocs_options={"severities": ["P1", "P2"]})
+    props = schema_of(run)["properties"]
+    assert props["services"]["items"]["enum"] == ["checkout", "payments"]
+    assert props["contributing_factors"]["items"]["enum"] == [
+        "config-change",
+        "misconfiguration",
+        "missing-alert",
+    ]
+    assert props["severity"]["enum"] == ["P1", "P2"]
+
+
+def test_schema_accepts_every_example_postmortem(run: Run) -> None:
+    check = validator(schema_of(run, cwd=REPO))
+    paths = example_postmortems()
+    assert len(paths) > 30
+    for path in paths:
+        meta = as_json(front_matter(path.read_text(encoding="utf-8")))
+        errors = [e.message for e in check.iter_errors(meta)]
+        assert errors == [], path.relative_to(REPO).as_posix()
+
+
+def test_schema_accepts_a_new_draft(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    check = validator(schema_of(run))
+    assert new(run).code == EXIT_OK
+    meta = as_json(front_matter((tmp_path / NEW).read_text(encoding="utf-8")))
+    assert meta["started"] is None
+    assert [e.message for e in check.iter_errors(meta)] == []
+
+
+# Each broken front matter is rejected by the schema and reported by `pmkb check`.
+BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "missing-title": (lambda m: m.pop("title"), "PMK101"),
+    "blank-title": (lambda m: m.update(title="   "), "PMK115"),
+    "bad-severity": (lambda m: m.update(severity="P1"), "PMK107"),
+    "bad-status": (lambda m: m.update(status="final"), "PMK108"),
+    "unknown-service": (lambda m: m.update(services=["chekout"]), "PMK109"),
+    "unknown-factor": (lambda m: m.update(contributing_factors=["config-chnage"]), "PMK110"),
+    "no-services": (lambda m: m.update(services=[]), "PMK101"),
+    "services-as-text": (lambda m: m.update(services="checkout"), "PMK102"),
+    "bad-date-format": (lambda m: m.update(date="12/03/2026"), "PMK104"),
+    "impossible-date": (lambda m: m.update(date="2026-02-30"), "PMK104"),
+    "time-without-zone": (lambda m: m.update(detected="2026-03-12T14:05:00"), "PMK105"),
+    "id-not-a-slug": (lambda m: m.update(id="Outage 1"), "PMK113"),
+    "action-item-bad-status": (
+        lambda m: m.update(action_items=[{"title": "x", "owner": "y", "status": "finished"}]),
+        "PMK203",
+    ),
+    "action-item-without-owner": (
+        lambda m: m.update(action_items=[{"title": "x", "status": "open"}]),
+        "PMK202",
+    ),
+    "action-item-bad-due": (
+        lambda m: m.update(action_items=[{"title": "x", "owner": "y", "status": "open", "due": 3}]),
+        "PMK204",
+    ),
+    "action-item-javascript-link": (
+        lambda m: m.update(
+            action_items=[
+                {"title": "x", "owner": "y", "status": "open", "link": "javascript:alert(1)"}
+            ]
+        ),
+        "PMK205",
+    ),
+}
+
+
+def valid_meta() -> dict[str, Any]:
+    meta = front_matter(VALID)
+    meta.update(
+        authors=["Ines Carvalho"],
+        started="2026-03-12T14:00:00Z",
+        detected="2026-03-12T14:05:00+00:00",
+        mitigated=None,
+        action_items=[
+            {
+                "title": "Stage config rollouts",
+                "owner": "team-platform",
+                "status": "open",
+                "due": "2026-04-30",
+                "link": "https://tracker.example/PLAT-1",
+            }
+        ],
+    )
+    result = as_json(meta)
+    assert isinstance(result, dict)
+    return result
+
+
+def write_meta(tmp_path: Path, meta: dict[str, Any]) -> None:
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    (tmp_path / "postmortems/a.md").write_text(f"---\n{front}---\n{BODY}", encoding="utf-8")
+
+
+def test_valid_front_matter_passes_the_schema_and_the_check(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path)
+    check = validator(schema_of(run))
+    meta = valid_meta()
+    assert [e.message for e in check.iter_errors(meta)] == []
+    write_meta(tmp_path, meta)
+    result = run("check", "--format", "json", "--strict")
+    assert result.found == []
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_front_matter_is_rejected_by_the_schema_and_the_check(
+    tmp_path: Path, run: Run, name: str
+) -> None:
+    make_kb(tmp_path)
+    check = validator(schema_of(run))
+    meta = valid_meta()
+    breaks, code = BROKEN[name]
+    breaks(meta)
+    assert not check.is_valid(meta)
+    write_meta(tmp_path, meta)
+    result = run("check", "--format", "json")
+    assert code in [f[3] for f in result.found if f[4] == "error"]
+
+
+def test_schema_without_catalogs_does_not_enumerate_ids(tmp_path: Path, run: Run) -> None:
+    make_kb(tmp_path, {"postmortems/services.yml": None, "postmortems/factors.yml": None})
+    schema = schema_of(run)
+    assert "enum" not in schema["properties"]["services"]["items"]
+    assert validator(schema).is_valid(valid_meta())
+
+
+def test_a_closed_pipe_is_not_a_traceback(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_kb(tmp_path)
+
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(builtins, "print", closed)
+    assert run("schema").code == EXIT_FINDINGS

@@ -1,0 +1,274 @@
+"""The repository's GitHub workflows and pre-commit hooks: valid for their tools, doing what the
+adoption guide says, and matching the postmortems pmkb reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import VALID, Result, make_kb
+from pmkb.knowledge import load
+from pmkb.project import load_project
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / ".github" / "workflows"
+ADOPTING = (REPO / "docs" / "adopting.md").read_text(encoding="utf-8")
+
+
+def _load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    data = _load(WORKFLOWS / name)
+    assert isinstance(data, dict)
+    # YAML 1.1 reads the key `on` as true.
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    steps = job["steps"]
+    assert isinstance(steps, list)
+    return steps
+
+
+def _index(steps: list[dict[str, Any]], *, uses: str = "", run: str = "") -> int:
+    """The position of the one step that uses the action `uses` or runs exactly `run`."""
+    found = [
+        i
+        for i, s in enumerate(steps)
+        if (uses and str(s.get("uses", "")).split("@")[0] == uses)
+        or (run and " ".join(str(s.get("run", "")).split()) == run)
+    ]
+    assert len(found) == 1, f"expected one step {uses or run!r}, found {len(found)}"
+    return found[0]
+
+
+# actionlint.
+
+
+def _actionlint() -> str | None:
+    local = Path(sys.executable).parent / "actionlint"
+    return str(local) if local.is_file() else shutil.which("actionlint")
+
+
+def test_actionlint_accepts_the_workflows() -> None:
+    binary = _actionlint()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("actionlint is not installed: pip install -e '.[dev]'")
+        pytest.skip("actionlint is not installed: pip install -e '.[dev]'")
+    files = sorted(str(p.relative_to(REPO)) for p in WORKFLOWS.glob("*.y*ml"))
+    assert files == [".github/workflows/pr.yml", ".github/workflows/publish.yml"]
+    result = subprocess.run(
+        [binary, "-no-color", *files],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The pull-request workflow.
+
+
+def test_pr_workflow_runs_on_pull_requests() -> None:
+    flow = _workflow("pr.yml")
+    assert "pull_request" in flow["on"]
+    assert flow["permissions"] == {"contents": "read"}
+
+
+def test_pr_workflow_checks_changed_postmortems_then_builds() -> None:
+    (job,) = _workflow("pr.yml")["jobs"].values()
+    steps = _steps(job)
+    checkout = _index(steps, uses="actions/checkout")
+    assert steps[checkout]["with"]["fetch-depth"] == 0
+    python = _index(steps, uses="actions/setup-python")
+    assert str(steps[python]["with"]["python-version"]) == "3.11"
+    install = _index(steps, run="pip install -e .")
+    check = _index(
+        steps, run="pmkb check --changed-since origin/${{ github.base_ref }} --format github"
+    )
+    build = _index(steps, run="mkdocs build --strict")
+    assert checkout < python < install < check < build
+
+
+# The publishing workflow.
+
+
+def test_publish_workflow_runs_on_pushes_to_main() -> None:
+    flow = _workflow("publish.yml")
+    assert flow["on"]["push"]["branches"] == ["main"]
+    assert flow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert flow["concurrency"]["group"]
+    assert flow["concurrency"]["cancel-in-progress"] is False
+
+
+def test_publish_workflow_builds_and_deploys_with_the_pages_actions() -> None:
+    jobs = _workflow("publish.yml")["jobs"]
+    build = _steps(jobs["build"])
+    order = [
+        _index(build, uses="actions/checkout"),
+        _index(build, uses="actions/setup-python"),
+        _index(build, run="pip install -e ."),
+        _index(build, run="mkdocs build --strict"),
+        _index(build, uses="actions/upload-pages-artifact"),
+    ]
+    assert order == sorted(order)
+    assert _index(build, uses="actions/configure-pages") < order[-1]
+    python = build[order[1]]
+    assert str(python["with"]["python-version"]) == "3.11"
+    upload = build[order[-1]]
+    site_dir = (_load(REPO / "mkdocs.yml") or {}).get("site_dir", "site")
+    assert upload["with"]["path"] == site_dir
+
+    deploy = jobs["deploy"]
+    assert deploy["needs"] in ("build", ["build"])
+    assert deploy["environment"] == {
+        "name": "github-pages",
+        "url": "${{ steps.deployment.outputs.page_url }}",
+    }
+    steps = _steps(deploy)
+    step = steps[_index(steps, uses="actions/deploy-pages")]
+    assert step["id"] == "deployment"
+
+
+# pre-commit.
+
+
+def _hooks() -> list[dict[str, Any]]:
+    data = _load(REPO / ".pre-commit-hooks.yaml")
+    assert isinstance(data, list)
+    return data
+
+
+def _config_hooks() -> dict[str, dict[str, Any]]:
+    data = _load(REPO / ".pre-commit-config.yaml")
+    assert isinstance(data, dict)
+    (repo,) = data["repos"]
+    assert repo["repo"] == "local"
+    return {h["id"]: h for h in repo["hooks"]}
+
+
+def _selects(hook: dict[str, Any], path: str) -> bool:
+    """Whether pre-commit passes `path` to the hook: it searches `files`, then `exclude`."""
+    if not re.search(hook.get("files", ""), path):
+        return False
+    return not re.search(hook["exclude"], path) if hook.get("exclude") else True
+
+
+def test_pre_commit_hook_manifest() -> None:
+    (hook,) = _hooks()
+    assert hook["id"] == "pmkb-check"
+    assert hook["entry"] == "pmkb check"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is True
+    assert hook["require_serial"] is True  # one run: the whole knowledge base is read each time
+    for key in ("name", "description"):
+        assert hook[key]
+
+
+def test_pre_commit_config_hooks() -> None:
+    hooks = _config_hooks()
+    assert list(hooks) == ["ruff-check", "ruff-format", "pmkb-check"]
+    assert hooks["ruff-check"]["entry"].split()[:2] == ["ruff", "check"]
+    assert hooks["ruff-format"]["entry"].split()[:2] == ["ruff", "format"]
+    (manifest,) = _hooks()
+    local = hooks["pmkb-check"]
+    for key in ("entry", "files", "exclude", "pass_filenames", "require_serial"):
+        assert local[key] == manifest[key], key
+
+
+@pytest.mark.parametrize(
+    ("path", "selected"),
+    [
+        ("postmortems/2026/x.md", True),
+        ("postmortems/2024/2024-02-06-search-autocomplete-timeouts.md", True),
+        ("postmortems/x.markdown", True),
+        ("docs/index.md", False),
+        ("README.md", False),
+        ("postmortems/README.md", False),
+        ("postmortems/2026/index.md", False),
+        ("postmortems/services.yml", False),
+        ("old/postmortems/2026/x.md", False),
+    ],
+)
+def test_pre_commit_hook_files(path: str, selected: bool) -> None:
+    for hook in (*_hooks(), _config_hooks()["pmkb-check"]):
+        assert _selects(hook, path) is selected
+
+
+def test_pre_commit_hook_selects_every_example_postmortem() -> None:
+    (hook,) = _hooks()
+    kb = load(load_project(None, REPO))
+    displays = [pm.display for pm in kb.postmortems]
+    assert displays
+    assert [d for d in displays if not _selects(hook, d)] == []
+
+
+# The adoption guide shows the files as they are.
+
+
+@pytest.mark.parametrize("name", [".github/workflows/pr.yml", ".github/workflows/publish.yml"])
+def test_adoption_guide_shows_the_file(name: str) -> None:
+    text = (REPO / name).read_text(encoding="utf-8")
+    blocks = re.findall(r"^```ya?ml\n(.*?)^```", ADOPTING, re.M | re.S)
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    assert any(body.strip() in block for block in blocks), f"{name} is not shown in adopting.md"
+
+
+def _section(heading: str) -> str:
+    start = ADOPTING.index(f"\n{heading}\n")
+    end = ADOPTING.find("\n## ", start + len(heading) + 2)
+    return ADOPTING[start : end if end > 0 else None]
+
+
+def test_adoption_guide_new_example_is_what_pmkb_prints(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    section = _section("## Pull requests")
+    found = re.search(r"```console\n\$ (pmkb new .*)\n(.*)\n```", section)
+    assert found is not None
+    command, output = found.groups()
+    make_kb(tmp_path)
+    result = run(*shlex.split(command)[1:])
+    assert result.code == 0, result.err
+    assert result.out == output + "\n"
+
+
+def test_adoption_guide_problem_matcher_reads_pmkb_findings(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    section = _section("## Editor support")
+    assert "$ pmkb schema > postmortem.schema.json\n" in section
+    (block,) = re.findall(r"^```json\n(.*?)^```", section, re.M | re.S)
+    (task,) = json.loads(block)["tasks"]
+    assert task["command"] == "pmkb check"
+    pattern = task["problemMatcher"]["pattern"]
+    make_kb(tmp_path, {"postmortems/2026/a.md": VALID.replace("severity: SEV2", "severity: P1")})
+    (line, _summary) = run("check").lines
+    match = re.match(pattern["regexp"], line)
+    assert match is not None, line
+    fields = {k: match.group(v) for k, v in pattern.items() if k != "regexp"}
+    assert fields == {
+        "file": "postmortems/2026/a.md",
+        "line": "4",
+        "column": "11",
+        "severity": "error",
+        "code": "PMK107",
+        "message": "`severity: P1` is not one of SEV1, SEV2, SEV3, SEV4",
+    }
