@@ -26,6 +26,18 @@ class Series:
     values: tuple[float, ...]
 
 
+CHAR_WIDTH = 6.4  # average width of a character at font-size 11, in viewBox units
+
+
+def _wrap(label: str) -> list[str]:
+    """A long label on two lines, split at the space nearest its middle."""
+    spaces = [i for i, ch in enumerate(label) if ch == " "]
+    if not spaces:
+        return [label]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return [label[:cut], label[cut + 1 :]]
+
+
 def _nice_max(value: float) -> float:
     """The top of the y axis: four steps of a round size."""
     for step in (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000):
@@ -73,6 +85,7 @@ def bar_chart(
     unit: str = "",
     height: int = HEIGHT,
     log_minutes: bool = False,
+    categories: bool = False,
 ) -> Markup:
     """A bar chart (stacked or grouped) as inline SVG with a title and description for screen readers.
 
@@ -109,7 +122,9 @@ def bar_chart(
         parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="currentColor">{escape(text)}</text>'
         )
-    every = max(1, round(n / 12))
+    # Periods are thinned out until their labels fit; category labels all show, on two lines if long.
+    widest = max((len(label) for label in labels), default=0) * CHAR_WIDTH
+    every = 1 if categories else max(1, round(n / 12), math.ceil(widest / slot))
     bar_w = max(1.0, slot * (0.7 if stacked else 0.8) / (1 if stacked else max(len(series), 1)))
     for i, label in enumerate(labels):
         x0 = LEFT + i * slot + slot * (0.15 if stacked else 0.1)
@@ -133,8 +148,15 @@ def bar_chart(
             )
         if i % every == 0:
             cx = LEFT + i * slot + slot / 2
+            lines = (
+                _wrap(label) if categories and len(label) * CHAR_WIDTH > slot * 0.95 else [label]
+            )
+            spans = "".join(
+                f'<tspan x="{cx:.1f}" dy="{0 if k == 0 else 13}">{escape(line)}</tspan>'
+                for k, line in enumerate(lines)
+            )
             parts.append(
-                f'<text x="{cx:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" font-size="11" fill="currentColor">{escape(label)}</text>'
+                f'<text x="{cx:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" font-size="11" fill="currentColor">{spans}</text>'
             )
     parts.append(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="currentColor" />'

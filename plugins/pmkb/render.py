@@ -340,7 +340,7 @@ class Renderer:
         top_services = self.index.service_counts(self.index.incidents)[:10]
         names = [self.kb.catalog.services[s].name for s, _ in top_services]
         services_chart = figure(
-            bar_chart("services", "Incidents per service", "Services with the most incidents: " + ", ".join(f"{n}: {c}" for n, (_, c) in zip(names, top_services, strict=True)) + ".", names, [Series("incidents", "pmkb-fill-accent", tuple(float(c) for _, c in top_services))], height=220),
+            bar_chart("services", "Incidents per service", "Services with the most incidents: " + ", ".join(f"{n}: {c}" for n, (_, c) in zip(names, top_services, strict=True)) + ".", names, [Series("incidents", "pmkb-fill-accent", tuple(float(c) for _, c in top_services))], height=230, categories=True),
             "The services with the most incidents (an incident can touch several).",
             data_table("Data", ["Service", "Incidents"], [(n, c) for n, (_, c) in zip(names, top_services, strict=True)]),
         )  # fmt: skip

@@ -1,0 +1,167 @@
+"""Browser fixtures: the example knowledge base, built once and served over HTTP, and Chromium.
+
+The browser tests skip, with the reason, when Playwright or Chromium is missing and the `CI`
+environment variable is unset; with `CI` set they fail instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+from sites import build
+
+from .served import REPO, VIEWPORT, Site
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+
+SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
+SOURCE_DATE_EPOCH = "1795564800"  # 2026-11-25: what "today" is for overdue action items
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the browser closing a connection early is not a failure of the site
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example knowledge base of the repository, built with `mkdocs build --strict`."""
+    root = tmp_path_factory.mktemp("example-kb")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    for folder in ("docs", "postmortems"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
+    if result.returncode != 0:
+        pytest.fail(f"the example site does not build:\n{result.stderr}", pytrace=False)
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
+def site(built_site: Path) -> Iterator[Site]:
+    """The built site served by http.server on a free port of 127.0.0.1."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield Site(built_site, f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if "CI" in os.environ:
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run", pytrace=False)
+    pytest.skip(f"{reason} (set CI=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright; never a browser downloaded by Playwright."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -e '.[dev]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            _unavailable(f"Chromium at {CHROMIUM} does not start: {exc.message.splitlines()[0]}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def scheme() -> str:
+    """The colour scheme the browser prefers; tests parametrize it with "light" and "dark"."""
+    return "light"
+
+
+@pytest.fixture(scope="session")
+def context_for(browser: Browser, site: Site) -> Iterator[Callable[[str], BrowserContext]]:
+    """One browser profile per colour scheme, made when first asked for, reaching only the site.
+
+    Requests that leave the site (Google Fonts, the GitHub API for the repository facts) are
+    aborted: the tests stay hermetic and fast, and those failures are not the site's.
+    """
+    made: dict[str, BrowserContext] = {}
+
+    def context(scheme: str) -> BrowserContext:
+        if scheme not in made:
+            made[scheme] = browser.new_context(
+                color_scheme="dark" if scheme == "dark" else "light", viewport=VIEWPORT
+            )
+            made[scheme].set_default_timeout(10_000)
+            made[scheme].route(lambda url: not site.is_local(url), lambda route: route.abort())
+        return made[scheme]
+
+    yield context
+    for each in made.values():
+        each.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    """JavaScript errors seen by `page`: console errors and uncaught exceptions."""
+    return []
+
+
+@pytest.fixture
+def page(
+    context_for: Callable[[str], BrowserContext],
+    scheme: str,
+    site: Site,
+    console_errors: list[str],
+) -> Iterator[Page]:
+    """A new tab preferring `scheme`; its JavaScript errors are collected in `console_errors`."""
+    page = context_for(scheme).new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        source = message.location.get("url", "")
+        if message.text.startswith("Failed to load resource") and not site.is_local(source):
+            return  # an off-site request that the context aborted on purpose
+        console_errors.append(f"console.error: {message.text} ({source})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
