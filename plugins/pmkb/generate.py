@@ -5,6 +5,8 @@ The pages come from the same renderer as the MkDocs plugin, so both outlets carr
 
 from __future__ import annotations
 
+import posixpath
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -87,11 +89,23 @@ def site_config(source: dict[str, Any], site: Site, listings: list[Page]) -> dic
     if nav:
         config["nav"] = nav
     s = site.settings
-    config["not_in_nav"] = (
-        "\n".join(f"/{path}/*.md" for path in (s.incidents_path, s.services_path, s.factors_path))
-        + "\n"
-    )
+    folders = (s.incidents_path, s.services_path, s.factors_path)
+    config["not_in_nav"] = "".join(f"/{path}/*.md\n/{path}/*/index.md\n" for path in folders)
     return config
+
+
+def _place(src: str, directory_urls: bool) -> str:
+    """Where a generated page is written: `incidents/x.md` as `incidents/x/index.md`.
+
+    The renderer writes links relative to each page's URL, as MkDocs serves it. Zensical resolves
+    every relative link, raw HTML included, against the source file's folder instead; with
+    directory URLs the two differ unless each page is its folder's `index.md`. The URL stays the
+    same for MkDocs, so the same links work under both.
+    """
+    folder, name = posixpath.split(src)
+    if not directory_urls or not name.endswith(".md") or name == "index.md":
+        return src
+    return posixpath.join(folder, name[:-3], "index.md")
 
 
 def _plugin_name(entry: Any) -> str:
@@ -128,8 +142,15 @@ def generate(
     if docs_dir is not None and docs_dir.is_dir():
         shutil.copytree(docs_dir, docs, dirs_exist_ok=True)
     pages = renderer.pages() + asset_pages(site)
+    moved = {p.src: _place(p.src, site.directory_urls) for p in pages}
+    moved = {src: dest for src, dest in moved.items() if src != dest}
+    for src in moved:
+        # A project page the generated one replaces (as the plugin does) must not stay beside it.
+        (docs / src).unlink(missing_ok=True)
+    if moved:
+        _relink_project_pages(docs, moved)
     for page in pages:
-        target = docs / page.src
+        target = docs / moved.get(page.src, page.src)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.content, encoding="utf-8", newline="\n")
         written.append(target)
@@ -142,3 +163,29 @@ def generate(
     )
     written.append(config_path)
     return written
+
+
+# A Markdown link's target, inline `](target)` or in a reference definition `[id]: target`.
+_LINK_TARGET = re.compile(
+    r"(\]\(\s*<?|^ {0,3}\[[^\]\n]+\]:[ \t]*<?)([^\s()<>#?]+\.md)(?=[#?>)\s]|$)", re.M
+)
+
+
+def _relink_project_pages(docs: Path, moved: dict[str, str]) -> None:
+    """Point the project's own links to generated pages (`incidents/x.md`) at where they now are."""
+    for path in docs.rglob("*.md"):
+        here = posixpath.dirname(path.relative_to(docs).as_posix())
+
+        def relink(match: re.Match[str], here: str = here) -> str:
+            target = match.group(2)
+            if "://" in target or target.startswith("/"):
+                return match.group(0)
+            dest = moved.get(posixpath.normpath(posixpath.join(here, target)))
+            if dest is None:
+                return match.group(0)
+            return match.group(1) + posixpath.relpath(dest, here or ".")
+
+        text = path.read_text(encoding="utf-8")
+        changed = _LINK_TARGET.sub(relink, text)
+        if changed != text:
+            path.write_text(changed, encoding="utf-8")
