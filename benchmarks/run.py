@@ -1,0 +1,464 @@
+"""Scale benchmark: pmkb against plain MkDocs, on thousands of synthetic postmortems.
+
+    .venv/bin/python benchmarks/run.py                      # sizes 1000 and 5000, 3 runs each
+    .venv/bin/python benchmarks/run.py --sizes 1000 5000 --repeat 5
+    .venv/bin/python benchmarks/run.py --quick              # 200 postmortems, 1 run: a smoke test
+
+For each size N, generate.py writes a pmkb project, and the same N files are copied as plain
+Markdown pages (front matter cut down to the title) into a plain MkDocs project. Then, each in its
+own process and in turn (A B C D A B C D ...), so that drift of the machine hits all of them alike:
+
+  (a) baseline  `mkdocs build` of the plain project: Material, search, the pages kept out of the
+                navigation with `not_in_nav`; drafts excluded with `draft_docs`;
+  (b) pmkb      `mkdocs build` of the pmkb project;
+  (c) check     `pmkb check` in the pmkb project;
+  (d) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else.
+
+Wall time and peak resident memory are taken per process (with `/usr/bin/time -v` when present,
+else a tiny wrapper reading `getrusage(RUSAGE_CHILDREN)`); the report gives the median of the
+runs. The results page, with the targets marked met or not met, is written to
+docs/performance.md (a `--quick` run writes benchmarks/work/performance-quick.md instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import Project, generate, mkdocs_config
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "benchmarks"
+WORK = BENCH / "work"
+BIN = Path(sys.executable).parent
+GNU_TIME = Path("/usr/bin/time")
+# Builds see the same "today" every time, so overdue action items do not change between runs.
+SOURCE_DATE_EPOCH = str(int(datetime(2026, 12, 1, tzinfo=UTC).timestamp()))
+KINDS = ("baseline", "pmkb", "check", "floor")
+LABELS = {
+    "baseline": "(a) baseline `mkdocs build`, plain MkDocs + Material",
+    "pmkb": "(b) `mkdocs build` with pmkb",
+    "check": "(c) `pmkb check`",
+    "floor": "(d) floor: front matter with PyYAML's C loader",
+}
+_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(f'User time (seconds): {usage.ru_utime}', file=sys.stderr)\n"
+    "print(f'System time (seconds): {usage.ru_stime}', file=sys.stderr)\n"
+    "print(f'Maximum resident set size (kbytes): {peak}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+_PEAK = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+_CPU = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
+
+
+@dataclass(frozen=True)
+class Sample:
+    seconds: float  # wall clock
+    peak_kib: int
+    cpu: float  # user + system seconds: less sensitive than wall time to other work on the machine
+
+
+@dataclass
+class SiteFigures:
+    pages: int
+    bytes: int
+    index_bytes: int
+    index_gzip: int
+
+
+@dataclass
+class SizeResult:
+    n: int
+    published: int
+    drafts: int
+    average_bytes: float
+    samples: dict[str, list[Sample]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    sites: dict[str, SiteFigures] = field(default_factory=dict)
+
+    def seconds(self, kind: str) -> float:
+        return statistics.median(s.seconds for s in self.samples[kind])
+
+    def cpu(self, kind: str) -> float:
+        return statistics.median(s.cpu for s in self.samples[kind])
+
+    def peak_mib(self, kind: str) -> float:
+        return statistics.median(s.peak_kib for s in self.samples[kind]) / 1024
+
+
+def fingerprint() -> str:
+    """A hash of pmkb's sources, to tell whether they changed while the benchmark ran."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "plugins" / "pmkb").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(REPO).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+LOADS: list[float] = []  # the 1-minute load average before each measured command
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+    """Run one command to completion; its wall time and peak resident memory."""
+    if hasattr(os, "getloadavg"):
+        LOADS.append(os.getloadavg()[0])
+    if GNU_TIME.exists():
+        wrapped = [str(GNU_TIME), "-v", *command]
+    else:
+        wrapped = [sys.executable, "-c", _WRAPPER, *command]
+    start = time.perf_counter()
+    done = subprocess.run(wrapped, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
+        raise SystemExit(
+            f"benchmark command failed ({done.returncode}): {shlex.join(command)}\n{tail}"
+        )
+    match = _PEAK.search(done.stderr)
+    cpu = sum(float(m) for m in _CPU.findall(done.stderr))
+    return Sample(seconds, int(match.group(1)) if match else 0, cpu)
+
+
+def baseline_project(project: Project, root: Path) -> Path:
+    """The same files as plain MkDocs pages: front matter cut to the title, body as it is."""
+    if root.exists():
+        shutil.rmtree(root)
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    shutil.copyfile(project.root / "docs" / "index.md", docs / "index.md")
+    drafts = set(project.drafts)
+    pm_dir = project.root / "postmortems"
+    for path in project.files:
+        text = path.read_text(encoding="utf-8")
+        end = text.index("\n---\n", 3)
+        meta = yaml.load(text[4 : end + 1], Loader=yaml.CSafeLoader)
+        head = yaml.safe_dump({"title": meta["title"]}, allow_unicode=True, width=1000)
+        folder = "drafts" if path in drafts else "incidents"
+        target = docs / folder / path.relative_to(pm_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"---\n{head}---\n{text[end + 5 :]}", encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        mkdocs_config(
+            f"MkDocs baseline ({len(project.files)})",
+            [{"Home": "index.md"}],
+            ["search"],
+            not_in_nav="/incidents/\n",
+            draft_docs="/drafts/\n",
+        ),
+        encoding="utf-8",
+    )
+    return root
+
+
+def site_figures(site: Path) -> SiteFigures:
+    pages = bytes_ = 0
+    for base, _dirs, files in os.walk(site):
+        for name in files:
+            bytes_ += (Path(base) / name).stat().st_size
+            pages += name.endswith(".html")
+    index = site / "search" / "search_index.json"
+    data = index.read_bytes() if index.exists() else b""
+    return SiteFigures(pages, bytes_, len(data), len(gzip.compress(data, 9)) if data else 0)
+
+
+def run_size(
+    n: int, repeat: int, seed: int, env: dict[str, str], log: Callable[[str], None]
+) -> SizeResult:
+    log(f"N={n}: generating")
+    project = generate(WORK / f"pmkb-{n}", n, seed)
+    plain = baseline_project(project, WORK / f"baseline-{n}")
+    result = SizeResult(
+        n,
+        len(project.files) - len(project.drafts),
+        len(project.drafts),
+        sum(p.stat().st_size for p in project.files) / len(project.files),
+    )
+    mkdocs, pmkb = str(BIN / "mkdocs"), str(BIN / "pmkb")
+    commands: dict[str, tuple[list[str], Path]] = {
+        "baseline": ([mkdocs, "build", "--quiet"], plain),
+        "pmkb": ([mkdocs, "build", "--quiet"], project.root),
+        "check": ([pmkb, "check"], project.root),
+        "floor": ([sys.executable, str(BENCH / "floor.py"), "postmortems"], project.root),
+    }
+    for run in range(1, repeat + 1):
+        for kind in KINDS:
+            command, cwd = commands[kind]
+            sample = measure(command, cwd, env)
+            result.samples[kind].append(sample)
+            log(
+                f"N={n} run {run}/{repeat} {kind:8} {sample.seconds:7.2f} s wall "
+                f"{sample.cpu:7.2f} s CPU {sample.peak_kib / 1024:7.1f} MiB"
+            )
+    result.sites = {
+        "baseline": site_figures(plain / "site"),
+        "pmkb": site_figures(project.root / "site"),
+    }
+    return result
+
+
+# The results page.
+
+
+def _s(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _x(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def _bytes(value: float) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} MB"
+    return f"{value / 1e3:.0f} kB"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+    cpu: str = "-"  # the same ratio on CPU time, where it applies
+
+
+def targets(results: dict[int, SizeResult]) -> list[Target]:
+    big, small = results.get(5000), results.get(1000)
+    out: list[Target] = []
+    if big:
+        ratio = big.seconds("pmkb") / big.seconds("baseline")
+        cpu = big.cpu("pmkb") / big.cpu("baseline")
+        out.append(Target("build ≤ 1.15x baseline at N=5000", _x(ratio), ratio <= 1.15, _x(cpu)))
+    else:
+        out.append(Target("build ≤ 1.15x baseline at N=5000", "N=5000 not run", None))
+    for kind, what in (("pmkb", "build"), ("check", "check")):
+        name = f"linear growth: {what} time at 5000 ≤ 5.5x time at 1000"
+        if big and small:
+            growth = big.seconds(kind) / small.seconds(kind)
+            cpu = big.cpu(kind) / small.cpu(kind)
+            out.append(Target(name, _x(growth), growth <= 5.5, _x(cpu)))
+        else:
+            out.append(Target(name, "needs N=1000 and N=5000", None))
+    largest = results[max(results)]
+    ratio = largest.seconds("check") / largest.seconds("floor")
+    cpu = largest.cpu("check") / largest.cpu("floor")
+    out.append(Target(f"check ≤ 2x the floor (N={largest.n})", _x(ratio), ratio <= 2, _x(cpu)))
+    ratio = largest.peak_mib("pmkb") / largest.peak_mib("baseline")
+    out.append(Target(f"peak memory ≤ 1.5x baseline (N={largest.n})", _x(ratio), ratio <= 1.5))
+    if big:
+        size = big.sites["pmkb"].index_bytes
+        out.append(
+            Target(
+                "search index < 5 MB at N=5000 in compact mode",
+                f"{_bytes(size)} ({_bytes(big.sites['pmkb'].index_gzip)} gzipped)",
+                size < 5_000_000,
+            )
+        )
+    else:
+        out.append(Target("search index < 5 MB at N=5000 in compact mode", "N=5000 not run", None))
+    return out
+
+
+def report(
+    results: dict[int, SizeResult], repeat: int, command: str, started: datetime, sources: list[str]
+) -> str:
+    sizes = sorted(results)
+    rs = [results[n] for n in sizes]
+
+    def row(label: str, cell: Callable[[SizeResult], str]) -> str:
+        return f"| {label} | " + " | ".join(cell(r) for r in rs) + " |"
+
+    def spread(kind: str) -> Callable[[SizeResult], str]:
+        def cell(r: SizeResult) -> str:
+            values = [s.seconds for s in r.samples[kind]]
+            return _s(r.seconds(kind)) + (
+                f" ({_s(min(values))}-{_s(max(values))})" if len(values) > 1 else ""
+            )
+
+        return cell
+
+    lines = [
+        "# Performance",
+        "",
+        "How pmkb scales to thousands of postmortems, measured against the best a team can do with",
+        "plain MkDocs. This page is written by the benchmark itself; run it again to refresh it.",
+        "",
+        "## Targets",
+        "",
+        "Met or not met is judged on the wall-clock medians; the same ratio on CPU time (user +",
+        "system), which other work on the machine disturbs much less, is shown beside it.",
+        "",
+        "| Target | Measured (wall clock) | Same ratio on CPU time | Result |",
+        "| --- | --- | --- | --- |",
+    ]
+    for t in targets(results):
+        result = "not measured" if t.met is None else "**met**" if t.met else "**not met**"
+        lines.append(f"| {t.name} | {t.measured} | {t.cpu} | {result} |")
+    header = "| | " + " | ".join(f"N = {n}" for n in sizes) + " |"
+    lines += [
+        "",
+        "## Results",
+        "",
+        f"Times are the median wall-clock seconds of {repeat} run{'s' if repeat > 1 else ''} "
+        "(fastest-slowest in brackets); memory is the median peak resident set size of the process.",
+        "",
+        header,
+        "| --- |" + " --- |" * len(sizes),
+        row("Postmortems (published + drafts)", lambda r: f"{r.published} + {r.drafts}"),
+        row("Average file size", lambda r: f"{r.average_bytes / 1000:.1f} kB"),
+        *(row(f"{LABELS[k]}, s", spread(k)) for k in KINDS),
+        *(row(f"CPU time {k}, s", lambda r, k=k: _s(r.cpu(k))) for k in KINDS),
+        row(
+            "**pmkb build / baseline build**",
+            lambda r: _x(r.seconds("pmkb") / r.seconds("baseline")),
+        ),
+        row("**check / floor**", lambda r: _x(r.seconds("check") / r.seconds("floor"))),
+        row("pmkb / baseline build, CPU time", lambda r: _x(r.cpu("pmkb") / r.cpu("baseline"))),
+        row("check / floor, CPU time", lambda r: _x(r.cpu("check") / r.cpu("floor"))),
+        *(row(f"Peak memory {k}, MiB", lambda r, k=k: f"{r.peak_mib(k):.0f}") for k in KINDS),
+        row(
+            "**pmkb / baseline peak memory**",
+            lambda r: _x(r.peak_mib("pmkb") / r.peak_mib("baseline")),
+        ),
+        row(
+            "Pages written (`.html` in `site/`): baseline / pmkb",
+            lambda r: f"{r.sites['baseline'].pages} / {r.sites['pmkb'].pages}",
+        ),
+        row(
+            "Site folder: baseline / pmkb",
+            lambda r: f"{_bytes(r.sites['baseline'].bytes)} / {_bytes(r.sites['pmkb'].bytes)}",
+        ),
+        row(
+            "`search/search_index.json` baseline (gzipped)",
+            lambda r: (
+                f"{_bytes(r.sites['baseline'].index_bytes)} ({_bytes(r.sites['baseline'].index_gzip)})"
+            ),
+        ),
+        row(
+            "`search/search_index.json` pmkb, compact (gzipped)",
+            lambda r: (
+                f"{_bytes(r.sites['pmkb'].index_bytes)} ({_bytes(r.sites['pmkb'].index_gzip)})"
+            ),
+        ),
+    ]
+    if 1000 in results and 5000 in results:
+        lines += [
+            "",
+            "### Growth from 1000 to 5000 postmortems",
+            "",
+            "| | Wall time at 5000 / at 1000 | CPU time at 5000 / at 1000 |",
+            "| --- | --- | --- |",
+        ]
+        for kind in KINDS:
+            lines.append(
+                f"| {LABELS[kind]} | {_x(results[5000].seconds(kind) / results[1000].seconds(kind))} "
+                f"| {_x(results[5000].cpu(kind) / results[1000].cpu(kind))} |"
+            )
+        lines.append("")
+        lines.append("Perfectly linear growth is 5.00x; the target allows 5.5x.")
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("mkdocs", "mkdocs-material", "PyYAML", "pmkb")
+    )
+    lines += [
+        "",
+        "## How it was measured",
+        "",
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC.",
+        f"- Machine: {os.cpu_count()} CPUs (`nproc`: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}), "
+        f"{platform.system()} {platform.release()} on {platform.machine()}; Python {platform.python_version()}; {versions}.",
+        f"- Command: `{command}`",
+        f"- pmkb sources (SHA-256 of `plugins/pmkb`, first 12 digits): `{sources[0]}`"
+        + (
+            "."
+            if len(set(sources)) == 1
+            else f" at the start, `{sources[-1]}` at the end: **the sources changed during the run, "
+            "so the figures mix versions; run it again.**"
+        ),
+        f"- Load average (1 min) before each command: median {statistics.median(LOADS):.1f}, "
+        f"highest {max(LOADS):.1f} on {os.cpu_count()} CPUs; other work on the machine inflates times "
+        "and their spread."
+        if LOADS
+        else "- Load average: not available.",
+        f"- Memory and time per process: {'`/usr/bin/time -v`' if GNU_TIME.exists() else 'a wrapper reading `getrusage(RUSAGE_CHILDREN)`'}; "
+        "the four commands of a size run in turn, A B C D A B C D, so machine drift hits all alike.",
+        "- Data: `benchmarks/generate.py` (seeded, reproducible) writes realistic postmortems of about 5 kB: "
+        "services and factors from the example catalogs with a skewed distribution, 8-15 timeline entries, "
+        "2-5 action items, dates over 2020-2026, about 3% drafts. Every file passes `pmkb check` without findings.",
+        "- (a) Baseline: the same files as plain pages in `docs_dir`, front matter cut to the `title`, body as is; "
+        "Material and `search`; the pages kept out of the navigation with `not_in_nav`, drafts left out with "
+        "`draft_docs`; the same Markdown extensions as the pmkb project.",
+        "- (b) pmkb: the generated project, `mkdocs build` with `search` and `pmkb` (option `search: compact`).",
+        "- (c) `pmkb check` in the project folder, (d) `benchmarks/floor.py`: reads each file and parses the text "
+        "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",
+        f"- Builds run with `mkdocs build --quiet` and `SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}`; generated projects are in `benchmarks/work/`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="pmkb against plain MkDocs, at scale.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000], metavar="N")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (default 3)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 200 postmortems, 1 run")
+    parser.add_argument(
+        "--output", type=Path, help="the results page (default docs/performance.md)"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeat = [200], 1
+    output = args.output or (
+        WORK / "performance-quick.md" if args.quick else REPO / "docs" / "performance.md"
+    )
+    started = datetime.now(UTC)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    sources = [fingerprint()]
+    results = {n: run_size(n, args.repeat, args.seed, env, log) for n in sorted(set(args.sizes))}
+    sources.append(fingerprint())
+    if sources[0] != sources[1]:
+        log("warning: pmkb's sources changed during the run; the figures mix versions")
+    python = Path(sys.executable)
+    shown = python.relative_to(REPO).as_posix() if python.is_relative_to(REPO) else "python"
+    command = shlex.join(
+        [shown, "benchmarks/run.py", *sys.argv[1:]]
+        if argv is None
+        else [shown, "benchmarks/run.py", *argv]
+    )
+    page = report(results, args.repeat, command, started, sources)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(page, encoding="utf-8")
+    log(f"wrote {output}")
+    print(page)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
