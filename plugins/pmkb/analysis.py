@@ -87,8 +87,11 @@ class Analysis:
         return sorted(found, key=lambda i: (i.item.due or date.min, i.incident.id, i.item.title))
 
     def by_status(self) -> list[tuple[str, list[Item]]]:
+        """Items per status, those of the most recent incidents first."""
+        newest_first = self.items[::-1]
         return [
-            (status, [i for i in self.items if i.item.status == status]) for status in ACTION_ORDER
+            (status, [i for i in newest_first if i.item.status == status])
+            for status in ACTION_ORDER
         ]
 
     def by_owner(self) -> list[tuple[str, dict[str, int], int]]:

@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from .model import Postmortem
+from .model import ActionItem, Postmortem
 from .urls import Site
 
 FIELDS = (
@@ -45,6 +45,32 @@ def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+ACTION_FIELDS = (
+    "incident",
+    "incident_title",
+    "incident_date",
+    "title",
+    "owner",
+    "status",
+    "due",
+    "overdue",
+    "link",
+    "url",
+)
+
+
+def action_items_csv(items: list[tuple[Postmortem, ActionItem]], site: Site, today: date) -> str:
+    """Every action item of the published incidents, one row each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ACTION_FIELDS)
+    for pm, item in items:
+        row = [pm.id, pm.title, _iso(pm.date), item.title, item.owner, item.status, _iso(item.due),
+               "yes" if item.is_overdue(today) else "no", item.link, site.url(site.incident(pm.id))]  # fmt: skip
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
 
 
 def to_json(records: list[dict[str, Any]]) -> str:

@@ -29,6 +29,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 ITEM_LABELS = {"open": "open", "in-progress": "in progress", "done": "done", "wont-do": "won't do"}
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
+LIST_LIMIT = 100  # rows of a list on one page; beyond it the page links to the full table or export
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
 
 
@@ -141,6 +142,7 @@ class Renderer:
             severity_rank=lambda s: severities.index(s) + 1 if s in severities else 0,
             status_label=lambda s: STATUS_LABELS.get(s, s or "?"),
             item_label=lambda s: ITEM_LABELS.get(s, s),
+            list_limit=LIST_LIMIT,
         )
 
     def _render(self, template: str, src: str, **context: Any) -> str:
@@ -172,6 +174,7 @@ class Renderer:
             "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(body.strip())),
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
             unsearched=Markup(SEARCH_EXCLUDE if self.compact_search else ""),
+            unsearched_attr=Markup(" data-search-exclude" if self.compact_search else ""),
         )  # fmt: skip
         return Page(src, content, "incident", pm.path)
 
@@ -383,26 +386,33 @@ class Renderer:
 
     def exports(self) -> list[Page]:
         records = self.records()
+        items = [(i.incident, i.item) for i in self.analysis.items[::-1]]
         return [
             Page("incidents.json", export.to_json(records), "data"),
             Page("incidents.csv", export.to_csv(records), "data"),
+            Page("action-items.csv", export.action_items_csv(items, self.site, self.today), "data"),
         ]
 
 
 SEARCH_EXCLUDE = " { data-search-exclude }"
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 
 
 def _exclude_from_search(pm: Postmortem) -> str:
-    """The body with every section but the summary marked for Material's search to skip (attr_list)."""
+    """The body with every heading outside the summary marked for Material's search to skip (attr_list)."""
     lines = pm.body.split("\n")
     for section in pm.sections:
-        index = section.line - pm.body_line
-        if (
-            section.title
-            and section.title.lower() != "summary"
-            and lines[index].lstrip().startswith("#")
-        ):
-            lines[index] = lines[index].rstrip() + SEARCH_EXCLUDE
+        if not section.title or section.title.lower() == "summary":
+            continue
+        heading = section.line - pm.body_line
+        targets = [heading] + [
+            section.first_line - pm.body_line + offset
+            for offset, text in enumerate(section.lines)
+            if not section.code[offset] and _ATX_HEADING.match(text)
+        ]
+        for index in targets:
+            if _ATX_HEADING.match(lines[index]):
+                lines[index] = lines[index].rstrip() + SEARCH_EXCLUDE
     return "\n".join(lines)
 
 
