@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pmkb.blame import BlameMatcher
+from pmkb.sections import Section
 
 MATCHER = BlameMatcher()
 
@@ -62,4 +63,13 @@ def test_team_phrases_extend_the_list_and_their_suggestion_wins() -> None:
     assert [(h.text, h.suggestion) for h in hits] == [
         ("rookie mistake", "Describe the missing guardrail."),
         ("sloppy", "Ours."),
+    ]
+
+
+@pytest.mark.parametrize(("sentence", "phrase"), BLAMING)
+def test_sections_are_scanned_with_the_same_result(sentence: str, phrase: str) -> None:
+    # Sections are pre-screened by key word before the full patterns run; the screen must not hide a hit.
+    section = Section("Contributing factors", 10, 1, ("Intro line.", sentence), 11, (False, False))
+    assert [(h.line, h.text.lower()) for h in MATCHER.scan_section(section)] == [
+        (12, phrase.lower())
     ]

@@ -61,6 +61,10 @@ DEFAULT_PHRASES: Mapping[str, str] = {
     r"forgot(?:ten)?(?![- ]password)": _MEMORY,
 }
 
+# Every default phrase contains one of these; keep it in step with DEFAULT_PHRASES.
+_KEYWORDS = ("error", "should", "careless", "negligen", "reckless", "sloppy", "attention", "thorough",
+             "inexperienc", "misguided", "dropped", "fault", "blame", "forgot")  # fmt: skip
+
 _HANDLE = re.compile(r"(?<![\w.@/`])@[A-Za-z0-9][A-Za-z0-9_-]*")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<https?://[^>]*>|https?://\S+")
@@ -87,6 +91,9 @@ class BlameMatcher:
         phrases.update((p, s) for p, s in DEFAULT_PHRASES.items() if p not in phrases)
         self._suggestions = list(phrases.values())
         alternatives = "|".join(f"(?P<p{i}>{p})" for i, p in enumerate(phrases))
+        # A word that every match contains, to rule out clean text with one quick search.
+        words = [*_KEYWORDS, *(max(p.split(), key=len) for p in (extra or {}) if p.strip())]
+        self._keywords = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
         self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])", re.IGNORECASE)
 
     def scan_line(self, text: str, line: int, col_offset: int = 0) -> Iterator[BlameHit]:
@@ -100,6 +107,9 @@ class BlameMatcher:
             )
 
     def scan_section(self, section: Section) -> Iterator[BlameHit]:
+        # Most sections hold none of the phrases' key words; one search over the text rules them out.
+        if not self._keywords.search(section.text):
+            return
         for offset, text in enumerate(section.lines):
             if not section.code[offset]:
                 yield from self.scan_line(text, section.first_line + offset)

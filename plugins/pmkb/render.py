@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
@@ -100,10 +100,8 @@ def _meta_text(text: str) -> str:
 
 def front_matter(title: str, **extra: Any) -> str:
     """YAML front matter for a generated page; the title is made safe for themes that print it raw."""
-    safe_title = _meta_text(title)
-    return yaml.safe_dump(
-        {"title": safe_title, **extra}, sort_keys=False, allow_unicode=True, width=1000
-    ).strip()
+    # One JSON object is valid YAML and is written several times faster than PyYAML's dump.
+    return json.dumps({"title": _meta_text(title), **extra}, ensure_ascii=False)
 
 
 class Renderer:

@@ -108,11 +108,12 @@ def split(text: str, source: SourceFile) -> None:
         )
         return
     try:
-        meta: Any = load_located("\n".join(lines[1:close]))
+        # A leading newline stands for the opening `---`, so YAML marks are file lines as they are.
+        meta: Any = load_located("\n" + "\n".join(lines[1:close]))
     except YamlProblem as exc:
         code = "PMK013" if exc.structural else "PMK005"
         source.findings.append(
-            finding(display, exc.line + 1, exc.col, code, f"front matter: {exc.message}")
+            finding(display, exc.line, exc.col, code, f"front matter: {exc.message}")
         )
         return
     if not isinstance(meta, LocatedDict):
@@ -136,26 +137,10 @@ def split(text: str, source: SourceFile) -> None:
             )
         )
         return
-    _shift(meta, 1)
     source.meta = meta
     source.body = "\n".join(lines[close + 1 :])
     source.body_line = close + 2
     source.front_lines = tuple(lines[: close + 1])
-
-
-def _shift(value: Any, lines: int) -> None:
-    """Make YAML marks file lines (the YAML text starts after the opening `---`)."""
-    if isinstance(value, LocatedDict):
-        value.key_marks = {k: (ln + lines, c) for k, (ln, c) in value.key_marks.items()}
-        value.value_marks = {k: (ln + lines, c) for k, (ln, c) in value.value_marks.items()}
-        for item in value.values():
-            _shift(item, lines)
-    elif isinstance(value, list):
-        marks = getattr(value, "marks", None)
-        if marks is not None:
-            value.marks = [(ln + lines, c) for ln, c in marks]  # type: ignore[attr-defined]
-        for item in value:
-            _shift(item, lines)
 
 
 def read_source(path: Path, display: str) -> SourceFile:

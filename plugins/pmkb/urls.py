@@ -55,13 +55,9 @@ class Site:
         return f"{stem}.html"
 
     def link(self, from_src: str, to_src: str) -> str:
-        """A relative link from one page (or asset) to another."""
-        source = self.url(from_src)
-        base = source if source.endswith("/") or source == "" else posixpath.dirname(source) + "/"
-        target = self.url(to_src)
-        if not self.directory_urls and target.endswith("/"):
+        """A relative link from one page (or asset) to another: up to the site root, then down."""
+        source, target = self.url(from_src), self.url(to_src)
+        folder = source if source.endswith("/") or not source else posixpath.dirname(source) + "/"
+        if not self.directory_urls and (target.endswith("/") or not target):
             target += "index.html"
-        rel = posixpath.relpath(target or ".", base.rstrip("/") or ".")
-        if target.endswith("/") or target == "":
-            rel = "./" if rel == "." else rel + "/"
-        return rel
+        return "../" * folder.count("/") + target or "./"

@@ -56,13 +56,13 @@ CATALOG = {
 
 @dataclass(frozen=True)
 class Row:
-    href: str  # relative to incidents/
+    href: str  # as written in incidents/index.html
     title: str
     data: dict[str, str]  # data-service, data-factor, ... without the data- prefix
 
     @property
     def path(self) -> str:
-        return f"/incidents/{self.href}"
+        return urljoin("/incidents/", self.href)
 
     def matches(self, wanted: dict[str, str]) -> bool:
         for name, value in wanted.items():
@@ -231,7 +231,7 @@ def test_incident_page_links_lead_to_the_right_page(
     parts = urlsplit(target).path.strip("/").split("/")
     assert parts[0] == section and len(parts) == 2, target
     if section == "incidents":
-        titles = {row.href.strip("/"): row.title for row in rows}
+        titles = {row.path.strip("/").split("/")[-1]: row.title for row in rows}
         heading = titles[parts[1]]
     else:
         heading = CATALOG[section][parts[1]]["name"]
