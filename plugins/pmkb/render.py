@@ -114,6 +114,7 @@ class Renderer:
         self.site = site
         self.today = today
         self.compact_search = compact_search
+        self._chips: dict[tuple[str, str, str], Markup] = {}
         self.index = Index(kb.published)
         self.analysis = Analysis(self.index, kb.settings, today)
         self._quarters = periods(self.index.incidents, quarterly=True)
@@ -144,8 +145,26 @@ class Renderer:
         )
 
     def _render(self, template: str, src: str, **context: Any) -> str:
+        root = self.site.root(src)
         link: Callable[[str], str] = lambda target: self.site.link(src, target)  # noqa: E731
-        return self.env.get_template(template).render(link=link, **context)
+        chip: Callable[[str, str], Markup] = lambda kind, ident: self._chip(kind, ident, root)  # noqa: E731
+        return self.env.get_template(template).render(link=link, chip=chip, **context)
+
+    def _chip(self, kind: str, ident: str, root: str) -> Markup:
+        """A service or factor name linking to its page; made once per page depth, then reused."""
+        key = (kind, ident, root)
+        cached = self._chips.get(key)
+        if cached is None:
+            catalog = self.kb.catalog.services if kind == "service" else self.kb.catalog.factors
+            entry = catalog.get(ident)
+            src = self.site.service(ident) if kind == "service" else self.site.factor(ident)
+            href = root + self.site.url(src)
+            label = "Service" if kind == "service" else "Contributing factor"
+            cached = Markup(
+                '<a class="pmkb-chip pmkb-chip--{}" href="{}" title="{}: {}">{}</a>'
+            ).format(kind, href, label, ident, entry.name if entry else ident)
+            self._chips[key] = cached
+        return cached
 
     def pages(self) -> list[Page]:
         """Every generated page, in a stable order."""

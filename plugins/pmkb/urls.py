@@ -56,8 +56,13 @@ class Site:
 
     def link(self, from_src: str, to_src: str) -> str:
         """A relative link from one page (or asset) to another: up to the site root, then down."""
-        source, target = self.url(from_src), self.url(to_src)
-        folder = source if source.endswith("/") or not source else posixpath.dirname(source) + "/"
+        target = self.url(to_src)
         if not self.directory_urls and (target.endswith("/") or not target):
             target += "index.html"
-        return "../" * folder.count("/") + target or "./"
+        return self.root(from_src) + target or "./"
+
+    def root(self, from_src: str) -> str:
+        """The relative path from a page up to the site root: `../../` or empty."""
+        source = self.url(from_src)
+        folder = source if source.endswith("/") or not source else posixpath.dirname(source) + "/"
+        return "../" * folder.count("/")
