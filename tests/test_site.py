@@ -320,14 +320,20 @@ def test_search_modes_index_incidents_fully_or_by_summary(
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
     entries = _incident_entries(tmp_path, "a")
-    if compact:
-        assert entries == ["incidents/a/", "incidents/a/#summary"]
-    else:
-        assert "incidents/a/#timeline" in entries and "incidents/a/#action-items" in entries
     page = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/")
     assert "Missing alert" in page["text"] and page["tags"] == ["checkout", "missing-alert"]
-    summary = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/#summary")
-    assert summary["text"] == "<p>Quick summary.</p>"
+    if compact:
+        # One entry an incident: title, services, factors, authors and the summary's opening.
+        assert entries == ["incidents/a/"]
+        assert "Quick summary." in page["text"]
+        assert '<p hidden class="pmkb-excerpt">Quick summary.</p>' in read(
+            tmp_path, "incidents/a/index.html"
+        )
+    else:
+        assert "incidents/a/#timeline" in entries and "incidents/a/#action-items" in entries
+        summary = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/#summary")
+        assert summary["text"] == "<p>Quick summary.</p>"
+        assert "pmkb-excerpt" not in read(tmp_path, "incidents/a/index.html")
     # The headings are still on the page, with their anchors, either way.
     assert 'id="timeline"' in read(tmp_path, "incidents/a/index.html")
 

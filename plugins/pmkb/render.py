@@ -192,6 +192,7 @@ class Renderer:
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
             unsearched=Markup(SEARCH_EXCLUDE if self.compact_search else ""),
             unsearched_attr=Markup(" data-search-exclude" if self.compact_search else ""),
+            excerpt=_excerpt(pm.summary) if self.compact_search else "",
         )  # fmt: skip
         return Page(src, content, "incident", pm.path)
 
@@ -416,10 +417,14 @@ _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 
 
 def _exclude_from_search(pm: Postmortem) -> str:
-    """The body with every heading outside the summary marked for Material's search to skip (attr_list)."""
+    """The body with every heading marked for Material's search to skip (attr_list).
+
+    What stays in the index is the page's first entry: the title, the header card's services,
+    factors and authors, and the summary's opening (a hidden excerpt in the card).
+    """
     lines = pm.body.split("\n")
     for section in pm.sections:
-        if not section.title or section.title.lower() == "summary":
+        if not section.title:
             continue
         heading = section.line - pm.body_line
         targets = [heading] + [
@@ -464,6 +469,15 @@ def asset_pages(site: Site) -> list[Page]:
         Page(site.asset(name), (folder / name).read_text(encoding="utf-8"), "asset")
         for name in ASSETS
     ]
+
+
+def _excerpt(summary: str, limit: int = 240) -> str:
+    """The summary's opening for the compact search index: whole sentences up to about `limit` characters."""
+    plain = " ".join(_MD_LINK.sub(r"\1", summary).replace("`", "").replace("**", "").split())
+    if len(plain) <= limit:
+        return plain
+    cut = plain.rfind(". ", 0, limit)
+    return plain[: cut + 1] if cut > 0 else plain[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _first_sentence(text: str) -> str:
