@@ -62,8 +62,10 @@ DEFAULT_PHRASES: Mapping[str, str] = {
 }
 
 # Every default phrase contains one of these; keep it in step with DEFAULT_PHRASES.
-_KEYWORDS = ("error", "should", "careless", "negligen", "reckless", "sloppy", "attention", "thorough",
-             "inexperienc", "misguided", "dropped", "fault", "blame", "forgot")  # fmt: skip
+_KEYWORDS = ("human error", "operator error", "user error", "should have", "should've", "shouldn't have",
+             "should not have", "shouldn't've", "careless", "negligen", "reckless", "sloppy", "lack of attention",
+             "without being thorough", "inexperienc", "misguided", "dropped the ball", "fault", "blame",
+             "forgot")  # fmt: skip
 
 _HANDLE = re.compile(r"(?<![\w.@/`])@[A-Za-z0-9][A-Za-z0-9_-]*")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -111,7 +113,7 @@ class BlameMatcher:
         if not self._keywords.search(section.text):
             return
         for offset, text in enumerate(section.lines):
-            if not section.code[offset]:
+            if not section.code[offset] and self._keywords.search(text):
                 yield from self.scan_line(text, section.first_line + offset)
 
 
