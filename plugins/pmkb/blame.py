@@ -94,8 +94,8 @@ class BlameMatcher:
         self._suggestions = list(phrases.values())
         alternatives = "|".join(f"(?P<p{i}>{p})" for i, p in enumerate(phrases))
         # A word that every match contains, to rule out clean text with one quick search.
-        words = [*_KEYWORDS, *(max(p.split(), key=len) for p in (extra or {}) if p.strip())]
-        self._keywords = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+        extra_words = (max(p.lower().split(), key=len) for p in (extra or {}) if p.strip())
+        self._keywords = (*_KEYWORDS, *extra_words)
         self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])", re.IGNORECASE)
 
     def scan_line(self, text: str, line: int, col_offset: int = 0) -> Iterator[BlameHit]:
@@ -108,12 +108,17 @@ class BlameMatcher:
                 line, col_offset + match.start() + 1, match.group(0), self._suggestions[index]
             )
 
+    def _screen(self, text: str) -> bool:
+        # Substring tests run in C; one regular expression with twenty alternatives scans far slower.
+        lowered = text.lower()
+        return any(word in lowered for word in self._keywords)
+
     def scan_section(self, section: Section) -> Iterator[BlameHit]:
         # Most sections hold none of the phrases' key words; one search over the text rules them out.
-        if not self._keywords.search(section.text):
+        if not self._screen(section.text):
             return
         for offset, text in enumerate(section.lines):
-            if not section.code[offset] and self._keywords.search(text):
+            if not section.code[offset] and self._screen(text):
                 yield from self.scan_line(text, section.first_line + offset)
 
 
