@@ -9,6 +9,7 @@ from typing import Any
 from .findings import Finding, finding
 from .model import Catalog, Factor, Service
 from .source import decode
+from .suggest import did_you_mean
 from .yamlread import LocatedDict, YamlProblem, load_located
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -138,8 +139,6 @@ def load_catalog(
                 )
                 continue
             if categories and category not in categories:
-                from .suggest import did_you_mean
-
                 findings.append(
                     finding(
                         factors_display,

@@ -18,7 +18,7 @@ from mkdocs.structure.pages import Page
 
 from .clock import build_date
 from .findings import Finding, Level
-from .knowledge import KnowledgeBase, ParseCache, load
+from .knowledge import ParseCache, load
 from .render import Renderer, asset_pages, compact_search
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 from .urls import Site
@@ -41,7 +41,6 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def __init__(self) -> None:
         self.cache = ParseCache()
         self.settings: Settings | None = None
-        self.kb: KnowledgeBase | None = None
         self.listing_files: list[File] = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -57,7 +56,6 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             )
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
-        self.kb = None
         self.listing_files = []
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
@@ -67,7 +65,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
         settings = self.settings
-        self.kb = kb = load(settings, self.cache)
+        kb = load(settings, self.cache)
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
         attr_list = "attr_list" in config.markdown_extensions

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding, finding
+from .suggest import did_you_mean
 
 DEFAULT_SECTIONS = ("Summary", "Impact", "Timeline", "Contributing factors", "Lessons learned")
 DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
@@ -149,8 +150,6 @@ def load_settings(
     values: dict[str, Any] = {}
     for name in raw:
         if name not in OPTION_NAMES:
-            from .suggest import did_you_mean
-
             bad(f"unknown pmkb option `{name}`{did_you_mean(str(name), OPTION_NAMES)}")
     if raw.get("blame_language") is False:
         raw["blame_language"] = "off"  # YAML 1.1 reads an unquoted `off` as false
