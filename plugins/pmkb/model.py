@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .findings import Finding
-from .sections import Section, TimelineEntry
 
 STATUSES = ("draft", "in-review", "published")
 ACTION_STATUSES = ("open", "in-progress", "done", "wont-do")
@@ -71,6 +70,14 @@ class ActionItem:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """An ATX heading of the body: its line (0-based, within the body) and its level-2 section."""
+
+    index: int
+    section: str
+
+
+@dataclass(frozen=True)
 class Postmortem:
     """One incident's postmortem, as far as its front matter and body could be read."""
 
@@ -91,8 +98,7 @@ class Postmortem:
     action_items: tuple[ActionItem, ...] = ()
     body: str = ""
     body_line: int = 1
-    sections: tuple[Section, ...] = ()
-    timeline: tuple[TimelineEntry, ...] = ()
+    headings: tuple[Heading, ...] = ()
     summary: str = ""
     findings: tuple[Finding, ...] = ()
 

@@ -39,13 +39,14 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     config_scheme = tuple((o.name, _option(o.default)) for o in OPTIONS)
 
     def __init__(self) -> None:
-        self.cache = ParseCache()
+        self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
         self.listing_files: list[File] = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the cache.
-        self.cache = ParseCache()
+        # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
+        # cache; a one-off build has nothing to reuse, so it keeps no parsed files in memory.
+        self.cache = ParseCache() if command == "serve" else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         raw = {key: value for key, value in self.config.items() if value is not None}

@@ -413,7 +413,6 @@ class Renderer:
 
 
 SEARCH_EXCLUDE = " { data-search-exclude }"
-_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 
 
 def _exclude_from_search(pm: Postmortem) -> str:
@@ -423,18 +422,8 @@ def _exclude_from_search(pm: Postmortem) -> str:
     factors and authors, and the summary's opening (a hidden excerpt in the card).
     """
     lines = pm.body.split("\n")
-    for section in pm.sections:
-        if not section.title:
-            continue
-        heading = section.line - pm.body_line
-        targets = [heading] + [
-            section.first_line - pm.body_line + offset
-            for offset, text in enumerate(section.lines)
-            if not section.code[offset] and _ATX_HEADING.match(text)
-        ]
-        for index in targets:
-            if _ATX_HEADING.match(lines[index]):
-                lines[index] = lines[index].rstrip() + SEARCH_EXCLUDE
+    for heading in pm.headings:
+        lines[heading.index] = lines[heading.index].rstrip() + SEARCH_EXCLUDE
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_OR_QUOTE = re.compile(r"^ {0,3}(?:[-*+>]|\d+[.)])(?:\s|$)")
 GUIDANCE = re.compile(r"^\s*>\s*\*\*Guidance:?\*\*")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+ATX_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]")
 

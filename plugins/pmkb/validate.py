@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from .blame import BlameMatcher, handle_mentions
 from .findings import Finding, Level, finding
-from .model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Postmortem
+from .model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Postmortem
 from .schema import ACTION_FIELD_NAMES, FIELD_NAMES, FIELDS, SLUG_PATTERN, TIME_FIELDS
-from .sections import GUIDANCE, Section, parse_sections, parse_timeline
+from .sections import ATX_HEADING, GUIDANCE, Section, parse_sections, parse_timeline
 from .settings import Settings
 from .source import SourceFile
 from .suggest import did_you_mean
@@ -68,7 +68,7 @@ class Checker:
         items = self._action_items(meta, out)
 
         sections = parse_sections(source.body, source.body_line)
-        timeline = self._sections(sections, day, status, meta, source.front_lines, out)
+        self._sections(sections, day, status, meta, source.front_lines, out)
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
@@ -76,7 +76,7 @@ class Checker:
             id=pm_id, path=source.path, display=source.display, title=title, date=day,
             severity=severity or "", status=status or "", services=services, factors=factors,
             authors=authors, action_items=items, body=source.body, body_line=source.body_line,
-            sections=tuple(sections), timeline=tuple(timeline), summary=summary,
+            headings=headings(sections, source.body_line), summary=summary,
             findings=tuple(out.items), **times,
         )  # fmt: skip
 
@@ -344,7 +344,7 @@ class Checker:
         meta: LocatedDict,
         front_lines: tuple[str, ...],
         out: _Findings,
-    ) -> list[Any]:
+    ) -> None:
         by_name: dict[str, Section] = {}
         for s in sections:
             if not s.title:
@@ -384,7 +384,6 @@ class Checker:
                         "PMK303",
                         f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
                     )
-        timeline: list[Any] = []
         section = by_name.get("timeline")
         if section is not None:
             entries, problems = parse_timeline(section, day)
@@ -398,7 +397,6 @@ class Checker:
                         "PMK305",
                         f"timeline entry at {after.when:%H:%M} comes after one at {before.when:%H:%M} (line {before.line})",
                     )
-            timeline = entries
         if self.settings.blame_language != "off":
             level = Level.ERROR if self.settings.blame_language == "error" else Level.WARNING
             for hit in self._title_blame(meta, front_lines):
@@ -428,7 +426,21 @@ class Checker:
                         f"`{hit.text}` names a person in the contributing factors. {hit.suggestion}",
                         level,
                     )
-        return timeline
+
+
+def headings(sections: list[Section], body_line: int) -> tuple[Heading, ...]:
+    """Where the body's ATX headings are, and the level-2 section each belongs to."""
+    found: list[Heading] = []
+    for s in sections:
+        if not s.title:
+            continue
+        found.append(Heading(s.line - body_line, s.title))
+        found.extend(
+            Heading(s.first_line - body_line + offset, s.title)
+            for offset, text in enumerate(s.lines)
+            if not s.code[offset] and ATX_HEADING.match(text)
+        )
+    return tuple(found)
 
 
 class _Findings:
