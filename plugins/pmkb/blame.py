@@ -110,8 +110,7 @@ class BlameMatcher:
 
     def _screen(self, text: str) -> bool:
         # Substring tests run in C; one regular expression with twenty alternatives scans far slower.
-        lowered = text.lower()
-        return any(word in lowered for word in self._keywords)
+        return any(map(text.lower().__contains__, self._keywords))
 
     def scan_section(self, section: Section) -> Iterator[BlameHit]:
         # Most sections hold none of the phrases' key words; one search over the text rules them out.

@@ -53,6 +53,11 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
                 fence = ""
             continue
         blank_before = i == 0 or not lines[i - 1].strip()
+        if line[:1].isalpha():
+            # Most lines are prose: no heading, fence, list item or code can start with a letter.
+            if blank_before:
+                in_list = False
+            continue
         if _INDENTED.match(line) and not in_list and (blank_before or in_code[i - 1]):
             in_code[i] = True  # an indented code block
             continue
