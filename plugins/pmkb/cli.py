@@ -39,19 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pmkb {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Every command reads the same project settings.
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument(
+        "--config",
+        type=Path,
+        help="the mkdocs.yml with the pmkb options (default: ./mkdocs.yml if present)",
+    )
 
     check = commands.add_parser(
         "check",
+        parents=[project],
         help="check postmortems and catalogs",
         description="Check the named postmortems (default: the whole knowledge base).",
     )
     check.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="files or folders to check"
-    )
-    check.add_argument(
-        "--config",
-        type=Path,
-        help="the mkdocs.yml with the pmkb options (default: ./mkdocs.yml if present)",
     )
     check.add_argument(
         "--format",
@@ -69,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
     new = commands.add_parser(
         "new",
+        parents=[project],
         help="start a new postmortem from the template",
         description="Create <postmortems_dir>/<year>/<date>-<slug>.md as a draft with every required section.",
     )
@@ -82,34 +86,33 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--severity", help="e.g. SEV2")
     new.add_argument("--date", help="the day the incident started, YYYY-MM-DD (default: today)")
     new.add_argument("--author", action="append", default=[], help="an author's name (repeatable)")
-    new.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
     new.set_defaults(run=run_new)
 
     schema = commands.add_parser(
         "schema",
+        parents=[project],
         help="print the JSON Schema of the front matter",
         description="Print the JSON Schema of a postmortem's front matter, with the catalog ids.",
     )
-    schema.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
     schema.set_defaults(run=run_schema)
 
     stats = commands.add_parser(
         "stats",
+        parents=[project],
         help="print the headline figures",
         description="Print the knowledge base's headline figures.",
     )
-    stats.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
     stats.add_argument("--format", choices=("text", "json"), default="text")
     stats.set_defaults(run=run_stats)
 
     gen = commands.add_parser(
         "generate",
+        parents=[project],
         help="write the knowledge base as plain Markdown files",
         description="Write OUT/docs (the project's pages and every generated page) and OUT/mkdocs.yml, "
         "for site engines that run no MkDocs plugins (Zensical, MkDocs without pmkb).",
     )
     gen.add_argument("--out", type=Path, required=True, help="the folder to write")
-    gen.add_argument("--config", type=Path, help="the mkdocs.yml with the pmkb options")
     gen.set_defaults(run=run_generate)
     return parser
 
