@@ -81,3 +81,27 @@ def test_serve_watches_the_postmortems_and_catalogs(tmp_path: Path) -> None:
         str(root / "postmortems" / "services.yml"),
         str(root / "postmortems" / "factors.yml"),
     ]
+
+
+def test_check_in_several_processes_gives_the_same_result(tmp_path: Path) -> None:
+    from pmkb.knowledge import PARALLEL_FROM, load
+    from pmkb.settings import load_settings
+
+    files: dict[str, str | bytes] = {
+        f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
+            f"Incident {i}", f"{2000 + i % 20}-01-{1 + i % 28:02d}"
+        )
+        for i in range(PARALLEL_FROM + 10)
+    }
+    files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
+    files["2019/zz-dup.md"] = postmortem("Dup", "2019-01-01", extra={"id": "pm-0003"})
+    files["2003/bad.md"] = b"\xff not text"
+    root = make_project(tmp_path, files, theme="mkdocs")
+    settings = load_settings({}, root)
+    one, two = load(settings, jobs=1), load(settings, jobs=2)
+    assert one.all_findings == two.all_findings
+    assert [pm.id for pm in one.postmortems] == [pm.id for pm in two.postmortems]
+    assert [pm.findings for pm in one.postmortems] == [pm.findings for pm in two.postmortems]
+    assert one.rejected == two.rejected == frozenset({"postmortems/2019/zz-dup.md"})
+    codes = sorted({f.code for f in two.all_findings})
+    assert codes == ["PMK001", "PMK109", "PMK112"]

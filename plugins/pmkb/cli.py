@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="processes that read and check files (default: one per CPU, from 400 files on)",
+    )
+    check.add_argument(
         "--changed-since",
         metavar="REF",
         help="check only postmortems changed since this git ref (ids and catalogs still checked in full)",
@@ -172,7 +179,7 @@ def _selected(
 
 def run_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    kb = load(settings)
+    kb = load(settings, jobs=args.jobs or os.cpu_count() or 1)
     findings = kb.all_findings
     checked = kb.file_count
     paths = list(args.paths)

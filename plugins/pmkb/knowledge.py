@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Callable
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -146,12 +148,15 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     return sorted(found), findings
 
 
-def load(
-    settings: Settings,
-    cache: ParseCache | None = None,
-    on_file: Callable[[Path], None] | None = None,
-) -> KnowledgeBase:
-    """Read catalogs and postmortems, check everything, and resolve duplicate ids."""
+PARALLEL_FROM = 400  # files; below this, starting worker processes costs more than it saves
+
+
+def load(settings: Settings, cache: ParseCache | None = None, jobs: int = 1) -> KnowledgeBase:
+    """Read catalogs and postmortems, check everything, and resolve duplicate ids.
+
+    With `jobs` > 1 and enough files, the files are read and checked in that many processes; the
+    result is the same, in the same order.
+    """
     catalog, findings = load_catalog(
         settings.services_file,
         settings.factors_file,
@@ -160,13 +165,15 @@ def load(
     )
     paths, folder_findings = discover(settings)
     findings.extend(folder_findings)
-    checker = Checker(settings, catalog)
-    reader = cache.read if cache else read_source
+    if jobs > 1 and cache is None and len(paths) >= PARALLEL_FROM:
+        results = _check_in_processes(settings, catalog, paths, jobs)
+    else:
+        checker = Checker(settings, catalog)
+        reader = cache.read if cache else read_source
+        results = [_checked(checker, reader(path, settings.display_path(path))) for path in paths]
     checked: list[Postmortem] = []
     unreadable: list[SourceFile] = []
-    for path in paths:
-        source = reader(path, settings.display_path(path))
-        pm = checker.check(source)
+    for pm, source in results:
         if pm is None:
             unreadable.append(source)
             findings.extend(source.findings)
@@ -177,6 +184,32 @@ def load(
     return KnowledgeBase(
         settings, catalog, tuple(checked), tuple(unreadable), tuple(findings), frozenset(rejected)
     )
+
+
+def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, SourceFile]:
+    pm = checker.check(source)
+    # A checked postmortem carries everything later steps need; only unreadable files keep their source.
+    return pm, source if pm is None else SourceFile(source.path, source.display)
+
+
+def _check_chunk(
+    settings: Settings, catalog: Catalog, paths: list[Path]
+) -> list[tuple[Postmortem | None, SourceFile]]:
+    checker = Checker(settings, catalog)
+    return [_checked(checker, read_source(path, settings.display_path(path))) for path in paths]
+
+
+def _check_in_processes(
+    settings: Settings, catalog: Catalog, paths: list[Path], jobs: int
+) -> list[tuple[Postmortem | None, SourceFile]]:
+    # Contiguous chunks, joined back in order: the result does not depend on the number of jobs.
+    size = -(-len(paths) // jobs)
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    # Forking shares the imported modules for free; where fork is unsafe (macOS), spawn.
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        parts = pool.map(_check_chunk, [settings] * len(chunks), [catalog] * len(chunks), chunks)
+        return [result for part in parts for result in part]
 
 
 def _resolve_duplicates(postmortems: list[Postmortem]) -> tuple[list[Postmortem], set[str]]:
