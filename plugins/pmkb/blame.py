@@ -99,9 +99,7 @@ class BlameMatcher:
         self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])", re.IGNORECASE)
 
     def scan_line(self, text: str, line: int, col_offset: int = 0) -> Iterator[BlameHit]:
-        cleaned = _LINK_TARGET.sub(
-            lambda m: " " * len(m.group(0)), _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), text)
-        )
+        cleaned = _prose(text)
         for match in self._pattern.finditer(cleaned):
             index = int(next(k for k, v in match.groupdict().items() if v is not None)[1:])
             yield BlameHit(
@@ -121,14 +119,18 @@ class BlameMatcher:
                 yield from self.scan_line(text, section.first_line + offset)
 
 
+def _prose(text: str) -> str:
+    """The line with inline code and link targets blanked out, so columns stay where they were."""
+    blank = lambda m: " " * len(m.group(0))  # noqa: E731
+    return _LINK_TARGET.sub(blank, _INLINE_CODE.sub(blank, text))
+
+
 def handle_mentions(section: Section) -> Iterator[BlameHit]:
     """`@handle` mentions: naming a person in the contributing factors points at them."""
     for offset, text in enumerate(section.lines):
         if section.code[offset]:
             continue
-        cleaned = _LINK_TARGET.sub(
-            lambda m: " " * len(m.group(0)), _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), text)
-        )
+        cleaned = _prose(text)
         for match in _HANDLE.finditer(cleaned):
             yield BlameHit(
                 section.first_line + offset,

@@ -460,9 +460,14 @@ def asset_pages(site: Site) -> list[Page]:
     ]
 
 
+def _plain(markdown: str) -> str:
+    """Markdown prose as one line of plain text: link text kept, code and bold marks dropped."""
+    return " ".join(_MD_LINK.sub(r"\1", markdown).replace("`", "").replace("**", "").split())
+
+
 def _excerpt(summary: str, limit: int = 240) -> str:
     """The summary's opening for the compact search index: whole sentences up to about `limit` characters."""
-    plain = " ".join(_MD_LINK.sub(r"\1", summary).replace("`", "").replace("**", "").split())
+    plain = _plain(summary)
     if len(plain) <= limit:
         return plain
     cut = plain.rfind(". ", 0, limit)
@@ -471,7 +476,7 @@ def _excerpt(summary: str, limit: int = 240) -> str:
 
 def _first_sentence(text: str) -> str:
     """The summary's first sentence as plain text, for the page's description."""
-    plain = " ".join(_MD_LINK.sub(r"\1", text).replace("`", "").replace("**", "").split())
+    plain = _plain(text)
     end = plain.find(". ")
     sentence = plain if end == -1 else plain[: end + 1]
     return sentence[:300]
