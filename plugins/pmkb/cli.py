@@ -16,17 +16,14 @@ from .catalog import load_catalog
 from .changes import ChangesError, changed_since
 from .clock import build_date
 from .findings import Finding, Level, format_json
-from .generate import generate, read_site_config
 from .knowledge import MARKDOWN, KnowledgeBase, load
 from .project import load_project
-from .render import Renderer
 from .schema import json_schema
 from .settings import Settings, SettingsError
 from .source import read_source
 from .stats import format_figures, headline_figures
 from .suggest import did_you_mean
 from .template import new_path, render_new
-from .urls import Site
 from .validate import Checker
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -352,6 +349,11 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    # Imported here: only this command renders pages, and `pmkb check` starts faster without Jinja.
+    from .generate import generate, read_site_config
+    from .render import Renderer
+    from .urls import Site
+
     settings = _settings(args)
     config_path = args.config or Path.cwd() / "mkdocs.yml"
     source = read_site_config(config_path) if config_path.exists() else {}

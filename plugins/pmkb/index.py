@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
@@ -61,37 +62,43 @@ class Index:
 
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
         """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""
+        me = _ordinal(pm.date)
         candidates: dict[str, Postmortem] = {}
         for kind, keys, groups in (
             ("s", pm.services, self.by_service),
             ("f", pm.factors, self.by_factor),
         ):
             for key in keys:
-                items = groups.get(key, [])
-                ordinals = self._timeline[(kind, key)]
+                items = groups[key]
                 # items are newest first; ordinals are oldest first
-                at = bisect_left(ordinals, _ordinal(pm.date))
-                lo, hi = max(0, at - NEIGHBOURS), min(len(ordinals), at + NEIGHBOURS)
-                for j in range(lo, hi):
-                    other = items[len(items) - 1 - j]
-                    if other.id != pm.id:
-                        candidates[other.id] = other
-        ranked: list[Related] = []
+                at = bisect_left(self._timeline[(kind, key)], me)
+                last = len(items) - 1
+                lo, hi = max(0, at - NEIGHBOURS), min(len(items), at + NEIGHBOURS)
+                for other in items[last - hi + 1 : last - lo + 1]:
+                    candidates[other.id] = other
+        candidates.pop(pm.id, None)
+        factors, services = set(pm.factors), set(pm.services)
+        keyed: list[tuple[float, int, str, Postmortem]] = []
         for other in candidates.values():
-            shared_f = tuple(f for f in pm.factors if f in other.factors)
-            shared_s = tuple(s for s in pm.services if s in other.services)
-            days = abs((other.date - pm.date).days) if other.date and pm.date else None
-            nearness = 0.0 if days is None else 2.0 if days <= 30 else 1.0 if days <= 180 else 0.0
-            score = FACTOR_WEIGHT * len(shared_f) + SERVICE_WEIGHT * len(shared_s) + nearness
-            ranked.append(Related(other, score, shared_f, shared_s, days))
-        ranked.sort(
-            key=lambda r: (
-                -r.score,
-                r.days_apart if r.days_apart is not None else 10**9,
-                r.incident.id,
+            # Only the winners become Related objects; ranking needs the score and the distance.
+            days = abs(_ordinal(other.date) - me) if other.date and pm.date else None
+            nearness = 0 if days is None else 2 if days <= 30 else 1 if days <= 180 else 0
+            score = (
+                FACTOR_WEIGHT * len(factors.intersection(other.factors))
+                + SERVICE_WEIGHT * len(services.intersection(other.services))
+                + nearness
             )
-        )
-        return ranked[:limit]
+            keyed.append((-score, 10**9 if days is None else days, other.id, other))
+        return [
+            Related(
+                other,
+                float(-negative),
+                tuple(f for f in pm.factors if f in other.factors),
+                tuple(s for s in pm.services if s in other.services),
+                None if days == 10**9 else days,
+            )
+            for negative, days, _, other in heapq.nsmallest(limit, keyed)
+        ]
 
 
 def _ordinal(day: date | None) -> int:

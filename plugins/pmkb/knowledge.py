@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -165,12 +168,15 @@ def load(settings: Settings, cache: ParseCache | None = None, jobs: int = 1) -> 
     )
     paths, folder_findings = discover(settings)
     findings.extend(folder_findings)
-    if jobs > 1 and cache is None and len(paths) >= PARALLEL_FROM:
-        results = _check_in_processes(settings, catalog, paths, jobs)
-    else:
-        checker = Checker(settings, catalog)
-        reader = cache.read if cache else read_source
-        results = [_checked(checker, reader(path, settings.display_path(path))) for path in paths]
+    with _collector_paused():
+        if jobs > 1 and cache is None and len(paths) >= PARALLEL_FROM:
+            results = _check_in_processes(settings, catalog, paths, jobs)
+        else:
+            checker = Checker(settings, catalog)
+            reader = cache.read if cache else read_source
+            results = [
+                _checked(checker, reader(path, settings.display_path(path))) for path in paths
+            ]
     checked: list[Postmortem] = []
     unreadable: list[SourceFile] = []
     for pm, source in results:
@@ -207,9 +213,29 @@ def _check_in_processes(
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     # Forking shares the imported modules for free; where fork is unsafe (macOS), spawn.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        parts = pool.map(_check_chunk, [settings] * len(chunks), [catalog] * len(chunks), chunks)
-        return [result for part in parts for result in part]
+    with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=context) as pool:
+        rest = [pool.submit(_check_chunk, settings, catalog, chunk) for chunk in chunks[1:]]
+        # This process takes the first chunk itself instead of waiting, and unpickles less.
+        results = _check_chunk(settings, catalog, chunks[0])
+        for future in rest:
+            results.extend(future.result())
+        return results
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while files are read and checked.
+
+    Loading allocates hundreds of thousands of small objects and no reference cycles, so the
+    collector's repeated passes over the growing heap are pure cost (about a tenth of the time).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _resolve_duplicates(postmortems: list[Postmortem]) -> tuple[list[Postmortem], set[str]]:

@@ -66,7 +66,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
         settings = self.settings
-        kb = load(settings, self.cache)
+        # A one-off build reads and checks large knowledge bases in one process per CPU.
+        kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
         attr_list = "attr_list" in config.markdown_extensions
