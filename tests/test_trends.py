@@ -1101,3 +1101,43 @@ def test_example_trends_page_lists_recurring_factors(example: Path) -> None:
     for text in svgs(html):
         chart = parse_svg(text)
         assert chart_text(chart, "title") and chart_text(chart, "desc")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists that would grow with the history are bounded per factor
+
+
+@pytest.fixture(scope="module")
+def busy_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Fourteen config-change incidents two days apart, every one with its action item done: one
+    # recurrence of 14 incidents, and 13 comebacks after completed follow-up work.
+    root = tmp_path_factory.mktemp("busy-kb")
+    done = {"action_items": [{"title": "Stage the rollout", "owner": "team-a", "status": "done"}]}
+    days = [date(2025, 3, 1 + 2 * n).isoformat() for n in range(14)]
+    make_project(
+        root,
+        {f"{d}-change.md": postmortem(f"Change of {d}", d, extra=done) for d in days},
+    )
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_a_long_recurrence_lists_its_latest_ten_incidents(busy_site: Path) -> None:
+    html = read(busy_site, "trends/index.html")
+    listed = re.search(r'<ul class="pmkb-recurring">(.*)</ul>', html, re.S)
+    assert listed is not None
+    assert "<strong>14 incidents</strong> between 2025-03-01 and 2025-03-27" in listed.group(1)
+    shown = re.findall(r'<li><a href="\.\./incidents/(2025-03-\d\d)-change/">', listed.group(1))
+    assert shown == [f"2025-03-{9 + 2 * n:02d}" for n in range(10)]
+    assert "The latest 10 of 14;" in listed.group(1)
+    assert '<a href="../incidents/?factor=config-change">all incidents with this factor</a>' in html
+
+
+def test_follow_through_shows_the_latest_ten_comebacks_per_factor(busy_site: Path) -> None:
+    actions = read(busy_site, "action-items/index.html")
+    wrap = section(actions, "follow-through-by-contributing-factor", "by-owner")
+    assert "13 comebacks in all; each factor shows its 10 most recent." in wrap
+    rows = re.findall(r"<tr><td>(.*?)</tr>", wrap, re.S)
+    came_back = [re.search(r"incidents/(2025-03-\d\d)-change/", r).group(1) for r in rows]  # type: ignore[union-attr]
+    assert came_back == [f"2025-03-{9 + 2 * n:02d}" for n in range(10)]

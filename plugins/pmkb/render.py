@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from . import export
-from .analysis import Analysis
+from .analysis import Analysis, FollowThrough
 from .charts import Series, bar_chart, data_table, figure
 from .index import Index, Related
 from .knowledge import KnowledgeBase
@@ -30,6 +30,8 @@ ITEM_LABELS = {"open": "open", "in-progress": "in progress", "done": "done", "wo
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
 LIST_LIMIT = 100  # rows of a list on one page; beyond it the page links to the full table or export
+# Per factor, on the trends and action-items pages: these lists grow with the history otherwise.
+PER_FACTOR_LIMIT = 10
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
 
 
@@ -142,6 +144,7 @@ class Renderer:
             status_label=lambda s: STATUS_LABELS.get(s, s or "?"),
             item_label=lambda s: ITEM_LABELS.get(s, s),
             list_limit=LIST_LIMIT,
+            per_factor_limit=PER_FACTOR_LIMIT,
         )
 
     def _render(self, template: str, src: str, **context: Any) -> str:
@@ -395,7 +398,7 @@ class Renderer:
         meta = front_matter("Action items", search={"exclude": True}, hide=["navigation"])
         content = self._render(
             "action_items.md.j2", src, front_matter=Markup(meta), total=len(a.items), overdue=a.overdue(),
-            by_status=a.by_status(), by_owner=a.by_owner(), completion_chart=chart, follow_through=a.follow_through(),
+            by_status=a.by_status(), by_owner=a.by_owner(), completion_chart=chart, **_follow_through(a.follow_through()),
         )  # fmt: skip
         return Page(src, content, "listing", in_nav=True)
 
@@ -425,6 +428,15 @@ def _exclude_from_search(pm: Postmortem) -> str:
     for heading in pm.headings:
         lines[heading.index] = lines[heading.index].rstrip() + SEARCH_EXCLUDE
     return "\n".join(lines)
+
+
+def _follow_through(found: list[FollowThrough]) -> dict[str, Any]:
+    """The latest comebacks of each factor (at most PER_FACTOR_LIMIT), in the order found."""
+    by_factor: dict[str, list[FollowThrough]] = {}
+    for ft in found:
+        by_factor.setdefault(ft.factor, []).append(ft)
+    shown = [ft for items in by_factor.values() for ft in items[-PER_FACTOR_LIMIT:]]
+    return {"follow_through": shown, "follow_through_total": len(found)}
 
 
 def compact_search(settings: Settings, published: int, attr_list: bool) -> bool:
