@@ -171,8 +171,8 @@ def check_key_pages(site: Path) -> None:
     html = read(site, INCIDENT)
     assert '<h1 class="pmkb-title">Public API unreachable after gateway TLS certificate' in html
     assert '<span class="pmkb-sev pmkb-sev--1">SEV1</span>' in html
-    assert "<div><dt>Duration</dt><dd>4 h 18 min</dd></div>" in html
-    assert "<div><dt>Time to detect</dt><dd>29 min</dd></div>" in html
+    assert "<dt>Duration</dt><dd>4 h 18 min</dd>" in html
+    assert "<dt>Time to detect</dt><dd>29 min</dd>" in html
     chips = re.findall(r'<a class="pmkb-chip pmkb-chip--(service|factor)" href="([^"]+)"', html)
     assert ("service", "../../services/api-gateway/") in chips
     assert ("factor", "../../factors/certificate-expiry/") in chips

@@ -75,7 +75,7 @@ def test_incident_header_card_shows_facts_and_links(site: Path) -> None:
 
 def test_action_items_table_marks_overdue_items(site: Path) -> None:
     html = read(site, "incidents/2024-01-10-checkout-down/index.html")
-    overdue = re.search(r'<tr class="pmkb-overdue">(.*?)</tr>', html, re.S)
+    overdue = re.search(r'<li class="pmkb-overdue">(.*?)</li>', html, re.S)
     assert overdue is not None and "Validate units" in overdue.group(1)
     assert '<a href="https://tracker.example/PAY-1">PAY-1</a>' in overdue.group(1)
     assert html.count('class="pmkb-overdue"') == 1
@@ -112,7 +112,7 @@ def test_service_page_counts_and_factors(site: Path) -> None:
     html = read(site, "services/checkout/index.html")
     assert "team-payments" in html
     assert html.count('href="../../incidents/2024-') == 2
-    counts = re.search(r'class="pmkb-sevcounts">(.*?)</span></div>', html, re.S)
+    counts = re.search(r'class="pmkb-sevcounts">(.*?)</dd>', html, re.S)
     assert counts is not None
     assert re.sub(r"<[^>]+>", "", counts.group(1)).split() == [
         "SEV1",

@@ -419,8 +419,8 @@ TEXT_JS = """els => els.filter(e => e.checkVisibility()).map(e => {
   return {text: e.textContent.trim().slice(0, 40), fg: getComputedStyle(e).color, bg: bg};
 })"""
 PMKB_TEXT = {
-    "incident": [".pmkb-card dd", ".pmkb-card__label", ".pmkb-card a.pmkb-chip", ".pmkb-why",
-                 "table.pmkb-table th"],
+    "incident": [".pmkb-card dd", ".pmkb-card__rows dt", ".pmkb-card a.pmkb-chip", ".pmkb-why",
+                 ".pmkb-actions .pmkb-muted"],
     "incidents": [".pmkb-lead", ".pmkb-filters label", ".pmkb-filters select", "table.pmkb-table th"],
 }  # fmt: skip
 TEXT_READABLE = 3.0  # WCAG's minimum for large text; normal text should reach 4.5
