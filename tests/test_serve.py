@@ -84,7 +84,8 @@ def test_serve_watches_the_postmortems_and_catalogs(tmp_path: Path) -> None:
 
 
 def test_check_in_several_processes_gives_the_same_result(tmp_path: Path) -> None:
-    from pmkb.knowledge import PARALLEL_FROM, load
+    from pmkb.knowledge import load
+    from pmkb.parallel import PARALLEL_FROM
     from pmkb.settings import load_settings
 
     files: dict[str, str | bytes] = {
@@ -105,3 +106,29 @@ def test_check_in_several_processes_gives_the_same_result(tmp_path: Path) -> Non
     assert one.rejected == two.rejected == frozenset({"postmortems/2019/zz-dup.md"})
     codes = sorted({f.code for f in two.all_findings})
     assert codes == ["PMK001", "PMK109", "PMK112"]
+
+
+def test_pages_rendered_in_several_processes_are_the_same(tmp_path: Path) -> None:
+    from datetime import date
+
+    from pmkb.knowledge import load
+    from pmkb.parallel import PARALLEL_FROM
+    from pmkb.render import Renderer
+    from pmkb.settings import load_settings
+    from pmkb.urls import Site
+
+    files: dict[str, str | bytes] = {
+        f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
+            f"Incident {i}",
+            f"{2000 + i % 20}-0{1 + i % 9}-{1 + i % 28:02d}",
+            factors=[("config-change", "missing-alert", "traffic-surge")[i % 3]],
+        )
+        for i in range(PARALLEL_FROM + 10)
+    }
+    root = make_project(tmp_path, files, theme="mkdocs")
+    settings = load_settings({}, root)
+    kb = load(settings, jobs=2)
+    renderer = Renderer(kb, Site(settings), date(2025, 11, 25))
+    one, two = renderer.pages(jobs=1), renderer.pages(jobs=2)
+    assert len(one) > PARALLEL_FROM
+    assert [(p.src, p.kind, p.content) for p in one] == [(p.src, p.kind, p.content) for p in two]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import os
-import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from .catalog import load_catalog
 from .findings import Finding, finding
 from .model import Catalog, Postmortem
+from .parallel import chunked_map, collector_paused
 from .settings import Settings
 from .source import SourceFile, read_source
 from .validate import Checker
@@ -151,9 +147,6 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     return sorted(found), findings
 
 
-PARALLEL_FROM = 400  # files; below this, starting worker processes costs more than it saves
-
-
 def load(settings: Settings, cache: ParseCache | None = None, jobs: int = 1) -> KnowledgeBase:
     """Read catalogs and postmortems, check everything, and resolve duplicate ids.
 
@@ -168,14 +161,13 @@ def load(settings: Settings, cache: ParseCache | None = None, jobs: int = 1) -> 
     )
     paths, folder_findings = discover(settings)
     findings.extend(folder_findings)
-    with _collector_paused():
-        if jobs > 1 and cache is None and len(paths) >= PARALLEL_FROM:
-            results = _check_in_processes(settings, catalog, paths, jobs)
+    with collector_paused():
+        if cache is None:
+            results = chunked_map(partial(_check_chunk, settings, catalog), paths, jobs)
         else:
             checker = Checker(settings, catalog)
-            reader = cache.read if cache else read_source
             results = [
-                _checked(checker, reader(path, settings.display_path(path))) for path in paths
+                _checked(checker, cache.read(path, settings.display_path(path))) for path in paths
             ]
     checked: list[Postmortem] = []
     unreadable: list[SourceFile] = []
@@ -203,39 +195,6 @@ def _check_chunk(
 ) -> list[tuple[Postmortem | None, SourceFile]]:
     checker = Checker(settings, catalog)
     return [_checked(checker, read_source(path, settings.display_path(path))) for path in paths]
-
-
-def _check_in_processes(
-    settings: Settings, catalog: Catalog, paths: list[Path], jobs: int
-) -> list[tuple[Postmortem | None, SourceFile]]:
-    # Contiguous chunks, joined back in order: the result does not depend on the number of jobs.
-    size = -(-len(paths) // jobs)
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    # Forking shares the imported modules for free; where fork is unsafe (macOS), spawn.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=context) as pool:
-        rest = [pool.submit(_check_chunk, settings, catalog, chunk) for chunk in chunks[1:]]
-        # This process takes the first chunk itself instead of waiting, and unpickles less.
-        results = _check_chunk(settings, catalog, chunks[0])
-        for future in rest:
-            results.extend(future.result())
-        return results
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while files are read and checked.
-
-    Loading allocates hundreds of thousands of small objects and no reference cycles, so the
-    collector's repeated passes over the growing heap are pure cost (about a tenth of the time).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _resolve_duplicates(postmortems: list[Postmortem]) -> tuple[list[Postmortem], set[str]]:

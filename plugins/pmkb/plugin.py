@@ -66,8 +66,10 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
         settings = self.settings
-        # A one-off build reads and checks large knowledge bases in one process per CPU.
-        kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
+        # A one-off build reads, checks and renders large knowledge bases in one process per CPU;
+        # `serve` keeps one process (its file watcher runs in a thread, and forking threads is unsafe).
+        jobs = (os.cpu_count() or 1) if self.cache is None else 1
+        kb = load(settings, self.cache, jobs=jobs)
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
         attr_list = "attr_list" in config.markdown_extensions
@@ -76,8 +78,12 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             log.warning(
                 "option `search: compact` needs the `attr_list` Markdown extension; indexing incidents in full"
             )
-        pages = Renderer(kb, site, build_date(), compact_search=compact).pages() + asset_pages(site)
-        for page in pages:
+        renderer = Renderer(kb, site, build_date(), compact_search=compact)
+        pages = renderer.pages(jobs) + asset_pages(site)
+        del renderer
+        pages.reverse()
+        while pages:
+            page = pages.pop()  # each page's text is let go as soon as its file holds it
             existing = files.get_file_from_path(page.src)
             if existing is not None:
                 log.warning(
@@ -87,7 +93,10 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             inclusion = (
                 InclusionLevel.NOT_IN_NAV if page.kind != "asset" else InclusionLevel.UNDEFINED
             )
-            file = File.generated(config, page.src, content=page.content, inclusion=inclusion)
+            # UTF-8 bytes: MkDocs holds every generated file's content for the whole build, and a
+            # str with one character beyond Latin-1 takes two bytes a character.
+            content = page.content.encode("utf-8")
+            file = File.generated(config, page.src, content=content, inclusion=inclusion)
             if page.source_path is not None:
                 file.edit_uri = Path(os.path.relpath(page.source_path, config.docs_dir)).as_posix()
             if page.in_nav:
@@ -99,6 +108,16 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             f"{len(kb.drafts)} drafts held back, {errors} with errors"
         )
         return files
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        # MkDocs has copied a generated page's Markdown into the page; the file's copy is not read
+        # again (pages are not copied as static files), and at thousands of incidents holding both
+        # for the whole build costs tens of megabytes.
+        if page.file.generated_by == "pmkb" and page.file.is_documentation_page():
+            page.file.content_bytes = b""
+        return None
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         # Listing pages join the navigation unless the user's `nav` already places them.

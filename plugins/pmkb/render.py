@@ -20,6 +20,7 @@ from .charts import Series, bar_chart, data_table, figure
 from .index import Index, Related
 from .knowledge import KnowledgeBase
 from .model import Postmortem
+from .parallel import FORK, chunked_map, collector_paused
 from .sanitize import safe_markdown
 from .settings import Settings
 from .trends import MEASURES, per_period, periods
@@ -169,9 +170,15 @@ class Renderer:
             self._chips[key] = cached
         return cached
 
-    def pages(self) -> list[Page]:
-        """Every generated page, in a stable order."""
-        pages = [self.incident(pm) for pm in self.index.incidents]
+    def pages(self, jobs: int = 1) -> list[Page]:
+        """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
+        global _RENDERER
+        _RENDERER = self
+        try:
+            with collector_paused():
+                pages = chunked_map(_incident_pages, self.index.incidents, jobs if FORK else 1)
+        finally:
+            _RENDERER = None
         pages.append(self.incidents())
         pages.append(self.services())
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
@@ -416,6 +423,13 @@ class Renderer:
 
 
 SEARCH_EXCLUDE = " { data-search-exclude }"
+# The renderer whose incident pages are being made; forked workers find it here, already built.
+_RENDERER: Renderer | None = None
+
+
+def _incident_pages(incidents: list[Postmortem]) -> list[Page]:
+    assert _RENDERER is not None
+    return [_RENDERER.incident(pm) for pm in incidents]
 
 
 def _exclude_from_search(pm: Postmortem) -> str:

@@ -410,13 +410,15 @@ def test_the_contrast_check_catches_invisible_chart_text(page: Page, site: Site)
 
 
 # Text that pmkb styles, on the page types that show it, with the colour it is drawn in and the
-# first non-transparent background behind it.
+# backgrounds behind it, innermost first, down to the first opaque one.
 TEXT_JS = """els => els.filter(e => e.checkVisibility()).map(e => {
-  let back = e, bg = "rgba(0, 0, 0, 0)";
-  while (back && /rgba\\(.*, 0\\)$/.test(bg = getComputedStyle(back).backgroundColor)) {
-    back = back.parentElement;
+  const layers = [];
+  for (let back = e; back; back = back.parentElement) {
+    const bg = getComputedStyle(back).backgroundColor;
+    if (!/^rgba\\(.*, 0\\)$/.test(bg)) layers.push(bg);
+    if (/^rgb\\(/.test(bg)) break;
   }
-  return {text: e.textContent.trim().slice(0, 40), fg: getComputedStyle(e).color, bg: bg};
+  return {text: e.textContent.trim().slice(0, 40), fg: getComputedStyle(e).color, layers: layers};
 })"""
 PMKB_TEXT = {
     "incident": [".pmkb-card dd", ".pmkb-card__rows dt", ".pmkb-card a.pmkb-chip", ".pmkb-why",
@@ -427,10 +429,19 @@ TEXT_READABLE = 3.0  # WCAG's minimum for large text; normal text should reach 4
 
 
 def _rgba(css: str) -> tuple[float, ...]:
+    """rgb()/rgba() with 0-255 channels, or color(srgb ...) with 0-1 channels (from color-mix)."""
+    srgb = re.fullmatch(r"color\(srgb ([\d. ]+?)(?: / ([\d.]+))?\)", css)
+    if srgb:
+        channels = [255 * float(v) for v in srgb.group(1).split()]
+        return (*channels, float(srgb.group(2) or 1))
     values = re.fullmatch(r"rgba?\((.*)\)", css)
     assert values is not None, f"not an rgb() colour: {css}"
     numbers = [float(v) for v in values.group(1).replace("/", ",").split(",")]
     return tuple(numbers) if len(numbers) == 4 else (*numbers, 1.0)
+
+
+def _over(top: tuple[float, ...], below: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(t * top[3] + b * (1 - top[3]) for t, b in zip(top[:3], below[:3], strict=True))
 
 
 def text_problems(page: Page, selectors: list[str]) -> list[str]:
@@ -439,16 +450,15 @@ def text_problems(page: Page, selectors: list[str]) -> list[str]:
         found = page.locator(selector).evaluate_all(TEXT_JS)
         assert found, f"nothing visible matches {selector}"
         for item in found:
-            fg, bg = _rgba(item["fg"]), _rgba(item["bg"])
-            if bg[3] == 0:
-                bg = (255, 255, 255, 1.0)  # the canvas
-            shown = tuple(
-                round(f * fg[3] + b * (1 - fg[3])) for f, b in zip(fg[:3], bg[:3], strict=True)
-            )
-            ratio = contrast(shown, tuple(round(v) for v in bg[:3]))
+            bg: tuple[float, ...] = (255, 255, 255)  # the canvas
+            for layer in reversed(item["layers"]):
+                bg = _over(_rgba(layer), bg)
+            shown = _over(_rgba(item["fg"]), bg)
+            ratio = contrast(tuple(round(v) for v in shown), tuple(round(v) for v in bg))
             if ratio < TEXT_READABLE:
+                layers = " over ".join(item["layers"]) or "the canvas"
                 problems.append(
-                    f"{selector} {item['text']!r}: {item['fg']} on {item['bg']}, contrast {ratio:.2f}"
+                    f"{selector} {item['text']!r}: {item['fg']} on {layers}, contrast {ratio:.2f}"
                 )
                 break  # one example per selector is enough
     return problems
