@@ -106,16 +106,17 @@ class BlameMatcher:
                 line, col_offset + match.start() + 1, match.group(0), self._suggestions[index]
             )
 
-    def _screen(self, text: str) -> bool:
+    def may_match(self, text: str) -> bool:
+        """False when no phrase can occur in the text: a quick test before the line-by-line scan."""
         # Substring tests run in C; one regular expression with twenty alternatives scans far slower.
         return any(map(text.lower().__contains__, self._keywords))
 
     def scan_section(self, section: Section) -> Iterator[BlameHit]:
         # Most sections hold none of the phrases' key words; one search over the text rules them out.
-        if not self._screen(section.text):
+        if not self.may_match(section.text):
             return
         for offset, text in enumerate(section.lines):
-            if not section.code[offset] and self._screen(text):
+            if not section.code[offset] and self.may_match(text):
                 yield from self.scan_line(text, section.first_line + offset)
 
 
@@ -128,7 +129,7 @@ def _prose(text: str) -> str:
 def handle_mentions(section: Section) -> Iterator[BlameHit]:
     """`@handle` mentions: naming a person in the contributing factors points at them."""
     for offset, text in enumerate(section.lines):
-        if section.code[offset]:
+        if section.code[offset] or "@" not in text:
             continue
         cleaned = _prose(text)
         for match in _HANDLE.finditer(cleaned):

@@ -15,6 +15,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 ATX_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]")
+_BULLETS = ("- ", "* ", "+ ", "-\t", "*\t", "+\t")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,12 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
             if line.strip().startswith(fence):
                 fence = ""
             continue
+        if not line:
+            continue  # an empty line changes nothing
         blank_before = i == 0 or not lines[i - 1].strip()
+        if line[:2] in _BULLETS and line[2:].strip():
+            in_list = True  # a list item with text: no heading, fence or code starts like this
+            continue
         if line[:1].isalpha():
             # Most lines are prose: no heading, fence, list item or code can start with a letter.
             if blank_before:
