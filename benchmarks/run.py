@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import json
 import os
 import platform
 import re
@@ -96,6 +97,7 @@ class SizeResult:
     average_bytes: float
     samples: dict[str, list[Sample]] = field(default_factory=lambda: {k: [] for k in KINDS})
     sites: dict[str, SiteFigures] = field(default_factory=dict)
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)  # kind -> phase -> s
 
     def seconds(self, kind: str) -> float:
         return statistics.median(s.seconds for s in self.samples[kind])
@@ -220,6 +222,14 @@ def run_size(
     )
     measure([mkdocs, "build", "--quiet", "-f", str(full)], project.root, env)
     log(f"N={n}: built once more with `search: full` for the index size")
+    # One more build of each, with timers around MkDocs' steps: where the time goes.
+    for kind, root in (("baseline", plain), ("pmkb", project.root)):
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "breakdown.py"), str(root)],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        result.breakdown[kind] = json.loads(done.stdout.splitlines()[-1])
+    log(f"N={n}: built each once more with timers for the breakdown")
     result.sites = {
         "baseline": site_figures(plain / "site"),
         "pmkb": site_figures(project.root / "site"),
@@ -393,6 +403,23 @@ def report(
             )
         lines.append("")
         lines.append("Perfectly linear growth is 5.00x; the target allows 5.5x.")
+    largest = results[max(results)]
+    if largest.breakdown:
+        base, ours = largest.breakdown["baseline"], largest.breakdown["pmkb"]
+        lines += [
+            "",
+            f"### Where the build's time goes (N = {largest.n})",
+            "",
+            "One more build of each project with timers around MkDocs' steps "
+            "(`benchmarks/breakdown.py`; the timers add a little, so totals differ slightly from "
+            "the timed runs).",
+            "",
+            "| Phase | baseline, s | pmkb, s | pmkb - baseline, s |",
+            "| --- | --- | --- | --- |",
+        ]
+        for phase in ["total", *(p for p in ours if p != "total")]:
+            a, b = base.get(phase, 0.0), ours[phase]
+            lines.append(f"| {phase} | {_s(a)} | {_s(b)} | {b - a:+.2f} |")
     versions = ", ".join(
         f"{name} {metadata.version(name)}"
         for name in ("mkdocs", "mkdocs-material", "PyYAML", "pmkb")
