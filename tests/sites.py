@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -163,3 +166,14 @@ def search_docs(root: Path) -> list[dict[str, Any]]:
     data = json.loads(read(root, "search/search_index.json"))
     docs: list[dict[str, Any]] = data["docs"]
     return docs
+
+
+def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` in a new interpreter whose only thread is the main one.
+
+    pmkb forks worker processes only while no other thread runs; the test process may run
+    threads of its own (a served site, a browser driver), so tests of forking run there.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
-from sites import make_project, postmortem
+from sites import in_fresh_process, make_project, postmortem
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -83,39 +84,44 @@ def test_serve_watches_the_postmortems_and_catalogs(tmp_path: Path) -> None:
     ]
 
 
-def test_check_in_several_processes_gives_the_same_result(tmp_path: Path) -> None:
-    from pmkb.knowledge import load
-    from pmkb.parallel import PARALLEL_FROM
-    from pmkb.settings import load_settings
-
-    files: dict[str, str | bytes] = {
-        f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
-            f"Incident {i}", f"{2000 + i % 20}-01-{1 + i % 28:02d}"
-        )
-        for i in range(PARALLEL_FROM + 10)
-    }
-    files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
-    files["2019/zz-dup.md"] = postmortem("Dup", "2019-01-01", extra={"id": "pm-0003"})
-    files["2003/bad.md"] = b"\xff not text"
-    root = make_project(tmp_path, files, theme="mkdocs")
-    settings = load_settings({}, root)
-    one, two = load(settings, jobs=1), load(settings, jobs=2)
-    assert one.all_findings == two.all_findings
-    assert [pm.id for pm in one.postmortems] == [pm.id for pm in two.postmortems]
-    assert [pm.findings for pm in one.postmortems] == [pm.findings for pm in two.postmortems]
-    assert one.rejected == two.rejected == frozenset({"postmortems/2019/zz-dup.md"})
-    codes = sorted({f.code for f in two.all_findings})
-    assert codes == ["PMK001", "PMK109", "PMK112"]
-
-
-def test_pages_rendered_in_several_processes_are_the_same(tmp_path: Path) -> None:
+def _one_and_two_jobs(root: Path) -> dict[str, Any]:
+    """Load and render with one job and with two, counting the worker pools that were started."""
     from datetime import date
 
+    from pmkb import parallel
     from pmkb.knowledge import load
-    from pmkb.parallel import PARALLEL_FROM
     from pmkb.render import Renderer
     from pmkb.settings import load_settings
     from pmkb.urls import Site
+
+    pools: list[int] = []
+
+    class Counted(parallel.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(1)
+            super().__init__(*args, **kwargs)
+
+    parallel.ProcessPoolExecutor = Counted  # type: ignore[misc]
+    settings = load_settings({}, root)
+    one, two = load(settings, jobs=1), load(settings, jobs=2)
+    loaded_pools = len(pools)
+    renderer = Renderer(two, Site(settings), date(2025, 11, 25))
+    pages = [[(p.src, p.kind, p.content) for p in renderer.pages(jobs=n)] for n in (1, 2)]
+    return {
+        "findings": (one.all_findings, two.all_findings),
+        "ids": ([pm.id for pm in one.postmortems], [pm.id for pm in two.postmortems]),
+        "per_file": (
+            [pm.findings for pm in one.postmortems],
+            [pm.findings for pm in two.postmortems],
+        ),
+        "rejected": (one.rejected, two.rejected),
+        "pages": pages,
+        "pools": (loaded_pools, len(pools) - loaded_pools),
+    }
+
+
+def test_loading_and_rendering_in_several_processes_give_the_same_result(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
 
     files: dict[str, str | bytes] = {
         f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
@@ -125,10 +131,15 @@ def test_pages_rendered_in_several_processes_are_the_same(tmp_path: Path) -> Non
         )
         for i in range(PARALLEL_FROM + 10)
     }
+    files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
+    files["2019/zz-dup.md"] = postmortem("Dup", "2019-01-01", extra={"id": "pm-0003"})
+    files["2003/bad.md"] = b"\xff not text"
     root = make_project(tmp_path, files, theme="mkdocs")
-    settings = load_settings({}, root)
-    kb = load(settings, jobs=2)
-    renderer = Renderer(kb, Site(settings), date(2025, 11, 25))
-    one, two = renderer.pages(jobs=1), renderer.pages(jobs=2)
-    assert len(one) > PARALLEL_FROM
-    assert [(p.src, p.kind, p.content) for p in one] == [(p.src, p.kind, p.content) for p in two]
+    got = in_fresh_process(_one_and_two_jobs, root)
+    assert got["pools"] == (1, 1)  # one worker pool to load, one to render
+    for key in ("findings", "ids", "per_file", "rejected", "pages"):
+        one, two = got[key]
+        assert one == two, key
+    assert got["rejected"][1] == frozenset({"postmortems/2019/zz-dup.md"})
+    assert sorted({f.code for f in got["findings"][1]}) == ["PMK001", "PMK109", "PMK112"]
+    assert len(got["pages"][1]) > PARALLEL_FROM

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -22,9 +23,11 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
     """`function` over contiguous chunks of `items`, one process per chunk, joined back in order.
 
     This process takes the first chunk itself instead of waiting, and so unpickles less. With
-    one job, or few items, everything runs here.
+    one job, few items, or other threads running, everything runs here.
     """
-    if jobs <= 1 or len(items) < PARALLEL_FROM:
+    # Forking a process that runs other threads (a theme's or plugin's pool, a file watcher) can
+    # leave locks held forever in the child, so then everything runs here.
+    if jobs <= 1 or len(items) < PARALLEL_FROM or threading.active_count() > 1:
         return function(items)
     size = -(-len(items) // jobs)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
