@@ -34,6 +34,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ class Sample:
     seconds: float  # wall clock
     peak_kib: int
     cpu: float  # user + system seconds: less sensitive than wall time to other work on the machine
+    tree_kib: int = (
+        0  # peak memory of the command and its worker processes together (PSS); 0: unknown
+    )
 
 
 @dataclass
@@ -108,6 +112,10 @@ class SizeResult:
     def peak_mib(self, kind: str) -> float:
         return statistics.median(s.peak_kib for s in self.samples[kind]) / 1024
 
+    def tree_mib(self, kind: str) -> float:
+        """Peak memory of the command with its worker processes; 0 where it cannot be sampled."""
+        return statistics.median(s.tree_kib for s in self.samples[kind]) / 1024
+
 
 def fingerprint() -> str:
     """A hash of pmkb's sources, to tell whether they changed while the benchmark ran."""
@@ -131,8 +139,15 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
     else:
         wrapped = [sys.executable, "-c", _WRAPPER, *command]
     start = time.perf_counter()
-    done = subprocess.run(wrapped, cwd=cwd, env=env, capture_output=True, text=True)
+    process = subprocess.Popen(
+        wrapped, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    sampler = TreeMemory(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
+    sampler.stop()
+    done = subprocess.CompletedProcess(wrapped, process.returncode, stdout, stderr)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
         raise SystemExit(
@@ -140,7 +155,54 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
         )
     match = _PEAK.search(done.stderr)
     cpu = sum(float(m) for m in _CPU.findall(done.stderr))
-    return Sample(seconds, int(match.group(1)) if match else 0, cpu)
+    return Sample(seconds, int(match.group(1)) if match else 0, cpu, sampler.peak_kib)
+
+
+class TreeMemory(threading.Thread):
+    """The highest total memory of a process and all its descendants, sampled every 50 ms.
+
+    A process's peak resident set size (what `time` reports) misses worker processes; summing
+    their resident sizes would count pages they share twice. The proportional set size (PSS)
+    splits each shared page among the processes that map it, so the sum over the tree is the
+    memory the command really holds. Linux only (`/proc/PID/smaps_rollup`); elsewhere 0.
+    """
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak_kib, self._done = root, 0, threading.Event()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            total = sum(_pss_kib(pid) for pid in _tree(self.root))
+            self.peak_kib = max(self.peak_kib, total)
+            self._done.wait(0.05)
+
+
+def _tree(root: int) -> list[int]:
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(child) for child in children)
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def baseline_project(project: Project, root: Path) -> Path:
@@ -211,7 +273,8 @@ def run_size(
             result.samples[kind].append(sample)
             log(
                 f"N={n} run {run}/{repeat} {kind:8} {sample.seconds:7.2f} s wall "
-                f"{sample.cpu:7.2f} s CPU {sample.peak_kib / 1024:7.1f} MiB"
+                f"{sample.cpu:7.2f} s CPU {sample.peak_kib / 1024:7.1f} MiB "
+                f"({sample.tree_kib / 1024:.1f} MiB all processes)"
             )
     # One more build, not timed, for the size of the search index with incidents indexed in full.
     full = project.root / "mkdocs-full.yml"
@@ -284,7 +347,9 @@ def targets(results: dict[int, SizeResult]) -> list[Target]:
     ratio = largest.seconds("check") / largest.seconds("floor")
     cpu = largest.cpu("check") / largest.cpu("floor")
     out.append(Target(f"check ≤ 2x the floor (N={largest.n})", _x(ratio), ratio <= 2, _x(cpu)))
-    ratio = largest.peak_mib("pmkb") / largest.peak_mib("baseline")
+    # Judged on the memory of all the command's processes where it can be sampled (Linux).
+    memory = largest.tree_mib if largest.tree_mib("baseline") else largest.peak_mib
+    ratio = memory("pmkb") / memory("baseline")
     out.append(Target(f"peak memory ≤ 1.5x baseline (N={largest.n})", _x(ratio), ratio <= 1.5))
     if big:
         size = big.sites["pmkb"].index_bytes
@@ -341,7 +406,7 @@ def report(
         "## Results",
         "",
         f"Times are the median wall-clock seconds of {repeat} run{'s' if repeat > 1 else ''} "
-        "(fastest-slowest in brackets); memory is the median peak resident set size of the process.",
+        "(fastest-slowest in brackets); memory figures are medians too.",
         "",
         header,
         "| --- |" + " --- |" * len(sizes),
@@ -356,9 +421,28 @@ def report(
         row("**check / floor**", lambda r: _x(r.seconds("check") / r.seconds("floor"))),
         row("pmkb / baseline build, CPU time", lambda r: _x(r.cpu("pmkb") / r.cpu("baseline"))),
         row("check / floor, CPU time", lambda r: _x(r.cpu("check") / r.cpu("floor"))),
-        *(row(f"Peak memory {k}, MiB", lambda r, k=k: f"{r.peak_mib(k):.0f}") for k in KINDS),
+        *(
+            row(
+                f"Peak memory {k}, largest process (RSS), MiB",
+                lambda r, k=k: f"{r.peak_mib(k):.0f}",
+            )
+            for k in KINDS
+        ),
+        *(
+            row(
+                f"Peak memory {k}, all its processes (PSS), MiB",
+                lambda r, k=k: f"{r.tree_mib(k):.0f}",
+            )
+            for k in KINDS
+        ),
         row(
-            "**pmkb / baseline peak memory**",
+            "**pmkb / baseline peak memory, all processes**",
+            lambda r: (
+                _x(r.tree_mib("pmkb") / r.tree_mib("baseline")) if r.tree_mib("baseline") else "-"
+            ),
+        ),
+        row(
+            "pmkb / baseline peak memory, largest process",
             lambda r: _x(r.peak_mib("pmkb") / r.peak_mib("baseline")),
         ),
         row(
@@ -444,7 +528,9 @@ def report(
         "and their spread."
         if LOADS
         else "- Load average: not available.",
-        f"- Memory and time per process: {'`/usr/bin/time -v`' if GNU_TIME.exists() else 'a wrapper reading `getrusage(RUSAGE_CHILDREN)`'}; "
+        f"- Time and the largest process's memory: {'`/usr/bin/time -v`' if GNU_TIME.exists() else 'a wrapper reading `getrusage(RUSAGE_CHILDREN)`'}; "
+        "the memory of all of a command's processes together: their proportional set sizes (PSS, shared pages split "
+        "among the processes that map them) summed every 50 ms from `/proc`; "
         "the four commands of a size run in turn, A B C D A B C D, so machine drift hits all alike.",
         "- Data: `benchmarks/generate.py` (seeded, reproducible) writes realistic postmortems of about 5 kB: "
         "services and factors from the example catalogs with a skewed distribution, 8-15 timeline entries, "

@@ -360,12 +360,13 @@ def run_generate(args: argparse.Namespace) -> int:
     docs_dir = (
         (config_path.parent / str(source.get("docs_dir", "docs"))).resolve() if source else None
     )
-    kb = load(settings)
+    jobs = os.cpu_count() or 1
+    kb = load(settings, jobs=jobs)
     for f in kb.all_findings:
         if f.level is not Level.INFO:
             print(f.format_text(), file=sys.stderr)
     site = Site(settings, bool(source.get("use_directory_urls", True)))
-    written = generate(kb, Renderer(kb, site, build_date()), args.out, docs_dir, source)
+    written = generate(kb, Renderer(kb, site, build_date()), args.out, docs_dir, source, jobs)
     print(
         f"Wrote {len(written)} files to {args.out}: build them with `mkdocs build -f {args.out / 'mkdocs.yml'}`."
     )

@@ -131,6 +131,7 @@ def generate(
     out: Path,
     docs_dir: Path | None,
     source_config: dict[str, Any] | None,
+    jobs: int = 1,
 ) -> list[Path]:
     """Write the docs folder (project pages, then generated pages over them) and a mkdocs.yml."""
     site = renderer.site
@@ -141,7 +142,7 @@ def generate(
     written: list[Path] = []
     if docs_dir is not None and docs_dir.is_dir():
         shutil.copytree(docs_dir, docs, dirs_exist_ok=True)
-    pages = renderer.pages() + asset_pages(site)
+    pages = renderer.pages(jobs) + asset_pages(site)
     moved = {p.src: _place(p.src, site.directory_urls) for p in pages}
     moved = {src: dest for src, dest in moved.items() if src != dest}
     for src in moved:
