@@ -50,6 +50,9 @@ def safe_markdown(body: str) -> str:
         ):
             out.append(line)  # indented code
             continue
+        if "<" not in line and "](" not in line and "]:" not in line:
+            out.append(line)  # no tag, link or link definition: nothing to neutralise
+            continue
         pieces: list[str] = []
         last = 0
         for span in _CODE_SPAN.finditer(line):
