@@ -863,7 +863,7 @@ def test_export_urls_point_to_incident_pages_showing_the_same_values(
         detect, mitigate, resolve = PAGE_DURATIONS[r["id"]]
         assert f"<dt>Time to detect</dt><dd>{detect}</dd>" in html
         assert f"<dt>Time to mitigate</dt><dd>{mitigate}</dd>" in html
-        assert f"<dt>Time to resolve</dt><dd>{resolve}</dd>" in html
+        assert f"<dt>Duration</dt><dd>{resolve}</dd>" in html  # from start to resolution
         assert html.count('class="pmkb-overdue"') == r["action_items_overdue"]
 
 
