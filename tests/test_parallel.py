@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
+import pytest
+
 from pmkb.parallel import PARALLEL_FROM, chunked_map
 from sites import in_fresh_process
 
@@ -44,5 +46,19 @@ def test_no_fork_while_another_thread_runs() -> None:
     finally:
         stop.set()
         watcher.join()
+    assert {pid for pid, _ in result} == {os.getpid()}
+    assert [square for _, square in result] == [n * n for n in items]
+
+
+def test_work_is_done_here_when_no_worker_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmkb import parallel
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("Resource temporarily unavailable")  # as fork() says at a process limit
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as if this process had no threads
+    items = list(range(PARALLEL_FROM * 2))
+    result = chunked_map(_pids_and_squares, items, jobs=2)
     assert {pid for pid, _ in result} == {os.getpid()}
     assert [square for _, square in result] == [n * n for n in items]

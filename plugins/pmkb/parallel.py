@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -32,12 +33,16 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
     size = -(-len(items) // jobs)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork" if FORK else "spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=context) as pool:
-        rest = [pool.submit(function, chunk) for chunk in chunks[1:]]
-        results = function(chunks[0])
-        for future in rest:
-            results.extend(future.result())
-        return results
+    try:
+        with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=context) as pool:
+            rest = [pool.submit(function, chunk) for chunk in chunks[1:]]
+            results = function(chunks[0])
+            for future in rest:
+                results.extend(future.result())
+            return results
+    except (OSError, BrokenProcessPool):
+        # No worker could start (a process limit) or one was killed (out of memory): do it here.
+        return function(items)
 
 
 @contextmanager
