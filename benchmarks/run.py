@@ -148,14 +148,13 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
     sampler.stop()
-    done = subprocess.CompletedProcess(wrapped, process.returncode, stdout, stderr)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
+    if process.returncode != 0:
+        tail = "\n".join((stdout + stderr).splitlines()[-30:])
         raise SystemExit(
-            f"benchmark command failed ({done.returncode}): {shlex.join(command)}\n{tail}"
+            f"benchmark command failed ({process.returncode}): {shlex.join(command)}\n{tail}"
         )
-    match = _PEAK.search(done.stderr)
-    cpu = sum(float(m) for m in _CPU.findall(done.stderr))
+    match = _PEAK.search(stderr)
+    cpu = sum(float(m) for m in _CPU.findall(stderr))
     return Sample(seconds, int(match.group(1)) if match else 0, cpu, sampler.peak_kib)
 
 

@@ -67,9 +67,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         assert self.settings is not None
         settings = self.settings
         # A one-off build reads and checks large knowledge bases in one process per CPU; `serve`
-        # keeps one process (its file watcher runs in a thread, and forking threads is unsafe).
-        jobs = (os.cpu_count() or 1) if self.cache is None else 1
-        kb = load(settings, self.cache, jobs=jobs)
+        # reads through its cache, in this process.
+        kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
         attr_list = "attr_list" in config.markdown_extensions

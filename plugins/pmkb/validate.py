@@ -377,15 +377,16 @@ class Checker:
                     level,
                 )
         # Guidance lines all contain "**Guidance"; one search of the body rules most files out.
-        for s in sections if "**Guidance" in body else ():
-            for offset, text in enumerate(s.lines):
-                if not s.code[offset] and GUIDANCE.match(text):
-                    out.add(
-                        s.first_line + offset,
-                        1,
-                        "PMK303",
-                        f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
-                    )
+        if "**Guidance" in body:
+            for s in sections:
+                for offset, text in enumerate(s.lines):
+                    if not s.code[offset] and GUIDANCE.match(text):
+                        out.add(
+                            s.first_line + offset,
+                            1,
+                            "PMK303",
+                            f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
+                        )
         section = by_name.get("timeline")
         if section is not None:
             entries, problems = parse_timeline(section, day)
@@ -409,15 +410,17 @@ class Checker:
                     f"blame language in the title: `{hit.text}`. {hit.suggestion}",
                     level,
                 )
-            for s in sections if self.blame.may_match(body) else ():
-                for hit in self.blame.scan_section(s):
-                    out.add(
-                        hit.line,
-                        hit.col,
-                        "PMK401",
-                        f"blame language: `{hit.text}`. {hit.suggestion}",
-                        level,
-                    )
+            # One search of the body rules most files out before any section is scanned.
+            if self.blame.may_match(body):
+                for s in sections:
+                    for hit in self.blame.scan_section(s):
+                        out.add(
+                            hit.line,
+                            hit.col,
+                            "PMK401",
+                            f"blame language: `{hit.text}`. {hit.suggestion}",
+                            level,
+                        )
             factors = by_name.get("contributing factors")
             if factors is not None:
                 for hit in handle_mentions(factors):
