@@ -310,36 +310,38 @@ def test_search_modes_index_incidents_fully_or_by_summary(
     tmp_path: Path, mode: str, compact: bool
 ) -> None:
     make_project(
-        tmp_path, {"a.md": postmortem("Compact incident", "2024-01-01", factors=["missing-alert"], summary="Quick summary.")},
+        tmp_path, {"a.md": postmortem("Compact <incident>", "2024-01-01", factors=["missing-alert"], summary="Quick summary.")},
         options={"search": mode},
     )  # fmt: skip
-    config = (
-        (tmp_path / "mkdocs.yml").read_text().replace("- admonition", "- admonition\n- attr_list")
-    )
-    (tmp_path / "mkdocs.yml").write_text(config)
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
     entries = _incident_entries(tmp_path, "a")
     page = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/")
     assert "Missing alert" in page["text"] and page["tags"] == ["checkout", "missing-alert"]
+    html = read(tmp_path, "incidents/a/index.html")
+    assert page["title"] == "Compact \u2039incident\u203a"  # as the page's title everywhere
     if compact:
-        # One entry an incident: title, services, factors, authors and the summary's opening.
+        # One entry an incident: title, facts, services, factors and the summary's opening.
         assert entries == ["incidents/a/"]
-        assert "Quick summary." in page["text"]
-        assert '<p hidden class="pmkb-excerpt">Quick summary.</p>' in read(
-            tmp_path, "incidents/a/index.html"
-        )
+        assert "Quick summary." in page["text"] and "SEV2 · 2024-01-01" in page["text"]
+        assert "Timeline" not in page["text"]
     else:
         assert "incidents/a/#timeline" in entries and "incidents/a/#action-items" in entries
         summary = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/#summary")
         assert summary["text"] == "<p>Quick summary.</p>"
-        assert "pmkb-excerpt" not in read(tmp_path, "incidents/a/index.html")
-    # The headings are still on the page, with their anchors, either way.
+    # The page itself is whole either way: the same body, headings and anchors.
+    assert 'id="timeline"' in html and "<p>Quick summary.</p>" in html
+    assert "data-search-exclude" not in html
+
+
+def test_compact_search_works_with_mkdocs_own_search_and_theme(tmp_path: Path) -> None:
+    make_project(
+        tmp_path, {"a.md": postmortem("A", "2024-01-01", summary="Quick summary.")},
+        theme="mkdocs", options={"search": "compact"},
+    )  # fmt: skip
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    assert _incident_entries(tmp_path, "a") == ["incidents/a/"]
+    page = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/")
+    assert "Quick summary." in page["text"] and "Checkout" in page["text"]
     assert 'id="timeline"' in read(tmp_path, "incidents/a/index.html")
-
-
-def test_compact_search_without_attr_list_falls_back_to_full_with_a_warning(tmp_path: Path) -> None:
-    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, options={"search": "compact"})
-    result = build(tmp_path)
-    assert "option `search: compact` needs the `attr_list` Markdown extension" in result.stderr
-    assert "incidents/a/#timeline" in _incident_entries(tmp_path, "a")

@@ -11,10 +11,11 @@ from mkdocs.config.base import BaseConfigOption
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from .clock import build_date
 from .findings import Finding, Level
@@ -42,6 +43,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
         self.listing_files: list[File] = []
+        self.search_entries: dict[str, str] = {}
+        self.held_content: str | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
@@ -58,6 +61,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
         self.listing_files = []
+        self.search_entries = {}
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
         config.extra_javascript.append(site.asset("pmkb.js"))
@@ -71,12 +75,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
-        attr_list = "attr_list" in config.markdown_extensions
-        compact = compact_search(settings, len(kb.published), attr_list)
-        if settings.search == "compact" and not attr_list:
-            log.warning(
-                "option `search: compact` needs the `attr_list` Markdown extension; indexing incidents in full"
-            )
+        compact = compact_search(settings, len(kb.published))
         renderer = Renderer(kb, site, build_date(), compact_search=compact)
         # Pages are rendered here: a forked renderer would copy most of the knowledge base as it
         # reads it (reference counts), about 170 MB at 5,000 postmortems, to save a few seconds.
@@ -102,6 +101,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
                 file.edit_uri = Path(os.path.relpath(page.source_path, config.docs_dir)).as_posix()
             if page.in_nav:
                 self.listing_files.append(file)
+            if page.search is not None:
+                self.search_entries[page.src] = page.search
             files.append(file)
         errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
         log.info(
@@ -119,6 +120,30 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         if page.file.generated_by == "pmkb" and page.file.is_documentation_page():
             page.file.content_bytes = b""
         return None
+
+    # Compact search: the search plugin (Material's or MkDocs', both at the default priority 0)
+    # reads `page.content` in its on_page_context. Around it, an incident page's content is its
+    # short search entry, so the index holds one entry per incident and the search plugin does
+    # not parse the whole page; the theme then renders the page's own content. Other plugins at
+    # priority 0 that read the content in this event see the short version too.
+    @event_priority(1)
+    def _search_reads_entry(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        entry = self.search_entries.get(page.file.src_uri)
+        if entry is not None:
+            self.held_content, page.content = page.content, entry
+        return context
+
+    @event_priority(-1)
+    def _page_gets_content_back(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        if self.held_content is not None:
+            page.content, self.held_content = self.held_content, None
+        return context
+
+    on_page_context = CombinedEvent(_search_reads_entry, _page_gets_content_back)
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         # Listing pages join the navigation unless the user's `nav` already places them.

@@ -45,6 +45,8 @@ class Page:
     kind: str  # incident, listing, service, factor, asset
     source_path: Path | None = None  # the postmortem file it comes from, for "edit this page"
     in_nav: bool = False
+    # Compact search: the short HTML a search plugin indexes in place of the page's content.
+    search: str | None = None
 
 
 def duration(minutes: int | None) -> str:
@@ -196,15 +198,36 @@ class Renderer:
             pm.title, tags=tags, description=_meta_text(_first_sentence(pm.summary))
         )
         problems = [f for f in pm.findings if f.level.value == "error"]
-        body = _exclude_from_search(pm) if self.compact_search else pm.body
         content = self._render(
-            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(body.strip())),
+            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(pm.body.strip())),
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
-            unsearched=Markup(SEARCH_EXCLUDE if self.compact_search else ""),
-            unsearched_attr=Markup(" data-search-exclude" if self.compact_search else ""),
-            excerpt=_excerpt(pm.summary) if self.compact_search else "",
         )  # fmt: skip
-        return Page(src, content, "incident", pm.path)
+        search = self._search_entry(pm) if self.compact_search else None
+        return Page(src, content, "incident", pm.path, search=search)
+
+    def _search_entry(self, pm: Postmortem) -> str:
+        """What compact search indexes for an incident besides its title (the page's): the header
+        card's facts and names and the summary's opening, as one short HTML section."""
+        catalog = self.kb.catalog
+        services = ", ".join(
+            catalog.services[s].name if s in catalog.services else s for s in pm.services
+        )
+        factors = ", ".join(
+            catalog.factors[f].name if f in catalog.factors else f for f in pm.factors
+        )
+        facts = [
+            pm.severity or "",
+            pm.date.isoformat() if pm.date else "",
+            f"Services: {services}",
+            f"Contributing factors: {factors}",
+        ]
+        if pm.authors:
+            facts.append("Authors: " + ", ".join(pm.authors))
+        return str(
+            Markup("<p>{}</p>\n<p>{}</p>").format(
+                " · ".join(f for f in facts if f), _excerpt(pm.summary)
+            )
+        )
 
     def incidents(self) -> Page:
         src = self.site.incidents()
@@ -422,7 +445,6 @@ class Renderer:
         ]
 
 
-SEARCH_EXCLUDE = " { data-search-exclude }"
 # The renderer whose incident pages are being made; forked workers find it here, already built.
 _RENDERER: Renderer | None = None
 
@@ -430,18 +452,6 @@ _RENDERER: Renderer | None = None
 def _incident_pages(incidents: list[Postmortem]) -> list[Page]:
     assert _RENDERER is not None
     return [_RENDERER.incident(pm) for pm in incidents]
-
-
-def _exclude_from_search(pm: Postmortem) -> str:
-    """The body with every heading marked for Material's search to skip (attr_list).
-
-    What stays in the index is the page's first entry: the title, the header card's services,
-    factors and authors, and the summary's opening (a hidden excerpt in the card).
-    """
-    lines = pm.body.split("\n")
-    for heading in pm.headings:
-        lines[heading.index] = lines[heading.index].rstrip() + SEARCH_EXCLUDE
-    return "\n".join(lines)
 
 
 def _follow_through(found: list[FollowThrough]) -> dict[str, Any]:
@@ -453,9 +463,9 @@ def _follow_through(found: list[FollowThrough]) -> dict[str, Any]:
     return {"follow_through": shown, "follow_through_total": len(found)}
 
 
-def compact_search(settings: Settings, published: int, attr_list: bool) -> bool:
+def compact_search(settings: Settings, published: int) -> bool:
     """Whether incidents are indexed by title, metadata and summary only (`search` option)."""
-    if settings.search == "full" or not attr_list:
+    if settings.search == "full":
         return False
     return settings.search == "compact" or published > COMPACT_ABOVE
 
