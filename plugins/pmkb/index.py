@@ -14,6 +14,7 @@ from .model import Postmortem
 # cost is O(N * lists per incident * NEIGHBOURS) instead of comparing every pair.
 NEIGHBOURS = 40
 FACTOR_WEIGHT, SERVICE_WEIGHT = 3, 2
+NO_DATE = 10**9  # days apart when either incident has no date: ranks after every dated one
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,19 @@ class Index:
                 self.by_service.setdefault(s, []).append(pm)
             for f in pm.factors:
                 self.by_factor.setdefault(f, []).append(pm)
-        # Oldest-first ordinal dates per list, for nearest-in-time look-ups.
+        # For related incidents: each incident by its position, with its date as an ordinal and its
+        # factors and services as sets; each list as positions, oldest first, with their ordinals.
+        self._ordinals = [_ordinal(pm.date) for pm in incidents]
+        self._factor_sets = [frozenset(pm.factors) for pm in incidents]
+        self._service_sets = [frozenset(pm.services) for pm in incidents]
+        self._position = {pm.id: i for i, pm in enumerate(incidents)}
+        self._members: dict[tuple[str, str], list[int]] = {}
         self._timeline: dict[tuple[str, str], list[int]] = {}
         for kind, groups in (("s", self.by_service), ("f", self.by_factor)):
             for key, items in groups.items():
-                items.reverse()
-                self._timeline[(kind, key)] = [_ordinal(pm.date) for pm in items]
-                items.reverse()
+                members = [self._position[pm.id] for pm in reversed(items)]
+                self._members[(kind, key)] = members
+                self._timeline[(kind, key)] = [self._ordinals[i] for i in members]
 
     def factor_counts(self, incidents: list[Postmortem]) -> list[tuple[str, int]]:
         return _ranked(Counter(f for pm in incidents for f in pm.factors))
@@ -63,42 +70,40 @@ class Index:
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
         """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""
         me = _ordinal(pm.date)
-        candidates: dict[str, Postmortem] = {}
-        for kind, keys, groups in (
-            ("s", pm.services, self.by_service),
-            ("f", pm.factors, self.by_factor),
-        ):
+        candidates: set[int] = set()
+        for kind, keys in (("s", pm.services), ("f", pm.factors)):
             for key in keys:
-                items = groups[key]
-                # items are newest first; ordinals are oldest first
+                members = self._members[(kind, key)]
                 at = bisect_left(self._timeline[(kind, key)], me)
-                last = len(items) - 1
-                lo, hi = max(0, at - NEIGHBOURS), min(len(items), at + NEIGHBOURS)
-                for other in items[last - hi + 1 : last - lo + 1]:
-                    candidates[other.id] = other
-        candidates.pop(pm.id, None)
-        factors, services = set(pm.factors), set(pm.services)
-        keyed: list[tuple[float, int, str, Postmortem]] = []
-        for other in candidates.values():
+                candidates.update(members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS])
+        candidates.discard(self._position.get(pm.id, -1))
+        factors, services = frozenset(pm.factors), frozenset(pm.services)
+        ordinals, factor_sets, service_sets = self._ordinals, self._factor_sets, self._service_sets
+        incidents = self.incidents
+        keyed: list[tuple[int, int, str, int]] = []
+        for i in candidates:
             # Only the winners become Related objects; ranking needs the score and the distance.
-            days = abs(_ordinal(other.date) - me) if other.date and pm.date else None
-            nearness = 0 if days is None else 2 if days <= 30 else 1 if days <= 180 else 0
+            other = ordinals[i]
+            days = abs(other - me) if other and me else NO_DATE
             score = (
-                FACTOR_WEIGHT * len(factors.intersection(other.factors))
-                + SERVICE_WEIGHT * len(services.intersection(other.services))
-                + nearness
+                FACTOR_WEIGHT * len(factors & factor_sets[i])
+                + SERVICE_WEIGHT * len(services & service_sets[i])
+                + (2 if days <= 30 else 1 if days <= 180 else 0)
             )
-            keyed.append((-score, 10**9 if days is None else days, other.id, other))
-        return [
-            Related(
-                other,
-                float(-negative),
-                tuple(f for f in pm.factors if f in other.factors),
-                tuple(s for s in pm.services if s in other.services),
-                None if days == 10**9 else days,
+            keyed.append((-score, days, incidents[i].id, i))
+        winners = []
+        for negative, days, _, i in heapq.nsmallest(limit, keyed):
+            other_pm = incidents[i]
+            winners.append(
+                Related(
+                    other_pm,
+                    float(-negative),
+                    tuple(f for f in pm.factors if f in other_pm.factors),
+                    tuple(s for s in pm.services if s in other_pm.services),
+                    None if days == NO_DATE else days,
+                )
             )
-            for negative, days, _, other in heapq.nsmallest(limit, keyed)
-        ]
+        return winners
 
 
 def _ordinal(day: date | None) -> int:
