@@ -42,10 +42,14 @@ class Index:
             for f in pm.factors:
                 self.by_factor.setdefault(f, []).append(pm)
         # For related incidents: each incident by its position, with its date as an ordinal and its
-        # factors and services as sets; each list as positions, oldest first, with their ordinals.
+        # factors and services as bit masks (counting shared ones is an AND and a popcount); each
+        # list as positions, oldest first, with their ordinals.
         self._ordinals = [_ordinal(pm.date) for pm in incidents]
-        self._factor_sets = [frozenset(pm.factors) for pm in incidents]
-        self._service_sets = [frozenset(pm.services) for pm in incidents]
+        keys = [("f", f) for f in self.by_factor] + [("s", k) for k in self.by_service]
+        self._bits = {key: 1 << n for n, key in enumerate(keys)}
+        self._factor_bits = [self._mask(pm.factors, "f") for pm in incidents]
+        self._service_bits = [self._mask(pm.services, "s") for pm in incidents]
+        self._ids = [pm.id for pm in incidents]
         self._position = {pm.id: i for i, pm in enumerate(incidents)}
         self._members: dict[tuple[str, str], list[int]] = {}
         self._timeline: dict[tuple[str, str], list[int]] = {}
@@ -54,6 +58,12 @@ class Index:
                 members = [self._position[pm.id] for pm in reversed(items)]
                 self._members[(kind, key)] = members
                 self._timeline[(kind, key)] = [self._ordinals[i] for i in members]
+
+    def _mask(self, keys: tuple[str, ...], kind: str) -> int:
+        mask = 0
+        for key in keys:
+            mask |= self._bits.get((kind, key), 0)
+        return mask
 
     def factor_counts(self, incidents: list[Postmortem]) -> list[tuple[str, int]]:
         return _ranked(Counter(f for pm in incidents for f in pm.factors))
@@ -77,20 +87,20 @@ class Index:
                 at = bisect_left(self._timeline[(kind, key)], me)
                 candidates.update(members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS])
         candidates.discard(self._position.get(pm.id, -1))
-        factors, services = frozenset(pm.factors), frozenset(pm.services)
-        ordinals, factor_sets, service_sets = self._ordinals, self._factor_sets, self._service_sets
-        incidents = self.incidents
+        factors, services = self._mask(pm.factors, "f"), self._mask(pm.services, "s")
+        ordinals, factor_bits, service_bits = self._ordinals, self._factor_bits, self._service_bits
+        ids, incidents = self._ids, self.incidents
         keyed: list[tuple[int, int, str, int]] = []
         for i in candidates:
             # Only the winners become Related objects; ranking needs the score and the distance.
             other = ordinals[i]
             days = abs(other - me) if other and me else NO_DATE
             score = (
-                FACTOR_WEIGHT * len(factors & factor_sets[i])
-                + SERVICE_WEIGHT * len(services & service_sets[i])
+                FACTOR_WEIGHT * (factors & factor_bits[i]).bit_count()
+                + SERVICE_WEIGHT * (services & service_bits[i]).bit_count()
                 + (2 if days <= 30 else 1 if days <= 180 else 0)
             )
-            keyed.append((-score, days, incidents[i].id, i))
+            keyed.append((-score, days, ids[i], i))
         winners = []
         for negative, days, _, i in heapq.nsmallest(limit, keyed):
             other_pm = incidents[i]

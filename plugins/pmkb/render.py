@@ -132,6 +132,8 @@ class Renderer:
             undefined=StrictUndefined,
         )
         severities = kb.settings.severities
+        self._severity_rank = {s: i + 1 for i, s in enumerate(severities)}
+        self._badges: dict[tuple[str, str | None], Markup] = {}
         self.env.filters.update(
             duration=duration,
             md=markdown_text,
@@ -143,8 +145,8 @@ class Renderer:
             site=site,
             catalog=kb.catalog,
             today=today,
-            severity_rank=lambda s: severities.index(s) + 1 if s in severities else 0,
-            status_label=lambda s: STATUS_LABELS.get(s, s or "?"),
+            sev=self._sev,
+            status=self._status,
             item_label=lambda s: ITEM_LABELS.get(s, s),
             list_limit=LIST_LIMIT,
             per_factor_limit=PER_FACTOR_LIMIT,
@@ -171,6 +173,28 @@ class Renderer:
             ).format(kind, href, label, ident, entry.name if entry else ident)
             self._chips[key] = cached
         return cached
+
+    def _sev(self, severity: str | None) -> Markup:
+        """A severity badge; made once per severity (a Jinja macro call costs more than the lookup)."""
+        badge = self._badges.get(("sev", severity))
+        if badge is None:
+            rank = self._severity_rank.get(severity or "", 0)
+            badge = Markup('<span class="pmkb-sev pmkb-sev--{}">{}</span>').format(
+                rank, severity or "?"
+            )
+            self._badges[("sev", severity)] = badge
+        return badge
+
+    def _status(self, status: str | None) -> Markup:
+        """A status badge (draft, in review, published); made once per status."""
+        badge = self._badges.get(("status", status))
+        if badge is None:
+            label = STATUS_LABELS.get(status or "", status or "?")
+            badge = Markup('<span class="pmkb-status pmkb-status--{}">{}</span>').format(
+                status, label
+            )
+            self._badges[("status", status)] = badge
+        return badge
 
     def pages(self, jobs: int = 1) -> list[Page]:
         """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
