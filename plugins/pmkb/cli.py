@@ -176,7 +176,7 @@ def _selected(
 
 def run_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    kb = load(settings, jobs=args.jobs or os.cpu_count() or 1)
+    kb = load(settings, jobs=args.jobs or os.cpu_count() or 1, text=False)
     findings = kb.all_findings
     checked = kb.file_count
     paths = list(args.paths)

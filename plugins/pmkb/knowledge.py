@@ -147,11 +147,15 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     return sorted(found), findings
 
 
-def load(settings: Settings, cache: ParseCache | None = None, jobs: int = 1) -> KnowledgeBase:
+def load(
+    settings: Settings, cache: ParseCache | None = None, jobs: int = 1, *, text: bool = True
+) -> KnowledgeBase:
     """Read catalogs and postmortems, check everything, and resolve duplicate ids.
 
     With `jobs` > 1 and enough files, the files are read and checked in that many processes; the
-    result is the same, in the same order.
+    result is the same, in the same order. With `text=False` each postmortem drops its body,
+    headings and summary once checked (checking needs only the findings and ids): worker
+    processes then send back a third of the data.
     """
     catalog, findings = load_catalog(
         settings.services_file,
@@ -163,7 +167,7 @@ def load(settings: Settings, cache: ParseCache | None = None, jobs: int = 1) -> 
     findings.extend(folder_findings)
     with collector_paused():
         if cache is None:
-            results = chunked_map(partial(_check_chunk, settings, catalog), paths, jobs)
+            results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
         else:
             checker = Checker(settings, catalog)
             results = [
@@ -191,10 +195,16 @@ def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, S
 
 
 def _check_chunk(
-    settings: Settings, catalog: Catalog, paths: list[Path]
+    settings: Settings, catalog: Catalog, text: bool, paths: list[Path]
 ) -> list[tuple[Postmortem | None, SourceFile]]:
     checker = Checker(settings, catalog)
-    return [_checked(checker, read_source(path, settings.display_path(path))) for path in paths]
+    results = [_checked(checker, read_source(path, settings.display_path(path))) for path in paths]
+    if text:
+        return results
+    return [
+        (pm if pm is None else replace(pm, body="", headings=(), summary=""), source)
+        for pm, source in results
+    ]
 
 
 def _resolve_duplicates(postmortems: list[Postmortem]) -> tuple[list[Postmortem], set[str]]:
