@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from pmkb import render
 from sites import build, make_project, postmortem, read, search_docs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -139,6 +141,29 @@ def test_factor_page_lists_services_and_cooccurring_factors(site: Path) -> None:
     assert services == [("Checkout", "2"), ("Payments", "1"), ("Product search", "1")]
     cooccurring = re.findall(r">([^<>]+)</a> <span class=\"pmkb-count\">(\d+)", lists[1])
     assert cooccurring == [("Missing alert", "1"), ("Traffic surge", "1")]
+
+
+def test_service_and_factor_pages_list_the_latest_incidents_and_link_to_the_rest(
+    tmp_path: Path,
+) -> None:
+    limit = render.LIST_LIMIT
+    days = [date(2020, 1, 1) + timedelta(days=7 * n) for n in range(limit + 3)]
+    make_project(
+        tmp_path, {f"{d}.md": postmortem(f"Incident of {d}", d.isoformat(), factors=["missing-alert"]) for d in days},
+    )  # fmt: skip
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    for page, query in (
+        ("services/checkout", "service=checkout"),
+        ("factors/missing-alert", "factor=missing-alert"),
+    ):
+        html = read(tmp_path, f"{page}/index.html")
+        listed = re.findall(r'<td class="pmkb-nowrap">([\d-]+)</td>', html)
+        assert listed == [d.isoformat() for d in reversed(days)][:limit], page
+        assert f"The latest {limit} of {limit + 3} incidents." in html
+        assert f'href="../../incidents/?{query}">See all of them' in html
+    # The incidents table itself holds every one of them.
+    assert len(re.findall(r"<tr data-service", read(tmp_path, "incidents/index.html"))) == limit + 3
 
 
 def test_factors_index_groups_by_category(site: Path) -> None:

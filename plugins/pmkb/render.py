@@ -30,7 +30,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 ITEM_LABELS = {"open": "open", "in-progress": "in progress", "done": "done", "wont-do": "won't do"}
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
-LIST_LIMIT = 100  # rows of a list on one page; beyond it the page links to the full table or export
+LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export
 # Per factor, on the trends and action-items pages: these lists grow with the history otherwise.
 PER_FACTOR_LIMIT = 10
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
