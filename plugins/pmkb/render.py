@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ from .analysis import Analysis, FollowThrough
 from .charts import Series, bar_chart, data_table, figure
 from .index import Index, Related
 from .knowledge import KnowledgeBase
-from .model import Postmortem
+from .model import Catalog, Factor, Postmortem, Service
 from .parallel import FORK, chunked_map, collector_paused
 from .sanitize import safe_markdown
 from .settings import Settings
@@ -76,17 +76,18 @@ def _ticket(url: str) -> str:
     return tail or parts.netloc
 
 
-def _why(r: Related, catalog: Any) -> str:
+def _names(ids: tuple[str, ...], entries: Mapping[str, Service | Factor]) -> str:
+    """Catalog names joined by commas; an id the catalog lacks stands for itself."""
+    return ", ".join(entries[i].name if i in entries else i for i in ids)
+
+
+def _why(r: Related, catalog: Catalog) -> str:
     reasons = []
     if r.shared_factors:
-        names = ", ".join(
-            catalog.factors[f].name if f in catalog.factors else f for f in r.shared_factors
-        )
+        names = _names(r.shared_factors, catalog.factors)
         reasons.append(f"same factor{'s' if len(r.shared_factors) > 1 else ''}: {names}")
     if r.shared_services:
-        names = ", ".join(
-            catalog.services[s].name if s in catalog.services else s for s in r.shared_services
-        )
+        names = _names(r.shared_services, catalog.services)
         reasons.append(f"same service{'s' if len(r.shared_services) > 1 else ''}: {names}")
     if r.days_apart is not None:
         reasons.append(
@@ -233,17 +234,11 @@ class Renderer:
         """What compact search indexes for an incident besides its title (the page's): the header
         card's facts and names and the summary's opening, as one short HTML section."""
         catalog = self.kb.catalog
-        services = ", ".join(
-            catalog.services[s].name if s in catalog.services else s for s in pm.services
-        )
-        factors = ", ".join(
-            catalog.factors[f].name if f in catalog.factors else f for f in pm.factors
-        )
         facts = [
             pm.severity or "",
             pm.date.isoformat() if pm.date else "",
-            f"Services: {services}",
-            f"Contributing factors: {factors}",
+            f"Services: {_names(pm.services, catalog.services)}",
+            f"Contributing factors: {_names(pm.factors, catalog.factors)}",
         ]
         if pm.authors:
             facts.append("Authors: " + ", ".join(pm.authors))
