@@ -134,7 +134,7 @@ class Renderer:
         )
         severities = kb.settings.severities
         self._severity_rank = {s: i + 1 for i, s in enumerate(severities)}
-        self._badges: dict[tuple[str, str | None], Markup] = {}
+        self._badges: dict[tuple[str, str, str], Markup] = {}
         self.env.filters.update(
             duration=duration,
             md=markdown_text,
@@ -176,25 +176,20 @@ class Renderer:
         return cached
 
     def _sev(self, severity: str | None) -> Markup:
-        """A severity badge; made once per severity (a Jinja macro call costs more than the lookup)."""
-        badge = self._badges.get(("sev", severity))
-        if badge is None:
-            rank = self._severity_rank.get(severity or "", 0)
-            badge = Markup('<span class="pmkb-sev pmkb-sev--{}">{}</span>').format(
-                rank, severity or "?"
-            )
-            self._badges[("sev", severity)] = badge
-        return badge
+        return self._badge("sev", str(self._severity_rank.get(severity or "", 0)), severity or "?")
 
     def _status(self, status: str | None) -> Markup:
-        """A status badge (draft, in review, published); made once per status."""
-        badge = self._badges.get(("status", status))
+        return self._badge("status", str(status), STATUS_LABELS.get(status or "", status or "?"))
+
+    def _badge(self, kind: str, modifier: str, text: str) -> Markup:
+        """A severity or status badge, made once per value (a Jinja macro call costs more)."""
+        key = (kind, modifier, text)
+        badge = self._badges.get(key)
         if badge is None:
-            label = STATUS_LABELS.get(status or "", status or "?")
-            badge = Markup('<span class="pmkb-status pmkb-status--{}">{}</span>').format(
-                status, label
+            badge = Markup('<span class="pmkb-{0} pmkb-{0}--{1}">{2}</span>').format(
+                kind, modifier, text
             )
-            self._badges[("status", status)] = badge
+            self._badges[key] = badge
         return badge
 
     def pages(self, jobs: int = 1) -> list[Page]:
