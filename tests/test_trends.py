@@ -117,6 +117,13 @@ def section(html: str, start_id: str, end_id: str) -> str:
     return match.group(0)
 
 
+def recurring(html: str) -> str:
+    """The inside of the trends page's list of recurring factors."""
+    match = re.search(r'<ul class="pmkb-recurring">(.*)</ul>', html, re.S)
+    assert match is not None
+    return match.group(1)
+
+
 def cells(row: str) -> list[str]:
     return [
         htmllib.unescape(re.sub(r"<[^>]+>", "", c)).strip()
@@ -533,11 +540,10 @@ def test_time_charts_describe_the_overall_distribution(trends: str) -> None:
 
 def test_recurring_factors_on_the_trends_page(trends: str) -> None:
     assert "appears in 3 or more incidents within 90 days." in trends
-    listed = re.search(r'<ul class="pmkb-recurring">(.*)</ul>', trends, re.S)
-    assert listed is not None
+    listed = recurring(trends)
     found = re.findall(
         r'title="Contributing factor: ([\w-]+)">.*?<strong>(\d+) incidents</strong> between (\S+) and (\S+):',
-        listed.group(1),
+        listed,
     )
     # missing-alert: I3, I4, I7 span 31 + 25 = 56 days. config-change: I1, I2, I5 span
     # 31 + 28 + 26 = 85 days. The episode that ended last comes first.
@@ -545,7 +551,7 @@ def test_recurring_factors_on_the_trends_page(trends: str) -> None:
         ("missing-alert", "3", "2025-03-15", "2025-05-10"),
         ("config-change", "3", "2025-01-25", "2025-04-20"),
     ]
-    items = re.findall(r'<li><a href="\.\./incidents/([\w-]+)/">', listed.group(1))
+    items = re.findall(r'<li><a href="\.\./incidents/([\w-]+)/">', listed)
     assert items == [I3, I4, I7, I1, I2, I5]
 
 
@@ -1056,11 +1062,10 @@ def test_long_knowledge_base_counts_per_quarter(long_site: Path) -> None:
 def test_long_knowledge_base_uses_configured_recurrence(long_site: Path) -> None:
     html = read(long_site, "trends/index.html")
     assert "appears in 2 or more incidents within 30 days." in html
-    listed = re.search(r'<ul class="pmkb-recurring">(.*)</ul>', html, re.S)
-    assert listed is not None
+    listed = recurring(html)
     found = re.findall(
         r'title="Contributing factor: ([\w-]+)">.*?<strong>(\d+) incidents</strong> between (\S+) and (\S+):',
-        listed.group(1),
+        listed,
     )
     assert found == [
         ("missing-alert", "3", "2023-05-01", "2023-06-10"),
@@ -1088,11 +1093,10 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_example_trends_page_lists_recurring_factors(example: Path) -> None:
     html = read(example, "trends/index.html")
-    listed = re.search(r'<ul class="pmkb-recurring">(.*)</ul>', html, re.S)
-    assert listed is not None
+    listed = recurring(html)
     found = re.findall(
         r'title="Contributing factor: ([\w-]+)">.*?<strong>(\d+) incidents</strong> between (\S+) and (\S+):',
-        listed.group(1),
+        listed,
     )
     # retry-storm: 2025-02-11, 2025-03-04, 2025-04-15 (63 days); 2024-11-29 to 2025-03-04 is 95.
     assert ("retry-storm", "3", "2025-02-11", "2025-04-15") in found
@@ -1125,12 +1129,11 @@ def busy_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_long_recurrence_lists_its_latest_ten_incidents(busy_site: Path) -> None:
     html = read(busy_site, "trends/index.html")
-    listed = re.search(r'<ul class="pmkb-recurring">(.*)</ul>', html, re.S)
-    assert listed is not None
-    assert "<strong>14 incidents</strong> between 2025-03-01 and 2025-03-27" in listed.group(1)
-    shown = re.findall(r'<li><a href="\.\./incidents/(2025-03-\d\d)-change/">', listed.group(1))
+    listed = recurring(html)
+    assert "<strong>14 incidents</strong> between 2025-03-01 and 2025-03-27" in listed
+    shown = re.findall(r'<li><a href="\.\./incidents/(2025-03-\d\d)-change/">', listed)
     assert shown == [f"2025-03-{9 + 2 * n:02d}" for n in range(10)]
-    assert "The latest 10 of 14;" in listed.group(1)
+    assert "The latest 10 of 14;" in listed
     assert '<a href="../incidents/?factor=config-change">all incidents with this factor</a>' in html
 
 
