@@ -20,15 +20,20 @@ PARALLEL_FROM = 400  # items; below this, starting worker processes costs more t
 FORK = sys.platform == "linux"
 
 
+def runs_in_parallel(count: int, jobs: int) -> bool:
+    """Whether `chunked_map` over `count` items would start worker processes."""
+    # Forking a process that runs other threads (a theme's or plugin's pool, a file watcher) can
+    # leave locks held forever in the child, so then everything runs here.
+    return jobs > 1 and count >= PARALLEL_FROM and threading.active_count() == 1
+
+
 def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: int) -> list[R]:
     """`function` over contiguous chunks of `items`, one process per chunk, joined back in order.
 
     This process takes the first chunk itself instead of waiting, and so unpickles less. With
     one job, few items, or other threads running, everything runs here.
     """
-    # Forking a process that runs other threads (a theme's or plugin's pool, a file watcher) can
-    # leave locks held forever in the child, so then everything runs here.
-    if jobs <= 1 or len(items) < PARALLEL_FROM or threading.active_count() > 1:
+    if not runs_in_parallel(len(items), jobs):
         return function(items)
     size = -(-len(items) // jobs)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]

@@ -18,6 +18,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from .clock import build_date
+from .converted import IncidentPage, convert_ahead
 from .findings import Finding, Level
 from .knowledge import ParseCache, load
 from .render import Renderer, asset_pages, compact_search
@@ -43,6 +44,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
         self.listing_files: list[File] = []
+        self.incident_pages: list[IncidentPage] = []
         self.search_entries: dict[str, str] = {}
         self.held_content: str | None = None
 
@@ -61,6 +63,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
         self.listing_files = []
+        self.incident_pages = []
         self.search_entries = {}
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
@@ -99,6 +102,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             file = File.generated(config, page.src, content=content, inclusion=inclusion)
             if page.source_path is not None:
                 file.edit_uri = Path(os.path.relpath(page.source_path, config.docs_dir)).as_posix()
+            if page.kind == "incident":
+                self.incident_pages.append(IncidentPage(None, file, config))
             if page.in_nav:
                 self.listing_files.append(file)
             if page.search is not None:
@@ -145,7 +150,9 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     on_page_context = CombinedEvent(_search_reads_entry, _page_gets_content_back)
 
-    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    def _listings_join_nav(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation:
         # Listing pages join the navigation unless the user's `nav` already places them.
         placed = {id(p.file) for p in nav.pages}
         for file in self.listing_files:
@@ -156,6 +163,18 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             nav.pages.append(page)
         _relink(nav.pages)
         return nav
+
+    # Last, after every plugin has had the files and the navigation: what incident pages convert
+    # to no longer depends on anything MkDocs or a plugin may still change before its page loop.
+    @event_priority(-100)
+    def _incidents_convert_ahead(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation:
+        convert_ahead(self.incident_pages, config, files, jobs=os.cpu_count() or 1)
+        self.incident_pages = []
+        return nav
+
+    on_nav = CombinedEvent(_listings_join_nav, _incidents_convert_ahead)
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any

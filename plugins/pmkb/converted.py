@@ -1,0 +1,193 @@
+"""Incident pages converted from Markdown on every CPU, ahead of MkDocs' one-page-at-a-time loop.
+
+MkDocs converts pages one after another in one process, and at thousands of incidents that loop
+is most of a build. Once the navigation is final, incident pages are converted in worker
+processes by MkDocs' own `Page.render`; each page then takes its result when MkDocs renders it,
+provided its Markdown is still exactly what was converted. A page some plugin changed, a page
+whose conversion failed, a configuration with a Markdown extension not known to be stateless, or
+a platform without `fork` renders the usual way.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import TableOfContents
+from mkdocs.utils import meta
+
+from .parallel import FORK, chunked_map, runs_in_parallel
+
+# Extensions that keep nothing from one page for later: converting a page in another process
+# loses nothing. mkdocs-autorefs, say, records every heading in its plugin, so with it (or any
+# extension not listed) pages convert here, in order.
+_STATELESS_PACKAGES = ("markdown.extensions.", "pymdownx.", "material.extensions.")
+_MARKDOWN_BUILTINS = frozenset(
+    [
+        "abbr",
+        "admonition",
+        "attr_list",
+        "codehilite",
+        "def_list",
+        "extra",
+        "fenced_code",
+        "footnotes",
+        "legacy_attrs",
+        "legacy_em",
+        "md_in_html",
+        "meta",
+        "nl2br",
+        "sane_lists",
+        "smarty",
+        "tables",
+        "toc",
+        "wikilinks",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Converted:
+    """What `Page.render` leaves on a page, plus the log records it emitted."""
+
+    digest: bytes  # of the Markdown that was converted
+    content: str
+    toc: TableOfContents
+    title: str | None
+    anchors: set[str] | None
+    links: dict[str, dict[str, str]] | None  # linked file's src_uri -> anchor -> link as written
+    records: list[logging.LogRecord]
+
+
+class IncidentPage(Page):
+    """A page that renders from its conversion ahead of time when there is one."""
+
+    converted: Converted | None = None
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        done, self.converted = self.converted, None
+        if done is None or self.markdown is None or done.digest != _digest(self.markdown):
+            super().render(config, files)
+            return
+        self.content = done.content
+        self.toc = done.toc
+        self._title_from_render = done.title
+        self.present_anchor_ids = done.anchors
+        if done.links is not None:
+            self.links_to_anchors = {
+                file: anchors
+                for uri, anchors in done.links.items()
+                if (file := files.get_file_from_path(uri)) is not None
+            }
+        # Logged now, where MkDocs would have logged them, so `--strict` counts them.
+        for record in done.records:
+            logging.getLogger(record.name).handle(record)
+
+
+def stateless_extensions(config: MkDocsConfig) -> bool:
+    """Whether every configured Markdown extension is one known to keep no state across pages."""
+    for extension in config.markdown_extensions:
+        # MkDocs holds each as its name or, when a plugin added it, as the instance itself.
+        if isinstance(extension, str):
+            name = extension + "."
+            if extension in _MARKDOWN_BUILTINS:
+                name = "markdown.extensions." + name
+        else:
+            name = type(extension).__module__ + "."
+        if not name.startswith(_STATELESS_PACKAGES):
+            return False
+    return True
+
+
+def convert_ahead(pages: list[IncidentPage], config: MkDocsConfig, files: Files, jobs: int) -> None:
+    """Convert `pages` in `jobs` processes when that can run in parallel; otherwise leave them."""
+    if not (FORK and runs_in_parallel(len(pages), jobs) and stateless_extensions(config)):
+        return
+    global _WORK
+    _WORK = (config, files)
+    try:
+        results = chunked_map(_convert, [page.file.src_uri for page in pages], jobs)
+    finally:
+        _WORK = None
+    for page, result in zip(pages, results, strict=True):
+        page.converted = result
+
+
+_WORK: tuple[MkDocsConfig, Files] | None = None  # read by forked workers, never pickled
+
+
+def _convert(uris: list[str]) -> list[Converted | None]:
+    assert _WORK is not None
+    config, files = _WORK
+    results: list[Converted | None] = []
+    with _kept_records() as records:
+        for uri in uris:
+            file = files.get_file_from_path(uri)
+            assert file is not None and file.page is not None
+            # A copy: the page itself is read and rendered later by MkDocs, in order.
+            page = copy.copy(file.page)
+            try:
+                page.markdown, page.meta = meta.get_data(file.content_string)
+                Page.render(page, config, files)
+            except Exception:  # MkDocs renders it again in order, and reports the error there
+                results.append(None)
+                records.clear()
+                continue
+            assert page.content is not None
+            links = page.links_to_anchors
+            results.append(
+                Converted(
+                    digest=_digest(page.markdown),
+                    content=page.content,
+                    toc=page.toc,
+                    title=page._title_from_render,
+                    anchors=page.present_anchor_ids,
+                    links=None
+                    if links is None
+                    else {f.src_uri: anchors for f, anchors in links.items()},
+                    records=records[:],
+                )
+            )
+            records.clear()
+    return results
+
+
+def _digest(markdown: str) -> bytes:
+    return hashlib.blake2b(markdown.encode("utf-8"), digest_size=16).digest()
+
+
+class _Keeper(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.records and self.records[-1] is record:
+            return  # kept already, on its way up from MkDocs' logger to the root's
+        # Arguments may not pickle; the message they make does.
+        record.msg, record.args = record.getMessage(), None
+        record.exc_info = record.exc_text = None
+        self.records.append(record)
+
+
+@contextmanager
+def _kept_records() -> Iterator[list[logging.LogRecord]]:
+    """Hold back what is logged (MkDocs' logger and the root's handlers) instead of emitting it."""
+    records: list[logging.LogRecord] = []
+    keeper = _Keeper(records)
+    loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
+    saved = [logger.handlers for logger in loggers]
+    for logger in loggers:
+        logger.handlers = [keeper]
+    try:
+        yield records
+    finally:
+        for logger, handlers in zip(loggers, saved, strict=True):
+            logger.handlers = handlers

@@ -1,0 +1,156 @@
+"""Incident pages converted ahead on several CPUs build the site MkDocs builds one page at a time."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from markdown import Extension
+from mkdocs.config import load_config
+
+from sites import in_fresh_process, make_project, postmortem
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+HOOK = """
+def on_page_markdown(markdown, page, **kwargs):
+    if page.file.src_uri.startswith("incidents/pm-0007"):
+        return markdown + "\\n\\nChanged by a hook after pmkb generated the page.\\n"
+    return None
+"""
+
+
+def _build(root: Path, ahead: bool) -> dict[str, Any]:
+    """Build `root` with two CPUs, incident pages converted ahead or not; what a user would see."""
+    import logging
+    import os
+
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort
+
+    from pmkb import converted, parallel
+
+    os.cpu_count = lambda: 2
+    os.environ["SOURCE_DATE_EPOCH"] = "1764000000"  # the theme stamps the build time otherwise
+    converted.FORK = ahead
+    pools: list[int] = []
+
+    class Counted(parallel.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(1)
+            super().__init__(*args, **kwargs)
+
+    parallel.ProcessPoolExecutor = Counted  # type: ignore[misc]
+    from_conversion: list[str] = []
+    converting: list[str] = []
+    convert = converted.Page.render
+
+    def counted_convert(page: converted.Page, *args: Any) -> None:
+        converting.append(page.file.src_uri)
+        convert(page, *args)
+
+    render = converted.IncidentPage.render
+
+    def counted_render(page: converted.IncidentPage, *args: Any) -> None:
+        converting.clear()
+        render(page, *args)
+        if not converting:  # MkDocs' Markdown conversion did not run for this page
+            from_conversion.append(page.file.src_uri)
+
+    converted.Page.render = counted_convert  # type: ignore[method-assign]
+    converted.IncidentPage.render = counted_render  # type: ignore[method-assign]
+    warnings: list[str] = []
+
+    class Kept(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warnings.append(record.getMessage())
+
+    logging.getLogger("mkdocs").addHandler(Kept(logging.WARNING))
+    site = root / ("site-ahead" if ahead else "site-in-order")
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(site), strict=True)
+    try:
+        build(config)
+        aborted = False
+    except Abort:
+        aborted = True
+    return {
+        "aborted": aborted,
+        "warnings": warnings,
+        "pools": len(pools),
+        "from_conversion": from_conversion,
+        "files": {
+            p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*"))
+            if p.is_file()
+        },
+    }
+
+
+def test_pages_converted_ahead_build_the_same_site_with_the_same_warnings(
+    tmp_path: Path,
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 10
+    files: dict[str, str | bytes] = {
+        f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
+            f"Incident {i}",
+            f"{2000 + i % 20}-0{1 + i % 9}-{1 + i % 28:02d}",
+            factors=[("config-change", "missing-alert", "traffic-surge")[i % 3]],
+        )
+        for i in range(count)
+    }
+    files["2003/pm-0003.md"] = postmortem(
+        "Runbook link", "2003-04-04", summary="The [runbook](../../runbooks/missing.md) was stale."
+    )
+    root = make_project(tmp_path, files, theme="mkdocs")
+    (root / "hooks.py").write_text(HOOK)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text())
+    (root / "mkdocs.yml").write_text(yaml.safe_dump({**config, "hooks": ["hooks.py"]}))
+
+    ahead = in_fresh_process(_build, root, True)
+    in_order = in_fresh_process(_build, root, False)
+
+    # Built without `on_startup`, as `serve` does, the plugin reads through its cache in this
+    # process: the one worker pool is the one converting pages ahead.
+    assert (ahead["pools"], in_order["pools"]) == (1, 0)
+    # Every incident page but the one the hook changed took its conversion.
+    assert len(ahead["from_conversion"]) == count - 1
+    assert not any("pm-0007" in uri for uri in ahead["from_conversion"])
+    assert in_order["from_conversion"] == []
+    assert ahead["files"] == in_order["files"]
+    changed = (root / "site-ahead" / "incidents" / "pm-0007" / "index.html").read_text()
+    assert "Changed by a hook after pmkb generated the page." in changed
+    # MkDocs' warning about the broken link, logged where MkDocs logs it, fails --strict.
+    broken = [w for w in ahead["warnings"] if "runbooks/missing.md" in w]
+    assert broken and all("incidents/pm-0003" in w for w in broken)
+    assert ahead["warnings"] == in_order["warnings"]
+    assert ahead["aborted"] and in_order["aborted"]
+
+
+class _Remembers(Extension):
+    """An extension from outside the known stateless packages, as a plugin would add one."""
+
+
+@pytest.mark.parametrize(
+    ("extensions", "stateless"),
+    [
+        (["toc", "admonition", "md_in_html", "pymdownx.superfences", "pymdownx.details"], True),
+        (["markdown.extensions.tables", "material.extensions.emoji"], True),
+        (["toc", "my_company.markdown_glossary"], False),
+        (["toc", _Remembers()], False),
+    ],
+)
+def test_pages_convert_ahead_only_with_extensions_known_to_keep_no_state(
+    tmp_path: Path, extensions: list[Any], stateless: bool
+) -> None:
+    from pmkb.converted import stateless_extensions
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n")
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    config.markdown_extensions = extensions
+    assert stateless_extensions(config) is stateless
