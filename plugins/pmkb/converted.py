@@ -1,11 +1,12 @@
-"""Incident pages converted from Markdown on every CPU, ahead of MkDocs' one-page-at-a-time loop.
+"""Incident pages converted from Markdown on every CPU, next to MkDocs' one-page-at-a-time loop.
 
 MkDocs converts pages one after another in one process, and at thousands of incidents that loop
-is most of a build. Once the navigation is final, incident pages are converted in worker
-processes by MkDocs' own `Page.render`; each page then takes its result when MkDocs renders it,
-provided its Markdown is still exactly what was converted. A page some plugin changed, a page
-whose conversion failed, a configuration with a Markdown extension not known to be stateless, or
-a platform without `fork` renders the usual way.
+is most of a build. Once the navigation is final, forked worker processes convert the later
+incident pages with MkDocs' own `Page.render` while MkDocs converts the earlier ones; a later
+page then takes its worker's result when MkDocs renders it, provided its Markdown is still
+exactly what was converted. A page some plugin changed, a page whose conversion failed, a
+configuration with a Markdown extension not known to be stateless, or a platform without `fork`
+renders the usual way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
@@ -23,7 +25,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils import meta
 
-from .parallel import FORK, chunked_map, runs_in_parallel
+from .parallel import FORK, Worker, runs_in_parallel
 
 # Extensions that keep nothing from one page for later: converting a page in another process
 # loses nothing. mkdocs-autorefs, say, records every heading in its plugin, so with it (or any
@@ -67,12 +69,15 @@ class Converted:
 
 
 class IncidentPage(Page):
-    """A page that renders from its conversion ahead of time when there is one."""
+    """A page that may take its conversion from a worker process."""
 
-    converted: Converted | None = None
+    ahead: tuple[Worker[IncidentPage, Converted | None], int] | None = None
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
-        done, self.converted = self.converted, None
+        done = None
+        if self.ahead is not None:
+            (worker, index), self.ahead = self.ahead, None
+            done = worker.result(index)
         if done is None or self.markdown is None or done.digest != _digest(self.markdown):
             super().render(config, files)
             return
@@ -106,57 +111,47 @@ def stateless_extensions(config: MkDocsConfig) -> bool:
     return True
 
 
-def convert_ahead(pages: list[IncidentPage], config: MkDocsConfig, files: Files, jobs: int) -> None:
-    """Convert `pages` in `jobs` processes when that can run in parallel; otherwise leave them."""
+def convert_ahead(
+    pages: list[IncidentPage], config: MkDocsConfig, files: Files, jobs: int
+) -> list[Worker[IncidentPage, Converted | None]]:
+    """Start workers on all but the first of `jobs` equal runs of `pages`, when that is safe.
+
+    MkDocs goes through the first run itself meanwhile; the caller closes the workers once
+    MkDocs has rendered every page.
+    """
     if not (FORK and runs_in_parallel(len(pages), jobs) and stateless_extensions(config)):
-        return
-    global _WORK
-    _WORK = (config, files)
-    try:
-        results = chunked_map(_convert, [page.file.src_uri for page in pages], jobs)
-    finally:
-        _WORK = None
-    for page, result in zip(pages, results, strict=True):
-        page.converted = result
+        return []
+    size = -(-len(pages) // jobs)
+    workers = []
+    for start in range(size, len(pages), size):
+        run = pages[start : start + size]
+        worker = Worker(partial(_convert, config, files), run)
+        for index, page in enumerate(run):
+            page.ahead = (worker, index)
+        workers.append(worker)
+    return workers
 
 
-_WORK: tuple[MkDocsConfig, Files] | None = None  # read by forked workers, never pickled
-
-
-def _convert(uris: list[str]) -> list[Converted | None]:
-    assert _WORK is not None
-    config, files = _WORK
-    results: list[Converted | None] = []
+def _convert(config: MkDocsConfig, files: Files, original: IncidentPage) -> Converted | None:
+    # A copy: the page itself is read and rendered later by MkDocs, in order.
+    page = copy.copy(original)
     with _kept_records() as records:
-        for uri in uris:
-            file = files.get_file_from_path(uri)
-            assert file is not None and file.page is not None
-            # A copy: the page itself is read and rendered later by MkDocs, in order.
-            page = copy.copy(file.page)
-            try:
-                page.markdown, page.meta = meta.get_data(file.content_string)
-                Page.render(page, config, files)
-            except Exception:  # MkDocs renders it again in order, and reports the error there
-                results.append(None)
-                records.clear()
-                continue
-            assert page.content is not None
-            links = page.links_to_anchors
-            results.append(
-                Converted(
-                    digest=_digest(page.markdown),
-                    content=page.content,
-                    toc=page.toc,
-                    title=page._title_from_render,
-                    anchors=page.present_anchor_ids,
-                    links=None
-                    if links is None
-                    else {f.src_uri: anchors for f, anchors in links.items()},
-                    records=records[:],
-                )
-            )
-            records.clear()
-    return results
+        try:
+            page.markdown, page.meta = meta.get_data(page.file.content_string)
+            Page.render(page, config, files)
+        except Exception:  # MkDocs renders it again in order, and reports the error there
+            return None
+    assert page.content is not None
+    links = page.links_to_anchors
+    return Converted(
+        digest=_digest(page.markdown),
+        content=page.content,
+        toc=page.toc,
+        title=page._title_from_render,
+        anchors=page.present_anchor_ids,
+        links=None if links is None else {f.src_uri: anchors for f, anchors in links.items()},
+        records=records,
+    )
 
 
 def _digest(markdown: str) -> bytes:

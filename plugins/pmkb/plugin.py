@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config import config_options as c
 from mkdocs.config.base import BaseConfigOption
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,9 +19,10 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from .clock import build_date
-from .converted import IncidentPage, convert_ahead
+from .converted import Converted, IncidentPage, convert_ahead
 from .findings import Finding, Level
 from .knowledge import ParseCache, load
+from .parallel import Worker
 from .render import Renderer, asset_pages, compact_search
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 from .urls import Site
@@ -45,6 +47,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self.settings: Settings | None = None
         self.listing_files: list[File] = []
         self.incident_pages: list[IncidentPage] = []
+        self.workers: list[Worker[IncidentPage, Converted | None]] = []
         self.search_entries: dict[str, str] = {}
         self.held_content: str | None = None
 
@@ -64,6 +67,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
         self.listing_files = []
         self.incident_pages = []
+        self._close_workers()
         self.search_entries = {}
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
@@ -124,6 +128,9 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         # for the whole build costs tens of megabytes.
         if page.file.generated_by == "pmkb" and page.file.is_documentation_page():
             page.file.content_bytes = b""
+        # Taken in as they come, so that no worker waits to send its next page.
+        for worker in self.workers:
+            worker.take_sent()
         return None
 
     # Compact search: the search plugin (Material's or MkDocs', both at the default priority 0)
@@ -170,9 +177,21 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def _incidents_convert_ahead(
         self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
     ) -> Navigation:
-        convert_ahead(self.incident_pages, config, files, jobs=os.cpu_count() or 1)
+        self.workers = convert_ahead(self.incident_pages, config, files, jobs=os.cpu_count() or 1)
         self.incident_pages = []
         return nav
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        self._close_workers()  # MkDocs has rendered every page by now
+        return env
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._close_workers()
+
+    def _close_workers(self) -> None:
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
 
     on_nav = CombinedEvent(_listings_join_nav, _incidents_convert_ahead)
 
