@@ -511,11 +511,14 @@ def report(
         lines += [
             "",
             f"Per published incident: pmkb's own step takes {ours[step] * per_page:.2f} ms "
-            f"(reading, checking, cross-referencing and rendering); converting an incident page "
-            f"takes {ours[md] * per_page:.2f} ms against {base[md] * per_page:.2f} ms for the same "
-            "postmortem as a plain page. The difference is the header card, the action items and "
-            "the related incidents: Python-Markdown and MkDocs each parse every HTML element of a "
-            "page in Python, and the same content written as Markdown converts no faster. Search "
+            "(reading, checking, cross-referencing and rendering). MkDocs' loop over the incident "
+            f"pages takes {ours[md] * per_page:.2f} ms a page of wall time against "
+            f"{base[md] * per_page:.2f} ms for the same postmortem as a plain page. A pmkb incident "
+            "page costs more to convert: its header card, action items and related incidents are "
+            "HTML, and Python-Markdown and MkDocs each parse every HTML element of a page in Python "
+            "(the same content written as Markdown converts no faster). A forked worker converts "
+            "the later half of the pages pmkb generates while MkDocs converts the first half, so the "
+            "build takes more CPU time than wall time (the CPU ratios above). Search "
             f"indexing takes {_s(ours[search])} s against {_s(base[search])} s: in compact mode "
             "the search plugin reads a short entry for each incident instead of the whole page, "
             "so most of what remains is the service and factor pages.",

@@ -1,9 +1,9 @@
-"""Incident pages converted from Markdown on every CPU, next to MkDocs' one-page-at-a-time loop.
+"""pmkb's pages converted from Markdown on every CPU, next to MkDocs' one-page-at-a-time loop.
 
 MkDocs converts pages one after another in one process, and at thousands of incidents that loop
 is most of a build. Once the navigation is final, forked worker processes convert the later
-incident pages with MkDocs' own `Page.render` while MkDocs converts the earlier ones; a later
-page then takes its worker's result when MkDocs renders it, provided its Markdown is still
+pages pmkb generated with MkDocs' own `Page.render` while MkDocs converts the earlier ones; a
+later page then takes its worker's result when MkDocs renders it, provided its Markdown is still
 exactly what was converted. A page some plugin changed, a page whose conversion failed, a
 configuration with a Markdown extension not known to be stateless, or a platform without `fork`
 renders the usual way.
@@ -30,6 +30,7 @@ from .parallel import FORK, Worker, runs_in_parallel
 # Extensions that keep nothing from one page for later: converting a page in another process
 # loses nothing. mkdocs-autorefs, say, records every heading in its plugin, so with it (or any
 # extension not listed) pages convert here, in order.
+BIG_PAGE = 1 << 20  # bytes of Markdown
 _STATELESS_PACKAGES = ("markdown.extensions.", "pymdownx.", "material.extensions.")
 _MARKDOWN_BUILTINS = frozenset(
     [
@@ -68,10 +69,10 @@ class Converted:
     records: list[logging.LogRecord]
 
 
-class IncidentPage(Page):
-    """A page that may take its conversion from a worker process."""
+class PmkbPage(Page):
+    """A page pmkb generated, which may take its conversion from a worker process."""
 
-    ahead: tuple[Worker[IncidentPage, Converted | None], int] | None = None
+    ahead: tuple[Worker[PmkbPage, Converted | None], int] | None = None
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         done = None
@@ -112,19 +113,38 @@ def stateless_extensions(config: MkDocsConfig) -> bool:
 
 
 def convert_ahead(
-    pages: list[IncidentPage], config: MkDocsConfig, files: Files, jobs: int
-) -> list[Worker[IncidentPage, Converted | None]]:
-    """Start workers on all but the first of `jobs` equal runs of `pages`, when that is safe.
+    pages: list[Page], config: MkDocsConfig, files: Files, jobs: int
+) -> list[Worker[PmkbPage, Converted | None]]:
+    """Start `jobs - 1` workers, each on a run of the later `pages`, when that is safe.
 
-    MkDocs goes through the first run itself meanwhile; the caller closes the workers once
-    MkDocs has rendered every page.
+    Each run holds about a `jobs`-th of the Markdown to convert; MkDocs converts the rest itself
+    meanwhile. A page of a megabyte or more (the table of every incident) is converted by MkDocs,
+    after the workers are done: its tree is built whole, and a worker's memory would grow by as
+    much while it shares the build's. The caller closes the workers once MkDocs has rendered
+    every page.
     """
     if not (FORK and runs_in_parallel(len(pages), jobs) and stateless_extensions(config)):
         return []
-    size = -(-len(pages) // jobs)
+    ours = [page for page in map(_pmkb_page, pages) if page is not None]
+    sizes = [len(page.file.content_bytes) for page in ours]
+    share = sum(size for size in sizes if size < BIG_PAGE) / jobs
+    runs: list[list[PmkbPage]] = []
+    run: list[PmkbPage] = []
+    weight = 0
+    for page, size in zip(reversed(ours), reversed(sizes), strict=True):
+        if len(runs) == jobs - 1:
+            break
+        if size >= BIG_PAGE:
+            continue
+        run.append(page)
+        weight += size
+        if weight >= share:
+            runs.append(run[::-1])
+            run, weight = [], 0
+    if run and len(runs) < jobs - 1:
+        runs.append(run[::-1])
     workers = []
-    for start in range(size, len(pages), size):
-        run = pages[start : start + size]
+    for run in runs:
         worker = Worker(partial(_convert, config, files), run)
         for index, page in enumerate(run):
             page.ahead = (worker, index)
@@ -132,7 +152,16 @@ def convert_ahead(
     return workers
 
 
-def _convert(config: MkDocsConfig, files: Files, original: IncidentPage) -> Converted | None:
+def _pmkb_page(page: Page) -> PmkbPage | None:
+    # MkDocs made the page (from the navigation, with the title a user's `nav` may give it);
+    # it becomes a PmkbPage, which adds one method and no state. A page of a class some other
+    # plugin chose is left as it is.
+    if type(page) is Page:
+        page.__class__ = PmkbPage
+    return page if isinstance(page, PmkbPage) else None
+
+
+def _convert(config: MkDocsConfig, files: Files, original: PmkbPage) -> Converted | None:
     # A copy: the page itself is read and rendered later by MkDocs, in order.
     page = copy.copy(original)
     with _kept_records() as records:

@@ -19,7 +19,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from .clock import build_date
-from .converted import Converted, IncidentPage, convert_ahead
+from .converted import Converted, PmkbPage, convert_ahead
 from .findings import Finding, Level
 from .knowledge import ParseCache, load
 from .parallel import Worker
@@ -46,8 +46,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
         self.listing_files: list[File] = []
-        self.incident_pages: list[IncidentPage] = []
-        self.workers: list[Worker[IncidentPage, Converted | None]] = []
+        self.generated_pages: list[File] = []
+        self.workers: list[Worker[PmkbPage, Converted | None]] = []
         self.search_entries: dict[str, str] = {}
         self.held_content: str | None = None
 
@@ -66,7 +66,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
         self.listing_files = []
-        self.incident_pages = []
+        self.generated_pages = []
         self._close_workers()
         self.search_entries = {}
         site = Site(self.settings)
@@ -106,8 +106,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             file = File.generated(config, page.src, content=content, inclusion=inclusion)
             if page.source_path is not None:
                 file.edit_uri = Path(os.path.relpath(page.source_path, config.docs_dir)).as_posix()
-            if page.kind == "incident":
-                self.incident_pages.append(IncidentPage(None, file, config))
+            if page.kind != "asset":
+                self.generated_pages.append(file)
             if page.in_nav:
                 self.listing_files.append(file)
             if page.search is not None:
@@ -171,14 +171,15 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         _relink(nav.pages)
         return nav
 
-    # Last, after every plugin has had the files and the navigation: what incident pages convert
+    # Last, after every plugin has had the files and the navigation: what pmkb's pages convert
     # to no longer depends on anything MkDocs or a plugin may still change before its page loop.
     @event_priority(-100)
-    def _incidents_convert_ahead(
+    def _pages_convert_ahead(
         self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
     ) -> Navigation:
-        self.workers = convert_ahead(self.incident_pages, config, files, jobs=os.cpu_count() or 1)
-        self.incident_pages = []
+        pages = [file.page for file in self.generated_pages if file.page is not None]
+        self.workers = convert_ahead(pages, config, files, jobs=os.cpu_count() or 1)
+        self.generated_pages = []
         return nav
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -193,7 +194,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             worker.close()
         self.workers = []
 
-    on_nav = CombinedEvent(_listings_join_nav, _incidents_convert_ahead)
+    on_nav = CombinedEvent(_listings_join_nav, _pages_convert_ahead)
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
