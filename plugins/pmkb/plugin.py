@@ -133,6 +133,17 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             worker.take_sent()
         return None
 
+    # Last, after every plugin has seen the converted page: a generated page's Markdown (pmkb's
+    # own intermediate text, not the postmortem's file) is let go. MkDocs does not read it again,
+    # and at thousands of incidents it is tens of megabytes held to the end of the build.
+    @event_priority(-100)
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if page.file.generated_by == "pmkb" and page.markdown is not None:
+            page.markdown = ""
+        return None
+
     # Compact search: the search plugin (Material's or MkDocs', both at the default priority 0)
     # reads `page.content` in its on_page_context. Around it, an incident page's content is its
     # short search entry, so the index holds one entry per incident and the search plugin does
