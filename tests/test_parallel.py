@@ -117,3 +117,15 @@ def _closed_unread(items: list[int]) -> bool:
 
 def test_closing_a_worker_that_waits_to_send_stops_it() -> None:
     assert in_fresh_process(_closed_unread, list(range(1000))) is False
+
+
+def _finished_first(items: list[int]) -> tuple[bool, list[int | None]]:
+    worker = Worker(_fails_at, items)
+    process = worker.process
+    assert process is not None
+    worker.finish()  # every result in, the process gone
+    return process.is_alive(), [worker.result(index) for index in range(len(items))]
+
+
+def test_a_finished_worker_has_ended_and_its_results_are_all_here() -> None:
+    assert in_fresh_process(_finished_first, list(range(40))) == (False, list(range(40)))

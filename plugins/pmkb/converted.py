@@ -78,8 +78,12 @@ class PmkbPage(Page):
     """A page pmkb generated, which may take its conversion from a worker process."""
 
     ahead: tuple[Worker[PmkbPage, Converted | None], int] | None = None
+    # Workers to wait for before converting this page here (one of a megabyte or more).
+    after: tuple[Worker[PmkbPage, Converted | None], ...] = ()
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
+        for worker in self.after:
+            worker.finish()
         done = None
         if self.ahead is not None:
             (worker, index), self.ahead = self.ahead, None
@@ -154,6 +158,9 @@ def convert_ahead(
         for index, page in enumerate(run):
             page.ahead = (worker, index)
         workers.append(worker)
+    for page, size in zip(ours, sizes, strict=True):
+        if size >= BIG_PAGE:
+            page.after = tuple(workers)
     return workers
 
 

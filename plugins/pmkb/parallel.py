@@ -104,6 +104,15 @@ class Worker(Generic[T, R]):
         result, self.results[index] = self.results[index], None
         return result
 
+    def finish(self) -> None:
+        """Wait until every result is in (or the worker stopped), then let the process go."""
+        try:
+            while self.receiver is not None and len(self.results) < len(self.items):
+                self.results.append(self.receiver.recv())
+        except EOFError:
+            pass
+        self.close()
+
     def close(self) -> None:
         """Stop taking results in; a worker not yet done stops at its next send."""
         if self.receiver is not None:
