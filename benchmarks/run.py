@@ -394,7 +394,8 @@ def report(
         "## Targets",
         "",
         "Met or not met is judged on the wall-clock medians; the same ratio on CPU time (user +",
-        "system), which other work on the machine disturbs much less, is shown beside it.",
+        "system), which other work on the machine disturbs much less, is shown beside it, and the",
+        "results below give the build ratio run by run, to show how far the machine's drift moves it.",
         "",
         "| Target | Measured (wall clock) | Same ratio on CPU time | Result |",
         "| --- | --- | --- | --- |",
@@ -419,6 +420,13 @@ def report(
         row(
             "**pmkb build / baseline build**",
             lambda r: _x(r.seconds("pmkb") / r.seconds("baseline")),
+        ),
+        row(
+            "pmkb / baseline build, run by run (each pmkb run right after its baseline run)",
+            lambda r: " ".join(
+                _x(b.seconds / a.seconds)
+                for a, b in zip(r.samples["baseline"], r.samples["pmkb"], strict=True)
+            ),
         ),
         row("**check / floor**", lambda r: _x(r.seconds("check") / r.seconds("floor"))),
         row("pmkb / baseline build, CPU time", lambda r: _x(r.cpu("pmkb") / r.cpu("baseline"))),
