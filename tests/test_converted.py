@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,38 @@ def test_pages_convert_ahead_only_with_extensions_known_to_keep_no_state(
     config = load_config(str(tmp_path / "mkdocs.yml"))
     config.markdown_extensions = extensions
     assert stateless_extensions(config) is stateless
+
+
+WATCHER = """
+import json, pathlib
+
+seen = {}
+
+def on_page_content(html, page, **kwargs):
+    seen.setdefault(page.file.src_uri, {})["content"] = len(page.markdown)
+
+def on_post_page(output, page, **kwargs):
+    seen[page.file.src_uri]["post_page"] = len(page.markdown)
+    seen[page.file.src_uri]["title"] = page.title
+
+def on_post_build(config, **kwargs):
+    pathlib.Path(config.config_file_path).with_name("seen.json").write_text(json.dumps(seen))
+"""
+
+
+def test_plugins_see_a_generated_page_markdown_until_on_page_content(tmp_path: Path) -> None:
+    from sites import build
+
+    root = make_project(tmp_path, {"2024/pm-0001.md": postmortem("Cache stampede", "2024-03-01")})
+    (root / "hooks.py").write_text(WATCHER)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text())
+    (root / "mkdocs.yml").write_text(yaml.safe_dump({**config, "hooks": ["hooks.py"]}))
+    done = build(root, strict=True)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads((root / "seen.json").read_text())
+    # Hand-written pages keep theirs; pmkb's own intermediate Markdown is let go after every
+    # plugin's on_page_content, and the page keeps its title.
+    assert seen["index.md"]["content"] == seen["index.md"]["post_page"] > 0
+    incident = seen["incidents/pm-0001.md"]
+    assert incident["content"] > 0 and incident["post_page"] == 0
+    assert incident["title"] == "Cache stampede"
