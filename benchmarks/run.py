@@ -525,8 +525,9 @@ def report(
             "page costs more to convert: its header card, action items and related incidents are "
             "HTML, and Python-Markdown and MkDocs each parse every HTML element of a page in Python "
             "(the same content written as Markdown converts no faster). A forked worker converts "
-            "the later half of the pages pmkb generates while MkDocs converts the first half, so the "
-            "build takes more CPU time than wall time (the CPU ratios above). Search "
+            "the later pages pmkb generates (a little under half of their Markdown) while MkDocs "
+            "converts the rest, so the build takes more CPU time than wall time (the CPU ratios "
+            "above). Search "
             f"indexing takes {_s(ours[search])} s against {_s(base[search])} s: in compact mode "
             "the search plugin reads a short entry for each incident instead of the whole page, "
             "so most of what remains is the service and factor pages.",

@@ -94,11 +94,7 @@ class Worker(Generic[T, R]):
 
     def result(self, index: int) -> R | None:
         """The result for `items[index]`, once: waits for the worker to send it."""
-        try:
-            while self.receiver is not None and len(self.results) <= index:
-                self.results.append(self.receiver.recv())
-        except EOFError:
-            self.close()
+        self._receive(index + 1)
         if index >= len(self.results):
             return None
         result, self.results[index] = self.results[index], None
@@ -106,15 +102,19 @@ class Worker(Generic[T, R]):
 
     def finish(self) -> None:
         """Wait until every result is in (or the worker stopped), then let the process go."""
-        try:
-            while self.receiver is not None and len(self.results) < len(self.items):
-                self.results.append(self.receiver.recv())
-        except EOFError:
-            pass
+        self._receive(len(self.items))
         self.close()
 
+    def _receive(self, count: int) -> None:
+        """Wait until `count` results are in, or the worker stopped early."""
+        try:
+            while self.receiver is not None and len(self.results) < count:
+                self.results.append(self.receiver.recv())
+        except EOFError:
+            self.close()
+
     def close(self) -> None:
-        """Stop taking results in; a worker not yet done stops at its next send."""
+        """Stop taking results in; a worker not yet done is stopped."""
         if self.receiver is not None:
             self.receiver.close()
             self.receiver = None
@@ -164,12 +164,11 @@ def _send_each(function: Callable[[T], R], items: list[T], sender: Connection) -
 
 def _widen(pipe: Connection) -> None:
     """Let a pipe hold about a megabyte, so a worker rarely waits for this process to read."""
-    try:
+    # Where it cannot be widened, the default (64 KiB) works, with more waiting.
+    with suppress(ImportError, AttributeError, OSError):
         import fcntl
 
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass  # the default (64 KiB) works, with more waiting
 
 
 @contextmanager
