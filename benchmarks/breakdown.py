@@ -3,12 +3,13 @@
     python benchmarks/breakdown.py PROJECT_DIR          # prints one JSON object
 
 Builds the project once, in this process, with timers wrapped around MkDocs' own steps: pmkb's
-`on_files` (reading, checking and rendering the knowledge base), MkDocs' loop that reads each
-page and converts its Markdown to HTML (incident pages and the other pages; wall time, so with
-pmkb it includes waiting for the worker that converts the later incident pages alongside),
-Material's search indexing, and the theme's templates with the writing of each page. What is left (starting up, the navigation, copying assets, writing the
-search index) is "other". The timers cost a little; run.py reports these figures as shares of
-one build next to the timed runs, not in place of them.
+`on_files` (reading and checking the knowledge base, rendering all but the incident pages),
+MkDocs' loop that reads each page and converts its Markdown to HTML (incident pages and the
+other pages; wall time, so with pmkb it includes rendering each incident page as it is read, and
+waiting for a page the worker alongside is still converting), Material's search indexing, and
+the theme's templates with the writing of each page. What is left (starting up, the navigation,
+copying assets, writing the search index) is "other". The timers cost a little; run.py reports
+these figures as shares of one build next to the timed runs, not in place of them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mkdocs.config import load_config
 from mkdocs.structure.pages import Page
 
 PHASES = (
-    "pmkb: read, check and render the knowledge base",
+    "pmkb: read and check the knowledge base, render all but incident pages",
     "reading pages and Markdown to HTML: incident pages",
     "reading pages and Markdown to HTML: other pages",
     "search indexing",

@@ -519,15 +519,16 @@ def report(
         lines += [
             "",
             f"Per published incident: pmkb's own step takes {ours[step] * per_page:.2f} ms "
-            "(reading, checking, cross-referencing and rendering). MkDocs' loop over the incident "
-            f"pages takes {ours[md] * per_page:.2f} ms a page of wall time against "
+            "(reading, checking, cross-referencing, and rendering all but the incident pages). "
+            f"MkDocs' loop over the incident pages, where pmkb renders each as MkDocs reads it, "
+            f"takes {ours[md] * per_page:.2f} ms a page of wall time against "
             f"{base[md] * per_page:.2f} ms for the same postmortem as a plain page. A pmkb incident "
             "page costs more to convert: its header card, action items and related incidents are "
             "HTML, and Python-Markdown and MkDocs each parse every HTML element of a page in Python "
-            "(the same content written as Markdown converts no faster). A forked worker converts "
-            "the later pages pmkb generates (a little under half of their Markdown) while MkDocs "
-            "converts the rest, so the build takes more CPU time than wall time (the CPU ratios "
-            "above). Search "
+            "(the same content written as Markdown converts no faster). A forked worker renders and "
+            "converts pmkb's pages from the last one down while MkDocs works from the first, until "
+            "they meet, so the build takes more CPU time than wall time (the CPU ratios above). "
+            "Search "
             f"indexing takes {_s(ours[search])} s against {_s(base[search])} s: in compact mode "
             "the search plugin reads a short entry for each incident instead of the whole page, "
             "so most of what remains is the service and factor pages.",

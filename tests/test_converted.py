@@ -38,13 +38,13 @@ def _build(root: Path, ahead: bool) -> dict[str, Any]:
     os.environ["SOURCE_DATE_EPOCH"] = "1764000000"  # the theme stamps the build time otherwise
     converted.FORK = ahead
     workers: list[int] = []
-    start = parallel.Worker.__init__
+    start = parallel.Shared.__init__
 
-    def counted(worker: parallel.Worker[Any, Any], *args: Any) -> None:
-        workers.append(1)
-        start(worker, *args)
+    def counted(shared: parallel.Shared[Any, Any], *args: Any, **kwargs: Any) -> None:
+        workers.append(kwargs["workers"])
+        start(shared, *args, **kwargs)
 
-    parallel.Worker.__init__ = counted  # type: ignore[method-assign]
+    parallel.Shared.__init__ = counted  # type: ignore[method-assign]
     from_conversion: list[str] = []
     in_a_worker: list[str] = []
     converting: list[str] = []
@@ -54,17 +54,23 @@ def _build(root: Path, ahead: bool) -> dict[str, Any]:
         converting.append(page.file.src_uri)
         convert(page, *args)
 
+    read = converted.PmkbPage.read_source
+
+    def counted_read(page: converted.PmkbPage, *args: Any) -> None:
+        read(page, *args)
+        if page.converted is not None:
+            in_a_worker.append(page.file.src_uri)
+
     render = converted.PmkbPage.render
 
     def counted_render(page: converted.PmkbPage, *args: Any) -> None:
-        if page.ahead is not None:
-            in_a_worker.append(page.file.src_uri)
         converting.clear()
         render(page, *args)
         if not converting:  # MkDocs' Markdown conversion did not run for this page
             from_conversion.append(page.file.src_uri)
 
     converted.Page.render = counted_convert  # type: ignore[method-assign]
+    converted.PmkbPage.read_source = counted_read  # type: ignore[method-assign]
     converted.PmkbPage.render = counted_render  # type: ignore[method-assign]
     warnings: list[str] = []
 
@@ -83,7 +89,7 @@ def _build(root: Path, ahead: bool) -> dict[str, Any]:
     return {
         "aborted": aborted,
         "warnings": warnings,
-        "workers": len(workers),
+        "workers": workers,
         "from_conversion": from_conversion,
         "in_a_worker": in_a_worker,
         "files": {
@@ -121,9 +127,10 @@ def test_pages_converted_ahead_build_the_same_site_with_the_same_warnings(
     ahead = in_fresh_process(_build, root, True)
     in_order = in_fresh_process(_build, root, False)
 
-    # One worker process converted the later pages pmkb generated (MkDocs the earlier ones, about
-    # as much Markdown); each of them but the one the hook changed took its conversion.
-    assert (ahead["workers"], in_order["workers"]) == (1, 0)
+    # One worker process rendered and converted pmkb's pages from the last one down until it met
+    # MkDocs, which did the earlier ones; each of the worker's but the one the hook changed took
+    # its conversion.
+    assert (ahead["workers"], in_order["workers"]) == ([1], [])
     later = ahead["in_a_worker"]
     assert {"incidents/pm-9999.md", "incidents/pm-9998.md", "incidents/index.md"} <= set(later)
     assert 50 < sum(uri.startswith("incidents/pm-") for uri in later) < count - 50
@@ -169,6 +176,13 @@ import json, pathlib
 
 seen = {}
 
+def on_files(files, **kwargs):
+    file = files.get_file_from_path("incidents/pm-0001.md")
+    seen["file text in on_files"] = file.content_string
+
+def on_page_markdown(markdown, page, **kwargs):
+    seen.setdefault(page.file.src_uri, {})["markdown"] = markdown
+
 def on_page_content(html, page, **kwargs):
     seen.setdefault(page.file.src_uri, {})["content"] = len(page.markdown)
 
@@ -181,7 +195,9 @@ def on_post_build(config, **kwargs):
 """
 
 
-def test_plugins_see_a_generated_page_markdown_until_on_page_content(tmp_path: Path) -> None:
+def test_plugins_see_a_generated_page_text_from_on_files_and_its_markdown_until_on_page_content(
+    tmp_path: Path,
+) -> None:
     from sites import build
 
     root = make_project(tmp_path, {"2024/pm-0001.md": postmortem("Cache stampede", "2024-03-01")})
@@ -197,3 +213,6 @@ def test_plugins_see_a_generated_page_markdown_until_on_page_content(tmp_path: P
     incident = seen["incidents/pm-0001.md"]
     assert incident["content"] > 0 and incident["post_page"] == 0
     assert incident["title"] == "Cache stampede"
+    # An incident page's text is rendered when it is read; a plugin reading it early gets it too.
+    text = seen["file text in on_files"]
+    assert "Cache stampede" in text and text.endswith(incident["markdown"])

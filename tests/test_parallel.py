@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
-from pmkb.parallel import PARALLEL_FROM, Worker, chunked_map
+from pmkb.parallel import PARALLEL_FROM, Shared, chunked_map
 from sites import in_fresh_process
 
 
@@ -65,67 +66,90 @@ def test_work_is_done_here_when_no_worker_can_start(monkeypatch: pytest.MonkeyPa
 
 
 def _square_with_pid(n: int) -> tuple[int, int]:
+    time.sleep(0.002)  # as long as converting a small page
     return os.getpid(), n * n
 
 
-def _from_a_worker(items: list[int]) -> tuple[int, list[tuple[int, int] | None]]:
-    worker = Worker(_square_with_pid, items)
+def _shared_with_a_worker(items: list[int]) -> tuple[int, list[tuple[int, int]], int]:
+    """Items done in order here and from the back by a worker; each result, and who made it."""
+    shared = Shared(_square_with_pid, items, workers=1)
     got = []
-    for index in range(len(items)):
+    for index, item in enumerate(items):
         if index % 7 == 0:
-            worker.take_sent()
-        got.append(worker.result(index))
-    worker.close()
-    return os.getpid(), got
+            shared.take_sent()
+        result = shared.take(index)
+        got.append(_square_with_pid(item) if result is None else result)
+    for _ in range(100):  # the worker, finding nothing left to claim, ends by itself
+        if not shared.running():
+            break
+        time.sleep(0.05)
+    running = shared.running()
+    shared.close()
+    return os.getpid(), got, running
 
 
-def test_a_worker_sends_its_results_in_order_from_another_process() -> None:
-    here, got = in_fresh_process(_from_a_worker, list(range(500)))
-    assert [result and result[1] for result in got] == [n * n for n in range(500)]
-    assert len({result and result[0] for result in got} - {here}) == 1
+def test_a_worker_takes_the_items_from_the_back_until_it_meets_this_process() -> None:
+    here, got, running = in_fresh_process(_shared_with_a_worker, list(range(400)))
+    assert [square for _, square in got] == [n * n for n in range(400)]
+    makers = [pid for pid, _ in got]
+    # This process did a run from the front, the worker the rest: they met in the middle.
+    meeting = makers.index(next(pid for pid in makers if pid != here))
+    assert set(makers[:meeting]) == {here} and here not in makers[meeting:]
+    assert 100 < meeting < 300
+    assert running == 0  # nothing was left to claim, so the worker ended by itself
 
 
 def _fails_at(n: int) -> int:
-    if n == 50:
+    if n == 70:
         raise MemoryError  # as a worker running out of memory half way would
     return n
 
 
-def _from_a_failing_worker(items: list[int]) -> list[int | None]:
-    worker = Worker(_fails_at, items)
-    got = [worker.result(index) for index in range(len(items))]
-    worker.close()
+def _slowly_with_a_failing_worker(items: list[int]) -> list[int | None]:
+    shared = Shared(_fails_at, items, workers=1)
+    got = []
+    for index in range(len(items)):
+        got.append(shared.take(index))
+        time.sleep(0.01)  # this process's own work on the item: the worker runs ahead
+    shared.close()
     return got
 
 
-def test_what_a_failed_worker_never_sent_is_none() -> None:
-    assert in_fresh_process(_from_a_failing_worker, list(range(80))) == [*range(50)] + [None] * 30
+def test_an_item_a_failed_worker_never_sent_is_left_to_this_process() -> None:
+    # The worker did 79 down to 71 and died on 70; this process does everything else itself.
+    got = in_fresh_process(_slowly_with_a_failing_worker, list(range(80)))
+    assert got == [None] * 71 + list(range(71, 80))
 
 
 def _large(n: int) -> bytes:
     return bytes(100_000)
 
 
-def _closed_unread(items: list[int]) -> bool:
-    worker = Worker(_large, items)
-    worker.result(0)
-    process = worker.process
-    assert process is not None
-    worker.close()  # the worker is blocked: the pipe is full and nobody reads it
-    return process.is_alive()
+def _closed_unread(items: list[int]) -> tuple[int, int]:
+    shared = Shared(_large, items, workers=1)
+    shared.take(0)
+    time.sleep(0.2)  # the worker fills the pipe, which nobody reads, and waits
+    before = shared.running()
+    shared.close()
+    return before, shared.running()
 
 
 def test_closing_a_worker_that_waits_to_send_stops_it() -> None:
-    assert in_fresh_process(_closed_unread, list(range(1000))) is False
+    assert in_fresh_process(_closed_unread, list(range(1000))) == (1, 0)
 
 
-def _finished_first(items: list[int]) -> tuple[bool, list[int | None]]:
-    worker = Worker(_fails_at, items)
-    process = worker.process
-    assert process is not None
-    worker.finish()  # every result in, the process gone
-    return process.is_alive(), [worker.result(index) for index in range(len(items))]
+def _finished_first(items: list[int]) -> tuple[int, list[tuple[int, int]], int]:
+    shared = Shared(_square_with_pid, items, workers=1)
+    time.sleep(0.1)
+    shared.finish()  # the worker claims nothing more; what it did is all in
+    running = shared.running()
+    got = [shared.take(index) or (os.getpid(), n * n) for index, n in enumerate(items)]
+    return running, got, os.getpid()
 
 
-def test_a_finished_worker_has_ended_and_its_results_are_all_here() -> None:
-    assert in_fresh_process(_finished_first, list(range(40))) == (False, list(range(40)))
+def test_a_finished_worker_has_ended_and_left_the_rest_to_this_process() -> None:
+    running, got, here = in_fresh_process(_finished_first, list(range(400)))
+    assert running == 0
+    assert [square for _, square in got] == [n * n for n in range(400)]
+    makers = [pid for pid, _ in got]
+    assert makers[0] == here and makers[-1] != here  # the worker had begun from the back

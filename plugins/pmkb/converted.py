@@ -1,12 +1,13 @@
 """pmkb's pages converted from Markdown on every CPU, next to MkDocs' one-page-at-a-time loop.
 
 MkDocs converts pages one after another in one process, and at thousands of incidents that loop
-is most of a build. Once the navigation is final, forked worker processes convert the later
-pages pmkb generated with MkDocs' own `Page.render` while MkDocs converts the earlier ones; a
-later page then takes its worker's result when MkDocs renders it, provided its Markdown is still
-exactly what was converted. A page some plugin changed, a page whose conversion failed, a
-configuration with a Markdown extension not known to be stateless, or a platform without `fork`
-renders the usual way.
+is most of a build. Once the navigation is final, forked worker processes take pmkb's pages from
+the last one down, rendering and converting each with MkDocs' own `Page.render`, while MkDocs
+works through them from the first; each page is claimed by whichever side reaches it first.
+When MkDocs reads a page a worker did, it takes the worker's Markdown, and then its conversion,
+provided the Markdown is still exactly what was converted. A page some plugin changed, a page
+whose conversion failed, a configuration with a Markdown extension not known to be stateless,
+or a platform without `fork` renders the usual way.
 """
 
 from __future__ import annotations
@@ -20,22 +21,18 @@ from dataclasses import dataclass
 from functools import partial
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils import meta
 
-from .parallel import FORK, Worker, runs_in_parallel
+from .parallel import FORK, Shared, runs_in_parallel
+from .pending import PendingFile
 
 # Extensions that keep nothing from one page for later: converting a page in another process
 # loses nothing. mkdocs-autorefs, say, records every heading in its plugin, so with it (or any
 # extension not listed) pages convert here, in order.
 BIG_PAGE = 1 << 20  # bytes of Markdown
-# A worker's run, as a part of an equal share of all the Markdown to convert. A worker converts a
-# page a little more slowly than MkDocs does (it also sends it back), while MkDocs also reads each
-# page a worker converted and converts the pages of a megabyte or more: at 5,000 postmortems on
-# 2 CPUs, 0.93 left neither waiting long for the other (1.1 made MkDocs wait 3 s).
-WORKER_SHARE = 0.93
 _STATELESS_PACKAGES = ("markdown.extensions.", "pymdownx.", "material.extensions.")
 _MARKDOWN_BUILTINS = frozenset(
     [
@@ -65,6 +62,9 @@ _MARKDOWN_BUILTINS = frozenset(
 class Converted:
     """What `Page.render` leaves on a page, plus the log records it emitted."""
 
+    # The page's file as the worker read it, in UTF-8: a str holds most postmortems at two bytes a
+    # character (one dash is enough), and MkDocs holds what workers sent until it reaches the page.
+    source: bytes
     digest: bytes  # of the Markdown that was converted
     content: str
     toc: TableOfContents
@@ -75,19 +75,26 @@ class Converted:
 
 
 class PmkbPage(Page):
-    """A page pmkb generated, which may take its conversion from a worker process."""
+    """A page pmkb generated, which may take its Markdown and conversion from a worker process."""
 
-    ahead: tuple[Worker[PmkbPage, Converted | None], int] | None = None
-    # Workers to wait for before converting this page here (one of a megabyte or more).
-    after: tuple[Worker[PmkbPage, Converted | None], ...] = ()
+    ahead: tuple[Shared[PmkbPage, Converted | None], int] | None = None
+    converted: Converted | None = None
+    # Workers to stop before converting this page here (one of a megabyte or more).
+    after: tuple[Shared[PmkbPage, Converted | None], ...] = ()
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        if self.ahead is not None:
+            (shared, index), self.ahead = self.ahead, None
+            self.converted = shared.take(index)
+            if self.converted is not None:
+                # The worker rendered this file's text already: it is not rendered again here.
+                self.file.content_bytes = self.converted.source
+        super().read_source(config)
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
-        for worker in self.after:
-            worker.finish()
-        done = None
-        if self.ahead is not None:
-            (worker, index), self.ahead = self.ahead, None
-            done = worker.result(index)
+        for shared in self.after:
+            shared.finish()
+        done, self.converted = self.converted, None
         if done is None or self.markdown is None or done.digest != _digest(self.markdown):
             super().render(config, files)
             return
@@ -123,45 +130,30 @@ def stateless_extensions(config: MkDocsConfig) -> bool:
 
 def convert_ahead(
     pages: list[Page], config: MkDocsConfig, files: Files, jobs: int
-) -> list[Worker[PmkbPage, Converted | None]]:
-    """Start `jobs - 1` workers, each on a run of the later `pages`, when that is safe.
+) -> Shared[PmkbPage, Converted | None] | None:
+    """Start `jobs - 1` workers on `pages`, from the last one down, when that is safe.
 
-    Each run holds a little less than a `jobs`-th of the Markdown to convert; MkDocs converts the
-    rest itself meanwhile. A page of a megabyte or more (the table of every incident) is converted by MkDocs,
-    after the workers are done: its tree is built whole, and a worker's memory would grow by as
-    much while it shares the build's. The caller closes the workers once MkDocs has rendered
-    every page.
+    A page of a megabyte or more (the table of every incident) is converted by MkDocs, once the
+    workers have stopped: its tree is built whole, and a worker's memory would grow by as much
+    while it shares the build's. The caller closes the workers once MkDocs has rendered every
+    page.
     """
     if not (FORK and runs_in_parallel(len(pages), jobs) and stateless_extensions(config)):
-        return []
+        return None
     ours = [page for page in map(_pmkb_page, pages) if page is not None]
-    sizes = [len(page.file.content_bytes) for page in ours]
-    share = sum(sizes) * WORKER_SHARE / jobs
-    runs: list[list[PmkbPage]] = []
-    run: list[PmkbPage] = []
-    weight = 0
-    for page, size in zip(reversed(ours), reversed(sizes), strict=True):
-        if len(runs) == jobs - 1:
-            break
-        if size >= BIG_PAGE:
-            continue
-        run.append(page)
-        weight += size
-        if weight >= share:
-            runs.append(run[::-1])
-            run, weight = [], 0
-    if run and len(runs) < jobs - 1:
-        runs.append(run[::-1])
-    workers = []
-    for run in runs:
-        worker = Worker(partial(_convert, config, files), run)
-        for index, page in enumerate(run):
-            page.ahead = (worker, index)
-        workers.append(worker)
-    for page, size in zip(ours, sizes, strict=True):
-        if size >= BIG_PAGE:
-            page.after = tuple(workers)
-    return workers
+    big = [page for page in ours if _big(page.file)]
+    small = [page for page in ours if not _big(page.file)]
+    shared = Shared(partial(_convert, config, files), small, workers=jobs - 1)
+    for index, page in enumerate(small):
+        page.ahead = (shared, index)
+    for page in big:
+        page.after = (shared,)
+    return shared
+
+
+def _big(file: File) -> bool:
+    # A pending file is an incident page: never big, and not rendered just to be measured.
+    return not isinstance(file, PendingFile) and len(file.content_bytes) >= BIG_PAGE
 
 
 def _pmkb_page(page: Page) -> PmkbPage | None:
@@ -178,13 +170,15 @@ def _convert(config: MkDocsConfig, files: Files, original: PmkbPage) -> Converte
     page = copy.copy(original)
     with _kept_records() as records:
         try:
-            page.markdown, page.meta = meta.get_data(page.file.content_string)
+            source = page.file.content_string
+            page.markdown, page.meta = meta.get_data(source)
             Page.render(page, config, files)
         except Exception:  # MkDocs renders it again in order, and reports the error there
             return None
     assert page.content is not None
     links = page.links_to_anchors
     return Converted(
+        source=source.encode("utf-8"),
         digest=_digest(page.markdown),
         content=page.content,
         toc=page.toc,

@@ -54,76 +54,143 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
         return function(items)
 
 
-class Worker(Generic[T, R]):
-    """`function` over `items` in a forked process started now, its results taken in later.
+class Shared(Generic[T, R]):
+    """`function` over `items`, shared with forked workers that work up from the last item.
 
-    For work whose inputs cannot be pickled (the process inherits them) and whose results are
-    large: the worker sends each result as soon as it has it and keeps nothing, and this process
-    takes results in whenever it likes (`take_sent`, which never waits) or as it needs them
-    (`result`). A result the worker never sent (it could not start, was killed, ran out of
-    memory, or `function` failed) is None: the caller does that item itself.
+    This process does the items in its own order, asking `take(index)` first: None means the
+    item is this process's to do (nobody else will), anything else is the result a worker sent.
+    Each side claims an item before doing it, under one lock, so no item is done twice and
+    neither side waits for the other: they meet wherever they meet, however fast either runs.
+    For work whose inputs cannot be pickled (workers inherit them) and whose results are large:
+    a worker sends each result as soon as it has it and keeps nothing. An item a worker claimed
+    but never sent (it was killed, ran out of memory, or `function` failed) is None too.
     """
 
-    def __init__(self, function: Callable[[T], R], items: list[T]) -> None:
+    def __init__(self, function: Callable[[T], R], items: list[T], workers: int) -> None:
         self.items = items
-        self.results: list[R | None] = []
-        self.receiver: Connection | None = None
-        self.process: ForkProcess | None = None
+        context = ForkContext()
+        self._lock = context.Lock()
+        # Per item: 0 unclaimed, -1 this process's, k the k-th worker's.
+        self._owner = context.RawArray(ctypes.c_short, len(items))
+        self._front = context.RawValue(ctypes.c_long, 0)  # below it, this process claims
+        self._results: list[dict[int, R]] = []
+        self._receivers: list[Connection | None] = []
+        self._processes: list[ForkProcess | None] = []
         if not FORK:
             return
-        receiver, sender = ForkContext().Pipe(duplex=False)
-        _widen(sender)
-        process = ForkProcess(target=_send_each, args=(function, items, sender), daemon=True)
-        _heap_shared(True)
+        for number in range(1, workers + 1):
+            receiver, sender = context.Pipe(duplex=False)
+            _widen(sender)
+            process = ForkProcess(
+                target=_work_up, args=(function, self, number, sender), daemon=True
+            )
+            _heap_shared(True)
+            try:
+                process.start()
+            except OSError:  # a process limit
+                receiver.close()
+                _heap_shared(False)
+                break
+            finally:
+                sender.close()
+            self._results.append({})
+            self._receivers.append(receiver)
+            self._processes.append(process)
+
+    def take(self, index: int) -> R | None:
+        """A worker's result for `items[index]`, waiting for it if need be; None: do it here."""
+        if not self._lock.acquire(timeout=_LOCK_WAIT):
+            return None  # a worker died holding it: that item may be done twice, harmlessly
         try:
-            process.start()
-        except OSError:  # a process limit
-            receiver.close()
-            _heap_shared(False)
-        else:
-            self.receiver, self.process = receiver, process
-        sender.close()
+            owner = self._owner[index]
+            if owner == 0:
+                self._owner[index] = -1
+                self._front.value = max(self._front.value, index + 1)
+        finally:
+            self._lock.release()
+        if owner <= 0:
+            return None
+        self._receive(owner - 1, until=index)
+        return self._results[owner - 1].pop(index, None)
 
     def take_sent(self) -> None:
-        """Take in what the worker has sent so far, without waiting."""
-        try:
-            while self.receiver is not None and self.receiver.poll():
-                self.results.append(self.receiver.recv())
-        except EOFError:  # it stopped early
-            self.close()
-
-    def result(self, index: int) -> R | None:
-        """The result for `items[index]`, once: waits for the worker to send it."""
-        self._receive(index + 1)
-        if index >= len(self.results):
-            return None
-        result, self.results[index] = self.results[index], None
-        return result
+        """Take in what the workers have sent so far, without waiting."""
+        for number, receiver in enumerate(self._receivers):
+            try:
+                while receiver is not None and receiver.poll():
+                    index, result = receiver.recv()
+                    self._results[number][index] = result
+            except EOFError:  # it stopped
+                self._stop(number)
 
     def finish(self) -> None:
-        """Wait until every result is in (or the worker stopped), then let the process go."""
-        self._receive(len(self.items))
-        self.close()
+        """Let workers claim nothing more; wait for what they are doing, then let them go.
 
-    def _receive(self, count: int) -> None:
-        """Wait until `count` results are in, or the worker stopped early."""
+        What they had not claimed is left for this process (`take` answers None for it).
+        """
+        if self._lock.acquire(timeout=_LOCK_WAIT):
+            self._front.value = len(self.items)
+            self._lock.release()
+        for number in range(len(self._receivers)):
+            self._receive(number, until=-1)
+
+    def _receive(self, number: int, until: int) -> None:
+        """Take in the worker's results until the one for `until` is in, or the worker stopped."""
+        results = self._results[number]
         try:
-            while self.receiver is not None and len(self.results) < count:
-                self.results.append(self.receiver.recv())
+            while (receiver := self._receivers[number]) is not None and until not in results:
+                index, result = receiver.recv()
+                results[index] = result
         except EOFError:
-            self.close()
+            self._stop(number)
+
+    def running(self) -> int:
+        """How many workers are still running (one that has sent its last result may be ending)."""
+        return sum(1 for p in self._processes if p is not None and p.is_alive())
 
     def close(self) -> None:
-        """Stop taking results in; a worker not yet done is stopped."""
-        if self.receiver is not None:
-            self.receiver.close()
-            self.receiver = None
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.terminate()  # it may be waiting to send what nobody reads now
-            self.process.join()
-            self.process = None
+        """Stop taking results in; workers not yet done are stopped."""
+        for number in range(len(self._receivers)):
+            self._stop(number)
+
+    def _stop(self, number: int) -> None:
+        receiver, self._receivers[number] = self._receivers[number], None
+        if receiver is not None:
+            receiver.close()
+        process, self._processes[number] = self._processes[number], None
+        if process is not None:
+            if process.is_alive():
+                process.terminate()  # it may be waiting to send what nobody reads now
+            process.join()
             _heap_shared(False)
+
+
+_LOCK_WAIT = 30.0  # seconds; the lock is held for a few instructions at a time
+
+
+def _claim_from_the_back(shared: Shared[T, R], number: int, below: int) -> int:
+    """The highest unclaimed item below `below` that this process has not passed, claimed; or -1."""
+    with shared._lock:
+        owner, front = shared._owner, shared._front.value
+        index = below - 1
+        while index >= front and owner[index] != 0:
+            index -= 1
+        if index < front:
+            return -1
+        owner[index] = number
+        return index
+
+
+def _work_up(
+    function: Callable[[T], R], shared: Shared[T, R], number: int, sender: Connection
+) -> None:
+    try:
+        index = len(shared.items)
+        while (index := _claim_from_the_back(shared, number, index)) >= 0:
+            sender.send((index, function(shared.items[index])))
+        sender.close()
+    except BaseException:
+        os._exit(1)  # quietly: the parent does what is left and reports what fails
 
 
 _SHARING = [0]  # workers alive that share this process's memory pages
@@ -151,15 +218,6 @@ def _release_free_pages() -> None:
     """
     with suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL(None).malloc_trim(0)
-
-
-def _send_each(function: Callable[[T], R], items: list[T], sender: Connection) -> None:
-    try:
-        for item in items:
-            sender.send(function(item))
-        sender.close()
-    except BaseException:
-        os._exit(1)  # quietly: the parent does what is left and reports what fails
 
 
 def _widen(pipe: Connection) -> None:

@@ -22,7 +22,8 @@ from .clock import build_date
 from .converted import Converted, PmkbPage, convert_ahead
 from .findings import Finding, Level
 from .knowledge import ParseCache, load
-from .parallel import Worker
+from .parallel import Shared
+from .pending import PendingFile
 from .render import Renderer, asset_pages, compact_search
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 from .urls import Site
@@ -47,7 +48,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self.settings: Settings | None = None
         self.listing_files: list[File] = []
         self.generated_pages: list[File] = []
-        self.workers: list[Worker[PmkbPage, Converted | None]] = []
+        self.shared: Shared[PmkbPage, Converted | None] | None = None
         self.search_entries: dict[str, str] = {}
         self.held_content: str | None = None
 
@@ -84,41 +85,55 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         site = Site(settings, config.use_directory_urls)
         compact = compact_search(settings, len(kb.published))
         renderer = Renderer(kb, site, build_date(), compact_search=compact)
-        # Pages are rendered here: a forked renderer would copy most of the knowledge base as it
-        # reads it (reference counts), about 170 MB at 5,000 postmortems, to save a few seconds.
-        pages = renderer.pages() + asset_pages(site)
+        # Incident pages are rendered as MkDocs reads them (or by a worker converting them): the
+        # build never holds every incident's Markdown at once. The other pages are rendered now.
+        for pending in renderer.pending_incidents():
+            file = PendingFile.of(config, pending.src, pending.text, InclusionLevel.NOT_IN_NAV)
+            self._add(file, files, config, "incident", pending.source_path, pending.search)
+        pages = renderer.other_pages() + asset_pages(site)
         del renderer
         pages.reverse()
         while pages:
             page = pages.pop()  # each page's text is let go as soon as its file holds it
-            existing = files.get_file_from_path(page.src)
-            if existing is not None:
-                log.warning(
-                    f"{page.src} exists in docs_dir and is replaced by the page pmkb generates"
-                )
-                files.remove(existing)
             inclusion = (
                 InclusionLevel.NOT_IN_NAV if page.kind != "asset" else InclusionLevel.UNDEFINED
             )
             # UTF-8 bytes: MkDocs holds every generated file's content for the whole build, and a
             # str with one character beyond Latin-1 takes two bytes a character.
             content = page.content.encode("utf-8")
-            file = File.generated(config, page.src, content=content, inclusion=inclusion)
-            if page.source_path is not None:
-                file.edit_uri = Path(os.path.relpath(page.source_path, config.docs_dir)).as_posix()
-            if page.kind != "asset":
-                self.generated_pages.append(file)
+            made = File.generated(config, page.src, content=content, inclusion=inclusion)
+            self._add(made, files, config, page.kind, page.source_path, page.search)
             if page.in_nav:
-                self.listing_files.append(file)
-            if page.search is not None:
-                self.search_entries[page.src] = page.search
-            files.append(file)
+                self.listing_files.append(made)
         errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
         log.info(
             f"{kb.file_count} postmortems found, {len(kb.published)} published, "
             f"{len(kb.drafts)} drafts held back, {errors} with errors"
         )
         return files
+
+    def _add(
+        self,
+        file: File,
+        files: Files,
+        config: MkDocsConfig,
+        kind: str,
+        source_path: Path | None,
+        search: str | None,
+    ) -> None:
+        existing = files.get_file_from_path(file.src_uri)
+        if existing is not None:
+            log.warning(
+                f"{file.src_uri} exists in docs_dir and is replaced by the page pmkb generates"
+            )
+            files.remove(existing)
+        if source_path is not None:
+            file.edit_uri = Path(os.path.relpath(source_path, config.docs_dir)).as_posix()
+        if kind != "asset":
+            self.generated_pages.append(file)
+        if search is not None:
+            self.search_entries[file.src_uri] = search
+        files.append(file)
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -129,8 +144,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         if page.file.generated_by == "pmkb" and page.file.is_documentation_page():
             page.file.content_bytes = b""
         # Taken in as they come, so that no worker waits to send its next page.
-        for worker in self.workers:
-            worker.take_sent()
+        if self.shared is not None:
+            self.shared.take_sent()
         return None
 
     # Last, after every plugin has seen the converted page: a generated page's Markdown (pmkb's
@@ -189,21 +204,21 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
     ) -> Navigation:
         pages = [file.page for file in self.generated_pages if file.page is not None]
-        self.workers = convert_ahead(pages, config, files, jobs=os.cpu_count() or 1)
+        self.shared = convert_ahead(pages, config, files, jobs=os.cpu_count() or 1)
         self.generated_pages = []
         return nav
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
-        self._close_workers()  # MkDocs has rendered every page by now
+        self._close_workers()  # MkDocs has converted every page by now
         return env
 
     def on_build_error(self, *, error: Exception) -> None:
         self._close_workers()
 
     def _close_workers(self) -> None:
-        for worker in self.workers:
-            worker.close()
-        self.workers = []
+        if self.shared is not None:
+            self.shared.close()
+        self.shared = None
 
     on_nav = CombinedEvent(_listings_join_nav, _pages_convert_ahead)
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +48,20 @@ class Page:
     in_nav: bool = False
     # Compact search: the short HTML a search plugin indexes in place of the page's content.
     search: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An incident page whose text is made only when `text()` is called.
+
+    A build that reads pages one by one need not hold every incident's text at once, and a
+    forked process can render the pages it converts itself.
+    """
+
+    src: str
+    source_path: Path
+    search: str | None
+    text: Callable[[], str]
 
 
 def duration(minutes: int | None) -> str:
@@ -110,6 +125,54 @@ def front_matter(title: str, **extra: Any) -> str:
     return json.dumps({"title": _meta_text(title), **extra}, ensure_ascii=False)
 
 
+class _Chips:
+    """Service and factor names linking to their pages, each made once per page depth."""
+
+    def __init__(self, catalog: Catalog, site: Site) -> None:
+        self._catalog = catalog
+        self._site = site
+        self._made: dict[tuple[str, str, str], Markup] = {}
+
+    def make(self, kind: str, ident: str, root: str) -> Markup:
+        key = (kind, ident, root)
+        made = self._made.get(key)
+        if made is None:
+            catalog = self._catalog.services if kind == "service" else self._catalog.factors
+            entry = catalog.get(ident)
+            src = self._site.service(ident) if kind == "service" else self._site.factor(ident)
+            href = root + self._site.url(src)
+            label = "Service" if kind == "service" else "Contributing factor"
+            made = Markup(
+                '<a class="pmkb-chip pmkb-chip--{}" href="{}" title="{}: {}">{}</a>'
+            ).format(kind, href, label, ident, entry.name if entry else ident)
+            self._made[key] = made
+        return made
+
+
+class _Badges:
+    """Severity and status badges, each made once per value (a Jinja macro call costs more)."""
+
+    def __init__(self, severities: tuple[str, ...]) -> None:
+        self._rank = {s: i + 1 for i, s in enumerate(severities)}
+        self._made: dict[tuple[str, str, str], Markup] = {}
+
+    def sev(self, severity: str | None) -> Markup:
+        return self._badge("sev", str(self._rank.get(severity or "", 0)), severity or "?")
+
+    def status(self, status: str | None) -> Markup:
+        return self._badge("status", str(status), STATUS_LABELS.get(status or "", status or "?"))
+
+    def _badge(self, kind: str, modifier: str, text: str) -> Markup:
+        key = (kind, modifier, text)
+        badge = self._made.get(key)
+        if badge is None:
+            badge = Markup('<span class="pmkb-{0} pmkb-{0}--{1}">{2}</span>').format(
+                kind, modifier, text
+            )
+            self._made[key] = badge
+        return badge
+
+
 class Renderer:
     """Renders the knowledge base's pages for one site layout and one build date."""
 
@@ -120,7 +183,7 @@ class Renderer:
         self.site = site
         self.today = today
         self.compact_search = compact_search
-        self._chips: dict[tuple[str, str, str], Markup] = {}
+        self._chips = _Chips(kb.catalog, site)
         self.index = Index(kb.published)
         self.analysis = Analysis(self.index, kb.settings, today)
         self._quarters = periods(self.index.incidents, quarterly=True)
@@ -132,65 +195,33 @@ class Renderer:
             keep_trailing_newline=True,
             undefined=StrictUndefined,
         )
-        severities = kb.settings.severities
-        self._severity_rank = {s: i + 1 for i, s in enumerate(severities)}
-        self._badges: dict[tuple[str, str, str], Markup] = {}
+        # Nothing the environment holds refers back to this renderer or the knowledge base (a
+        # Jinja environment and its templates refer to each other): the knowledge base is freed as
+        # soon as the last page is rendered, not at the next full garbage collection.
+        catalog = kb.catalog
+        badges = _Badges(kb.settings.severities)
         self.env.filters.update(
             duration=duration,
             md=markdown_text,
             ticket=_ticket,
-            why=lambda r: _why(r, kb.catalog),
+            why=lambda r: _why(r, catalog),
             minutes=_num,
         )
         self.env.globals.update(
             site=site,
-            catalog=kb.catalog,
+            catalog=catalog,
             today=today,
-            sev=self._sev,
-            status=self._status,
+            sev=badges.sev,
+            status=badges.status,
             item_label=lambda s: ITEM_LABELS.get(s, s),
             list_limit=LIST_LIMIT,
             per_factor_limit=PER_FACTOR_LIMIT,
         )
 
     def _render(self, template: str, src: str, **context: Any) -> str:
-        root = self.site.root(src)
-        link: Callable[[str], str] = lambda target: self.site.link(src, target)  # noqa: E731
-        chip: Callable[[str, str], Markup] = lambda kind, ident: self._chip(kind, ident, root)  # noqa: E731
+        link = partial(self.site.link, src)
+        chip = partial(self._chips.make, root=self.site.root(src))
         return self.env.get_template(template).render(link=link, chip=chip, **context)
-
-    def _chip(self, kind: str, ident: str, root: str) -> Markup:
-        """A service or factor name linking to its page; made once per page depth, then reused."""
-        key = (kind, ident, root)
-        cached = self._chips.get(key)
-        if cached is None:
-            catalog = self.kb.catalog.services if kind == "service" else self.kb.catalog.factors
-            entry = catalog.get(ident)
-            src = self.site.service(ident) if kind == "service" else self.site.factor(ident)
-            href = root + self.site.url(src)
-            label = "Service" if kind == "service" else "Contributing factor"
-            cached = Markup(
-                '<a class="pmkb-chip pmkb-chip--{}" href="{}" title="{}: {}">{}</a>'
-            ).format(kind, href, label, ident, entry.name if entry else ident)
-            self._chips[key] = cached
-        return cached
-
-    def _sev(self, severity: str | None) -> Markup:
-        return self._badge("sev", str(self._severity_rank.get(severity or "", 0)), severity or "?")
-
-    def _status(self, status: str | None) -> Markup:
-        return self._badge("status", str(status), STATUS_LABELS.get(status or "", status or "?"))
-
-    def _badge(self, kind: str, modifier: str, text: str) -> Markup:
-        """A severity or status badge, made once per value (a Jinja macro call costs more)."""
-        key = (kind, modifier, text)
-        badge = self._badges.get(key)
-        if badge is None:
-            badge = Markup('<span class="pmkb-{0} pmkb-{0}--{1}">{2}</span>').format(
-                kind, modifier, text
-            )
-            self._badges[key] = badge
-        return badge
 
     def pages(self, jobs: int = 1) -> list[Page]:
         """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
@@ -201,8 +232,23 @@ class Renderer:
                 pages = chunked_map(_incident_pages, self.index.incidents, jobs if FORK else 1)
         finally:
             _RENDERER = None
-        pages.append(self.incidents())
-        pages.append(self.services())
+        return pages + self.other_pages()
+
+    def pending_incidents(self) -> list[Pending]:
+        """The incident pages of `pages()`, each rendered only when its text is asked for."""
+        return [
+            Pending(
+                self.site.incident(pm.id),
+                pm.path,
+                self._search_entry(pm) if self.compact_search else None,
+                partial(self._incident_text, pm),
+            )
+            for pm in self.index.incidents
+        ]
+
+    def other_pages(self) -> list[Page]:
+        """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
+        pages = [self.incidents(), self.services()]
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
         pages.append(self.factors())
         pages.extend(self.factor(ident) for ident in sorted(self.kb.catalog.factors))
@@ -212,18 +258,22 @@ class Renderer:
         return pages
 
     def incident(self, pm: Postmortem) -> Page:
+        search = self._search_entry(pm) if self.compact_search else None
+        return Page(
+            self.site.incident(pm.id), self._incident_text(pm), "incident", pm.path, search=search
+        )
+
+    def _incident_text(self, pm: Postmortem) -> str:
         src = self.site.incident(pm.id)
         tags = sorted({*pm.services, *pm.factors})
         meta = front_matter(
             pm.title, tags=tags, description=_meta_text(_first_sentence(pm.summary))
         )
         problems = [f for f in pm.findings if f.level.value == "error"]
-        content = self._render(
+        return self._render(
             "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(pm.body.strip())),
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
         )  # fmt: skip
-        search = self._search_entry(pm) if self.compact_search else None
-        return Page(src, content, "incident", pm.path, search=search)
 
     def _search_entry(self, pm: Postmortem) -> str:
         """What compact search indexes for an incident besides its title (the page's): the header
