@@ -25,18 +25,21 @@ def on_page_markdown(markdown, page, **kwargs):
 
 
 def _build(root: Path, ahead: bool) -> dict[str, Any]:
-    """Build `root` with two CPUs, incident pages converted ahead or not; what a user would see."""
+    """Build `root` with two CPUs, pmkb's pages converted ahead with their HTML held out of the
+    parser, or the plain MkDocs way (in order, whole); what a user would see."""
     import logging
     import os
 
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort
 
-    from pmkb import converted, parallel
+    from pmkb import converted, held, parallel
 
     os.cpu_count = lambda: 2
     os.environ["SOURCE_DATE_EPOCH"] = "1764000000"  # the theme stamps the build time otherwise
     converted.FORK = ahead
+    if not ahead:
+        held.hold = lambda markdown: (markdown, [])
     workers: list[int] = []
     start = parallel.Shared.__init__
 
@@ -119,10 +122,18 @@ def test_pages_converted_ahead_build_the_same_site_with_the_same_warnings(
         "Runbook link", "1999-01-01", summary="The [runbook](../../runbooks/missing.md) was stale."
     )
     files["1999/pm-9998.md"] = postmortem("Changed by a hook", "1999-01-02")
+    # An HTML block like pmkb's own inside a fenced code block: shown as code, not held.
+    fenced = '```html\n<p>first</p>\n\n<div class="pmkb-card">card</div>\n\n```'
+    files["2003/pm-9997.md"] = postmortem(
+        "HTML in code", "2003-05-05", summary="Pasted from the status page:\n\n" + fenced
+    )
     root = make_project(tmp_path, files, theme="mkdocs")
     (root / "hooks.py").write_text(HOOK)
     config = yaml.safe_load((root / "mkdocs.yml").read_text())
-    (root / "mkdocs.yml").write_text(yaml.safe_dump({**config, "hooks": ["hooks.py"]}))
+    extensions = [*config["markdown_extensions"], "md_in_html", "pymdownx.superfences"]
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump({**config, "hooks": ["hooks.py"], "markdown_extensions": extensions})
+    )
 
     ahead = in_fresh_process(_build, root, True)
     in_order = in_fresh_process(_build, root, False)
@@ -137,6 +148,8 @@ def test_pages_converted_ahead_build_the_same_site_with_the_same_warnings(
     assert ahead["from_conversion"] == [uri for uri in later if uri != "incidents/pm-9998.md"]
     assert in_order["from_conversion"] == in_order["in_a_worker"] == []
     assert ahead["files"] == in_order["files"]
+    code = (root / "site-ahead" / "incidents" / "pm-9997" / "index.html").read_text()
+    assert "pmkb-card" in code and '<div class="pmkb-card">card</div>' not in code  # shown as code
     changed = (root / "site-ahead" / "incidents" / "pm-9998" / "index.html").read_text()
     assert "Changed by a hook after pmkb generated the page." in changed
     # MkDocs' warning about the broken link, logged where MkDocs logs it, fails --strict.

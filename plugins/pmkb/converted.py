@@ -15,8 +15,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -26,6 +24,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils import meta
 
+from .held import kept_records, render_page
 from .parallel import FORK, Shared, runs_in_parallel
 from .pending import PendingFile
 
@@ -96,7 +95,7 @@ class PmkbPage(Page):
             shared.finish()
         done, self.converted = self.converted, None
         if done is None or self.markdown is None or done.digest != _digest(self.markdown):
-            super().render(config, files)
+            render_page(self, config, files)
             return
         self.content = done.content
         self.toc = done.toc
@@ -133,14 +132,17 @@ def convert_ahead(
 ) -> Shared[PmkbPage, Converted | None] | None:
     """Start `jobs - 1` workers on `pages`, from the last one down, when that is safe.
 
-    A page of a megabyte or more (the table of every incident) is converted by MkDocs, once the
-    workers have stopped: its tree is built whole, and a worker's memory would grow by as much
-    while it shares the build's. The caller closes the workers once MkDocs has rendered every
-    page.
+    With every Markdown extension known to keep no state, `pages` become `PmkbPage`s, which
+    convert with their HTML blocks held out of the parser (`held`), workers or not. A page of a
+    megabyte or more (the table of every incident) is converted by MkDocs, once the workers have
+    stopped: a worker's memory would grow by as much while it shares the build's. The caller
+    closes the workers once MkDocs has rendered every page.
     """
-    if not (FORK and runs_in_parallel(len(pages), jobs) and stateless_extensions(config)):
+    if not stateless_extensions(config):
         return None
     ours = [page for page in map(_pmkb_page, pages) if page is not None]
+    if not (FORK and runs_in_parallel(len(ours), jobs)):
+        return None
     big = [page for page in ours if _big(page.file)]
     small = [page for page in ours if not _big(page.file)]
     shared = Shared(partial(_convert, config, files), small, workers=jobs - 1)
@@ -168,11 +170,11 @@ def _pmkb_page(page: Page) -> PmkbPage | None:
 def _convert(config: MkDocsConfig, files: Files, original: PmkbPage) -> Converted | None:
     # A copy: the page itself is read and rendered later by MkDocs, in order.
     page = copy.copy(original)
-    with _kept_records() as records:
+    with kept_records() as records:
         try:
             source = page.file.content_string
             page.markdown, page.meta = meta.get_data(source)
-            Page.render(page, config, files)
+            render_page(page, config, files)
         except Exception:  # MkDocs renders it again in order, and reports the error there
             return None
     assert page.content is not None
@@ -191,33 +193,3 @@ def _convert(config: MkDocsConfig, files: Files, original: PmkbPage) -> Converte
 
 def _digest(markdown: str) -> bytes:
     return hashlib.blake2b(markdown.encode("utf-8"), digest_size=16).digest()
-
-
-class _Keeper(logging.Handler):
-    def __init__(self, records: list[logging.LogRecord]) -> None:
-        super().__init__()
-        self.records = records
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.records and self.records[-1] is record:
-            return  # kept already, on its way up from MkDocs' logger to the root's
-        # Arguments may not pickle; the message they make does.
-        record.msg, record.args = record.getMessage(), None
-        record.exc_info = record.exc_text = None
-        self.records.append(record)
-
-
-@contextmanager
-def _kept_records() -> Iterator[list[logging.LogRecord]]:
-    """Hold back what is logged (MkDocs' logger and the root's handlers) instead of emitting it."""
-    records: list[logging.LogRecord] = []
-    keeper = _Keeper(records)
-    loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
-    saved = [logger.handlers for logger in loggers]
-    for logger in loggers:
-        logger.handlers = [keeper]
-    try:
-        yield records
-    finally:
-        for logger, handlers in zip(loggers, saved, strict=True):
-            logger.handlers = handlers
