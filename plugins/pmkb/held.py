@@ -61,25 +61,41 @@ def render_page(page: Page, config: MkDocsConfig, files: Files) -> None:
 
 
 def hold(markdown: str) -> tuple[str, list[str]]:
-    """The Markdown with each top-level HTML block as a placeholder, and the blocks, in order."""
+    """The Markdown with each top-level HTML block as a placeholder, and the blocks, in order.
+
+    A block runs from a line that opens an element, after a blank line, to the line that closes
+    it, across blank lines, as Python-Markdown reads raw HTML.
+    """
     blocks = markdown.split("\n\n")
+    out: list[str] = []
     held: list[str] = []
-    for index, block in enumerate(blocks):
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        index += 1
         match = _BLOCK.match(block)
         if match is None:
+            out.append(block)
             continue
-        html = block.rstrip("\n")
         tag = match.group(1)
-        opened = len(re.findall(f"<{tag}[\\s>]", html))
-        if (
-            not html.endswith(f"</{tag}>")
-            or html.count(f"</{tag}>") != opened
-            or "markdown=" in html  # md_in_html converts what such a block holds
-        ):
+        opens, closes = re.compile(f"<{tag}[\\s>]"), f"</{tag}>"
+        parts = [block]
+        depth = len(opens.findall(block)) - block.count(closes)
+        end = index
+        while depth > 0 and end < len(blocks):
+            depth += len(opens.findall(blocks[end])) - blocks[end].count(closes)
+            parts.append(blocks[end])
+            end += 1
+        text = "\n\n".join(parts)
+        html = text.rstrip("\n")
+        # md_in_html converts what a block with a markdown attribute holds.
+        if depth != 0 or not html.endswith(closes) or "markdown=" in html:
+            out.append(block)
             continue
-        blocks[index] = _PLACEHOLDER.format(len(held)) + block[len(html) :]
+        out.append(_PLACEHOLDER.format(len(held)) + text[len(html) :])
         held.append(html)
-    return "\n\n".join(blocks), held
+        index = end
+    return "\n\n".join(out), held
 
 
 def restore(html: str, held: list[str]) -> str | None:
