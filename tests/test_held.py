@@ -54,6 +54,8 @@ The cache *expired* at once; see [the runbook](runbook.md) and [missing](#nowher
 {RELATED}
 """,
     "a block md_in_html converts": '<div class="pmkb-note" markdown="1">\n**bold**\n</div>\n',
+    "a bare markdown attribute": '<div class="pmkb-note">\n<div markdown>\n*it*\n</div>\n</div>\n',
+    "the word markdown in a block": '<p class="pmkb-lead">A markdown <em>outage</em>.</p>\n',
     "an element closed after blank lines": '<div class="pmkb-wrap">\n<div>\n</div>\n\nIn *it*.\n\n</div>\n',
     "an element never closed": '<div class="pmkb-open">\n\nAfter *it*.\n',
     "a placeholder written by hand": "<!--pmkb-held-0000000000000000-0-->\n\n<p>x</p>\n",
@@ -113,6 +115,8 @@ def test_only_balanced_top_level_elements_are_held() -> None:
     assert blocks == ['<h1 class="pmkb-title">Cache stampede</h1>', CARD, RELATED]
     assert "pmkb-card" not in text and "## Summary" in text and "- one" in text
     assert held.hold(PAGES["a block md_in_html converts"])[1] == []
+    assert held.hold(PAGES["a bare markdown attribute"])[1] == []
+    assert len(held.hold(PAGES["the word markdown in a block"])[1]) == 1
     assert held.hold(PAGES["an element never closed"])[1] == []
     # As Python-Markdown reads raw HTML: to the closing tag, across blank lines.
     assert held.hold(PAGES["an element closed after blank lines"])[1] == [

@@ -34,6 +34,7 @@ _AnchorFinder: Any = getattr(pages, "_HTMLHandler", None)
 _PLACEHOLDER = "<!--pmkb-held-" + secrets.token_hex(8) + "-{}-->"
 _PLACEHOLDERS = re.compile(re.escape(_PLACEHOLDER).replace(r"\{\}", r"(\d+)"))
 _BLOCK = re.compile(r"<(div|ul|ol|p|h1|table|form|figure|dl)[\s>]")
+_MARKDOWN_ATTRIBUTE = re.compile(r"<[A-Za-z][^<>]*\smarkdown(?:\s*=|[\s/>])")
 
 
 def render_page(page: Page, config: MkDocsConfig, files: Files) -> None:
@@ -88,14 +89,18 @@ def hold(markdown: str) -> tuple[str, list[str]]:
             end += 1
         text = "\n\n".join(parts)
         html = text.rstrip("\n")
-        # md_in_html converts what a block with a markdown attribute holds.
-        if depth != 0 or not html.endswith(closes) or "markdown=" in html:
+        if depth != 0 or not html.endswith(closes) or _converts_inside(html):
             out.append(block)
             continue
         out.append(_PLACEHOLDER.format(len(held)) + text[len(html) :])
         held.append(html)
         index = end
     return "\n\n".join(out), held
+
+
+def _converts_inside(html: str) -> bool:
+    """Whether md_in_html converts some of the block (an element with a `markdown` attribute)."""
+    return " markdown" in html and _MARKDOWN_ATTRIBUTE.search(html) is not None
 
 
 def restore(html: str, held: list[str]) -> str | None:
