@@ -58,6 +58,7 @@ The cache *expired* at once; see [the runbook](runbook.md) and [missing](#nowher
     "the word markdown in a block": '<p class="pmkb-lead">A markdown <em>outage</em>.</p>\n',
     "an element closed after blank lines": '<div class="pmkb-wrap">\n<div>\n</div>\n\nIn *it*.\n\n</div>\n',
     "an element never closed": '<div class="pmkb-open">\n\nAfter *it*.\n',
+    "a closed element after one never closed": f'<div class="pmkb-open">\n\n{RELATED}\n',
     "a placeholder written by hand": "<!--pmkb-held-0000000000000000-0-->\n\n<p>x</p>\n",
 }
 
@@ -118,6 +119,8 @@ def test_only_balanced_top_level_elements_are_held() -> None:
     assert held.hold(PAGES["a bare markdown attribute"])[1] == []
     assert len(held.hold(PAGES["the word markdown in a block"])[1]) == 1
     assert held.hold(PAGES["an element never closed"])[1] == []
+    # Python-Markdown keeps the rest of the page as raw HTML: nothing after it is held.
+    assert held.hold(PAGES["a closed element after one never closed"])[1] == []
     # As Python-Markdown reads raw HTML: to the closing tag, across blank lines.
     assert held.hold(PAGES["an element closed after blank lines"])[1] == [
         PAGES["an element closed after blank lines"].rstrip("\n")

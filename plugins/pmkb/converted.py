@@ -28,10 +28,10 @@ from .held import kept_records, render_page
 from .parallel import FORK, Shared, runs_in_parallel
 from .pending import PendingFile
 
+BIG_PAGE = 1 << 20  # bytes of Markdown
 # Extensions that keep nothing from one page for later: converting a page in another process
 # loses nothing. mkdocs-autorefs, say, records every heading in its plugin, so with it (or any
 # extension not listed) pages convert here, in order.
-BIG_PAGE = 1 << 20  # bytes of Markdown
 _STATELESS_PACKAGES = ("markdown.extensions.", "pymdownx.", "material.extensions.")
 _MARKDOWN_BUILTINS = frozenset(
     [
@@ -143,8 +143,10 @@ def convert_ahead(
     ours = [page for page in map(_pmkb_page, pages) if page is not None]
     if not (FORK and runs_in_parallel(len(ours), jobs)):
         return None
-    big = [page for page in ours if _big(page.file)]
-    small = [page for page in ours if not _big(page.file)]
+    big: list[PmkbPage] = []
+    small: list[PmkbPage] = []
+    for page in ours:
+        (big if _big(page.file) else small).append(page)
     shared = Shared(partial(_convert, config, files), small, workers=jobs - 1)
     for index, page in enumerate(small):
         page.ahead = (shared, index)

@@ -87,6 +87,11 @@ def hold(markdown: str) -> tuple[str, list[str]]:
             depth += len(opens.findall(blocks[end])) - blocks[end].count(closes)
             parts.append(blocks[end])
             end += 1
+        if depth > 0:
+            # Open to the end of the page: Python-Markdown keeps the rest as raw HTML. Nothing
+            # after it is held, so that a page of unclosed elements costs one pass, not one each.
+            out.extend(blocks[index - 1 :])
+            break
         text = "\n\n".join(parts)
         html = text.rstrip("\n")
         if depth != 0 or not html.endswith(closes) or _converts_inside(html):

@@ -144,6 +144,19 @@ class Shared(Generic[T, R]):
         except EOFError:
             self._stop(number)
 
+    def _claim_from_the_back(self, number: int, below: int) -> int:
+        """For worker `number`: the highest unclaimed item below `below` that this process has not
+        passed, claimed; or -1."""
+        with self._lock:
+            owner, front = self._owner, self._front.value
+            index = below - 1
+            while index >= front and owner[index] != 0:
+                index -= 1
+            if index < front:
+                return -1
+            owner[index] = number
+            return index
+
     def running(self) -> int:
         """How many workers are still running (one that has sent its last result may be ending)."""
         return sum(1 for p in self._processes if p is not None and p.is_alive())
@@ -168,25 +181,12 @@ class Shared(Generic[T, R]):
 _LOCK_WAIT = 30.0  # seconds; the lock is held for a few instructions at a time
 
 
-def _claim_from_the_back(shared: Shared[T, R], number: int, below: int) -> int:
-    """The highest unclaimed item below `below` that this process has not passed, claimed; or -1."""
-    with shared._lock:
-        owner, front = shared._owner, shared._front.value
-        index = below - 1
-        while index >= front and owner[index] != 0:
-            index -= 1
-        if index < front:
-            return -1
-        owner[index] = number
-        return index
-
-
 def _work_up(
     function: Callable[[T], R], shared: Shared[T, R], number: int, sender: Connection
 ) -> None:
     try:
         index = len(shared.items)
-        while (index := _claim_from_the_back(shared, number, index)) >= 0:
+        while (index := shared._claim_from_the_back(number, index)) >= 0:
             sender.send((index, function(shared.items[index])))
         sender.close()
     except BaseException:

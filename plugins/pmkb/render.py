@@ -236,15 +236,7 @@ class Renderer:
 
     def pending_incidents(self) -> list[Pending]:
         """The incident pages of `pages()`, each rendered only when its text is asked for."""
-        return [
-            Pending(
-                self.site.incident(pm.id),
-                pm.path,
-                self._search_entry(pm) if self.compact_search else None,
-                partial(self._incident_text, pm),
-            )
-            for pm in self.index.incidents
-        ]
+        return [self._pending(pm) for pm in self.index.incidents]
 
     def other_pages(self) -> list[Page]:
         """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
@@ -258,10 +250,14 @@ class Renderer:
         return pages
 
     def incident(self, pm: Postmortem) -> Page:
-        search = self._search_entry(pm) if self.compact_search else None
+        pending = self._pending(pm)
         return Page(
-            self.site.incident(pm.id), self._incident_text(pm), "incident", pm.path, search=search
+            pending.src, pending.text(), "incident", pending.source_path, search=pending.search
         )
+
+    def _pending(self, pm: Postmortem) -> Pending:
+        search = self._search_entry(pm) if self.compact_search else None
+        return Pending(self.site.incident(pm.id), pm.path, search, partial(self._incident_text, pm))
 
     def _incident_text(self, pm: Postmortem) -> str:
         src = self.site.incident(pm.id)
