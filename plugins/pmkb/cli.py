@@ -116,7 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Write OUT/docs (the project's pages and every generated page) and OUT/mkdocs.yml, "
         "for site engines that run no MkDocs plugins (Zensical, MkDocs without pmkb).",
     )
-    gen.add_argument("--out", type=Path, required=True, help="the folder to write")
+    gen.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the folder to write: a new or empty one, or an earlier output of pmkb generate,"
+        " outside the project's docs and postmortems",
+    )
     gen.set_defaults(run=run_generate)
     return parser
 
@@ -350,7 +356,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     # Imported here: only this command renders pages, and `pmkb check` starts faster without Jinja.
-    from .generate import generate, read_site_config
+    from .generate import GenerateError, Project, check_output, generate, read_site_config
     from .render import Renderer
     from .urls import Site
 
@@ -360,13 +366,21 @@ def run_generate(args: argparse.Namespace) -> int:
     docs_dir = (
         (config_path.parent / str(source.get("docs_dir", "docs"))).resolve() if source else None
     )
-    jobs = os.cpu_count() or 1
-    kb = load(settings, jobs=jobs)
-    for f in kb.all_findings:
-        if f.level is not Level.INFO:
-            print(f.format_text(), file=sys.stderr)
-    site = Site(settings, bool(source.get("use_directory_urls", True)))
-    written = generate(kb, Renderer(kb, site, build_date()), args.out, docs_dir, source, jobs)
+    project = Project.of(settings, docs_dir, config_path if config_path.exists() else None)
+    try:
+        # Checked before the knowledge base loads too, so that a refusal comes at once.
+        check_output(args.out, project)
+        jobs = os.cpu_count() or 1
+        kb = load(settings, jobs=jobs)
+        for f in kb.all_findings:
+            if f.level is not Level.INFO:
+                print(f.format_text(), file=sys.stderr)
+        site = Site(settings, bool(source.get("use_directory_urls", True)))
+        renderer = Renderer(kb, site, build_date())
+        written = generate(kb, renderer, args.out, docs_dir, source, jobs, project=project)
+    except GenerateError as exc:
+        print(f"pmkb generate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(
         f"Wrote {len(written)} files to {args.out}: build them with `mkdocs build -f {args.out / 'mkdocs.yml'}`."
     )

@@ -1,13 +1,24 @@
 """`pmkb generate`: the knowledge base as plain files that any Markdown site engine can build.
 
 The pages come from the same renderer as the MkDocs plugin, so both outlets carry the same content.
+
+The output folder is replaced as a whole, so it is guarded: pmkb refuses a folder that is or holds
+the project's sources, or that holds files it cannot tell it wrote, and it writes the new tree
+beside the old one and swaps them, so that a failure half-way leaves the previous output as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
+import os
 import posixpath
 import re
 import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +26,13 @@ import yaml
 
 from .knowledge import KnowledgeBase
 from .render import Page, Renderer, asset_pages
+from .settings import Settings
 from .urls import Site
+
+# In the output folder, the list of the files pmkb wrote there: what the next run may replace.
+MARKER = ".pmkb-generated"
+_GENERATOR = "pmkb generate"
+_ADVICE = "name a new or empty folder, such as build/kb"
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -125,6 +142,72 @@ def _listing_title(page: Page) -> str:
     return str(meta.get("title", page.src))
 
 
+class GenerateError(Exception):
+    """Why `pmkb generate` stopped, in one line for the user, saying what it left on disk."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """The project's own files and folders, which the output folder must never hold or replace."""
+
+    root: Path
+    config_file: Path | None
+    docs_dir: Path | None
+    postmortems_dir: Path
+    catalogs: tuple[Path, ...]
+
+    @classmethod
+    def of(cls, settings: Settings, docs_dir: Path | None, config_file: Path | None) -> Project:
+        """The project of these settings, its docs folder and its mkdocs.yml, if it has them."""
+        return cls(
+            settings.root.resolve(),
+            config_file.resolve() if config_file is not None else None,
+            docs_dir.resolve() if docs_dir is not None else None,
+            settings.postmortems_dir.resolve(),
+            (settings.services_file.resolve(), settings.factors_file.resolve()),
+        )
+
+
+def check_output(out: Path, project: Project) -> Path:
+    """`out` resolved, if pmkb may replace it; else GenerateError saying why not and what to do."""
+    # Resolved, so that a symlink or `..` cannot hide the project behind another name.
+    target = out.resolve()
+
+    def refuse(why: str, advice: str = _ADVICE) -> GenerateError:
+        return GenerateError(f"refusing --out {out}: {why}; {advice}")
+
+    if target == project.root:
+        raise refuse("it is the project folder, whose docs and mkdocs.yml would be replaced")
+    if project.root.is_relative_to(target):
+        raise refuse(f"it contains the project folder {project.root}")
+    held = (
+        ("configuration file", project.config_file),
+        ("docs folder", project.docs_dir),
+        ("postmortems folder", project.postmortems_dir),
+        *(("catalog", path) for path in project.catalogs),
+    )
+    for what, path in held:
+        if path is not None and path.is_relative_to(target):
+            raise refuse(f"it contains the project's {what} {path}")
+    # Inside either folder, the output would be read back as sources on the next build.
+    for what, path in (("postmortems", project.postmortems_dir), ("docs", project.docs_dir)):
+        if path is not None and target.is_relative_to(path):
+            raise refuse(
+                f"it is inside the project's {what} folder {path}",
+                "name a folder outside it, such as build/kb",
+            )
+    try:
+        if os.path.lexists(target) and not target.is_dir():
+            raise refuse("it is not a folder")
+        if target.is_dir() and _listed(target) is None and any(target.iterdir()):
+            raise refuse(
+                f"it already holds files that pmkb did not write (it has no {MARKER} file)"
+            )
+    except OSError as exc:
+        raise GenerateError(f"cannot read {out}: {_reason(exc)}") from None
+    return target
+
+
 def generate(
     kb: KnowledgeBase,
     renderer: Renderer,
@@ -132,17 +215,78 @@ def generate(
     docs_dir: Path | None,
     source_config: dict[str, Any] | None,
     jobs: int = 1,
+    *,
+    project: Project | None = None,
 ) -> list[Path]:
-    """Write the docs folder (project pages, then generated pages over them) and a mkdocs.yml."""
+    """Write OUT/docs (project pages, then generated pages over them) and OUT/mkdocs.yml.
+
+    The tree is written in a hidden folder beside OUT, then swapped in. Files of the previous
+    output that pmkb did not write (a built `site/`, an engine's cache) move into the new one.
+    Raises GenerateError, leaving OUT as it was, when OUT is refused or a read or write fails.
+    """
     site = renderer.site
-    docs = out / "docs"
-    if docs.exists():
-        shutil.rmtree(docs)
-    docs.mkdir(parents=True)
-    written: list[Path] = []
-    if docs_dir is not None and docs_dir.is_dir():
-        shutil.copytree(docs_dir, docs, dirs_exist_ok=True)
+    target = check_output(out, project or Project.of(site.settings, docs_dir, None))
+    # Everything is rendered before the disk is touched: a rendering error leaves no trace.
     pages = renderer.pages(jobs) + asset_pages(site)
+    config = site_config(
+        source_config or {"site_name": "Postmortems"}, site, [p for p in pages if p.in_nav]
+    )
+    existed = os.path.lexists(target)
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GenerateError(
+            f"cannot create {os.fsdecode(exc.filename or parent)}: {_reason(exc)}; nothing was written"
+        ) from None
+    try:
+        # Beside the output, so that the final renames stay on one filesystem.
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.pmkb-", dir=parent))
+    except OSError as exc:
+        raise GenerateError(
+            f"cannot write in {parent}: {_reason(exc)} (pmkb writes the new output beside {out}"
+            f" before swapping it in); {_unchanged(out, existed)}"
+        ) from None
+    swapped = False
+    try:
+        new = work / "new"
+        new.mkdir()
+        # Never copied into the tree: the output and the tree itself, which a symlink in the
+        # docs folder can reach.
+        skip = {_identity(work), *([_identity(target)] if target.is_dir() else [])}
+        written = _write_tree(new, pages, docs_dir, site, config, skip)
+        files = _files(new)
+        (new / MARKER).write_text(_marker_text(files), encoding="utf-8", newline="\n")
+        carried = _carried(target, new, out) if existed else []
+        _swap(new, target, work / "old", carried)
+        swapped = True
+    except OSError as exc:
+        raise _failure(exc, out, target, work, existed) from None
+    finally:
+        # After a failed swap that could not be undone, the previous output is in work/old.
+        if swapped or not os.path.lexists(work / "old"):
+            _remove(work)
+    if os.path.lexists(work):
+        raise GenerateError(
+            f"wrote {out}, but could not delete the previous output, moved to {work}:"
+            " delete it by hand"
+        )
+    return [out / rel for rel in written]
+
+
+def _write_tree(
+    new: Path,
+    pages: list[Page],
+    docs_dir: Path | None,
+    site: Site,
+    config: dict[str, Any],
+    skip: set[tuple[int, int]],
+) -> list[str]:
+    """The output tree in `new`; returns the generated files, relative to it."""
+    docs = new / "docs"
+    docs.mkdir()
+    if docs_dir is not None and docs_dir.is_dir():
+        _copy_pages(docs_dir, docs, skip)
     moved = {p.src: _place(p.src, site.directory_urls) for p in pages}
     moved = {src: dest for src, dest in moved.items() if src != dest}
     for src in moved:
@@ -150,20 +294,213 @@ def generate(
         (docs / src).unlink(missing_ok=True)
     if moved:
         _relink_project_pages(docs, moved)
+    written: list[str] = []
     for page in pages:
-        target = docs / moved.get(page.src, page.src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.content, encoding="utf-8", newline="\n")
-        written.append(target)
-    listings = [p for p in pages if p.in_nav]
-    config = site_config(source_config or {"site_name": "Postmortems"}, site, listings)
-    config_path = out / "mkdocs.yml"
-    config_path.write_text(
+        rel = posixpath.join("docs", moved.get(page.src, page.src))
+        path = new / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page.content, encoding="utf-8", newline="\n")
+        written.append(rel)
+    (new / "mkdocs.yml").write_text(
         yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100),
         encoding="utf-8",
     )
-    written.append(config_path)
+    written.append("mkdocs.yml")
     return written
+
+
+def _copy_pages(source: Path, dest: Path, skip: set[tuple[int, int]]) -> None:
+    """The project's pages, following symlinks as MkDocs does.
+
+    Contents and times are copied, not modes: a read-only page or folder (a read-only checkout)
+    would otherwise make the copy impossible to relink, to write generated pages into, or to delete.
+    """
+    # Each folder's own and its parents' identities: a symlink back to one of them is a loop.
+    chains: dict[str, frozenset[tuple[int, int]]] = {}
+    for here, folders, names in os.walk(source, onerror=_raise, followlinks=True):
+        identity = _identity(Path(here))
+        above = chains.get(os.path.dirname(here), frozenset())
+        if identity in above or identity in skip:
+            folders.clear()
+            continue
+        chains[here] = above | {identity}
+        into = dest / Path(here).relative_to(source)
+        into.mkdir(exist_ok=True)
+        for name in names:
+            src = Path(here, name)
+            shutil.copyfile(src, into / name)
+            times = os.stat(src)
+            os.utime(into / name, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
+def _files(folder: Path) -> list[str]:
+    """Every file under `folder`, relative to it, sorted."""
+    found: list[str] = []
+    for here, _folders, names in os.walk(folder, onerror=_raise):
+        rel = Path(here).relative_to(folder)
+        found.extend((rel / name).as_posix() for name in names)
+    return sorted(found)
+
+
+def _marker_text(files: list[str]) -> str:
+    about = (
+        f"{_GENERATOR} wrote this folder. Its next run replaces the files listed here"
+        " and keeps any others."
+    )
+    marker = {"generator": _GENERATOR, "about": about, "files": files}
+    return json.dumps(marker, indent=1) + "\n"
+
+
+def _listed(folder: Path) -> set[str] | None:
+    """The files an earlier run wrote in `folder`; None without a marker pmkb wrote."""
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:  # not JSON, not UTF-8: not a marker pmkb wrote
+        return None
+    if not isinstance(data, dict) or data.get("generator") != _GENERATOR:
+        return None
+    files = data.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return set(files)
+
+
+def _carried(old: Path, new: Path, out: Path) -> list[str]:
+    """What the previous output holds that pmkb did not write, to move into the new one.
+
+    pmkb deletes only what its marker lists; anything else (a site an engine built there, its
+    cache, a note) is kept, moved whole where pmkb wrote nothing inside. One that stands where
+    the new output has a file is refused rather than lost.
+    """
+    listed = _listed(old) or set()
+    holding = {posixpath.dirname(rel) for rel in listed}
+    for rel in list(holding):
+        while rel:
+            rel = posixpath.dirname(rel)
+            holding.add(rel)
+    carried: list[str] = []
+
+    def visit(folder: str) -> None:
+        with os.scandir(old / folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+        for entry in entries:
+            rel = posixpath.join(folder, entry.name) if folder else entry.name
+            is_folder = entry.is_dir(follow_symlinks=False)
+            if not is_folder and (rel in listed or rel == MARKER):
+                continue
+            if is_folder and rel in holding:
+                visit(rel)
+                continue
+            there = new / rel
+            if not os.path.lexists(there) and not _blocked(new, rel):
+                carried.append(rel)
+            elif is_folder and there.is_dir() and not there.is_symlink():
+                visit(rel)
+            else:
+                raise GenerateError(
+                    f"refusing --out {out}: {out / rel} was not written by pmkb, and the new"
+                    f" output has a file there; move it out of {out} and run again"
+                )
+
+    visit("")
+    return carried
+
+
+def _blocked(new: Path, rel: str) -> bool:
+    """Whether a file in the new tree stands where one of `rel`'s folders would go."""
+    parts = rel.split("/")[:-1]
+    return any(
+        os.path.lexists(new.joinpath(*parts[:n])) and not new.joinpath(*parts[:n]).is_dir()
+        for n in range(1, len(parts) + 1)
+    )
+
+
+def _swap(new: Path, target: Path, old: Path, carried: list[str]) -> None:
+    """`new` in the place of `target`, with `carried` moved over; on any failure, as it was."""
+    had = os.path.lexists(target)
+    if had:
+        os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        if had:
+            os.rename(old, target)
+        raise
+    done: list[str] = []
+    try:
+        for rel in carried:
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old / rel, target / rel)
+            done.append(rel)
+    except BaseException:
+        for rel in reversed(done):
+            os.rename(target / rel, old / rel)
+        os.rename(target, new)
+        os.rename(old, target)
+        raise
+
+
+def _remove(folder: Path) -> None:
+    """Delete a folder that holds only what pmkb wrote, as far as it can."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if not os.path.lexists(folder):
+        return
+    # Earlier versions copied the project's pages with their modes: a read-only folder among
+    # them stops the deletion of what it holds until it is writable again.
+    for here, folders, _names in os.walk(folder):
+        for name in [".", *folders]:
+            path = os.path.join(here, name)
+            with contextlib.suppress(OSError):
+                if not os.path.islink(path):
+                    os.chmod(path, os.stat(path).st_mode | stat.S_IRWXU)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unchanged(out: Path, existed: bool) -> str:
+    return f"{out} is unchanged" if existed else "nothing was written"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _failure(exc: OSError, out: Path, target: Path, work: Path, existed: bool) -> GenerateError:
+    """One line for a failed read or write, naming the path as the user knows it."""
+    paths = [Path(os.fsdecode(n)) for n in (exc.filename2, exc.filename) if n is not None]
+    verb, shown = "write", out
+    for path in paths:
+        if path.is_relative_to(work):
+            # work/new/x and work/old/x both stand for OUT/x.
+            shown = out.joinpath(*path.relative_to(work).parts[1:])
+            break
+        if path.is_relative_to(target):
+            shown = out / path.relative_to(target)
+            break
+    else:
+        if paths:  # outside the output: a project page being copied
+            verb, shown = "read", paths[-1]
+    hint = ""
+    if exc.errno in (errno.EBUSY, errno.EXDEV):
+        hint = (
+            " (pmkb replaces the output folder as a whole, so it cannot be a mount point:"
+            " name a folder inside it)"
+        )
+    if os.path.lexists(work / "old"):
+        state = f"the previous output is in {work / 'old'}: move it back to {out}"
+    else:
+        state = _unchanged(out, existed)
+    return GenerateError(f"cannot {verb} {shown}: {_reason(exc)}{hint}; {state}")
 
 
 # A Markdown link's target, inline `](target)` or in a reference definition `[id]: target`.
@@ -186,7 +523,10 @@ def _relink_project_pages(docs: Path, moved: dict[str, str]) -> None:
                 return match.group(0)
             return match.group(1) + posixpath.relpath(dest, here or ".")
 
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # not text pmkb can relink: copied as it is, for the engine to judge
         changed = _LINK_TARGET.sub(relink, text)
         if changed != text:
             path.write_text(changed, encoding="utf-8")
