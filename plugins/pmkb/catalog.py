@@ -10,6 +10,7 @@ from .findings import Finding, finding
 from .model import Catalog, Factor, Service
 from .source import decode
 from .suggest import did_you_mean
+from .urls import unusable_id
 from .yamlread import LocatedDict, YamlProblem, load_located
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -18,6 +19,13 @@ _FACTOR_KEYS = ("name", "category", "description", "aliases")
 
 
 def _read_mapping(path: Path, display: str, findings: list[Finding]) -> LocatedDict | None:
+    # Not followed, as in the postmortems folder: a link may point at any file on the machine,
+    # and a catalog's text goes into the pages and into the findings printed in CI logs.
+    if path.is_symlink():
+        findings.append(
+            finding(display, 1, 1, "PMK507", "the catalog is a symbolic link: not followed")
+        )
+        return None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -69,6 +77,12 @@ def _entries(
                     "PMK506",
                     f"id `{key}` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`)",
                 )
+            )
+            continue
+        unusable = unusable_id(key)
+        if unusable is not None:
+            findings.append(
+                finding(display, line, col, "PMK508", f"id `{key}` cannot name a page: {unusable}")
             )
             continue
         if not isinstance(details, dict):

@@ -163,6 +163,14 @@ RULES: dict[str, Rule] = _rules(
         "`a: &x [*x]` or lists nested hundreds deep",
         "write plain keys and values",
     ),
+    Rule(
+        "PMK014",
+        I,
+        "A hidden Markdown file or folder is not read (info: a leading dot marks what is meant "
+        "to stay out, such as editor and system leftovers, and nothing of it is published).",
+        "`postmortems/.2026-03-12-outage.md` or `postmortems/.drafts/`",
+        "drop the leading dot to check and publish it, or keep drafts outside the folder",
+    ),
     # Front matter.
     Rule(
         "PMK101",
@@ -258,6 +266,14 @@ RULES: dict[str, Rule] = _rules(
     ),
     Rule(
         "PMK115", E, "The title is empty.", '`title: ""`', "a short description of what users saw"
+    ),
+    Rule(
+        "PMK116",
+        E,
+        "The id cannot name a page: `index`, a Windows device name such as `con` or `nul`, or a "
+        "name ending in a dot.",
+        "`id: index`, `id: con` or a file `nul.md`",
+        "`id: 2026-03-12-console-outage`",
     ),
     # Action items.
     Rule(
@@ -403,9 +419,47 @@ RULES: dict[str, Rule] = _rules(
         "`Checkout Service:` as an id",
         "`checkout:`",
     ),
+    Rule(
+        "PMK507",
+        E,
+        "A catalog file is a symbolic link; it is not read.",
+        "`postmortems/services.yml -> /etc/app/services.yml`",
+        "commit the catalog itself into the knowledge base",
+    ),
+    Rule(
+        "PMK508",
+        E,
+        "A catalog id cannot name a page: `index`, a Windows device name such as `con` or `nul`, "
+        "or a name ending in a dot.",
+        "`index:` or `aux:` in `services.yml`",
+        "`aux-service:`",
+    ),
     # Configuration.
     Rule(
         "PMK601", E, "A pmkb option is invalid.", "`blame_language: loud`", "`blame_language: warn`"
+    ),
+    Rule(
+        "PMK602",
+        E,
+        "The postmortems folder is inside MkDocs' `docs_dir`, which publishes every file in it "
+        "as written, drafts included.",
+        "`postmortems_dir: docs/postmortems` with `docs_dir: docs`",
+        "`postmortems_dir: postmortems`, beside `docs/`",
+    ),
+    Rule(
+        "PMK603",
+        E,
+        "Two pages pmkb generates would be the same file of the site; one of them is lost.",
+        "`services_path: incidents`, or `incidents_path: .`",
+        "give each listing a folder of its own: `services_path: services`",
+    ),
+    Rule(
+        "PMK604",
+        E,
+        "A file in `docs_dir` would be the same file of the site as a page pmkb generates; one "
+        "of them is lost.",
+        "`docs/incidents/index.md` beside the generated incidents listing",
+        "move or rename the file, or change the listing's path option",
     ),
 )
 

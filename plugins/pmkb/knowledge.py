@@ -13,9 +13,14 @@ from .model import Catalog, Postmortem
 from .parallel import chunked_map, collector_paused
 from .settings import Settings
 from .source import SourceFile, read_source
+from .urls import Claim, Site, collisions
 from .validate import Checker
 
 MARKDOWN = (".md", ".markdown")
+# Not searched for hidden Markdown files: version-control metadata holds no postmortems, and
+# may hold many thousands of files.
+_NOT_SEARCHED = frozenset({".git", ".hg", ".svn"})
+_SEARCH_LIMIT = 10_000  # entries looked at in one hidden folder before giving up on it
 
 
 @dataclass
@@ -116,17 +121,38 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                         "symbolic link to a folder: not followed",
                     )
                 )
+            elif name.startswith(".") and _holds_markdown(base / name):
+                findings.append(
+                    finding(
+                        display(base / name),
+                        1,
+                        1,
+                        "PMK014",
+                        "hidden folder with Markdown files: not read, so they are neither checked "
+                        "nor published",
+                    )
+                )
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base / d).is_symlink())
         for name in sorted(files):
             path = base / name
             if name.startswith("."):
+                if name.lower().endswith(MARKDOWN):
+                    findings.append(
+                        finding(
+                            display(path),
+                            1,
+                            1,
+                            "PMK014",
+                            "hidden file: not read, so it is neither checked nor published",
+                        )
+                    )
                 continue
+            if path in catalogs:
+                continue  # read, or refused when it is a symbolic link, as a catalog
             if path.is_symlink():
                 findings.append(
                     finding(display(path), 1, 1, "PMK010", "symbolic link: not followed")
                 )
-            elif path in catalogs:
-                continue
             elif path.suffix.lower() in MARKDOWN and name.lower() not in ("readme.md", "index.md"):
                 found.append(path)
             else:
@@ -145,6 +171,21 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
             )
         )
     return sorted(found), findings
+
+
+def _holds_markdown(folder: Path) -> bool:
+    """Whether a hidden folder holds a Markdown file at any depth; a bounded look, not a census."""
+    if folder.name in _NOT_SEARCHED:
+        return False
+    seen = 0
+    for _, dirs, files in os.walk(folder):
+        if any(name.lower().endswith(MARKDOWN) for name in files):
+            return True
+        seen += len(dirs) + len(files)
+        if seen > _SEARCH_LIMIT:
+            return False
+        dirs[:] = [d for d in dirs if d not in _NOT_SEARCHED]
+    return False
 
 
 def load(
@@ -183,6 +224,9 @@ def load(
             checked.append(pm)
     checked, rejected = _resolve_duplicates(checked)
     rejected |= {pm.display for pm in checked if not pm.status}
+    checked, withheld, page_findings = _page_collisions(settings, catalog, checked, rejected)
+    rejected |= withheld
+    findings.extend(page_findings)
     return KnowledgeBase(
         settings, catalog, tuple(checked), tuple(unreadable), tuple(findings), frozenset(rejected)
     )
@@ -205,6 +249,87 @@ def _check_chunk(
         (pm if pm is None else replace(pm, body="", headings=(), summary=""), source)
         for pm, source in results
     ]
+
+
+def _page_collisions(
+    settings: Settings, catalog: Catalog, postmortems: list[Postmortem], rejected: set[str]
+) -> tuple[list[Postmortem], set[str], list[Finding]]:
+    """Pages that would be one file of the site: each later claim is reported.
+
+    A postmortem whose page would be another page's file is withheld, as a duplicate id is.
+    Drafts count too: their page collides the day they are published, and the check says so now.
+    """
+    site = Site(settings, settings.directory_urls)
+    display = settings.display_path
+    services, factors = display(settings.services_file), display(settings.factors_file)
+    incidents = {
+        pm.display: Claim(site.incident(pm.id), f"the incident page of {pm.display}", pm.display)
+        for pm in postmortems
+        if pm.display not in rejected
+    }
+    docs, findings = _docs_claims(settings)
+    claims = [
+        *site.fixed_claims(),
+        *(Claim(site.service(i), f"the page of service `{i}`", services) for i in catalog.services),
+        *(Claim(site.factor(i), f"the page of factor `{i}`", factors) for i in catalog.factors),
+        *incidents.values(),
+        *docs,
+    ]
+    withheld: dict[str, Finding] = {}
+    for claim, found in collisions(site, claims):
+        if incidents.get(claim.display) is claim:
+            withheld[claim.display] = replace(
+                found, message=found.message + "; this file is not published"
+            )
+        else:
+            findings.append(found)
+    result = [
+        replace(pm, findings=(*pm.findings, withheld[pm.display])) if pm.display in withheld else pm
+        for pm in postmortems
+    ]
+    return result, set(withheld), findings
+
+
+def _docs_claims(settings: Settings) -> tuple[list[Claim], list[Finding]]:
+    """The files MkDocs reads from docs_dir, and links there that would publish postmortems."""
+    docs = settings.docs_dir
+    if docs is None or not docs.is_dir():
+        return [], []
+    display = settings.display_path
+    postmortems = settings.postmortems_dir
+    claims: list[Claim] = []
+    findings: list[Finding] = []
+    for folder, dirs, files in os.walk(docs):
+        base = Path(folder)
+        # MkDocs leaves out dot-names and the top `templates` folder (its default exclude_docs).
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (base == docs and d == "templates")
+        )
+        for name in [*dirs, *sorted(files)]:
+            path = base / name
+            if name.startswith(".") or not path.is_symlink():
+                continue
+            # MkDocs follows links in docs_dir: one to (or above) the postmortems folder
+            # publishes its files as written, drafts included.
+            target = path.resolve()
+            if target.is_relative_to(postmortems) or postmortems.is_relative_to(target):
+                findings.append(
+                    finding(
+                        display(path),
+                        1,
+                        1,
+                        "PMK602",
+                        f"symbolic link in docs_dir to `{display(target)}`, which holds the "
+                        f"postmortems folder `{display(postmortems)}` or its files: MkDocs would "
+                        f"publish them as written, drafts included; remove the link",
+                    )
+                )
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            src = (base / name).relative_to(docs).as_posix()
+            claims.append(Claim(src, f"`{src}`", display(base / name), in_docs=True))
+    return claims, findings
 
 
 def _resolve_duplicates(postmortems: list[Postmortem]) -> tuple[list[Postmortem], set[str]]:

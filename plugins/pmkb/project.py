@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from .findings import finding
-from .settings import Settings, SettingsError, load_settings
+from .settings import Settings, SettingsError, load_settings, with_docs_dir
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -87,4 +87,14 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
     options = plugin_options(raw, display) if isinstance(raw, dict) else None
     if options is None:
         options = {}
-    return load_settings(options, path.parent, display)
+    settings = load_settings(options, path.parent, display)
+    config = raw if isinstance(raw, dict) else {}
+    # MkDocs' own defaults; a value pmkb cannot read (a tag such as `!ENV`) counts as unset.
+    docs_dir = config.get("docs_dir")
+    directory_urls = config.get("use_directory_urls")
+    return with_docs_dir(
+        settings,
+        docs_dir if isinstance(docs_dir, str) and docs_dir else "docs",
+        directory_urls if isinstance(directory_urls, bool) else True,
+        display,
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,14 @@ DEFAULT_SECTIONS = ("Summary", "Impact", "Timeline", "Contributing factors", "Le
 DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 BLAME_LEVELS = ("error", "warn", "off")
 SEARCH_MODES = ("auto", "full", "compact")
+# The options that place a listing page (`<path>/index.md`), and how messages name the page.
+LISTING_OPTIONS = {
+    "incidents_path": "incidents listing",
+    "services_path": "services listing",
+    "factors_path": "factors listing",
+    "trends_path": "trends page",
+    "action_items_path": "action-items page",
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,9 @@ class Settings:
     recurrence_count: int = 3
     recurrence_window_days: int = 90
     search: str = "auto"
+    # From MkDocs' own configuration (see `with_docs_dir`); None when no site is known.
+    docs_dir: Path | None = None
+    directory_urls: bool = True
 
     def display_path(self, path: Path) -> str:
         """The path as findings show it: relative to the project root when inside it."""
@@ -135,6 +148,44 @@ class SettingsError(Exception):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__("\n".join(f.format_text() for f in findings))
         self.findings = findings
+
+
+def with_docs_dir(
+    settings: Settings,
+    docs_dir: str | Path,
+    directory_urls: bool = True,
+    source: str = "mkdocs.yml",
+) -> Settings:
+    """The settings of a site MkDocs builds from `docs_dir` (absolute, or relative to the root).
+
+    Raises SettingsError (PMK602) when the postmortems folder is inside `docs_dir`: MkDocs would
+    copy every file of it into the site as written, drafts and all, whatever pmkb publishes.
+    """
+    docs = (settings.root / docs_dir).resolve()
+    if settings.postmortems_dir.is_relative_to(docs):
+        folder = settings.display_path(settings.postmortems_dir)
+        docs_shown = settings.display_path(docs)
+        raise SettingsError(
+            [
+                finding(
+                    source,
+                    1,
+                    1,
+                    "PMK602",
+                    f"the postmortems folder `{folder}` is inside docs_dir `{docs_shown}`: MkDocs "
+                    f"would publish every file in it as written, drafts included; move it out of "
+                    f"`{docs_shown}` and set `postmortems_dir` to its new place",
+                )
+            ]
+        )
+    return replace(settings, docs_dir=docs, directory_urls=bool(directory_urls))
+
+
+def _resolve_folder(path: Path) -> Path:
+    # The folder is resolved but not the file itself: a catalog that is a symbolic link must
+    # stay one, so that reading it can refuse it (PMK507) instead of following it.
+    path = Path(os.path.normpath(path))
+    return path.parent.resolve() / path.name
 
 
 def load_settings(
@@ -193,16 +244,41 @@ def load_settings(
     phrases = values.get("blame_phrases", {})
     if not all(isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in phrases.items()):
         bad("option `blame_phrases` maps a phrase to a suggested rewording (both strings)")
-    for name in (
-        "incidents_path",
-        "services_path",
-        "factors_path",
-        "trends_path",
-        "action_items_path",
-    ):
+    listing_paths: dict[str, str] = {}
+    for name, label in LISTING_OPTIONS.items():
         path = values.get(name, "")
         if not path or path.startswith("/") or ".." in path.split("/") or "\\" in path:
             bad(f"option `{name}` must be a relative URL path inside the site, not {path!r}")
+            continue
+        # `incidents/`, `./incidents` and `incidents` are one folder; comparing them needs one form.
+        path = posixpath.normpath(path.strip("/"))
+        if path == ".":
+            problems.append(
+                finding(
+                    source,
+                    1,
+                    1,
+                    "PMK603",
+                    f"option `{name}` is {values[name]!r}, the site's root: the {label} would be "
+                    f"the home page `index.md` and its pages would mix with the site's own; "
+                    f"give it a folder such as `{name.removesuffix('_path').replace('_', '-')}`",
+                )
+            )
+            continue
+        other = next((o for o, p in listing_paths.items() if p == path), None)
+        if other is not None:
+            problems.append(
+                finding(
+                    source,
+                    1,
+                    1,
+                    "PMK603",
+                    f"option `{name}` is `{path}`, as is `{other}`: the {label} and the "
+                    f"{LISTING_OPTIONS[other]} would both be `{path}/index.md`",
+                )
+            )
+            continue
+        listing_paths[name] = path
     if problems:
         raise SettingsError(problems)
 
@@ -210,10 +286,10 @@ def load_settings(
     return Settings(
         root=root.resolve(),
         postmortems_dir=pm_dir,
-        services_file=(root / values["services_file"]).resolve()
+        services_file=_resolve_folder(root / values["services_file"])
         if values["services_file"]
         else pm_dir / "services.yml",
-        factors_file=(root / values["factors_file"]).resolve()
+        factors_file=_resolve_folder(root / values["factors_file"])
         if values["factors_file"]
         else pm_dir / "factors.yml",
         required_sections=tuple(values["required_sections"]),
@@ -223,16 +299,11 @@ def load_settings(
         blame_language=values["blame_language"],
         blame_phrases=dict(phrases),
         publish_drafts=values["publish_drafts"],
-        **{
-            name: values[name].strip("/")
-            for name in (
-                "incidents_path",
-                "services_path",
-                "factors_path",
-                "trends_path",
-                "action_items_path",
-            )
-        },
+        incidents_path=listing_paths["incidents_path"],
+        services_path=listing_paths["services_path"],
+        factors_path=listing_paths["factors_path"],
+        trends_path=listing_paths["trends_path"],
+        action_items_path=listing_paths["action_items_path"],
         related_limit=values["related_limit"],
         recurrence_count=values["recurrence_count"],
         recurrence_window_days=values["recurrence_window_days"],

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .settings import Settings
+from .findings import Finding, finding
+from .settings import LISTING_OPTIONS, Settings
+
+# The files pmkb adds beside its pages (render.py writes them under these names).
+ASSETS = ("pmkb.css", "pmkb.js")
+EXPORTS = ("incidents.json", "incidents.csv", "action-items.csv")
+# What MkDocs reads as a page (mkdocs.utils.markdown_extensions); it compares them case-sensitively.
+PAGE_EXTENSIONS = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
+# Windows reserves these names in every folder, with any extension: `nul.md` is `nul` there.
+_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"com{d}" for d in range(10)), *(f"lpt{d}" for d in range(10))]
+)
+
+
+def unusable_id(ident: str) -> str | None:
+    """Why an id (of a postmortem, service or factor) cannot name its page's file, or None."""
+    if ident == "index":
+        return "`index.md` is the listing page of the folder the page would share"
+    if ident.endswith((".", " ")):
+        return "Windows drops a trailing dot or space from a file name, so it names another file"
+    device = ident.split(".", 1)[0].rstrip(" ").lower()
+    if device in _DEVICES:
+        return f"`{device}` is a device name on Windows, which no file may have, with any extension"
+    return None
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,17 @@ class Site:
     def asset(self, name: str) -> str:
         return f"assets/pmkb/{name}"
 
+    def output(self, src: str) -> str:
+        """The file MkDocs writes for a source file, relative to the site folder (its dest_uri)."""
+        if not src.endswith(PAGE_EXTENSIONS):
+            return src
+        folder, name = posixpath.split(src)
+        stem = posixpath.splitext(name)[0]
+        stem = "index" if stem == "README" else stem
+        if stem == "index" or not self.directory_urls:
+            return posixpath.join(folder, f"{stem}.html")
+        return posixpath.join(folder, stem, "index.html")
+
     def url(self, src: str) -> str:
         """The URL path (relative to the site root) MkDocs gives a source file."""
         if not src.endswith(".md"):
@@ -66,3 +101,52 @@ class Site:
         source = self.url(from_src)
         folder = source if source.endswith("/") or not source else posixpath.dirname(source) + "/"
         return "../" * folder.count("/")
+
+    def fixed_claims(self) -> list[Claim]:
+        """The pages and files pmkb adds whatever the knowledge base holds."""
+        s = self.settings
+        pages = [(getattr(s, name), label) for name, label in LISTING_OPTIONS.items()]
+        claims = [Claim(f"{path}/index.md", f"the {label}", "") for path, label in pages]
+        claims.extend(Claim(self.asset(name), f"pmkb's asset `{name}`", "") for name in ASSETS)
+        claims.extend(Claim(name, f"pmkb's export `{name}`", "") for name in EXPORTS)
+        return claims
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A source file that becomes a file of the built site, and where a finding about it goes."""
+
+    src: str  # relative to docs_dir, as MkDocs names it
+    what: str  # how messages name it
+    display: str  # the file a finding about it is reported on
+    line: int = 1
+    col: int = 1
+    in_docs: bool = False  # a file of docs_dir rather than a page pmkb generates
+
+
+def collisions(site: Site, claims: Iterable[Claim]) -> list[tuple[Claim, Finding]]:
+    """Claims on a site file that an earlier claim holds, each with its finding.
+
+    Earlier claims keep the file: pass pmkb's fixed pages first and docs_dir's files last, so a
+    finding lands on the later, more specific claim. Two files of docs_dir are MkDocs' concern.
+    """
+    held: dict[str, Claim] = {}
+    found: list[tuple[Claim, Finding]] = []
+    for claim in claims:
+        dest = site.output(claim.src)
+        first = held.setdefault(dest, claim)
+        if first is claim or (claim.in_docs and first.in_docs):
+            continue
+        if claim.in_docs:
+            message = (
+                f"`{claim.src}` and {first.what} (`{first.src}`) would both be the site's "
+                f"`{dest}`; only one can be published: move or rename this file"
+            )
+            found.append((claim, finding(claim.display, claim.line, claim.col, "PMK604", message)))
+        else:
+            message = (
+                f"{claim.what} (`{claim.src}`) and {first.what} (`{first.src}`) would both be "
+                f"the site's `{dest}`"
+            )
+            found.append((claim, finding(claim.display, claim.line, claim.col, "PMK603", message)))
+    return found

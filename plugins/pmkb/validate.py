@@ -16,6 +16,7 @@ from .sections import ATX_HEADING, GUIDANCE, Section, parse_sections, parse_time
 from .settings import Settings
 from .source import SourceFile
 from .suggest import did_you_mean
+from .urls import unusable_id
 from .yamlread import LocatedDict, LocatedList
 
 _SLUG = re.compile(SLUG_PATTERN)
@@ -85,14 +86,23 @@ class Checker:
         stem = source.path.name.rsplit(".", 1)[0]
         if "id" not in meta:
             if _SLUG.match(stem):
-                return stem
+                unusable = unusable_id(stem)
+                if unusable is None:
+                    return stem
+                out.add(
+                    1,
+                    1,
+                    "PMK116",
+                    f"the file name `{stem}` cannot name a page: {unusable}; rename the file or set `id:`",
+                )
+                return _fallback_id(stem)
             out.add(
                 1,
                 1,
                 "PMK113",
                 f"the file name `{stem}` is not a lowercase slug; rename the file or set `id:`",
             )
-            return _slugify(stem)
+            return _fallback_id(stem)
         value = meta["id"]
         line, col = meta.value_marks["id"]
         if not isinstance(value, str) or not _SLUG.match(value):
@@ -102,7 +112,11 @@ class Checker:
                 "PMK113",
                 f"id {value!r} must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) and may not leave the site",
             )
-            return _slugify(stem)
+            return _fallback_id(stem)
+        unusable = unusable_id(value)
+        if unusable is not None:
+            out.add(line, col, "PMK116", f"id `{value}` cannot name a page: {unusable}")
+            return _fallback_id(stem)
         return value
 
     def _text(self, meta: LocatedDict, key: str, out: _Findings) -> str:
@@ -489,3 +503,10 @@ def _show(value: Any) -> str:
 def _slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")
     return slug or "postmortem"
+
+
+def _fallback_id(stem: str) -> str:
+    """The id a file with an unusable one is checked (and published) under: its file name's."""
+    slug = _slugify(stem)
+    # A prefix, not a suffix: `con.x-postmortem` would still be the Windows device `con`.
+    return slug if unusable_id(slug) is None else f"postmortem-{slug}"
