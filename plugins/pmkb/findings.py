@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
@@ -38,18 +39,40 @@ class Finding:
     message: str
 
     def format_text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.level.value} {self.code} {self.message}"
+        text = f"{self.path}:{self.line}:{self.col}: {self.level.value} {self.code} {self.message}"
+        return printable(text)
 
     def format_github(self) -> str:
         kind = {"error": "error", "warning": "warning", "info": "notice"}[self.level.value]
-        message = _github_escape(f"{self.code} {self.message}", data=True)
-        path = _github_escape(self.path, data=False)
+        # CR and LF keep GitHub's own encoding (%0D, %0A), which the runner turns back into a
+        # line break inside the annotation; every other control is shown escaped, as in text.
+        message = _github_escape(
+            printable(f"{self.code} {self.message}", line_breaks=True), data=True
+        )
+        path = _github_escape(printable(self.path, line_breaks=True), data=False)
         return f"::{kind} file={path},line={self.line},col={self.col},title=pmkb {self.code}::{message}"
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["level"] = self.level.value
         return data
+
+
+# C0 controls, DEL and C1 controls: ESC starts a terminal escape sequence, U+009B (CSI) does on
+# terminals that read C1 codes, and any of them can rewrite or hide what a reader sees.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_CR_LF = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, line_breaks: bool = False) -> str:
+    """`text` with each control character shown as `\\x1b` (C0, DEL) or `\\u009b` (C1): safe to
+    print on a terminal or in a log. With `line_breaks`, CR and LF pass through unchanged."""
+    return (_CONTROLS_BUT_CR_LF if line_breaks else _CONTROLS).sub(_escape_control, text)
 
 
 def _github_escape(text: str, *, data: bool) -> str:
@@ -60,8 +83,22 @@ def _github_escape(text: str, *, data: bool) -> str:
     return text
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f]")
+
+
+def safe_json(data: object, indent: int | None = 2) -> str:
+    """JSON text with no raw control character: json escapes U+0000-U+001F itself, this also
+    U+007F-U+009F (DEL and the C1 controls, such as CSI), which a terminal may act on.
+
+    Other non-ASCII text stays as it is, readable. Those characters can only stand inside JSON
+    strings, so replacing them by `\\u` escapes keeps the same JSON value.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def format_json(findings: list[Finding]) -> str:
-    return json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False)
+    return safe_json([f.to_json() for f in findings])
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:

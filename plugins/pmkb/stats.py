@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from .analysis import Analysis
+from .findings import printable
 from .index import Index
 from .knowledge import KnowledgeBase
 from .trends import MEASURES
@@ -57,7 +58,7 @@ def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
 
 
 def format_figures(figures: dict[str, Any]) -> str:
-    """The figures as a few aligned lines of text."""
+    """The figures as a few aligned lines of text, with any control character escaped."""
 
     def minutes(value: float | None) -> str:
         return "—" if value is None else f"{value:.0f} min"
@@ -95,4 +96,5 @@ def format_figures(figures: dict[str, Any]) -> str:
         f"Action items         {a['total']}: {a['open']} open, {a['in-progress']} in progress, {a['done']} done, "
         f"{a['wont-do']} won't do; {a['overdue']} overdue as of {figures['as_of']}"
     )
-    return "\n".join(lines)
+    # Severities come from the options and ids from the catalogs: shown, never run by the terminal.
+    return "\n".join(printable(line) for line in lines)
