@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from conftest import BODY, FRONT, VALID, Result, make_kb
 from pmkb.findings import Finding, Level, format_json, printable
 from pmkb.knowledge import load
@@ -80,3 +82,71 @@ def test_stats_text_escapes_controls(tmp_path: Path) -> None:
     text = format_figures(figures)
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
     assert r"x\x1b[2J\u009b 1" in text and r"SEV\x07 1" in text
+
+
+# 5. Incident times that parse but cannot be right.
+
+
+@pytest.fixture
+def march_2026(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH_2026_03_20)
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_time_before_1970_is_pmk207(tmp_path: Path, check_json: CheckJson) -> None:
+    text = with_keys("started: 0001-01-01T00:00:00Z\nresolved: 2026-03-12T14:20:00Z\n")
+    make_kb(tmp_path, {A: text})
+    result = check_json()
+    assert result.found == [(A, 8, 10, "PMK207", "error")]
+    assert result.messages == [
+        "`started: 0001-01-01T00:00:00+00:00` is before 1970; correct the year (the value is not used)"
+    ]
+    (pm,) = load(load_settings({}, tmp_path)).postmortems
+    assert pm.started is None and pm.minutes("started", "resolved") is None
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_time_over_a_year_after_the_build_date_is_pmk207(
+    tmp_path: Path, check_json: CheckJson
+) -> None:
+    make_kb(tmp_path, {A: with_keys('detected: "2027-03-22T10:00:00+02:00"\n')})
+    result = check_json()
+    assert result.found == [(A, 8, 11, "PMK207", "error")]
+    assert result.messages == [
+        "`detected: 2027-03-22T10:00:00+02:00` is more than a year after the build date "
+        "(2026-03-20); correct the year (the value is not used)"
+    ]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_the_bounds_themselves_are_plausible(tmp_path: Path, check_json: CheckJson) -> None:
+    # 366 days after the end of the build date, and the first instant of 1970.
+    text = with_keys("started: 1970-01-01T00:00:00Z\n")
+    make_kb(tmp_path, {A: text, "postmortems/b.md": with_keys("started: 2027-03-21T23:59:59Z\n")})
+    assert check_json().found == []
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_times_spanning_more_than_366_days_are_pmk208(
+    tmp_path: Path, check_json: CheckJson
+) -> None:
+    text = with_keys(
+        "started: 2025-03-12T14:00:00Z\ndetected: 2025-03-12T14:05:00Z\n"
+        "resolved: 2026-03-13T14:20:00Z\n"
+    )
+    make_kb(tmp_path, {A: text})
+    result = check_json()
+    assert result.found == [(A, 10, 11, "PMK208", "error")]
+    assert result.messages == [
+        "`resolved` (2026-03-13T14:20:00+00:00) is 366 days after `started` "
+        "(2025-03-12T14:00:00+00:00); an incident is not this long: check the years"
+    ]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_times_spanning_exactly_366_days_are_plausible(
+    tmp_path: Path, check_json: CheckJson
+) -> None:
+    text = with_keys("started: 2025-03-12T14:00:00Z\nresolved: 2026-03-13T14:00:00Z\n")
+    make_kb(tmp_path, {A: text})
+    assert check_json().found == []

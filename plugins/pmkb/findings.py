@@ -355,6 +355,21 @@ RULES: dict[str, Rule] = _rules(
         "`assignee: team-web`",
         "`owner: team-web`",
     ),
+    # Incident times: values that parse but cannot be right.
+    Rule(
+        "PMK207",
+        E,
+        "An incident time is before 1970 or more than a year after the build date.",
+        "`started: 0001-01-01T00:00:00Z`",
+        "`started: 2026-03-12T08:02:00Z`",
+    ),
+    Rule(
+        "PMK208",
+        E,
+        "The incident times span more than 366 days.",
+        "`started: 2025-03-12T08:02:00Z` and `resolved: 2026-03-12T09:40:00Z`",
+        "`resolved: 2025-03-12T09:40:00Z`",
+    ),
     # Sections.
     Rule(
         "PMK301",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from .blame import BlameMatcher, handle_mentions
+from .clock import build_date
 from .findings import Finding, Level, finding
 from .model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Postmortem
 from .schema import ACTION_FIELD_NAMES, FIELD_NAMES, FIELDS, SLUG_PATTERN, TIME_FIELDS
@@ -21,6 +22,11 @@ from .yamlread import LocatedDict, LocatedList
 
 _SLUG = re.compile(SLUG_PATTERN)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Bounds on incident times: what parses but cannot be right (a mistyped year, a placeholder such
+# as 0001-01-01) and would put a duration of centuries into every median.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_FUTURE = timedelta(days=366)  # past the end of the build date
+_LONGEST = timedelta(days=366)  # from the first of the incident's times to the last
 
 
 class Checker:
@@ -35,6 +41,14 @@ class Checker:
             for alt in alternatives:
                 self._canonical[alt.lower()] = name
         self._canonical_lower = {k: v.lower() for k, v in self._canonical.items()}
+        # Raises ClockError for an unusable SOURCE_DATE_EPOCH, before any file is checked.
+        self.today = build_date()
+        end_of_today = datetime.combine(self.today, time.max, UTC)
+        self._latest = (
+            end_of_today + _FUTURE
+            if self.today <= date.max - _FUTURE
+            else datetime.max.replace(tzinfo=UTC)
+        )
 
     def section_name(self, heading: str) -> str:
         """The canonical (lowercase) name a heading stands for."""
@@ -64,8 +78,12 @@ class Checker:
         services = self._ids(meta, "services", out)
         factors = self._ids(meta, "contributing_factors", out)
         authors = self._text_list(meta, "authors", out)
-        times = {name: self._datetime(meta, name, out) for name in TIME_FIELDS}
+        times = {
+            name: self._plausible_time(meta, name, self._datetime(meta, name, out), out)
+            for name in TIME_FIELDS
+        }
         self._time_order(meta, times, out)
+        self._time_span(meta, times, out)
         items = self._action_items(meta, out)
 
         sections = parse_sections(source.body, source.body_line)
@@ -187,6 +205,44 @@ class Checker:
                     "PMK106",
                     f"`{later}` ({b.isoformat()}) is before `{earlier}` ({a.isoformat()})",
                 )
+
+    def _plausible_time(
+        self, meta: LocatedDict, key: str, value: datetime | None, out: _Findings
+    ) -> datetime | None:
+        """The time, or None and a finding when it is before 1970 or over a year ahead."""
+        if value is None:
+            return None
+        early = value < _EARLIEST
+        late = value > self._latest
+        if not early and not late:
+            return value
+        when = (
+            "before 1970"
+            if early
+            else f"more than a year after the build date ({self.today.isoformat()})"
+        )
+        out.add(
+            *meta.value_marks[key],
+            "PMK207",
+            f"`{key}: {_show(meta[key])}` is {when}; correct the year (the value is not used)",
+        )
+        return None
+
+    def _time_span(
+        self, meta: LocatedDict, times: dict[str, datetime | None], out: _Findings
+    ) -> None:
+        known = [(name, t) for name, t in times.items() if t is not None]
+        if len(known) < 2:
+            return
+        first, a = min(known, key=lambda item: item[1])
+        last, b = max(known, key=lambda item: item[1])
+        if b - a > _LONGEST:
+            out.add(
+                *meta.value_marks[last],
+                "PMK208",
+                f"`{last}` ({b.isoformat()}) is {(b - a).days:,} days after `{first}` "
+                f"({a.isoformat()}); an incident is not this long: check the years",
+            )
 
     def _choice(
         self, meta: LocatedDict, key: str, allowed: tuple[str, ...], code: str, out: _Findings
