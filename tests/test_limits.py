@@ -4,6 +4,7 @@ print, and every problem one clear message."""
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BODY, FRONT, VALID, Result, make_kb
+from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
 from pmkb.knowledge import load
 from pmkb.settings import load_settings
@@ -82,6 +84,81 @@ def test_stats_text_escapes_controls(tmp_path: Path) -> None:
     text = format_figures(figures)
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
     assert r"x\x1b[2J\u009b 1" in text and r"SEV\x07 1" in text
+
+
+# 4. SOURCE_DATE_EPOCH: used when valid; otherwise one clear message, no fallback, no traceback.
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("abc", "is not a number of seconds"),
+        ("-1", "is not a number of seconds"),
+        ("1.5", "is not a number of seconds"),
+        ("\u00b2", "is not a number of seconds"),  # a digit to str.isdigit(), not to int()
+        ("99999999999999999", "is out of range (the latest is 253402300799, in 9999)"),
+        ("253402300800", "is out of range (the latest is 253402300799, in 9999)"),
+    ],
+)
+def test_unusable_source_date_epoch_is_one_clear_message(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    make_kb(tmp_path, {A: VALID})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    for command in ("check", "stats"):
+        result = run(command)
+        assert result.code == 2, command
+        assert result.out == ""
+        assert result.err.splitlines() == [
+            f"SOURCE_DATE_EPOCH:1:1: error PMK020 SOURCE_DATE_EPOCH `{value}` {problem}; set it "
+            "to the seconds since 1970-01-01 UTC in digits, such as `1764028800`, or unset it "
+            "to use today's date"
+        ]
+
+
+def test_a_huge_source_date_epoch_is_refused_quickly_and_shown_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 100_000)
+    with pytest.raises(ClockError) as caught:
+        build_date()
+    assert "`" + "9" * 37 + "...` is out of range" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("1764028800", date(2025, 11, 25)),
+        (" 1764028800\n", date(2025, 11, 25)),
+        ("0", date(1970, 1, 1)),
+        ("253402300799", date(9999, 12, 31)),
+    ],
+)
+def test_valid_source_date_epoch_sets_the_build_date(
+    monkeypatch: pytest.MonkeyPatch, value: str, day: date
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    assert build_date() == day
+
+
+def test_empty_source_date_epoch_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", " ")
+    assert build_date() == datetime.now(UTC).date()
+
+
+def test_clock_error_crosses_processes_whole() -> None:
+    error = ClockError("abc", "is not a number of seconds")
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, ClockError)
+    assert copy.findings == error.findings and str(copy) == str(error)
+
+
+def test_the_latest_build_date_checks_without_overflow(
+    tmp_path: Path, check_json: CheckJson, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
+    make_kb(tmp_path, {A: with_keys("started: 2026-03-12T14:00:00Z\n")})
+    assert check_json().found == []
 
 
 # 5. Incident times that parse but cannot be right.
