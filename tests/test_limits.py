@@ -4,19 +4,22 @@ print, and every problem one clear message."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from conftest import BODY, FRONT, VALID, Result, make_kb
+from conftest import BODY, FRONT, SERVICES, VALID, Result, make_kb
 from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
-from pmkb.knowledge import load
+from pmkb.knowledge import KnowledgeBase, load
 from pmkb.settings import load_settings
+from pmkb.source import MAX_CATALOG_BYTES, read_source
 from pmkb.stats import format_figures, headline_figures
 
 CheckJson = Callable[..., Result]
@@ -29,6 +32,63 @@ EPOCH_2026_03_20 = str(int(datetime(2026, 3, 20, tzinfo=UTC).timestamp()))
 def with_keys(extra: str, body: str = BODY) -> str:
     """A valid postmortem with `extra` front-matter lines from line 8 on."""
     return FRONT.removesuffix("---\n") + extra + "---\n" + body
+
+
+# 2. Size caps: catalogs as well as postmortems; and no file that is not a regular file is read.
+
+
+def test_catalog_over_the_limit_is_not_parsed(tmp_path: Path, check_json: CheckJson) -> None:
+    # Invalid YAML past the limit: a PMK502 would mean it was parsed.
+    data = SERVICES.encode() + b"x: [" * (MAX_CATALOG_BYTES // 4)
+    make_kb(tmp_path, {A: VALID, SERVICES_FILE: data})
+    result = check_json()
+    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK007", "error")]
+    size = len(data)
+    assert result.messages[1] == (
+        f"{size:,} bytes is more than the {MAX_CATALOG_BYTES:,} pmkb reads; "
+        "the catalog is not read; keep its entries short"
+    )
+
+
+def test_catalog_of_exactly_the_limit_is_read(tmp_path: Path, check_json: CheckJson) -> None:
+    data = SERVICES.encode()
+    data += b"\n" * (MAX_CATALOG_BYTES - len(data))
+    make_kb(tmp_path, {A: VALID, SERVICES_FILE: data})
+    assert check_json().found == []
+
+
+def _in_thread(function: Callable[[], object], timeout: float = 10) -> object:
+    """`function()`, failing the test (not hanging it) if it blocks."""
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(function()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert result, "blocked: reading a named pipe waits for a writer forever"
+    return result[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_reported_not_waited_on(tmp_path: Path) -> None:
+    make_kb(tmp_path, {A: VALID})
+    os.mkfifo(tmp_path / "postmortems" / "pipe.md")
+    os.remove(tmp_path / SERVICES_FILE)
+    os.mkfifo(tmp_path / SERVICES_FILE)
+    settings = load_settings({}, tmp_path)
+    kb = _in_thread(lambda: load(settings))
+    assert isinstance(kb, KnowledgeBase)
+    found = [(f.path, f.code, f.message) for f in kb.all_findings if f.code != "PMK109"]
+    assert found == [
+        ("postmortems/pipe.md", "PMK012", "cannot read the file: not a regular file"),
+        (SERVICES_FILE, "PMK501", "cannot read the catalog: not a regular file"),
+    ]
+
+
+def test_a_folder_named_like_a_postmortem_is_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "x.md").mkdir()
+    source = read_source(tmp_path / "x.md", "x.md")
+    assert [(f.code, f.message) for f in source.findings] == [
+        ("PMK012", "cannot read the file: not a regular file")
+    ]
 
 
 # 3. Control characters never reach the terminal as they are.

@@ -8,7 +8,7 @@ from typing import Any
 
 from .findings import Finding, finding
 from .model import Catalog, Factor, Service
-from .source import decode
+from .source import decode, read_capped
 from .suggest import did_you_mean
 from .urls import unusable_id
 from .yamlread import LocatedDict, YamlProblem, load_located
@@ -26,12 +26,8 @@ def _read_mapping(path: Path, display: str, findings: list[Finding]) -> LocatedD
             finding(display, 1, 1, "PMK507", "the catalog is a symbolic link: not followed")
         )
         return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        findings.append(
-            finding(display, 1, 1, "PMK501", f"cannot read the catalog: {exc.strerror or exc}")
-        )
+    data = read_capped(path, display, findings, catalog=True)
+    if data is None:
         return None
     text = decode(data, display, findings)
     if text is None:

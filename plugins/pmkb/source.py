@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,13 @@ from typing import Any
 from .findings import Finding, finding
 from .yamlread import LocatedDict, YamlProblem, load_located
 
+# The largest files pmkb reads. A postmortem is a few kilobytes; a catalog of 1 MiB holds some
+# 9,000 services with descriptions and parses in under a second. Parsing is what is bounded:
+# a 40 MB catalog took 38 seconds and 2 GB of memory.
 MAX_BYTES = 1024 * 1024
+MAX_CATALOG_BYTES = 1024 * 1024
+# Opening a named pipe for reading waits for a writer; non-blocking, it opens and is refused below.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _FENCE_OPEN = re.compile(r"^---[ \t]*$")
 _FENCE_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
@@ -143,29 +151,68 @@ def split(text: str, source: SourceFile) -> None:
     source.front_lines = tuple(lines[: close + 1])
 
 
-def read_source(path: Path, display: str) -> SourceFile:
-    """Read and split one file; never raises for bad content."""
-    source = SourceFile(path=path, display=display)
+def read_capped(
+    path: Path, display: str, findings: list[Finding], *, catalog: bool = False
+) -> bytes | None:
+    """The file's bytes, or None and a finding: unreadable, not a regular file, or too large.
+
+    The limit holds for what is read, not only for the size the file had when looked at: a file
+    that grows in between is still cut off at the limit and refused.
+    """
+    limit = MAX_CATALOG_BYTES if catalog else MAX_BYTES
+    code, noun = ("PMK501", "catalog") if catalog else ("PMK012", "file")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            source.findings.append(
-                finding(
-                    display,
-                    1,
-                    1,
-                    "PMK007",
-                    f"{size:,} bytes is more than the {MAX_BYTES:,} pmkb reads; link large logs instead of pasting them",
-                )
-            )
-            return source
-        data = path.read_bytes()
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            info = os.fstat(fd)
+            regular = stat.S_ISREG(info.st_mode)
+            data = b""
+            if regular and info.st_size <= limit:
+                with open(fd, "rb", closefd=False) as handle:
+                    data = handle.read(limit + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        source.findings.append(
-            finding(display, 1, 1, "PMK012", f"cannot read the file: {exc.strerror or exc}")
+        findings.append(
+            finding(display, 1, 1, code, f"cannot read the {noun}: {exc.strerror or exc}")
         )
-        return source
+        return None
+    if not regular:
+        findings.append(finding(display, 1, 1, code, f"cannot read the {noun}: not a regular file"))
+        return None
+    size = max(info.st_size, len(data))
+    if size > limit:
+        advice = (
+            "the catalog is not read; keep its entries short"
+            if catalog
+            else "link large logs instead of pasting them"
+        )
+        findings.append(
+            finding(
+                display,
+                1,
+                1,
+                "PMK007",
+                f"{size:,} bytes is more than the {limit:,} pmkb reads; {advice}",
+            )
+        )
+        return None
+    return data
+
+
+def parse_source(path: Path, display: str, data: bytes) -> SourceFile:
+    """Decode and split a postmortem's bytes; never raises for bad content."""
+    source = SourceFile(path=path, display=display)
     text = decode(data, display, source.findings)
     if text is not None:
         split(text, source)
     return source
+
+
+def read_source(path: Path, display: str) -> SourceFile:
+    """Read and split one file; never raises for bad content."""
+    findings: list[Finding] = []
+    data = read_capped(path, display, findings)
+    if data is None:
+        return SourceFile(path=path, display=display, findings=findings)
+    return parse_source(path, display, data)
