@@ -17,7 +17,7 @@ import pytest
 from conftest import BODY, FRONT, SERVICES, VALID, Result, make_kb
 from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
-from pmkb.knowledge import KnowledgeBase, load
+from pmkb.knowledge import KnowledgeBase, ParseCache, load
 from pmkb.settings import load_settings
 from pmkb.source import MAX_CATALOG_BYTES, read_source
 from pmkb.stats import format_figures, headline_figures
@@ -32,6 +32,56 @@ EPOCH_2026_03_20 = str(int(datetime(2026, 3, 20, tzinfo=UTC).timestamp()))
 def with_keys(extra: str, body: str = BODY) -> str:
     """A valid postmortem with `extra` front-matter lines from line 8 on."""
     return FRONT.removesuffix("---\n") + extra + "---\n" + body
+
+
+# 1. The serve cache: an edit that keeps the size and modification time is still seen.
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` by `new` (as long), then put the file's times back as they were."""
+    assert len(old) == len(new)
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_serve_cache_sees_an_edit_that_keeps_size_and_mtime(tmp_path: Path) -> None:
+    make_kb(tmp_path, {A: VALID})
+    settings = load_settings({}, tmp_path)
+    cache = ParseCache()
+    assert [pm.id for pm in load(settings, cache).published] == ["a"]
+
+    # The author withdraws the postmortem; a tool restores the modification time.
+    _same_size_edit(tmp_path / A, "status: published", "status: draft    ")
+    kb = load(settings, cache)
+    assert kb.published == []
+    assert [pm.status for pm in kb.postmortems] == ["draft"]
+    assert cache.parses == 2
+
+
+def test_serve_cache_parses_an_unchanged_file_once(tmp_path: Path) -> None:
+    make_kb(tmp_path, {A: VALID, "postmortems/b.md": VALID})
+    settings = load_settings({}, tmp_path)
+    cache = ParseCache()
+    first = load(settings, cache)
+    (tmp_path / A).touch()  # a new mtime, the same content: nothing to parse again
+    second = load(settings, cache)
+    assert cache.parses == 2
+    assert first.all_findings == second.all_findings
+
+
+def test_serve_cache_reports_a_file_that_grew_past_the_limit(tmp_path: Path) -> None:
+    make_kb(tmp_path, {A: VALID})
+    settings = load_settings({}, tmp_path)
+    cache = ParseCache()
+    load(settings, cache)
+    (tmp_path / A).write_bytes(VALID.encode() + b"x" * (1024 * 1024))
+    kb = load(settings, cache)
+    assert kb.postmortems == () and [f.code for f in kb.all_findings] == ["PMK007"]
 
 
 # 2. Size caps: catalogs as well as postmortems; and no file that is not a regular file is read.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -12,7 +13,7 @@ from .findings import Finding, finding
 from .model import Catalog, Postmortem
 from .parallel import chunked_map, collector_paused
 from .settings import Settings
-from .source import SourceFile, read_source
+from .source import SourceFile, parse_source, read_capped, read_source
 from .urls import Claim, Site, collisions
 from .validate import Checker
 
@@ -25,23 +26,30 @@ _SEARCH_LIMIT = 10_000  # entries looked at in one hidden folder before giving u
 
 @dataclass
 class ParseCache:
-    """Parsed files kept between builds (e.g. across `mkdocs serve` rebuilds), keyed on mtime and size."""
+    """Parsed files kept between builds (e.g. across `mkdocs serve` rebuilds), keyed on content.
 
-    entries: dict[Path, tuple[int, int, SourceFile]] = field(default_factory=dict)
+    Every rebuild reads each file again and compares a hash of its bytes; reading is cheap next to
+    parsing. Size and modification time are no key: an edit can keep both (a tool that restores
+    the mtime, two writes within the file system's clock tick), and the stale parse would keep a
+    file published that its author has made a draft.
+    """
+
+    entries: dict[Path, tuple[bytes, str, SourceFile]] = field(default_factory=dict)
     parses: int = 0
 
     def read(self, path: Path, display: str) -> SourceFile:
-        try:
-            stat = path.stat()
-            key = (stat.st_mtime_ns, stat.st_size)
-        except OSError:
-            key = (-1, -1)
+        findings: list[Finding] = []
+        data = read_capped(path, display, findings)
+        if data is None:
+            self.entries.pop(path, None)
+            return SourceFile(path, display, findings=findings)
+        digest = hashlib.blake2b(data, digest_size=32).digest()
         cached = self.entries.get(path)
-        if cached and cached[:2] == key and key[0] != -1:
+        if cached is not None and cached[0] == digest and cached[1] == display:
             return cached[2]
         self.parses += 1
-        source = read_source(path, display)
-        self.entries[path] = (*key, source)
+        source = parse_source(path, display, data)
+        self.entries[path] = (digest, display, source)
         return source
 
 
