@@ -337,3 +337,45 @@ def test_times_spanning_exactly_366_days_are_plausible(
     text = with_keys("started: 2025-03-12T14:00:00Z\nresolved: 2026-03-13T14:00:00Z\n")
     make_kb(tmp_path, {A: text})
     assert check_json().found == []
+
+
+# 6. YAML keys that are not text.
+
+
+def test_keys_one_and_true_are_two_keys_not_duplicates(
+    tmp_path: Path, check_json: CheckJson
+) -> None:
+    make_kb(tmp_path, {A: with_keys("1: a\ntrue: b\n1.0: c\n'1': d\n")})
+    result = check_json()
+    assert result.found == [
+        (A, 8, 1, "PMK103", "warning"),
+        (A, 9, 1, "PMK103", "warning"),
+        (A, 10, 1, "PMK103", "warning"),
+        (A, 11, 1, "PMK103", "warning"),
+    ]
+    assert result.messages == [
+        "unknown key `1`",
+        "unknown key `true`",
+        "unknown key `1.0`",
+        "unknown key `1`",
+    ]
+
+
+def test_keys_of_one_value_written_two_ways_are_duplicates(
+    tmp_path: Path, check_json: CheckJson
+) -> None:
+    make_kb(tmp_path, {A: with_keys("true: a\nTrue: b\n")})
+    result = check_json()
+    assert result.found == [(A, 9, 1, "PMK005", "error")]
+    assert result.messages == ["front matter: duplicate key `True` (first `true` on line 8)"]
+
+
+def test_catalog_ids_one_and_true_are_each_reported(tmp_path: Path, check_json: CheckJson) -> None:
+    services = SERVICES + "1:\n  name: One\ntrue:\n  name: Yes\n"
+    make_kb(tmp_path, {A: VALID, SERVICES_FILE: services})
+    result = check_json()
+    assert result.found == [
+        (SERVICES_FILE, 7, 1, "PMK506", "error"),
+        (SERVICES_FILE, 9, 1, "PMK506", "error"),
+    ]
+    assert [m.split(" must")[0] for m in result.messages] == ["id `1`", "id `true`"]

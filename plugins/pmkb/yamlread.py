@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -92,15 +93,13 @@ def _build(loader: _Loader, node: yaml.Node, depth: int, seen: set[int]) -> Any:
         loader.flatten_mapping(node)
         data = LocatedDict()
         for key_node, value_node in node.value:
-            key = _build(loader, key_node, depth + 1, seen)
-            try:
-                hash(key)
-            except TypeError:
-                raise YamlProblem("a key must be a plain value", *_mark(key_node)) from None
+            key = _key(loader, key_node, depth + 1, seen)
             if key in data:
-                first = data.key_marks[key][0]
+                first = next(k for k in data if k == key)
+                same = "" if str(first) == str(key) else f" `{first}`"
                 raise YamlProblem(
-                    f"duplicate key `{key}` (first on line {first})", *_mark(key_node)
+                    f"duplicate key `{key}` (first{same} on line {data.key_marks[first][0]})",
+                    *_mark(key_node),
                 )
             data[key] = _build(loader, value_node, depth + 1, seen)
             data.key_marks[key] = _mark(key_node)
@@ -113,6 +112,33 @@ def _build(loader: _Loader, node: yaml.Node, depth: int, seen: set[int]) -> Any:
             items.marks.append(_mark(item))
         return items
     raise YamlProblem(f"could not determine a constructor for the tag {node.tag!r}", *_mark(node))
+
+
+@dataclass(frozen=True)
+class Key:
+    """A mapping key that is not text, such as `1:`, `true:` or `2024-01-01:`, shown as written.
+
+    Its type is part of it, as in YAML: built as plain values, `1`, `1.0` and `true` are equal in
+    Python, so `1:` and `true:` would be taken for one key written twice. No key pmkb knows is
+    one of these, so the checks report it where it stands (an unknown key, a catalog id that is
+    not a slug), quoting its text.
+    """
+
+    kind: str
+    value: Any
+    text: str = field(compare=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _key(loader: _Loader, node: yaml.Node, depth: int, seen: set[int]) -> Any:
+    value = _build(loader, node, depth, seen)
+    if isinstance(value, str):
+        return value
+    if not isinstance(node, yaml.ScalarNode):
+        raise YamlProblem("a key must be a plain value", *_mark(node))
+    return Key(type(value).__name__, value, node.value)
 
 
 def load_located(text: str) -> Any:
