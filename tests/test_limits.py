@@ -3,6 +3,8 @@ print, and every problem one clear message."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import pickle
@@ -16,11 +18,13 @@ import pytest
 
 from conftest import BODY, FRONT, SERVICES, VALID, Result, make_kb
 from pmkb.clock import ClockError, build_date
+from pmkb.export import FIELDS, action_items_csv, to_csv
 from pmkb.findings import Finding, Level, format_json, printable
 from pmkb.knowledge import KnowledgeBase, ParseCache, load
 from pmkb.settings import load_settings
 from pmkb.source import MAX_CATALOG_BYTES, read_source
 from pmkb.stats import format_figures, headline_figures
+from pmkb.urls import Site
 
 CheckJson = Callable[..., Result]
 Run = Callable[..., Result]
@@ -379,3 +383,57 @@ def test_catalog_ids_one_and_true_are_each_reported(tmp_path: Path, check_json: 
         (SERVICES_FILE, 9, 1, "PMK506", "error"),
     ]
     assert [m.split(" must")[0] for m in result.messages] == ["id `1`", "id `true`"]
+
+
+# 7. CSV exports: no cell, and no part of a joined cell, starts a formula.
+
+ATTACKS = ['=HYPERLINK("http://x.example","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def _formula_parts(text: str) -> list[str]:
+    """The cells of an export that a spreadsheet (or splitting a cell) would run."""
+    rows = list(csv.reader(io.StringIO(text)))
+    bad = []
+    for row in rows[1:]:
+        for cell in row:
+            parts = [cell, *re.split(r"[,;\t\r\n]\s*", cell)[1:]]
+            bad.extend(p for p in parts if p[:1] in ("=", "+", "-", "@", "\t", "\r"))
+    return bad
+
+
+def test_incidents_csv_neutralises_every_cell_and_every_joined_part() -> None:
+    record: dict[str, object] = {name: None for name in FIELDS}
+    record.update(
+        id="a", title=ATTACKS[0], severity="+SEV1", status="@published",
+        services=["checkout", "=cmd|' /C calc'!A0"], contributing_factors=["-x"],
+        authors=["Ann", *ATTACKS, "Bo, =HYPERLINK(\"http://x.example\")", "Cy;@SUM(A1)"],
+        minutes_to_detect=-5, action_items=2, url="=url",
+    )  # fmt: skip
+    text = to_csv([record])
+    assert _formula_parts(text) == []
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["authors"] == (
+        "Ann;'=HYPERLINK(\"http://x.example\",\"y\");'+1+1;'-2+3;'@SUM(A1);'\t'=1;'\r'=1;"
+        "Bo, '=HYPERLINK(\"http://x.example\");Cy;'@SUM(A1)"
+    )
+    assert row["title"] == "'" + ATTACKS[0]
+    assert row["minutes_to_detect"] == "'-5"
+
+
+def test_action_items_csv_neutralises_every_cell(tmp_path: Path) -> None:
+    items = "".join(
+        f"  - {{title: {json.dumps(a)}, owner: {json.dumps(a)}, status: open}}\n" for a in ATTACKS
+    )
+    text = with_keys('title: "=1+1"\naction_items:\n' + items).replace(
+        "title: Checkout errors after a config change\n", ""
+    )
+    make_kb(tmp_path, {A: text})
+    settings = load_settings({}, tmp_path)
+    kb = load(settings)
+    pairs = [(pm, item) for pm in kb.published for item in pm.action_items]
+    assert len(pairs) == len(ATTACKS)
+    exported = action_items_csv(pairs, Site(settings), date(2026, 3, 20))
+    assert _formula_parts(exported) == []
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert {r["incident_title"] for r in rows} == {"'=1+1"}
+    assert [r["owner"] for r in rows] == ["'" + " ".join(a.split()) for a in ATTACKS]

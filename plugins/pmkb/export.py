@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -89,11 +90,26 @@ def to_csv(records: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Within a joined cell, a part after a separator (and any blanks) becomes a cell of its own once
+# the cell is split (Text to Columns, a split formula), and may then start a formula as well.
+_PART_FORMULA = re.compile(r"([,;\t\r\n]\s*)([=+\-@])")
+
+
 def _cell(value: Any) -> str:
+    """A CSV cell no spreadsheet runs as a formula, neutralised the OWASP way: with a leading `'`.
+
+    Text that starts like a formula gets one; in a list, so does each item and each part of an
+    item after a separator, as in `Ann, =HYPERLINK(...)`.
+    """
     if value is None:
         return ""
     if isinstance(value, list):
-        value = ";".join(value)
-    text = str(value)
-    # Spreadsheets run cells that start with these as formulas.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        return ";".join(_PART_FORMULA.sub(r"\1'\2", _neutral(str(item))) for item in value)
+    # Numbers too: counts and minutes are never negative, and the rule is simplest with no exception.
+    return _neutral(str(value))
+
+
+def _neutral(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
