@@ -200,14 +200,6 @@ RULES: dict[str, Rule] = _rules(
         "`a: &x [*x]` or lists nested hundreds deep",
         "write plain keys and values",
     ),
-    # The environment.
-    Rule(
-        "PMK020",
-        E,
-        "`SOURCE_DATE_EPOCH` is not a usable time.",
-        "`SOURCE_DATE_EPOCH=abc` or `SOURCE_DATE_EPOCH=99999999999999999`",
-        "`SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`, or unset it to use today",
-    ),
     Rule(
         "PMK014",
         I,
@@ -215,6 +207,14 @@ RULES: dict[str, Rule] = _rules(
         "to stay out, such as editor and system leftovers, and nothing of it is published).",
         "`postmortems/.2026-03-12-outage.md` or `postmortems/.drafts/`",
         "drop the leading dot to check and publish it, or keep drafts outside the folder",
+    ),
+    # The environment.
+    Rule(
+        "PMK020",
+        E,
+        "`SOURCE_DATE_EPOCH` is not a usable time.",
+        "`SOURCE_DATE_EPOCH=abc` or `SOURCE_DATE_EPOCH=99999999999999999`",
+        "`SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`, or unset it to use today",
     ),
     # Front matter.
     Rule(
