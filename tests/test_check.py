@@ -461,11 +461,14 @@ def test_other_files_are_listed_once_as_info(tmp_path: Path, check_json: CheckJs
         },
     )
     result = check_json()
-    assert result.found == [("postmortems", 1, 1, "PMK011", "info")]
-    assert result.messages == [
+    assert result.found == [
+        ("postmortems", 1, 1, "PMK011", "info"),
+        ("postmortems/.hidden.md", 1, 1, "PMK014", "info"),
+    ]
+    assert result.messages[0] == (
         "ignored 3 file(s) that are not postmortems: postmortems/README.md, "
         "postmortems/graph.png, postmortems/2025/data.csv"
-    ]
+    )
     assert result.code == EXIT_OK
 
 

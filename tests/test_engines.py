@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,8 @@ def _engine(name: str, command: str) -> Engine:
     """The engine's virtualenv, installed on first use (again when PACKAGES changed)."""
     venv = ENGINES / name
     stamp = venv / ".pmkb-installed"
-    wanted = " ".join(PACKAGES[name])
+    # pmkb's own dependencies change with pyproject.toml: an editable install needs them again.
+    wanted = " ".join(PACKAGES[name]) + "\n" + (REPO / "pyproject.toml").read_text()
     binary = venv / "bin"
     if stamp.is_file() and stamp.read_text() == wanted and (binary / command).exists():
         return Engine(name, binary)
@@ -289,6 +291,33 @@ def article(site: Path, page: str) -> str:
     return _EDIT.sub("", found.group(1)).strip()
 
 
+class _Document(HTMLParser):
+    """An HTML fragment as the browser's document sees it: elements, attributes and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[object] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # A bare attribute and an empty one are the same to the browser.
+        self.items.append((tag, sorted((name, value or "") for name, value in attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.items.append("/" + tag)
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.items.append(" ".join(data.split()))
+
+
+def _document(fragment: str) -> list[object]:
+    parser = _Document()
+    parser.feed(fragment)
+    parser.close()
+    # Void elements written `<br />` end themselves; `<br>` has no end tag either way.
+    return [i for i in parser.items if i not in ("/br", "/img", "/input", "/hr")]
+
+
 def test_generated_pages_carry_the_plugin_pages_content(
     plugin_site: Path, generated_mkdocs_site: Path
 ) -> None:
@@ -305,7 +334,13 @@ def test_generated_pages_carry_the_plugin_pages_content(
     assert pages == generated
     assert len(pages) == 34 + 1 + 16 + 17 + 1 + 1
     assert all("<h1" in article(plugin_site, p) for p in pages)
-    different = [p for p in pages if article(plugin_site, p) != article(generated_mkdocs_site, p)]
+    # The plugin's pages come out of the sanitizer, which writes `¶` for `&para;` and `<br>` for
+    # `<br />`: the same document, which is what is compared.
+    different = [
+        p
+        for p in pages
+        if _document(article(plugin_site, p)) != _document(article(generated_mkdocs_site, p))
+    ]
     assert different == []
     for name in ("incidents.csv", "incidents.json"):
         assert read(plugin_site, name) == read(generated_mkdocs_site, name)

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from pmkb.knowledge import load
 from pmkb.render import Renderer
-from pmkb.sanitize import safe_markdown
 from pmkb.settings import load_settings
 from pmkb.urls import Site
 from sites import FACTORS, SERVICES, build, make_project, postmortem, read
@@ -99,12 +98,6 @@ def test_arbitrary_markdown_bodies_render(tmp_path: Path, body: str) -> None:
         postmortem("T", "2024-01-01", body=body), encoding="utf-8"
     )
     _load_and_render(root)
-
-
-@given(text=st.text(max_size=200))
-def test_sanitised_body_has_no_raw_tags(text: str) -> None:
-    safe = safe_markdown(text.replace("`", "").replace("    ", "").replace("\t", ""))
-    assert "<script" not in safe.lower() and "<img" not in safe.lower()
 
 
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"

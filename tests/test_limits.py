@@ -437,3 +437,16 @@ def test_action_items_csv_neutralises_every_cell(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert {r["incident_title"] for r in rows} == {"'=1+1"}
     assert [r["owner"] for r in rows] == ["'" + " ".join(a.split()) for a in ATTACKS]
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999"])
+def test_a_build_with_an_unusable_source_date_epoch_stops_with_its_finding(
+    tmp_path: Path, value: str
+) -> None:
+    from sites import build, make_project, postmortem
+
+    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")})
+    result = build(tmp_path, env={"SOURCE_DATE_EPOCH": value})
+    assert result.returncode != 0
+    assert "PMK020" in result.stderr and f"`{value}`" in result.stderr
+    assert "Traceback" not in result.stderr

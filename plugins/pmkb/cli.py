@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from . import __version__
 from .catalog import load_catalog
 from .changes import ChangesError, changed_since
 from .clock import build_date
-from .findings import Finding, Level, format_json
+from .findings import Finding, Level, printable, safe_json
 from .knowledge import MARKDOWN, KnowledgeBase, load
 from .project import load_project
 from .schema import json_schema
@@ -190,7 +189,7 @@ def run_check(args: argparse.Namespace) -> int:
         try:
             changed = changed_since(args.changed_since, settings.root)
         except ChangesError as exc:
-            print(f"pmkb: --changed-since {args.changed_since}: {exc}", file=sys.stderr)
+            print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
         root = settings.postmortems_dir
         changed = [p for p in changed if p.is_relative_to(root) and p.suffix.lower() in MARKDOWN]
@@ -217,15 +216,13 @@ def run_check(args: argparse.Namespace) -> int:
     warnings = sum(f.level is Level.WARNING for f in findings)
     if args.format == "json":
         print(
-            json.dumps(
+            safe_json(
                 {
                     "files": checked,
                     "errors": errors,
                     "warnings": warnings,
-                    "findings": json.loads(format_json(findings)),
-                },
-                indent=2,
-                ensure_ascii=False,
+                    "findings": [f.to_json() for f in findings],
+                }
             )
         )
     else:
@@ -303,7 +300,7 @@ def run_new(args: argparse.Namespace) -> int:
         day = build_date()
     if problems:
         for problem in problems:
-            print(f"pmkb new: {problem}", file=sys.stderr)
+            print(printable(f"pmkb new: {problem}"), file=sys.stderr)
         return EXIT_USAGE
     services = list(dict.fromkeys(services))
     factors = list(dict.fromkeys(catalog.factor_alias(f) or f for f in factors))
@@ -321,7 +318,7 @@ def run_new(args: argparse.Namespace) -> int:
     with path.open("x", encoding="utf-8") as handle:
         handle.write(text)
     print(
-        f"Created {settings.display_path(path)}: replace each `> **Guidance:**` line, then run `pmkb check`."
+        f"Created {printable(settings.display_path(path))}: replace each `> **Guidance:**` line, then run `pmkb check`."
     )
     return EXIT_OK
 
@@ -335,11 +332,7 @@ def run_schema(args: argparse.Namespace) -> int:
         settings.factor_categories,
     )
     factor_ids = [*catalog.factors, *catalog.alias_map]
-    print(
-        json.dumps(
-            json_schema(settings, list(catalog.services), factor_ids), indent=2, ensure_ascii=False
-        )
-    )
+    print(safe_json(json_schema(settings, list(catalog.services), factor_ids)))
     return EXIT_OK
 
 
@@ -348,7 +341,7 @@ def run_stats(args: argparse.Namespace) -> int:
     kb = load(settings)
     figures = headline_figures(kb, build_date())
     if args.format == "json":
-        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        print(safe_json(figures))
     else:
         print(format_figures(figures))
     return EXIT_OK
@@ -356,7 +349,14 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     # Imported here: only this command renders pages, and `pmkb check` starts faster without Jinja.
-    from .generate import GenerateError, Project, check_output, generate, read_site_config
+    from .generate import (
+        GenerateError,
+        Project,
+        body_converter,
+        check_output,
+        generate,
+        read_site_config,
+    )
     from .render import Renderer
     from .urls import Site
 
@@ -376,7 +376,7 @@ def run_generate(args: argparse.Namespace) -> int:
             if f.level is not Level.INFO:
                 print(f.format_text(), file=sys.stderr)
         site = Site(settings, bool(source.get("use_directory_urls", True)))
-        renderer = Renderer(kb, site, build_date())
+        renderer = Renderer(kb, site, build_date(), body=body_converter(source))
         written = generate(kb, renderer, args.out, docs_dir, source, jobs, project=project)
     except GenerateError as exc:
         print(f"pmkb generate: {exc}", file=sys.stderr)

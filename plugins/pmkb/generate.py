@@ -18,14 +18,17 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import markdown
 import yaml
 
 from .knowledge import KnowledgeBase
 from .render import Page, Renderer, asset_pages
+from .safe_html import sanitized_markdown
 from .settings import Settings
 from .urls import Site
 
@@ -299,7 +302,7 @@ def _write_tree(
         rel = posixpath.join("docs", moved.get(page.src, page.src))
         path = new / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page.content, encoding="utf-8", newline="\n")
+        path.write_text(page.inline(), encoding="utf-8", newline="\n")
         written.append(rel)
     (new / "mkdocs.yml").write_text(
         yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100),
@@ -530,3 +533,31 @@ def _relink_project_pages(docs: Path, moved: dict[str, str]) -> None:
         changed = _LINK_TARGET.sub(relink, text)
         if changed != text:
             path.write_text(changed, encoding="utf-8")
+
+
+def body_converter(source_config: dict[str, Any]) -> Callable[[str], str]:
+    """Postmortem bodies converted with the site's Markdown extensions and sanitized.
+
+    The engine that builds the output runs no pmkb code, so what it would make of a body is made
+    here, and sanitized, before it is written (see `safe_html.sanitized_markdown`).
+    """
+    names: list[str] = []
+    configs: dict[str, Any] = {}
+    for entry in source_config.get("markdown_extensions") or []:
+        name, config = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+        names.append(str(name))
+        if isinstance(config, dict):
+            configs[str(name)] = config
+    try:
+        converter = markdown.Markdown(extensions=names, extension_configs=configs)
+    except Exception:  # an extension or its options need the engine (a `!!python/name:` value)
+        converter = markdown.Markdown(extensions=_FALLBACK_EXTENSIONS)
+
+    def convert(body: str) -> str:
+        return sanitized_markdown(body, lambda text: converter.reset().convert(text))
+
+    return convert
+
+
+# What the body is converted with when the site's own extensions cannot be loaded here.
+_FALLBACK_EXTENSIONS = ["admonition", "attr_list", "def_list", "footnotes", "tables", "toc"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
 from mkdocs.config import config_options as c
 from mkdocs.config.base import BaseConfigOption
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,14 +19,14 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
+from .blocks import fill
 from .clock import build_date
-from .converted import Converted, PmkbPage, convert_ahead
 from .findings import Finding, Level
 from .knowledge import ParseCache, load
-from .parallel import Shared
 from .pending import PendingFile
-from .render import Renderer, asset_pages, compact_search
-from .settings import OPTIONS, Settings, SettingsError, load_settings
+from .render import Pending, Renderer, asset_pages, compact_search
+from .safe_html import sanitize
+from .settings import OPTIONS, Settings, SettingsError, load_settings, with_docs_dir
 from .urls import Site
 
 log = get_plugin_logger(__name__)
@@ -46,9 +47,10 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def __init__(self) -> None:
         self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
+        self.today = date.today()
         self.listing_files: list[File] = []
-        self.generated_pages: list[File] = []
-        self.shared: Shared[PmkbPage, Converted | None] | None = None
+        # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
+        self.blocks: dict[str, tuple[str, ...]] = {}
         self.search_entries: dict[str, str] = {}
         self.held_content: str | None = None
 
@@ -61,14 +63,19 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         raw = {key: value for key, value in self.config.items() if value is not None}
         root = Path(config.config_file_path or ".").resolve().parent
         try:
-            self.settings = load_settings(
-                raw, root, Path(config.config_file_path or "mkdocs.yml").name
+            source = Path(config.config_file_path or "mkdocs.yml").name
+            self.settings = with_docs_dir(
+                load_settings(raw, root, source),
+                config.docs_dir,
+                config.use_directory_urls,
+                source,
             )
+            # Read once, here, so that a bad SOURCE_DATE_EPOCH stops the build with its finding.
+            self.today = build_date()
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
         self.listing_files = []
-        self.generated_pages = []
-        self._close_workers()
+        self.blocks = {}
         self.search_entries = {}
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
@@ -80,15 +87,19 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         settings = self.settings
         # A one-off build reads and checks large knowledge bases in one process per CPU; `serve`
         # reads through its cache, in this process.
-        kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
+        try:
+            kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
+        except SettingsError as exc:  # the clock, read again where files are checked
+            raise PluginError(f"pmkb: {exc}") from None
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
         compact = compact_search(settings, len(kb.published))
-        renderer = Renderer(kb, site, build_date(), compact_search=compact)
-        # Incident pages are rendered as MkDocs reads them (or by a worker converting them): the
-        # build never holds every incident's Markdown at once. The other pages are rendered now.
+        renderer = Renderer(kb, site, self.today, compact_search=compact)
+        # Incident pages are rendered as MkDocs reads them: the build never holds every incident's
+        # Markdown at once. The other pages are rendered now.
         for pending in renderer.pending_incidents():
-            file = PendingFile.of(config, pending.src, pending.text, InclusionLevel.NOT_IN_NAV)
+            render = partial(self._rendered, pending)
+            file = PendingFile.of(config, pending.src, render, InclusionLevel.NOT_IN_NAV)
             self._add(file, files, config, "incident", pending.source_path, pending.search)
         pages = renderer.other_pages() + asset_pages(site)
         del renderer
@@ -103,6 +114,8 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             content = page.content.encode("utf-8")
             made = File.generated(config, page.src, content=content, inclusion=inclusion)
             self._add(made, files, config, page.kind, page.source_path, page.search)
+            if page.kind not in ("asset", "data"):
+                self.blocks[page.src] = page.blocks
             if page.in_nav:
                 self.listing_files.append(made)
         errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
@@ -129,11 +142,14 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             files.remove(existing)
         if source_path is not None:
             file.edit_uri = Path(os.path.relpath(source_path, config.docs_dir)).as_posix()
-        if kind != "asset":
-            self.generated_pages.append(file)
         if search is not None:
             self.search_entries[file.src_uri] = search
         files.append(file)
+
+    def _rendered(self, pending: Pending) -> str:
+        rendered = pending.text()
+        self.blocks[pending.src] = rendered.blocks
+        return rendered.markdown
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -143,21 +159,32 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         # for the whole build costs tens of megabytes.
         if page.file.generated_by == "pmkb" and page.file.is_documentation_page():
             page.file.content_bytes = b""
-        # Taken in as they come, so that no worker waits to send its next page.
-        if self.shared is not None:
-            self.shared.take_sent()
         return None
+
+    # First, so that every other plugin sees the page as it will be published: what the page's
+    # Markdown became is sanitized, then pmkb's own HTML blocks take their placeholders' places.
+    @event_priority(100)
+    def _page_is_made_safe(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if page.file.generated_by != "pmkb":
+            return html
+        blocks = self.blocks.pop(page.file.src_uri, ())
+        assert self.settings is not None
+        return fill(html if self.settings.trust_html else sanitize(html), blocks)
 
     # Last, after every plugin has seen the converted page: a generated page's Markdown (pmkb's
     # own intermediate text, not the postmortem's file) is let go. MkDocs does not read it again,
     # and at thousands of incidents it is tens of megabytes held to the end of the build.
     @event_priority(-100)
-    def on_page_content(
+    def _markdown_is_let_go(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if page.file.generated_by == "pmkb" and page.markdown is not None:
             page.markdown = ""
-        return None
+        return html
+
+    on_page_content = CombinedEvent(_page_is_made_safe, _markdown_is_let_go)
 
     # Compact search: the search plugin (Material's or MkDocs', both at the default priority 0)
     # reads `page.content` in its on_page_context. Around it, an incident page's content is its
@@ -183,9 +210,7 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     on_page_context = CombinedEvent(_search_reads_entry, _page_gets_content_back)
 
-    def _listings_join_nav(
-        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
-    ) -> Navigation:
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         # Listing pages join the navigation unless the user's `nav` already places them.
         placed = {id(p.file) for p in nav.pages}
         for file in self.listing_files:
@@ -196,31 +221,6 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
             nav.pages.append(page)
         _relink(nav.pages)
         return nav
-
-    # Last, after every plugin has had the files and the navigation: what pmkb's pages convert
-    # to no longer depends on anything MkDocs or a plugin may still change before its page loop.
-    @event_priority(-100)
-    def _pages_convert_ahead(
-        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
-    ) -> Navigation:
-        pages = [file.page for file in self.generated_pages if file.page is not None]
-        self.shared = convert_ahead(pages, config, files, jobs=os.cpu_count() or 1)
-        self.generated_pages = []
-        return nav
-
-    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
-        self._close_workers()  # MkDocs has converted every page by now
-        return env
-
-    def on_build_error(self, *, error: Exception) -> None:
-        self._close_workers()
-
-    def _close_workers(self) -> None:
-        if self.shared is not None:
-            self.shared.close()
-        self.shared = None
-
-    on_nav = CombinedEvent(_listings_join_nav, _pages_convert_ahead)
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any

@@ -17,17 +17,17 @@ from markupsafe import Markup, escape
 
 from . import export
 from .analysis import Analysis, FollowThrough
+from .blocks import Rendered, block
 from .charts import Series, bar_chart, data_table, figure
 from .index import Index, Related
 from .knowledge import KnowledgeBase
 from .model import Catalog, Factor, Postmortem, Service
 from .parallel import FORK, chunked_map, collector_paused
-from .sanitize import safe_markdown
 from .settings import Settings
 from .trends import MEASURES, per_period, periods
 from .urls import Site
 
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^)\[]*\)")  # no `[` inside: linear, not quadratic
 ITEM_LABELS = {"open": "open", "in-progress": "in progress", "done": "done", "wont-do": "won't do"}
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
 ASSETS = ("pmkb.css", "pmkb.js")
@@ -42,12 +42,17 @@ class Page:
     """One generated file: where it goes, its text, and how the site should treat it."""
 
     src: str
-    content: str
+    content: str  # Markdown with placeholders for `blocks`, or a data file's or asset's text
     kind: str  # incident, listing, service, factor, asset
     source_path: Path | None = None  # the postmortem file it comes from, for "edit this page"
     in_nav: bool = False
     # Compact search: the short HTML a search plugin indexes in place of the page's content.
     search: str | None = None
+    blocks: tuple[str, ...] = ()  # pmkb's own HTML, placed after conversion (see `blocks`)
+
+    def inline(self) -> str:
+        """The page's Markdown with its HTML blocks in place, for tools that convert it whole."""
+        return Rendered(self.content, self.blocks).inline()
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class Pending:
     src: str
     source_path: Path
     search: str | None
-    text: Callable[[], str]
+    text: Callable[[], Rendered]
 
 
 def duration(minutes: int | None) -> str:
@@ -119,10 +124,20 @@ def _meta_text(text: str) -> str:
     return str(escape(text.replace("<", "\u2039").replace(">", "\u203a")))
 
 
+# Characters YAML may not hold raw (C1 controls, DEL, surrogates, non-characters, the byte-order
+# mark) or reads as line breaks (NEL, the line and paragraph separators): JSON writes them raw.
+_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
 def front_matter(title: str, **extra: Any) -> str:
-    """YAML front matter for a generated page; the title is made safe for themes that print it raw."""
-    # One JSON object is valid YAML and is written several times faster than PyYAML's dump.
-    return json.dumps({"title": _meta_text(title), **extra}, ensure_ascii=False)
+    """YAML front matter for a generated page; the title is made safe for themes that print it raw.
+
+    Any character of any value comes back from MkDocs' YAML reader as it went in.
+    """
+    # One JSON object is valid YAML and is written several times faster than PyYAML's dump; the
+    # characters JSON leaves raw that YAML refuses are written as escapes both understand.
+    text = json.dumps({"title": _meta_text(title), **extra}, ensure_ascii=False)
+    return _NOT_YAML_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class _Chips:
@@ -177,8 +192,17 @@ class Renderer:
     """Renders the knowledge base's pages for one site layout and one build date."""
 
     def __init__(
-        self, kb: KnowledgeBase, site: Site, today: date, *, compact_search: bool = False
+        self,
+        kb: KnowledgeBase,
+        site: Site,
+        today: date,
+        *,
+        compact_search: bool = False,
+        body: Callable[[str], str] | None = None,
     ) -> None:
+        # `body` turns a postmortem's Markdown body into what its page carries; by default the
+        # body as written, which the plugin sanitizes once MkDocs has converted the page.
+        self._body = body
         self.kb = kb
         self.site = site
         self.today = today
@@ -203,6 +227,7 @@ class Renderer:
         self.env.filters.update(
             duration=duration,
             md=markdown_text,
+            block=block,
             ticket=_ticket,
             why=lambda r: _why(r, catalog),
             minutes=_num,
@@ -218,10 +243,14 @@ class Renderer:
             per_factor_limit=PER_FACTOR_LIMIT,
         )
 
-    def _render(self, template: str, src: str, **context: Any) -> str:
+    def _render(self, template: str, src: str, **context: Any) -> Rendered:
         link = partial(self.site.link, src)
         chip = partial(self._chips.make, root=self.site.root(src))
-        return self.env.get_template(template).render(link=link, chip=chip, **context)
+        blocks: list[str] = []
+        markdown = self.env.get_template(template).render(
+            link=link, chip=chip, blocks=blocks, **context
+        )
+        return Rendered(markdown, tuple(blocks))
 
     def pages(self, jobs: int = 1) -> list[Page]:
         """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
@@ -251,23 +280,32 @@ class Renderer:
 
     def incident(self, pm: Postmortem) -> Page:
         pending = self._pending(pm)
+        rendered = pending.text()
         return Page(
-            pending.src, pending.text(), "incident", pending.source_path, search=pending.search
+            pending.src,
+            rendered.markdown,
+            "incident",
+            pending.source_path,
+            search=pending.search,
+            blocks=rendered.blocks,
         )
 
     def _pending(self, pm: Postmortem) -> Pending:
         search = self._search_entry(pm) if self.compact_search else None
         return Pending(self.site.incident(pm.id), pm.path, search, partial(self._incident_text, pm))
 
-    def _incident_text(self, pm: Postmortem) -> str:
+    def _incident_text(self, pm: Postmortem) -> Rendered:
         src = self.site.incident(pm.id)
-        tags = sorted({*pm.services, *pm.factors})
+        tags = [_meta_text(tag) for tag in sorted({*pm.services, *pm.factors})]
         meta = front_matter(
             pm.title, tags=tags, description=_meta_text(_first_sentence(pm.summary))
         )
         problems = [f for f in pm.findings if f.level.value == "error"]
+        body = pm.body.strip()
+        if self._body is not None:
+            body = self._body(body)
         return self._render(
-            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(safe_markdown(pm.body.strip())),
+            "incident.md.j2", src, pm=pm, front_matter=Markup(meta), body=Markup(body),
             problems=problems, related=self.index.related(pm, self.kb.settings.related_limit),
         )  # fmt: skip
 
@@ -326,19 +364,15 @@ class Renderer:
         content = self._render(
             "incidents.md.j2", src, front_matter=Markup(meta), incidents=incidents, filters=filters
         )
-        return Page(src, content, "listing", in_nav=True)
+        return _page(src, content, "listing", in_nav=True)
 
     def services(self) -> Page:
         src = self.site.services()
         services = sorted(self.kb.catalog.services.values(), key=lambda s: s.name.lower())
         rows = [(s, self.index.by_service.get(s.id, [])) for s in services]
         meta = front_matter("Services", search={"exclude": True}, hide=["navigation", "toc"])
-        return Page(
-            src,
-            self._render("services.md.j2", src, front_matter=Markup(meta), services=rows),
-            "listing",
-            in_nav=True,
-        )
+        content = self._render("services.md.j2", src, front_matter=Markup(meta), services=rows)
+        return _page(src, content, "listing", in_nav=True)
 
     def service(self, ident: str) -> Page:
         src = self.site.service(ident)
@@ -347,13 +381,13 @@ class Renderer:
         counts = [
             (s, sum(pm.severity == s for pm in incidents)) for s in self.kb.settings.severities
         ]
-        meta = front_matter(service.name, tags=[ident], hide=["toc"])
+        meta = front_matter(service.name, tags=[_meta_text(ident)], hide=["toc"])
         content = self._render(
             "service.md.j2", src, front_matter=Markup(meta), service=service, incidents=incidents,
             severity_counts=counts, factors=self.index.factor_counts(incidents)[:8],
             chart=self._history_chart(f"service-{ident}", service.name, incidents),
         )  # fmt: skip
-        return Page(src, content, "service")
+        return _page(src, content, "service")
 
     def factors(self) -> Page:
         src = self.site.factors()
@@ -362,24 +396,23 @@ class Renderer:
             groups.setdefault(f.category, []).append((f, self.index.by_factor.get(f.id, [])))
         categories = sorted(groups.items(), key=lambda kv: kv[0].lower())
         meta = front_matter("Contributing factors", search={"exclude": True})
-        return Page(
-            src,
-            self._render("factors.md.j2", src, front_matter=Markup(meta), categories=categories),
-            "listing",
-            in_nav=True,
+        content = self._render(
+            "factors.md.j2", src, front_matter=Markup(meta), categories=categories
         )
+        return _page(src, content, "listing", in_nav=True)
 
     def factor(self, ident: str) -> Page:
         src = self.site.factor(ident)
         factor = self.kb.catalog.factors[ident]
         incidents = self.index.by_factor.get(ident, [])
-        meta = front_matter(factor.name, tags=[ident, *factor.aliases], hide=["toc"])
+        tags = [_meta_text(tag) for tag in (ident, *factor.aliases)]
+        meta = front_matter(factor.name, tags=tags, hide=["toc"])
         content = self._render(
             "factor.md.j2", src, front_matter=Markup(meta), factor=factor, incidents=incidents,
             services=self.index.service_counts(incidents), cooccurring=self.index.cooccurring(ident),
             chart=self._history_chart(f"factor-{ident}", factor.name, incidents),
         )  # fmt: skip
-        return Page(src, content, "factor")
+        return _page(src, content, "factor")
 
     def _history_chart(self, chart_id: str, name: str, incidents: list[Postmortem]) -> Markup:
         """Incidents per quarter over the knowledge base's whole span, for a service or factor page."""
@@ -470,7 +503,7 @@ class Renderer:
             incident_counts={q: len(a.by_quarter[q]) for q in a.quarters},
             services_chart=services_chart, pairs=a.pairs,
         )  # fmt: skip
-        return Page(src, content, "listing", in_nav=True)
+        return _page(src, content, "listing", in_nav=True)
 
     def action_items(self) -> Page:
         src = self.site.action_items()
@@ -490,7 +523,7 @@ class Renderer:
             "action_items.md.j2", src, front_matter=Markup(meta), total=len(a.items), overdue=a.overdue(),
             by_status=a.by_status(), by_owner=a.by_owner(), completion_chart=chart, **_follow_through(a.follow_through()),
         )  # fmt: skip
-        return Page(src, content, "listing", in_nav=True)
+        return _page(src, content, "listing", in_nav=True)
 
     def records(self) -> list[dict[str, Any]]:
         return [export.record(pm, self.site, self.today) for pm in self.index.incidents]
@@ -503,6 +536,10 @@ class Renderer:
             Page("incidents.csv", export.to_csv(records), "data"),
             Page("action-items.csv", export.action_items_csv(items, self.site, self.today), "data"),
         ]
+
+
+def _page(src: str, rendered: Rendered, kind: str, in_nav: bool = False) -> Page:
+    return Page(src, rendered.markdown, kind, in_nav=in_nav, blocks=rendered.blocks)
 
 
 # The renderer whose incident pages are being made; forked workers find it here, already built.

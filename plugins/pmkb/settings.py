@@ -101,6 +101,12 @@ OPTIONS: tuple[Option, ...] = (
         "Index incidents in full (`full`), by title, metadata and summary (`compact`), or `auto`: compact above 500 published incidents.",
         SEARCH_MODES,
     ),
+    Option(
+        "trust_html",
+        bool,
+        False,
+        "Publish the HTML that postmortems' Markdown converts to without sanitizing it (raw HTML, scripts and all). Only for repositories where every contributor is trusted.",
+    ),
 )
 
 OPTION_NAMES = tuple(o.name for o in OPTIONS)
@@ -133,6 +139,7 @@ class Settings:
     # From MkDocs' own configuration (see `with_docs_dir`); None when no site is known.
     docs_dir: Path | None = None
     directory_urls: bool = True
+    trust_html: bool = False
 
     def display_path(self, path: Path) -> str:
         """The path as findings show it: relative to the project root when inside it."""
@@ -308,4 +315,5 @@ def load_settings(
         recurrence_count=values["recurrence_count"],
         recurrence_window_days=values["recurrence_window_days"],
         search=values["search"],
+        trust_html=values["trust_html"],
     )

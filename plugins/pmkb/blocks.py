@@ -1,0 +1,62 @@
+"""pmkb's own HTML blocks, kept out of Markdown conversion and sanitizing, placed back after.
+
+pmkb builds much of each page as HTML from its templates, with every value escaped (an
+incident's header card, action items and related incidents, the incidents table, the charts).
+That HTML needs neither Python-Markdown, which would only parse it to pass it through, nor the
+sanitizer, which is for contributors' text and would strip pmkb's forms, data attributes and
+SVG. So a template marks each such block (`{% filter block %}...{% endfilter %}`), the page's
+Markdown carries a placeholder paragraph in its place, and once the page is converted and
+sanitized the placeholders are swapped for the blocks: the way Material's tags plugin places
+its listings, through documented events only.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+# Unguessable, so that no postmortem can write a placeholder of its own; letters, digits and
+# hyphens only, which Markdown and the sanitizer leave as they are.
+_TOKEN = "pmkb-block-" + secrets.token_hex(8) + "-"
+_PLACEHOLDER = re.compile("(?:<p>)?" + re.escape(_TOKEN) + r"(\d+)(?:</p>)?")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A generated page's Markdown, with placeholders, and the HTML blocks they stand for."""
+
+    markdown: str
+    blocks: tuple[str, ...] = ()
+
+    def inline(self) -> str:
+        """The Markdown with each block in place, for a tool that converts the file itself."""
+        return fill(self.markdown, self.blocks)
+
+
+@pass_context
+def block(context: Context, html: str) -> Markup:
+    """Jinja filter: keep `html` for later and leave its placeholder in the page."""
+    blocks: list[str] = context["blocks"]
+    blocks.append(str(html).strip("\n"))
+    return Markup(f"{_TOKEN}{len(blocks) - 1}\n")
+
+
+def fill(html: str, blocks: tuple[str, ...]) -> str:
+    """`html` with each placeholder (with the paragraph Markdown made of it) replaced by its block.
+
+    A placeholder found elsewhere (an author's unclosed code fence swallowed the rest of the page,
+    say) is replaced too: the block is pmkb's own escaped HTML wherever it lands.
+    """
+    if not blocks:
+        return html
+
+    def place(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return blocks[index] if index < len(blocks) else ""
+
+    return _PLACEHOLDER.sub(place, html)

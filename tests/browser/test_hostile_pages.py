@@ -1,0 +1,143 @@
+"""Hostile postmortems opened in Chromium: the pages load, and nothing their authors wrote runs.
+
+Every payload calls `alert`, `confirm`, `prompt`, `print` or `fetch`; the page is opened with
+those replaced by recorders before any script of the page runs, and with listeners on the
+console, on dialogs and on uncaught errors. Each element is then focused and hovered, so that
+handlers waiting for focus or the mouse would run too.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import yaml
+
+from sites import build, make_project, postmortem
+from test_sanitize import EXTENSIONS, HOSTILE_BODIES, _hostile_body
+
+from .conftest import _QuietHandler
+from .served import Site
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+PAYLOAD = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+RECORDER = """
+window.__ran = [];
+for (const name of ["alert", "confirm", "prompt", "print", "open"]) {
+  window[name] = (...args) => { window.__ran.push(name + ":" + args.join(",")); };
+}
+const realFetch = window.fetch;
+window.fetch = (...args) => { window.__ran.push("fetch:" + args[0]); return realFetch(...args); };
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("hostile-browser")
+    services = {
+        "checkout": {"name": f"Checkout {PAYLOAD}", "description": f"d {PAYLOAD}", "owner": "o"}
+    }
+    factors = {
+        "config-change": {
+            "name": f"Config {PAYLOAD}",
+            "category": f"Change {PAYLOAD}",
+            "description": f"d {PAYLOAD}",
+            "aliases": ["<img src=x onerror=alert(3)>"],
+        }
+    }
+    postmortems = {
+        f"case-{number:02d}.md": postmortem(
+            f"Case {number} {PAYLOAD}\x7f\x9b[31m",
+            "2024-01-01",
+            body=_hostile_body(snippet),
+            extra={"authors": [f"A {PAYLOAD}"]},
+        )
+        for number, snippet in enumerate(HOSTILE_BODIES.values())
+    }
+    make_project(root, postmortems, services=services, factors=factors)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text())
+    config["markdown_extensions"] = EXTENSIONS
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(root / "site", f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _pages(site: Site) -> list[str]:
+    pages = sorted(
+        path.relative_to(site.root).parent.as_posix() + "/"
+        for path in Path(site.root).rglob("index.html")
+        if path.parent != site.root
+    )
+    return pages
+
+
+def test_no_script_of_a_contributor_runs_on_any_page(browser: Browser, hostile_site: Site) -> None:
+    context = browser.new_context()
+    context.add_init_script(RECORDER)
+    context.route(lambda url: not hostile_site.is_local(url), lambda route: route.abort())
+    context.set_default_timeout(10_000)
+    ran: dict[str, list[str]] = {}
+    pages = _pages(hostile_site)
+    assert len(pages) > len(HOSTILE_BODIES)
+    try:
+        page = context.new_page()
+        events: list[str] = []
+        page.on(
+            "dialog", lambda dialog: (events.append(f"dialog {dialog.message}"), dialog.dismiss())
+        )
+        page.on("pageerror", lambda error: events.append(f"uncaught: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                events.append(f"console: {message.text}")
+                # Off-site requests are aborted and `src=x` is missing: failed loads are expected.
+                if message.type == "error"
+                and not message.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+        for path in pages:
+            events.clear()
+            page.goto(hostile_site.url + path)
+            page.wait_for_load_state("load")
+            # Handlers that wait for focus or the mouse: every element of the content gets both.
+            page.locator("article *").evaluate_all(
+                """elements => elements.forEach(e => {
+                    e.dispatchEvent(new FocusEvent("focus"));
+                    e.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+                    e.dispatchEvent(new Event("toggle"));
+                })"""
+            )
+            page.wait_for_timeout(50)
+            recorded = page.evaluate("window.__ran")
+            handlers = page.locator("article *").evaluate_all(
+                "els => els.flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on'))"
+                ".map(a => e.tagName + ' ' + a.name))"
+            )
+            problems = [*recorded, *events, *handlers]
+            if problems:
+                ran[path] = problems
+        # The hostile text is still there to read, escaped, on the incident pages.
+        page.goto(hostile_site.url + "incidents/case-00/")
+        assert "<img src=x onerror=alert(1)>" in page.locator("h1").first.inner_text()
+    finally:
+        context.close()
+    assert ran == {}
