@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from pmkb.parallel import PARALLEL_FROM, Shared, chunked_map
+from pmkb import parallel
+from pmkb.parallel import PARALLEL_FROM, chunked_map
 from sites import in_fresh_process
 
 
@@ -52,12 +57,10 @@ def test_no_fork_while_another_thread_runs() -> None:
 
 
 def test_work_is_done_here_when_no_worker_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pmkb import parallel
-
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("Resource temporarily unavailable")  # as fork() says at a process limit
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(parallel.multiprocessing.context.BaseContext, "Pool", refuse)
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as if this process had no threads
     items = list(range(PARALLEL_FROM * 2))
     result = chunked_map(_pids_and_squares, items, jobs=2)
@@ -65,91 +68,87 @@ def test_work_is_done_here_when_no_worker_can_start(monkeypatch: pytest.MonkeyPa
     assert [square for _, square in result] == [n * n for n in items]
 
 
-def _square_with_pid(n: int) -> tuple[int, int]:
-    time.sleep(0.002)  # as long as converting a small page
-    return os.getpid(), n * n
+_CALLER = [0]  # the process that calls chunked_map; forked workers inherit it
 
 
-def _shared_with_a_worker(items: list[int]) -> tuple[int, list[tuple[int, int]], int]:
-    """Items done in order here and from the back by a worker; each result, and who made it."""
-    shared = Shared(_square_with_pid, items, workers=1)
-    got = []
-    for index, item in enumerate(items):
-        if index % 7 == 0:
-            shared.take_sent()
-        result = shared.take(index)
-        got.append(_square_with_pid(item) if result is None else result)
-    for _ in range(100):  # the worker, finding nothing left to claim, ends by itself
-        if not shared.running():
+def _hangs_in_a_worker(chunk: list[int]) -> list[int]:
+    if os.getpid() != _CALLER[0]:
+        time.sleep(3600)  # a worker stuck on a pathological input, or stopped by a debugger
+    return [n * n for n in chunk]
+
+
+def _with_a_hung_worker(items: list[int]) -> tuple[float, list[int]]:
+    parallel.PATIENCE_SECONDS = 1.0
+    _CALLER[0] = os.getpid()
+    started = time.monotonic()
+    result = chunked_map(_hangs_in_a_worker, items, jobs=2)
+    return time.monotonic() - started, result
+
+
+def test_a_worker_that_stops_answering_is_given_up_and_its_share_done_here() -> None:
+    items = list(range(PARALLEL_FROM * 2))
+    took, result = in_fresh_process(_with_a_hung_worker, items)
+    assert result == [n * n for n in items]
+    assert took < 20  # the patience (1 s here) and this side's work, not the worker's hour
+
+
+def _spawned(items: list[int]) -> tuple[int, list[tuple[int, int]]]:
+    parallel.FORK = False  # as on macOS and Windows
+    return os.getpid(), chunked_map(_pids_and_squares, items, jobs=2)
+
+
+def test_workers_start_with_spawn_where_there_is_no_fork() -> None:
+    items = list(range(PARALLEL_FROM * 2 + 1))
+    here, result = in_fresh_process(_spawned, items)
+    assert [square for _, square in result] == [n * n for n in items]
+    assert len({pid for pid, _ in result}) == 2 and result[0][0] == here
+
+
+_ORPHAN_SCRIPT = """
+import sys, time
+from pathlib import Path
+from pmkb.parallel import chunked_map
+
+def work(chunk):
+    import os
+    Path(sys.argv[1], str(os.getpid())).write_text("")  # every process that works says so
+    time.sleep(3600)
+    return chunk
+
+if __name__ == "__main__":
+    chunked_map(work, list(range(1000)), jobs=2)
+"""
+
+
+def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "build.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    marks = tmp_path / "pids"
+    marks.mkdir()
+    build = subprocess.Popen([sys.executable, str(script), str(marks)])
+    try:
+        for _ in range(200):
+            if len(list(marks.iterdir())) == 2:
+                break
+            time.sleep(0.05)
+        pids = {int(p.name) for p in marks.iterdir()}
+        assert build.pid in pids and len(pids) == 2, "the build and one worker both started"
+    finally:
+        build.send_signal(signal.SIGKILL)  # nothing runs in the build after this: no clean-up
+        build.wait()
+    (worker,) = pids - {build.pid}
+    for _ in range(100):
+        if not _alive(worker):
             break
         time.sleep(0.05)
-    running = shared.running()
-    shared.close()
-    return os.getpid(), got, running
+    assert not _alive(worker), "the worker outlived the build"
 
 
-def test_a_worker_takes_the_items_from_the_back_until_it_meets_this_process() -> None:
-    here, got, running = in_fresh_process(_shared_with_a_worker, list(range(400)))
-    assert [square for _, square in got] == [n * n for n in range(400)]
-    makers = [pid for pid, _ in got]
-    # This process did a run from the front, the worker the rest: they met in the middle.
-    meeting = makers.index(next(pid for pid in makers if pid != here))
-    assert set(makers[:meeting]) == {here} and here not in makers[meeting:]
-    assert 100 < meeting < 300
-    assert running == 0  # nothing was left to claim, so the worker ended by itself
-
-
-def _fails_at(n: int) -> int:
-    if n == 70:
-        raise MemoryError  # as a worker running out of memory half way would
-    return n
-
-
-def _slowly_with_a_failing_worker(items: list[int]) -> list[int | None]:
-    shared = Shared(_fails_at, items, workers=1)
-    got = []
-    for index in range(len(items)):
-        got.append(shared.take(index))
-        time.sleep(0.01)  # this process's own work on the item: the worker runs ahead
-    shared.close()
-    return got
-
-
-def test_an_item_a_failed_worker_never_sent_is_left_to_this_process() -> None:
-    # The worker did 79 down to 71 and died on 70; this process does everything else itself.
-    got = in_fresh_process(_slowly_with_a_failing_worker, list(range(80)))
-    assert got == [None] * 71 + list(range(71, 80))
-
-
-def _large(n: int) -> bytes:
-    return bytes(100_000)
-
-
-def _closed_unread(items: list[int]) -> tuple[int, int]:
-    shared = Shared(_large, items, workers=1)
-    shared.take(0)
-    time.sleep(0.2)  # the worker fills the pipe, which nobody reads, and waits
-    before = shared.running()
-    shared.close()
-    return before, shared.running()
-
-
-def test_closing_a_worker_that_waits_to_send_stops_it() -> None:
-    assert in_fresh_process(_closed_unread, list(range(1000))) == (1, 0)
-
-
-def _finished_first(items: list[int]) -> tuple[int, list[tuple[int, int]], int]:
-    shared = Shared(_square_with_pid, items, workers=1)
-    time.sleep(0.1)
-    shared.finish()  # the worker claims nothing more; what it did is all in
-    running = shared.running()
-    got = [shared.take(index) or (os.getpid(), n * n) for index, n in enumerate(items)]
-    return running, got, os.getpid()
-
-
-def test_a_finished_worker_has_ended_and_left_the_rest_to_this_process() -> None:
-    running, got, here = in_fresh_process(_finished_first, list(range(400)))
-    assert running == 0
-    assert [square for _, square in got] == [n * n for n in range(400)]
-    makers = [pid for pid, _ in got]
-    assert makers[0] == here and makers[-1] != here  # the worker had begun from the back
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child of init that has exited but not been reaped yet counts as gone.
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())

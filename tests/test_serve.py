@@ -96,12 +96,13 @@ def _one_and_two_jobs(root: Path) -> dict[str, Any]:
 
     pools: list[int] = []
 
-    class Counted(parallel.ProcessPoolExecutor):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pools.append(1)
-            super().__init__(*args, **kwargs)
+    pool = parallel.multiprocessing.context.BaseContext.Pool
 
-    parallel.ProcessPoolExecutor = Counted  # type: ignore[misc]
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        pools.append(1)
+        return pool(self, *args, **kwargs)
+
+    parallel.multiprocessing.context.BaseContext.Pool = counted  # type: ignore[method-assign]
     settings = load_settings({}, root)
     one, two = load(settings, jobs=1), load(settings, jobs=2)
     loaded_pools = len(pools)
