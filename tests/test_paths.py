@@ -439,3 +439,17 @@ def test_build_logs_hidden_files(tmp_path: Path) -> None:
     result = build(root)
     assert result.returncode == 0, result.stderr
     assert "INFO    -  pmkb: postmortems/.b.md:1:1: info PMK014 hidden file" in result.stderr
+
+
+@symlinks
+@pytest.mark.parametrize("named", ["postmortems/link.md", "postmortems/linked/a.md"])
+def test_a_link_named_on_the_command_line_is_not_followed(
+    tmp_path: Path, check_json: CheckJson, named: str
+) -> None:
+    secret = VALID.replace("title:", f"{SECRET}: 1\ntitle:", 1)
+    make_kb(tmp_path, {A: VALID, "outside/a.md": secret})
+    (tmp_path / "postmortems" / "link.md").symlink_to(tmp_path / "outside" / "a.md")
+    (tmp_path / "postmortems" / "linked").symlink_to(tmp_path / "outside")
+    result = check_json(named)
+    assert (named, 1, 1, "PMK010", "warning") in result.found
+    assert SECRET not in result.out + result.err

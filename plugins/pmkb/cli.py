@@ -14,7 +14,7 @@ from . import __version__
 from .catalog import load_catalog
 from .changes import ChangesError, changed_since
 from .clock import build_date
-from .findings import Finding, Level, printable, safe_json
+from .findings import Finding, Level, finding, printable, safe_json
 from .knowledge import MARKDOWN, KnowledgeBase, load
 from .project import load_project
 from .schema import json_schema
@@ -160,6 +160,13 @@ def _selected(
     outside = 0
     checker: Checker | None = None
     for raw in paths:
+        if _through_link(raw, settings.root):
+            # As in the folder walk: a link could lead anywhere, and its target's contents would be
+            # quoted in findings that CI logs publish.
+            display = printable(settings.display_path(raw.absolute()))
+            extra.append(finding(display, 1, 1, "PMK010", "symbolic link: not followed"))
+            chosen.add(display)
+            continue
         path = raw.resolve()
         if path.is_dir():
             chosen.update(d for p, d in known.items() if p.is_relative_to(path))
@@ -177,6 +184,17 @@ def _selected(
         chosen.add(display)
         outside += 1
     return chosen, extra, outside
+
+
+def _through_link(path: Path, root: Path) -> bool:
+    """Whether `path`, or a folder on the way to it below `root`, is a symbolic link."""
+    absolute = path.absolute()
+    here = absolute
+    while here != here.parent and (here == absolute or here.is_relative_to(root)):
+        if here.is_symlink():
+            return True
+        here = here.parent
+    return False
 
 
 def run_check(args: argparse.Namespace) -> int:
