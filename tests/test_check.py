@@ -1,6 +1,6 @@
 """`pmkb check` and the validator: exact findings (path, line, col, code, level) for each rule.
 
-Line numbers refer to the files built from conftest's FRONT and BODY: the front matter keys stand
+Line numbers refer to the files built from helpers' FRONT and BODY: the front matter keys stand
 on lines 2-7 and its closing `---` on line 8; `## Summary` is on line 10, `## Impact` on 14,
 `## Timeline` on 18 (entries on 20-22), `## Contributing factors` on 24, `## Lessons learned` on 28.
 """
@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import BODY, FACTORS, FRONT, SERVICES, VALID, Result, make_kb
+from helpers import (
+    BODY,
+    FACTORS,
+    FRONT,
+    SERVICES,
+    VALID,
+    Result,
+    Runner,
+    catalog_text,
+    make_project,
+    with_keys,
+)
 from pmkb import knowledge
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pmkb.findings import RULES, Finding, Level
 from pmkb.settings import load_settings
 from pmkb.source import MAX_BYTES, read_source
 
-CheckJson = Callable[..., Result]
 A = "postmortems/a.md"
 SERVICES_FILE = "postmortems/services.yml"
 FACTORS_FILE = "postmortems/factors.yml"
@@ -34,22 +43,17 @@ def swap(old: str, new: str, text: str = VALID) -> str:
     return text.replace(old, new)
 
 
-def with_keys(extra: str, body: str = BODY) -> str:
-    """A valid postmortem with `extra` front-matter lines from line 8 on."""
-    return FRONT.removesuffix("---\n") + extra + "---\n" + body
-
-
 def body_swap(old: str, new: str) -> str:
     return FRONT + swap(old, new, BODY)
 
 
 def check_file(
     tmp_path: Path,
-    check_json: CheckJson,
+    check_json: Runner,
     text: str | bytes,
     options: dict[str, object] | None = None,
 ) -> Result:
-    make_kb(tmp_path, {A: text}, options)
+    make_project(tmp_path, files={A: text}, options=options)
     return check_json()
 
 
@@ -60,7 +64,7 @@ def located(findings: list[Finding]) -> list[tuple[str, int, int, str, str]]:
 # The example knowledge base and the basics of the output.
 
 
-def test_example_knowledge_base_has_no_errors(check_json: CheckJson) -> None:
+def test_example_knowledge_base_has_no_errors(check_json: Runner) -> None:
     result = check_json(cwd=REPO)
     errors = [f for f in result.data["findings"] if f["level"] == "error"]
     assert errors == []
@@ -69,18 +73,16 @@ def test_example_knowledge_base_has_no_errors(check_json: CheckJson) -> None:
     assert result.data["files"] > 0
 
 
-def test_valid_postmortem_has_no_findings(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_valid_postmortem_has_no_findings(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     result = run("check")
     assert result.lines == ["Checked 1 postmortem file(s): 0 error(s), 0 warning(s)."]
     assert result.code == EXIT_OK
     assert result.err == ""
 
 
-def test_text_format_prints_path_line_col_level_code_message(
-    tmp_path: Path, run: Callable[..., Result]
-) -> None:
-    make_kb(tmp_path, {A: swap("severity: SEV2", "severity: P1")})
+def test_text_format_prints_path_line_col_level_code_message(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: swap("severity: SEV2", "severity: P1")})
     result = run("check")
     assert result.lines == [
         "postmortems/a.md:4:11: error PMK107 `severity: P1` is not one of SEV1, SEV2, SEV3, SEV4",
@@ -89,8 +91,8 @@ def test_text_format_prints_path_line_col_level_code_message(
     assert result.code == EXIT_FINDINGS
 
 
-def test_json_format_structure(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: with_keys("sevrity: SEV2\n"), "postmortems/b.md": ""})
+def test_json_format_structure(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: with_keys("sevrity: SEV2\n"), "postmortems/b.md": ""})
     result = check_json()
     assert result.data == {
         "files": 2,
@@ -118,9 +120,11 @@ def test_json_format_structure(tmp_path: Path, check_json: CheckJson) -> None:
     assert result.code == EXIT_FINDINGS
 
 
-def test_github_format_prints_annotations(tmp_path: Path, run: Callable[..., Result]) -> None:
+def test_github_format_prints_annotations(tmp_path: Path, run: Runner) -> None:
     text = swap("Checkout failed for 20 minutes.", "Checkout failed: human error.")
-    make_kb(tmp_path, {A: swap("severity: SEV2", "severity: P1", text), "postmortems/x.png": b"x"})
+    make_project(
+        tmp_path, files={A: swap("severity: SEV2", "severity: P1", text), "postmortems/x.png": b"x"}
+    )
     result = run("check", "--format", "github")
     assert result.lines == [
         "::notice file=postmortems,line=1,col=1,title=pmkb PMK011::PMK011 ignored 1 file(s) "
@@ -136,9 +140,9 @@ def test_github_format_prints_annotations(tmp_path: Path, run: Callable[..., Res
 
 
 def test_github_format_escapes_commas_in_file_and_percent_in_message(
-    tmp_path: Path, run: Callable[..., Result]
+    tmp_path: Path, run: Runner
 ) -> None:
-    make_kb(tmp_path, {"postmortems/a,b.md": with_keys("zzz%: 1\n")})
+    make_project(tmp_path, files={"postmortems/a,b.md": with_keys("zzz%: 1\n")})
     result = run("check", "--format", "github")
     assert result.lines[:2] == [
         "::error file=postmortems/a%2Cb.md,line=1,col=1,title=pmkb PMK113::PMK113 the file "
@@ -148,12 +152,10 @@ def test_github_format_escapes_commas_in_file_and_percent_in_message(
     ]
 
 
-def test_summary_line_counts_errors_and_warnings_but_not_info(
-    tmp_path: Path, run: Callable[..., Result]
-) -> None:
-    make_kb(
+def test_summary_line_counts_errors_and_warnings_but_not_info(tmp_path: Path, run: Runner) -> None:
+    make_project(
         tmp_path,
-        {
+        files={
             A: with_keys("zzz: 1\n"),
             "postmortems/b.md": "",
             "postmortems/c.md": "# no front matter\n",
@@ -167,14 +169,14 @@ def test_summary_line_counts_errors_and_warnings_but_not_info(
 # Exit codes and --strict.
 
 
-def test_warnings_only_exit_0(tmp_path: Path, check_json: CheckJson) -> None:
+def test_warnings_only_exit_0(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, with_keys("zzz: 1\n"))
     assert result.found == [(A, 8, 1, "PMK103", "warning")]
     assert result.code == EXIT_OK
 
 
-def test_strict_turns_warnings_into_exit_1(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: with_keys("zzz: 1\n")})
+def test_strict_turns_warnings_into_exit_1(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: with_keys("zzz: 1\n")})
     result = run("check", "--strict")
     assert result.lines == [
         "postmortems/a.md:8:1: warning PMK103 unknown key `zzz`",
@@ -183,14 +185,14 @@ def test_strict_turns_warnings_into_exit_1(tmp_path: Path, run: Callable[..., Re
     assert result.code == EXIT_FINDINGS
 
 
-def test_strict_ignores_info_findings(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID, "postmortems/graph.png": b"\x89PNG"})
+def test_strict_ignores_info_findings(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID, "postmortems/graph.png": b"\x89PNG"})
     result = run("check", "--strict")
     assert result.code == EXIT_OK
     assert result.lines[-1] == "Checked 1 postmortem file(s): 0 error(s), 0 warning(s)."
 
 
-def test_errors_exit_1(tmp_path: Path, check_json: CheckJson) -> None:
+def test_errors_exit_1(tmp_path: Path, check_json: Runner) -> None:
     assert check_file(tmp_path, check_json, "").code == EXIT_FINDINGS
 
 
@@ -199,8 +201,8 @@ def test_errors_exit_1(tmp_path: Path, check_json: CheckJson) -> None:
     [[], ["check", "--format", "xml"], ["nonsense"], ["check", "--no-such-flag"]],
     ids=["no-command", "bad-format", "unknown-command", "unknown-flag"],
 )
-def test_usage_errors_exit_2(tmp_path: Path, run: Callable[..., Result], args: list[str]) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_usage_errors_exit_2(tmp_path: Path, run: Runner, args: list[str]) -> None:
+    make_project(tmp_path, files={A: VALID})
     result = run(*args)
     assert result.code == EXIT_USAGE
     assert result.out == ""
@@ -210,17 +212,23 @@ def test_usage_errors_exit_2(tmp_path: Path, run: Callable[..., Result], args: l
 # Checking only named paths.
 
 
-def test_named_file_reports_only_that_file(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: swap("severity: SEV2", "severity: P1"), "postmortems/b.md": ""})
+def test_named_file_reports_only_that_file(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
+        tmp_path, files={A: swap("severity: SEV2", "severity: P1"), "postmortems/b.md": ""}
+    )
     result = check_json("postmortems/b.md")
     assert result.found == [("postmortems/b.md", 1, 1, "PMK002", "error")]
     assert result.data["files"] == 1
 
 
-def test_named_folder_reports_only_files_under_it(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(
+def test_named_folder_reports_only_files_under_it(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
         tmp_path,
-        {"postmortems/2024/a.md": "", "postmortems/2025/b.md": "", "postmortems/2025/c.md": ""},
+        files={
+            "postmortems/2024/a.md": "",
+            "postmortems/2025/b.md": "",
+            "postmortems/2025/c.md": "",
+        },
     )
     result = check_json("postmortems/2025")
     assert result.found == [
@@ -230,33 +238,35 @@ def test_named_folder_reports_only_files_under_it(tmp_path: Path, check_json: Ch
     assert result.data["files"] == 2
 
 
-def test_named_paths_still_report_catalog_problems(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: VALID, "postmortems/b.md": "", SERVICES_FILE: SERVICES + "Bad Id:\n"})
+def test_named_paths_still_report_catalog_problems(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
+        tmp_path,
+        files={A: VALID, "postmortems/b.md": ""},
+        services=catalog_text(SERVICES) + "Bad Id:\n",
+    )
     result = check_json("postmortems/a.md")
     assert result.found == [(SERVICES_FILE, 7, 1, "PMK506", "error")]
 
 
 def test_named_file_outside_the_knowledge_base_is_checked(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
-    make_kb(tmp_path, {A: VALID, "drafts/x.md": swap("severity: SEV2", "severity: P9")})
+    make_project(tmp_path, files={A: VALID, "drafts/x.md": swap("severity: SEV2", "severity: P9")})
     result = check_json("drafts/x.md")
     assert result.found == [("drafts/x.md", 4, 11, "PMK107", "error")]
     assert result.data["files"] == 1
 
 
-def test_named_missing_file_is_pmk012(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_named_missing_file_is_pmk012(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     result = check_json("postmortems/missing.md")
     assert result.found == [("postmortems/missing.md", 1, 1, "PMK012", "error")]
     assert result.messages == ["cannot read the file: No such file or directory"]
     assert result.code == EXIT_FINDINGS
 
 
-def test_named_catalog_is_not_checked_as_a_postmortem(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_named_catalog_is_not_checked_as_a_postmortem(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     result = check_json(SERVICES_FILE)
     assert result.found == []
     assert result.code == EXIT_OK
@@ -295,7 +305,7 @@ BAD_INPUTS: dict[str, tuple[bytes, list[tuple[int, int, str, str]]]] = {
 
 
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
-def test_bad_input_is_one_located_finding(tmp_path: Path, check_json: CheckJson, name: str) -> None:
+def test_bad_input_is_one_located_finding(tmp_path: Path, check_json: Runner, name: str) -> None:
     data, expected = BAD_INPUTS[name]
     result = check_file(tmp_path, check_json, data)
     assert result.found == [(A, *e) for e in expected]
@@ -305,7 +315,7 @@ def test_bad_input_is_one_located_finding(tmp_path: Path, check_json: CheckJson,
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
 def test_bad_input_raises_no_exception_from_load(tmp_path: Path, name: str) -> None:
     data, expected = BAD_INPUTS[name]
-    make_kb(tmp_path, {A: data})
+    make_project(tmp_path, files={A: data})
     try:
         kb = knowledge.load(load_settings({}, tmp_path))
     except Exception as exc:  # pragma: no cover - the failure message is the point
@@ -315,55 +325,55 @@ def test_bad_input_raises_no_exception_from_load(tmp_path: Path, name: str) -> N
     assert [(f.line, f.col, f.code, f.level.value) for f in kb.all_findings] == expected
 
 
-def test_invalid_yaml_message_names_the_problem(tmp_path: Path, check_json: CheckJson) -> None:
+def test_invalid_yaml_message_names_the_problem(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, BAD_INPUTS["invalid-yaml"][0])
     assert result.messages == ["front matter: mapping values are not allowed in this context"]
 
 
-def test_invalid_utf8_message_names_the_byte(tmp_path: Path, check_json: CheckJson) -> None:
+def test_invalid_utf8_message_names_the_byte(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, BAD_INPUTS["invalid-utf8"][0])
     assert result.messages == ["invalid UTF-8 (byte 0xff); save the file as UTF-8"]
 
 
-def test_invalid_utf8_column_counts_characters(tmp_path: Path, check_json: CheckJson) -> None:
+def test_invalid_utf8_column_counts_characters(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, "---\ntitle: é".encode() + b"\xff\n---\n")
     assert result.found == [(A, 2, 9, "PMK001", "error")]
 
 
-def test_front_matter_kind_is_named(tmp_path: Path, check_json: CheckJson) -> None:
+def test_front_matter_kind_is_named(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, BAD_INPUTS["front-matter-list"][0])
     assert result.messages == ["the front matter is a list, not a mapping of keys to values"]
 
 
-def test_alias_bomb_message(tmp_path: Path, check_json: CheckJson) -> None:
+def test_alias_bomb_message(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, BAD_INPUTS["alias-bomb"][0])
     assert result.messages == ["front matter: YAML anchors and aliases are not supported here"]
 
 
-def test_deep_nesting_message(tmp_path: Path, check_json: CheckJson) -> None:
+def test_deep_nesting_message(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, BAD_INPUTS["nested-41-deep"][0])
     assert result.messages == ["front matter: nested more than 40 levels deep"]
 
 
-def test_nesting_40_deep_is_accepted_as_yaml(tmp_path: Path, check_json: CheckJson) -> None:
+def test_nesting_40_deep_is_accepted_as_yaml(tmp_path: Path, check_json: Runner) -> None:
     # The root mapping is level 1, so 39 brackets make 40 levels: only the type is wrong.
     text = swap("title: Checkout errors after a config change", "title: " + "[" * 39 + "]" * 39)
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 2, 8, "PMK102", "error")]
 
 
-def test_very_deep_nesting_is_pmk013(tmp_path: Path, check_json: CheckJson) -> None:
+def test_very_deep_nesting_is_pmk013(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\n")
     assert [(f[3], f[4]) for f in result.found] == [("PMK013", "error")]
 
 
-def test_very_deep_nesting_raises_no_exception(tmp_path: Path, check_json: CheckJson) -> None:
+def test_very_deep_nesting_raises_no_exception(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, "---\nt: " + "{a: " * 100_000 + "}" * 100_000 + "\n")
     assert result.data["errors"] == 1
     assert result.code == EXIT_FINDINGS
 
 
-def test_file_over_1_mib_is_not_read(tmp_path: Path, check_json: CheckJson) -> None:
+def test_file_over_1_mib_is_not_read(tmp_path: Path, check_json: Runner) -> None:
     data = VALID.encode()
     data += b"x" * (MAX_BYTES + 1 - len(data))
     result = check_file(tmp_path, check_json, data)
@@ -374,7 +384,7 @@ def test_file_over_1_mib_is_not_read(tmp_path: Path, check_json: CheckJson) -> N
     ]
 
 
-def test_file_of_exactly_1_mib_is_read(tmp_path: Path, check_json: CheckJson) -> None:
+def test_file_of_exactly_1_mib_is_read(tmp_path: Path, check_json: Runner) -> None:
     data = VALID.encode()
     data += b"\n" * (MAX_BYTES - len(data))
     result = check_file(tmp_path, check_json, data)
@@ -382,19 +392,19 @@ def test_file_of_exactly_1_mib_is_read(tmp_path: Path, check_json: CheckJson) ->
 
 
 def test_byte_order_mark_is_a_warning_and_the_file_is_read(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
     result = check_file(tmp_path, check_json, b"\xef\xbb\xbf" + with_keys("zzz: 1\n").encode())
     assert result.found == [(A, 1, 1, "PMK008", "warning"), (A, 8, 1, "PMK103", "warning")]
     assert result.code == EXIT_OK
 
 
-def test_byte_order_mark_does_not_shift_yaml_columns(tmp_path: Path, check_json: CheckJson) -> None:
+def test_byte_order_mark_does_not_shift_yaml_columns(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, b"\xef\xbb\xbf---\ntitle: ok: no\n---\n")
     assert result.found == [(A, 1, 1, "PMK008", "warning"), (A, 2, 10, "PMK005", "error")]
 
 
-def test_crlf_is_a_warning_and_later_lines_are_right(tmp_path: Path, check_json: CheckJson) -> None:
+def test_crlf_is_a_warning_and_later_lines_are_right(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("zzz: 1\n", swap("- 14:05 UTC", "- 13:05 UTC", BODY))
     result = check_file(tmp_path, check_json, text.replace("\n", "\r\n").encode())
     assert result.found == [
@@ -404,13 +414,13 @@ def test_crlf_is_a_warning_and_later_lines_are_right(tmp_path: Path, check_json:
     ]
 
 
-def test_crlf_yaml_error_line(tmp_path: Path, check_json: CheckJson) -> None:
+def test_crlf_yaml_error_line(tmp_path: Path, check_json: Runner) -> None:
     text = b"---\r\ntitle: ok\r\ndate: 2026-03-12\r\nsummary: Outage: part 2\r\n---\r\n"
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 1, 1, "PMK009", "warning"), (A, 4, 16, "PMK005", "error")]
 
 
-def test_front_matter_may_close_with_dots(tmp_path: Path, check_json: CheckJson) -> None:
+def test_front_matter_may_close_with_dots(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("").replace("\n---\n\n## Summary", "\n...\n\n## Summary")
     assert "\n...\n" in text
     assert check_file(tmp_path, check_json, text).found == []
@@ -425,8 +435,8 @@ def test_read_source_never_raises_for_a_folder(tmp_path: Path) -> None:
 # The postmortems folder: symlinks, other files, duplicates.
 
 
-def test_symlinked_file_is_reported_not_followed(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {"archive/old.md": ""})
+def test_symlinked_file_is_reported_not_followed(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={"archive/old.md": ""})
     os.symlink(tmp_path / "archive/old.md", tmp_path / "postmortems/old.md")
     result = check_json()
     assert result.found == [("postmortems/old.md", 1, 1, "PMK010", "warning")]
@@ -434,25 +444,25 @@ def test_symlinked_file_is_reported_not_followed(tmp_path: Path, check_json: Che
     assert result.data["files"] == 0
 
 
-def test_symlinked_folder_is_reported_not_followed(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {"archive/old.md": ""})
+def test_symlinked_folder_is_reported_not_followed(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={"archive/old.md": ""})
     os.symlink(tmp_path / "archive", tmp_path / "postmortems/old")
     result = check_json()
     assert result.found == [("postmortems/old", 1, 1, "PMK010", "warning")]
     assert result.messages == ["symbolic link to a folder: not followed"]
 
 
-def test_dangling_symlink_is_reported(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_dangling_symlink_is_reported(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     os.symlink(tmp_path / "nowhere.md", tmp_path / "postmortems/gone.md")
     result = check_json()
     assert result.found == [("postmortems/gone.md", 1, 1, "PMK010", "warning")]
 
 
-def test_other_files_are_listed_once_as_info(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(
+def test_other_files_are_listed_once_as_info(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
         tmp_path,
-        {
+        files={
             A: VALID,
             "postmortems/graph.png": b"\x89PNG",
             "postmortems/README.md": "# About\n",
@@ -472,13 +482,15 @@ def test_other_files_are_listed_once_as_info(tmp_path: Path, check_json: CheckJs
     assert result.code == EXIT_OK
 
 
-def test_markdown_extension_is_a_postmortem(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {"postmortems/a.markdown": ""})
+def test_markdown_extension_is_a_postmortem(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={"postmortems/a.markdown": ""})
     assert check_json().found == [("postmortems/a.markdown", 1, 1, "PMK002", "error")]
 
 
-def test_duplicate_ids_across_folders(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {"postmortems/2024/outage.md": VALID, "postmortems/2025/outage.md": VALID})
+def test_duplicate_ids_across_folders(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
+        tmp_path, files={"postmortems/2024/outage.md": VALID, "postmortems/2025/outage.md": VALID}
+    )
     result = check_json()
     assert result.found == [("postmortems/2025/outage.md", 1, 1, "PMK112", "error")]
     assert result.messages == [
@@ -487,14 +499,17 @@ def test_duplicate_ids_across_folders(tmp_path: Path, check_json: CheckJson) -> 
 
 
 def test_duplicate_explicit_ids(tmp_path: Path) -> None:
-    make_kb(tmp_path, {A: with_keys("id: outage\n"), "postmortems/b.md": with_keys("id: outage\n")})
+    make_project(
+        tmp_path,
+        files={A: with_keys("id: outage\n"), "postmortems/b.md": with_keys("id: outage\n")},
+    )
     kb = knowledge.load(load_settings({}, tmp_path))
     assert located(kb.all_findings) == [("postmortems/b.md", 1, 1, "PMK112", "error")]
     assert kb.rejected == frozenset({"postmortems/b.md"})
     assert [pm.display for pm in kb.published] == [A]
 
 
-def test_missing_postmortems_folder(tmp_path: Path, check_json: CheckJson) -> None:
+def test_missing_postmortems_folder(tmp_path: Path, check_json: Runner) -> None:
     result = check_json()
     assert result.found == [
         ("postmortems", 1, 1, "PMK501", "error"),
@@ -656,7 +671,7 @@ FRONT_MATTER_CASES = {
 
 
 @pytest.mark.parametrize("name", list(FRONT_MATTER_CASES))
-def test_front_matter_finding(tmp_path: Path, check_json: CheckJson, name: str) -> None:
+def test_front_matter_finding(tmp_path: Path, check_json: Runner, name: str) -> None:
     text, where, message = FRONT_MATTER_CASES[name]
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, *where)]
@@ -667,7 +682,7 @@ def test_front_matter_finding(tmp_path: Path, check_json: CheckJson, name: str) 
 
 def test_alias_is_accepted_as_the_canonical_factor(tmp_path: Path) -> None:
     text = swap("contributing_factors: [config-change]", "contributing_factors: [misconfiguration]")
-    make_kb(tmp_path, {A: text})
+    make_project(tmp_path, files={A: text})
     kb = knowledge.load(load_settings({}, tmp_path))
     (pm,) = kb.postmortems
     assert pm.factors == ("config-change",)
@@ -675,7 +690,7 @@ def test_alias_is_accepted_as_the_canonical_factor(tmp_path: Path) -> None:
 
 
 def test_alias_and_canonical_id_together_are_listed_twice(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
     text = swap(
         "contributing_factors: [config-change]",
@@ -685,8 +700,8 @@ def test_alias_and_canonical_id_together_are_listed_twice(
     assert result.found == [(A, 7, 39, "PMK111", "warning"), (A, 7, 39, "PMK114", "warning")]
 
 
-def test_file_name_that_is_not_a_slug(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {"postmortems/Big Outage.md": VALID})
+def test_file_name_that_is_not_a_slug(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={"postmortems/Big Outage.md": VALID})
     result = check_json()
     assert result.found == [("postmortems/Big Outage.md", 1, 1, "PMK113", "error")]
     assert result.messages == [
@@ -694,14 +709,12 @@ def test_file_name_that_is_not_a_slug(tmp_path: Path, check_json: CheckJson) -> 
     ]
 
 
-def test_times_in_different_zones_compare_as_instants(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_times_in_different_zones_compare_as_instants(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("started: 2026-03-12T14:00:00Z\ndetected: 2026-03-12T15:05:00+01:00\n")
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_custom_severity_scale(tmp_path: Path, check_json: CheckJson) -> None:
+def test_custom_severity_scale(tmp_path: Path, check_json: Runner) -> None:
     text = swap("severity: SEV2", "severity: P2")
     assert check_file(tmp_path, check_json, text, {"severities": ["P1", "P2"]}).found == []
 
@@ -771,21 +784,21 @@ ACTION_ITEM_CASES = {
 
 
 @pytest.mark.parametrize("name", list(ACTION_ITEM_CASES))
-def test_action_item_finding(tmp_path: Path, check_json: CheckJson, name: str) -> None:
+def test_action_item_finding(tmp_path: Path, check_json: Runner, name: str) -> None:
     extra, where, message = ACTION_ITEM_CASES[name]
     result = check_file(tmp_path, check_json, with_keys(extra))
     assert result.found == [(A, *where)]
     assert result.messages == [message]
 
 
-def test_flow_style_action_item_is_located(tmp_path: Path, check_json: CheckJson) -> None:
+def test_flow_style_action_item_is_located(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("action_items: [{title: Fix, status: open}]\n")
     assert check_file(tmp_path, check_json, text).found == [(A, 8, 16, "PMK202", "error")]
 
 
 def test_complete_action_item_is_kept(tmp_path: Path) -> None:
     extra = ITEM + "    due: 2026-12-01\n    link: https://tracker.example/OPS-12\n"
-    make_kb(tmp_path, {A: with_keys(extra)})
+    make_project(tmp_path, files={A: with_keys(extra)})
     kb = knowledge.load(load_settings({}, tmp_path))
     assert kb.all_findings == []
     (item,) = kb.postmortems[0].action_items
@@ -802,7 +815,7 @@ def test_complete_action_item_is_kept(tmp_path: Path) -> None:
 
 
 def test_missing_section_is_reported_at_the_last_heading(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
     result = check_file(
         tmp_path, check_json, body_swap("## Impact\n\nCheckout failed for 20 minutes.\n\n", "")
@@ -811,7 +824,7 @@ def test_missing_section_is_reported_at_the_last_heading(
     assert result.messages == ["missing section `## Impact`"]
 
 
-def test_no_sections_at_all(tmp_path: Path, check_json: CheckJson) -> None:
+def test_no_sections_at_all(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, FRONT + "\nJust text.\n")
     assert result.found == [(A, 9, 1, "PMK301", "error")] * 5
     assert result.messages == [
@@ -823,37 +836,35 @@ def test_no_sections_at_all(tmp_path: Path, check_json: CheckJson) -> None:
     ]
 
 
-def test_heading_inside_a_code_fence_is_not_a_section(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_heading_inside_a_code_fence_is_not_a_section(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, body_swap("## Impact\n", "```\n## Impact\n```\n"))
     assert result.found == [(A, 30, 1, "PMK301", "error")]
 
 
-def test_setext_heading_is_a_section(tmp_path: Path, check_json: CheckJson) -> None:
+def test_setext_heading_is_a_section(tmp_path: Path, check_json: Runner) -> None:
     assert (
         check_file(tmp_path, check_json, body_swap("## Impact\n", "Impact\n------\n")).found == []
     )
 
 
-def test_headings_match_case_insensitively(tmp_path: Path, check_json: CheckJson) -> None:
+def test_headings_match_case_insensitively(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("## Lessons learned", "## LESSONS LEARNED ##")
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_empty_section(tmp_path: Path, check_json: CheckJson) -> None:
+def test_empty_section(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("A staged rollout limits how far a bad value travels.\n", "")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 28, 1, "PMK302", "error")]
     assert result.messages == ["section `Lessons learned` is empty"]
 
 
-def test_section_with_only_a_comment_is_empty(tmp_path: Path, check_json: CheckJson) -> None:
+def test_section_with_only_a_comment_is_empty(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("Checkout failed for 20 minutes.", "<!-- TODO -->")
     assert check_file(tmp_path, check_json, text).found == [(A, 14, 1, "PMK302", "error")]
 
 
-def test_template_guidance_left_in(tmp_path: Path, check_json: CheckJson) -> None:
+def test_template_guidance_left_in(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "Checkout failed for 20 minutes.", "> **Guidance:** Who was affected?\n\nCheckout failed."
     )
@@ -862,14 +873,14 @@ def test_template_guidance_left_in(tmp_path: Path, check_json: CheckJson) -> Non
     assert result.messages == ["template guidance left in `Impact`: replace it with what happened"]
 
 
-def test_template_guidance_in_a_code_fence_is_fine(tmp_path: Path, check_json: CheckJson) -> None:
+def test_template_guidance_in_a_code_fence_is_fine(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "Checkout failed for 20 minutes.", "```\n> **Guidance:** x\n```\n\nCheckout failed."
     )
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_duplicate_section_heading(tmp_path: Path, check_json: CheckJson) -> None:
+def test_duplicate_section_heading(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("## Lessons learned", "## Timeline\n\nMore.\n\n## Lessons learned")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 28, 1, "PMK306", "warning")]
@@ -879,7 +890,7 @@ def test_duplicate_section_heading(tmp_path: Path, check_json: CheckJson) -> Non
 # Timeline (PMK304, PMK305).
 
 
-def test_timeline_entry_without_a_time(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_entry_without_a_time(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("- 14:05 UTC — Alert fired.", "- around lunch the alert fired")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 21, 3, "PMK304", "error")]
@@ -888,28 +899,28 @@ def test_timeline_entry_without_a_time(tmp_path: Path, check_json: CheckJson) ->
     ]
 
 
-def test_timeline_entry_with_an_impossible_time(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_entry_with_an_impossible_time(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("- 14:05 UTC — Alert fired.", "- 25:05 UTC — Alert fired.")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 21, 3, "PMK304", "error")]
     assert result.messages == ["`25:05` is not a valid date and time"]
 
 
-def test_timeline_entry_with_an_impossible_date(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_entry_with_an_impossible_date(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("- 14:05 UTC — Alert fired.", "- 2026-02-30 14:05 UTC — Alert fired.")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 21, 3, "PMK304", "error")]
     assert result.messages == ["`2026-02-30 14:05` is not a valid date and time"]
 
 
-def test_timeline_out_of_order(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_out_of_order(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("- 14:00 UTC — Config", "- 14:10 UTC — Config")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 21, 1, "PMK305", "error")]
     assert result.messages == ["timeline entry at 14:05 comes after one at 14:10 (line 20)"]
 
 
-def test_timeline_rolls_over_midnight(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_rolls_over_midnight(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "- 14:00 UTC — Config change deployed.\n- 14:05 UTC — Alert fired.\n- 14:20",
         "- 23:50 UTC — Config change deployed.\n- 00:10 UTC — Alert fired.\n- 00:20",
@@ -917,7 +928,7 @@ def test_timeline_rolls_over_midnight(tmp_path: Path, check_json: CheckJson) -> 
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_timeline_explicit_dates_out_of_order(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_explicit_dates_out_of_order(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "- 14:00 UTC — Config change deployed.\n- 14:05 UTC — Alert fired.\n- 14:20",
         "- 2026-03-13 00:10 UTC — Deployed.\n- 2026-03-12 23:50 UTC — Alert.\n- 23:55",
@@ -927,7 +938,7 @@ def test_timeline_explicit_dates_out_of_order(tmp_path: Path, check_json: CheckJ
     assert result.messages == ["timeline entry at 23:50 comes after one at 00:10 (line 20)"]
 
 
-def test_timeline_ignores_nested_items_and_code(tmp_path: Path, check_json: CheckJson) -> None:
+def test_timeline_ignores_nested_items_and_code(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "- 14:05 UTC — Alert fired.",
         "- **14:05** Alert fired.\n  - a detail without a time\n\n```\n- not a time\n```\n",
@@ -935,9 +946,7 @@ def test_timeline_ignores_nested_items_and_code(tmp_path: Path, check_json: Chec
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_timeline_rollover_past_the_last_date_is_pmk304(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_timeline_rollover_past_the_last_date_is_pmk304(tmp_path: Path, check_json: Runner) -> None:
     text = swap("date: 2026-03-12", "date: 9999-12-31")
     text = swap("- 14:00 UTC", "- 23:50 UTC", text)
     text = swap("- 14:05 UTC", "- 00:10 UTC", text)
@@ -950,7 +959,7 @@ def test_timeline_rollover_past_the_last_date_is_pmk304(
 # Blame language (PMK401, PMK402).
 
 
-def test_blame_phrases_are_warnings_with_columns(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_phrases_are_warnings_with_columns(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "Checkout failed for 20 minutes.",
         "It was caused by human error. We should have caught it.\n"
@@ -986,52 +995,52 @@ def test_blame_phrases_are_warnings_with_columns(tmp_path: Path, check_json: Che
     ],
     ids=["blameless", "blame-free", "email", "inline-code", "link-target", "should-have-noun"],
 )
-def test_not_blame_language(tmp_path: Path, check_json: CheckJson, prose: str) -> None:
+def test_not_blame_language(tmp_path: Path, check_json: Runner, prose: str) -> None:
     text = body_swap("Checkout failed for 20 minutes.", prose)
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_blame_in_a_code_fence_is_ignored(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_in_a_code_fence_is_ignored(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("Checkout failed for 20 minutes.", "```\nhuman error\n```\n\nIt failed.")
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_blame_in_the_title(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_in_the_title(tmp_path: Path, check_json: Runner) -> None:
     text = swap("Checkout errors after a config change", "Outage from human error")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 2, 20, "PMK401", "warning")]
     assert result.messages[0].startswith("blame language in the title: `human error`. ")
 
 
-def test_blame_in_a_quoted_title_column(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_in_a_quoted_title_column(tmp_path: Path, check_json: Runner) -> None:
     text = swap("Checkout errors after a config change", '"Outage from human error"')
     assert check_file(tmp_path, check_json, text).found == [(A, 2, 21, "PMK401", "warning")]
 
 
-def test_blame_in_a_multiline_title_line(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_in_a_multiline_title_line(tmp_path: Path, check_json: Runner) -> None:
     text = swap("Checkout errors after a config change", "Outage\n  from human error")
     assert check_file(tmp_path, check_json, text).found == [(A, 3, 8, "PMK401", "warning")]
 
 
-def test_blame_before_the_first_section(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_before_the_first_section(tmp_path: Path, check_json: Runner) -> None:
     text = FRONT + "\n# Outage\n\nIt was human error.\n" + BODY
     assert check_file(tmp_path, check_json, text).found == [(A, 12, 8, "PMK401", "warning")]
 
 
-def test_blame_language_error_level(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_language_error_level(tmp_path: Path, check_json: Runner) -> None:
     text = swap("The config service", "@jsmith: human error. The config service")
     result = check_file(tmp_path, check_json, text, {"blame_language": "error"})
     assert result.found == [(A, 26, 1, "PMK402", "error"), (A, 26, 10, "PMK401", "error")]
     assert result.code == EXIT_FINDINGS
 
 
-def test_blame_language_off(tmp_path: Path, check_json: CheckJson) -> None:
+def test_blame_language_off(tmp_path: Path, check_json: Runner) -> None:
     text = swap("The config service", "@jsmith: human error. The config service")
     result = check_file(tmp_path, check_json, text, {"blame_language": "off"})
     assert result.found == []
 
 
-def test_extra_blame_phrases(tmp_path: Path, check_json: CheckJson) -> None:
+def test_extra_blame_phrases(tmp_path: Path, check_json: Runner) -> None:
     text = swap("Checkout failed for 20 minutes.", "Someone dropped the ball.")
     result = check_file(
         tmp_path, check_json, text, {"blame_phrases": {"dropped the ball": "Describe the gap."}}
@@ -1040,7 +1049,7 @@ def test_extra_blame_phrases(tmp_path: Path, check_json: CheckJson) -> None:
     assert result.messages == ["blame language: `dropped the ball`. Describe the gap."]
 
 
-def test_handle_in_contributing_factors(tmp_path: Path, check_json: CheckJson) -> None:
+def test_handle_in_contributing_factors(tmp_path: Path, check_json: Runner) -> None:
     text = swap("The config service", "As @jsmith saw, the config service")
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 26, 4, "PMK402", "warning")]
@@ -1050,13 +1059,13 @@ def test_handle_in_contributing_factors(tmp_path: Path, check_json: CheckJson) -
     ]
 
 
-def test_handle_outside_contributing_factors_is_fine(tmp_path: Path, check_json: CheckJson) -> None:
+def test_handle_outside_contributing_factors_is_fine(tmp_path: Path, check_json: Runner) -> None:
     text = swap("Checkout failed for 20 minutes.", "We paged @oncall at 14:05.")
     assert check_file(tmp_path, check_json, text).found == []
 
 
 def test_emails_code_and_links_in_contributing_factors_are_not_handles(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
     text = swap(
         "The config service",
@@ -1065,7 +1074,7 @@ def test_emails_code_and_links_in_contributing_factors_are_not_handles(
     assert check_file(tmp_path, check_json, text).found == []
 
 
-def test_handle_in_an_indented_code_block_is_ignored(tmp_path: Path, check_json: CheckJson) -> None:
+def test_handle_in_an_indented_code_block_is_ignored(tmp_path: Path, check_json: Runner) -> None:
     text = swap("every store at once.", "every store at once.\n\n    git log --author=@jsmith")
     assert check_file(tmp_path, check_json, text).found == []
 
@@ -1073,31 +1082,30 @@ def test_handle_in_an_indented_code_block_is_ignored(tmp_path: Path, check_json:
 # Catalogs (PMK501-PMK506).
 
 
-def catalog_findings(tmp_path: Path, check_json: CheckJson, **files: str | bytes | None) -> Result:
-    names = {"services": SERVICES_FILE, "factors": FACTORS_FILE}
-    make_kb(tmp_path, {A: VALID, **{names[k]: v for k, v in files.items()}})
+def catalog_findings(tmp_path: Path, check_json: Runner, **catalogs: str | bytes | None) -> Result:
+    make_project(tmp_path, files={A: VALID}, **catalogs)
     return check_json()
 
 
-def test_missing_services_catalog(tmp_path: Path, check_json: CheckJson) -> None:
+def test_missing_services_catalog(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services=None)
     assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK501", "error")]
     assert result.messages[1] == "cannot read the catalog: No such file or directory"
 
 
-def test_missing_factors_catalog(tmp_path: Path, check_json: CheckJson) -> None:
+def test_missing_factors_catalog(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, factors=None)
     assert result.found == [(A, 7, 24, "PMK110", "error"), (FACTORS_FILE, 1, 1, "PMK501", "error")]
 
 
 @pytest.mark.parametrize("text", ["", "# nothing yet\n"], ids=["empty", "only-a-comment"])
-def test_empty_catalog(tmp_path: Path, check_json: CheckJson, text: str) -> None:
+def test_empty_catalog(tmp_path: Path, check_json: Runner, text: str) -> None:
     result = catalog_findings(tmp_path, check_json, services=text)
     assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK502", "error")]
     assert result.messages[1] == "the catalog is empty: list ids with their details"
 
 
-def test_malformed_catalog_yaml(tmp_path: Path, check_json: CheckJson) -> None:
+def test_malformed_catalog_yaml(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(
         tmp_path, check_json, services="checkout:\n  name: Checkout: the shop\n"
     )
@@ -1108,7 +1116,7 @@ def test_malformed_catalog_yaml(tmp_path: Path, check_json: CheckJson) -> None:
     assert result.messages[1] == "invalid YAML: mapping values are not allowed in this context"
 
 
-def test_catalog_that_is_a_list(tmp_path: Path, check_json: CheckJson) -> None:
+def test_catalog_that_is_a_list(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services="- checkout\n- payments\n")
     assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK502", "error")]
     assert result.messages[1] == (
@@ -1116,25 +1124,29 @@ def test_catalog_that_is_a_list(tmp_path: Path, check_json: CheckJson) -> None:
     )
 
 
-def test_catalog_with_aliases_is_refused(tmp_path: Path, check_json: CheckJson) -> None:
+def test_catalog_with_aliases_is_refused(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services="a: &a {name: A}\nb: [*a, *a]\n")
     assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 4, "PMK502", "error")]
 
 
-def test_catalog_entry_that_is_not_a_mapping(tmp_path: Path, check_json: CheckJson) -> None:
-    result = catalog_findings(tmp_path, check_json, services=SERVICES + "search: Search\n")
+def test_catalog_entry_that_is_not_a_mapping(tmp_path: Path, check_json: Runner) -> None:
+    result = catalog_findings(
+        tmp_path, check_json, services=catalog_text(SERVICES) + "search: Search\n"
+    )
     assert result.found == [(SERVICES_FILE, 7, 1, "PMK503", "error")]
     assert result.messages == ["`search` must map to details such as `{name: ...}`"]
 
 
-def test_catalog_entry_without_a_name(tmp_path: Path, check_json: CheckJson) -> None:
-    result = catalog_findings(tmp_path, check_json, services=SERVICES + "search:\n  owner: x\n")
+def test_catalog_entry_without_a_name(tmp_path: Path, check_json: Runner) -> None:
+    result = catalog_findings(
+        tmp_path, check_json, services=catalog_text(SERVICES) + "search:\n  owner: x\n"
+    )
     assert result.found == [(SERVICES_FILE, 7, 1, "PMK503", "error")]
     assert result.messages == ["`search` needs a `name`"]
 
 
-def test_catalog_entry_with_an_unknown_field(tmp_path: Path, check_json: CheckJson) -> None:
-    text = SERVICES + "search:\n  name: Search\n  team: x\n"
+def test_catalog_entry_with_an_unknown_field(tmp_path: Path, check_json: Runner) -> None:
+    text = catalog_text(SERVICES) + "search:\n  name: Search\n  team: x\n"
     result = catalog_findings(tmp_path, check_json, services=text)
     assert result.found == [(SERVICES_FILE, 7, 1, "PMK503", "error")]
     assert result.messages == [
@@ -1142,25 +1154,29 @@ def test_catalog_entry_with_an_unknown_field(tmp_path: Path, check_json: CheckJs
     ]
 
 
-def test_factor_without_a_category(tmp_path: Path, check_json: CheckJson) -> None:
-    text = FACTORS + "runbook-gap:\n  name: Runbook gap\n"
+def test_factor_without_a_category(tmp_path: Path, check_json: Runner) -> None:
+    text = catalog_text(FACTORS) + "runbook-gap:\n  name: Runbook gap\n"
     result = catalog_findings(tmp_path, check_json, factors=text)
     assert result.found == [(FACTORS_FILE, 8, 1, "PMK503", "error")]
     assert result.messages == ["`runbook-gap` needs a `category`"]
 
 
-def test_factor_aliases_not_a_list(tmp_path: Path, check_json: CheckJson) -> None:
-    text = FACTORS + "bad-config:\n  name: Bad config\n  category: Change\n  aliases: {a: 1}\n"
+def test_factor_aliases_not_a_list(tmp_path: Path, check_json: Runner) -> None:
+    text = (
+        catalog_text(FACTORS)
+        + "bad-config:\n  name: Bad config\n  category: Change\n  aliases: {a: 1}\n"
+    )
     result = catalog_findings(tmp_path, check_json, factors=text)
     assert result.found == [(FACTORS_FILE, 8, 1, "PMK503", "error")]
     assert result.messages == ["`bad-config.aliases` must be a list of names"]
 
 
-def test_unknown_factor_category(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(
+def test_unknown_factor_category(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
         tmp_path,
-        {A: VALID, FACTORS_FILE: FACTORS.replace("Detection", "Detecton")},
-        {"factor_categories": ["Change", "Detection"]},
+        files={A: VALID},
+        factors=catalog_text(FACTORS).replace("Detection", "Detecton"),
+        options={"factor_categories": ["Change", "Detection"]},
     )
     result = check_json()
     assert result.found == [(FACTORS_FILE, 5, 1, "PMK504", "error")]
@@ -1170,14 +1186,16 @@ def test_unknown_factor_category(tmp_path: Path, check_json: CheckJson) -> None:
     ]
 
 
-def test_any_category_without_factor_categories(tmp_path: Path, check_json: CheckJson) -> None:
-    result = catalog_findings(tmp_path, check_json, factors=FACTORS.replace("Detection", "Any"))
+def test_any_category_without_factor_categories(tmp_path: Path, check_json: Runner) -> None:
+    result = catalog_findings(
+        tmp_path, check_json, factors=catalog_text(FACTORS).replace("Detection", "Any")
+    )
     assert result.found == []
 
 
-def test_duplicate_alias(tmp_path: Path, check_json: CheckJson) -> None:
+def test_duplicate_alias(tmp_path: Path, check_json: Runner) -> None:
     text = (
-        FACTORS
+        catalog_text(FACTORS)
         + "bad-config:\n  name: Bad config\n  category: Change\n  aliases: [misconfiguration]\n"
     )
     result = catalog_findings(tmp_path, check_json, factors=text)
@@ -1187,9 +1205,9 @@ def test_duplicate_alias(tmp_path: Path, check_json: CheckJson) -> None:
     ]
 
 
-def test_alias_that_is_another_factors_id(tmp_path: Path, check_json: CheckJson) -> None:
+def test_alias_that_is_another_factors_id(tmp_path: Path, check_json: Runner) -> None:
     text = (
-        FACTORS
+        catalog_text(FACTORS)
         + "bad-config:\n  name: Bad config\n  category: Change\n  aliases: [missing-alert]\n"
     )
     result = catalog_findings(tmp_path, check_json, factors=text)
@@ -1198,24 +1216,28 @@ def test_alias_that_is_another_factors_id(tmp_path: Path, check_json: CheckJson)
 
 
 @pytest.mark.parametrize("key", ["Checkout Service", "42", "-dash"])
-def test_bad_catalog_id(tmp_path: Path, check_json: CheckJson, key: str) -> None:
-    result = catalog_findings(tmp_path, check_json, services=SERVICES + f"{key}:\n  name: X\n")
+def test_bad_catalog_id(tmp_path: Path, check_json: Runner, key: str) -> None:
+    result = catalog_findings(
+        tmp_path, check_json, services=catalog_text(SERVICES) + f"{key}:\n  name: X\n"
+    )
     assert result.found == [(SERVICES_FILE, 7, 1, "PMK506", "error")]
     assert result.messages == [f"id `{key}` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`)"]
 
 
-def test_catalog_with_a_byte_order_mark(tmp_path: Path, check_json: CheckJson) -> None:
-    result = catalog_findings(tmp_path, check_json, services=b"\xef\xbb\xbf" + SERVICES.encode())
+def test_catalog_with_a_byte_order_mark(tmp_path: Path, check_json: Runner) -> None:
+    result = catalog_findings(
+        tmp_path, check_json, services=b"\xef\xbb\xbf" + catalog_text(SERVICES).encode()
+    )
     assert result.found == [(SERVICES_FILE, 1, 1, "PMK008", "warning")]
 
 
-def test_binary_catalog(tmp_path: Path, check_json: CheckJson) -> None:
+def test_binary_catalog(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services=b"checkout:\x00")
     assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK001", "error")]
 
 
-def test_catalogs_are_not_listed_as_other_files(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_catalogs_are_not_listed_as_other_files(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     result = check_json()
     assert result.found == []
     assert result.data["files"] == 1
@@ -1224,8 +1246,8 @@ def test_catalogs_are_not_listed_as_other_files(tmp_path: Path, check_json: Chec
 # Configuration (PMK601) and section aliases.
 
 
-def test_unknown_option_suggests_the_right_one(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID}, {"blame_langauge": "warn"})
+def test_unknown_option_suggests_the_right_one(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID}, options={"blame_langauge": "warn"})
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.out == ""
@@ -1236,8 +1258,8 @@ def test_unknown_option_suggests_the_right_one(tmp_path: Path, run: Callable[...
     assert len(result.err.splitlines()) == 1
 
 
-def test_bad_blame_language_value_exits_2(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID}, {"blame_language": "loud"})
+def test_bad_blame_language_value_exits_2(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID}, options={"blame_language": "loud"})
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.err.endswith(
@@ -1272,16 +1294,16 @@ def test_bad_blame_language_value_exits_2(tmp_path: Path, run: Callable[..., Res
     ids=["int", "bool", "severities", "sections", "aliases", "phrases", "url-path"],
 )
 def test_invalid_option_exits_2(
-    tmp_path: Path, run: Callable[..., Result], options: dict[str, object], message: str
+    tmp_path: Path, run: Runner, options: dict[str, object], message: str
 ) -> None:
-    make_kb(tmp_path, {A: VALID}, options)
+    make_project(tmp_path, files={A: VALID}, options=options)
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.err.endswith(f"mkdocs.yml:1:1: error PMK601 {message}\n")
 
 
-def test_invalid_mkdocs_yaml_exits_2(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID, "mkdocs.yml": "site_name: x\nplugins:\n  - pmkb: {\n"})
+def test_invalid_mkdocs_yaml_exits_2(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID, "mkdocs.yml": "site_name: x\nplugins:\n  - pmkb: {\n"})
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.err.endswith(
@@ -1289,8 +1311,8 @@ def test_invalid_mkdocs_yaml_exits_2(tmp_path: Path, run: Callable[..., Result])
     )
 
 
-def test_missing_config_file_exits_2(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_missing_config_file_exits_2(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     result = run("check", "--config", "nope.yml")
     assert result.code == EXIT_USAGE
     assert result.err == (
@@ -1298,15 +1320,13 @@ def test_missing_config_file_exits_2(tmp_path: Path, run: Callable[..., Result])
     )
 
 
-def test_config_findings_use_a_relative_path(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID}, {"blame_language": "loud"})
+def test_config_findings_use_a_relative_path(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID}, options={"blame_language": "loud"})
     result = run("check")
     assert result.err.startswith("mkdocs.yml:1:1: error PMK601 ")
 
 
-def test_mkdocs_yml_with_python_name_and_env_tags_loads(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_mkdocs_yml_with_python_name_and_env_tags_loads(tmp_path: Path, check_json: Runner) -> None:
     config = (
         "site_name: x\n"
         "markdown_extensions:\n"
@@ -1323,42 +1343,44 @@ def test_mkdocs_yml_with_python_name_and_env_tags_loads(
         "      token: !ENV [HOME, fallback]\n"
     )
     text = swap("Checkout failed for 20 minutes.", "Checkout failed: human error.")
-    make_kb(tmp_path, {A: text, "mkdocs.yml": config})
+    make_project(tmp_path, files={A: text, "mkdocs.yml": config})
     result = check_json()
     assert result.found == [(A, 16, 18, "PMK401", "error")]
     assert result.code == EXIT_FINDINGS
 
 
-def test_plugins_as_a_mapping(tmp_path: Path, check_json: CheckJson) -> None:
+def test_plugins_as_a_mapping(tmp_path: Path, check_json: Runner) -> None:
     config = "site_name: x\nplugins:\n  pmkb:\n    severities: [P1, P2]\n"
-    make_kb(tmp_path, {A: VALID, "mkdocs.yml": config})
+    make_project(tmp_path, files={A: VALID, "mkdocs.yml": config})
     assert check_json().found == [(A, 4, 11, "PMK107", "error")]
 
 
-def test_config_flag_points_at_another_project(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path / "kb", {A: swap("severity: SEV2", "severity: P1")}, {})
+def test_config_flag_points_at_another_project(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path / "kb", files={A: swap("severity: SEV2", "severity: P1")}, options={})
     result = check_json("--config", str(tmp_path / "kb/mkdocs.yml"))
     assert result.found == [(A, 4, 11, "PMK107", "error")]
 
 
-def test_unquoted_blame_language_off(tmp_path: Path, check_json: CheckJson) -> None:
+def test_unquoted_blame_language_off(tmp_path: Path, check_json: Runner) -> None:
     config = "site_name: x\nplugins:\n  - pmkb:\n      blame_language: off\n"
     text = swap("Checkout failed for 20 minutes.", "Checkout failed: human error.")
-    make_kb(tmp_path, {A: text, "mkdocs.yml": config})
+    make_project(tmp_path, files={A: text, "mkdocs.yml": config})
     result = check_json()
     assert result.code == EXIT_OK
     assert result.found == []
 
 
-def test_pmkb_options_that_are_a_list_exit_2(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID, "mkdocs.yml": "site_name: x\nplugins:\n  - pmkb: [a]\n"})
+def test_pmkb_options_that_are_a_list_exit_2(tmp_path: Path, run: Runner) -> None:
+    make_project(
+        tmp_path, files={A: VALID, "mkdocs.yml": "site_name: x\nplugins:\n  - pmkb: [a]\n"}
+    )
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.err.startswith("mkdocs.yml:1:1: error PMK601 ")
 
 
-def test_plugins_that_is_a_number_exits_2(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: VALID, "mkdocs.yml": "site_name: x\nplugins: 5\n"})
+def test_plugins_that_is_a_number_exits_2(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: VALID, "mkdocs.yml": "site_name: x\nplugins: 5\n"})
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.err.startswith("mkdocs.yml:1:1: error PMK601 ")
@@ -1422,21 +1444,19 @@ SRE_OPTIONS: dict[str, object] = {
 }
 
 
-def test_sre_book_headings_pass_with_section_aliases(tmp_path: Path, check_json: CheckJson) -> None:
+def test_sre_book_headings_pass_with_section_aliases(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, FRONT + SRE_BODY, SRE_OPTIONS)
     assert result.found == []
     assert result.code == EXIT_OK
 
 
-def test_sre_book_headings_fail_without_section_aliases(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_sre_book_headings_fail_without_section_aliases(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, FRONT + SRE_BODY)
     assert result.found == [(A, 40, 1, "PMK301", "error")]
     assert result.messages == ["missing section `## Contributing factors`"]
 
 
-def test_sre_book_missing_section_is_reported(tmp_path: Path, check_json: CheckJson) -> None:
+def test_sre_book_missing_section_is_reported(tmp_path: Path, check_json: Runner) -> None:
     text = FRONT + swap(
         "## Detection\n\nBorgmon detected a high level of HTTP 500s and paged on-call.\n\n",
         "",
@@ -1448,22 +1468,20 @@ def test_sre_book_missing_section_is_reported(tmp_path: Path, check_json: CheckJ
 
 
 def test_aliased_contributing_factors_section_checks_handles(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
     text = FRONT + swap("Cascading failure", "@jsmith saw a cascading failure", SRE_BODY)
     result = check_file(tmp_path, check_json, text, SRE_OPTIONS)
     assert result.found == [(A, 20, 1, "PMK402", "warning")]
 
 
-def test_section_alias_given_as_a_single_string(tmp_path: Path, check_json: CheckJson) -> None:
+def test_section_alias_given_as_a_single_string(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("## Impact", "## User impact")
     options = {"section_aliases": {"Impact": "User impact"}}
     assert check_file(tmp_path, check_json, text, options).found == []
 
 
-def test_heading_and_its_alias_together_are_a_duplicate(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_heading_and_its_alias_together_are_a_duplicate(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap("## Lessons learned", "## User impact\n\nMore.\n\n## Lessons learned")
     result = check_file(
         tmp_path, check_json, text, {"section_aliases": {"Impact": ["User impact"]}}
@@ -1481,14 +1499,14 @@ def test_every_rule_has_a_stable_code_and_level() -> None:
     assert {rule.level for rule in RULES.values()} == {Level.ERROR, Level.WARNING, Level.INFO}
 
 
-def test_findings_print_the_rule_level_by_default(tmp_path: Path, check_json: CheckJson) -> None:
+def test_findings_print_the_rule_level_by_default(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, with_keys("zzz: 1\n"))
     (found,) = result.found
     assert found[4] == RULES[found[3]].level.value == "warning"
 
 
-def test_json_output_is_valid_json_with_unicode(tmp_path: Path, run: Callable[..., Result]) -> None:
-    make_kb(tmp_path, {A: swap("severity: SEV2", "severity: SÉV2")})
+def test_json_output_is_valid_json_with_unicode(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={A: swap("severity: SEV2", "severity: SÉV2")})
     result = run("check", "--format", "json")
     assert "SÉV2" in result.out
     assert json.loads(result.out)["findings"][0]["message"].startswith("`severity: SÉV2`")
