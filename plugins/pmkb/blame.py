@@ -16,7 +16,9 @@ _MEMORY = "Describe what relied on memory and how a check or automation could ca
 
 # Each phrase is a regular expression, matched case-insensitively on whole words. The look-arounds
 # keep out what public postmortems showed to be false positives: systems that "should have retried",
-# "git blame", "blame-free", "reduce the risk of human error", "the fault of the disk".
+# "git blame", "blame-free", "reduce the risk of human error", "the fault of the disk". A phrase
+# with look-behinds opens with a look-ahead for its own words, which fails at once on any other
+# word: the look-behinds, a dozen at a time, are then tried only where the phrase stands.
 _SYSTEM_SUBJECT = "".join(
     f"(?<!\\b{word} )"
     for word in (
@@ -41,10 +43,11 @@ _SYSTEM_SUBJECT = "".join(
 )
 _COMPONENT = "disk|drive|file|node|host|server|switch|network|service|system|database|config|configuration|dependency|library|code|test|load balancer|cache|cluster"
 DEFAULT_PHRASES: Mapping[str, str] = {
-    r"(?<!risk of )(?<!chance of )(?<!prone to )(?<!reduce )(?<!reducing )(?<!eliminate )(?<!prevent )(?<!avoid )(?<!minimise )(?<!minimize )human error": _PEOPLE,
+    r"(?=human error)(?<!risk of )(?<!chance of )(?<!prone to )(?<!reduce )(?<!reducing )(?<!eliminate )(?<!prevent )(?<!avoid )(?<!minimise )(?<!minimize )human error": _PEOPLE,
     r"operator error": _PEOPLE,
     r"user error(?! (?:message|rate|code|response|page|count|budget)s?\b)": _PEOPLE,
-    _SYSTEM_SUBJECT
+    r"(?=should)"
+    + _SYSTEM_SUBJECT
     + r"(?:should|shouldn't|should not)(?: have|'ve)(?= (?:known|seen|caught|noticed|checked|double-checked|verified|tested|reviewed|read|looked|asked|realized|realised|waited|escalated|paid attention|thought|run|done|made|taken|been (?:caught|more careful|aware|noticed))\b)": _HINDSIGHT,
     r"careless(?:ly|ness)?": _CARE,
     r"negligen(?:t|ce|tly)": _CARE,
@@ -57,7 +60,7 @@ DEFAULT_PHRASES: Mapping[str, str] = {
     r"dropped the ball": _CARE,
     rf"(?:the )?fault of(?! (?:the |a |an |our |their |its )?(?:{_COMPONENT})\b)": _FAULT,
     r"(?:engineer|operator|developer|admin|sre|on-?call|person|team|member|reviewer|manager|he|she|they|someone|who|we|you|i)(?:'s)? (?:was|is|were|are|be|being|been) (?:partly |partially |solely )?at fault": _FAULT,
-    r"(?<!git )(?<!\Wno )(?<!\Wnot )(?<!without )(?<!assign )(?<!assigning )(?<!assigns )(?<!not to )(?:to )?blame[ds]?(?!-?(?:less|free|aware)|[ -](?:culture|game)s?\b)": _FAULT,
+    r"(?=(?:to )?blame)(?<!git )(?<!\Wno )(?<!\Wnot )(?<!without )(?<!assign )(?<!assigning )(?<!assigns )(?<!not to )(?:to )?blame[ds]?(?!-?(?:less|free|aware)|[ -](?:culture|game)s?\b)": _FAULT,
     r"forgot(?:ten)?(?![- ]password)": _MEMORY,
 }
 
@@ -69,7 +72,10 @@ _KEYWORDS = ("human error", "operator error", "user error", "should have", "shou
 
 _HANDLE = re.compile(r"(?<![\w.@/`])@[A-Za-z0-9][A-Za-z0-9_-]*")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
-_LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<https?://[^>]*>|https?://\S+")
+# A link target runs to the next `]` or `<` at most (as well as to `)`, `>` or a space): were it
+# allowed to cross them, a line of `](` or `<http://x ` repeated would be scanned from each one
+# to its end, in time the square of its length (8 s for 64 KiB).
+_LINK_TARGET = re.compile(r"\]\([^)\s\]]*\)|<https?://[^<>]*>|https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -96,12 +102,20 @@ class BlameMatcher:
         # A word that every match contains, to rule out clean text with one quick search.
         extra_words = (max(p.lower().split(), key=len) for p in (extra or {}) if p.strip())
         self._keywords = (*_KEYWORDS, *extra_words)
-        self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])", re.IGNORECASE)
+        # Every default phrase starts with a letter, and each team phrase with its first
+        # character: testing that first, as one character class, spares trying every phrase at
+        # every space and punctuation mark (a line of spaces is scanned twenty times faster).
+        firsts = "".join(sorted({re.escape(p.strip()[0]) for p in extra or {} if p.strip()}))
+        self._pattern = re.compile(
+            rf"(?<![\w-])(?=[a-z{firsts}])(?:{alternatives})(?![\w])", re.IGNORECASE
+        )
 
     def scan_line(self, text: str, line: int, col_offset: int = 0) -> Iterator[BlameHit]:
         cleaned = _prose(text)
         for match in self._pattern.finditer(cleaned):
-            index = int(next(k for k, v in match.groupdict().items() if v is not None)[1:])
+            # The phrase's group encloses any group within it, so it is the last one closed: one
+            # look-up, where searching every phrase's group cost one step per phrase per match.
+            index = int(str(match.lastgroup)[1:])
             yield BlameHit(
                 line, col_offset + match.start() + 1, match.group(0), self._suggestions[index]
             )

@@ -6,12 +6,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# Only the opening run of `#`s is matched here; the title and its closing `#`s are found by
+# stripping (`_atx`). A regex that also matched the title and closing run, such as
+# `(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$`, tries the closing run at every character of the title
+# and rescans the spaces after it each time: a heading whose title holds a long run of spaces
+# took time in the square of the run (45 s for 64 KiB).
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_OR_QUOTE = re.compile(r"^ {0,3}(?:[-*+>]|\d+[.)])(?:\s|$)")
 GUIDANCE = re.compile(r"^\s*>\s*\*\*Guidance:?\*\*")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 ATX_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])[ \t]")
@@ -34,7 +38,40 @@ class Section:
         return "\n".join(self.lines)
 
     def is_empty(self) -> bool:
-        return not _COMMENT.sub("", self.text).strip()
+        return not without_comments(self.text).strip()
+
+
+def without_comments(text: str) -> str:
+    """The text with its HTML comments (`<!--` to the first `-->` after it) taken out.
+
+    An unclosed `<!--` stays as text. Written with `str.find` rather than the regex `<!--.*?-->`:
+    that regex scans from every `<!--` to the end of the text when no `-->` follows, so a line of
+    `<!--` repeated took time in the square of its length (5.6 s for 64 KiB).
+    """
+    pieces: list[str] = []
+    start = 0
+    while (opening := text.find("<!--", start)) != -1:
+        closing = text.find("-->", opening + 4)
+        if closing == -1:
+            break  # no `-->` after this `<!--`, so none after any later one either
+        pieces.append(text[start:opening])
+        start = closing + 3
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """An ATX heading's level and title (its closing `#`s and the spaces around it removed)."""
+    opening = _ATX_OPEN.match(line)
+    if opening is None:
+        return None
+    title = line[opening.end() :].strip(" \t")
+    # A closing run of `#`s counts only after a space or tab: `## C#` is titled `C#`, and so,
+    # as before, is a title of `#`s only (`## ###` is titled `###`).
+    bare = title.rstrip("#")
+    if bare != title and bare[-1:] in (" ", "\t"):
+        title = bare.rstrip(" \t")
+    return len(opening.group(1)), title.strip()
 
 
 def parse_sections(body: str, body_line: int) -> list[Section]:
@@ -77,15 +114,15 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
             fence = match.group(1)[0] * 3
             in_code[i] = True
             continue
-        atx = _ATX.match(line)
+        atx = _atx(line)
         if atx:
-            heads.append((i, len(atx.group(1)), (atx.group(2) or "").strip()))
+            heads.append((i, *atx))
             in_list = False
             continue
         setext = _SETEXT.match(line)
         if setext and i > 0 and lines[i - 1].strip() and not in_code[i - 1]:
             previous = lines[i - 1]
-            if not _LIST_OR_QUOTE.match(previous) and not _ATX.match(previous):
+            if not _LIST_OR_QUOTE.match(previous) and not _ATX_OPEN.match(previous):
                 level = 1 if setext.group(1).startswith("=") else 2
                 if heads and heads[-1][0] == i - 1:
                     continue
@@ -96,13 +133,21 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
         sections.append(
             Section("", body_line, 1, tuple(lines[:first_h2]), body_line, tuple(in_code[:first_h2]))
         )
-    for n, (index, level, title) in enumerate(heads):
+    # Where each section ends: at the next heading of level 1 or 2, found in one backward pass
+    # (searching `heads[n + 1 :]` for each heading took time in the square of their number).
+    ends: list[int] = []
+    end = len(lines)
+    for index, level, _ in reversed(heads):
+        ends.append(end)
+        if level <= 2:
+            end = index
+    ends.reverse()
+    for (index, level, title), end in zip(heads, ends, strict=True):
         if level != 2:
             continue
         start = index + 1
         if start < len(lines) and _SETEXT.match(lines[start]) and lines[index].strip() == title:
             start += 1  # setext underline
-        end = next((h[0] for h in heads[n + 1 :] if h[1] <= 2), len(lines))
         col = len(lines[index]) - len(lines[index].lstrip()) + 1
         sections.append(
             Section(
