@@ -18,11 +18,10 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import BODY, FRONT, SERVICES, VALID, Result, make_kb
+from helpers import BODY, FRONT, SERVICES, VALID, Result, Runner, catalog_text, make_project
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pmkb.findings import Finding, Level
 
-Run = Callable[..., Result]
 REPO = Path(__file__).resolve().parent.parent
 NEW = "postmortems/2026/2026-03-12-checkout-errors-after-a-database-failover.md"
 GUIDANCE = "> **Guidance:**"
@@ -39,7 +38,9 @@ def not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "input", no_input)
 
 
-def new(run: Run, *extra: str, title: str = "Checkout errors after a database failover") -> Result:
+def new(
+    run: Runner, *extra: str, title: str = "Checkout errors after a database failover"
+) -> Result:
     return run(
         "new",
         title,
@@ -117,8 +118,8 @@ differently. Each action item in the front matter should trace back to something
 """
 
 
-def test_new_writes_the_draft_at_year_date_slug(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_writes_the_draft_at_year_date_slug(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = new(run, "--author", "Ines Carvalho", "--author", "Daniel Okafor")
     assert result.code == EXIT_OK, result.err
     assert result.err == ""
@@ -129,8 +130,8 @@ def test_new_writes_the_draft_at_year_date_slug(tmp_path: Path, run: Run) -> Non
     assert (tmp_path / NEW).read_text(encoding="utf-8") == EXPECTED_NEW
 
 
-def test_new_front_matter_values(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_front_matter_values(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     assert new(run).code == EXIT_OK
     assert front_matter((tmp_path / NEW).read_text(encoding="utf-8")) == {
         "title": "Checkout errors after a database failover",
@@ -148,9 +149,9 @@ def test_new_front_matter_values(tmp_path: Path, run: Run) -> None:
     }
 
 
-def test_new_has_every_configured_section_with_guidance(tmp_path: Path, run: Run) -> None:
+def test_new_has_every_configured_section_with_guidance(tmp_path: Path, run: Runner) -> None:
     sections = ["Summary", "Trigger", "Resolution", "Timeline"]
-    make_kb(tmp_path, mkdocs_options={"required_sections": sections, "severities": ["SEV-1"]})
+    make_project(tmp_path, options={"required_sections": sections, "severities": ["SEV-1"]})
     result = run(
         "new", "Outage", "--service", "checkout", "--factor", "config-change", "--severity", "SEV-1"
     )
@@ -166,8 +167,8 @@ def test_new_has_every_configured_section_with_guidance(tmp_path: Path, run: Run
     assert "## Trigger\n\n> **Guidance:** Replace this with the section's content.\n" in text
 
 
-def test_new_slug_of_an_awkward_title(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_slug_of_an_awkward_title(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = new(run, title='  Café: checkout   500s — after the "v2" rollout!  ')
     assert result.code == EXIT_OK, result.err
     path = tmp_path / "postmortems/2026/2026-03-12-cafe-checkout-500s-after-the-v2-rollout.md"
@@ -176,9 +177,9 @@ def test_new_slug_of_an_awkward_title(tmp_path: Path, run: Run) -> None:
 
 
 def test_new_date_defaults_to_the_build_date(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2026, 11, 20, 9).timestamp())))
     result = run("new", "Outage", "--service", "checkout", "--factor", "config-change")
     assert result.code == EXIT_USAGE  # no severity
@@ -189,8 +190,8 @@ def test_new_date_defaults_to_the_build_date(
     assert (tmp_path / "postmortems/2026/2026-11-20-outage.md").is_file()
 
 
-def test_new_refuses_to_overwrite(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path, {NEW: "my work\n"})
+def test_new_refuses_to_overwrite(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={NEW: "my work\n"})
     result = new(run)
     assert result.code == EXIT_USAGE
     assert result.out == ""
@@ -198,8 +199,8 @@ def test_new_refuses_to_overwrite(tmp_path: Path, run: Run) -> None:
     assert (tmp_path / NEW).read_text(encoding="utf-8") == "my work\n"
 
 
-def test_new_unknown_ids_with_did_you_mean(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_unknown_ids_with_did_you_mean(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = run(
         "new", "Outage", "--service", "chekout", "--factor", "config-chnage", "--severity", "sev2"
     )
@@ -213,8 +214,8 @@ def test_new_unknown_ids_with_did_you_mean(tmp_path: Path, run: Run) -> None:
     assert not (tmp_path / "postmortems/2026").exists()
 
 
-def test_new_misspelt_alias_is_suggested(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_misspelt_alias_is_suggested(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = run(
         "new",
         "Outage",
@@ -232,8 +233,8 @@ def test_new_misspelt_alias_is_suggested(tmp_path: Path, run: Run) -> None:
     )
 
 
-def test_new_without_anything_lists_every_problem(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_without_anything_lists_every_problem(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = run("new", "--date", "2026-02-30")
     assert result.code == EXIT_USAGE
     assert result.err.splitlines() == [
@@ -245,8 +246,8 @@ def test_new_without_anything_lists_every_problem(tmp_path: Path, run: Run) -> N
     ]
 
 
-def test_new_alias_is_written_as_the_canonical_id(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_alias_is_written_as_the_canonical_id(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = run(
         "new",
         "Outage",
@@ -271,8 +272,8 @@ def test_new_alias_is_written_as_the_canonical_id(tmp_path: Path, run: Run) -> N
     assert codes == {"PMK303"}  # no PMK111 (alias) or PMK114 (listed twice)
 
 
-def test_new_with_a_broken_catalog_exits_2(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path, {"postmortems/services.yml": "- not a mapping\n"})
+def test_new_with_a_broken_catalog_exits_2(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, services="- not a mapping\n")
     result = new(run)
     assert result.code == EXIT_USAGE
     assert "PMK502" in result.err
@@ -299,9 +300,9 @@ def fill_section(text: str, section: str) -> str:
 
 
 def test_new_file_fails_check_on_each_guidance_line_until_replaced(
-    tmp_path: Path, run: Run
+    tmp_path: Path, run: Runner
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
     assert new(run).code == EXIT_OK
     path = tmp_path / NEW
     text = path.read_text(encoding="utf-8")
@@ -316,8 +317,8 @@ def test_new_file_fails_check_on_each_guidance_line_until_replaced(
     assert guidance_lines(text) == []
 
 
-def test_new_file_passes_strict_check_once_filled_in(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_file_passes_strict_check_once_filled_in(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     assert new(run).code == EXIT_OK
     path = tmp_path / NEW
     text = path.read_text(encoding="utf-8")
@@ -363,9 +364,9 @@ def at_terminal(monkeypatch: pytest.MonkeyPatch, *answers: str | None) -> Termin
 
 
 def test_new_prompts_at_a_terminal(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
     terminal = at_terminal(
         monkeypatch,
         "  Checkout errors after a database failover ",
@@ -389,9 +390,9 @@ def test_new_prompts_at_a_terminal(
 
 
 def test_new_prompts_only_for_what_is_missing(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
     terminal = at_terminal(monkeypatch, "SEV1")
     result = run("new", "Outage", "--service", "checkout", "--factor", "config-change")
     assert result.code == EXIT_OK, result.err
@@ -399,9 +400,9 @@ def test_new_prompts_only_for_what_is_missing(
 
 
 def test_new_prompt_answers_are_checked_like_flags(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
     at_terminal(monkeypatch, "Outage", "chekout", None, "")
     result = run("new")
     assert result.code == EXIT_USAGE
@@ -413,8 +414,8 @@ def test_new_prompt_answers_are_checked_like_flags(
     assert not (tmp_path / "postmortems/2026").exists()
 
 
-def test_new_does_not_prompt_without_a_terminal(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_new_does_not_prompt_without_a_terminal(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     result = run("new", "Outage")  # the autouse fixture fails the test on any prompt
     assert result.code == EXIT_USAGE
     assert "name at least one service" in result.err
@@ -460,12 +461,12 @@ def broken(severity: str = "P1") -> str:
 
 @needs_git
 def test_changed_since_reports_only_changed_and_added_files(
-    tmp_path: Path, run: Run, git: Callable[..., str]
+    tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:
     git("init", "-q", "-b", "main")
-    make_kb(
+    make_project(
         tmp_path,
-        {
+        files={
             "postmortems/2025/changed.md": VALID,
             "postmortems/2025/untouched-broken.md": broken(),
             "postmortems/2025/deleted.md": VALID,
@@ -513,10 +514,10 @@ def test_changed_since_reports_only_changed_and_added_files(
 
 @needs_git
 def test_changed_since_with_nothing_changed(
-    tmp_path: Path, run: Run, git: Callable[..., str]
+    tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:
     git("init", "-q", "-b", "main")
-    make_kb(tmp_path, {"postmortems/untouched-broken.md": broken()})
+    make_project(tmp_path, files={"postmortems/untouched-broken.md": broken()})
     commit(git, "base")
     result = run("check", "--changed-since", "HEAD")
     assert result.lines == ["Checked 0 postmortem file(s): 0 error(s), 0 warning(s)."]
@@ -534,12 +535,12 @@ def test_changed_since_with_nothing_changed(
     ids=["on-the-added-file", "on-the-untouched-file"],
 )
 def test_changed_since_reports_a_duplicate_id_with_an_unchanged_file(
-    tmp_path: Path, run: Run, git: Callable[..., str], existing: str, added: str, reported: str
+    tmp_path: Path, run: Runner, git: Callable[..., str], existing: str, added: str, reported: str
 ) -> None:
     git("init", "-q", "-b", "main")
-    make_kb(
+    make_project(
         tmp_path,
-        {
+        files={
             existing: VALID,
             # An old conflict between two untouched files is not the pull request's.
             "postmortems/2020/old.md": VALID,
@@ -562,10 +563,12 @@ def test_changed_since_reports_a_duplicate_id_with_an_unchanged_file(
 
 @needs_git
 def test_changed_since_still_reports_catalog_errors(
-    tmp_path: Path, run: Run, git: Callable[..., str]
+    tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:
     git("init", "-q", "-b", "main")
-    make_kb(tmp_path, {"postmortems/a.md": VALID, "postmortems/services.yml": SERVICES + "Bad:\n"})
+    make_project(
+        tmp_path, files={"postmortems/a.md": VALID}, services=catalog_text(SERVICES) + "Bad:\n"
+    )
     commit(git, "base")
     git("checkout", "-q", "-b", "feature")
     (tmp_path / "postmortems/b.md").write_text(VALID, encoding="utf-8")
@@ -578,12 +581,12 @@ def test_changed_since_still_reports_catalog_errors(
 
 @needs_git
 def test_changed_since_in_a_subfolder_of_the_repository(
-    tmp_path: Path, run: Run, git: Callable[..., str]
+    tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:
     git("init", "-q", "-b", "main")
     project = tmp_path / "kb"
-    make_kb(project, {"postmortems/a.md": VALID}, mkdocs_options={})
-    make_kb(tmp_path / "other", {"postmortems/a.md": VALID})
+    make_project(project, files={"postmortems/a.md": VALID}, options={})
+    make_project(tmp_path / "other", files={"postmortems/a.md": VALID})
     commit(git, "base")
     (project / "postmortems/a.md").write_text(broken(), encoding="utf-8")
     (tmp_path / "other/postmortems/a.md").write_text(broken(), encoding="utf-8")
@@ -592,9 +595,11 @@ def test_changed_since_in_a_subfolder_of_the_repository(
 
 
 @needs_git
-def test_changed_since_a_bad_ref_exits_2(tmp_path: Path, run: Run, git: Callable[..., str]) -> None:
+def test_changed_since_a_bad_ref_exits_2(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
     git("init", "-q", "-b", "main")
-    make_kb(tmp_path, {"postmortems/a.md": VALID})
+    make_project(tmp_path, files={"postmortems/a.md": VALID})
     commit(git, "base")
     result = run("check", "--changed-since", "origin/nope")
     assert result.code == EXIT_USAGE
@@ -610,9 +615,9 @@ def test_changed_since_a_bad_ref_exits_2(tmp_path: Path, run: Run, git: Callable
 
 @needs_git
 def test_changed_since_outside_a_repository_exits_2(
-    tmp_path: Path, run: Run, git: Callable[..., str]
+    tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:
-    make_kb(tmp_path, {"postmortems/a.md": VALID})
+    make_project(tmp_path, files={"postmortems/a.md": VALID})
     result = run("check", "--changed-since", "main")
     assert result.code == EXIT_USAGE
     assert result.out == ""
@@ -620,9 +625,9 @@ def test_changed_since_outside_a_repository_exits_2(
 
 
 def test_changed_since_without_git_exits_2(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_kb(tmp_path, {"postmortems/a.md": VALID})
+    make_project(tmp_path, files={"postmortems/a.md": VALID})
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     result = run("check", "--changed-since", "main")
     assert result.code == EXIT_USAGE
@@ -632,9 +637,9 @@ def test_changed_since_without_git_exits_2(
 # `--format github`: workflow commands, exactly.
 
 
-def test_github_annotation_line_exactly(tmp_path: Path, run: Run) -> None:
+def test_github_annotation_line_exactly(tmp_path: Path, run: Runner) -> None:
     text = FRONT.replace("services: [checkout]\n", "services:\n- chekout\n") + BODY
-    make_kb(tmp_path, {"postmortems/x.md": text})
+    make_project(tmp_path, files={"postmortems/x.md": text})
     result = run("check", "--format", "github")
     assert result.lines == [
         "::error file=postmortems/x.md,line=7,col=3,title=pmkb PMK109::PMK109 unknown service "
@@ -645,10 +650,10 @@ def test_github_annotation_line_exactly(tmp_path: Path, run: Run) -> None:
 
 
 def test_github_annotation_escapes_percent_comma_and_colon_in_the_file(
-    tmp_path: Path, run: Run
+    tmp_path: Path, run: Runner
 ) -> None:
     text = FRONT.replace("services: [checkout]\n", "id: odd\nservices: [che%kout]\n") + BODY
-    make_kb(tmp_path, {"postmortems/50%,a:b.md": text})
+    make_project(tmp_path, files={"postmortems/50%,a:b.md": text})
     result = run("check", "--format", "github")
     assert result.lines == [
         "::error file=postmortems/50%25%2Ca%3Ab.md,line=7,col=12,title=pmkb PMK109::PMK109 "
@@ -672,7 +677,7 @@ def test_github_annotation_commands_and_escaping(level: Level, command: str) -> 
 # `pmkb schema`: a JSON Schema that agrees with the checks.
 
 
-def schema_of(run: Run, cwd: Path | None = None) -> dict[str, Any]:
+def schema_of(run: Runner, cwd: Path | None = None) -> dict[str, Any]:
     result = run("schema", cwd=cwd)
     assert result.code == EXIT_OK, result.err
     schema = json.loads(result.out)
@@ -705,7 +710,7 @@ def example_postmortems() -> list[Path]:
     )
 
 
-def test_schema_is_a_valid_json_schema(run: Run) -> None:
+def test_schema_is_a_valid_json_schema(run: Runner) -> None:
     schema = schema_of(run, cwd=REPO)
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     validator(schema)
@@ -719,8 +724,8 @@ def test_schema_is_a_valid_json_schema(run: Run) -> None:
     ]
 
 
-def test_schema_lists_the_catalog_ids_and_aliases(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path, mkdocs_options={"severities": ["P1", "P2"]})
+def test_schema_lists_the_catalog_ids_and_aliases(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, options={"severities": ["P1", "P2"]})
     props = schema_of(run)["properties"]
     assert props["services"]["items"]["enum"] == ["checkout", "payments"]
     assert props["contributing_factors"]["items"]["enum"] == [
@@ -731,7 +736,7 @@ def test_schema_lists_the_catalog_ids_and_aliases(tmp_path: Path, run: Run) -> N
     assert props["severity"]["enum"] == ["P1", "P2"]
 
 
-def test_schema_accepts_every_example_postmortem(run: Run) -> None:
+def test_schema_accepts_every_example_postmortem(run: Runner) -> None:
     check = validator(schema_of(run, cwd=REPO))
     paths = example_postmortems()
     assert len(paths) > 30
@@ -741,8 +746,8 @@ def test_schema_accepts_every_example_postmortem(run: Run) -> None:
         assert errors == [], path.relative_to(REPO).as_posix()
 
 
-def test_schema_accepts_a_new_draft(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_schema_accepts_a_new_draft(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     check = validator(schema_of(run))
     assert new(run).code == EXIT_OK
     meta = as_json(front_matter((tmp_path / NEW).read_text(encoding="utf-8")))
@@ -814,8 +819,8 @@ def write_meta(tmp_path: Path, meta: dict[str, Any]) -> None:
     (tmp_path / "postmortems/a.md").write_text(f"---\n{front}---\n{BODY}", encoding="utf-8")
 
 
-def test_valid_front_matter_passes_the_schema_and_the_check(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path)
+def test_valid_front_matter_passes_the_schema_and_the_check(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
     check = validator(schema_of(run))
     meta = valid_meta()
     assert [e.message for e in check.iter_errors(meta)] == []
@@ -826,9 +831,9 @@ def test_valid_front_matter_passes_the_schema_and_the_check(tmp_path: Path, run:
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_front_matter_is_rejected_by_the_schema_and_the_check(
-    tmp_path: Path, run: Run, name: str
+    tmp_path: Path, run: Runner, name: str
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
     check = validator(schema_of(run))
     meta = valid_meta()
     breaks, code = BROKEN[name]
@@ -839,17 +844,17 @@ def test_broken_front_matter_is_rejected_by_the_schema_and_the_check(
     assert code in [f[3] for f in result.found if f[4] == "error"]
 
 
-def test_schema_without_catalogs_does_not_enumerate_ids(tmp_path: Path, run: Run) -> None:
-    make_kb(tmp_path, {"postmortems/services.yml": None, "postmortems/factors.yml": None})
+def test_schema_without_catalogs_does_not_enumerate_ids(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, services=None, factors=None)
     schema = schema_of(run)
     assert "enum" not in schema["properties"]["services"]["items"]
     assert validator(schema).is_valid(valid_meta())
 
 
 def test_a_closed_pipe_is_not_a_traceback(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_kb(tmp_path)
+    make_project(tmp_path)
 
     def closed(*args: object, **kwargs: object) -> None:
         raise BrokenPipeError(32, "Broken pipe")

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BODY, FRONT, SERVICES, VALID, Result, make_kb
+from helpers import (
+    SERVICES,
+    VALID,
+    Runner,
+    build,
+    catalog_text,
+    make_project,
+    postmortem,
+    with_keys,
+)
 from pmkb.clock import ClockError, build_date
 from pmkb.export import FIELDS, action_items_csv, to_csv
 from pmkb.findings import Finding, Level, format_json, printable
@@ -26,16 +35,9 @@ from pmkb.source import MAX_CATALOG_BYTES, read_source
 from pmkb.stats import format_figures, headline_figures
 from pmkb.urls import Site
 
-CheckJson = Callable[..., Result]
-Run = Callable[..., Result]
 A = "postmortems/a.md"
 SERVICES_FILE = "postmortems/services.yml"
 EPOCH_2026_03_20 = str(int(datetime(2026, 3, 20, tzinfo=UTC).timestamp()))
-
-
-def with_keys(extra: str, body: str = BODY) -> str:
-    """A valid postmortem with `extra` front-matter lines from line 8 on."""
-    return FRONT.removesuffix("---\n") + extra + "---\n" + body
 
 
 # 1. The serve cache: an edit that keeps the size and modification time is still seen.
@@ -54,7 +56,7 @@ def _same_size_edit(path: Path, old: str, new: str) -> None:
 
 
 def test_serve_cache_sees_an_edit_that_keeps_size_and_mtime(tmp_path: Path) -> None:
-    make_kb(tmp_path, {A: VALID})
+    make_project(tmp_path, files={A: VALID})
     settings = load_settings({}, tmp_path)
     cache = ParseCache()
     assert [pm.id for pm in load(settings, cache).published] == ["a"]
@@ -68,7 +70,7 @@ def test_serve_cache_sees_an_edit_that_keeps_size_and_mtime(tmp_path: Path) -> N
 
 
 def test_serve_cache_parses_an_unchanged_file_once(tmp_path: Path) -> None:
-    make_kb(tmp_path, {A: VALID, "postmortems/b.md": VALID})
+    make_project(tmp_path, files={A: VALID, "postmortems/b.md": VALID})
     settings = load_settings({}, tmp_path)
     cache = ParseCache()
     first = load(settings, cache)
@@ -79,7 +81,7 @@ def test_serve_cache_parses_an_unchanged_file_once(tmp_path: Path) -> None:
 
 
 def test_serve_cache_reports_a_file_that_grew_past_the_limit(tmp_path: Path) -> None:
-    make_kb(tmp_path, {A: VALID})
+    make_project(tmp_path, files={A: VALID})
     settings = load_settings({}, tmp_path)
     cache = ParseCache()
     load(settings, cache)
@@ -91,10 +93,10 @@ def test_serve_cache_reports_a_file_that_grew_past_the_limit(tmp_path: Path) -> 
 # 2. Size caps: catalogs as well as postmortems; and no file that is not a regular file is read.
 
 
-def test_catalog_over_the_limit_is_not_parsed(tmp_path: Path, check_json: CheckJson) -> None:
+def test_catalog_over_the_limit_is_not_parsed(tmp_path: Path, check_json: Runner) -> None:
     # Invalid YAML past the limit: a PMK502 would mean it was parsed.
-    data = SERVICES.encode() + b"x: [" * (MAX_CATALOG_BYTES // 4)
-    make_kb(tmp_path, {A: VALID, SERVICES_FILE: data})
+    data = catalog_text(SERVICES).encode() + b"x: [" * (MAX_CATALOG_BYTES // 4)
+    make_project(tmp_path, files={A: VALID}, services=data)
     result = check_json()
     assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK007", "error")]
     size = len(data)
@@ -104,10 +106,10 @@ def test_catalog_over_the_limit_is_not_parsed(tmp_path: Path, check_json: CheckJ
     )
 
 
-def test_catalog_of_exactly_the_limit_is_read(tmp_path: Path, check_json: CheckJson) -> None:
-    data = SERVICES.encode()
+def test_catalog_of_exactly_the_limit_is_read(tmp_path: Path, check_json: Runner) -> None:
+    data = catalog_text(SERVICES).encode()
     data += b"\n" * (MAX_CATALOG_BYTES - len(data))
-    make_kb(tmp_path, {A: VALID, SERVICES_FILE: data})
+    make_project(tmp_path, files={A: VALID}, services=data)
     assert check_json().found == []
 
 
@@ -123,7 +125,7 @@ def _in_thread(function: Callable[[], object], timeout: float = 10) -> object:
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
 def test_a_named_pipe_is_reported_not_waited_on(tmp_path: Path) -> None:
-    make_kb(tmp_path, {A: VALID})
+    make_project(tmp_path, files={A: VALID})
     os.mkfifo(tmp_path / "postmortems" / "pipe.md")
     os.remove(tmp_path / SERVICES_FILE)
     os.mkfifo(tmp_path / SERVICES_FILE)
@@ -180,9 +182,13 @@ def test_format_json_is_exact_json_with_every_control_escaped() -> None:
     assert json.loads(text) == [f.to_json()]
 
 
-def test_check_text_output_escapes_a_hostile_value_and_file_name(tmp_path: Path, run: Run) -> None:
+def test_check_text_output_escapes_a_hostile_value_and_file_name(
+    tmp_path: Path, run: Runner
+) -> None:
     name = "postmortems/a\x1b[31m.md"
-    make_kb(tmp_path, {name: VALID.replace("severity: SEV2", 'severity: "\\e[2J\\u009b1m"')})
+    make_project(
+        tmp_path, files={name: VALID.replace("severity: SEV2", 'severity: "\\e[2J\\u009b1m"')}
+    )
     result = run("check")
     assert result.code == 1
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", result.out)
@@ -190,7 +196,7 @@ def test_check_text_output_escapes_a_hostile_value_and_file_name(tmp_path: Path,
 
 
 def test_stats_text_escapes_controls(tmp_path: Path) -> None:
-    make_kb(tmp_path, {A: VALID})
+    make_project(tmp_path, files={A: VALID})
     kb = load(load_settings({}, tmp_path))
     figures = headline_figures(kb, date(2026, 3, 20))
     figures["top_factors"] = [{"id": "x\x1b[2J\x9b", "incidents": 1}]
@@ -215,9 +221,9 @@ def test_stats_text_escapes_controls(tmp_path: Path) -> None:
     ],
 )
 def test_unusable_source_date_epoch_is_one_clear_message(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch, value: str, problem: str
 ) -> None:
-    make_kb(tmp_path, {A: VALID})
+    make_project(tmp_path, files={A: VALID})
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
     for command in ("check", "stats"):
         result = run(command)
@@ -268,10 +274,10 @@ def test_clock_error_crosses_processes_whole() -> None:
 
 
 def test_the_latest_build_date_checks_without_overflow(
-    tmp_path: Path, check_json: CheckJson, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, check_json: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
-    make_kb(tmp_path, {A: with_keys("started: 2026-03-12T14:00:00Z\n")})
+    make_project(tmp_path, files={A: with_keys("started: 2026-03-12T14:00:00Z\n")})
     assert check_json().found == []
 
 
@@ -284,9 +290,9 @@ def march_2026(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("march_2026")
-def test_a_time_before_1970_is_pmk207(tmp_path: Path, check_json: CheckJson) -> None:
+def test_a_time_before_1970_is_pmk207(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("started: 0001-01-01T00:00:00Z\nresolved: 2026-03-12T14:20:00Z\n")
-    make_kb(tmp_path, {A: text})
+    make_project(tmp_path, files={A: text})
     result = check_json()
     assert result.found == [(A, 8, 10, "PMK207", "error")]
     assert result.messages == [
@@ -298,9 +304,9 @@ def test_a_time_before_1970_is_pmk207(tmp_path: Path, check_json: CheckJson) -> 
 
 @pytest.mark.usefixtures("march_2026")
 def test_a_time_over_a_year_after_the_build_date_is_pmk207(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
-    make_kb(tmp_path, {A: with_keys('detected: "2027-03-22T10:00:00+02:00"\n')})
+    make_project(tmp_path, files={A: with_keys('detected: "2027-03-22T10:00:00+02:00"\n')})
     result = check_json()
     assert result.found == [(A, 8, 11, "PMK207", "error")]
     assert result.messages == [
@@ -310,22 +316,22 @@ def test_a_time_over_a_year_after_the_build_date_is_pmk207(
 
 
 @pytest.mark.usefixtures("march_2026")
-def test_the_bounds_themselves_are_plausible(tmp_path: Path, check_json: CheckJson) -> None:
+def test_the_bounds_themselves_are_plausible(tmp_path: Path, check_json: Runner) -> None:
     # 366 days after the end of the build date, and the first instant of 1970.
     text = with_keys("started: 1970-01-01T00:00:00Z\n")
-    make_kb(tmp_path, {A: text, "postmortems/b.md": with_keys("started: 2027-03-21T23:59:59Z\n")})
+    make_project(
+        tmp_path, files={A: text, "postmortems/b.md": with_keys("started: 2027-03-21T23:59:59Z\n")}
+    )
     assert check_json().found == []
 
 
 @pytest.mark.usefixtures("march_2026")
-def test_times_spanning_more_than_366_days_are_pmk208(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_times_spanning_more_than_366_days_are_pmk208(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys(
         "started: 2025-03-12T14:00:00Z\ndetected: 2025-03-12T14:05:00Z\n"
         "resolved: 2026-03-13T14:20:00Z\n"
     )
-    make_kb(tmp_path, {A: text})
+    make_project(tmp_path, files={A: text})
     result = check_json()
     assert result.found == [(A, 10, 11, "PMK208", "error")]
     assert result.messages == [
@@ -335,21 +341,17 @@ def test_times_spanning_more_than_366_days_are_pmk208(
 
 
 @pytest.mark.usefixtures("march_2026")
-def test_times_spanning_exactly_366_days_are_plausible(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_times_spanning_exactly_366_days_are_plausible(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("started: 2025-03-12T14:00:00Z\nresolved: 2026-03-13T14:00:00Z\n")
-    make_kb(tmp_path, {A: text})
+    make_project(tmp_path, files={A: text})
     assert check_json().found == []
 
 
 # 6. YAML keys that are not text.
 
 
-def test_keys_one_and_true_are_two_keys_not_duplicates(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
-    make_kb(tmp_path, {A: with_keys("1: a\ntrue: b\n1.0: c\n'1': d\n")})
+def test_keys_one_and_true_are_two_keys_not_duplicates(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: with_keys("1: a\ntrue: b\n1.0: c\n'1': d\n")})
     result = check_json()
     assert result.found == [
         (A, 8, 1, "PMK103", "warning"),
@@ -366,17 +368,17 @@ def test_keys_one_and_true_are_two_keys_not_duplicates(
 
 
 def test_keys_of_one_value_written_two_ways_are_duplicates(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
-    make_kb(tmp_path, {A: with_keys("true: a\nTrue: b\n")})
+    make_project(tmp_path, files={A: with_keys("true: a\nTrue: b\n")})
     result = check_json()
     assert result.found == [(A, 9, 1, "PMK005", "error")]
     assert result.messages == ["front matter: duplicate key `True` (first `true` on line 8)"]
 
 
-def test_catalog_ids_one_and_true_are_each_reported(tmp_path: Path, check_json: CheckJson) -> None:
-    services = SERVICES + "1:\n  name: One\ntrue:\n  name: Yes\n"
-    make_kb(tmp_path, {A: VALID, SERVICES_FILE: services})
+def test_catalog_ids_one_and_true_are_each_reported(tmp_path: Path, check_json: Runner) -> None:
+    services = catalog_text(SERVICES) + "1:\n  name: One\ntrue:\n  name: Yes\n"
+    make_project(tmp_path, files={A: VALID}, services=services)
     result = check_json()
     assert result.found == [
         (SERVICES_FILE, 7, 1, "PMK506", "error"),
@@ -427,7 +429,7 @@ def test_action_items_csv_neutralises_every_cell(tmp_path: Path) -> None:
     text = with_keys('title: "=1+1"\naction_items:\n' + items).replace(
         "title: Checkout errors after a config change\n", ""
     )
-    make_kb(tmp_path, {A: text})
+    make_project(tmp_path, files={A: text})
     settings = load_settings({}, tmp_path)
     kb = load(settings)
     pairs = [(pm, item) for pm in kb.published for item in pm.action_items]
@@ -443,9 +445,7 @@ def test_action_items_csv_neutralises_every_cell(tmp_path: Path) -> None:
 def test_a_build_with_an_unusable_source_date_epoch_stops_with_its_finding(
     tmp_path: Path, value: str
 ) -> None:
-    from sites import build, make_project, postmortem
-
-    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")})
+    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, site=True)
     result = build(tmp_path, env={"SOURCE_DATE_EPOCH": value})
     assert result.returncode != 0
     assert "PMK020" in result.stderr and f"`{value}`" in result.stderr

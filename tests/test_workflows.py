@@ -10,14 +10,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import VALID, Result, make_kb
+from helpers import VALID, Runner, make_project
 from pmkb.knowledge import load
 from pmkb.project import load_project
 
@@ -237,29 +236,27 @@ def _section(heading: str) -> str:
     return ADOPTING[start : end if end > 0 else None]
 
 
-def test_adoption_guide_new_example_is_what_pmkb_prints(
-    tmp_path: Path, run: Callable[..., Result]
-) -> None:
+def test_adoption_guide_new_example_is_what_pmkb_prints(tmp_path: Path, run: Runner) -> None:
     section = _section("## Pull requests")
     found = re.search(r"```console\n\$ (pmkb new .*)\n(.*)\n```", section)
     assert found is not None
     command, output = found.groups()
-    make_kb(tmp_path)
+    make_project(tmp_path)
     result = run(*shlex.split(command)[1:])
     assert result.code == 0, result.err
     assert result.out == output + "\n"
 
 
-def test_adoption_guide_problem_matcher_reads_pmkb_findings(
-    tmp_path: Path, run: Callable[..., Result]
-) -> None:
+def test_adoption_guide_problem_matcher_reads_pmkb_findings(tmp_path: Path, run: Runner) -> None:
     section = _section("## Editor support")
     assert "$ pmkb schema > postmortem.schema.json\n" in section
     (block,) = re.findall(r"^```json\n(.*?)^```", section, re.M | re.S)
     (task,) = json.loads(block)["tasks"]
     assert task["command"] == "pmkb check"
     pattern = task["problemMatcher"]["pattern"]
-    make_kb(tmp_path, {"postmortems/2026/a.md": VALID.replace("severity: SEV2", "severity: P1")})
+    make_project(
+        tmp_path, files={"postmortems/2026/a.md": VALID.replace("severity: SEV2", "severity: P1")}
+    )
     (line, _summary) = run("check").lines
     match = re.match(pattern["regexp"], line)
     assert match is not None, line
