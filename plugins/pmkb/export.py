@@ -94,7 +94,9 @@ def to_csv(records: list[dict[str, Any]]) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Within a joined cell, a part after a separator (and any blanks) becomes a cell of its own once
 # the cell is split (Text to Columns, a split formula), and may then start a formula as well.
-_PART_FORMULA = re.compile(r"([,;\t\r\n]\s*)([=+\-@])")
+# A separator, then spaces, then a formula sign; possessive, so that a long run of blanks is
+# passed over once (`[,;\t\r\n]\s*` retried the run from each of its characters).
+_PART_FORMULA = re.compile(r"((?:[,;]|(?<!\s)(?=[^\S\t\r\n]*+[\t\r\n]))\s*+)([=+\-@])")
 
 
 def _cell(value: Any) -> str:

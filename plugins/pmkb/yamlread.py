@@ -62,6 +62,19 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+# A long int scalar stays text: PyYAML builds YAML 1.1 base-60 ints (`1:30:00`) in time the
+# square of their length, and str() of an int of over 4,300 digits raises ValueError.
+_MAX_INT_CHARS = 100
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > _MAX_INT_CHARS:
+        return loader.construct_scalar(node)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
