@@ -2,31 +2,37 @@
 inside docs_dir, pages that would be one file of the site, ids Windows cannot use as file names,
 and hidden files.
 
-Front-matter line numbers refer to conftest's FRONT: an `id:` added by `with_id` stands on line 8.
+Front-matter line numbers refer to helpers' FRONT: an `id:` added by `with_id` stands on line 8.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from conftest import BODY, FACTORS, FRONT, SERVICES, VALID, Result, make_kb
+from helpers import (
+    FACTORS,
+    SERVICES,
+    VALID,
+    Runner,
+    build,
+    catalog_text,
+    make_project,
+    postmortem,
+    read,
+    with_keys,
+)
 from pmkb import plugin
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pmkb.knowledge import load
 from pmkb.settings import SettingsError, load_settings, with_docs_dir
 from pmkb.urls import Site, unusable_id
-from sites import build, make_project, postmortem, read
 
-CheckJson = Callable[..., Result]
-Run = Callable[..., Result]
 A = "postmortems/a.md"
 SECRET = "hunter2-do-not-print"
 
@@ -41,12 +47,7 @@ symlinks = pytest.mark.skipif(os.name != "posix", reason="symlinks")
 
 def with_id(ident: str) -> str:
     """A valid postmortem whose `id:` stands on line 8, column 5."""
-    return FRONT.removesuffix("---\n") + f"id: {ident}\n---\n" + BODY
-
-
-def write_config(root: Path, options: dict[str, Any], **mkdocs: Any) -> None:
-    config = {"site_name": "Test", **mkdocs, "plugins": [{"pmkb": options}]}
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return with_keys(f"id: {ident}\n")
 
 
 # 1. Catalogs that are symbolic links are refused unread.
@@ -54,10 +55,8 @@ def write_config(root: Path, options: dict[str, Any], **mkdocs: Any) -> None:
 
 @symlinks
 @pytest.mark.parametrize("name", ["services.yml", "factors.yml"])
-def test_symlinked_catalog_is_refused_unread(
-    tmp_path: Path, check_json: CheckJson, name: str
-) -> None:
-    make_kb(tmp_path, {A: VALID, "outside/secret.yml": f"{SECRET}:\n  name: {SECRET}\n"})
+def test_symlinked_catalog_is_refused_unread(tmp_path: Path, check_json: Runner, name: str) -> None:
+    make_project(tmp_path, files={A: VALID, "outside/secret.yml": f"{SECRET}:\n  name: {SECRET}\n"})
     catalog = tmp_path / "postmortems" / name
     catalog.unlink()
     catalog.symlink_to(tmp_path / "outside" / "secret.yml")
@@ -70,21 +69,22 @@ def test_symlinked_catalog_is_refused_unread(
 
 
 @symlinks
-def test_symlinked_catalog_named_by_option_is_refused(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
-    make_kb(tmp_path, {A: VALID, "outside/secret.yml": f"{SECRET}: {{name: x}}\n"}, {})
+def test_symlinked_catalog_named_by_option_is_refused(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
+        tmp_path,
+        files={A: VALID, "outside/secret.yml": f"{SECRET}: {{name: x}}\n"},
+        options={"services_file": "catalogs/services.yml"},
+    )
     (tmp_path / "catalogs").mkdir()
     (tmp_path / "catalogs" / "services.yml").symlink_to(tmp_path / "outside" / "secret.yml")
-    write_config(tmp_path, {"services_file": "catalogs/services.yml"})
     result = check_json()
     assert ("catalogs/services.yml", 1, 1, "PMK507", "error") in result.found
     assert SECRET not in result.out
 
 
 @symlinks
-def test_dangling_catalog_link_is_refused(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: VALID})
+def test_dangling_catalog_link_is_refused(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID})
     (tmp_path / "postmortems" / "factors.yml").unlink()
     (tmp_path / "postmortems" / "factors.yml").symlink_to(tmp_path / "nowhere.yml")
     result = check_json()
@@ -98,7 +98,7 @@ def test_build_does_not_publish_or_log_a_linked_catalog(tmp_path: Path) -> None:
     (outside / "services.yml").write_text(
         yaml.safe_dump({"checkout": {"name": SECRET, "owner": SECRET}})
     )
-    root = make_project(tmp_path / "p", {"a.md": postmortem("A", "2024-01-01")})
+    root = make_project(tmp_path / "p", {"a.md": postmortem("A", "2024-01-01")}, site=True)
     (root / "postmortems" / "services.yml").unlink()
     (root / "postmortems" / "services.yml").symlink_to(outside / "services.yml")
     result = build(root)
@@ -121,11 +121,18 @@ def test_build_does_not_publish_or_log_a_linked_catalog(tmp_path: Path) -> None:
     ],
 )
 def test_postmortems_inside_docs_dir_is_refused(
-    tmp_path: Path, run: Run, mkdocs: dict[str, str], folder: str, docs: str
+    tmp_path: Path, run: Runner, mkdocs: dict[str, str], folder: str, docs: str
 ) -> None:
-    make_kb(tmp_path, {f"{folder}/a.md": VALID, f"{folder}/services.yml": SERVICES})
-    (tmp_path / folder / "factors.yml").write_text(FACTORS)
-    write_config(tmp_path, {"postmortems_dir": folder}, **mkdocs)
+    make_project(
+        tmp_path,
+        files={
+            f"{folder}/a.md": VALID,
+            f"{folder}/services.yml": catalog_text(SERVICES),
+            f"{folder}/factors.yml": catalog_text(FACTORS),
+        },
+        options={"postmortems_dir": folder},
+        mkdocs=mkdocs,
+    )
     result = run("check")
     assert result.code == EXIT_USAGE
     (line,) = result.err.splitlines()
@@ -151,9 +158,9 @@ def test_with_docs_dir_raises_the_finding_the_plugin_shows(tmp_path: Path) -> No
 
 @symlinks
 def test_link_in_docs_dir_to_the_postmortems_folder_is_reported(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
-    make_kb(tmp_path, {A: VALID}, {})
+    make_project(tmp_path, files={A: VALID}, options={})
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "kb").symlink_to(tmp_path / "postmortems")
     result = check_json()
@@ -163,7 +170,7 @@ def test_link_in_docs_dir_to_the_postmortems_folder_is_reported(
 
 @needs_docs_dir
 def test_build_refuses_postmortems_inside_docs_dir(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {}, options={"postmortems_dir": "docs/postmortems"})
+    root = make_project(tmp_path, {}, options={"postmortems_dir": "docs/postmortems"}, site=True)
     (root / "docs" / "postmortems").mkdir()
     (root / "docs" / "postmortems" / "draft.md").write_text(
         postmortem(SECRET, "2024-01-01", status="draft")
@@ -177,18 +184,18 @@ def test_build_refuses_postmortems_inside_docs_dir(tmp_path: Path) -> None:
 # 3. Pages that would be one file of the site.
 
 
-def test_postmortem_id_index_is_refused(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: with_id("index")})
+def test_postmortem_id_index_is_refused(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: with_id("index")})
     result = check_json()
     assert result.found == [(A, 8, 5, "PMK116", "error")]
     assert "id `index` cannot name a page" in result.messages[0]
 
 
 @pytest.mark.parametrize("catalog", ["services", "factors"])
-def test_catalog_id_index_is_refused(tmp_path: Path, check_json: CheckJson, catalog: str) -> None:
-    text = SERVICES if catalog == "services" else FACTORS
+def test_catalog_id_index_is_refused(tmp_path: Path, check_json: Runner, catalog: str) -> None:
+    text = catalog_text(SERVICES if catalog == "services" else FACTORS)
     extra = "index:\n  name: Index\n" + ("  category: Change\n" if catalog == "factors" else "")
-    make_kb(tmp_path, {A: VALID, f"postmortems/{catalog}.yml": text + extra})
+    make_project(tmp_path, files={A: VALID, f"postmortems/{catalog}.yml": text + extra})
     result = check_json()
     line = text.count("\n") + 1
     assert result.found == [(f"postmortems/{catalog}.yml", line, 1, "PMK508", "error")]
@@ -206,9 +213,9 @@ def test_catalog_id_index_is_refused(tmp_path: Path, check_json: CheckJson, cata
     ],
 )
 def test_listing_paths_that_collide_are_refused(
-    tmp_path: Path, run: Run, options: dict[str, str], quoted: str
+    tmp_path: Path, run: Runner, options: dict[str, str], quoted: str
 ) -> None:
-    make_kb(tmp_path, {A: VALID}, options)
+    make_project(tmp_path, files={A: VALID}, options=options)
     result = run("check")
     assert result.code == EXIT_USAGE
     (line,) = result.err.splitlines()
@@ -218,7 +225,10 @@ def test_listing_paths_that_collide_are_refused(
 
 def test_build_refuses_listings_on_one_path(tmp_path: Path) -> None:
     root = make_project(
-        tmp_path, {"a.md": postmortem("A", "2024-01-01")}, options={"services_path": "incidents"}
+        tmp_path,
+        {"a.md": postmortem("A", "2024-01-01")},
+        options={"services_path": "incidents"},
+        site=True,
     )
     result = build(root)
     assert result.returncode != 0
@@ -228,8 +238,8 @@ def test_build_refuses_listings_on_one_path(tmp_path: Path) -> None:
 NESTED = {"incidents_path": "kb", "trends_path": "kb/trends"}
 
 
-def test_incident_page_on_a_listing_is_withheld(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(tmp_path, {A: VALID, "postmortems/trends.md": VALID}, NESTED)
+def test_incident_page_on_a_listing_is_withheld(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID, "postmortems/trends.md": VALID}, options=NESTED)
     result = check_json()
     assert result.found == [("postmortems/trends.md", 1, 1, "PMK603", "error")]
     (message,) = result.messages
@@ -240,19 +250,23 @@ def test_incident_page_on_a_listing_is_withheld(tmp_path: Path, check_json: Chec
     assert [pm.id for pm in kb.published] == ["a"]
 
 
-def test_catalog_page_on_a_listing_is_reported(tmp_path: Path, check_json: CheckJson) -> None:
+def test_catalog_page_on_a_listing_is_reported(tmp_path: Path, check_json: Runner) -> None:
     options = {"services_path": "kb", "trends_path": "kb/checkout"}
-    make_kb(tmp_path, {A: VALID}, options)
+    make_project(tmp_path, files={A: VALID}, options=options)
     result = check_json()
     assert result.found == [("postmortems/services.yml", 1, 1, "PMK603", "error")]
     assert "service `checkout` (`kb/checkout.md`)" in result.messages[0]
 
 
 def test_without_directory_urls_the_nested_pages_do_not_collide(
-    tmp_path: Path, check_json: CheckJson
+    tmp_path: Path, check_json: Runner
 ) -> None:
-    make_kb(tmp_path, {A: VALID, "postmortems/trends.md": VALID}, NESTED)
-    write_config(tmp_path, NESTED, use_directory_urls=False)
+    make_project(
+        tmp_path,
+        files={A: VALID, "postmortems/trends.md": VALID},
+        options=NESTED,
+        mkdocs={"use_directory_urls": False},
+    )
     result = check_json()
     assert result.found == []
 
@@ -262,6 +276,7 @@ def test_build_logs_and_withholds_the_colliding_incident(tmp_path: Path) -> None
         tmp_path,
         {"a.md": postmortem("Fine", "2024-01-01"), "trends.md": postmortem("Clash", "2024-02-01")},
         options=NESTED,
+        site=True,
     )
     result = build(root)
     assert result.returncode == 0, result.stderr
@@ -283,28 +298,25 @@ def test_build_logs_and_withholds_the_colliding_incident(tmp_path: Path) -> None
     ],
 )
 def test_docs_file_on_a_generated_page_is_reported(
-    tmp_path: Path, check_json: CheckJson, docs_file: str, page: str
+    tmp_path: Path, check_json: Runner, docs_file: str, page: str
 ) -> None:
-    make_kb(tmp_path, {A: VALID, f"docs/{docs_file}": "# Mine\n"}, {})
+    make_project(tmp_path, files={A: VALID, f"docs/{docs_file}": "# Mine\n"}, options={})
     result = check_json()
     assert result.found == [(f"docs/{docs_file}", 1, 1, "PMK604", "error")]
     assert f"`{docs_file}` and {page}" in result.messages[0]
     assert result.code == EXIT_FINDINGS
 
 
-def test_docs_files_mkdocs_leaves_out_are_not_reported(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
+def test_docs_files_mkdocs_leaves_out_are_not_reported(tmp_path: Path, check_json: Runner) -> None:
     files = {A: VALID, "docs/.incidents.json": "x", "docs/templates/incidents.json": "x"}
-    make_kb(tmp_path, files, {})
-    write_config(tmp_path, {}, use_directory_urls=False)
+    make_project(tmp_path, files=files, options={}, mkdocs={"use_directory_urls": False})
     (tmp_path / "docs" / "incidents.md").write_text("# Not incidents/index.html\n")
     assert check_json().found == []
 
 
 @needs_docs_dir
 def test_build_reports_a_docs_file_on_a_generated_page(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")})
+    root = make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, site=True)
     (root / "docs" / "incidents.md").write_text("# My incidents\n")
     result = build(root)
     assert "docs/incidents.md:1:1: error PMK604 `incidents.md` and the incidents listing" in (
@@ -316,7 +328,7 @@ def test_every_rendered_page_is_claimed(tmp_path: Path) -> None:
     # The collision check lists pmkb's pages itself; it must know every page the renderer makes.
     from pmkb.render import Renderer, asset_pages
 
-    make_kb(tmp_path, {A: VALID, "postmortems/b.md": swap_status(VALID, "draft")})
+    make_project(tmp_path, files={A: VALID, "postmortems/b.md": swap_status(VALID, "draft")})
     settings = load_settings({"publish_drafts": True}, tmp_path)
     kb = load(settings)
     site = Site(settings)
@@ -341,9 +353,9 @@ def swap_status(text: str, status: str) -> str:
     ["con", "prn", "aux", "nul", "com1", "com9", "lpt1", "lpt0", "con.txt", "nul.tar.gz", "a."],
 )
 def test_windows_device_names_are_refused_as_ids(
-    tmp_path: Path, check_json: CheckJson, ident: str
+    tmp_path: Path, check_json: Runner, ident: str
 ) -> None:
-    make_kb(tmp_path, {A: with_id(ident)})
+    make_project(tmp_path, files={A: with_id(ident)})
     result = check_json()
     assert result.found == [(A, 8, 5, "PMK116", "error")]
     assert f"id `{ident}` cannot name a page" in result.messages[0]
@@ -353,9 +365,9 @@ def test_windows_device_names_are_refused_as_ids(
     "ident", ["console", "com10", "lpt", "icon", "nullable", "auxiliary", "a.b"]
 )
 def test_names_that_only_look_like_devices_are_fine(
-    tmp_path: Path, check_json: CheckJson, ident: str
+    tmp_path: Path, check_json: Runner, ident: str
 ) -> None:
-    make_kb(tmp_path, {A: with_id(ident)})
+    make_project(tmp_path, files={A: with_id(ident)})
     assert check_json().found == []
 
 
@@ -364,9 +376,9 @@ def test_names_that_only_look_like_devices_are_fine(
     [("aux.md", "PMK116", "postmortem-aux"), ("CON.md", "PMK113", "postmortem-con")],
 )
 def test_file_named_after_a_device_is_published_under_another_id(
-    tmp_path: Path, check_json: CheckJson, name: str, code: str, published_as: str
+    tmp_path: Path, check_json: Runner, name: str, code: str, published_as: str
 ) -> None:
-    make_kb(tmp_path, {f"postmortems/{name}": VALID})
+    make_project(tmp_path, files={f"postmortems/{name}": VALID})
     result = check_json()
     assert result.found == [(f"postmortems/{name}", 1, 1, code, "error")]
     assert f"`{name.removesuffix('.md')}`" in result.messages[0]
@@ -376,10 +388,10 @@ def test_file_named_after_a_device_is_published_under_another_id(
 
 @pytest.mark.parametrize("ident", ["com1", "lpt9.x", "nul"])
 def test_windows_device_names_are_refused_in_catalogs(
-    tmp_path: Path, check_json: CheckJson, ident: str
+    tmp_path: Path, check_json: Runner, ident: str
 ) -> None:
-    factors = FACTORS + f"{ident}:\n  name: Device\n  category: Change\n"
-    make_kb(tmp_path, {A: VALID, "postmortems/factors.yml": factors})
+    factors = catalog_text(FACTORS) + f"{ident}:\n  name: Device\n  category: Change\n"
+    make_project(tmp_path, files={A: VALID}, factors=factors)
     result = check_json()
     assert result.found == [("postmortems/factors.yml", 8, 1, "PMK508", "error")]
     assert f"id `{ident}`" in result.messages[0]
@@ -394,10 +406,10 @@ def test_unusable_ids() -> None:
 # 5. Hidden files and folders.
 
 
-def test_hidden_markdown_file_is_reported(tmp_path: Path, check_json: CheckJson) -> None:
-    make_kb(
+def test_hidden_markdown_file_is_reported(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
         tmp_path,
-        {
+        files={
             A: VALID,
             "postmortems/.hidden.md": VALID,
             "postmortems/2025/.outage.markdown": VALID,
@@ -414,12 +426,10 @@ def test_hidden_markdown_file_is_reported(tmp_path: Path, check_json: CheckJson)
     assert check_json("--strict").code == EXIT_OK
 
 
-def test_hidden_folder_with_markdown_is_reported_once(
-    tmp_path: Path, check_json: CheckJson
-) -> None:
-    make_kb(
+def test_hidden_folder_with_markdown_is_reported_once(tmp_path: Path, check_json: Runner) -> None:
+    make_project(
         tmp_path,
-        {
+        files={
             A: VALID,
             "postmortems/.drafts/one.md": VALID,
             "postmortems/.drafts/deep/two.md": VALID,
@@ -434,7 +444,9 @@ def test_hidden_folder_with_markdown_is_reported_once(
 
 def test_build_logs_hidden_files(tmp_path: Path) -> None:
     root = make_project(
-        tmp_path, {"a.md": postmortem("A", "2024-01-01"), ".b.md": postmortem("B", "2024-01-02")}
+        tmp_path,
+        {"a.md": postmortem("A", "2024-01-01"), ".b.md": postmortem("B", "2024-01-02")},
+        site=True,
     )
     result = build(root)
     assert result.returncode == 0, result.stderr
@@ -444,10 +456,10 @@ def test_build_logs_hidden_files(tmp_path: Path) -> None:
 @symlinks
 @pytest.mark.parametrize("named", ["postmortems/link.md", "postmortems/linked/a.md"])
 def test_a_link_named_on_the_command_line_is_not_followed(
-    tmp_path: Path, check_json: CheckJson, named: str
+    tmp_path: Path, check_json: Runner, named: str
 ) -> None:
     secret = VALID.replace("title:", f"{SECRET}: 1\ntitle:", 1)
-    make_kb(tmp_path, {A: VALID, "outside/a.md": secret})
+    make_project(tmp_path, files={A: VALID, "outside/a.md": secret})
     (tmp_path / "postmortems" / "link.md").symlink_to(tmp_path / "outside" / "a.md")
     (tmp_path / "postmortems" / "linked").symlink_to(tmp_path / "outside")
     result = check_json(named)
