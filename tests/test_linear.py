@@ -318,3 +318,33 @@ def test_a_long_base_60_number_is_read_in_linear_time(base: Base) -> None:
     text = FRONT.replace("title: Checkout errors after a config change", f"title: {number}")
     # Each step takes a few hundredths of a second in linear time; it is stopped after one.
     run_file(base, text + BODY, most=1.0)
+
+
+@pytest.mark.parametrize(
+    ("body_line", "message"),
+    [
+        ("[" * 5_000, "5,000 `[` and `<` in one paragraph"),
+        ("<a " * 5_000, "5,000 `[` and `<` in one paragraph"),
+        ("## Heading " + "\t" * 2_000, "a heading line of 2,011 characters"),
+    ],
+)
+def test_a_body_too_costly_to_convert_is_reported_and_withheld(
+    tmp_path: Path, body_line: str, message: str
+) -> None:
+    text = (FRONT + BODY).replace("## Impact", body_line + "\n\n## Impact", 1)
+    make_project(tmp_path, files={"postmortems/slow.md": text})
+    kb = load(load_settings({}, tmp_path))
+    (found,) = [f for f in kb.all_findings if f.code == "PMK015"]
+    assert found.path == "postmortems/slow.md" and message in found.message
+    assert found.line == text.splitlines().index(body_line) + 1
+    assert kb.rejected == {"postmortems/slow.md"}
+    assert [pm.display for pm in kb.published] == []
+
+
+def test_a_long_real_postmortem_costs_far_less_than_the_limit() -> None:
+    from pmkb.validate import MAX_CONVERSION_COST
+
+    paragraph = "See [the runbook](https://example.com/r) and <https://example.com/x>. " * 40
+    body = "\n\n".join([paragraph] * 200)
+    cost = sum((b.count("[") + b.count("<")) ** 2 for b in body.split("\n\n"))
+    assert cost * 10 < MAX_CONVERSION_COST

@@ -208,6 +208,14 @@ RULES: dict[str, Rule] = _rules(
         "`postmortems/.2026-03-12-outage.md` or `postmortems/.drafts/`",
         "drop the leading dot to check and publish it, or keep drafts outside the folder",
     ),
+    Rule(
+        "PMK015",
+        E,
+        "The body would take the Markdown converter too long: too many `[` and `<` in one "
+        "paragraph, or a heading line over 1,000 characters. The postmortem is not published.",
+        "a paragraph of 5,000 `[` characters, or a log pasted as one line of brackets",
+        "split the paragraph, or put pasted output in a fenced code block",
+    ),
     # The environment.
     Rule(
         "PMK020",

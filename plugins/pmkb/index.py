@@ -82,7 +82,10 @@ class Index:
         me = _ordinal(pm.date)
         candidates: set[int] = set()
         for kind, keys in (("s", pm.services), ("f", pm.factors)):
+            # An incident outside the index (one withheld from the site) may name keys none has.
             for key in keys:
+                if (kind, key) not in self._members:
+                    continue
                 members = self._members[(kind, key)]
                 at = bisect_left(self._timeline[(kind, key)], me)
                 candidates.update(members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS])

@@ -232,6 +232,8 @@ def load(
             checked.append(pm)
     checked, rejected = _resolve_duplicates(checked)
     rejected |= {pm.display for pm in checked if not pm.status}
+    # A body that would take the Markdown converter minutes is never handed to it.
+    rejected |= {pm.display for pm in checked if any(f.code == "PMK015" for f in pm.findings)}
     checked, withheld, page_findings = _page_collisions(settings, catalog, checked, rejected)
     rejected |= withheld
     findings.extend(page_findings)

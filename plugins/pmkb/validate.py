@@ -86,18 +86,31 @@ class Checker:
         self._time_span(meta, times, out)
         items = self._action_items(meta, out)
 
+        _conversion_cost(source.body, source.body_line, out)
         sections = parse_sections(source.body, source.body_line)
         self._sections(sections, source.body, day, status, meta, source.front_lines, out)
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
         return Postmortem(
-            id=pm_id, path=source.path, display=source.display, title=title, date=day,
-            severity=severity or "", status=status or "", services=services, factors=factors,
-            authors=authors, action_items=items, body=source.body, body_line=source.body_line,
-            headings=headings(sections, source.body_line), summary=summary,
-            findings=tuple(out.items), **times,
-        )  # fmt: skip
+            id=pm_id,
+            path=source.path,
+            display=source.display,
+            title=title,
+            date=day,
+            severity=severity or "",
+            status=status or "",
+            services=services,
+            factors=factors,
+            authors=authors,
+            action_items=items,
+            body=source.body,
+            body_line=source.body_line,
+            headings=headings(sections, source.body_line),
+            summary=summary,
+            findings=tuple(out.items),
+            **times,
+        )
 
     # Front matter.
     def _id(self, meta: LocatedDict, source: SourceFile, out: _Findings) -> str:
@@ -516,6 +529,45 @@ def headings(sections: list[Section], body_line: int) -> tuple[Heading, ...]:
             if text.startswith(("#", " ")) and not s.code[offset] and ATX_HEADING.match(text)
         )
     return tuple(found)
+
+
+# Python-Markdown takes time growing with the square of the link and tag openers (`[`, `<`) in one
+# paragraph, and with the square of a heading line's length: 2,000 `[` take it 0.6 s, a megabyte
+# days. The limit allows about 3 s of it on a slow machine; real postmortems stay far below (a
+# paragraph with 40 links costs 1,600). A body above it is withheld from the site (PMK015), so
+# that no pull request can stall a build.
+MAX_CONVERSION_COST = 20_000_000  # the sum, over paragraphs, of the square of their openers
+MAX_HEADING_CHARS = 1_000
+
+
+def _conversion_cost(body: str, body_line: int, out: _Findings) -> None:
+    cost = 0
+    worst = (0, 0)  # openers, line of the paragraph that has them
+    line = body_line
+    for block in body.split("\n\n"):
+        openers = block.count("[") + block.count("<")
+        cost += openers * openers
+        if openers > worst[0]:
+            worst = (openers, line)
+        if block.lstrip(" ").startswith("#") or "\n#" in block:
+            for offset, text in enumerate(block.split("\n")):
+                if len(text) > MAX_HEADING_CHARS and text.lstrip(" ").startswith("#"):
+                    out.add(
+                        line + offset,
+                        1,
+                        "PMK015",
+                        f"a heading line of {len(text):,} characters (at most {MAX_HEADING_CHARS:,})",
+                    )
+                    return
+        line += block.count("\n") + 2
+    if cost > MAX_CONVERSION_COST:
+        out.add(
+            worst[1],
+            1,
+            "PMK015",
+            f"{worst[0]:,} `[` and `<` in one paragraph (and {cost:,} in all, counted as squares "
+            f"per paragraph, at most {MAX_CONVERSION_COST:,}): split it or put it in a code block",
+        )
 
 
 class _Findings:
