@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sites import build, make_project, postmortem
+from helpers import build, make_project, postmortem
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -354,6 +354,7 @@ def test_generate_writes_pages_as_folder_indexes_and_relinks_project_pages(
     root = make_project(
         tmp_path / "project",
         {"2024/2024-01-10-checkout-down.md": postmortem("Checkout down", "2024-01-10")},
+        site=True,
     )
     (root / "docs" / "guide").mkdir()
     (root / "docs" / "guide" / "read.md").write_text(

@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Result, Runner
+from helpers import Result, Runner, make_project, postmortem
 from pmkb.cli import EXIT_OK, EXIT_USAGE
-from sites import make_project, postmortem
 
 POSTMORTEMS = {
     "2024/2024-01-10-checkout-down.md": postmortem("Checkout down", "2024-01-10"),
@@ -35,7 +34,7 @@ NOSPACE = os.strerror(errno.ENOSPC)
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "project", dict(POSTMORTEMS))
+    return make_project(tmp_path / "project", dict(POSTMORTEMS), site=True)
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:

@@ -12,11 +12,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import SITE_FACTORS, SITE_SERVICES, build, make_project, postmortem, read
 from pmkb.knowledge import load
 from pmkb.render import Renderer
 from pmkb.settings import load_settings
 from pmkb.urls import Site
-from sites import FACTORS, SERVICES, build, make_project, postmortem, read
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 FUZZ = settings(
@@ -25,11 +25,7 @@ FUZZ = settings(
 
 
 def _kb_root(tmp: Path) -> Path:
-    root = tmp / "kb"
-    (root / "postmortems").mkdir(parents=True, exist_ok=True)
-    (root / "postmortems" / "services.yml").write_text(yaml.safe_dump(SERVICES))
-    (root / "postmortems" / "factors.yml").write_text(yaml.safe_dump(FACTORS))
-    return root
+    return make_project(tmp / "kb", services=SITE_SERVICES, factors=SITE_FACTORS)
 
 
 def _load_and_render(root: Path) -> None:
@@ -154,7 +150,7 @@ Lessons.
             ),
             "b.md": postmortem("Second", "2024-03-01"),
         },
-        services=services, factors=factors,
+        services=services, factors=factors, site=True,
     )  # fmt: skip
     result = build(root)
     assert result.returncode == 0, result.stderr
@@ -185,7 +181,9 @@ def test_javascript_link_in_action_item_is_rejected(hostile_site: Path) -> None:
 
 @pytest.mark.parametrize("ident", ["../x", "/etc/passwd", "..%2fx", "a/b", "A", "x\\y", ".hidden"])
 def test_ids_that_try_to_leave_the_site_are_rejected(tmp_path: Path, ident: str) -> None:
-    make_project(tmp_path, {"evil.md": postmortem("Evil", "2024-01-01", extra={"id": ident})})
+    make_project(
+        tmp_path, {"evil.md": postmortem("Evil", "2024-01-01", extra={"id": ident})}, site=True
+    )
     result = build(tmp_path)
     assert f"error PMK113 id {ident!r} must be a lowercase slug" in result.stderr
     site = (tmp_path / "site").resolve()
@@ -201,6 +199,7 @@ def test_ids_differing_by_case_collide_and_one_is_withheld(tmp_path: Path) -> No
             "2024/outage.md": postmortem("Lower", "2024-01-01"),
             "2025/Outage.md": postmortem("Upper", "2025-01-01"),
         },
+        site=True,
     )
     result = build(tmp_path)
     assert "postmortems/2025/Outage.md:1:1: error PMK113" in result.stderr
@@ -217,7 +216,7 @@ def test_symlink_outside_the_knowledge_base_is_not_followed(tmp_path: Path) -> N
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.md").write_text(postmortem("Outside secret", "2024-01-01"))
-    make_project(tmp_path / "p", {"a.md": postmortem("Inside", "2024-01-01")})
+    make_project(tmp_path / "p", {"a.md": postmortem("Inside", "2024-01-01")}, site=True)
     (tmp_path / "p" / "postmortems" / "link").symlink_to(outside)
     (tmp_path / "p" / "postmortems" / "file.md").symlink_to(outside / "secret.md")
     result = build(tmp_path / "p")
@@ -246,12 +245,7 @@ def test_symlink_outside_the_knowledge_base_is_not_followed(tmp_path: Path) -> N
 def test_broken_catalogs_give_one_clear_message(
     tmp_path: Path, catalog: str | None, expected: str
 ) -> None:
-    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")})
-    path = tmp_path / "postmortems" / "services.yml"
-    if catalog is None:
-        path.unlink()
-    else:
-        path.write_text(catalog)
+    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, site=True, services=catalog)
     result = build(tmp_path)
     assert result.returncode == 0
     assert expected in result.stderr
@@ -263,6 +257,9 @@ def test_unknown_factor_category_is_reported(tmp_path: Path) -> None:
         tmp_path,
         {"a.md": postmortem("A", "2024-01-01")},
         options={"factor_categories": ["Change", "Detection"]},
+        site=True,
+        # Keys sorted, lists in block style: `traffic-surge` stands on line 11.
+        factors=yaml.safe_dump(SITE_FACTORS),
     )
     result = build(tmp_path)
     assert (
@@ -288,7 +285,9 @@ def test_unknown_factor_category_is_reported(tmp_path: Path) -> None:
 def test_hostile_files_build_with_one_finding_each(
     tmp_path: Path, content: bytes, code: str
 ) -> None:
-    make_project(tmp_path, {"ok.md": postmortem("Fine", "2024-01-01"), "bad.md": content})
+    make_project(
+        tmp_path, {"ok.md": postmortem("Fine", "2024-01-01"), "bad.md": content}, site=True
+    )
     result = build(tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "postmortems/bad.md" in line]
@@ -300,7 +299,9 @@ def test_hostile_files_build_with_one_finding_each(
 
 def test_non_markdown_files_are_listed_once(tmp_path: Path) -> None:
     make_project(
-        tmp_path, {"a.md": postmortem("A", "2024-01-01"), "graph.png": b"\x89PNG", "notes.txt": "x"}
+        tmp_path,
+        {"a.md": postmortem("A", "2024-01-01"), "graph.png": b"\x89PNG", "notes.txt": "x"},
+        site=True,
     )
     result = build(tmp_path)
     lines = [line for line in result.stderr.splitlines() if "PMK011" in line]
@@ -314,7 +315,7 @@ def test_builds_are_reproducible(tmp_path: Path) -> None:
         "2024/a.md": postmortem("A", "2024-01-01", factors=["config-change", "missing-alert"]),
         "2024/b.md": postmortem("B", "2024-02-01", services=["payments"]),
         "2025/c.md": postmortem("C", "2025-03-01", extra={"action_items": [{"title": "x", "owner": "y", "status": "open", "due": "2025-04-01"}]}),
-    })  # fmt: skip
+    }, site=True)  # fmt: skip
     first = build(tmp_path)
     assert first.returncode == 0, first.stderr
     os.rename(tmp_path / "site", tmp_path / "site-1")

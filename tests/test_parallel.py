@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import in_fresh_process
 from pmkb import parallel
 from pmkb.parallel import PARALLEL_FROM, chunked_map
-from sites import in_fresh_process
 
 
 def _pids_and_squares(chunk: list[int]) -> list[tuple[int, int]]:

@@ -22,8 +22,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import BODY_TEMPLATE, build, make_project, postmortem, read
 from pmkb.safe_html import sanitize
-from sites import BODY, build, make_project, postmortem, read
 
 # What the example site and most Material sites enable, attr_list and md_in_html included: they
 # are what let an author write attributes and raw HTML blocks the old screen did not expect.
@@ -130,16 +130,8 @@ def _content(page_html: str) -> str:
     return page_html[start : page_html.index("</article>", start)]
 
 
-def _with_extensions(root: Path, extensions: list[object], **options: object) -> None:
-    config_path = root / "mkdocs.yml"
-    config = yaml.safe_load(config_path.read_text())
-    config["markdown_extensions"] = extensions
-    config["plugins"] = ["search", {"pmkb": options}]
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-
-
 def _hostile_body(snippet: str) -> str:
-    return BODY.format(summary=f"Before.\n\n{snippet}\n\nAfter the hostile part.")
+    return BODY_TEMPLATE.format(summary=f"Before.\n\n{snippet}\n\nAfter the hostile part.")
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +143,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         for number, snippet in enumerate(HOSTILE_BODIES.values())
     }
-    make_project(root, postmortems)
-    _with_extensions(root, EXTENSIONS)
+    make_project(root, postmortems, site=True, markdown_extensions=EXTENSIONS)
     result = build(root, strict=True)
     assert result.returncode == 0, result.stderr
     return root
@@ -252,8 +243,12 @@ Lessons.
 @pytest.fixture(scope="module")
 def rich_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("rich")
-    make_project(root, {"rich.md": postmortem("Rich", "2024-01-01", body=GOOD_BODY)})
-    _with_extensions(root, EXTENSIONS)
+    make_project(
+        root,
+        {"rich.md": postmortem("Rich", "2024-01-01", body=GOOD_BODY)},
+        site=True,
+        markdown_extensions=EXTENSIONS,
+    )
     result = build(root)  # not strict: the relative image and link lead nowhere in this site
     assert result.returncode == 0, result.stderr
     return root
@@ -292,8 +287,13 @@ def test_what_markdown_and_its_extensions_make_is_kept(rich_site: Path, kept: st
 
 def test_trust_html_publishes_raw_html_as_written(tmp_path: Path) -> None:
     body = _hostile_body('<div class="x" onclick="go()">raw</div><script>init()</script>')
-    make_project(tmp_path, {"raw.md": postmortem("Raw", "2024-01-01", body=body)})
-    _with_extensions(tmp_path, EXTENSIONS, trust_html=True)
+    make_project(
+        tmp_path,
+        {"raw.md": postmortem("Raw", "2024-01-01", body=body)},
+        options={"trust_html": True},
+        site=True,
+        markdown_extensions=EXTENSIONS,
+    )
     assert build(tmp_path, strict=True).returncode == 0
     page = read(tmp_path, "incidents/raw/index.html")
     assert '<div class="x" onclick="go()">raw</div>\n<script>init()</script>' in page
@@ -327,11 +327,7 @@ def test_generate_hands_other_engines_sanitized_bodies(hostile_site: Path, tmp_p
         [*pmkb, "generate", "--out", str(out)], cwd=hostile_site, env=env, capture_output=True
     )
     assert generated.returncode == 0, generated.stderr
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-f", str(out / "mkdocs.yml")],
-        env=env,
-        capture_output=True,
-    )
+    built = build(out)
     assert built.returncode == 0, built.stderr
     for number, case in enumerate(HOSTILE_BODIES):
         page = (out / "site" / "incidents" / f"case-{number:02d}" / "index.html").read_text()
@@ -350,7 +346,7 @@ def test_aliases_and_names_reach_the_search_index_escaped(tmp_path: Path) -> Non
             "aliases": [alias],
         }
     }
-    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, factors=factors)
+    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, factors=factors, site=True)
     assert build(tmp_path, strict=True).returncode == 0
     index = read(tmp_path, "search/search_index.json")
     docs = yaml.safe_load(index)["docs"]  # JSON is YAML

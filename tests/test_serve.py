@@ -10,7 +10,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
-from sites import in_fresh_process, make_project, postmortem
+from helpers import in_fresh_process, make_project, postmortem
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -22,7 +22,7 @@ def _project(root: Path, count: int) -> Path:
         )
         for i in range(count)
     }
-    return make_project(root, files, theme="mkdocs")
+    return make_project(root, files, theme="mkdocs", site=True)
 
 
 def test_a_serve_rebuild_reparses_only_the_edited_file(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_loading_and_rendering_in_several_processes_give_the_same_result(tmp_pat
     files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
     files["2019/zz-dup.md"] = postmortem("Dup", "2019-01-01", extra={"id": "pm-0003"})
     files["2003/bad.md"] = b"\xff not text"
-    root = make_project(tmp_path, files, theme="mkdocs")
+    root = make_project(tmp_path, files, theme="mkdocs", site=True)
     got = in_fresh_process(_one_and_two_jobs, root)
     assert got["pools"] == (1, 1)  # one worker pool to load, one to render
     for key in ("findings", "ids", "per_file", "rejected", "pages"):

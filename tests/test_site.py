@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import build, make_project, postmortem, read, search_docs
 from pmkb import render
-from sites import build, make_project, postmortem, read, search_docs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -42,6 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 summary="Quokka draft text that must never leak.",
             ),
         },
+        site=True,
     )  # fmt: skip
     result = build(root, strict=True)
     assert result.returncode == 0, result.stderr
@@ -150,6 +151,7 @@ def test_service_and_factor_pages_list_the_latest_incidents_and_link_to_the_rest
     days = [date(2020, 1, 1) + timedelta(days=7 * n) for n in range(limit + 3)]
     make_project(
         tmp_path, {f"{d}.md": postmortem(f"Incident of {d}", d.isoformat(), factors=["missing-alert"]) for d in days},
+        site=True,
     )  # fmt: skip
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
@@ -228,7 +230,9 @@ def test_draft_leaks_into_no_output_file(site: Path) -> None:
 
 
 def test_strict_build_fails_on_invalid_postmortem_and_names_it(tmp_path: Path) -> None:
-    make_project(tmp_path, {"bad.md": postmortem("Bad", "2024-01-01", services=["chekout"])})
+    make_project(
+        tmp_path, {"bad.md": postmortem("Bad", "2024-01-01", services=["chekout"])}, site=True
+    )
     result = build(tmp_path, strict=True)
     assert result.returncode == 1
     assert (
@@ -239,7 +243,9 @@ def test_strict_build_fails_on_invalid_postmortem_and_names_it(tmp_path: Path) -
 
 def test_non_strict_build_publishes_invalid_postmortem_with_its_problems(tmp_path: Path) -> None:
     make_project(
-        tmp_path, {"bad.md": postmortem("Bad but visible", "2024-01-01", factors=["config-chnage"])}
+        tmp_path,
+        {"bad.md": postmortem("Bad but visible", "2024-01-01", factors=["config-chnage"])},
+        site=True,
     )
     result = build(tmp_path)
     assert result.returncode == 0, result.stderr
@@ -253,7 +259,10 @@ def test_non_strict_build_publishes_invalid_postmortem_with_its_problems(tmp_pat
 
 def test_plain_mkdocs_theme_builds(tmp_path: Path) -> None:
     make_project(
-        tmp_path, {"a.md": postmortem("Plain theme incident", "2024-01-01")}, theme="mkdocs"
+        tmp_path,
+        {"a.md": postmortem("Plain theme incident", "2024-01-01")},
+        theme="mkdocs",
+        site=True,
     )
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
@@ -265,7 +274,7 @@ def test_plain_mkdocs_theme_builds(tmp_path: Path) -> None:
 def test_explicit_nav_is_respected_and_missing_listings_appended(tmp_path: Path) -> None:
     make_project(
         tmp_path, {"a.md": postmortem("Nav incident", "2024-01-01")},
-        nav=[{"Home": "index.md"}, {"All incidents": "incidents/index.md"}],
+        nav=[{"Home": "index.md"}, {"All incidents": "incidents/index.md"}], site=True,
     )  # fmt: skip
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
@@ -278,9 +287,12 @@ def test_explicit_nav_is_respected_and_missing_listings_appended(tmp_path: Path)
 
 
 def test_no_directory_urls_links_resolve(tmp_path: Path) -> None:
-    make_project(tmp_path, {"a.md": postmortem("Flat urls", "2024-01-01")})
-    config = (tmp_path / "mkdocs.yml").read_text() + "use_directory_urls: false\n"
-    (tmp_path / "mkdocs.yml").write_text(config)
+    make_project(
+        tmp_path,
+        {"a.md": postmortem("Flat urls", "2024-01-01")},
+        mkdocs={"use_directory_urls": False},
+        site=True,
+    )
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
     html = read(tmp_path, "incidents/a.html")
@@ -292,7 +304,7 @@ def test_markup_in_titles_and_catalog_names_is_escaped(tmp_path: Path) -> None:
     services = {"checkout": {"name": "<img src=x onerror=alert(1)>", "owner": "<b>team</b>"}}
     make_project(
         tmp_path, {"x.md": postmortem("<script>alert('t')</script> & more", "2024-01-01", extra={"authors": ["<i>Eve</i>"]})},
-        services=services,
+        services=services, site=True,
     )  # fmt: skip
     result = build(tmp_path)
     assert result.returncode == 0, result.stderr
@@ -313,7 +325,10 @@ def test_markup_in_titles_and_catalog_names_is_escaped(tmp_path: Path) -> None:
 
 def test_invalid_plugin_option_is_one_clear_message(tmp_path: Path) -> None:
     make_project(
-        tmp_path, {"a.md": postmortem("A", "2024-01-01")}, options={"blame_language": "loud"}
+        tmp_path,
+        {"a.md": postmortem("A", "2024-01-01")},
+        options={"blame_language": "loud"},
+        site=True,
     )
     result = build(tmp_path)
     assert result.returncode == 1
@@ -336,7 +351,7 @@ def test_search_modes_index_incidents_fully_or_by_summary(
 ) -> None:
     make_project(
         tmp_path, {"a.md": postmortem("Compact <incident>", "2024-01-01", factors=["missing-alert"], summary="Quick summary.")},
-        options={"search": mode},
+        options={"search": mode}, site=True,
     )  # fmt: skip
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
@@ -362,7 +377,7 @@ def test_search_modes_index_incidents_fully_or_by_summary(
 def test_compact_search_works_with_mkdocs_own_search_and_theme(tmp_path: Path) -> None:
     make_project(
         tmp_path, {"a.md": postmortem("A", "2024-01-01", summary="Quick summary.")},
-        theme="mkdocs", options={"search": "compact"},
+        theme="mkdocs", options={"search": "compact"}, site=True,
     )  # fmt: skip
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr

@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 
-from pmkb import cli
+from helpers import SITE_FACTORS, Runner, build, make_project, postmortem, read
 from pmkb.model import ActionItem, Postmortem
 from pmkb.trends import Distribution, percentile, periods, recurrences
-from sites import FACTORS, build, make_project, postmortem, read
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -380,7 +379,7 @@ TITLES = {
     I8: "Payments saturated on a bank holiday",
 }
 
-SITE_SERVICES = {
+TRENDS_SERVICES = {
     "checkout": {"name": "Checkout", "owner": "team-payments", "description": "Basket."},
     "payments": {"name": "Payments", "owner": "team-payments", "description": "Cards."},
     "search": {"name": "Search & browse", "owner": "team-discovery", "description": "Search."},
@@ -447,7 +446,7 @@ def small_kb() -> dict[str, str]:
 
 
 def build_small(root: Path) -> Path:
-    make_project(root, small_kb(), services=SITE_SERVICES, factors=FACTORS)
+    make_project(root, small_kb(), services=TRENDS_SERVICES, factors=SITE_FACTORS, site=True)
     result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
     assert result.returncode == 0, result.stderr
     return root
@@ -671,8 +670,8 @@ def test_charts_are_byte_for_byte_deterministic(
     pages = [
         "trends/index.html",
         "action-items/index.html",
-        *(f"services/{s}/index.html" for s in SITE_SERVICES),
-        *(f"factors/{f}/index.html" for f in FACTORS),
+        *(f"services/{s}/index.html" for s in TRENDS_SERVICES),
+        *(f"factors/{f}/index.html" for f in SITE_FACTORS),
     ]
     for page in pages:
         first, second = read(site, page), read(again, page)
@@ -906,23 +905,19 @@ def test_drafts_never_reach_the_exports(site: Path) -> None:
 
 
 def run_stats(
-    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str,
-    epoch: str = EPOCH,
-) -> str:  # fmt: skip
-    monkeypatch.chdir(root)
+    root: Path, monkeypatch: pytest.MonkeyPatch, run: Runner, *args: str, epoch: str = EPOCH
+) -> str:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
-    capsys.readouterr()
-    assert cli.main(["stats", *args]) == 0
-    captured = capsys.readouterr()
-    assert captured.err == ""
-    return captured.out
+    result = run("stats", *args, cwd=root)
+    assert result.code == 0
+    assert result.err == ""
+    return result.out
 
 
 def test_stats_text_matches_the_pages(
-    site: Path, trends: str, actions: str, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
-    out = run_stats(site, monkeypatch, capsys)
+    site: Path, trends: str, actions: str, monkeypatch: pytest.MonkeyPatch, run: Runner
+) -> None:
+    out = run_stats(site, monkeypatch, run)
     assert out.splitlines() == [
         "Published incidents  8 of 9 postmortems (2025-01-25 to 2025-08-19), 1 draft(s) held back",
         "By severity          SEV1 2, SEV2 3, SEV3 2, SEV4 1",
@@ -945,9 +940,9 @@ def test_stats_text_matches_the_pages(
 
 
 def test_stats_json_matches_the_pages(
-    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    site: Path, monkeypatch: pytest.MonkeyPatch, run: Runner
 ) -> None:
-    figures = json.loads(run_stats(site, monkeypatch, capsys, "--format", "json"))
+    figures = json.loads(run_stats(site, monkeypatch, run, "--format", "json"))
     assert figures == {
         "as_of": "2025-11-25",
         "postmortems": 9,
@@ -992,10 +987,9 @@ def test_stats_json_matches_the_pages(
     ],
 )
 def test_stats_overdue_follows_source_date_epoch(
-    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    epoch: str, as_of: str, overdue: int,
-) -> None:  # fmt: skip
-    figures = json.loads(run_stats(site, monkeypatch, capsys, "--format", "json", epoch=epoch))
+    site: Path, monkeypatch: pytest.MonkeyPatch, run: Runner, epoch: str, as_of: str, overdue: int
+) -> None:
+    figures = json.loads(run_stats(site, monkeypatch, run, "--format", "json", epoch=epoch))
     assert figures["as_of"] == as_of
     assert figures["action_items"]["overdue"] == overdue
 
@@ -1029,6 +1023,7 @@ def long_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for day, f, s in specs
         },
         options={"recurrence_count": 2, "recurrence_window_days": 30},
+        site=True,
     )
     result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
     assert result.returncode == 0, result.stderr
@@ -1121,6 +1116,7 @@ def busy_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_project(
         root,
         {f"{d}-change.md": postmortem(f"Change of {d}", d, extra=done) for d in days},
+        site=True,
     )
     result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
     assert result.returncode == 0, result.stderr

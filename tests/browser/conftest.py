@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from sites import build
+from helpers import build
 
 from .served import REPO, VIEWPORT, Site
 

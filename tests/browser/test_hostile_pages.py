@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import yaml
 
-from sites import build, make_project, postmortem
+from helpers import build, make_project, postmortem
 from test_sanitize import EXTENSIONS, HOSTILE_BODIES, _hostile_body
 
 from .conftest import _QuietHandler
@@ -61,10 +60,14 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         )
         for number, snippet in enumerate(HOSTILE_BODIES.values())
     }
-    make_project(root, postmortems, services=services, factors=factors)
-    config = yaml.safe_load((root / "mkdocs.yml").read_text())
-    config["markdown_extensions"] = EXTENSIONS
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    make_project(
+        root,
+        postmortems,
+        services=services,
+        factors=factors,
+        markdown_extensions=EXTENSIONS,
+        site=True,
+    )
     result = build(root)
     assert result.returncode == 0, result.stderr
     handler = functools.partial(_QuietHandler, directory=str(root / "site"))
