@@ -2,19 +2,22 @@
 
 Hand-written rather than a charting library: the charts are plain bars, and a library such as
 pygal or matplotlib would add megabytes of dependency and non-deterministic ids to the output.
-Text uses `currentColor` and bars use CSS classes, so the page's colour scheme styles them.
+This module computes a chart's geometry (every coordinate, label and tooltip); the macros of
+templates/_charts.j2 draw it as SVG. Text uses `currentColor` and bars use CSS classes, so the
+page's colour scheme styles them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 46
+CHAR_WIDTH = 6.4  # average width of a character at font-size 11, in viewBox units
+LINE_HEIGHT = 13  # between the two lines of a wrapped category label
+LOG_TICKS = (1.0, 10.0, 60.0, 600.0, 6000.0, 60000.0)
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,119 @@ class Series:
     values: tuple[float, ...]
 
 
-CHAR_WIDTH = 6.4  # average width of a character at font-size 11, in viewBox units
+@dataclass(frozen=True)
+class Tick:
+    """A grid line across the plot and its value on the y axis."""
+
+    y: str
+    text_y: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One drawn bar, with the tooltip that names its value."""
+
+    css: str
+    x: str
+    y: str
+    width: str
+    height: str
+    title: str
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of an x-axis label, `dy` below the line before it."""
+
+    dy: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The bars of one period or category, and its label (no lines when thinned out)."""
+
+    bars: tuple[Bar, ...]
+    x: str  # the label's centre
+    lines: tuple[TextLine, ...]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One series in the legend: a swatch and its name."""
+
+    css: str
+    x: int
+    text_x: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A bar chart's geometry; the `bar_chart` macro of templates/_charts.j2 draws it as SVG.
+
+    Coordinates that are not whole numbers come as text, with the one decimal the SVG carries:
+    formatting them here is three times as fast as a Jinja filter per attribute.
+    """
+
+    id: str
+    title: str
+    description: str
+    height: int
+    axis_y: int
+    label_y: int
+    ticks: tuple[Tick, ...]
+    slots: tuple[Slot, ...]
+    legend: tuple[Key, ...]
+    legend_y: int
+    legend_text_y: int
+    width: int = WIDTH
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    tick_x: int = LEFT - 6
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A chart's numbers as a table, for screen readers and for copying."""
+
+    caption: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart framed with its caption and, when it has one, its data table."""
+
+    chart: BarChart
+    caption: str
+    table: DataTable | None = None
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area of one chart: its height, the width given to each label, its value scale."""
+
+    height: int
+    slot: float
+    top: float  # the value at the top of the y axis
+    log_minutes: bool
+
+    def share(self, value: float) -> float:
+        """How far up the plot `value` reaches, from 0 at the axis to 1 at the top."""
+        if self.log_minutes:
+            return _log_scale(value) / _log_scale(self.top)
+        return value / self.top
+
+    def y(self, value: float) -> float:
+        return TOP + self.height - self.share(value) * self.height
+
+
+def coord(value: float) -> str:
+    """A coordinate as the SVG carries it, with one decimal."""
+    return f"{value:.1f}"
 
 
 def _wrap(label: str) -> list[str]:
@@ -46,9 +161,6 @@ def _nice_max(value: float) -> float:
     return float(value)
 
 
-LOG_TICKS = (1.0, 10.0, 60.0, 600.0, 6000.0, 60000.0)
-
-
 def _log_scale(minutes: float) -> float:
     return math.log10(1.0 + max(minutes, 0.0))
 
@@ -63,11 +175,6 @@ def _duration_label(minutes: float) -> str:
     if minutes < 1440:
         return f"{minutes / 60:.0f} h"
     return f"{minutes / 1440:.0f} d"
-
-
-def _ticks(top: float) -> list[float]:
-    step = top / 4
-    return [step * i for i in range(5)]
 
 
 def _fmt(value: float) -> str:
@@ -86,108 +193,112 @@ def bar_chart(
     height: int = HEIGHT,
     log_minutes: bool = False,
     categories: bool = False,
-) -> Markup:
-    """A bar chart (stacked or grouped) as inline SVG with a title and description for screen readers.
+) -> BarChart:
+    """A bar chart (stacked or grouped), with a title and description for screen readers.
 
     With `log_minutes` the values are durations in minutes on a logarithmic axis: incident
     durations span minutes to days, and on a linear axis one long incident flattens all the others.
     """
-    n = max(len(labels), 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
-    totals = (
-        [sum(s.values[i] for s in series) for i in range(len(labels))]
-        if stacked
-        else [max((s.values[i] for s in series), default=0) for i in range(len(labels))]
+    combine: Callable[[list[float]], float] = sum if stacked else lambda v: max(v, default=0)
+    totals = [combine([s.values[i] for s in series]) for i in range(len(labels))]
+    highest = max(totals, default=0)
+    plot = _Plot(
+        height=height - TOP - BOTTOM,
+        slot=(WIDTH - LEFT - RIGHT) / max(len(labels), 1),
+        top=_log_top(highest) if log_minutes else _nice_max(highest),
+        log_minutes=log_minutes,
     )
-    scale = _log_scale if log_minutes else None
-    top = _log_top(max(totals, default=0)) if log_minutes else _nice_max(max(totals, default=0))
-    y_of = (lambda v: scale(v) / scale(top)) if scale else (lambda v: v / top)
-    slot = plot_w / n
-    parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="pmkb-svg">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
-    ]
-    ticks = (
-        [(t, _duration_label(t)) for t in LOG_TICKS if t <= top]
-        if log_minutes
-        else [(t, _fmt(t) + unit) for t in _ticks(top)]
+    return BarChart(
+        id=chart_id,
+        title=title,
+        description=description,
+        height=height,
+        axis_y=TOP + plot.height,
+        label_y=TOP + plot.height + 16,
+        ticks=_ticks(plot, unit),
+        slots=_slots(plot, labels, series, stacked=stacked, unit=unit, categories=categories),
+        legend=_legend(series),
+        legend_y=height - 16,
+        legend_text_y=height - 7,
     )
-    for tick, text in ticks:
-        y = TOP + plot_h - y_of(tick) * plot_h
-        parts.append(
-            f'<line class="pmkb-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#8884" />'
-        )
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="currentColor">{escape(text)}</text>'
-        )
-    # Periods are thinned out until their labels fit; category labels all show, on two lines if long.
+
+
+def _ticks(plot: _Plot, unit: str) -> tuple[Tick, ...]:
+    """The y axis: round durations on a logarithmic axis, else four equal steps."""
+    if plot.log_minutes:
+        values = [(t, _duration_label(t)) for t in LOG_TICKS if t <= plot.top]
+    else:
+        step = plot.top / 4
+        values = [(step * i, _fmt(step * i) + unit) for i in range(5)]
+    return tuple(Tick(coord(plot.y(t)), coord(plot.y(t) + 4), text) for t, text in values)
+
+
+def _slots(
+    plot: _Plot,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    stacked: bool,
+    unit: str,
+    categories: bool,
+) -> tuple[Slot, ...]:
+    """Each label's bars and x-axis label.
+
+    Periods are thinned out until their labels fit; category labels all show, on two lines if long.
+    """
+    slot = plot.slot
     widest = max((len(label) for label in labels), default=0) * CHAR_WIDTH
-    every = 1 if categories else max(1, round(n / 12), math.ceil(widest / slot))
-    bar_w = max(1.0, slot * (0.7 if stacked else 0.8) / (1 if stacked else max(len(series), 1)))
+    every = 1 if categories else max(1, round(max(len(labels), 1) / 12), math.ceil(widest / slot))
+    width = max(1.0, slot * (0.7 if stacked else 0.8) / (1 if stacked else max(len(series), 1)))
+    slots = []
     for i, label in enumerate(labels):
         x0 = LEFT + i * slot + slot * (0.15 if stacked else 0.1)
-        base = 0.0
-        for k, s in enumerate(series):
-            value = s.values[i]
-            if value <= 0:
-                continue
-            h = y_of(value) * plot_h
-            if stacked:
-                h = (y_of(base + value) - y_of(base)) * plot_h
-                y = TOP + plot_h - y_of(base + value) * plot_h
-                x = x0
-                base += value
-            else:
-                y = TOP + plot_h - h
-                x = x0 + k * bar_w
-            parts.append(
-                f'<rect class="{s.css}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}">'
-                f"<title>{escape(label)}: {_fmt(value)}{escape(unit)} {escape(s.name)}</title></rect>"
-            )
+        bars = _bars(plot, x0, width, label, [(s, s.values[i]) for s in series], stacked, unit)
+        lines: list[str] = []
         if i % every == 0:
-            cx = LEFT + i * slot + slot / 2
-            lines = (
-                _wrap(label) if categories and len(label) * CHAR_WIDTH > slot * 0.95 else [label]
-            )
-            spans = "".join(
-                f'<tspan x="{cx:.1f}" dy="{0 if k == 0 else 13}">{escape(line)}</tspan>'
-                for k, line in enumerate(lines)
-            )
-            parts.append(
-                f'<text x="{cx:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" font-size="11" fill="currentColor">{spans}</text>'
-            )
-    parts.append(
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="currentColor" />'
-    )
-    if len(series) > 1:
-        x = LEFT
-        for s in series:
-            parts.append(
-                f'<rect class="{s.css}" x="{x}" y="{height - 16}" width="10" height="10" />'
-            )
-            parts.append(
-                f'<text x="{x + 14}" y="{height - 7}" font-size="11" fill="currentColor">{escape(s.name)}</text>'
-            )
-            x += 22 + 7 * len(s.name)
-    parts.append("</svg>")
-    return Markup("".join(parts))
+            wrap = categories and len(label) * CHAR_WIDTH > slot * 0.95
+            lines = _wrap(label) if wrap else [label]
+        text_lines = tuple(TextLine(0 if k == 0 else LINE_HEIGHT, t) for k, t in enumerate(lines))
+        slots.append(Slot(bars, coord(LEFT + i * slot + slot / 2), text_lines))
+    return tuple(slots)
 
 
-def data_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Markup:
-    """The chart's numbers as a table, for screen readers and for copying."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return Markup(
-        f'<details class="pmkb-data"><summary>{escape(caption)}</summary>'
-        f'<table class="pmkb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>'
-    )
+def _bars(
+    plot: _Plot,
+    x0: float,
+    width: float,
+    label: str,
+    values: list[tuple[Series, float]],
+    stacked: bool,
+    unit: str,
+) -> tuple[Bar, ...]:
+    """One label's bars: stacked from the axis up, or side by side from `x0`."""
+    bars = []
+    base = 0.0
+    for k, (s, value) in enumerate(values):
+        if value <= 0:
+            continue
+        if stacked:
+            h = (plot.share(base + value) - plot.share(base)) * plot.height
+            y = plot.y(base + value)
+            x = x0
+            base += value
+        else:
+            h = plot.share(value) * plot.height
+            y = TOP + plot.height - h
+            x = x0 + k * width
+        title = f"{label}: {_fmt(value)}{unit} {s.name}"
+        bars.append(Bar(s.css, coord(x), coord(y), coord(width), coord(h), title))
+    return tuple(bars)
 
 
-def figure(chart: Markup, caption: str, table: Markup) -> Markup:
-    return Markup(
-        f'<figure class="pmkb-chart">{chart}<figcaption>{escape(caption)}</figcaption>{table}</figure>'
-    )
+def _legend(series: Sequence[Series]) -> tuple[Key, ...]:
+    """A swatch and name per series, in one row; none for a single series."""
+    if len(series) < 2:
+        return ()
+    keys = []
+    x = LEFT
+    for s in series:
+        keys.append(Key(s.css, x, x + 14, s.name))
+        x += 22 + 7 * len(s.name)
+    return tuple(keys)

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from . import export
 from .analysis import Analysis, FollowThrough
 from .blocks import Rendered, block
-from .charts import Series, bar_chart, data_table, figure
+from .charts import DataTable, Figure, Series, bar_chart
 from .index import Index, Related
 from .knowledge import KnowledgeBase
 from .model import Catalog, Factor, Postmortem, Service
@@ -414,10 +414,12 @@ class Renderer:
         )  # fmt: skip
         return _page(src, content, "factor")
 
-    def _history_chart(self, chart_id: str, name: str, incidents: list[Postmortem]) -> Markup:
+    def _history_chart(
+        self, chart_id: str, name: str, incidents: list[Postmortem]
+    ) -> Figure | None:
         """Incidents per quarter over the knowledge base's whole span, for a service or factor page."""
         if not incidents:
-            return Markup("")
+            return None
         groups = per_period(incidents, self._quarters)
         labels = [q.label for q in self._quarters]
         values = tuple(float(len(groups[q])) for q in self._quarters)
@@ -431,10 +433,10 @@ class Renderer:
             [Series("incidents", "pmkb-fill-accent", values)],
             height=170,
         )
-        table = data_table(
+        table = DataTable(
             "Data", ["Quarter", "Incidents"], [(q.label, len(groups[q])) for q in self._quarters]
         )
-        return figure(chart, title, table)
+        return Figure(chart, title, table)
 
     def trends(self) -> Page:
         src = self.site.trends()
@@ -450,10 +452,10 @@ class Renderer:
             for i, s in enumerate(severities)
         ]
         period_name = "quarter" if a.periods and a.periods[0].quarterly else "month"
-        volume = figure(
+        volume = Figure(
             bar_chart("volume", f"Incidents per {period_name} by severity", _volume_description(a, period_name), labels, series),
             f"Published incidents per {period_name}, stacked by severity.",
-            data_table("Data", [period_name.capitalize(), *severities, "Total"], [
+            DataTable("Data", [period_name.capitalize(), *severities, "Total"], [
                 (p.label, *a.severity_counts(p), sum(a.severity_counts(p))) for p in a.periods
             ]),
         )  # fmt: skip
@@ -480,16 +482,18 @@ class Renderer:
                 log_minutes=True,
             )
             time_charts.append(
-                Markup(
-                    f'<figure class="pmkb-chart">{chart}<figcaption>{escape(title)}: median and 90th percentile. All incidents: median {_num(overall.median)}, p90 {_num(overall.p90)}.</figcaption></figure>'
+                Figure(
+                    chart,
+                    f"{title}: median and 90th percentile. "
+                    f"All incidents: median {_num(overall.median)}, p90 {_num(overall.p90)}.",
                 )
             )
         top_services = self.index.service_counts(self.index.incidents)[:10]
         names = [self.kb.catalog.services[s].name for s, _ in top_services]
-        services_chart = figure(
+        services_chart = Figure(
             bar_chart("services", "Incidents per service", "Services with the most incidents: " + ", ".join(f"{n}: {c}" for n, (_, c) in zip(names, top_services, strict=True)) + ".", names, [Series("incidents", "pmkb-fill-accent", tuple(float(c) for _, c in top_services))], height=230, categories=True),
             "The services with the most incidents (an incident can touch several).",
-            data_table("Data", ["Service", "Incidents"], [(n, c) for n, (_, c) in zip(names, top_services, strict=True)]),
+            DataTable("Data", ["Service", "Incidents"], [(n, c) for n, (_, c) in zip(names, top_services, strict=True)]),
         )  # fmt: skip
         incidents = self.index.incidents
         meta = front_matter("Trends", search={"exclude": True}, hide=["navigation"])
@@ -513,10 +517,10 @@ class Renderer:
         rates = tuple(
             round(100.0 * done / total, 1) if total else 0.0 for _, done, total in completion
         )
-        chart = figure(
+        chart = Figure(
             bar_chart("completion", "Action items done, by quarter of the incident", "Share of action items done (won't-do excluded) per quarter of the incident: " + ", ".join(f"{q.label}: {done} of {total}" for q, done, total in completion if total) + ".", labels, [Series("% done", "pmkb-fill-sev4ok", rates)], unit="%", height=200),
             "Share of each quarter's action items that are done (won't-do items excluded).",
-            data_table("Data", ["Quarter", "Done", "Counted", "% done"], [(q.label, done, total, f"{100.0 * done / total:.0f}%" if total else "—") for q, done, total in completion]),
+            DataTable("Data", ["Quarter", "Done", "Counted", "% done"], [(q.label, done, total, f"{100.0 * done / total:.0f}%" if total else "—") for q, done, total in completion]),
         )  # fmt: skip
         meta = front_matter("Action items", search={"exclude": True}, hide=["navigation"])
         content = self._render(
