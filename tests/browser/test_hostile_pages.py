@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from helpers import build, make_project, postmortem
-from test_sanitize import EXTENSIONS, HOSTILE_BODIES, _hostile_body
+from test_safe_html import EXTENSIONS, HOSTILE_BODIES, _hostile_body
 
 from .conftest import _QuietHandler
 from .served import Site
