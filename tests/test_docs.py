@@ -4,17 +4,16 @@ the configurations shown in the adoption guide are valid."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import FRONT, Result, make_kb
+from helpers import FRONT, Runner, make_project
 from pmkb.findings import RULES
 from pmkb.schema import ACTION_FIELDS, FIELDS
-from pmkb.settings import OPTIONS, load_settings
+from pmkb.settings import Option, documented_options, load_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 REFERENCE = (DOCS / "reference.md").read_text(encoding="utf-8")
@@ -53,10 +52,55 @@ def test_reference_documents_every_finding_code(code: str) -> None:
     assert re.search(rf"^### {code}$", REFERENCE, re.M), f"no `### {code}` section"
 
 
-@pytest.mark.parametrize("name", [o.name for o in OPTIONS])
-def test_reference_documents_every_option(name: str) -> None:
-    assert f"| `{name}` |" in REFERENCE, f"option `{name}` is not in the options table"
-    assert re.search(rf"^ +{name}:", REFERENCE, re.M), f"option `{name}` is not in the snippet"
+# The options table: `| \`name\` | type | default | meaning |`, one row per option.
+_ROW = re.compile(r"^\| `(\w+)` \| (.+?) \| (.+?) \| (.+) \|$", re.M)
+OPTION_ROWS = {
+    m[1]: m.groups()[1:] for m in _ROW.finditer(_section(REFERENCE, "## Plugin options"))
+}
+(SNIPPET,) = _plugin_configs(_section(REFERENCE, "## Plugin options"))
+
+
+def _first_sentence(doc: str) -> str:
+    """The first sentence of a docstring's first paragraph, on one line."""
+    paragraph = " ".join(doc.split("\n\n")[0].split())
+    sentence = re.match(r".+?[.!?](?=\s|$)", paragraph)
+    assert sentence, f"no sentence in {doc!r}"
+    return sentence[0]
+
+
+def _shown(value: object) -> str:
+    """A default as the table shows it: in YAML's flow style."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return f"[{', '.join(map(str, value))}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+@pytest.mark.parametrize("option", documented_options(), ids=lambda o: o.name)
+def test_reference_documents_every_option(option: Option) -> None:
+    assert option.name in OPTION_ROWS, f"option `{option.name}` is not in the options table"
+    assert option.name in SNIPPET, f"option `{option.name}` is not in the snippet"
+
+
+@pytest.mark.parametrize("option", documented_options(), ids=lambda o: o.name)
+def test_options_table_is_the_docstrings(option: Option) -> None:
+    kind, default, meaning = OPTION_ROWS[option.name]
+    assert kind == option.shown
+    if option.default == "":
+        # An empty default stands for something else, which the docstring names.
+        assert default.startswith("`") and default in option.doc, default
+    else:
+        assert default == f"`{_shown(option.default)}`"
+    # The table links to the codes and sections it names; a docstring names them plainly.
+    plain = re.sub(r"\[([^\]]+)\]\(#[^)]*\)", r"\1", meaning)
+    assert plain.startswith(_first_sentence(option.doc)), (plain, option.doc)
+
+
+def test_options_table_has_no_other_rows() -> None:
+    assert list(OPTION_ROWS) == [o.name for o in documented_options()]
 
 
 @pytest.mark.parametrize("name", [f.name for f in FIELDS])
@@ -71,8 +115,10 @@ def test_reference_documents_every_action_item_key(name: str) -> None:
 
 
 def test_reference_snippet_shows_the_defaults(tmp_path: Path) -> None:
-    (options,) = _plugin_configs(_section(REFERENCE, "## Plugin options"))
-    assert load_settings(options, tmp_path) == load_settings({}, tmp_path)
+    assert list(SNIPPET) == [o.name for o in documented_options()]
+    for option in documented_options():
+        assert SNIPPET[option.name] == option.default, option.name
+    assert load_settings(SNIPPET, tmp_path) == load_settings({}, tmp_path)
 
 
 def test_google_configuration_is_valid(tmp_path: Path) -> None:
@@ -142,21 +188,19 @@ Dashboards.
 
 
 def test_google_configuration_accepts_a_google_style_postmortem(
-    tmp_path: Path, check_json: Callable[..., Result]
+    tmp_path: Path, check_json: Runner
 ) -> None:
     (options,) = GOOGLE
-    make_kb(tmp_path, {"postmortems/2026-03-12-flag.md": FRONT + GOOGLE_BODY}, options)
+    make_project(tmp_path, {"2026-03-12-flag.md": FRONT + GOOGLE_BODY}, options=options)
     result = check_json("--strict")
     assert result.code == 0, result.out
     assert result.data["findings"] == []
 
 
-def test_google_configuration_requires_its_sections(
-    tmp_path: Path, check_json: Callable[..., Result]
-) -> None:
+def test_google_configuration_requires_its_sections(tmp_path: Path, check_json: Runner) -> None:
     (options,) = GOOGLE
     body = GOOGLE_BODY.replace("## Detection\n\nThe checkout error alert.\n", "")
-    make_kb(tmp_path, {"postmortems/2026-03-12-flag.md": FRONT + body}, options)
+    make_project(tmp_path, {"2026-03-12-flag.md": FRONT + body}, options=options)
     result = check_json()
     assert result.code == 1
     assert [f[3] for f in result.found] == ["PMK301"]

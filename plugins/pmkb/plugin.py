@@ -8,8 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mkdocs.config import config_options as c
-from mkdocs.config.base import BaseConfigOption
+from mkdocs.config.base import ConfigErrors, ConfigWarnings, ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -26,23 +25,22 @@ from .knowledge import ParseCache, load
 from .pending import PendingFile
 from .render import Pending, Renderer, asset_pages, compact_search
 from .safe_html import sanitize
-from .settings import OPTIONS, Settings, SettingsError, load_settings, with_docs_dir
+from .settings import (
+    PmkbConfig,
+    Settings,
+    SettingsError,
+    config_findings,
+    settings_from,
+    with_docs_dir,
+)
 from .urls import Site
 
 log = get_plugin_logger(__name__)
 
 
-def _option(default: Any) -> BaseConfigOption[Any]:
-    # Values are checked by the core (load_settings), which gives the same messages as the CLI.
-    return (
-        c.Optional(c.Type(object)) if default in ("", [], {}) else c.Type(object, default=default)
-    )
-
-
-class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
+# MkDocs' BasePlugin.__init_subclass__ (which reads the config class) is untyped.
+class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     """Publishes the postmortems folder as incident, listing, service and factor pages."""
-
-    config_scheme = tuple((o.name, _option(o.default)) for o in OPTIONS)
 
     def __init__(self) -> None:
         self.cache: ParseCache | None = ParseCache()
@@ -59,13 +57,25 @@ class PmkbPlugin(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         # cache; a one-off build has nothing to reuse, so it keeps no parsed files in memory.
         self.cache = ParseCache() if command == "serve" else None
 
+    def load_config(
+        self, options: dict[str, Any], config_file_path: str | None = None
+    ) -> tuple[ConfigErrors, ConfigWarnings]:
+        # MkDocs validates the options through PmkbConfig and shows each error after the option's
+        # name; the error is shown as the finding `pmkb check` prints for it, code and all.
+        errors, warnings = super().load_config(options, config_file_path)
+        found = config_findings(errors, Path(config_file_path or "mkdocs.yml").name)
+        shown: ConfigErrors = [
+            (key, ValidationError(f.format_text()))
+            for (key, _), f in zip(errors, found, strict=True)
+        ]
+        return shown, warnings
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        raw = {key: value for key, value in self.config.items() if value is not None}
         root = Path(config.config_file_path or ".").resolve().parent
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.settings = with_docs_dir(
-                load_settings(raw, root, source),
+                settings_from(self.config, root),
                 config.docs_dir,
                 config.use_directory_urls,
                 source,

@@ -1,4 +1,5 @@
-"""Finding pmkb's options in a project's `mkdocs.yml`, without MkDocs itself."""
+"""Finding pmkb's options in a project's `mkdocs.yml` without running MkDocs; they are validated as
+the plugin's are, through `PmkbConfig`."""
 
 from __future__ import annotations
 

@@ -1,145 +1,420 @@
-"""The knowledge base's settings: one definition for the MkDocs plugin, the CLI and the docs."""
+"""The knowledge base's settings, declared once: `PmkbConfig` is the MkDocs plugin's configuration,
+which the CLI validates too; `Settings` is what the core reads, resolved from a valid one."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
 import posixpath
+import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
+
+# Only the base module: mkdocs.config.config_options imports Markdown, Jinja and the theme machinery
+# (about 130 ms), which every `pmkb check` would pay for. pmkb words its own messages anyway.
+from mkdocs.config.base import (
+    BaseConfigOption,
+    Config,
+    ConfigErrors,
+    ConfigWarnings,
+    ValidationError,
+    get_schema,
+)
 
 from .findings import Finding, finding
 from .suggest import did_you_mean
 
-DEFAULT_SECTIONS = ("Summary", "Impact", "Timeline", "Contributing factors", "Lessons learned")
-DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-BLAME_LEVELS = ("error", "warn", "off")
-SEARCH_MODES = ("auto", "full", "compact")
+T = TypeVar("T")
+
+
+class OptionError(ValidationError):
+    """A problem with an option's value, and the finding code it is reported under."""
+
+    def __init__(self, message: str, code: str = "PMK601") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Option(BaseConfigOption[T]):
+    """An option whose messages are pmkb's: `option \\`name\\` must be a bool, not str`."""
+
+    kind: type = object  # the type the YAML value must have
+    shown = ""  # the type as the options table in docs/reference.md names it
+
+    def __init__(self, default: T) -> None:
+        super().__init__()
+        self.default = default
+
+    @property
+    def name(self) -> str:
+        return str(self._name)  # given by BaseConfigOption.__set_name__: the attribute's name
+
+    def validate(self, value: object, /) -> T:
+        # An option written without a value (`related_limit:`) keeps its default, as it always has.
+        if value is None:
+            value = self.default
+        if not isinstance(value, self.kind):
+            raise self.error(f"must be a {self.kind.__name__}, not {type(value).__name__}")
+        return self.run_validation(value)
+
+    def run_validation(self, value: object, /) -> T:
+        """What a value of the right type stands for: by default, itself."""
+        return cast(T, value)
+
+    def error(self, message: str, code: str = "PMK601") -> OptionError:
+        return OptionError(f"option `{self.name}` {message}", code)
+
+
+class Text(_Option[str]):
+    """A string."""
+
+    kind, shown = str, "string"
+
+
+class Flag(_Option[bool]):
+    """`true` or `false`."""
+
+    kind, shown = bool, "boolean"
+
+
+class Count(_Option[int]):
+    """A positive whole number; YAML's `true` is not one, though Python counts it as 1."""
+
+    kind, shown = int, "positive integer"
+
+    def validate(self, value: object, /) -> int:
+        if value is None:
+            value = self.default
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.error(f"must be a positive whole number, not {value!r}")
+        return value
+
+
+class OneOf(_Option[str]):
+    """One of a few words."""
+
+    kind = str
+
+    def __init__(self, choices: tuple[str, ...], default: str, false: str | None = None) -> None:
+        super().__init__(default)
+        self.choices = choices
+        # YAML 1.1, which MkDocs and pmkb read, takes an unquoted `off` or `no` for false.
+        self.false = false
+        self.shown = ", ".join(f"`{c}`" for c in choices[:-1]) + f" or `{choices[-1]}`"
+
+    def validate(self, value: object, /) -> str:
+        return super().validate(self.false if value is False and self.false else value)
+
+    def run_validation(self, value: object, /) -> str:
+        if value not in self.choices:
+            raise self.error(f"must be one of {', '.join(self.choices)}, not {value!r}")
+        return str(value)
+
+
+class Names(_Option[list[str]]):
+    """A list of non-empty strings; with `at_least`, a list of one or more."""
+
+    kind, shown = list, "list of strings"
+
+    def __init__(self, default: list[str], at_least: str = "") -> None:
+        super().__init__(default)
+        self.at_least = at_least  # what one item is called, for the message
+
+    def run_validation(self, value: object, /) -> list[str]:
+        assert isinstance(value, list)
+        if not all(isinstance(s, str) and s.strip() for s in value):
+            raise self.error("must be a list of non-empty strings")
+        if self.at_least and not value:
+            raise self.error(f"must list at least one {self.at_least}")
+        return list(value)
+
+
+class Headings(_Option[dict[str, list[str]]]):
+    """Section names, each with the other headings it may be written as (one, or a list)."""
+
+    kind, shown = dict, "mapping"
+
+    def run_validation(self, value: object, /) -> dict[str, list[str]]:
+        assert isinstance(value, dict)
+        headings: dict[str, list[str]] = {}
+        for key, alternatives in value.items():
+            alternatives = [alternatives] if isinstance(alternatives, str) else alternatives
+            if not (
+                isinstance(key, str)
+                and isinstance(alternatives, list)
+                and all(isinstance(a, str) for a in alternatives)
+            ):
+                raise self.error("maps a section name to a list of headings")
+            headings[key] = list(alternatives)
+        return headings
+
+
+class Rewordings(_Option[dict[str, str]]):
+    """Phrases, each with the rewording to suggest."""
+
+    kind, shown = dict, "mapping"
+
+    def run_validation(self, value: object, /) -> dict[str, str]:
+        assert isinstance(value, dict)
+        if not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in value.items()
+        ):
+            raise self.error("maps a phrase to a suggested rewording (both strings)")
+        return dict(value)
+
+
+class UrlPath(_Option[str]):
+    """The folder of the site a listing page (`<path>/index.md`) is placed in; read as one form,
+    so that `incidents/`, `./incidents` and `incidents` are one folder."""
+
+    kind, shown = str, "string"
+
+    def __init__(self, default: str, label: str) -> None:
+        super().__init__(default)
+        self.label = label  # how messages name the listing page
+
+    def run_validation(self, value: object, /) -> str:
+        assert isinstance(value, str)
+        if not value or value.startswith("/") or ".." in value.split("/") or "\\" in value:
+            raise self.error(f"must be a relative URL path inside the site, not {value!r}")
+        path = posixpath.normpath(value.strip("/"))
+        if path == ".":
+            folder = self.name.removesuffix("_path").replace("_", "-")
+            raise self.error(
+                f"is {value!r}, the site's root: the {self.label} would be the home page "
+                f"`index.md` and its pages would mix with the site's own; give it a folder such "
+                f"as `{folder}`",
+                "PMK603",
+            )
+        return path
+
+
+# MkDocs' Config.__init_subclass__ (which gathers the options below) is untyped.
+class PmkbConfig(Config):  # type: ignore[no-untyped-call]
+    """pmkb's options, as written under `plugins: - pmkb:` in `mkdocs.yml`.
+
+    The string under each option documents it; docs/reference.md's options table is tested
+    against them (tests/test_docs.py).
+    """
+
+    postmortems_dir = Text("postmortems")
+    """Folder of postmortem files, relative to `mkdocs.yml`.
+
+    Subfolders (such as one per year) are read too.
+    """
+
+    services_file = Text("")
+    """The services catalog, relative to `mkdocs.yml`.
+
+    Empty, the default, stands for `<postmortems_dir>/services.yml`.
+    """
+
+    factors_file = Text("")
+    """The contributing-factors catalog, relative to `mkdocs.yml`.
+
+    Empty, the default, stands for `<postmortems_dir>/factors.yml`.
+    """
+
+    required_sections = Names(
+        ["Summary", "Impact", "Timeline", "Contributing factors", "Lessons learned"]
+    )
+    """The level-2 sections every postmortem must have, matched case-insensitively."""
+
+    section_aliases = Headings({})
+    """Other headings accepted for a section: `{Impact: [User impact, Customer impact]}`.
+
+    A single string is accepted in place of a list.
+    """
+
+    severities = Names(["SEV1", "SEV2", "SEV3", "SEV4"], at_least="severity")
+    """The severity scale, most severe first.
+
+    At least one.
+    """
+
+    factor_categories = Names([])
+    """If set, the only categories a factor may have.
+
+    A factor of any other category is reported as PMK504.
+    """
+
+    blame_language = OneOf(("error", "warn", "off"), "warn", false="off")
+    """The level at which PMK401 and PMK402 are reported, or `off` to skip them.
+
+    These are the blame-language findings: a person blamed, and the phrases of `blame_phrases`.
+    """
+
+    blame_phrases = Rewordings({})
+    """Extra phrases to report, each with a suggested rewording.
+
+    For example `{'dropped the ball': 'Describe the gap in the process.'}`.
+    """
+
+    publish_drafts = Flag(False)
+    """Publish postmortems whose status is `draft`, with a banner (for previews)."""
+
+    incidents_path = UrlPath("incidents", "incidents listing")
+    """URL path of the incident pages and the incidents table."""
+
+    services_path = UrlPath("services", "services listing")
+    """URL path of the service pages."""
+
+    factors_path = UrlPath("factors", "factors listing")
+    """URL path of the contributing-factor pages."""
+
+    trends_path = UrlPath("trends", "trends page")
+    """URL path of the trends page."""
+
+    action_items_path = UrlPath("action-items", "action-items page")
+    """URL path of the action-items page."""
+
+    related_limit = Count(5)
+    """How many related incidents an incident page lists."""
+
+    recurrence_count = Count(3)
+    """A factor counts as recurring when it appears in this many incidents..."""
+
+    recurrence_window_days = Count(90)
+    """...within this many days."""
+
+    search = OneOf(("auto", "full", "compact"), "auto")
+    """How incidents are indexed for search: in `full`, or by title, metadata and summary only
+    (`compact`).
+
+    `auto` is compact above 500 published incidents.
+    """
+
+    trust_html = Flag(False)
+    """Publish the HTML that postmortems' Markdown converts to as it is, raw HTML and scripts
+    included, instead of sanitizing it.
+
+    Only for repositories where every contributor is trusted.
+    """
+
+    def _validate(self) -> tuple[ConfigErrors, ConfigWarnings]:
+        # Unlike MkDocs' own options: every problem is reported at once (MkDocs stops at the
+        # first), and an unknown option is an error with a suggestion, not a warning, since a
+        # misspelt option would otherwise leave its default in force without a word.
+        names = [key for key, _ in get_schema(type(self))]
+        failed: ConfigErrors = [
+            (str(key), OptionError(f"unknown pmkb option `{key}`{did_you_mean(str(key), names)}"))
+            for key in self
+            if key not in names
+        ]
+        warnings: ConfigWarnings = []
+        for key, option in get_schema(type(self)):
+            try:
+                self[key] = option.validate(self[key])
+            except ValidationError as error:
+                failed.append((key, error))
+            warnings.extend((key, w) for w in option.warnings)
+            option.reset_warnings()
+        failed.extend(self._listings_apart({key for key, _ in failed}))
+        return failed, warnings
+
+    def _listings_apart(self, failed: set[str]) -> ConfigErrors:
+        """PMK603 for two listing pages on one path (of those whose own path is valid)."""
+        errors: ConfigErrors = []
+        taken: dict[str, str] = {}  # path: the first option that placed a listing there
+        for key, label in LISTING_OPTIONS.items():
+            if key in failed:
+                continue
+            path = self[key]
+            other = taken.setdefault(path, key)
+            if other != key:
+                message = (
+                    f"option `{key}` is `{path}`, as is `{other}`: the {label} and the "
+                    f"{LISTING_OPTIONS[other]} would both be `{path}/index.md`"
+                )
+                errors.append((key, OptionError(message, "PMK603")))
+        return errors
+
+
 # The options that place a listing page (`<path>/index.md`), and how messages name the page.
-LISTING_OPTIONS = {
-    "incidents_path": "incidents listing",
-    "services_path": "services listing",
-    "factors_path": "factors listing",
-    "trends_path": "trends page",
-    "action_items_path": "action-items page",
+LISTING_OPTIONS: dict[str, str] = {
+    key: option.label for key, option in get_schema(PmkbConfig) if isinstance(option, UrlPath)
 }
 
 
 @dataclass(frozen=True)
 class Option:
-    """One setting as users write it in `mkdocs.yml` under `plugins: - pmkb:`."""
+    """One option as docs/reference.md documents it; read from PmkbConfig, not written again."""
 
     name: str
-    kind: type
     default: Any
-    doc: str
+    doc: str  # the string under the option in PmkbConfig
+    shown: str  # its type, as the options table names it
     choices: tuple[str, ...] = ()
 
 
-OPTIONS: tuple[Option, ...] = (
-    Option(
-        "postmortems_dir",
-        str,
-        "postmortems",
-        "Folder of postmortem files, relative to `mkdocs.yml`.",
-    ),
-    Option("services_file", str, "", "Services catalog; default `<postmortems_dir>/services.yml`."),
-    Option(
-        "factors_file",
-        str,
-        "",
-        "Contributing-factors catalog; default `<postmortems_dir>/factors.yml`.",
-    ),
-    Option(
-        "required_sections",
-        list,
-        list(DEFAULT_SECTIONS),
-        "Level-2 sections every postmortem must have, matched case-insensitively.",
-    ),
-    Option(
-        "section_aliases",
-        dict,
-        {},
-        "Other headings accepted for a required section: `{Impact: [User impact]}`.",
-    ),
-    Option("severities", list, list(DEFAULT_SEVERITIES), "The severity scale, most severe first."),
-    Option("factor_categories", list, [], "If set, the only categories a factor may have."),
-    Option(
-        "blame_language",
-        str,
-        "warn",
-        "Report blame language as `error`, `warn`, or not at all (`off`).",
-        BLAME_LEVELS,
-    ),
-    Option(
-        "blame_phrases",
-        dict,
-        {},
-        "Extra phrases to report, each with a suggested rewording: `{'dropped the ball': 'Describe the gap in the process.'}`.",
-    ),
-    Option(
-        "publish_drafts", bool, False, "Publish postmortems whose status is `draft` (for previews)."
-    ),
-    Option(
-        "incidents_path",
-        str,
-        "incidents",
-        "URL path of the incident pages and the incidents table.",
-    ),
-    Option("services_path", str, "services", "URL path of the service pages."),
-    Option("factors_path", str, "factors", "URL path of the contributing-factor pages."),
-    Option("trends_path", str, "trends", "URL path of the trends page."),
-    Option("action_items_path", str, "action-items", "URL path of the action-items page."),
-    Option("related_limit", int, 5, "How many related incidents an incident page lists."),
-    Option("recurrence_count", int, 3, "A factor recurs when it appears in this many incidents..."),
-    Option("recurrence_window_days", int, 90, "...within this many days."),
-    Option(
-        "search",
-        str,
-        "auto",
-        "Index incidents in full (`full`), by title, metadata and summary (`compact`), or `auto`: compact above 500 published incidents.",
-        SEARCH_MODES,
-    ),
-    Option(
-        "trust_html",
-        bool,
-        False,
-        "Publish the HTML that postmortems' Markdown converts to without sanitizing it (raw HTML, scripts and all). Only for repositories where every contributor is trusted.",
-    ),
-)
+@cache
+def documented_options() -> tuple[Option, ...]:
+    """PmkbConfig's options, each with the docstring written under it."""
+    docs = _attribute_docstrings(PmkbConfig)
+    return tuple(
+        Option(
+            key,
+            option.default,
+            docs.get(key, ""),
+            getattr(option, "shown", ""),
+            getattr(option, "choices", ()),
+        )
+        for key, option in get_schema(PmkbConfig)
+    )
 
-OPTION_NAMES = tuple(o.name for o in OPTIONS)
+
+def _attribute_docstrings(cls: type) -> dict[str, str]:
+    # Python keeps no docstring for a class attribute: the string under each option is read from
+    # the source, as documentation tools (griffe, mkdocstrings) read it.
+    (tree,) = ast.parse(textwrap.dedent(inspect.getsource(cls))).body
+    assert isinstance(tree, ast.ClassDef)
+    docs: dict[str, str] = {}
+    for statement, after in zip(tree.body, tree.body[1:], strict=False):
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[statement.targets[0].id] = inspect.cleandoc(after.value.value)
+    return docs
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings; paths are absolute."""
+    """Resolved settings (`settings_from`); paths are absolute. One field per option of
+    PmkbConfig, and what MkDocs' own configuration adds."""
 
     root: Path
     postmortems_dir: Path
     services_file: Path
     factors_file: Path
-    required_sections: tuple[str, ...] = DEFAULT_SECTIONS
-    section_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    severities: tuple[str, ...] = DEFAULT_SEVERITIES
-    factor_categories: tuple[str, ...] = ()
-    blame_language: str = "warn"
-    blame_phrases: Mapping[str, str] = field(default_factory=dict)
-    publish_drafts: bool = False
-    incidents_path: str = "incidents"
-    services_path: str = "services"
-    factors_path: str = "factors"
-    trends_path: str = "trends"
-    action_items_path: str = "action-items"
-    related_limit: int = 5
-    recurrence_count: int = 3
-    recurrence_window_days: int = 90
-    search: str = "auto"
+    required_sections: tuple[str, ...]
+    section_aliases: Mapping[str, tuple[str, ...]]
+    severities: tuple[str, ...]
+    factor_categories: tuple[str, ...]
+    blame_language: str
+    blame_phrases: Mapping[str, str]
+    publish_drafts: bool
+    incidents_path: str
+    services_path: str
+    factors_path: str
+    trends_path: str
+    action_items_path: str
+    related_limit: int
+    recurrence_count: int
+    recurrence_window_days: int
+    search: str
+    trust_html: bool
     # From MkDocs' own configuration (see `with_docs_dir`); None when no site is known.
     docs_dir: Path | None = None
     directory_urls: bool = True
-    trust_html: bool = False
 
     def display_path(self, path: Path) -> str:
         """The path as findings show it: relative to the project root when inside it."""
@@ -188,132 +463,68 @@ def with_docs_dir(
     return replace(settings, docs_dir=docs, directory_urls=bool(directory_urls))
 
 
-def _resolve_folder(path: Path) -> Path:
-    # The folder is resolved but not the file itself: a catalog that is a symbolic link must
-    # stay one, so that reading it can refuse it (PMK507) instead of following it.
-    path = Path(os.path.normpath(path))
-    return path.parent.resolve() / path.name
+def config_findings(errors: ConfigErrors, source: str = "mkdocs.yml") -> list[Finding]:
+    """What validating a PmkbConfig found wrong, as findings on `source` (PMK601 unless said)."""
+    return [
+        finding(
+            source, 1, 1, error.code if isinstance(error, OptionError) else "PMK601", str(error)
+        )
+        for _, error in errors
+    ]
+
+
+def validated(raw: Mapping[str, Any] | None, source: str = "mkdocs.yml") -> PmkbConfig:
+    """The options as written in `mkdocs.yml`, validated as MkDocs validates them for the plugin.
+
+    Raises SettingsError with a finding for each problem.
+    """
+    config = PmkbConfig()
+    config.load_dict(dict(raw or {}))
+    errors, _warnings = config.validate()  # pmkb's options warn of nothing
+    if errors:
+        raise SettingsError(config_findings(errors, source))
+    return config
+
+
+def settings_from(config: PmkbConfig, root: Path) -> Settings:
+    """The settings of validated options, with paths resolved against `root`."""
+    folder = (root / config.postmortems_dir).resolve()
+    return Settings(
+        root=root.resolve(),
+        postmortems_dir=folder,
+        services_file=_catalog(root, config.services_file, folder / "services.yml"),
+        factors_file=_catalog(root, config.factors_file, folder / "factors.yml"),
+        required_sections=tuple(config.required_sections),
+        section_aliases={name: tuple(other) for name, other in config.section_aliases.items()},
+        severities=tuple(config.severities),
+        factor_categories=tuple(config.factor_categories),
+        blame_language=config.blame_language,
+        blame_phrases=dict(config.blame_phrases),
+        publish_drafts=config.publish_drafts,
+        incidents_path=config.incidents_path,
+        services_path=config.services_path,
+        factors_path=config.factors_path,
+        trends_path=config.trends_path,
+        action_items_path=config.action_items_path,
+        related_limit=config.related_limit,
+        recurrence_count=config.recurrence_count,
+        recurrence_window_days=config.recurrence_window_days,
+        search=config.search,
+        trust_html=config.trust_html,
+    )
 
 
 def load_settings(
     raw: Mapping[str, Any] | None, root: Path, source: str = "mkdocs.yml"
 ) -> Settings:
     """Validate raw options (as written in `mkdocs.yml`) and resolve paths against `root`."""
-    raw = dict(raw or {})
-    problems: list[Finding] = []
+    return settings_from(validated(raw, source), root)
 
-    def bad(message: str) -> None:
-        problems.append(finding(source, 1, 1, "PMK601", message))
 
-    values: dict[str, Any] = {}
-    for name in raw:
-        if name not in OPTION_NAMES:
-            bad(f"unknown pmkb option `{name}`{did_you_mean(str(name), OPTION_NAMES)}")
-    if raw.get("blame_language") is False:
-        raw["blame_language"] = "off"  # YAML 1.1 reads an unquoted `off` as false
-    for option in OPTIONS:
-        value = raw.get(option.name, option.default)
-        if value is None:
-            value = option.default
-        if option.kind is int and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            bad(f"option `{option.name}` must be a positive whole number, not {value!r}")
-            continue
-        if option.kind is not int and not isinstance(value, option.kind):
-            bad(
-                f"option `{option.name}` must be a {option.kind.__name__}, not {type(value).__name__}"
-            )
-            continue
-        if option.choices and value not in option.choices:
-            bad(f"option `{option.name}` must be one of {', '.join(option.choices)}, not {value!r}")
-            continue
-        values[option.name] = value
-
-    for name in ("required_sections", "severities", "factor_categories"):
-        items = values.get(name, [])
-        if not all(isinstance(s, str) and s.strip() for s in items):
-            bad(f"option `{name}` must be a list of non-empty strings")
-            values.pop(name, None)
-    if "severities" in values and not values["severities"]:
-        bad("option `severities` must list at least one severity")
-    aliases: dict[str, tuple[str, ...]] = {}
-    for key, alts in dict(values.get("section_aliases", {})).items():
-        alts = [alts] if isinstance(alts, str) else alts
-        if (
-            not isinstance(key, str)
-            or not isinstance(alts, list)
-            or not all(isinstance(a, str) for a in alts)
-        ):
-            bad("option `section_aliases` maps a section name to a list of headings")
-            continue
-        aliases[key] = tuple(alts)
-    phrases = values.get("blame_phrases", {})
-    if not all(isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in phrases.items()):
-        bad("option `blame_phrases` maps a phrase to a suggested rewording (both strings)")
-    listing_paths: dict[str, str] = {}
-    for name, label in LISTING_OPTIONS.items():
-        path = values.get(name, "")
-        if not path or path.startswith("/") or ".." in path.split("/") or "\\" in path:
-            bad(f"option `{name}` must be a relative URL path inside the site, not {path!r}")
-            continue
-        # `incidents/`, `./incidents` and `incidents` are one folder; comparing them needs one form.
-        path = posixpath.normpath(path.strip("/"))
-        if path == ".":
-            problems.append(
-                finding(
-                    source,
-                    1,
-                    1,
-                    "PMK603",
-                    f"option `{name}` is {values[name]!r}, the site's root: the {label} would be "
-                    f"the home page `index.md` and its pages would mix with the site's own; "
-                    f"give it a folder such as `{name.removesuffix('_path').replace('_', '-')}`",
-                )
-            )
-            continue
-        other = next((o for o, p in listing_paths.items() if p == path), None)
-        if other is not None:
-            problems.append(
-                finding(
-                    source,
-                    1,
-                    1,
-                    "PMK603",
-                    f"option `{name}` is `{path}`, as is `{other}`: the {label} and the "
-                    f"{LISTING_OPTIONS[other]} would both be `{path}/index.md`",
-                )
-            )
-            continue
-        listing_paths[name] = path
-    if problems:
-        raise SettingsError(problems)
-
-    pm_dir = (root / values["postmortems_dir"]).resolve()
-    return Settings(
-        root=root.resolve(),
-        postmortems_dir=pm_dir,
-        services_file=_resolve_folder(root / values["services_file"])
-        if values["services_file"]
-        else pm_dir / "services.yml",
-        factors_file=_resolve_folder(root / values["factors_file"])
-        if values["factors_file"]
-        else pm_dir / "factors.yml",
-        required_sections=tuple(values["required_sections"]),
-        section_aliases=aliases,
-        severities=tuple(values["severities"]),
-        factor_categories=tuple(values["factor_categories"]),
-        blame_language=values["blame_language"],
-        blame_phrases=dict(phrases),
-        publish_drafts=values["publish_drafts"],
-        incidents_path=listing_paths["incidents_path"],
-        services_path=listing_paths["services_path"],
-        factors_path=listing_paths["factors_path"],
-        trends_path=listing_paths["trends_path"],
-        action_items_path=listing_paths["action_items_path"],
-        related_limit=values["related_limit"],
-        recurrence_count=values["recurrence_count"],
-        recurrence_window_days=values["recurrence_window_days"],
-        search=values["search"],
-        trust_html=values["trust_html"],
-    )
+def _catalog(root: Path, written: str, default: Path) -> Path:
+    # The folder is resolved but not the file itself: a catalog that is a symbolic link must
+    # stay one, so that reading it can refuse it (PMK507) instead of following it.
+    if not written:
+        return default
+    path = Path(os.path.normpath(root / written))
+    return path.parent.resolve() / path.name
