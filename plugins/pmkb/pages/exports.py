@@ -1,0 +1,24 @@
+"""The data files beside the pages: every incident as JSON and CSV, every action item as CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import export
+from .base import Page, PageContext
+
+
+def records(ctx: PageContext) -> list[dict[str, Any]]:
+    """Each published incident as the record the exports write."""
+    return [export.record(pm, ctx.site, ctx.today) for pm in ctx.index.incidents]
+
+
+def export_pages(ctx: PageContext) -> list[Page]:
+    """incidents.json, incidents.csv and action-items.csv."""
+    found = records(ctx)
+    items = [(i.incident, i.item) for i in ctx.analysis.items[::-1]]
+    return [
+        Page("incidents.json", export.to_json(found), "data"),
+        Page("incidents.csv", export.to_csv(found), "data"),
+        Page("action-items.csv", export.action_items_csv(items, ctx.site, ctx.today), "data"),
+    ]

@@ -1,0 +1,26 @@
+"""The page of one contributing factor: its incidents, the services it touched, its company."""
+
+from __future__ import annotations
+
+from .base import Page, PageContext
+from .history import history_chart
+from .text import front_matter, meta_text
+
+
+def factor_page(ctx: PageContext, ident: str) -> Page:
+    """The page of the catalog's factor `ident`."""
+    factor = ctx.kb.catalog.factors[ident]
+    incidents = ctx.index.by_factor.get(ident, [])
+    tags = [meta_text(tag) for tag in (ident, *factor.aliases)]
+    meta = front_matter(factor.name, tags=tags, hide=["toc"])
+    return ctx.page(
+        "factor.md.j2",
+        ctx.site.factor(ident),
+        "factor",
+        meta,
+        factor=factor,
+        incidents=incidents,
+        services=ctx.index.service_counts(incidents),
+        cooccurring=ctx.index.cooccurring(ident),
+        chart=history_chart(ctx, f"factor-{ident}", factor.name, incidents),
+    )

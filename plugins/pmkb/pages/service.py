@@ -1,0 +1,26 @@
+"""The page of one service: its incidents, their severities and their factors."""
+
+from __future__ import annotations
+
+from .base import Page, PageContext
+from .history import history_chart
+from .text import front_matter, meta_text
+
+
+def service_page(ctx: PageContext, ident: str) -> Page:
+    """The page of the catalog's service `ident`."""
+    service = ctx.kb.catalog.services[ident]
+    incidents = ctx.index.by_service.get(ident, [])
+    counts = [(s, sum(pm.severity == s for pm in incidents)) for s in ctx.kb.settings.severities]
+    meta = front_matter(service.name, tags=[meta_text(ident)], hide=["toc"])
+    return ctx.page(
+        "service.md.j2",
+        ctx.site.service(ident),
+        "service",
+        meta,
+        service=service,
+        incidents=incidents,
+        severity_counts=counts,
+        factors=ctx.index.factor_counts(incidents)[:8],
+        chart=history_chart(ctx, f"service-{ident}", service.name, incidents),
+    )

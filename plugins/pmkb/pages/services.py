@@ -1,0 +1,21 @@
+"""The services listing: every service of the catalog with its incident count."""
+
+from __future__ import annotations
+
+from .base import Page, PageContext
+from .text import front_matter
+
+
+def services_page(ctx: PageContext) -> Page:
+    """The services listing, by name."""
+    services = sorted(ctx.kb.catalog.services.values(), key=lambda s: s.name.lower())
+    rows = [(s, ctx.index.by_service.get(s.id, [])) for s in services]
+    meta = front_matter("Services", search={"exclude": True}, hide=["navigation", "toc"])
+    return ctx.page(
+        "services.md.j2",
+        ctx.site.services(),
+        "listing",
+        meta,
+        in_nav=True,
+        services=rows,
+    )
