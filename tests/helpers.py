@@ -1,7 +1,7 @@
 """What the tests say about projects: catalogs, postmortem texts, project folders, builds, CLI runs.
 
 Every test module takes these from here (`from helpers import ...`); conftest.py holds only the
-fixtures that run the CLI (`run`, `check_json`), and a few old names kept for modules not yet moved.
+fixtures that run the CLI (`run`, `check_json`).
 
 Catalogs, as dicts (`catalog_text` is the YAML `make_project` writes for one):
 - SERVICES, FACTORS: two services and two factors, no descriptions; what `pmkb check` tests
