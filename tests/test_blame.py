@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pmkb.blame import BlameMatcher
-from pmkb.sections import Section
+from pmkb.read.blame import BlameMatcher
+from pmkb.read.sections import Section
 
 MATCHER = BlameMatcher()
 

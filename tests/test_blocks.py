@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 from jinja2 import Environment
 
-from pmkb.blocks import Rendered, block, fill
+from pmkb.site.blocks import Rendered, block, fill
 
 TEMPLATE = """# Title
 

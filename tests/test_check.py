@@ -25,11 +25,11 @@ from helpers import (
     make_project,
     with_keys,
 )
-from pmkb import knowledge
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pmkb.findings import RULES, Finding, Level
+from pmkb.read import knowledge
+from pmkb.read.source import MAX_BYTES, read_source
 from pmkb.settings import load_settings
-from pmkb.source import MAX_BYTES, read_source
 
 A = "postmortems/a.md"
 SERVICES_FILE = "postmortems/services.yml"

@@ -12,7 +12,7 @@ import yaml
 
 from helpers import FRONT, Runner, make_project
 from pmkb.findings import RULES
-from pmkb.schema import ACTION_FIELDS, FIELDS
+from pmkb.read.schema import ACTION_FIELDS, FIELDS
 from pmkb.settings import Option, documented_options, load_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import SITE_FACTORS, SITE_SERVICES, build, make_project, postmortem, read
-from pmkb.knowledge import load
-from pmkb.render import Renderer
+from pmkb.read.knowledge import load
 from pmkb.settings import load_settings
+from pmkb.site.render import Renderer
 from pmkb.urls import Site
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

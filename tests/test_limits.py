@@ -26,13 +26,13 @@ from helpers import (
     postmortem,
     with_keys,
 )
+from pmkb.analyse.stats import format_figures, headline_figures
 from pmkb.clock import ClockError, build_date
-from pmkb.export import FIELDS, action_items_csv, to_csv
 from pmkb.findings import Finding, Level, format_json, printable
-from pmkb.knowledge import KnowledgeBase, ParseCache, load
+from pmkb.read.knowledge import KnowledgeBase, ParseCache, load
+from pmkb.read.source import MAX_CATALOG_BYTES, read_source
 from pmkb.settings import load_settings
-from pmkb.source import MAX_CATALOG_BYTES, read_source
-from pmkb.stats import format_figures, headline_figures
+from pmkb.site.export import FIELDS, action_items_csv, to_csv
 from pmkb.urls import Site
 
 A = "postmortems/a.md"

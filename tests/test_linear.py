@@ -25,15 +25,15 @@ import pytest
 
 from helpers import BODY, FRONT, make_project
 from pmkb import cli
-from pmkb.blame import BlameMatcher, handle_mentions
-from pmkb.catalog import load_catalog
-from pmkb.knowledge import load
-from pmkb.render import Renderer
-from pmkb.sections import parse_sections, parse_timeline
+from pmkb.read.blame import BlameMatcher, handle_mentions
+from pmkb.read.catalog import load_catalog
+from pmkb.read.knowledge import load
+from pmkb.read.sections import parse_sections, parse_timeline
+from pmkb.read.source import MAX_BYTES, read_source
+from pmkb.read.yamlread import YamlProblem, load_located
 from pmkb.settings import Settings, load_settings
-from pmkb.source import MAX_BYTES, read_source
+from pmkb.site.render import Renderer
 from pmkb.urls import Site
-from pmkb.yamlread import YamlProblem, load_located
 
 SMALL = 256 * 1024
 LARGE = MAX_BYTES - 4096  # bytes of the hostile line: with the rest of the file, under the cap
@@ -342,7 +342,7 @@ def test_a_body_too_costly_to_convert_is_reported_and_withheld(
 
 
 def test_a_long_real_postmortem_costs_far_less_than_the_limit() -> None:
-    from pmkb.validate import MAX_CONVERSION_COST
+    from pmkb.read.validate import MAX_CONVERSION_COST
 
     paragraph = "See [the runbook](https://example.com/r) and <https://example.com/x>. " * 40
     body = "\n\n".join([paragraph] * 200)

@@ -29,7 +29,7 @@ from helpers import (
 )
 from pmkb import plugin
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from pmkb.knowledge import load
+from pmkb.read.knowledge import load
 from pmkb.settings import SettingsError, load_settings, with_docs_dir
 from pmkb.urls import Site, unusable_id
 
@@ -326,7 +326,7 @@ def test_build_reports_a_docs_file_on_a_generated_page(tmp_path: Path) -> None:
 
 def test_every_rendered_page_is_claimed(tmp_path: Path) -> None:
     # The collision check lists pmkb's pages itself; it must know every page the renderer makes.
-    from pmkb.render import Renderer, asset_pages
+    from pmkb.site.render import Renderer, asset_pages
 
     make_project(tmp_path, files={A: VALID, "postmortems/b.md": swap_status(VALID, "draft")})
     settings = load_settings({"publish_drafts": True}, tmp_path)

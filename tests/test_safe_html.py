@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import BODY_TEMPLATE, build, make_project, postmortem, read
-from pmkb.safe_html import sanitize
+from pmkb.site.safe_html import sanitize
 
 # What the example site and most Material sites enable, attr_list and md_in_html included: they
 # are what let an author write attributes and raw HTML blocks the old screen did not expect.
@@ -358,7 +358,7 @@ def test_aliases_and_names_reach_the_search_index_escaped(tmp_path: Path) -> Non
 @settings(max_examples=200, deadline=None)
 @given(title=st.text(max_size=40), sentence=st.text(max_size=40))
 def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: str) -> None:
-    from pmkb.render import _meta_text, front_matter
+    from pmkb.site.render import _meta_text, front_matter
 
     text = front_matter(title, description=_meta_text(sentence), tags=[_meta_text(sentence)])
     assert "\n" not in text  # MkDocs finds the front matter's end by its line of dashes

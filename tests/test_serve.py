@@ -89,9 +89,9 @@ def _one_and_two_jobs(root: Path) -> dict[str, Any]:
     from datetime import date
 
     from pmkb import parallel
-    from pmkb.knowledge import load
-    from pmkb.render import Renderer
+    from pmkb.read.knowledge import load
     from pmkb.settings import load_settings
+    from pmkb.site.render import Renderer
     from pmkb.urls import Site
 
     pools: list[int] = []

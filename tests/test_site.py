@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import build, make_project, postmortem, read, search_docs
-from pmkb import render
+from pmkb.site import render
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

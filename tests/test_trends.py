@@ -1,7 +1,7 @@
 """Trend pages, action-item tracking and the exports, checked against figures worked out by hand.
 
 Every expected number below was computed by hand from the definitions in the docstrings of
-pmkb.trends, pmkb.analysis and pmkb.export; none is computed by calling the code under test.
+pmkb.analyse.trends, pmkb.analyse.analysis and pmkb.site.export; none is computed by calling the code under test.
 The sites are built with SOURCE_DATE_EPOCH=1764028800, so the build's "today" is 2025-11-25.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from helpers import SITE_FACTORS, Runner, build, make_project, postmortem, read
+from pmkb.analyse.trends import Distribution, percentile, periods, recurrences
 from pmkb.model import ActionItem, Postmortem
-from pmkb.trends import Distribution, percentile, periods, recurrences
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,7 +36,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def pm(ident: str, day: str, factors: tuple[str, ...] = ("config-change",)) -> Postmortem:
-    """A bare published postmortem for the pure functions of pmkb.trends."""
+    """A bare published postmortem for the pure functions of pmkb.analyse.trends."""
     return Postmortem(
         id=ident, path=Path(f"{ident}.md"), display=f"{ident}.md", title=ident,
         date=date.fromisoformat(day), severity="SEV2", status="published",

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from helpers import VALID, Runner, make_project
-from pmkb.knowledge import load
-from pmkb.project import load_project
+from pmkb.read.knowledge import load
+from pmkb.read.project import load_project
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -1,0 +1,1 @@
+"""What the knowledge base says: incidents by service and factor, trends, figures."""

@@ -1,0 +1,127 @@
+"""Cross-references over the published incidents: by service, by factor, related incidents."""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from ..model import Postmortem
+
+# Candidate incidents for "related" are the ones nearest in time in each shared posting list, so the
+# cost is O(N * lists per incident * NEIGHBOURS) instead of comparing every pair.
+NEIGHBOURS = 40
+FACTOR_WEIGHT, SERVICE_WEIGHT = 3, 2
+NO_DATE = 10**9  # days apart when either incident has no date: ranks after every dated one
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another incident close to this one, with the reasons."""
+
+    incident: Postmortem
+    score: float
+    shared_factors: tuple[str, ...]
+    shared_services: tuple[str, ...]
+    days_apart: int | None
+
+
+class Index:
+    """Published incidents (newest first) grouped by service and factor."""
+
+    def __init__(self, incidents: list[Postmortem]) -> None:
+        self.incidents = incidents
+        self.by_id = {pm.id: pm for pm in incidents}
+        self.by_service: dict[str, list[Postmortem]] = {}
+        self.by_factor: dict[str, list[Postmortem]] = {}
+        for pm in incidents:
+            for s in pm.services:
+                self.by_service.setdefault(s, []).append(pm)
+            for f in pm.factors:
+                self.by_factor.setdefault(f, []).append(pm)
+        # For related incidents: each incident by its position, with its date as an ordinal and its
+        # factors and services as bit masks (counting shared ones is an AND and a popcount); each
+        # list as positions, oldest first, with their ordinals.
+        self._ordinals = [_ordinal(pm.date) for pm in incidents]
+        keys = [("f", f) for f in self.by_factor] + [("s", k) for k in self.by_service]
+        self._bits = {key: 1 << n for n, key in enumerate(keys)}
+        self._factor_bits = [self._mask(pm.factors, "f") for pm in incidents]
+        self._service_bits = [self._mask(pm.services, "s") for pm in incidents]
+        self._ids = [pm.id for pm in incidents]
+        self._position = {pm.id: i for i, pm in enumerate(incidents)}
+        self._members: dict[tuple[str, str], list[int]] = {}
+        self._timeline: dict[tuple[str, str], list[int]] = {}
+        for kind, groups in (("s", self.by_service), ("f", self.by_factor)):
+            for key, items in groups.items():
+                members = [self._position[pm.id] for pm in reversed(items)]
+                self._members[(kind, key)] = members
+                self._timeline[(kind, key)] = [self._ordinals[i] for i in members]
+
+    def _mask(self, keys: tuple[str, ...], kind: str) -> int:
+        mask = 0
+        for key in keys:
+            mask |= self._bits.get((kind, key), 0)
+        return mask
+
+    def factor_counts(self, incidents: list[Postmortem]) -> list[tuple[str, int]]:
+        return _ranked(Counter(f for pm in incidents for f in pm.factors))
+
+    def service_counts(self, incidents: list[Postmortem]) -> list[tuple[str, int]]:
+        return _ranked(Counter(s for pm in incidents for s in pm.services))
+
+    def cooccurring(self, factor: str) -> list[tuple[str, int]]:
+        counts = Counter(
+            f for pm in self.by_factor.get(factor, []) for f in pm.factors if f != factor
+        )
+        return _ranked(counts)
+
+    def related(self, pm: Postmortem, limit: int) -> list[Related]:
+        """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""
+        me = _ordinal(pm.date)
+        candidates: set[int] = set()
+        for kind, keys in (("s", pm.services), ("f", pm.factors)):
+            # An incident outside the index (one withheld from the site) may name keys none has.
+            for key in keys:
+                if (kind, key) not in self._members:
+                    continue
+                members = self._members[(kind, key)]
+                at = bisect_left(self._timeline[(kind, key)], me)
+                candidates.update(members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS])
+        candidates.discard(self._position.get(pm.id, -1))
+        factors, services = self._mask(pm.factors, "f"), self._mask(pm.services, "s")
+        ordinals, factor_bits, service_bits = self._ordinals, self._factor_bits, self._service_bits
+        ids, incidents = self._ids, self.incidents
+        keyed: list[tuple[int, int, str, int]] = []
+        for i in candidates:
+            # Only the winners become Related objects; ranking needs the score and the distance.
+            other = ordinals[i]
+            days = abs(other - me) if other and me else NO_DATE
+            score = (
+                FACTOR_WEIGHT * (factors & factor_bits[i]).bit_count()
+                + SERVICE_WEIGHT * (services & service_bits[i]).bit_count()
+                + (2 if days <= 30 else 1 if days <= 180 else 0)
+            )
+            keyed.append((-score, days, ids[i], i))
+        winners = []
+        for negative, days, _, i in heapq.nsmallest(limit, keyed):
+            other_pm = incidents[i]
+            winners.append(
+                Related(
+                    other_pm,
+                    float(-negative),
+                    tuple(f for f in pm.factors if f in other_pm.factors),
+                    tuple(s for s in pm.services if s in other_pm.services),
+                    None if days == NO_DATE else days,
+                )
+            )
+        return winners
+
+
+def _ordinal(day: date | None) -> int:
+    return day.toordinal() if day else 0
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

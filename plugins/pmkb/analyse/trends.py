@@ -1,0 +1,139 @@
+"""Aggregates over published incidents: counts per period, time-to-X distributions, recurrence."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from ..model import Postmortem
+
+MEASURES = (("detect", "detected"), ("mitigate", "mitigated"), ("resolve", "resolved"))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month or quarter."""
+
+    start: date
+    quarterly: bool
+
+    @property
+    def label(self) -> str:
+        if self.quarterly:
+            return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start:%Y-%m}"
+
+
+def period_of(day: date, quarterly: bool) -> Period:
+    month = (day.month - 1) // 3 * 3 + 1 if quarterly else day.month
+    return Period(date(day.year, month, 1), quarterly)
+
+
+def periods(incidents: Sequence[Postmortem], quarterly: bool | None = None) -> list[Period]:
+    """Every period from the first incident to the last, gaps included; quarters past three years."""
+    days = sorted(pm.date for pm in incidents if pm.date)
+    if not days:
+        return []
+    if quarterly is None:
+        quarterly = (days[-1] - days[0]).days > 3 * 365
+    step = 3 if quarterly else 1
+    current, last = period_of(days[0], quarterly), period_of(days[-1], quarterly)
+    result = []
+    while current.start <= last.start:
+        result.append(current)
+        month = current.start.month - 1 + step
+        current = Period(date(current.start.year + month // 12, month % 12 + 1, 1), quarterly)
+    return result
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least p% of the values at or below it."""
+    ordered = sorted(values)
+    # Exact arithmetic: in floats 7 / 100 * 100 is 7.000000000000001, whose ceiling is one rank too high.
+    rank = max(1, math.ceil(Fraction(p).limit_denominator(10**6) * len(ordered) / 100))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Count, median and 90th percentile of durations in minutes."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Distribution:
+        if not values:
+            return cls(0, None, None)
+        return cls(len(values), float(statistics.median(values)), float(percentile(values, 90)))
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A factor that appeared in at least `count` incidents within the window."""
+
+    factor: str
+    incidents: tuple[Postmortem, ...]  # oldest first
+
+    @property
+    def first(self) -> date:
+        return self.incidents[0].date or date.min
+
+    @property
+    def last(self) -> date:
+        return self.incidents[-1].date or date.min
+
+
+def recurrences(incidents: Sequence[Postmortem], count: int, window_days: int) -> list[Recurrence]:
+    """Episodes where a factor appears in `count` incidents within `window_days`; overlapping windows merge."""
+    by_factor: dict[str, list[Postmortem]] = {}
+    for pm in sorted((pm for pm in incidents if pm.date), key=lambda pm: pm.sort_key):
+        for f in pm.factors:
+            by_factor.setdefault(f, []).append(pm)
+    window = timedelta(days=window_days)
+    found: list[Recurrence] = []
+    for factor, items in sorted(by_factor.items()):
+        episode: tuple[int, int] | None = None
+        for i in range(len(items) - count + 1):
+            j = i + count - 1
+            if (items[j].date or date.max) - (items[i].date or date.min) > window:
+                continue
+            if episode and i <= episode[1]:
+                episode = (episode[0], j)
+                continue
+            if episode:
+                found.append(Recurrence(factor, tuple(items[episode[0] : episode[1] + 1])))
+            episode = (i, j)
+        if episode:
+            found.append(Recurrence(factor, tuple(items[episode[0] : episode[1] + 1])))
+    return sorted(found, key=lambda r: (r.last, r.factor), reverse=True)
+
+
+def per_period(
+    incidents: Sequence[Postmortem], spans: list[Period]
+) -> dict[Period, list[Postmortem]]:
+    groups: dict[Period, list[Postmortem]] = {p: [] for p in spans}
+    quarterly = spans[0].quarterly if spans else False
+    for pm in incidents:
+        if pm.date:
+            groups.setdefault(period_of(pm.date, quarterly), []).append(pm)
+    return groups
+
+
+def durations(incidents: Sequence[Postmortem], measure: str) -> list[float]:
+    return [float(m) for pm in incidents if (m := pm.minutes("started", measure)) is not None]
+
+
+def pairs(incidents: Sequence[Postmortem], minimum: int = 2) -> list[tuple[str, str, int]]:
+    """Factor/service pairs that appear together in at least `minimum` incidents."""
+    counts = Counter((f, s) for pm in incidents for f in pm.factors for s in pm.services)
+    return sorted(
+        ((f, s, n) for (f, s), n in counts.items() if n >= minimum),
+        key=lambda t: (-t[2], t[0], t[1]),
+    )

@@ -1,0 +1,59 @@
+"""The `pmkb` command: translates arguments into calls to the core and results into text.
+
+One module per command (`check`, `new`, `schema`, `stats`, `generate`), each adding its parser
+and running it; `common` holds what they share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..settings import SettingsError
+from . import check, generate, new, schema, stats
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pmkb",
+        description="Postmortem knowledge base: check, write and publish blameless postmortems.",
+    )
+    parser.add_argument("--version", action="version", version=f"pmkb {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Every command reads the same project settings.
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument(
+        "--config",
+        type=Path,
+        help="the mkdocs.yml with the pmkb options (default: ./mkdocs.yml if present)",
+    )
+    for command in (check, new, schema, stats, generate):
+        command.add_to(commands, project)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return int(args.run(args))
+    except SettingsError as exc:
+        for f in exc.findings:
+            print(f.format_text(), file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`pmkb schema | head`): no traceback, and none at exit either.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS

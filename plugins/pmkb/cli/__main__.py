@@ -1,0 +1,7 @@
+"""`python -m pmkb.cli`, the same as the `pmkb` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,151 @@
+"""`pmkb check`: the findings of the whole knowledge base or of the files named."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..findings import Finding, Level, finding, printable, safe_json
+from ..read.knowledge import MARKDOWN, KnowledgeBase, load
+from ..read.source import read_source
+from ..read.validate import Checker
+from ..settings import Settings
+from .changes import ChangesError, changed_since
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Commands, project_settings
+
+
+def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
+    """Add the command's parser, with the shared project options, to `commands`."""
+    check = commands.add_parser(
+        "check",
+        parents=[project],
+        help="check postmortems and catalogs",
+        description="Check the named postmortems (default: the whole knowledge base).",
+    )
+    check.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or folders to check"
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="output format (github: workflow annotations)",
+    )
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="processes that read and check files (default: one per CPU, from 400 files on)",
+    )
+    check.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="check only postmortems changed since this git ref (ids and catalogs still checked in full)",
+    )
+    check.set_defaults(run=run)
+
+
+def _selected(
+    kb: KnowledgeBase, paths: list[Path], settings: Settings
+) -> tuple[set[str], list[Finding], int]:
+    """Displays of the files the user named, findings for named files outside the knowledge base."""
+    known = {pm.path.resolve(): pm.display for pm in kb.postmortems}
+    known.update({s.path.resolve(): s.display for s in kb.unreadable})
+    chosen: set[str] = set()
+    extra: list[Finding] = []
+    outside = 0
+    checker: Checker | None = None
+    for raw in paths:
+        if _through_link(raw, settings.root):
+            # As in the folder walk: a link could lead anywhere, and its target's contents would be
+            # quoted in findings that CI logs publish.
+            display = printable(settings.display_path(raw.absolute()))
+            extra.append(finding(display, 1, 1, "PMK010", "symbolic link: not followed"))
+            chosen.add(display)
+            continue
+        path = raw.resolve()
+        if path.is_dir():
+            chosen.update(d for p, d in known.items() if p.is_relative_to(path))
+            continue
+        if path in known:
+            chosen.add(known[path])
+            continue
+        if path in (settings.services_file, settings.factors_file):
+            continue  # catalogs are always checked
+        display = settings.display_path(path)
+        source = read_source(path, display)
+        checker = checker or Checker(settings, kb.catalog)
+        pm = checker.check(source)
+        extra.extend(pm.findings if pm else source.findings)
+        chosen.add(display)
+        outside += 1
+    return chosen, extra, outside
+
+
+def _through_link(path: Path, root: Path) -> bool:
+    """Whether `path`, or a folder on the way to it below `root`, is a symbolic link."""
+    absolute = path.absolute()
+    here = absolute
+    while here != here.parent and (here == absolute or here.is_relative_to(root)):
+        if here.is_symlink():
+            return True
+        here = here.parent
+    return False
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = project_settings(args)
+    kb = load(settings, jobs=args.jobs or os.cpu_count() or 1, text=False)
+    findings = kb.all_findings
+    checked = kb.file_count
+    paths = list(args.paths)
+    if args.changed_since is not None:
+        try:
+            changed = changed_since(args.changed_since, settings.root)
+        except ChangesError as exc:
+            print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
+            return EXIT_USAGE
+        root = settings.postmortems_dir
+        changed = [p for p in changed if p.is_relative_to(root) and p.suffix.lower() in MARKDOWN]
+        paths.extend(p for p in changed if p.name.lower() not in ("readme.md", "index.md"))
+    if args.paths or args.changed_since is not None:
+        chosen, extra, _outside = _selected(kb, paths, settings)
+        catalogs = {
+            settings.display_path(settings.services_file),
+            settings.display_path(settings.factors_file),
+        }
+        # An id taken by a chosen file is contested wherever the other file is: PMK112 lands on the
+        # later file by path, which may be one that was not chosen.
+        ids = {pm.display: pm.id for pm in kb.postmortems}
+        chosen_ids = {ids[d] for d in chosen if d in ids}
+        findings = [
+            f
+            for f in findings
+            if f.path in chosen
+            or f.path in catalogs
+            or (f.code == "PMK112" and ids.get(f.path) in chosen_ids)
+        ] + extra
+        checked = len(chosen)
+    errors = sum(f.level is Level.ERROR for f in findings)
+    warnings = sum(f.level is Level.WARNING for f in findings)
+    if args.format == "json":
+        print(
+            safe_json(
+                {
+                    "files": checked,
+                    "errors": errors,
+                    "warnings": warnings,
+                    "findings": [f.to_json() for f in findings],
+                }
+            )
+        )
+    else:
+        for f in findings:
+            print(f.format_github() if args.format == "github" else f.format_text())
+        print(f"Checked {checked} postmortem file(s): {errors} error(s), {warnings} warning(s).")
+    failed = errors > 0 or (args.strict and warnings > 0)
+    return EXIT_FINDINGS if failed else EXIT_OK

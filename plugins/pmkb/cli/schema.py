@@ -1,0 +1,34 @@
+"""`pmkb schema`: the JSON Schema of the front matter, with the catalogs' ids."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..findings import safe_json
+from ..read.catalog import load_catalog
+from ..read.schema import json_schema
+from .common import EXIT_OK, Commands, project_settings
+
+
+def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
+    """Add the command's parser, with the shared project options, to `commands`."""
+    schema = commands.add_parser(
+        "schema",
+        parents=[project],
+        help="print the JSON Schema of the front matter",
+        description="Print the JSON Schema of a postmortem's front matter, with the catalog ids.",
+    )
+    schema.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = project_settings(args)
+    catalog, _ = load_catalog(
+        settings.services_file,
+        settings.factors_file,
+        settings.display_path,
+        settings.factor_categories,
+    )
+    factor_ids = [*catalog.factors, *catalog.alias_map]
+    print(safe_json(json_schema(settings, list(catalog.services), factor_ids)))
+    return EXIT_OK

@@ -1,0 +1,34 @@
+"""`pmkb stats`: the knowledge base's headline figures."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..analyse.stats import format_figures, headline_figures
+from ..clock import build_date
+from ..findings import safe_json
+from ..read.knowledge import load
+from .common import EXIT_OK, Commands, project_settings
+
+
+def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
+    """Add the command's parser, with the shared project options, to `commands`."""
+    stats = commands.add_parser(
+        "stats",
+        parents=[project],
+        help="print the headline figures",
+        description="Print the knowledge base's headline figures.",
+    )
+    stats.add_argument("--format", choices=("text", "json"), default="text")
+    stats.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = project_settings(args)
+    kb = load(settings)
+    figures = headline_figures(kb, build_date())
+    if args.format == "json":
+        print(safe_json(figures))
+    else:
+        print(format_figures(figures))
+    return EXIT_OK

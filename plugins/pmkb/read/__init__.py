@@ -1,0 +1,1 @@
+"""Reading postmortems and catalogs: files, front matter, sections, checks, the knowledge base."""

@@ -1,0 +1,201 @@
+"""Reading the services and contributing-factors catalogs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding, finding
+from ..model import Catalog, Factor, Service
+from ..suggest import did_you_mean
+from ..urls import unusable_id
+from .source import decode, read_capped
+from .yamlread import LocatedDict, YamlProblem, load_located
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_SERVICE_KEYS = ("name", "owner", "description")
+_FACTOR_KEYS = ("name", "category", "description", "aliases")
+
+
+def _read_mapping(path: Path, display: str, findings: list[Finding]) -> LocatedDict | None:
+    # Not followed, as in the postmortems folder: a link may point at any file on the machine,
+    # and a catalog's text goes into the pages and into the findings printed in CI logs.
+    if path.is_symlink():
+        findings.append(
+            finding(display, 1, 1, "PMK507", "the catalog is a symbolic link: not followed")
+        )
+        return None
+    data = read_capped(path, display, findings, catalog=True)
+    if data is None:
+        return None
+    text = decode(data, display, findings)
+    if text is None:
+        return None
+    try:
+        value: Any = load_located(text)
+    except YamlProblem as exc:
+        findings.append(
+            finding(display, exc.line, exc.col, "PMK502", f"invalid YAML: {exc.message}")
+        )
+        return None
+    if value is None:
+        findings.append(
+            finding(display, 1, 1, "PMK502", "the catalog is empty: list ids with their details")
+        )
+        return None
+    if not isinstance(value, LocatedDict):
+        findings.append(
+            finding(
+                display,
+                1,
+                1,
+                "PMK502",
+                "the catalog must map ids to details, e.g. `checkout: {name: Checkout}`",
+            )
+        )
+        return None
+    return value
+
+
+def _entries(
+    mapping: LocatedDict, display: str, known_keys: tuple[str, ...], findings: list[Finding]
+) -> list[tuple[str, dict[str, Any], tuple[int, int]]]:
+    entries = []
+    for key, details in mapping.items():
+        line, col = mapping.key_marks[key]
+        if not isinstance(key, str) or not SLUG.match(key):
+            findings.append(
+                finding(
+                    display,
+                    line,
+                    col,
+                    "PMK506",
+                    f"id `{key}` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`)",
+                )
+            )
+            continue
+        unusable = unusable_id(key)
+        if unusable is not None:
+            findings.append(
+                finding(display, line, col, "PMK508", f"id `{key}` cannot name a page: {unusable}")
+            )
+            continue
+        if not isinstance(details, dict):
+            findings.append(
+                finding(
+                    display,
+                    line,
+                    col,
+                    "PMK503",
+                    f"`{key}` must map to details such as `{{name: ...}}`",
+                )
+            )
+            continue
+        for field_name, value in details.items():
+            if field_name not in known_keys:
+                findings.append(
+                    finding(
+                        display,
+                        line,
+                        col,
+                        "PMK503",
+                        f"`{key}` has an unknown field `{field_name}` (known: {', '.join(known_keys)})",
+                    )
+                )
+            elif field_name != "aliases" and not isinstance(value, str):
+                findings.append(
+                    finding(display, line, col, "PMK503", f"`{key}.{field_name}` must be text")
+                )
+        if not isinstance(details.get("name"), str) or not details["name"].strip():
+            findings.append(finding(display, line, col, "PMK503", f"`{key}` needs a `name`"))
+            continue
+        entries.append((key, details, (line, col)))
+    return entries
+
+
+def _text(details: dict[str, Any], key: str) -> str:
+    value = details.get(key, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def load_catalog(
+    services_file: Path, factors_file: Path, display: Any, categories: tuple[str, ...] = ()
+) -> tuple[Catalog, list[Finding]]:
+    """Read both catalogs; what is wrong becomes findings, and the good entries are kept."""
+    findings: list[Finding] = []
+    services: dict[str, Service] = {}
+    factors: dict[str, Factor] = {}
+
+    services_display = display(services_file)
+    mapping = _read_mapping(services_file, services_display, findings)
+    if mapping is not None:
+        for key, details, _ in _entries(mapping, services_display, _SERVICE_KEYS, findings):
+            services[key] = Service(
+                key, details["name"].strip(), _text(details, "owner"), _text(details, "description")
+            )
+
+    factors_display = display(factors_file)
+    mapping = _read_mapping(factors_file, factors_display, findings)
+    if mapping is not None:
+        claimed: dict[str, str] = {}
+        entries = _entries(mapping, factors_display, _FACTOR_KEYS, findings)
+        ids = {key for key, _, _ in entries}
+        for key, details, (line, col) in entries:
+            category = _text(details, "category")
+            if not category:
+                findings.append(
+                    finding(factors_display, line, col, "PMK503", f"`{key}` needs a `category`")
+                )
+                continue
+            if categories and category not in categories:
+                findings.append(
+                    finding(
+                        factors_display,
+                        line,
+                        col,
+                        "PMK504",
+                        f"`{key}` has category `{category}`, not one of the configured `factor_categories`{did_you_mean(category, categories)}",
+                    )
+                )
+                continue
+            raw_aliases = details.get("aliases") or []
+            if isinstance(raw_aliases, str):
+                raw_aliases = [raw_aliases]
+            if not isinstance(raw_aliases, list) or not all(
+                isinstance(a, str) for a in raw_aliases
+            ):
+                findings.append(
+                    finding(
+                        factors_display,
+                        line,
+                        col,
+                        "PMK503",
+                        f"`{key}.aliases` must be a list of names",
+                    )
+                )
+                raw_aliases = []
+            aliases = []
+            for alias in raw_aliases:
+                if alias in ids or alias in claimed:
+                    owner = alias if alias in ids else claimed[alias]
+                    findings.append(
+                        finding(
+                            factors_display,
+                            line,
+                            col,
+                            "PMK505",
+                            f"alias `{alias}` of `{key}` is already {'an id' if alias in ids else 'an alias of `' + owner + '`'}",
+                        )
+                    )
+                    continue
+                claimed[alias] = key
+                aliases.append(alias)
+            factors[key] = Factor(
+                key,
+                details["name"].strip(),
+                category,
+                _text(details, "description"),
+                tuple(aliases),
+            )
+    return Catalog(services=services, factors=factors), findings

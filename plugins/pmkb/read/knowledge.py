@@ -1,0 +1,365 @@
+"""Loading a whole knowledge base: every file under the postmortems folder is accounted for."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from ..findings import Finding, finding
+from ..model import Catalog, Postmortem
+from ..parallel import chunked_map, collector_paused
+from ..settings import Settings
+from ..urls import Claim, Site, collisions
+from .catalog import load_catalog
+from .source import SourceFile, parse_source, read_capped, read_source
+from .validate import Checker
+
+MARKDOWN = (".md", ".markdown")
+# Not searched for hidden Markdown files: version-control metadata holds no postmortems, and
+# may hold many thousands of files.
+_NOT_SEARCHED = frozenset({".git", ".hg", ".svn"})
+_SEARCH_LIMIT = 10_000  # entries looked at in one hidden folder before giving up on it
+
+
+@dataclass
+class ParseCache:
+    """Parsed files kept between builds (e.g. across `mkdocs serve` rebuilds), keyed on content.
+
+    Every rebuild reads each file again and compares a hash of its bytes; reading is cheap next to
+    parsing. Size and modification time are no key: an edit can keep both (a tool that restores
+    the mtime, two writes within the file system's clock tick), and the stale parse would keep a
+    file published that its author has made a draft.
+    """
+
+    entries: dict[Path, tuple[bytes, str, SourceFile]] = field(default_factory=dict)
+    parses: int = 0
+
+    def read(self, path: Path, display: str) -> SourceFile:
+        findings: list[Finding] = []
+        data = read_capped(path, display, findings)
+        if data is None:
+            self.entries.pop(path, None)
+            return SourceFile(path, display, findings=findings)
+        digest = hashlib.blake2b(data, digest_size=32).digest()
+        cached = self.entries.get(path)
+        if cached is not None and cached[0] == digest and cached[1] == display:
+            return cached[2]
+        self.parses += 1
+        source = parse_source(path, display, data)
+        self.entries[path] = (digest, display, source)
+        return source
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Every postmortem found, with the catalog and all findings, in a stable order."""
+
+    settings: Settings
+    catalog: Catalog
+    postmortems: tuple[Postmortem, ...]  # readable ones, sorted by path
+    unreadable: tuple[SourceFile, ...]  # files whose front matter could not be read
+    findings: tuple[Finding, ...]  # catalog and folder findings, and those of unreadable files
+    rejected: frozenset[str] = (
+        frozenset()
+    )  # displays of postmortems withheld (duplicate id, bad status)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        items = list(self.findings)
+        for pm in self.postmortems:
+            items.extend(pm.findings)
+        return sorted(items, key=lambda f: (f.path, f.line, f.col, f.code, f.message))
+
+    def is_published(self, pm: Postmortem) -> bool:
+        if pm.display in self.rejected or not pm.status:
+            return False
+        return pm.status != "draft" or self.settings.publish_drafts
+
+    @property
+    def published(self) -> list[Postmortem]:
+        """Published incidents, newest first."""
+        items = [pm for pm in self.postmortems if self.is_published(pm)]
+        return sorted(items, key=lambda pm: pm.sort_key, reverse=True)
+
+    @property
+    def drafts(self) -> list[Postmortem]:
+        return [
+            pm
+            for pm in self.postmortems
+            if pm.status == "draft" and not self.settings.publish_drafts
+        ]
+
+    @property
+    def file_count(self) -> int:
+        return len(self.postmortems) + len(self.unreadable)
+
+
+def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
+    """Markdown files under the postmortems folder, sorted; symlinks and other files reported."""
+    root = settings.postmortems_dir
+    display = settings.display_path
+    findings: list[Finding] = []
+    if not root.is_dir():
+        findings.append(
+            finding(
+                display(root),
+                1,
+                1,
+                "PMK501",
+                "the postmortems folder does not exist (option `postmortems_dir`)",
+            )
+        )
+        return [], findings
+    catalogs = {settings.services_file, settings.factors_file}
+    found: list[Path] = []
+    ignored: list[str] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        base = Path(folder)
+        for name in sorted(dirs):
+            if (base / name).is_symlink():
+                findings.append(
+                    finding(
+                        display(base / name),
+                        1,
+                        1,
+                        "PMK010",
+                        "symbolic link to a folder: not followed",
+                    )
+                )
+            elif name.startswith(".") and _holds_markdown(base / name):
+                findings.append(
+                    finding(
+                        display(base / name),
+                        1,
+                        1,
+                        "PMK014",
+                        "hidden folder with Markdown files: not read, so they are neither checked "
+                        "nor published",
+                    )
+                )
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base / d).is_symlink())
+        for name in sorted(files):
+            path = base / name
+            if name.startswith("."):
+                if name.lower().endswith(MARKDOWN):
+                    findings.append(
+                        finding(
+                            display(path),
+                            1,
+                            1,
+                            "PMK014",
+                            "hidden file: not read, so it is neither checked nor published",
+                        )
+                    )
+                continue
+            if path in catalogs:
+                continue  # read, or refused when it is a symbolic link, as a catalog
+            if path.is_symlink():
+                findings.append(
+                    finding(display(path), 1, 1, "PMK010", "symbolic link: not followed")
+                )
+            elif path.suffix.lower() in MARKDOWN and name.lower() not in ("readme.md", "index.md"):
+                found.append(path)
+            else:
+                ignored.append(display(path))
+    if ignored:
+        listed = ", ".join(ignored[:10]) + (
+            f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
+        )
+        findings.append(
+            finding(
+                display(root),
+                1,
+                1,
+                "PMK011",
+                f"ignored {len(ignored)} file(s) that are not postmortems: {listed}",
+            )
+        )
+    return sorted(found), findings
+
+
+def _holds_markdown(folder: Path) -> bool:
+    """Whether a hidden folder holds a Markdown file at any depth; a bounded look, not a census."""
+    if folder.name in _NOT_SEARCHED:
+        return False
+    seen = 0
+    for _, dirs, files in os.walk(folder):
+        if any(name.lower().endswith(MARKDOWN) for name in files):
+            return True
+        seen += len(dirs) + len(files)
+        if seen > _SEARCH_LIMIT:
+            return False
+        dirs[:] = [d for d in dirs if d not in _NOT_SEARCHED]
+    return False
+
+
+def load(
+    settings: Settings, cache: ParseCache | None = None, jobs: int = 1, *, text: bool = True
+) -> KnowledgeBase:
+    """Read catalogs and postmortems, check everything, and resolve duplicate ids.
+
+    With `jobs` > 1 and enough files, the files are read and checked in that many processes; the
+    result is the same, in the same order. With `text=False` each postmortem drops its body,
+    headings and summary once checked (checking needs only the findings and ids): worker
+    processes then send back a third of the data.
+    """
+    catalog, findings = load_catalog(
+        settings.services_file,
+        settings.factors_file,
+        settings.display_path,
+        settings.factor_categories,
+    )
+    paths, folder_findings = discover(settings)
+    findings.extend(folder_findings)
+    with collector_paused():
+        if cache is None:
+            results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
+        else:
+            checker = Checker(settings, catalog)
+            results = [
+                _checked(checker, cache.read(path, settings.display_path(path))) for path in paths
+            ]
+    checked: list[Postmortem] = []
+    unreadable: list[SourceFile] = []
+    for pm, source in results:
+        if pm is None:
+            unreadable.append(source)
+            findings.extend(source.findings)
+        else:
+            checked.append(pm)
+    checked, rejected = _resolve_duplicates(checked)
+    rejected |= {pm.display for pm in checked if not pm.status}
+    # A body that would take the Markdown converter minutes is never handed to it.
+    rejected |= {pm.display for pm in checked if any(f.code == "PMK015" for f in pm.findings)}
+    checked, withheld, page_findings = _page_collisions(settings, catalog, checked, rejected)
+    rejected |= withheld
+    findings.extend(page_findings)
+    return KnowledgeBase(
+        settings, catalog, tuple(checked), tuple(unreadable), tuple(findings), frozenset(rejected)
+    )
+
+
+def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, SourceFile]:
+    pm = checker.check(source)
+    # A checked postmortem carries everything later steps need; only unreadable files keep their source.
+    return pm, source if pm is None else SourceFile(source.path, source.display)
+
+
+def _check_chunk(
+    settings: Settings, catalog: Catalog, text: bool, paths: list[Path]
+) -> list[tuple[Postmortem | None, SourceFile]]:
+    checker = Checker(settings, catalog)
+    results = [_checked(checker, read_source(path, settings.display_path(path))) for path in paths]
+    if text:
+        return results
+    return [
+        (pm if pm is None else replace(pm, body="", headings=(), summary=""), source)
+        for pm, source in results
+    ]
+
+
+def _page_collisions(
+    settings: Settings, catalog: Catalog, postmortems: list[Postmortem], rejected: set[str]
+) -> tuple[list[Postmortem], set[str], list[Finding]]:
+    """Pages that would be one file of the site: each later claim is reported.
+
+    A postmortem whose page would be another page's file is withheld, as a duplicate id is.
+    Drafts count too: their page collides the day they are published, and the check says so now.
+    """
+    site = Site(settings, settings.directory_urls)
+    display = settings.display_path
+    services, factors = display(settings.services_file), display(settings.factors_file)
+    incidents = {
+        pm.display: Claim(site.incident(pm.id), f"the incident page of {pm.display}", pm.display)
+        for pm in postmortems
+        if pm.display not in rejected
+    }
+    docs, findings = _docs_claims(settings)
+    claims = [
+        *site.fixed_claims(),
+        *(Claim(site.service(i), f"the page of service `{i}`", services) for i in catalog.services),
+        *(Claim(site.factor(i), f"the page of factor `{i}`", factors) for i in catalog.factors),
+        *incidents.values(),
+        *docs,
+    ]
+    withheld: dict[str, Finding] = {}
+    for claim, found in collisions(site, claims):
+        if incidents.get(claim.display) is claim:
+            withheld[claim.display] = replace(
+                found, message=found.message + "; this file is not published"
+            )
+        else:
+            findings.append(found)
+    result = [
+        replace(pm, findings=(*pm.findings, withheld[pm.display])) if pm.display in withheld else pm
+        for pm in postmortems
+    ]
+    return result, set(withheld), findings
+
+
+def _docs_claims(settings: Settings) -> tuple[list[Claim], list[Finding]]:
+    """The files MkDocs reads from docs_dir, and links there that would publish postmortems."""
+    docs = settings.docs_dir
+    if docs is None or not docs.is_dir():
+        return [], []
+    display = settings.display_path
+    postmortems = settings.postmortems_dir
+    claims: list[Claim] = []
+    findings: list[Finding] = []
+    for folder, dirs, files in os.walk(docs):
+        base = Path(folder)
+        # MkDocs leaves out dot-names and the top `templates` folder (its default exclude_docs).
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (base == docs and d == "templates")
+        )
+        for name in [*dirs, *sorted(files)]:
+            path = base / name
+            if name.startswith(".") or not path.is_symlink():
+                continue
+            # MkDocs follows links in docs_dir: one to (or above) the postmortems folder
+            # publishes its files as written, drafts included.
+            target = path.resolve()
+            if target.is_relative_to(postmortems) or postmortems.is_relative_to(target):
+                findings.append(
+                    finding(
+                        display(path),
+                        1,
+                        1,
+                        "PMK602",
+                        f"symbolic link in docs_dir to `{display(target)}`, which holds the "
+                        f"postmortems folder `{display(postmortems)}` or its files: MkDocs would "
+                        f"publish them as written, drafts included; remove the link",
+                    )
+                )
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            src = (base / name).relative_to(docs).as_posix()
+            claims.append(Claim(src, f"`{src}`", display(base / name), in_docs=True))
+    return claims, findings
+
+
+def _resolve_duplicates(postmortems: list[Postmortem]) -> tuple[list[Postmortem], set[str]]:
+    """The first file (by path) keeps a contested id; the others are reported and withheld."""
+    first: dict[str, Postmortem] = {}
+    result: list[Postmortem] = []
+    rejected: set[str] = set()
+    for pm in postmortems:
+        owner = first.get(pm.id)
+        if owner is None:
+            first[pm.id] = pm
+            result.append(pm)
+            continue
+        duplicate = finding(
+            pm.display,
+            1,
+            1,
+            "PMK112",
+            f"id `{pm.id}` is already used by {owner.display}; this file is not published",
+        )
+        result.append(replace(pm, findings=(*pm.findings, duplicate)))
+        rejected.add(pm.display)
+    return result, rejected

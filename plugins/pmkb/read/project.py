@@ -1,0 +1,101 @@
+"""Finding pmkb's options in a project's `mkdocs.yml` without running MkDocs; they are validated as
+the plugin's are, through `PmkbConfig`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..findings import finding
+from ..settings import Settings, SettingsError, load_settings, with_docs_dir
+
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TolerantLoader(_Base):  # type: ignore[misc, valid-type]
+    """Reads mkdocs.yml files that use `!ENV` or `!!python/name:` tags; their values do not matter here."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+_TolerantLoader.add_multi_constructor(
+    "tag:yaml.org,2002:python/", lambda loader, suffix, node: None
+)
+
+
+def plugin_options(config: dict[str, Any], display: str) -> dict[str, Any] | None:
+    """The options under `plugins: - pmkb:`; None when the plugin is not listed."""
+    plugins = config.get("plugins") or []
+    if isinstance(plugins, dict):
+        entries = list(plugins.items())
+    elif isinstance(plugins, list):
+        entries = [next(iter(p.items())) if isinstance(p, dict) and p else (p, {}) for p in plugins]
+    else:
+        raise SettingsError(
+            [finding(display, 1, 1, "PMK601", "`plugins` must be a list of plugins")]
+        )
+    for name, options in entries:
+        if name == "pmkb":
+            if options is not None and not isinstance(options, dict):
+                raise SettingsError(
+                    [
+                        finding(
+                            display,
+                            1,
+                            1,
+                            "PMK601",
+                            "the pmkb options must be a mapping of option names to values",
+                        )
+                    ]
+                )
+            return dict(options or {})
+    return None
+
+
+def load_project(config_file: Path | None, cwd: Path) -> Settings:
+    """Settings from `mkdocs.yml` (the given one, or the one in `cwd` if any), else the defaults."""
+    path = config_file or cwd / "mkdocs.yml"
+    if config_file is None and not path.exists():
+        return load_settings({}, cwd)
+    display = os.path.relpath(path, cwd) if path.is_absolute() else path.as_posix()
+    display = Path(display).as_posix()
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except OSError as exc:
+        raise SettingsError(
+            [
+                finding(
+                    display, 1, 1, "PMK601", f"cannot read the configuration: {exc.strerror or exc}"
+                )
+            ]
+        ) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise SettingsError(
+            [
+                finding(
+                    display,
+                    line,
+                    col,
+                    "PMK601",
+                    f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                )
+            ]
+        ) from None
+    options = plugin_options(raw, display) if isinstance(raw, dict) else None
+    if options is None:
+        options = {}
+    settings = load_settings(options, path.parent, display)
+    config = raw if isinstance(raw, dict) else {}
+    # MkDocs' own defaults; a value pmkb cannot read (a tag such as `!ENV`) counts as unset.
+    docs_dir = config.get("docs_dir")
+    directory_urls = config.get("use_directory_urls")
+    return with_docs_dir(
+        settings,
+        docs_dir if isinstance(docs_dir, str) and docs_dir else "docs",
+        directory_urls if isinstance(directory_urls, bool) else True,
+        display,
+    )

@@ -1,0 +1,159 @@
+"""The front-matter definition: the validator, the JSON Schema and the reference docs all read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import ACTION_STATUSES, STATUSES
+from ..settings import Settings
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front-matter key."""
+
+    name: str
+    kind: str  # text, slug, date, datetime, severity, status, services, factors, text-list, action-items
+    required: bool
+    doc: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "title",
+        "text",
+        True,
+        "What users saw, in a short sentence: `Checkout errors after database failover`.",
+    ),
+    Field("date", "date", True, "The day the incident started, `YYYY-MM-DD`."),
+    Field(
+        "severity",
+        "severity",
+        True,
+        "One of the configured `severities` (default `SEV1` most severe to `SEV4`).",
+    ),
+    Field(
+        "status",
+        "status",
+        True,
+        "`draft` (never published unless `publish_drafts`), `in-review` (published with a banner) or `published`.",
+    ),
+    Field("services", "services", True, "One or more ids from the services catalog."),
+    Field(
+        "contributing_factors",
+        "factors",
+        True,
+        "One or more ids (or aliases) from the factors catalog.",
+    ),
+    Field(
+        "id",
+        "slug",
+        False,
+        "The incident's id and URL; defaults to the file name without `.md`. Lowercase letters, digits, `-`, `_`, `.`.",
+    ),
+    Field("authors", "text-list", False, "The people who wrote the postmortem."),
+    Field(
+        "started",
+        "datetime",
+        False,
+        "When the impact began: ISO 8601 with a zone, `2026-03-12T08:02:00Z`.",
+    ),
+    Field(
+        "detected",
+        "datetime",
+        False,
+        "When the organisation knew: an alert fired or a report arrived.",
+    ),
+    Field("mitigated", "datetime", False, "When the impact on users ended."),
+    Field(
+        "resolved", "datetime", False, "When the incident was closed: the system back to normal."
+    ),
+    Field(
+        "action_items",
+        "action-items",
+        False,
+        "Follow-up work: a list of `{title, owner, status, due, link}`.",
+    ),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+TIME_FIELDS = ("started", "detected", "mitigated", "resolved")
+
+ACTION_FIELDS: tuple[Field, ...] = (
+    Field("title", "text", True, "What will change."),
+    Field("owner", "text", True, "The team or person who owns it."),
+    Field("status", "action-status", True, "`open`, `in-progress`, `done` or `wont-do`."),
+    Field("due", "date", False, "When it is due, `YYYY-MM-DD`; open items past it are overdue."),
+    Field("link", "url", False, "The ticket: an `http(s)` URL."),
+)
+ACTION_FIELD_NAMES = tuple(f.name for f in ACTION_FIELDS)
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
+    catalog_ids = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
+    kinds: dict[str, dict[str, Any]] = {
+        "text": {"type": "string", "pattern": r"\S"},
+        "slug": {"type": "string", "pattern": SLUG_PATTERN},
+        "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "datetime": {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$",
+        },
+        "severity": {
+            "type": "string",
+            "enum": list(settings.severities if settings else ("SEV1", "SEV2", "SEV3", "SEV4")),
+        },
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "action-status": {"type": "string", "enum": list(ACTION_STATUSES)},
+        "url": {"type": "string", "pattern": r"^https?://"},
+        "services": catalog_ids,
+        "factors": catalog_ids,
+        "text-list": {"type": "array", "items": {"type": "string", "pattern": r"\S"}},
+    }
+    if kind == "action-items":
+        return {"type": "array", "items": json_object(ACTION_FIELDS, settings)}
+    return dict(kinds[kind])
+
+
+def _nullable(f: Field) -> bool:
+    """Whether the validator accepts an empty value (`started:`, as `pmkb new` writes it)."""
+    return not f.required and f.kind != "slug"
+
+
+def json_object(fields: tuple[Field, ...], settings: Settings | None) -> dict[str, Any]:
+    properties = {}
+    for f in fields:
+        prop = _json_type(f.kind, settings)
+        if _nullable(f):
+            prop["type"] = [prop["type"], "null"]
+        prop["description"] = f.doc
+        properties[f.name] = prop
+    return {
+        "type": "object",
+        "required": [f.name for f in fields if f.required],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def json_schema(
+    settings: Settings | None = None,
+    service_ids: list[str] | None = None,
+    factor_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    """The JSON Schema of a postmortem's front matter; with catalog ids, the ids are enumerated."""
+    schema = json_object(FIELDS, settings)
+    if service_ids:
+        schema["properties"]["services"]["items"]["enum"] = sorted(service_ids)
+    if factor_ids:
+        schema["properties"]["contributing_factors"]["items"]["enum"] = sorted(factor_ids)
+    return {
+        # Draft 7: what yaml-language-server and Ajv read by default; nothing newer is used.
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://pmkb.dev/schema/postmortem.json",
+        "title": "pmkb postmortem front matter",
+        **schema,
+    }

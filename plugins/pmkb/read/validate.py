@@ -1,0 +1,620 @@
+"""Checking one postmortem and building its model: every problem becomes a located finding."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..clock import build_date
+from ..findings import Finding, Level, finding
+from ..model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Postmortem
+from ..settings import Settings
+from ..suggest import did_you_mean
+from ..urls import unusable_id
+from .blame import BlameMatcher, handle_mentions
+from .schema import ACTION_FIELD_NAMES, FIELD_NAMES, FIELDS, SLUG_PATTERN, TIME_FIELDS
+from .sections import ATX_HEADING, GUIDANCE, Section, parse_sections, parse_timeline
+from .source import SourceFile
+from .yamlread import LocatedDict, LocatedList
+
+_SLUG = re.compile(SLUG_PATTERN)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Bounds on incident times: what parses but cannot be right (a mistyped year, a placeholder such
+# as 0001-01-01) and would put a duration of centuries into every median.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_FUTURE = timedelta(days=366)  # past the end of the build date
+_LONGEST = timedelta(days=366)  # from the first of the incident's times to the last
+
+
+class Checker:
+    """Checks postmortems against one set of settings and one catalog."""
+
+    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.blame = BlameMatcher(settings.blame_phrases)
+        self._canonical = {s.lower(): s for s in settings.required_sections}
+        for name, alternatives in settings.section_aliases.items():
+            for alt in alternatives:
+                self._canonical[alt.lower()] = name
+        self._canonical_lower = {k: v.lower() for k, v in self._canonical.items()}
+        # Raises ClockError for an unusable SOURCE_DATE_EPOCH, before any file is checked.
+        self.today = build_date()
+        end_of_today = datetime.combine(self.today, time.max, UTC)
+        self._latest = (
+            end_of_today + _FUTURE
+            if self.today <= date.max - _FUTURE
+            else datetime.max.replace(tzinfo=UTC)
+        )
+
+    def section_name(self, heading: str) -> str:
+        """The canonical (lowercase) name a heading stands for."""
+        return self._canonical_lower.get(heading.lower(), heading.lower())
+
+    def check(self, source: SourceFile) -> Postmortem | None:
+        """The postmortem's model with its findings, or None when its front matter is unreadable."""
+        meta = source.meta
+        if meta is None:
+            return None
+        out = _Findings(source.display, list(source.findings))
+        for key in meta:
+            if key not in FIELD_NAMES:
+                line, col = meta.key_marks[key]
+                out.add(
+                    line, col, "PMK103", f"unknown key `{key}`{did_you_mean(str(key), FIELD_NAMES)}"
+                )
+        for f in FIELDS:
+            if f.required and (f.name not in meta or meta[f.name] is None):
+                out.add(1, 1, "PMK101", f"missing required key `{f.name}`")
+
+        pm_id = self._id(meta, source, out)
+        title = self._text(meta, "title", out) or pm_id
+        day = self._date(meta, "date", out)
+        severity = self._choice(meta, "severity", self.settings.severities, "PMK107", out)
+        status = self._choice(meta, "status", STATUSES, "PMK108", out)
+        services = self._ids(meta, "services", out)
+        factors = self._ids(meta, "contributing_factors", out)
+        authors = self._text_list(meta, "authors", out)
+        times = {
+            name: self._plausible_time(meta, name, self._datetime(meta, name, out), out)
+            for name in TIME_FIELDS
+        }
+        self._time_order(meta, times, out)
+        self._time_span(meta, times, out)
+        items = self._action_items(meta, out)
+
+        _conversion_cost(source.body, source.body_line, out)
+        sections = parse_sections(source.body, source.body_line)
+        self._sections(sections, source.body, day, status, meta, source.front_lines, out)
+        summary = next(
+            (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
+        )
+        return Postmortem(
+            id=pm_id,
+            path=source.path,
+            display=source.display,
+            title=title,
+            date=day,
+            severity=severity or "",
+            status=status or "",
+            services=services,
+            factors=factors,
+            authors=authors,
+            action_items=items,
+            body=source.body,
+            body_line=source.body_line,
+            headings=headings(sections, source.body_line),
+            summary=summary,
+            findings=tuple(out.items),
+            **times,
+        )
+
+    # Front matter.
+    def _id(self, meta: LocatedDict, source: SourceFile, out: _Findings) -> str:
+        stem = source.path.name.rsplit(".", 1)[0]
+        if "id" not in meta:
+            if _SLUG.match(stem):
+                unusable = unusable_id(stem)
+                if unusable is None:
+                    return stem
+                out.add(
+                    1,
+                    1,
+                    "PMK116",
+                    f"the file name `{stem}` cannot name a page: {unusable}; rename the file or set `id:`",
+                )
+                return _fallback_id(stem)
+            out.add(
+                1,
+                1,
+                "PMK113",
+                f"the file name `{stem}` is not a lowercase slug; rename the file or set `id:`",
+            )
+            return _fallback_id(stem)
+        value = meta["id"]
+        line, col = meta.value_marks["id"]
+        if not isinstance(value, str) or not _SLUG.match(value):
+            out.add(
+                line,
+                col,
+                "PMK113",
+                f"id {value!r} must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) and may not leave the site",
+            )
+            return _fallback_id(stem)
+        unusable = unusable_id(value)
+        if unusable is not None:
+            out.add(line, col, "PMK116", f"id `{value}` cannot name a page: {unusable}")
+            return _fallback_id(stem)
+        return value
+
+    def _text(self, meta: LocatedDict, key: str, out: _Findings) -> str:
+        value = meta.get(key)
+        if value is None:
+            return ""
+        line, col = meta.value_marks[key]
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            out.add(line, col, "PMK102", f"`{key}` must be text, not {_kind(value)}")
+            return ""
+        text = " ".join(str(value).split())
+        if not text:
+            out.add(line, col, "PMK115", f"`{key}` is empty")
+        return text
+
+    def _date(self, meta: LocatedDict, key: str, out: _Findings) -> date | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        line, col = meta.value_marks[key]
+        parsed = _as_date(value)
+        if parsed is not None:
+            return parsed
+        out.add(line, col, "PMK104", f"`{key}: {_show(value)}` is not a date; write YYYY-MM-DD")
+        return None
+
+    def _datetime(self, meta: LocatedDict, key: str, out: _Findings) -> datetime | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        line, col = meta.value_marks[key]
+        parsed: datetime | None = None
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            out.add(
+                line,
+                col,
+                "PMK105",
+                f"`{key}: {_show(value)}` is not an ISO 8601 date-time such as 2026-03-12T08:02:00Z",
+            )
+            return None
+        if parsed.tzinfo is None:
+            out.add(
+                line,
+                col,
+                "PMK105",
+                f"`{key}: {_show(value)}` has no time zone; add `Z` or an offset such as `+01:00`",
+            )
+            return None
+        return parsed
+
+    def _time_order(
+        self, meta: LocatedDict, times: dict[str, datetime | None], out: _Findings
+    ) -> None:
+        known = [(name, t) for name, t in ((n, times[n]) for n in TIME_FIELDS) if t is not None]
+        for (earlier, a), (later, b) in itertools.pairwise(known):
+            if b < a:
+                line, col = meta.value_marks[later]
+                out.add(
+                    line,
+                    col,
+                    "PMK106",
+                    f"`{later}` ({b.isoformat()}) is before `{earlier}` ({a.isoformat()})",
+                )
+
+    def _plausible_time(
+        self, meta: LocatedDict, key: str, value: datetime | None, out: _Findings
+    ) -> datetime | None:
+        """The time, or None and a finding when it is before 1970 or over a year ahead."""
+        if value is None:
+            return None
+        early = value < _EARLIEST
+        late = value > self._latest
+        if not early and not late:
+            return value
+        when = (
+            "before 1970"
+            if early
+            else f"more than a year after the build date ({self.today.isoformat()})"
+        )
+        out.add(
+            *meta.value_marks[key],
+            "PMK207",
+            f"`{key}: {_show(meta[key])}` is {when}; correct the year (the value is not used)",
+        )
+        return None
+
+    def _time_span(
+        self, meta: LocatedDict, times: dict[str, datetime | None], out: _Findings
+    ) -> None:
+        known = [(name, t) for name, t in times.items() if t is not None]
+        if len(known) < 2:
+            return
+        first, a = min(known, key=lambda item: item[1])
+        last, b = max(known, key=lambda item: item[1])
+        if b - a > _LONGEST:
+            out.add(
+                *meta.value_marks[last],
+                "PMK208",
+                f"`{last}` ({b.isoformat()}) is {(b - a).days:,} days after `{first}` "
+                f"({a.isoformat()}); an incident is not this long: check the years",
+            )
+
+    def _choice(
+        self, meta: LocatedDict, key: str, allowed: tuple[str, ...], code: str, out: _Findings
+    ) -> str | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        line, col = meta.value_marks[key]
+        if not isinstance(value, str) or value not in allowed:
+            out.add(
+                line,
+                col,
+                code,
+                f"`{key}: {_show(value)}` is not one of {', '.join(allowed)}{did_you_mean(str(value), allowed)}",
+            )
+            return None
+        return value
+
+    def _list(
+        self, meta: LocatedDict, key: str, out: _Findings
+    ) -> list[tuple[Any, tuple[int, int]]]:
+        value = meta.get(key)
+        if value is None:
+            return []
+        line, col = meta.value_marks[key]
+        if isinstance(value, str):
+            out.add(line, col, "PMK102", f"`{key}` must be a list: `{key}: [{value}]`")
+            return []
+        if not isinstance(value, LocatedList):
+            out.add(line, col, "PMK102", f"`{key}` must be a list, not {_kind(value)}")
+            return []
+        return list(zip(value, value.marks, strict=True))
+
+    def _ids(self, meta: LocatedDict, key: str, out: _Findings) -> tuple[str, ...]:
+        items = self._list(meta, key, out)
+        if key in meta and meta[key] is not None and not items and isinstance(meta[key], list):
+            out.add(*meta.value_marks[key], "PMK101", f"`{key}` lists nothing; name at least one")
+        is_service = key == "services"
+        catalog = self.catalog.services if is_service else self.catalog.factors
+        result: list[str] = []
+        for value, (line, col) in items:
+            if not isinstance(value, str):
+                out.add(line, col, "PMK102", f"`{key}` entries must be ids, not {_kind(value)}")
+                continue
+            ident = value
+            if not is_service and ident not in catalog and self.catalog.factor_alias(ident):
+                canonical = self.catalog.factor_alias(ident) or ident
+                out.add(
+                    line,
+                    col,
+                    "PMK111",
+                    f"`{ident}` is an alias of factor `{canonical}`; write `{canonical}`",
+                )
+                ident = canonical
+            if ident not in catalog:
+                code = "PMK109" if is_service else "PMK110"
+                names = list(catalog) + ([] if is_service else list(self.catalog.alias_map))
+                what = "service" if is_service else "contributing factor"
+                out.add(line, col, code, f"unknown {what} `{ident}`{did_you_mean(ident, names)}")
+                continue
+            if ident in result:
+                out.add(line, col, "PMK114", f"`{ident}` is listed twice in `{key}`")
+                continue
+            result.append(ident)
+        return tuple(result)
+
+    def _text_list(self, meta: LocatedDict, key: str, out: _Findings) -> tuple[str, ...]:
+        value = meta.get(key)
+        if isinstance(value, str):
+            return (" ".join(value.split()),) if value.strip() else ()
+        result = []
+        for item, (line, col) in self._list(meta, key, out):
+            if not isinstance(item, str) or not item.strip():
+                out.add(line, col, "PMK102", f"`{key}` entries must be names, not {_kind(item)}")
+                continue
+            result.append(" ".join(item.split()))
+        return tuple(result)
+
+    def _action_items(self, meta: LocatedDict, out: _Findings) -> tuple[ActionItem, ...]:
+        items: list[ActionItem] = []
+        for raw, (line, col) in self._list(meta, "action_items", out):
+            if not isinstance(raw, LocatedDict):
+                out.add(
+                    line,
+                    col,
+                    "PMK201",
+                    f"an action item must be a mapping with title, owner and status, not {_kind(raw)}",
+                )
+                continue
+            for key in raw:
+                if key not in ACTION_FIELD_NAMES:
+                    out.add(
+                        *raw.key_marks[key],
+                        "PMK206",
+                        f"unknown action-item key `{key}`{did_you_mean(str(key), ACTION_FIELD_NAMES)}",
+                    )
+            fields: dict[str, str] = {}
+            for key in ("title", "owner", "status"):
+                value = raw.get(key)
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    out.add(line, col, "PMK202", f"action item lacks `{key}`")
+                elif not isinstance(value, str):
+                    out.add(
+                        *raw.value_marks[key],
+                        "PMK102",
+                        f"action item `{key}` must be text, not {_kind(value)}",
+                    )
+                else:
+                    fields[key] = " ".join(value.split())
+            status = fields.get("status")
+            if status is not None and status not in ACTION_STATUSES:
+                out.add(
+                    *raw.value_marks["status"],
+                    "PMK203",
+                    f"action item status `{status}` is not one of {', '.join(ACTION_STATUSES)}{did_you_mean(status, ACTION_STATUSES)}",
+                )
+                status = None
+            due = None
+            if raw.get("due") is not None:
+                due = _as_date(raw["due"])
+                if due is None:
+                    out.add(
+                        *raw.value_marks["due"],
+                        "PMK204",
+                        f"action item `due: {_show(raw['due'])}` is not a date; write YYYY-MM-DD",
+                    )
+            link = ""
+            if raw.get("link") is not None:
+                candidate = str(raw["link"]).strip()
+                parts = urlsplit(candidate)
+                if (
+                    parts.scheme in ("http", "https")
+                    and parts.netloc
+                    and not any(c in candidate for c in "\"'<> \t")
+                ):
+                    link = candidate
+                else:
+                    out.add(
+                        *raw.value_marks["link"],
+                        "PMK205",
+                        f"action item link {_show(candidate)} is not an http(s) URL",
+                    )
+            if "title" in fields and "owner" in fields and status:
+                items.append(ActionItem(fields["title"], fields["owner"], status, due, link, line))
+        return tuple(items)
+
+    # Body.
+    def _title_blame(self, meta: LocatedDict, front_lines: tuple[str, ...]) -> list[Any]:
+        """Blame phrases in the title, located in the file as written (quoted or folded over lines)."""
+        if "title" not in meta or not isinstance(meta["title"], str):
+            return []
+        line, col = meta.value_marks["title"]
+        later_keys = [ln for ln, _ in meta.key_marks.values() if ln > line]
+        end = min(later_keys, default=len(front_lines))
+        hits: list[Any] = []
+        for number in range(line, end):
+            if number - 1 >= len(front_lines):
+                break
+            text = front_lines[number - 1]
+            offset = col - 1 if number == line else 0
+            hits.extend(self.blame.scan_line(text[offset:], number, offset))
+        return hits
+
+    def _sections(
+        self,
+        sections: list[Section],
+        body: str,
+        day: date | None,
+        status: str | None,
+        meta: LocatedDict,
+        front_lines: tuple[str, ...],
+        out: _Findings,
+    ) -> None:
+        by_name: dict[str, Section] = {}
+        for s in sections:
+            if not s.title:
+                continue  # text before the first section
+            name = self.section_name(s.title)
+            if name in by_name:
+                out.add(
+                    s.line,
+                    s.col,
+                    "PMK306",
+                    f"section `{s.title}` appears twice (first on line {by_name[name].line})",
+                )
+                continue
+            by_name[name] = s
+        last_line = sections[-1].line if sections else 1
+        # A draft is work in progress: missing sections are noted, and required once it goes to review.
+        level = Level.INFO if status == "draft" else None
+        later = " (required once the status is in-review)" if status == "draft" else ""
+        for required in self.settings.required_sections:
+            section = by_name.get(required.lower())
+            if section is None:
+                out.add(last_line, 1, "PMK301", f"missing section `## {required}`{later}", level)
+            elif section.is_empty():
+                out.add(
+                    section.line,
+                    section.col,
+                    "PMK302",
+                    f"section `{section.title}` is empty{later}",
+                    level,
+                )
+        # Guidance lines all contain "**Guidance"; one search of the body rules most files out.
+        if "**Guidance" in body:
+            for s in sections:
+                for offset, text in enumerate(s.lines):
+                    if not s.code[offset] and GUIDANCE.match(text):
+                        out.add(
+                            s.first_line + offset,
+                            1,
+                            "PMK303",
+                            f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
+                        )
+        section = by_name.get("timeline")
+        if section is not None:
+            entries, problems = parse_timeline(section, day)
+            for p in problems:
+                out.add(p.line, p.col, "PMK304", p.message)
+            for before, after in itertools.pairwise(entries):
+                if after.when < before.when:
+                    out.add(
+                        after.line,
+                        1,
+                        "PMK305",
+                        f"timeline entry at {after.when:%H:%M} comes after one at {before.when:%H:%M} (line {before.line})",
+                    )
+        if self.settings.blame_language != "off":
+            level = Level.ERROR if self.settings.blame_language == "error" else Level.WARNING
+            for hit in self._title_blame(meta, front_lines):
+                out.add(
+                    hit.line,
+                    hit.col,
+                    "PMK401",
+                    f"blame language in the title: `{hit.text}`. {hit.suggestion}",
+                    level,
+                )
+            # One search of the body rules most files out before any section is scanned.
+            if self.blame.may_match(body):
+                for s in sections:
+                    for hit in self.blame.scan_section(s):
+                        out.add(
+                            hit.line,
+                            hit.col,
+                            "PMK401",
+                            f"blame language: `{hit.text}`. {hit.suggestion}",
+                            level,
+                        )
+            factors = by_name.get("contributing factors")
+            if factors is not None:
+                for hit in handle_mentions(factors):
+                    out.add(
+                        hit.line,
+                        hit.col,
+                        "PMK402",
+                        f"`{hit.text}` names a person in the contributing factors. {hit.suggestion}",
+                        level,
+                    )
+
+
+def headings(sections: list[Section], body_line: int) -> tuple[Heading, ...]:
+    """Where the body's ATX headings are, and the level-2 section each belongs to."""
+    found: list[Heading] = []
+    for s in sections:
+        if not s.title:
+            continue
+        found.append(Heading(s.line - body_line, s.title))
+        found.extend(
+            Heading(s.first_line - body_line + offset, s.title)
+            for offset, text in enumerate(s.lines)
+            if text.startswith(("#", " ")) and not s.code[offset] and ATX_HEADING.match(text)
+        )
+    return tuple(found)
+
+
+# Python-Markdown takes time growing with the square of the link and tag openers (`[`, `<`) in one
+# paragraph, and with the square of a heading line's length: 2,000 `[` take it 0.6 s, a megabyte
+# days. The limit allows about 3 s of it on a slow machine; real postmortems stay far below (a
+# paragraph with 40 links costs 1,600). A body above it is withheld from the site (PMK015), so
+# that no pull request can stall a build.
+MAX_CONVERSION_COST = 20_000_000  # the sum, over paragraphs, of the square of their openers
+MAX_HEADING_CHARS = 1_000
+
+
+def _conversion_cost(body: str, body_line: int, out: _Findings) -> None:
+    cost = 0
+    worst = (0, 0)  # openers, line of the paragraph that has them
+    line = body_line
+    for block in body.split("\n\n"):
+        openers = block.count("[") + block.count("<")
+        cost += openers * openers
+        if openers > worst[0]:
+            worst = (openers, line)
+        if block.lstrip(" ").startswith("#") or "\n#" in block:
+            for offset, text in enumerate(block.split("\n")):
+                if len(text) > MAX_HEADING_CHARS and text.lstrip(" ").startswith("#"):
+                    out.add(
+                        line + offset,
+                        1,
+                        "PMK015",
+                        f"a heading line of {len(text):,} characters (at most {MAX_HEADING_CHARS:,})",
+                    )
+                    return
+        line += block.count("\n") + 2
+    if cost > MAX_CONVERSION_COST:
+        out.add(
+            worst[1],
+            1,
+            "PMK015",
+            f"{worst[0]:,} `[` and `<` in one paragraph (and {cost:,} in all, counted as squares "
+            f"per paragraph, at most {MAX_CONVERSION_COST:,}): split it or put it in a code block",
+        )
+
+
+class _Findings:
+    """Collects one file's findings."""
+
+    def __init__(self, display: str, items: list[Finding]) -> None:
+        self.display = display
+        self.items = items
+
+    def add(self, line: int, col: int, code: str, message: str, level: Level | None = None) -> None:
+        self.items.append(finding(self.display, line, col, code, message, level))
+
+
+def _as_date(value: Any) -> date | None:
+    """A YAML date, or a quoted `YYYY-MM-DD` string."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"`{_show(value)}`"
+
+
+def _show(value: Any) -> str:
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")
+    return slug or "postmortem"
+
+
+def _fallback_id(stem: str) -> str:
+    """The id a file with an unusable one is checked (and published) under: its file name's."""
+    slug = _slugify(stem)
+    # A prefix, not a suffix: `con.x-postmortem` would still be the Windows device `con`.
+    return slug if unusable_id(slug) is None else f"postmortem-{slug}"

@@ -1,0 +1,117 @@
+"""`incidents.json` and `incidents.csv`: one record per published incident."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from typing import Any
+
+from ..model import ActionItem, Postmortem
+from ..urls import Site
+
+FIELDS = (
+    "id", "title", "date", "severity", "status", "services", "contributing_factors", "authors",
+    "started", "detected", "mitigated", "resolved", "minutes_to_detect", "minutes_to_mitigate",
+    "minutes_to_resolve", "action_items", "action_items_open", "action_items_overdue", "url",
+)  # fmt: skip
+
+
+def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
+    """The export record of one incident; times in ISO 8601, durations in whole minutes."""
+    return {
+        "id": pm.id,
+        "title": pm.title,
+        "date": _iso(pm.date),
+        "severity": pm.severity,
+        "status": pm.status,
+        "services": list(pm.services),
+        "contributing_factors": list(pm.factors),
+        "authors": list(pm.authors),
+        "started": _iso(pm.started),
+        "detected": _iso(pm.detected),
+        "mitigated": _iso(pm.mitigated),
+        "resolved": _iso(pm.resolved),
+        "minutes_to_detect": pm.minutes("started", "detected"),
+        "minutes_to_mitigate": pm.minutes("started", "mitigated"),
+        "minutes_to_resolve": pm.minutes("started", "resolved"),
+        "action_items": len(pm.action_items),
+        "action_items_open": sum(a.status in ("open", "in-progress") for a in pm.action_items),
+        "action_items_overdue": sum(a.is_overdue(today) for a in pm.action_items),
+        "url": site.url(site.incident(pm.id)),
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+ACTION_FIELDS = (
+    "incident",
+    "incident_title",
+    "incident_date",
+    "title",
+    "owner",
+    "status",
+    "due",
+    "overdue",
+    "link",
+    "url",
+)
+
+
+def action_items_csv(items: list[tuple[Postmortem, ActionItem]], site: Site, today: date) -> str:
+    """Every action item of the published incidents, one row each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ACTION_FIELDS)
+    for pm, item in items:
+        row = [pm.id, pm.title, _iso(pm.date), item.title, item.owner, item.status, _iso(item.due),
+               "yes" if item.is_overdue(today) else "no", item.link, site.url(site.incident(pm.id))]  # fmt: skip
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def to_json(records: list[dict[str, Any]]) -> str:
+    """`{"version": 1, "incidents": [...]}` with one incident a line: readable and diffable, and
+    written by json's C encoder (`indent=` switches to the pure-Python one, 10 times slower)."""
+    lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+    return '{"version": 1, "incidents": [\n' + lines + ("\n" if lines else "") + "]}\n"
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for r in records:
+        writer.writerow([_cell(r[f]) for f in FIELDS])
+    return out.getvalue()
+
+
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Within a joined cell, a part after a separator (and any blanks) becomes a cell of its own once
+# the cell is split (Text to Columns, a split formula), and may then start a formula as well.
+# A separator, then spaces, then a formula sign; possessive, so that a long run of blanks is
+# passed over once (`[,;\t\r\n]\s*` retried the run from each of its characters).
+_PART_FORMULA = re.compile(r"((?:[,;]|(?<!\s)(?=[^\S\t\r\n]*+[\t\r\n]))\s*+)([=+\-@])")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell no spreadsheet runs as a formula, neutralised the OWASP way: with a leading `'`.
+
+    Text that starts like a formula gets one; in a list, so does each item and each part of an
+    item after a separator, as in `Ann, =HYPERLINK(...)`.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(_PART_FORMULA.sub(r"\1'\2", _neutral(str(item))) for item in value)
+    # Numbers too: counts and minutes are never negative, and the rule is simplest with no exception.
+    return _neutral(str(value))
+
+
+def _neutral(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text

@@ -1,0 +1,12 @@
+"""The generated pages, one builder per page type.
+
+- `base`: `Page`, `IncidentSource` and `PageContext`, what every builder reads and how it renders;
+- `shared`: the Jinja environment, and the chips and badges every page shows;
+- `text`: plain-text helpers (durations, front matter, excerpts, link reasons);
+- `incident`, `incidents`, `services`, `service`, `factors`, `factor`, `trends`,
+  `action_items`: one module per page type, each with the function that builds its page;
+- `history`: the incidents-per-quarter chart of the service and factor pages;
+- `exports`, `assets`: the data files and the stylesheet and script served beside the pages.
+
+HTML is written only in the templates (pmkb/templates); `pmkb.render.Renderer` puts it together.
+"""

@@ -1,0 +1,30 @@
+"""The incidents-per-quarter chart of a service's or a factor's page."""
+
+from __future__ import annotations
+
+from ..charts import DataTable, Figure, Series, bar_chart
+from ...model import Postmortem
+from ...analyse.trends import per_period
+from .base import PageContext
+
+
+def history_chart(
+    ctx: PageContext, chart_id: str, name: str, incidents: list[Postmortem]
+) -> Figure | None:
+    """Incidents per quarter over the knowledge base's whole span; none without incidents."""
+    if not incidents:
+        return None
+    quarters = ctx.quarters
+    groups = per_period(incidents, quarters)
+    title = f"Incidents per quarter: {name}"
+    described = ", ".join(f"{q.label}: {len(groups[q])}" for q in quarters if groups[q])
+    chart = bar_chart(
+        chart_id,
+        title,
+        f"{len(incidents)} incidents. {described}.",
+        [q.label for q in quarters],
+        [Series("incidents", "pmkb-fill-accent", tuple(float(len(groups[q])) for q in quarters))],
+        height=170,
+    )
+    rows = [(q.label, len(groups[q])) for q in quarters]
+    return Figure(chart, title, DataTable("Data", ["Quarter", "Incidents"], rows))

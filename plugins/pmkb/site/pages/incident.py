@@ -1,0 +1,77 @@
+"""The page of one incident, and what compact search indexes for it."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from markupsafe import Markup
+
+from ..blocks import Rendered
+from ...model import Postmortem
+from ...settings import Settings
+from .base import Page, PageContext, IncidentSource
+from .text import excerpt, first_sentence, front_matter, meta_text, names
+
+COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
+
+
+def compact_search(settings: Settings, published: int) -> bool:
+    """Whether incidents are indexed by title, metadata and summary only (`search` option)."""
+    if settings.search == "full":
+        return False
+    return settings.search == "compact" or published > COMPACT_ABOVE
+
+
+def incident_page(ctx: PageContext, pm: Postmortem) -> Page:
+    """The incident's page, rendered now."""
+    pending = incident_source(ctx, pm)
+    rendered = pending.text()
+    return Page(
+        pending.src,
+        rendered.markdown,
+        "incident",
+        pending.source_path,
+        search=pending.search,
+        blocks=rendered.blocks,
+    )
+
+
+def incident_source(ctx: PageContext, pm: Postmortem) -> IncidentSource:
+    """The incident's page, rendered when its text is asked for."""
+    search = search_entry(ctx, pm) if ctx.compact_search else None
+    return IncidentSource(ctx.site.incident(pm.id), pm.path, search, partial(incident_text, ctx, pm))
+
+
+def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
+    """The incident page's Markdown and HTML blocks."""
+    tags = [meta_text(tag) for tag in sorted({*pm.services, *pm.factors})]
+    description = meta_text(first_sentence(pm.summary))
+    meta = front_matter(pm.title, tags=tags, description=description)
+    body = pm.body.strip()
+    if ctx.body is not None:
+        body = ctx.body(body)
+    # The body goes in as Markdown, unescaped: it is converted, and sanitized, with the page.
+    return ctx.render(
+        "incident.md.j2",
+        ctx.site.incident(pm.id),
+        meta,
+        pm=pm,
+        body=Markup(body),
+        problems=[f for f in pm.findings if f.level.value == "error"],
+        related=ctx.index.related(pm, ctx.kb.settings.related_limit),
+    )
+
+
+def search_entry(ctx: PageContext, pm: Postmortem) -> str:
+    """What compact search indexes for an incident besides its title (the page's): the header
+    card's facts and names and the summary's opening, as one short HTML section."""
+    catalog = ctx.kb.catalog
+    facts = [
+        pm.severity or "",
+        pm.date.isoformat() if pm.date else "",
+        f"Services: {names(pm.services, catalog.services)}",
+        f"Contributing factors: {names(pm.factors, catalog.factors)}",
+    ]
+    if pm.authors:
+        facts.append("Authors: " + ", ".join(pm.authors))
+    return str(ctx.search_entry(" · ".join(f for f in facts if f), excerpt(pm.summary)))

@@ -1,0 +1,114 @@
+"""What every page template shares: the Jinja environment, and the chips and badges it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import cast
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..blocks import block
+from ...model import Catalog
+from ...urls import Site
+from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, num, ticket, why
+
+LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export
+# Per factor, on the trends and action-items pages: these lists grow with the history otherwise.
+PER_FACTOR_LIMIT = 10
+
+
+def environment(
+    catalog: Catalog, site: Site, today: date, severities: tuple[str, ...]
+) -> Environment:
+    """The templates' environment, with pmkb's filters and the values every page may show.
+
+    Nothing it holds refers to a renderer or the knowledge base (a Jinja environment and its
+    templates refer to each other): the knowledge base is freed as soon as the last page is
+    rendered, not at the next full garbage collection.
+    """
+    env = Environment(
+        loader=PackageLoader("pmkb.site", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
+    badges = Badges(severities, snippet(env, "badge"))
+    env.filters.update(
+        duration=duration,
+        md=markdown_text,
+        block=block,
+        ticket=ticket,
+        why=lambda r: why(r, catalog),
+        minutes=num,
+    )
+    env.globals.update(
+        site=site,
+        catalog=catalog,
+        today=today,
+        sev=badges.sev,
+        status=badges.status,
+        item_label=lambda s: ITEM_LABELS.get(s, s),
+        list_limit=LIST_LIMIT,
+        per_factor_limit=PER_FACTOR_LIMIT,
+    )
+    return env
+
+
+def snippet(env: Environment, name: str) -> Callable[..., Markup]:
+    """A macro of templates/_snippets.j2, to call from Python."""
+    return cast("Callable[..., Markup]", getattr(env.get_template("_snippets.j2").module, name))
+
+
+class Chips:
+    """Service and factor names linking to their pages, each made once per page depth."""
+
+    def __init__(self, catalog: Catalog, site: Site, env: Environment) -> None:
+        self._catalog = catalog
+        self._site = site
+        self._chip = snippet(env, "chip")
+        self._made: dict[tuple[str, str, str], Markup] = {}
+
+    def make(self, kind: str, ident: str, root: str) -> Markup:
+        """The chip of service or factor `ident` on a page `root` away from the site's root."""
+        key = (kind, ident, root)
+        made = self._made.get(key)
+        if made is None:
+            service = kind == "service"
+            entry = (self._catalog.services if service else self._catalog.factors).get(ident)
+            src = self._site.service(ident) if service else self._site.factor(ident)
+            label = "Service" if service else "Contributing factor"
+            name = entry.name if entry else ident
+            made = self._chip(kind, root + self._site.url(src), label, ident, name)
+            self._made[key] = made
+        return made
+
+
+class Badges:
+    """Severity and status badges, each made once per value (a Jinja macro call costs more)."""
+
+    def __init__(self, severities: tuple[str, ...], badge: Callable[..., Markup]) -> None:
+        self._rank = {s: i + 1 for i, s in enumerate(severities)}
+        self._badge = badge
+        self._made: dict[tuple[str, str, str], Markup] = {}
+
+    def sev(self, severity: str | None) -> Markup:
+        """The badge of a severity, numbered by its rank (0 for one the settings do not list)."""
+        return self._made_once("sev", str(self._rank.get(severity or "", 0)), severity or "?")
+
+    def status(self, status: str | None) -> Markup:
+        """The badge of a postmortem's status."""
+        return self._made_once(
+            "status", str(status), STATUS_LABELS.get(status or "", status or "?")
+        )
+
+    def _made_once(self, kind: str, modifier: str, text: str) -> Markup:
+        key = (kind, modifier, text)
+        badge = self._made.get(key)
+        if badge is None:
+            badge = self._badge(kind, modifier, text)
+            self._made[key] = badge
+        return badge

@@ -1,0 +1,129 @@
+"""The trends page: incident volume, time to detect and recover, recurring factors, services."""
+
+from __future__ import annotations
+
+from ...analyse.analysis import Analysis
+from ..charts import DataTable, Figure, Series, bar_chart
+from ...analyse.trends import MEASURES, Distribution, Period
+from .base import Page, PageContext
+from .text import front_matter, num
+
+
+def trends_page(ctx: PageContext) -> Page:
+    """The trends page of the published incidents."""
+    a = ctx.analysis
+    incidents = ctx.index.incidents
+    period_name = "quarter" if a.periods and a.periods[0].quarterly else "month"
+    time_table = a.time_table()
+    meta = front_matter("Trends", search={"exclude": True}, hide=["navigation"])
+    return ctx.page(
+        "trends.md.j2",
+        ctx.site.trends(),
+        "listing",
+        meta,
+        in_nav=True,
+        count=len(incidents),
+        first=min((pm.date for pm in incidents if pm.date), default=None),
+        last=max((pm.date for pm in incidents if pm.date), default=None),
+        period_name=period_name,
+        volume_chart=_volume_figure(ctx, period_name),
+        time_charts=[_time_figure(a, name, time_table) for name, _ in MEASURES],
+        time_table=time_table,
+        measures=[m for m, _ in MEASURES],
+        recurring=a.recurring,
+        settings=ctx.kb.settings,
+        factors_by_quarter=[(q, a.top_factors(q)) for q in a.quarters],
+        incident_counts={q: len(a.by_quarter[q]) for q in a.quarters},
+        services_chart=_services_figure(ctx),
+        pairs=a.pairs,
+    )
+
+
+def _volume_figure(ctx: PageContext, period_name: str) -> Figure:
+    """Incidents per month (or quarter), stacked by severity."""
+    a = ctx.analysis
+    severities = ctx.kb.settings.severities
+    series = [
+        Series(
+            s,
+            f"pmkb-fill-sev{min(i + 1, 4)}",
+            tuple(float(a.severity_counts(p)[i]) for p in a.periods),
+        )
+        for i, s in enumerate(severities)
+    ]
+    chart = bar_chart(
+        "volume",
+        f"Incidents per {period_name} by severity",
+        _volume_description(a, period_name),
+        [p.label for p in a.periods],
+        series,
+    )
+    header = [period_name.capitalize(), *severities, "Total"]
+    rows = [(p.label, *a.severity_counts(p), sum(a.severity_counts(p))) for p in a.periods]
+    caption = f"Published incidents per {period_name}, stacked by severity."
+    return Figure(chart, caption, DataTable("Data", header, rows))
+
+
+def _volume_description(a: Analysis, period_name: str) -> str:
+    """The volume chart in words: the total and the busiest periods."""
+    busiest = sorted(a.periods, key=lambda p: (-len(a.by_period[p]), p.start))[:3]
+    total = sum(len(v) for v in a.by_period.values())
+    text = f"{total} incidents over {len(a.periods)} {period_name}s."
+    if busiest and a.by_period[busiest[0]]:
+        text += (
+            " Busiest: "
+            + ", ".join(f"{p.label} ({len(a.by_period[p])})" for p in busiest if a.by_period[p])
+            + "."
+        )
+    return text
+
+
+def _time_figure(
+    a: Analysis, name: str, time_table: list[tuple[Period, dict[str, Distribution]]]
+) -> Figure:
+    """Median and 90th percentile minutes to `name` (detect, mitigate, resolve) per quarter."""
+    overall = a.overall()[name]
+    title = f"Time to {name} per quarter"
+    description = (
+        f"Median and 90th percentile minutes to {name} per quarter. Over all incidents: "
+        f"median {num(overall.median)}, 90th percentile {num(overall.p90)} minutes, "
+        f"from {overall.count} incidents."
+    )
+    medians = tuple(d[name].median or 0.0 for _, d in time_table)
+    p90s = tuple(d[name].p90 or 0.0 for _, d in time_table)
+    chart = bar_chart(
+        f"time-{name}",
+        title,
+        description,
+        [q.label for q, _ in time_table],
+        [
+            Series("median", "pmkb-fill-accent", medians),
+            Series("90th percentile", "pmkb-fill-muted", p90s),
+        ],
+        stacked=False,
+        height=200,
+        log_minutes=True,
+    )
+    caption = (
+        f"{title}: median and 90th percentile. "
+        f"All incidents: median {num(overall.median)}, p90 {num(overall.p90)}."
+    )
+    return Figure(chart, caption)
+
+
+def _services_figure(ctx: PageContext) -> Figure:
+    """The ten services with the most incidents."""
+    top = ctx.index.service_counts(ctx.index.incidents)[:10]
+    rows = [(ctx.kb.catalog.services[s].name, count) for s, count in top]
+    names = [name for name, _ in rows]
+    chart = bar_chart(
+        "services",
+        "Incidents per service",
+        "Services with the most incidents: " + ", ".join(f"{n}: {c}" for n, c in rows) + ".",
+        names,
+        [Series("incidents", "pmkb-fill-accent", tuple(float(c) for _, c in rows))],
+        height=230,
+        categories=True,
+    )
+    caption = "The services with the most incidents (an incident can touch several)."
+    return Figure(chart, caption, DataTable("Data", ["Service", "Incidents"], rows))

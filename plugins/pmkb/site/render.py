@@ -1,0 +1,157 @@
+"""Generated pages: Markdown (with HTML pieces) for every incident, listing, service and factor.
+
+`Renderer` puts the pages of one build together; each page type is built in its own module of
+`pmkb.pages`, and its HTML written in pmkb/templates. The names other code imports from here
+are kept here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from jinja2 import Environment
+
+from ..analyse.analysis import Analysis
+from ..analyse.index import Index
+from ..read.knowledge import KnowledgeBase
+from ..model import Postmortem
+from .pages.action_items import action_items_page
+from .pages.assets import asset_pages
+from .pages.base import Page, PageContext, IncidentSource
+from .pages.exports import export_pages, records
+from .pages.factor import factor_page
+from .pages.factors import factors_page
+from .pages.incident import COMPACT_ABOVE, compact_search, incident_page, incident_source
+from .pages.incidents import incidents_page
+from .pages.service import service_page
+from .pages.services import services_page
+from .pages.shared import LIST_LIMIT, PER_FACTOR_LIMIT
+from .pages.text import (
+    ITEM_LABELS,
+    STATUS_LABELS,
+    duration,
+    front_matter,
+    markdown_text,
+)
+from .pages.text import meta_text as _meta_text
+from .pages.trends import trends_page
+from ..parallel import FORK, chunked_map, collector_paused
+from ..urls import ASSETS, Site
+
+__all__ = [
+    "ASSETS",
+    "COMPACT_ABOVE",
+    "ITEM_LABELS",
+    "LIST_LIMIT",
+    "PER_FACTOR_LIMIT",
+    "STATUS_LABELS",
+    "Page",
+    "IncidentSource",
+    "Renderer",
+    "_meta_text",
+    "asset_pages",
+    "compact_search",
+    "duration",
+    "front_matter",
+    "markdown_text",
+]
+
+
+class Renderer:
+    """Renders the knowledge base's pages for one site layout and one build date."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        site: Site,
+        today: date,
+        *,
+        compact_search: bool = False,
+        body: Callable[[str], str] | None = None,
+    ) -> None:
+        # `body` turns a postmortem's Markdown body into what its page carries; by default the
+        # body as written, which the plugin sanitizes once MkDocs has converted the page.
+        self.context = PageContext(kb, site, today, compact_search=compact_search, body=body)
+        self.kb = kb
+        self.site = site
+        self.today = today
+        self.compact_search = compact_search
+
+    @property
+    def index(self) -> Index:
+        return self.context.index
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.context.analysis
+
+    @property
+    def env(self) -> Environment:
+        return self.context.env
+
+    def pages(self, jobs: int = 1) -> list[Page]:
+        """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
+        global _CONTEXT
+        _CONTEXT = self.context
+        try:
+            with collector_paused():
+                pages = chunked_map(_incident_pages, self.index.incidents, jobs if FORK else 1)
+        finally:
+            _CONTEXT = None
+        return pages + self.other_pages()
+
+    def incident_sources(self) -> list[IncidentSource]:
+        """The incident pages of `pages()`, each rendered only when its text is asked for."""
+        return [incident_source(self.context, pm) for pm in self.index.incidents]
+
+    def other_pages(self) -> list[Page]:
+        """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
+        pages = [self.incidents(), self.services()]
+        pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
+        pages.append(self.factors())
+        pages.extend(self.factor(ident) for ident in sorted(self.kb.catalog.factors))
+        pages.append(self.trends())
+        pages.append(self.action_items())
+        pages.extend(self.exports())
+        return pages
+
+    def incident(self, pm: Postmortem) -> Page:
+        return incident_page(self.context, pm)
+
+    def incidents(self) -> Page:
+        return incidents_page(self.context)
+
+    def services(self) -> Page:
+        return services_page(self.context)
+
+    def service(self, ident: str) -> Page:
+        return service_page(self.context, ident)
+
+    def factors(self) -> Page:
+        return factors_page(self.context)
+
+    def factor(self, ident: str) -> Page:
+        return factor_page(self.context, ident)
+
+    def trends(self) -> Page:
+        return trends_page(self.context)
+
+    def action_items(self) -> Page:
+        return action_items_page(self.context)
+
+    def records(self) -> list[dict[str, Any]]:
+        return records(self.context)
+
+    def exports(self) -> list[Page]:
+        return export_pages(self.context)
+
+
+# The pages being made: forked workers find it here, already built.
+_CONTEXT: PageContext | None = None
+
+
+def _incident_pages(incidents: list[Postmortem]) -> list[Page]:
+    assert _CONTEXT is not None
+    return [incident_page(_CONTEXT, pm) for pm in incidents]
