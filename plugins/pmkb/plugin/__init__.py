@@ -50,7 +50,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
         self.blocks: dict[str, tuple[str, ...]] = {}
         self.search_entries: dict[str, str] = {}
-        self.held_content: str | None = None
+        # An incident page's own HTML, set aside while the search plugin reads its short entry.
+        self.content_aside: str | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
@@ -207,15 +208,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     ) -> TemplateContext:
         entry = self.search_entries.get(page.file.src_uri)
         if entry is not None:
-            self.held_content, page.content = page.content, entry
+            self.content_aside, page.content = page.content, entry
         return context
 
     @event_priority(-1)
     def _page_gets_content_back(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        if self.held_content is not None:
-            page.content, self.held_content = self.held_content, None
+        if self.content_aside is not None:
+            page.content, self.content_aside = self.content_aside, None
         return context
 
     on_page_context = CombinedEvent(_search_reads_entry, _page_gets_content_back)

@@ -71,8 +71,6 @@ class Renderer:
         compact_search: bool = False,
         body: Callable[[str], str] | None = None,
     ) -> None:
-        # `body` turns a postmortem's Markdown body into what its page carries; by default the
-        # body as written, which the plugin sanitizes once MkDocs has converted the page.
         self.context = PageContext(kb, site, today, compact_search=compact_search, body=body)
         self.kb = kb
         self.site = site

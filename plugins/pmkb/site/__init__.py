@@ -1,0 +1,1 @@
+"""The pages: page builders, templates, charts, exports, sanitizing, files for other engines."""
