@@ -345,61 +345,9 @@ class Checker:
                     f"an action item must be a mapping with title, owner and status, not {_kind(raw)}",
                 )
                 continue
-            for key in raw:
-                if key not in ACTION_FIELD_NAMES:
-                    out.add(
-                        *raw.key_marks[key],
-                        "PMK206",
-                        f"unknown action-item key `{key}`{did_you_mean(str(key), ACTION_FIELD_NAMES)}",
-                    )
-            fields: dict[str, str] = {}
-            for key in ("title", "owner", "status"):
-                value = raw.get(key)
-                if value is None or (isinstance(value, str) and not value.strip()):
-                    out.add(line, col, "PMK202", f"action item lacks `{key}`")
-                elif not isinstance(value, str):
-                    out.add(
-                        *raw.value_marks[key],
-                        "PMK102",
-                        f"action item `{key}` must be text, not {_kind(value)}",
-                    )
-                else:
-                    fields[key] = " ".join(value.split())
-            status = fields.get("status")
-            if status is not None and status not in ACTION_STATUSES:
-                out.add(
-                    *raw.value_marks["status"],
-                    "PMK203",
-                    f"action item status `{status}` is not one of {', '.join(ACTION_STATUSES)}{did_you_mean(status, ACTION_STATUSES)}",
-                )
-                status = None
-            due = None
-            if raw.get("due") is not None:
-                due = _as_date(raw["due"])
-                if due is None:
-                    out.add(
-                        *raw.value_marks["due"],
-                        "PMK204",
-                        f"action item `due: {_show(raw['due'])}` is not a date; write YYYY-MM-DD",
-                    )
-            link = ""
-            if raw.get("link") is not None:
-                candidate = str(raw["link"]).strip()
-                parts = urlsplit(candidate)
-                if (
-                    parts.scheme in ("http", "https")
-                    and parts.netloc
-                    and not any(c in candidate for c in "\"'<> \t")
-                ):
-                    link = candidate
-                else:
-                    out.add(
-                        *raw.value_marks["link"],
-                        "PMK205",
-                        f"action item link {_show(candidate)} is not an http(s) URL",
-                    )
-            if "title" in fields and "owner" in fields and status:
-                items.append(ActionItem(fields["title"], fields["owner"], status, due, link, line))
+            item = _action_item(raw, line, col, out)
+            if item is not None:
+                items.append(item)
         return tuple(items)
 
     # Body.
@@ -429,6 +377,21 @@ class Checker:
         front_lines: tuple[str, ...],
         out: _Findings,
     ) -> None:
+        """Check the body's sections: duplicates, required ones, guidance, timeline, blame."""
+        by_name = self._sections_by_name(sections, out)
+        last_line = sections[-1].line if sections else 1
+        self._required_sections(by_name, last_line, status, out)
+        # Guidance lines all contain "**Guidance"; one search of the body rules most files out.
+        if "**Guidance" in body:
+            _guidance_left(sections, out)
+        timeline = by_name.get("timeline")
+        if timeline is not None:
+            _timeline_order(timeline, day, out)
+        if self.settings.blame_language != "off":
+            self._blame_language(sections, body, by_name, meta, front_lines, out)
+
+    def _sections_by_name(self, sections: list[Section], out: _Findings) -> dict[str, Section]:
+        """Each titled section under its canonical name; a second one of a name is a finding."""
         by_name: dict[str, Section] = {}
         for s in sections:
             if not s.title:
@@ -443,7 +406,12 @@ class Checker:
                 )
                 continue
             by_name[name] = s
-        last_line = sections[-1].line if sections else 1
+        return by_name
+
+    def _required_sections(
+        self, by_name: dict[str, Section], last_line: int, status: str | None, out: _Findings
+    ) -> None:
+        """Report required sections that are missing or empty."""
         # A draft is work in progress: missing sections are noted, and required once it goes to review.
         level = Level.INFO if status == "draft" else None
         later = " (required once the status is in-review)" if status == "draft" else ""
@@ -459,61 +427,157 @@ class Checker:
                     f"section `{section.title}` is empty{later}",
                     level,
                 )
-        # Guidance lines all contain "**Guidance"; one search of the body rules most files out.
-        if "**Guidance" in body:
+
+    def _blame_language(
+        self,
+        sections: list[Section],
+        body: str,
+        by_name: dict[str, Section],
+        meta: LocatedDict,
+        front_lines: tuple[str, ...],
+        out: _Findings,
+    ) -> None:
+        """Report blame language in the title and body, and people named as contributing factors."""
+        level = Level.ERROR if self.settings.blame_language == "error" else Level.WARNING
+        for hit in self._title_blame(meta, front_lines):
+            out.add(
+                hit.line,
+                hit.col,
+                "PMK401",
+                f"blame language in the title: `{hit.text}`. {hit.suggestion}",
+                level,
+            )
+        # One search of the body rules most files out before any section is scanned.
+        if self.blame.may_match(body):
             for s in sections:
-                for offset, text in enumerate(s.lines):
-                    if not s.code[offset] and GUIDANCE.match(text):
-                        out.add(
-                            s.first_line + offset,
-                            1,
-                            "PMK303",
-                            f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
-                        )
-        section = by_name.get("timeline")
-        if section is not None:
-            entries, problems = parse_timeline(section, day)
-            for p in problems:
-                out.add(p.line, p.col, "PMK304", p.message)
-            for before, after in itertools.pairwise(entries):
-                if after.when < before.when:
-                    out.add(
-                        after.line,
-                        1,
-                        "PMK305",
-                        f"timeline entry at {after.when:%H:%M} comes after one at {before.when:%H:%M} (line {before.line})",
-                    )
-        if self.settings.blame_language != "off":
-            level = Level.ERROR if self.settings.blame_language == "error" else Level.WARNING
-            for hit in self._title_blame(meta, front_lines):
-                out.add(
-                    hit.line,
-                    hit.col,
-                    "PMK401",
-                    f"blame language in the title: `{hit.text}`. {hit.suggestion}",
-                    level,
-                )
-            # One search of the body rules most files out before any section is scanned.
-            if self.blame.may_match(body):
-                for s in sections:
-                    for hit in self.blame.scan_section(s):
-                        out.add(
-                            hit.line,
-                            hit.col,
-                            "PMK401",
-                            f"blame language: `{hit.text}`. {hit.suggestion}",
-                            level,
-                        )
-            factors = by_name.get("contributing factors")
-            if factors is not None:
-                for hit in handle_mentions(factors):
+                for hit in self.blame.scan_section(s):
                     out.add(
                         hit.line,
                         hit.col,
-                        "PMK402",
-                        f"`{hit.text}` names a person in the contributing factors. {hit.suggestion}",
+                        "PMK401",
+                        f"blame language: `{hit.text}`. {hit.suggestion}",
                         level,
                     )
+        factors = by_name.get("contributing factors")
+        if factors is not None:
+            for hit in handle_mentions(factors):
+                out.add(
+                    hit.line,
+                    hit.col,
+                    "PMK402",
+                    f"`{hit.text}` names a person in the contributing factors. {hit.suggestion}",
+                    level,
+                )
+
+
+def _guidance_left(sections: list[Section], out: _Findings) -> None:
+    """Report template guidance lines (outside code) still in the body."""
+    for s in sections:
+        for offset, text in enumerate(s.lines):
+            if not s.code[offset] and GUIDANCE.match(text):
+                out.add(
+                    s.first_line + offset,
+                    1,
+                    "PMK303",
+                    f"template guidance left in `{s.title or 'the introduction'}`: replace it with what happened",
+                )
+
+
+def _timeline_order(section: Section, day: date | None, out: _Findings) -> None:
+    """Report unreadable timeline entries, then entries earlier than the one before them."""
+    entries, problems = parse_timeline(section, day)
+    for p in problems:
+        out.add(p.line, p.col, "PMK304", p.message)
+    for before, after in itertools.pairwise(entries):
+        if after.when < before.when:
+            out.add(
+                after.line,
+                1,
+                "PMK305",
+                f"timeline entry at {after.when:%H:%M} comes after one at {before.when:%H:%M} (line {before.line})",
+            )
+
+
+def _action_item(raw: LocatedDict, line: int, col: int, out: _Findings) -> ActionItem | None:
+    """The action item a mapping describes, or None when it lacks a title, owner or status."""
+    for key in raw:
+        if key not in ACTION_FIELD_NAMES:
+            out.add(
+                *raw.key_marks[key],
+                "PMK206",
+                f"unknown action-item key `{key}`{did_you_mean(str(key), ACTION_FIELD_NAMES)}",
+            )
+    fields = _action_texts(raw, line, col, out)
+    status = _action_status(raw, fields.get("status"), out)
+    due = _action_due(raw, out)
+    link = _action_link(raw, out)
+    if "title" in fields and "owner" in fields and status:
+        return ActionItem(fields["title"], fields["owner"], status, due, link, line)
+    return None
+
+
+def _action_texts(raw: LocatedDict, line: int, col: int, out: _Findings) -> dict[str, str]:
+    """The action item's title, owner and status that are present and text, spaces collapsed."""
+    fields: dict[str, str] = {}
+    for key in ("title", "owner", "status"):
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out.add(line, col, "PMK202", f"action item lacks `{key}`")
+        elif not isinstance(value, str):
+            out.add(
+                *raw.value_marks[key],
+                "PMK102",
+                f"action item `{key}` must be text, not {_kind(value)}",
+            )
+        else:
+            fields[key] = " ".join(value.split())
+    return fields
+
+
+def _action_status(raw: LocatedDict, status: str | None, out: _Findings) -> str | None:
+    """The action item's status if it is a known one."""
+    if status is not None and status not in ACTION_STATUSES:
+        out.add(
+            *raw.value_marks["status"],
+            "PMK203",
+            f"action item status `{status}` is not one of {', '.join(ACTION_STATUSES)}{did_you_mean(status, ACTION_STATUSES)}",
+        )
+        return None
+    return status
+
+
+def _action_due(raw: LocatedDict, out: _Findings) -> date | None:
+    """The action item's due date, if it has a readable one."""
+    if raw.get("due") is None:
+        return None
+    due = _as_date(raw["due"])
+    if due is None:
+        out.add(
+            *raw.value_marks["due"],
+            "PMK204",
+            f"action item `due: {_show(raw['due'])}` is not a date; write YYYY-MM-DD",
+        )
+    return due
+
+
+def _action_link(raw: LocatedDict, out: _Findings) -> str:
+    """The action item's link if it is an http(s) URL safe to put in a page, else ""."""
+    if raw.get("link") is None:
+        return ""
+    candidate = str(raw["link"]).strip()
+    parts = urlsplit(candidate)
+    if (
+        parts.scheme in ("http", "https")
+        and parts.netloc
+        and not any(c in candidate for c in "\"'<> \t")
+    ):
+        return candidate
+    out.add(
+        *raw.value_marks["link"],
+        "PMK205",
+        f"action item link {_show(candidate)} is not an http(s) URL",
+    )
+    return ""
 
 
 def headings(sections: list[Section], body_line: int) -> tuple[Heading, ...]:
