@@ -80,6 +80,39 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
     Text before the first level-2 heading, if any, comes first as a section with an empty title.
     """
     lines = body.split("\n")
+    heads, in_code = _headings_and_code(lines)
+    sections: list[Section] = []
+    first_h2 = next((index for index, level, _ in heads if level == 2), len(lines))
+    if any(line.strip() for line in lines[:first_h2]):
+        sections.append(
+            Section("", body_line, 1, tuple(lines[:first_h2]), body_line, tuple(in_code[:first_h2]))
+        )
+    for (index, level, title), end in zip(heads, _section_ends(heads, len(lines)), strict=True):
+        if level != 2:
+            continue
+        start = index + 1
+        if start < len(lines) and _SETEXT.match(lines[start]) and lines[index].strip() == title:
+            start += 1  # setext underline
+        col = len(lines[index]) - len(lines[index].lstrip()) + 1
+        sections.append(
+            Section(
+                title,
+                body_line + index,
+                col,
+                tuple(lines[start:end]),
+                body_line + start,
+                tuple(in_code[start:end]),
+            )
+        )
+    return sections
+
+
+def _headings_and_code(lines: list[str]) -> tuple[list[tuple[int, int, str]], list[bool]]:
+    """The headings outside code as (index, level, title), and for each line whether it is code.
+
+    One pass over the lines carrying the fence and list state from line to line; the cheap tests
+    (empty line, bullet, prose) come first because they decide most lines.
+    """
     in_code = [False] * len(lines)
     heads: list[tuple[int, int, str]] = []  # (index, level, title)
     fence = ""
@@ -127,39 +160,21 @@ def parse_sections(body: str, body_line: int) -> list[Section]:
                 if heads and heads[-1][0] == i - 1:
                     continue
                 heads.append((i - 1, level, previous.strip()))
-    sections: list[Section] = []
-    first_h2 = next((index for index, level, _ in heads if level == 2), len(lines))
-    if any(line.strip() for line in lines[:first_h2]):
-        sections.append(
-            Section("", body_line, 1, tuple(lines[:first_h2]), body_line, tuple(in_code[:first_h2]))
-        )
-    # Where each section ends: at the next heading of level 1 or 2, found in one backward pass
-    # (searching `heads[n + 1 :]` for each heading took time in the square of their number).
+    return heads, in_code
+
+
+def _section_ends(heads: list[tuple[int, int, str]], line_count: int) -> list[int]:
+    """For each heading, the index of the line its section ends before: the next of level 1 or 2."""
+    # One backward pass: searching `heads[n + 1 :]` for each heading took time in the square of
+    # their number.
     ends: list[int] = []
-    end = len(lines)
+    end = line_count
     for index, level, _ in reversed(heads):
         ends.append(end)
         if level <= 2:
             end = index
     ends.reverse()
-    for (index, level, title), end in zip(heads, ends, strict=True):
-        if level != 2:
-            continue
-        start = index + 1
-        if start < len(lines) and _SETEXT.match(lines[start]) and lines[index].strip() == title:
-            start += 1  # setext underline
-        col = len(lines[index]) - len(lines[index].lstrip()) + 1
-        sections.append(
-            Section(
-                title,
-                body_line + index,
-                col,
-                tuple(lines[start:end]),
-                body_line + start,
-                tuple(in_code[start:end]),
-            )
-        )
-    return sections
+    return ends
 
 
 _TIME = re.compile(
