@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -101,84 +102,65 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     """Markdown files under the postmortems folder, sorted; symlinks and other files reported."""
     root = settings.postmortems_dir
     display = settings.display_path
-    findings: list[Finding] = []
     if not root.is_dir():
-        findings.append(
-            finding(
-                display(root),
-                1,
-                1,
-                "PMK501",
-                "the postmortems folder does not exist (option `postmortems_dir`)",
-            )
-        )
-        return [], findings
+        message = "the postmortems folder does not exist (option `postmortems_dir`)"
+        return [], [finding(display(root), 1, 1, "PMK501", message)]
     catalogs = {settings.services_file, settings.factors_file}
+    findings: list[Finding] = []
     found: list[Path] = []
     ignored: list[str] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         base = Path(folder)
-        for name in sorted(dirs):
-            if (base / name).is_symlink():
-                findings.append(
-                    finding(
-                        display(base / name),
-                        1,
-                        1,
-                        "PMK010",
-                        "symbolic link to a folder: not followed",
-                    )
-                )
-            elif name.startswith(".") and _holds_markdown(base / name):
-                findings.append(
-                    finding(
-                        display(base / name),
-                        1,
-                        1,
-                        "PMK014",
-                        "hidden folder with Markdown files: not read, so they are neither checked "
-                        "nor published",
-                    )
-                )
+        findings.extend(_unread_folders(base, dirs, display))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base / d).is_symlink())
         for name in sorted(files):
             path = base / name
-            if name.startswith("."):
-                if name.lower().endswith(MARKDOWN):
-                    findings.append(
-                        finding(
-                            display(path),
-                            1,
-                            1,
-                            "PMK014",
-                            "hidden file: not read, so it is neither checked nor published",
-                        )
-                    )
-                continue
-            if path in catalogs:
-                continue  # read, or refused when it is a symbolic link, as a catalog
-            if path.is_symlink():
-                findings.append(
-                    finding(display(path), 1, 1, "PMK010", "symbolic link: not followed")
-                )
+            if name.startswith(".") or path in catalogs or path.is_symlink():
+                findings.extend(_unread_file(path, catalogs, display))
             elif path.suffix.lower() in MARKDOWN and name.lower() not in ("readme.md", "index.md"):
                 found.append(path)
             else:
                 ignored.append(display(path))
     if ignored:
-        listed = ", ".join(ignored[:10]) + (
-            f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
-        )
-        findings.append(
-            finding(
-                display(root),
-                1,
-                1,
-                "PMK011",
-                f"ignored {len(ignored)} file(s) that are not postmortems: {listed}",
-            )
-        )
+        findings.append(_ignored_files(root, ignored, display))
     return sorted(found), findings
+
+
+def _unread_folders(base: Path, dirs: list[str], display: Callable[[Path], str]) -> list[Finding]:
+    """Findings for the folders not walked into: symbolic links, and hidden ones with Markdown."""
+    findings: list[Finding] = []
+    for name in sorted(dirs):
+        if (base / name).is_symlink():
+            message = "symbolic link to a folder: not followed"
+            findings.append(finding(display(base / name), 1, 1, "PMK010", message))
+        elif name.startswith(".") and _holds_markdown(base / name):
+            message = (
+                "hidden folder with Markdown files: not read, so they are neither checked "
+                "nor published"
+            )
+            findings.append(finding(display(base / name), 1, 1, "PMK014", message))
+    return findings
+
+
+def _unread_file(path: Path, catalogs: set[Path], display: Callable[[Path], str]) -> list[Finding]:
+    """The finding, if any, for a file not read as a postmortem: hidden, a catalog or a link."""
+    if path.name.startswith("."):
+        if not path.name.lower().endswith(MARKDOWN):
+            return []
+        message = "hidden file: not read, so it is neither checked nor published"
+        return [finding(display(path), 1, 1, "PMK014", message)]
+    if path in catalogs:
+        return []  # read, or refused when it is a symbolic link, as a catalog
+    return [finding(display(path), 1, 1, "PMK010", "symbolic link: not followed")]
+
+
+def _ignored_files(root: Path, ignored: list[str], display: Callable[[Path], str]) -> Finding:
+    """One finding naming (the first ten of) the files that are not postmortems."""
+    listed = ", ".join(ignored[:10]) + (
+        f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
+    )
+    message = f"ignored {len(ignored)} file(s) that are not postmortems: {listed}"
+    return finding(display(root), 1, 1, "PMK011", message)
 
 
 def _holds_markdown(folder: Path) -> bool:
