@@ -124,78 +124,90 @@ def load_catalog(
 ) -> tuple[Catalog, list[Finding]]:
     """Read both catalogs; what is wrong becomes findings, and the good entries are kept."""
     findings: list[Finding] = []
-    services: dict[str, Service] = {}
-    factors: dict[str, Factor] = {}
+    services = _services(services_file, display(services_file), findings)
+    factors = _factors(factors_file, display(factors_file), categories, findings)
+    return Catalog(services=services, factors=factors), findings
 
-    services_display = display(services_file)
-    mapping = _read_mapping(services_file, services_display, findings)
+
+def _services(path: Path, display: str, findings: list[Finding]) -> dict[str, Service]:
+    """The services catalog's good entries, by id."""
+    services: dict[str, Service] = {}
+    mapping = _read_mapping(path, display, findings)
     if mapping is not None:
-        for key, details, _ in _entries(mapping, services_display, _SERVICE_KEYS, findings):
+        for key, details, _ in _entries(mapping, display, _SERVICE_KEYS, findings):
             services[key] = Service(
                 key, details["name"].strip(), _text(details, "owner"), _text(details, "description")
             )
+    return services
 
-    factors_display = display(factors_file)
-    mapping = _read_mapping(factors_file, factors_display, findings)
-    if mapping is not None:
-        claimed: dict[str, str] = {}
-        entries = _entries(mapping, factors_display, _FACTOR_KEYS, findings)
-        ids = {key for key, _, _ in entries}
-        for key, details, (line, col) in entries:
-            category = _text(details, "category")
-            if not category:
-                findings.append(
-                    finding(factors_display, line, col, "PMK503", f"`{key}` needs a `category`")
-                )
+
+def _factors(
+    path: Path, display: str, categories: tuple[str, ...], findings: list[Finding]
+) -> dict[str, Factor]:
+    """The contributing-factors catalog's good entries, by id."""
+    factors: dict[str, Factor] = {}
+    mapping = _read_mapping(path, display, findings)
+    if mapping is None:
+        return factors
+    claimed: dict[str, str] = {}  # alias -> the factor that has it
+    entries = _entries(mapping, display, _FACTOR_KEYS, findings)
+    ids = {key for key, _, _ in entries}
+    for key, details, (line, col) in entries:
+        category = _category(key, details, categories, display, line, col, findings)
+        if category is None:
+            continue
+        aliases = []
+        for alias in _alias_names(key, details, display, line, col, findings):
+            if alias in ids or alias in claimed:
+                taken = "an id" if alias in ids else "an alias of `" + claimed[alias] + "`"
+                message = f"alias `{alias}` of `{key}` is already {taken}"
+                findings.append(finding(display, line, col, "PMK505", message))
                 continue
-            if categories and category not in categories:
-                findings.append(
-                    finding(
-                        factors_display,
-                        line,
-                        col,
-                        "PMK504",
-                        f"`{key}` has category `{category}`, not one of the configured `factor_categories`{did_you_mean(category, categories)}",
-                    )
-                )
-                continue
-            raw_aliases = details.get("aliases") or []
-            if isinstance(raw_aliases, str):
-                raw_aliases = [raw_aliases]
-            if not isinstance(raw_aliases, list) or not all(
-                isinstance(a, str) for a in raw_aliases
-            ):
-                findings.append(
-                    finding(
-                        factors_display,
-                        line,
-                        col,
-                        "PMK503",
-                        f"`{key}.aliases` must be a list of names",
-                    )
-                )
-                raw_aliases = []
-            aliases = []
-            for alias in raw_aliases:
-                if alias in ids or alias in claimed:
-                    owner = alias if alias in ids else claimed[alias]
-                    findings.append(
-                        finding(
-                            factors_display,
-                            line,
-                            col,
-                            "PMK505",
-                            f"alias `{alias}` of `{key}` is already {'an id' if alias in ids else 'an alias of `' + owner + '`'}",
-                        )
-                    )
-                    continue
-                claimed[alias] = key
-                aliases.append(alias)
-            factors[key] = Factor(
-                key,
-                details["name"].strip(),
-                category,
-                _text(details, "description"),
-                tuple(aliases),
-            )
-    return Catalog(services=services, factors=factors), findings
+            claimed[alias] = key
+            aliases.append(alias)
+        factors[key] = Factor(
+            key,
+            details["name"].strip(),
+            category,
+            _text(details, "description"),
+            tuple(aliases),
+        )
+    return factors
+
+
+def _category(
+    key: str,
+    details: dict[str, Any],
+    categories: tuple[str, ...],
+    display: str,
+    line: int,
+    col: int,
+    findings: list[Finding],
+) -> str | None:
+    """The factor's category, or None when it has none or one not configured."""
+    category = _text(details, "category")
+    if not category:
+        findings.append(finding(display, line, col, "PMK503", f"`{key}` needs a `category`"))
+        return None
+    if categories and category not in categories:
+        message = (
+            f"`{key}` has category `{category}`, not one of the configured `factor_categories`"
+            f"{did_you_mean(category, categories)}"
+        )
+        findings.append(finding(display, line, col, "PMK504", message))
+        return None
+    return category
+
+
+def _alias_names(
+    key: str, details: dict[str, Any], display: str, line: int, col: int, findings: list[Finding]
+) -> list[str]:
+    """The factor's aliases as written: one name or a list of names (none if anything else)."""
+    raw_aliases = details.get("aliases") or []
+    if isinstance(raw_aliases, str):
+        return [raw_aliases]
+    if not isinstance(raw_aliases, list) or not all(isinstance(a, str) for a in raw_aliases):
+        message = f"`{key}.aliases` must be a list of names"
+        findings.append(finding(display, line, col, "PMK503", message))
+        return []
+    return raw_aliases
