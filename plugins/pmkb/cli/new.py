@@ -8,7 +8,9 @@ from datetime import date
 
 from ..clock import build_date
 from ..findings import Level, printable
+from ..model import Catalog
 from ..read.catalog import load_catalog
+from ..settings import Settings
 from ..suggest import did_you_mean
 from .common import EXIT_OK, EXIT_USAGE, Commands, project_settings
 from .new_file import new_path, render_new
@@ -48,6 +50,7 @@ def _ask(prompt: str, choices: list[str] | None = None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the new postmortem, or explain on stderr why not and return EXIT_USAGE."""
     settings = project_settings(args)
     catalog, catalog_findings = load_catalog(
         settings.services_file,
@@ -59,42 +62,8 @@ def run(args: argparse.Namespace) -> int:
         for f in catalog_findings:
             print(f.format_text(), file=sys.stderr)
         return EXIT_USAGE
-    interactive = sys.stdin.isatty()
-    title = args.title or (_ask("Title") if interactive else "")
-    services = args.service or (
-        [s.strip() for s in _ask("Services", sorted(catalog.services)).split(",") if s.strip()]
-        if interactive
-        else []
-    )
-    factors = args.factor or (
-        [
-            f.strip()
-            for f in _ask("Contributing factors", sorted(catalog.factors)).split(",")
-            if f.strip()
-        ]
-        if interactive
-        else []
-    )
-    severity = args.severity or (_ask("Severity", list(settings.severities)) if interactive else "")
-    problems = []
-    if not title.strip():
-        problems.append("a title is required")
-    for ident in services:
-        if ident not in catalog.services:
-            problems.append(f"unknown service `{ident}`{did_you_mean(ident, catalog.services)}")
-    if not services:
-        problems.append("name at least one service with --service")
-    for ident in factors:
-        if ident not in catalog.factors and not catalog.factor_alias(ident):
-            problems.append(
-                f"unknown contributing factor `{ident}`{did_you_mean(ident, [*catalog.factors, *catalog.alias_map])}"
-            )
-    if not factors:
-        problems.append("name at least one contributing factor with --factor")
-    if severity not in settings.severities:
-        problems.append(
-            f"severity must be one of {', '.join(settings.severities)}{did_you_mean(severity, settings.severities) if severity else ''}"
-        )
+    title, services, factors, severity = _answers(args, settings, catalog)
+    problems = _problems(title, services, factors, severity, settings, catalog)
     try:
         day = date.fromisoformat(args.date) if args.date else build_date()
     except ValueError:
@@ -123,3 +92,55 @@ def run(args: argparse.Namespace) -> int:
         f"Created {printable(settings.display_path(path))}: replace each `> **Guidance:**` line, then run `pmkb check`."
     )
     return EXIT_OK
+
+
+def _answers(
+    args: argparse.Namespace, settings: Settings, catalog: Catalog
+) -> tuple[str, list[str], list[str], str]:
+    """Title, services, factors and severity: from the options, else asked on a terminal."""
+    interactive = sys.stdin.isatty()
+    title = args.title or (_ask("Title") if interactive else "")
+    services = args.service or (
+        _ask_list("Services", sorted(catalog.services)) if interactive else []
+    )
+    factors = args.factor or (
+        _ask_list("Contributing factors", sorted(catalog.factors)) if interactive else []
+    )
+    severity = args.severity or (_ask("Severity", list(settings.severities)) if interactive else "")
+    return title, services, factors, severity
+
+
+def _ask_list(prompt: str, choices: list[str]) -> list[str]:
+    """The comma-separated answer's items, blanks left out."""
+    return [item.strip() for item in _ask(prompt, choices).split(",") if item.strip()]
+
+
+def _problems(
+    title: str,
+    services: list[str],
+    factors: list[str],
+    severity: str,
+    settings: Settings,
+    catalog: Catalog,
+) -> list[str]:
+    """What is missing or unknown among the answers, in the order they were asked."""
+    problems = []
+    if not title.strip():
+        problems.append("a title is required")
+    for ident in services:
+        if ident not in catalog.services:
+            problems.append(f"unknown service `{ident}`{did_you_mean(ident, catalog.services)}")
+    if not services:
+        problems.append("name at least one service with --service")
+    for ident in factors:
+        if ident not in catalog.factors and not catalog.factor_alias(ident):
+            problems.append(
+                f"unknown contributing factor `{ident}`{did_you_mean(ident, [*catalog.factors, *catalog.alias_map])}"
+            )
+    if not factors:
+        problems.append("name at least one contributing factor with --factor")
+    if severity not in settings.severities:
+        problems.append(
+            f"severity must be one of {', '.join(settings.severities)}{did_you_mean(severity, settings.severities) if severity else ''}"
+        )
+    return problems
