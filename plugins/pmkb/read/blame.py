@@ -65,10 +65,28 @@ DEFAULT_PHRASES: Mapping[str, str] = {
 }
 
 # Every default phrase contains one of these; keep it in step with DEFAULT_PHRASES.
-_KEYWORDS = ("human error", "operator error", "user error", "should have", "should've", "shouldn't have",
-             "should not have", "shouldn't've", "careless", "negligen", "reckless", "sloppy", "lack of attention",
-             "without being thorough", "inexperienc", "misguided", "dropped the ball", "fault", "blame",
-             "forgot")  # fmt: skip
+_KEYWORDS = (
+    "human error",
+    "operator error",
+    "user error",
+    "should have",
+    "should've",
+    "shouldn't have",
+    "should not have",
+    "shouldn't've",
+    "careless",
+    "negligen",
+    "reckless",
+    "sloppy",
+    "lack of attention",
+    "without being thorough",
+    "inexperienc",
+    "misguided",
+    "dropped the ball",
+    "fault",
+    "blame",
+    "forgot",
+)
 
 _HANDLE = re.compile(r"(?<![\w.@/`])@[A-Za-z0-9][A-Za-z0-9_-]*")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
