@@ -13,10 +13,26 @@ from ..model import ActionItem, Postmortem
 from ..urls import Site
 
 FIELDS = (
-    "id", "title", "date", "severity", "status", "services", "contributing_factors", "authors",
-    "started", "detected", "mitigated", "resolved", "minutes_to_detect", "minutes_to_mitigate",
-    "minutes_to_resolve", "action_items", "action_items_open", "action_items_overdue", "url",
-)  # fmt: skip
+    "id",
+    "title",
+    "date",
+    "severity",
+    "status",
+    "services",
+    "contributing_factors",
+    "authors",
+    "started",
+    "detected",
+    "mitigated",
+    "resolved",
+    "minutes_to_detect",
+    "minutes_to_mitigate",
+    "minutes_to_resolve",
+    "action_items",
+    "action_items_open",
+    "action_items_overdue",
+    "url",
+)
 
 
 def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
@@ -68,8 +84,10 @@ def action_items_csv(items: list[tuple[Postmortem, ActionItem]], site: Site, tod
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ACTION_FIELDS)
     for pm, item in items:
-        row = [pm.id, pm.title, _iso(pm.date), item.title, item.owner, item.status, _iso(item.due),
-               "yes" if item.is_overdue(today) else "no", item.link, site.url(site.incident(pm.id))]  # fmt: skip
+        overdue = "yes" if item.is_overdue(today) else "no"
+        incident = [pm.id, pm.title, _iso(pm.date)]
+        action = [item.title, item.owner, item.status, _iso(item.due), overdue, item.link]
+        row = [*incident, *action, site.url(site.incident(pm.id))]
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()
 
