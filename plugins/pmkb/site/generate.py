@@ -27,10 +27,10 @@ import markdown
 import yaml
 
 from ..read.knowledge import KnowledgeBase
-from .render import Page, Renderer, asset_pages
-from .safe_html import sanitized_markdown
 from ..settings import Settings
 from ..urls import Site
+from .render import Page, Renderer, asset_pages
+from .safe_html import sanitized_markdown
 
 # In the output folder, the list of the files pmkb wrote there: what the next run may replace.
 MARKER = ".pmkb-generated"
@@ -79,10 +79,22 @@ _Dumper.add_representer(Tagged, _represent)
 
 # The site-wide settings an engine needs; plugins are left out (engines without plugins are the point).
 _KEPT = (
-    "site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name",
-    "edit_uri", "theme", "markdown_extensions", "extra", "extra_css", "extra_javascript",
-    "use_directory_urls", "nav",
-)  # fmt: skip
+    "site_name",
+    "site_url",
+    "site_description",
+    "site_author",
+    "copyright",
+    "repo_url",
+    "repo_name",
+    "edit_uri",
+    "theme",
+    "markdown_extensions",
+    "extra",
+    "extra_css",
+    "extra_javascript",
+    "use_directory_urls",
+    "nav",
+)
 
 
 def read_site_config(path: Path) -> dict[str, Any]:
@@ -235,21 +247,7 @@ def generate(
         source_config or {"site_name": "Postmortems"}, site, [p for p in pages if p.in_nav]
     )
     existed = os.path.lexists(target)
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise GenerateError(
-            f"cannot create {os.fsdecode(exc.filename or parent)}: {_reason(exc)}; nothing was written"
-        ) from None
-    try:
-        # Beside the output, so that the final renames stay on one filesystem.
-        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.pmkb-", dir=parent))
-    except OSError as exc:
-        raise GenerateError(
-            f"cannot write in {parent}: {_reason(exc)} (pmkb writes the new output beside {out}"
-            f" before swapping it in); {_unchanged(out, existed)}"
-        ) from None
+    work = _work_folder(target, out, existed)
     swapped = False
     try:
         new = work / "new"
@@ -275,6 +273,25 @@ def generate(
             " delete it by hand"
         )
     return [out / rel for rel in written]
+
+
+def _work_folder(target: Path, out: Path, existed: bool) -> Path:
+    """A new hidden folder beside the output to build the tree in; GenerateError if refused."""
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GenerateError(
+            f"cannot create {os.fsdecode(exc.filename or parent)}: {_reason(exc)}; nothing was written"
+        ) from None
+    try:
+        # Beside the output, so that the final renames stay on one filesystem.
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.pmkb-", dir=parent))
+    except OSError as exc:
+        raise GenerateError(
+            f"cannot write in {parent}: {_reason(exc)} (pmkb writes the new output beside {out}"
+            f" before swapping it in); {_unchanged(out, existed)}"
+        ) from None
 
 
 def _write_tree(
