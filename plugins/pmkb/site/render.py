@@ -15,11 +15,13 @@ from jinja2 import Environment
 
 from ..analyse.analysis import Analysis
 from ..analyse.index import Index
-from ..read.knowledge import KnowledgeBase
 from ..model import Postmortem
+from ..parallel import FORK, chunked_map, collector_paused
+from ..read.knowledge import KnowledgeBase
+from ..urls import ASSETS, Site
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
-from .pages.base import Page, PageContext, IncidentSource
+from .pages.base import IncidentSource, Page, PageContext
 from .pages.exports import export_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
@@ -37,8 +39,6 @@ from .pages.text import (
 )
 from .pages.text import meta_text as _meta_text
 from .pages.trends import trends_page
-from ..parallel import FORK, chunked_map, collector_paused
-from ..urls import ASSETS, Site
 
 __all__ = [
     "ASSETS",
@@ -47,8 +47,8 @@ __all__ = [
     "LIST_LIMIT",
     "PER_FACTOR_LIMIT",
     "STATUS_LABELS",
-    "Page",
     "IncidentSource",
+    "Page",
     "Renderer",
     "_meta_text",
     "asset_pages",

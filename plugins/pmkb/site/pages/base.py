@@ -12,11 +12,11 @@ from typing import Any
 from markupsafe import Markup
 
 from ...analyse.analysis import Analysis
-from ..blocks import Rendered
 from ...analyse.index import Index
-from ...read.knowledge import KnowledgeBase
 from ...analyse.trends import periods
+from ...read.knowledge import KnowledgeBase
 from ...urls import Site
+from ..blocks import Rendered
 from .shared import Chips, environment, snippet
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..charts import DataTable, Figure, Series, bar_chart
-from ...model import Postmortem
 from ...analyse.trends import per_period
+from ...model import Postmortem
+from ..charts import DataTable, Figure, Series, bar_chart
 from .base import PageContext
 
 

@@ -6,10 +6,10 @@ from functools import partial
 
 from markupsafe import Markup
 
-from ..blocks import Rendered
 from ...model import Postmortem
 from ...settings import Settings
-from .base import Page, PageContext, IncidentSource
+from ..blocks import Rendered
+from .base import IncidentSource, Page, PageContext
 from .text import excerpt, first_sentence, front_matter, meta_text, names
 
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
@@ -39,7 +39,9 @@ def incident_page(ctx: PageContext, pm: Postmortem) -> Page:
 def incident_source(ctx: PageContext, pm: Postmortem) -> IncidentSource:
     """The incident's page, rendered when its text is asked for."""
     search = search_entry(ctx, pm) if ctx.compact_search else None
-    return IncidentSource(ctx.site.incident(pm.id), pm.path, search, partial(incident_text, ctx, pm))
+    return IncidentSource(
+        ctx.site.incident(pm.id), pm.path, search, partial(incident_text, ctx, pm)
+    )
 
 
 def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:

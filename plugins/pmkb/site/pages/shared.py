@@ -9,9 +9,9 @@ from typing import cast
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..blocks import block
 from ...model import Catalog
 from ...urls import Site
+from ..blocks import block
 from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, num, ticket, why
 
 LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...analyse.analysis import Analysis
-from ..charts import DataTable, Figure, Series, bar_chart
 from ...analyse.trends import MEASURES, Distribution, Period
+from ..charts import DataTable, Figure, Series, bar_chart
 from .base import Page, PageContext
 from .text import front_matter, num
 
