@@ -525,10 +525,9 @@ def report(
             f"{base[md] * per_page:.2f} ms for the same postmortem as a plain page. A pmkb incident "
             "page holds more: its header card, action items and related incidents, which pmkb writes "
             "as HTML and keeps out of the Markdown parser (see the reference's Serving section). "
-            "A forked worker renders and "
-            "converts pmkb's pages from the last one down while MkDocs works from the first, until "
-            "they meet, so the build takes more CPU time than wall time (the CPU ratios above). "
-            "Search "
+            "Every page pmkb generates is also sanitized as HTML (nh3) once converted. Pages "
+            "are converted in the MkDocs process, one after another, as for a plain site; "
+            "reading and checking the postmortems uses one process per CPU. Search "
             f"indexing takes {_s(ours[search])} s against {_s(base[search])} s: in compact mode "
             "the search plugin reads a short entry for each incident instead of the whole page, "
             "so most of what remains is the service and factor pages.",
