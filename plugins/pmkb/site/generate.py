@@ -29,7 +29,7 @@ import yaml
 from ..read.knowledge import KnowledgeBase
 from ..settings import Settings
 from ..urls import Site
-from .render import Page, Renderer, asset_pages
+from .render import GeneratedPage, Renderer, asset_pages
 from .safe_html import sanitized_markdown
 
 # In the output folder, the list of the files pmkb wrote there: what the next run may replace.
@@ -103,7 +103,9 @@ def read_site_config(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def site_config(source: dict[str, Any], site: Site, listings: list[Page]) -> dict[str, Any]:
+def site_config(
+    source: dict[str, Any], site: Site, listings: list[GeneratedPage]
+) -> dict[str, Any]:
     """A mkdocs.yml for the generated tree: the project's settings, pmkb's assets, and a navigation."""
     config = {key: source[key] for key in _KEPT if key in source}
     config["docs_dir"] = "docs"
@@ -151,7 +153,7 @@ def _nav_target(item: Any) -> str:
     return item if isinstance(item, str) else ""
 
 
-def _listing_title(page: Page) -> str:
+def _listing_title(page: GeneratedPage) -> str:
     # The generated listing pages carry their title in their front matter.
     meta = yaml.safe_load(page.content.split("---", 2)[1])
     return str(meta.get("title", page.src))
@@ -296,7 +298,7 @@ def _work_folder(target: Path, out: Path, existed: bool) -> Path:
 
 def _write_tree(
     new: Path,
-    pages: list[Page],
+    pages: list[GeneratedPage],
     docs_dir: Path | None,
     site: Site,
     config: dict[str, Any],

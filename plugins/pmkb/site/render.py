@@ -21,7 +21,7 @@ from ..read.knowledge import KnowledgeBase
 from ..urls import ASSETS, Site
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
-from .pages.base import IncidentSource, Page, PageContext
+from .pages.base import GeneratedPage, IncidentSource, PageContext
 from .pages.exports import export_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
@@ -47,8 +47,8 @@ __all__ = [
     "LIST_LIMIT",
     "PER_FACTOR_LIMIT",
     "STATUS_LABELS",
+    "GeneratedPage",
     "IncidentSource",
-    "Page",
     "Renderer",
     "_meta_text",
     "asset_pages",
@@ -89,7 +89,7 @@ class Renderer:
     def env(self) -> Environment:
         return self.context.env
 
-    def pages(self, jobs: int = 1) -> list[Page]:
+    def pages(self, jobs: int = 1) -> list[GeneratedPage]:
         """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
         global _CONTEXT
         _CONTEXT = self.context
@@ -104,7 +104,7 @@ class Renderer:
         """The incident pages of `pages()`, each rendered only when its text is asked for."""
         return [incident_source(self.context, pm) for pm in self.index.incidents]
 
-    def other_pages(self) -> list[Page]:
+    def other_pages(self) -> list[GeneratedPage]:
         """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
         pages = [self.incidents(), self.services()]
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
@@ -115,34 +115,34 @@ class Renderer:
         pages.extend(self.exports())
         return pages
 
-    def incident(self, pm: Postmortem) -> Page:
+    def incident(self, pm: Postmortem) -> GeneratedPage:
         return incident_page(self.context, pm)
 
-    def incidents(self) -> Page:
+    def incidents(self) -> GeneratedPage:
         return incidents_page(self.context)
 
-    def services(self) -> Page:
+    def services(self) -> GeneratedPage:
         return services_page(self.context)
 
-    def service(self, ident: str) -> Page:
+    def service(self, ident: str) -> GeneratedPage:
         return service_page(self.context, ident)
 
-    def factors(self) -> Page:
+    def factors(self) -> GeneratedPage:
         return factors_page(self.context)
 
-    def factor(self, ident: str) -> Page:
+    def factor(self, ident: str) -> GeneratedPage:
         return factor_page(self.context, ident)
 
-    def trends(self) -> Page:
+    def trends(self) -> GeneratedPage:
         return trends_page(self.context)
 
-    def action_items(self) -> Page:
+    def action_items(self) -> GeneratedPage:
         return action_items_page(self.context)
 
     def records(self) -> list[dict[str, Any]]:
         return records(self.context)
 
-    def exports(self) -> list[Page]:
+    def exports(self) -> list[GeneratedPage]:
         return export_pages(self.context)
 
 
@@ -150,6 +150,6 @@ class Renderer:
 _CONTEXT: PageContext | None = None
 
 
-def _incident_pages(incidents: list[Postmortem]) -> list[Page]:
+def _incident_pages(incidents: list[Postmortem]) -> list[GeneratedPage]:
     assert _CONTEXT is not None
     return [incident_page(_CONTEXT, pm) for pm in incidents]

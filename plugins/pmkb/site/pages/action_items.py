@@ -6,12 +6,12 @@ from typing import Any
 
 from ...analyse.analysis import Analysis, FollowThrough
 from ..charts import DataTable, Figure, Series, bar_chart
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .shared import PER_FACTOR_LIMIT
 from .text import front_matter
 
 
-def action_items_page(ctx: PageContext) -> Page:
+def action_items_page(ctx: PageContext) -> GeneratedPage:
     """The action items of the published incidents."""
     a = ctx.analysis
     meta = front_matter("Action items", search={"exclude": True}, hide=["navigation"])

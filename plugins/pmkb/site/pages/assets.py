@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...urls import ASSETS, Site
-from .base import Page
+from .base import GeneratedPage
 
 FOLDER = Path(__file__).parent.parent / "assets"
 
 
-def asset_pages(site: Site) -> list[Page]:
+def asset_pages(site: Site) -> list[GeneratedPage]:
     """pmkb.css and pmkb.js, as files of the site."""
     return [
-        Page(site.asset(name), (FOLDER / name).read_text(encoding="utf-8"), "asset")
+        GeneratedPage(site.asset(name), (FOLDER / name).read_text(encoding="utf-8"), "asset")
         for name in ASSETS
     ]

@@ -1,4 +1,4 @@
-"""What a page builder makes (`Page`, `IncidentSource`) and what it reads (`PageContext`)."""
+"""What a page builder makes (`GeneratedPage`, `IncidentSource`) and what it reads (`PageContext`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from .shared import Chips, environment, snippet
 
 
 @dataclass(frozen=True)
-class Page:
+class GeneratedPage:
     """One generated file: where it goes, its text, and how the site should treat it."""
 
     src: str
@@ -101,7 +101,7 @@ class PageContext:
         *,
         in_nav: bool = False,
         **context: Any,
-    ) -> Page:
+    ) -> GeneratedPage:
         """A listing, service or factor page: template `template` rendered as the page at `src`."""
         rendered = self.render(template, src, meta, **context)
-        return Page(src, rendered.markdown, kind, in_nav=in_nav, blocks=rendered.blocks)
+        return GeneratedPage(src, rendered.markdown, kind, in_nav=in_nav, blocks=rendered.blocks)

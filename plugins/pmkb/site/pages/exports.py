@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import export
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 
 
 def records(ctx: PageContext) -> list[dict[str, Any]]:
@@ -13,12 +13,14 @@ def records(ctx: PageContext) -> list[dict[str, Any]]:
     return [export.record(pm, ctx.site, ctx.today) for pm in ctx.index.incidents]
 
 
-def export_pages(ctx: PageContext) -> list[Page]:
+def export_pages(ctx: PageContext) -> list[GeneratedPage]:
     """incidents.json, incidents.csv and action-items.csv."""
     found = records(ctx)
     items = [(i.incident, i.item) for i in ctx.analysis.items[::-1]]
     return [
-        Page("incidents.json", export.to_json(found), "data"),
-        Page("incidents.csv", export.to_csv(found), "data"),
-        Page("action-items.csv", export.action_items_csv(items, ctx.site, ctx.today), "data"),
+        GeneratedPage("incidents.json", export.to_json(found), "data"),
+        GeneratedPage("incidents.csv", export.to_csv(found), "data"),
+        GeneratedPage(
+            "action-items.csv", export.action_items_csv(items, ctx.site, ctx.today), "data"
+        ),
     ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .history import history_chart
 from .text import front_matter, meta_text
 
 
-def factor_page(ctx: PageContext, ident: str) -> Page:
+def factor_page(ctx: PageContext, ident: str) -> GeneratedPage:
     """The page of the catalog's factor `ident`."""
     factor = ctx.kb.catalog.factors[ident]
     incidents = ctx.index.by_factor.get(ident, [])

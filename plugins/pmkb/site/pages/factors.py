@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .text import front_matter
 
 
-def factors_page(ctx: PageContext) -> Page:
+def factors_page(ctx: PageContext) -> GeneratedPage:
     """The factors listing: categories by name, and each category's factors by name."""
     groups: dict[str, list[Any]] = {}
     for f in sorted(ctx.kb.catalog.factors.values(), key=lambda f: f.name.lower()):

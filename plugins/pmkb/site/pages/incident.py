@@ -9,7 +9,7 @@ from markupsafe import Markup
 from ...model import Postmortem
 from ...settings import Settings
 from ..blocks import Rendered
-from .base import IncidentSource, Page, PageContext
+from .base import GeneratedPage, IncidentSource, PageContext
 from .text import excerpt, first_sentence, front_matter, meta_text, names
 
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
@@ -22,11 +22,11 @@ def compact_search(settings: Settings, published: int) -> bool:
     return settings.search == "compact" or published > COMPACT_ABOVE
 
 
-def incident_page(ctx: PageContext, pm: Postmortem) -> Page:
+def incident_page(ctx: PageContext, pm: Postmortem) -> GeneratedPage:
     """The incident's page, rendered now."""
     pending = incident_source(ctx, pm)
     rendered = pending.text()
-    return Page(
+    return GeneratedPage(
         pending.src,
         rendered.markdown,
         "incident",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .text import STATUS_LABELS, front_matter
 
 # A filter of the table: the field it matches, its label, and its options as (value, text).
 Filter = tuple[str, str, list[tuple[str, str]]]
 
 
-def incidents_page(ctx: PageContext) -> Page:
+def incidents_page(ctx: PageContext) -> GeneratedPage:
     """The incidents listing, newest first, with its filters."""
     meta = front_matter("Incidents", search={"exclude": True}, hide=["navigation", "toc"])
     return ctx.page(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .history import history_chart
 from .text import front_matter, meta_text
 
 
-def service_page(ctx: PageContext, ident: str) -> Page:
+def service_page(ctx: PageContext, ident: str) -> GeneratedPage:
     """The page of the catalog's service `ident`."""
     service = ctx.kb.catalog.services[ident]
     incidents = ctx.index.by_service.get(ident, [])

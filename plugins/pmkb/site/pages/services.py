@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .text import front_matter
 
 
-def services_page(ctx: PageContext) -> Page:
+def services_page(ctx: PageContext) -> GeneratedPage:
     """The services listing, by name."""
     services = sorted(ctx.kb.catalog.services.values(), key=lambda s: s.name.lower())
     rows = [(s, ctx.index.by_service.get(s.id, [])) for s in services]

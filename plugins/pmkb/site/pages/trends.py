@@ -5,11 +5,11 @@ from __future__ import annotations
 from ...analyse.analysis import Analysis
 from ...analyse.trends import MEASURES, Distribution, Period
 from ..charts import DataTable, Figure, Series, bar_chart
-from .base import Page, PageContext
+from .base import GeneratedPage, PageContext
 from .text import front_matter, num
 
 
-def trends_page(ctx: PageContext) -> Page:
+def trends_page(ctx: PageContext) -> GeneratedPage:
     """The trends page of the published incidents."""
     a = ctx.analysis
     incidents = ctx.index.incidents
