@@ -604,7 +604,23 @@ MAX_CONVERSION_COST = 20_000_000  # the sum, over paragraphs, of the square of t
 MAX_HEADING_CHARS = 1_000
 
 
+# A heading line (up to three spaces of indent, as Markdown allows) longer than the limit.
+_LONG_HEADING = re.compile(r"^ {0,3}#[^\n]{" + str(MAX_HEADING_CHARS) + "}", re.M)
+
+
 def _conversion_cost(body: str, body_line: int, out: _Findings) -> None:
+    heading = _LONG_HEADING.search(body)
+    if heading is not None:
+        start = heading.start()
+        end = body.find("\n", start)
+        length = (len(body) if end == -1 else end) - start
+        line = body_line + body.count("\n", 0, start)
+        message = f"a heading line of {length:,} characters (at most {MAX_HEADING_CHARS:,})"
+        out.add(line, 1, "PMK015", message)
+        return
+    openers = body.count("[") + body.count("<")
+    if openers * openers <= MAX_CONVERSION_COST:
+        return  # a sum of squares is at most the square of the sum: no paragraph needs counting
     cost = 0
     worst = (0, 0)  # openers, line of the paragraph that has them
     line = body_line
@@ -613,16 +629,6 @@ def _conversion_cost(body: str, body_line: int, out: _Findings) -> None:
         cost += openers * openers
         if openers > worst[0]:
             worst = (openers, line)
-        if block.lstrip(" ").startswith("#") or "\n#" in block:
-            for offset, text in enumerate(block.split("\n")):
-                if len(text) > MAX_HEADING_CHARS and text.lstrip(" ").startswith("#"):
-                    out.add(
-                        line + offset,
-                        1,
-                        "PMK015",
-                        f"a heading line of {len(text):,} characters (at most {MAX_HEADING_CHARS:,})",
-                    )
-                    return
         line += block.count("\n") + 2
     if cost > MAX_CONVERSION_COST:
         out.add(
