@@ -4,6 +4,8 @@ it, the CLI validates `mkdocs.yml` with it, and both report the same findings.""
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import yaml
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from helpers import make_project
+from helpers import VALID, make_project
 from pmkb.plugin import PmkbPlugin
 from pmkb.settings import (
     LISTING_OPTIONS,
@@ -75,6 +77,8 @@ def test_no_options_means_the_declared_defaults(tmp_path: Path) -> None:
             assert value == settings.postmortems_dir / f"{option.name.removesuffix('_file')}.yml"
         elif option.name == "postmortems_dir":
             assert value == (tmp_path / option.default).resolve()
+        elif option.name == "workers":
+            assert value is None  # `auto`: one per CPU
         else:
             assert value == option.default, option.name
 
@@ -209,3 +213,44 @@ def test_the_plugin_and_the_cli_resolve_the_same_settings(tmp_path: Path) -> Non
     assert written == options
     assert plugin.settings == with_docs_dir(load_settings(written, tmp_path), tmp_path / "docs")
     assert plugin.settings.incidents_path == "kb/incidents"
+
+
+@pytest.mark.parametrize(
+    ("written", "jobs"), [("auto", None), (0, 1), (1, 1), (3, 3)], ids=["auto", "0", "1", "3"]
+)
+def test_workers_sets_how_many_processes_read_the_files(
+    tmp_path: Path, written: object, jobs: int | None
+) -> None:
+    settings = load_settings({"workers": written}, tmp_path)
+    assert settings.jobs == (jobs if jobs is not None else (os.cpu_count() or 1))
+
+
+@pytest.mark.parametrize("written", [-1, True, "all", 1.5])
+def test_workers_is_auto_or_a_whole_number(written: object) -> None:
+    assert problems({"workers": written}) == [
+        (
+            "PMK601",
+            "option `workers` must be `auto` or a whole number of processes (0 for none), "
+            f"not {written!r}",
+        )
+    ]
+
+
+def test_workers_0_reads_every_file_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmkb import parallel
+    from pmkb.read.knowledge import load
+
+    files = {f"pm-{i:04d}.md": VALID for i in range(parallel.PARALLEL_FROM + 5)}
+    make_project(tmp_path, files)
+    started: list[int] = []
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as if no other thread ran
+    monkeypatch.setattr(
+        parallel.multiprocessing.context.BaseContext,
+        "Pool",
+        lambda *args, **kwargs: started.append(1) or pytest.fail("a worker process was started"),
+    )
+    settings = load_settings({"workers": 0}, tmp_path)
+    kb = load(settings, jobs=settings.jobs)
+    assert len(kb.postmortems) == parallel.PARALLEL_FROM + 5 and started == []

@@ -94,6 +94,21 @@ class Count(_Option[int]):
         return value
 
 
+class Workers(_Option[str | int]):
+    """`auto`, or how many processes may read and check postmortems (0 or 1: this one only)."""
+
+    kind, shown = object, "`auto` or a whole number"
+
+    def run_validation(self, value: object, /) -> str | int:
+        if value == "auto" or (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        ):
+            return value
+        raise self.error(
+            f"must be `auto` or a whole number of processes (0 for none), not {value!r}"
+        )
+
+
 class OneOf(_Option[str]):
     """One of a few words."""
 
@@ -295,6 +310,13 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     Only for repositories where every contributor is trusted.
     """
 
+    workers = Workers("auto")
+    """How many processes read and check the postmortems: `auto` (one per CPU, from 400 files on),
+    a number, or `0` for none besides MkDocs' own.
+
+    The result is the same whatever the number.
+    """
+
     def _validate(self) -> tuple[ConfigErrors, ConfigWarnings]:
         # Unlike MkDocs' own options: every problem is reported at once (MkDocs stops at the
         # first), and an unknown option is an error with a suggestion, not a warning, since a
@@ -412,9 +434,15 @@ class Settings:
     recurrence_window_days: int
     search: str
     trust_html: bool
+    workers: int | None  # None: one per CPU
     # From MkDocs' own configuration (see `with_docs_dir`); None when no site is known.
     docs_dir: Path | None = None
     directory_urls: bool = True
+
+    @property
+    def jobs(self) -> int:
+        """How many processes may read and check files: the `workers` option, at least one."""
+        return (os.cpu_count() or 1) if self.workers is None else max(1, self.workers)
 
     def display_path(self, path: Path) -> str:
         """The path as findings show it: relative to the project root when inside it."""
@@ -511,6 +539,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         recurrence_window_days=config.recurrence_window_days,
         search=config.search,
         trust_html=config.trust_html,
+        workers=None if config.workers == "auto" else int(config.workers),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -99,7 +98,7 @@ def _through_link(path: Path, root: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
-    kb = load(settings, jobs=args.jobs or os.cpu_count() or 1, text=False)
+    kb = load(settings, jobs=args.jobs or settings.jobs, text=False)
     findings = kb.all_findings
     checked = kb.file_count
     paths = list(args.paths)

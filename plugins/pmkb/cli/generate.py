@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Checked before the knowledge base loads too, so that a refusal comes at once.
         check_output(args.out, project)
-        jobs = os.cpu_count() or 1
+        jobs = settings.jobs
         kb = load(settings, jobs=jobs)
         for f in kb.all_findings:
             if f.level is not Level.INFO:

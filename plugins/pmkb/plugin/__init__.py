@@ -99,7 +99,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # A one-off build reads and checks large knowledge bases in one process per CPU; `serve`
         # reads through its cache, in this process.
         try:
-            kb = load(settings, self.cache, jobs=os.cpu_count() or 1)
+            kb = load(settings, self.cache, jobs=settings.jobs)
         except SettingsError as exc:  # the clock, read again where files are checked
             raise PluginError(f"pmkb: {exc}") from None
         _log_findings(kb.all_findings)
