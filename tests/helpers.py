@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -36,6 +37,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 # ---- Catalogs ----------------------------------------------------------------------------------
@@ -320,6 +322,28 @@ def search_docs(root: Path) -> list[dict[str, Any]]:
     data = json.loads(read(root, "search/search_index.json"))
     docs: list[dict[str, Any]] = data["docs"]
     return docs
+
+
+# ---- Checking workflows ------------------------------------------------------------------------
+
+
+def actionlint(cwd: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run actionlint on `files` (relative to `cwd`); skip the test if it is not installed, or
+    fail it when `CI` is set."""
+    local = Path(sys.executable).parent / "actionlint"
+    binary = str(local) if local.is_file() else shutil.which("actionlint")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("actionlint is not installed: pip install -e '.[dev]'")
+        pytest.skip("actionlint is not installed: pip install -e '.[dev]'")
+    return subprocess.run(
+        [binary, "-no-color", *files],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 # ---- Running the CLI ---------------------------------------------------------------------------

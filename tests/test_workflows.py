@@ -4,19 +4,15 @@ adoption guide says, and matching the postmortems pmkb reads."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from helpers import VALID, Runner, make_project
+from helpers import VALID, Runner, actionlint, make_project
 from pmkb.read.knowledge import load
 from pmkb.read.project import load_project
 
@@ -58,27 +54,10 @@ def _index(steps: list[dict[str, Any]], *, uses: str = "", run: str = "") -> int
 # actionlint.
 
 
-def _actionlint() -> str | None:
-    local = Path(sys.executable).parent / "actionlint"
-    return str(local) if local.is_file() else shutil.which("actionlint")
-
-
 def test_actionlint_accepts_the_workflows() -> None:
-    binary = _actionlint()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("actionlint is not installed: pip install -e '.[dev]'")
-        pytest.skip("actionlint is not installed: pip install -e '.[dev]'")
     files = sorted(str(p.relative_to(REPO)) for p in WORKFLOWS.glob("*.y*ml"))
     assert files == [".github/workflows/pr.yml", ".github/workflows/publish.yml"]
-    result = subprocess.run(
-        [binary, "-no-color", *files],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = actionlint(REPO, files)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -1,6 +1,6 @@
 """The `pmkb` command: translates arguments into calls to the core and results into text.
 
-One module per command (`check`, `new`, `schema`, `stats`, `generate`), each adding its parser
+One module per command (`init`, `check`, `new`, `schema`, `stats`, `generate`), each adding its parser
 and running it; `common` holds what they share.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..settings import SettingsError
-from . import check, generate, new, schema, stats
+from . import check, generate, init, new, schema, stats
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="the mkdocs.yml with the pmkb options (default: ./mkdocs.yml if present)",
     )
-    for command in (check, new, schema, stats, generate):
+    for command in (init, check, new, schema, stats, generate):
         command.add_to(commands, project)
     return parser
 

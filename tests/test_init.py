@@ -1,0 +1,207 @@
+"""`pmkb init`: a knowledge base that checks, builds and passes actionlint, written without ever
+overwriting a file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from helpers import Runner, actionlint, build, read, search_docs
+
+FILES = {
+    "mkdocs.yml",
+    "docs/index.md",
+    "postmortems/services.yml",
+    "postmortems/factors.yml",
+    ".gitignore",
+    ".github/workflows/pr.yml",
+    ".github/workflows/publish.yml",
+    ".pre-commit-config.yaml",
+}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "site" not in p.relative_to(root).parts
+    }
+
+
+def _examples(root: Path) -> list[Path]:
+    return sorted((root / "postmortems").glob("*/*.md"))
+
+
+@pytest.fixture
+def kb(tmp_path: Path, run: Runner) -> Path:
+    root = tmp_path / "Acme incidents"
+    result = run("init", str(root), "--yes")
+    assert result.code == 0, result.err
+    assert result.err == ""
+    return root
+
+
+def test_init_writes_a_knowledge_base(kb: Path, run: Runner) -> None:
+    written = set(_files(kb))
+    assert written - FILES == {_examples(kb)[0].relative_to(kb).as_posix()}
+    assert written >= FILES
+    (example,) = _examples(kb)
+    assert re.fullmatch(r"\d{4}", example.parent.name)
+    assert yaml.safe_load((kb / "mkdocs.yml").read_text())["site_name"] == "Acme incidents"
+    assert (kb / ".gitignore").read_text().split() == ["site/", ".cache/"]
+
+
+def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
+    result = run("init", "--name", "Ops: postmortems", "--yes")
+    assert result.code == 0
+    config = yaml.safe_load((tmp_path / "mkdocs.yml").read_text())
+    assert config["site_name"] == "Ops: postmortems"
+    assert "Next: pmkb check && mkdocs serve" in result.lines
+
+
+def test_the_new_knowledge_base_checks_clean(kb: Path, check_json: Runner) -> None:
+    result = check_json(cwd=kb)
+    assert result.code == 0, result.out + result.err
+    levels = {f["level"] for f in result.data["findings"]}
+    assert levels <= {"info"}, result.data["findings"]
+
+
+def test_the_new_knowledge_base_builds_strictly(kb: Path) -> None:
+    result = build(kb, strict=True)
+    assert result.returncode == 0, result.stderr
+    (example,) = _examples(kb)
+    incident = read(kb, f"incidents/{example.stem}/index.html")
+    assert "Example service errors after a configuration change" in incident
+    for listing in ("incidents", "services", "factors", "trends", "action-items"):
+        assert (kb / "site" / listing / "index.html").is_file(), listing
+    home = read(kb, "index.html")
+    for listing in ("incidents/", "services/", "factors/", "trends/", "action-items/"):
+        assert f'href="{listing}"' in home, listing
+    locations = {doc["location"] for doc in search_docs(kb)}
+    assert any(loc.startswith(f"incidents/{example.stem}/") for loc in locations)
+
+
+def test_init_again_changes_nothing(kb: Path, run: Runner) -> None:
+    before = _files(kb)
+    result = run("init", str(kb), "--yes")
+    assert result.code == 0
+    assert _files(kb) == before
+    skipped = [line for line in result.lines if line.startswith("skipped ")]
+    assert len(skipped) == len(before)
+    assert not any(line.startswith("wrote ") for line in result.lines)
+    assert "plugins:" not in result.out  # its own mkdocs.yml already has pmkb
+
+
+def test_init_in_an_existing_site_leaves_mkdocs_yml_alone(tmp_path: Path, run: Runner) -> None:
+    config = b"site_name: Our docs\r\nnav:\n  - Home: index.md\n"
+    (tmp_path / "mkdocs.yml").write_bytes(config)
+    (tmp_path / "docs").mkdir()
+    result = run("init", "--yes")
+    assert result.code == 0, result.err
+    assert (tmp_path / "mkdocs.yml").read_bytes() == config
+    assert not (tmp_path / "docs" / "index.md").exists()
+    assert (tmp_path / "postmortems" / "factors.yml").is_file()
+    assert "skipped mkdocs.yml: it exists" in result.lines
+    lines = result.out[result.out.index("plugins:") :].splitlines()
+    assert lines[:4] == [
+        "plugins:",
+        "  - search",
+        "  - pmkb:",
+        "      postmortems_dir: postmortems",
+    ]
+
+
+def test_init_never_overwrites_an_existing_file(tmp_path: Path, run: Runner) -> None:
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "services.yml").write_text("mine: {name: Mine}\n")
+    result = run("init", "--yes")
+    assert result.code == 0
+    assert (tmp_path / "postmortems" / "services.yml").read_text() == "mine: {name: Mine}\n"
+    assert "skipped postmortems/services.yml: it exists" in result.lines
+
+
+def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Runner) -> None:
+    (tmp_path / "file").write_text("")
+    result = run("init", "file", "--yes")
+    assert result.code == 2
+    assert result.err.strip() == "pmkb init: file is not a folder"
+
+
+def test_init_reports_a_disk_error(tmp_path: Path, run: Runner) -> None:
+    (tmp_path / ".github").write_text("a file where a folder goes")
+    result = run("init", "--yes")
+    assert result.code == 2
+    assert result.err.startswith("pmkb init: ")
+    assert len(result.err.splitlines()) == 1
+
+
+def _workflow(root: Path, name: str) -> dict[str, Any]:
+    data = yaml.safe_load((root / ".github" / "workflows" / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_the_workflows_pass_actionlint(kb: Path) -> None:
+    files = [".github/workflows/pr.yml", ".github/workflows/publish.yml"]
+    result = actionlint(kb, files)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["pr.yml", "publish.yml"])
+def test_the_workflows_install_pmkb_from_one_spec(kb: Path, name: str) -> None:
+    flow = _workflow(kb, name)
+    assert flow["env"]["PMKB_INSTALL"] == "pmkb==0.1.0"
+    runs = [s.get("run", "") for job in flow["jobs"].values() for s in job["steps"]]
+    installs = [r for r in runs if "pip install" in r]
+    assert installs == ['pip install "$PMKB_INSTALL"']
+    assert "mkdocs build --strict" in runs
+    for job in flow["jobs"].values():
+        for step in job["steps"]:
+            cache_path = step.get("with", {}).get("cache-dependency-path")
+            if cache_path:
+                assert (kb / cache_path).is_file()
+
+
+def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:
+    runs = [s.get("run", "") for s in _workflow(kb, "pr.yml")["jobs"]["check"]["steps"]]
+    assert "pmkb check --changed-since origin/${{ github.base_ref }} --format github" in runs
+
+
+def test_install_option_fills_the_workflows(tmp_path: Path, run: Runner) -> None:
+    spec = "pmkb @ git+https://github.com/your-org/pmkb@0123456789abcdef"
+    assert run("init", "--yes", "--install", spec).code == 0
+    for name in ("pr.yml", "publish.yml"):
+        assert _workflow(tmp_path, name)["env"]["PMKB_INSTALL"] == spec
+
+
+def test_the_pre_commit_hook_is_pinned(kb: Path) -> None:
+    config = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text())
+    (repo,) = config["repos"]
+    assert repo["rev"] == "v0.1.0"
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in repo["hooks"]] == [hooks[0]["id"]]
+
+
+def test_the_factors_catalog_is_categorised_and_described(kb: Path) -> None:
+    factors = yaml.safe_load((kb / "postmortems" / "factors.yml").read_text())
+    assert len(factors) >= 6
+    for ident, factor in factors.items():
+        assert factor.get("name"), ident
+        assert factor.get("category"), ident
+        assert len(factor.get("description", "")) > 20, ident
+    categories = {f["category"] for f in factors.values()}
+    assert {"Change", "Capacity", "Dependencies", "Detection", "Process", "Design"} <= categories
+    example = yaml.safe_load(
+        (Path(__file__).parent.parent / "postmortems" / "factors.yml").read_text()
+    )
+    assert len(set(factors) & set(example)) >= len(factors) - 1  # the example's ids where they fit
+
+
+def test_the_services_catalog_is_a_placeholder(kb: Path) -> None:
+    text = (kb / "postmortems" / "services.yml").read_text()
+    assert "REPLACE" in text
+    assert list(yaml.safe_load(text)) == ["example-service"]
