@@ -3,7 +3,9 @@ overwriting a file."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from helpers import Runner, actionlint, build, read, search_docs
+from pmkb.cli.init import PLANNED, template_text
 
 FILES = {
     "mkdocs.yml",
@@ -205,3 +208,15 @@ def test_the_services_catalog_is_a_placeholder(kb: Path) -> None:
     text = (kb / "postmortems" / "services.yml").read_text()
     assert "REPLACE" in text
     assert list(yaml.safe_load(text)) == ["example-service"]
+
+
+def test_the_wheel_carries_every_template() -> None:
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["pmkb.cli"]
+    for planned in PLANNED:
+        assert template_text(planned.template)
+        path = f"init_files/{planned.template}"
+        # setuptools' `*` stops at a slash, as fnmatch's does not: compare depths too.
+        assert any(fnmatch.fnmatch(path, g) and path.count("/") == g.count("/") for g in globs), (
+            path
+        )
