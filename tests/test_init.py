@@ -220,3 +220,21 @@ def test_the_wheel_carries_every_template() -> None:
         assert any(fnmatch.fnmatch(path, g) and path.count("/") == g.count("/") for g in globs), (
             path
         )
+
+
+def test_init_asks_for_the_name_only_on_a_terminal_without_yes(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts: list[str] = []
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return "Typed name"
+
+    monkeypatch.setattr("builtins.input", answer)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    for args, folder in ((["--yes"], "a"), (["--name", "Given"], "b"), ([], "c")):
+        assert run("init", folder, *args).code == 0
+    assert prompts == ["Site name [c]: "]
+    names = [yaml.safe_load((tmp_path / f / "mkdocs.yml").read_text())["site_name"] for f in "abc"]
+    assert names == ["a", "Given", "Typed name"]
