@@ -238,3 +238,14 @@ def test_init_asks_for_the_name_only_on_a_terminal_without_yes(
     assert prompts == ["Site name [c]: "]
     names = [yaml.safe_load((tmp_path / f / "mkdocs.yml").read_text())["site_name"] for f in "abc"]
     assert names == ["a", "Given", "Typed name"]
+
+
+def test_init_on_another_day_adds_no_second_example(
+    kb: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _files(kb)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4102444800")  # 2100-01-01
+    result = run("init", str(kb), "--yes")
+    assert result.code == 0
+    assert _files(kb) == before
+    assert any("already holds a postmortem" in line for line in result.lines)

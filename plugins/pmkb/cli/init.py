@@ -101,6 +101,15 @@ def _has_pmkb(mkdocs_yml: Path) -> bool:
     return re.search(r"^\s*-\s*pmkb\s*(:|$)", text, re.MULTILINE) is not None
 
 
+def _has_postmortems(root: Path) -> bool:
+    """Whether the postmortems folder holds any Markdown file already (an example written on
+    another day, or real postmortems): then no example is added."""
+    folder = root / "postmortems"
+    return folder.is_dir() and any(
+        p.suffix.lower() in (".md", ".markdown") for p in folder.rglob("*")
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Write every missing file; report each one written or skipped."""
     root = Path(args.dir)
@@ -133,6 +142,9 @@ def run(args: argparse.Namespace) -> int:
             path = root / target
             if path.exists() or path.is_symlink():
                 print(f"skipped {target}: it exists")
+                continue
+            if planned.template == "postmortems/example.md" and _has_postmortems(root):
+                print(f"skipped {target}: postmortems/ already holds a postmortem")
                 continue
             if existing_site and planned.template == "docs/index.md":
                 print(f"skipped {target}: the existing site keeps its own pages")
