@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import date
 from functools import partial
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
-from mkdocs.structure.nav import Navigation
+from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
@@ -33,7 +35,7 @@ from ..site.blocks import fill
 from ..site.render import IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
-from .lazy_files import RenderedOnRead
+from .lazy_files import GeneratedFile, RenderedOnRead
 
 log = get_plugin_logger(__name__)
 
@@ -52,11 +54,21 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_entries: dict[str, str] = {}
         # An incident page's own HTML, set aside while the search plugin reads its short entry.
         self.content_aside: str | None = None
+        # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
+        self.dirty_serve = False
+        self.digests: dict[str, str] = {}  # per generated file, its content at the last build
+        self.made_digests: dict[str, str] = {}  # the same, for the build under way
+        self.titles: dict[str, str] = {}  # per page, its title when it was last built
+        self.made_titles: dict[str, str] = {}
+        self.shape: str | None = None  # the configuration, theme and navigation of the last build
+        self.config_shape = ""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
         # cache; a one-off build has nothing to reuse, so it keeps no parsed files in memory.
         self.cache = ParseCache() if command == "serve" else None
+        self.dirty_serve = command == "serve" and dirty
+        self.digests, self.titles, self.shape = {}, {}, None
 
     def load_config(
         self, options: dict[str, Any], config_file_path: str | None = None
@@ -88,6 +100,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.listing_files = []
         self.blocks = {}
         self.search_entries = {}
+        self.made_digests, self.made_titles = {}, {}
+        if self.dirty_serve:
+            self.config_shape = _config_shape(config, self.config)
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
         config.extra_javascript.append(site.asset("pmkb.js"))
@@ -123,7 +138,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             # UTF-8 bytes: MkDocs holds every generated file's content for the whole build, and a
             # str with one character beyond Latin-1 takes two bytes a character.
             content = page.content.encode("utf-8")
-            made = File.generated(config, page.src, content=content, inclusion=inclusion)
+            made = GeneratedFile.generated(config, page.src, content=content, inclusion=inclusion)
             self._add(made, files, config, page.kind, page.source_path, page.search)
             if page.kind not in ("asset", "data"):
                 self.blocks[page.src] = page.blocks
@@ -151,11 +166,39 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 f"{file.src_uri} exists in docs_dir and is replaced by the page pmkb generates"
             )
             files.remove(existing)
+        if self.dirty_serve and isinstance(file, GeneratedFile):
+            file.changed = self._changed
         if source_path is not None:
             file.edit_uri = Path(os.path.relpath(source_path, config.docs_dir)).as_posix()
         if search is not None:
             self.search_entries[file.src_uri] = search
         files.append(file)
+
+    def _changed(self, file: GeneratedFile) -> bool:
+        """Whether a generated file's output may differ from the previous build's.
+
+        Its digest covers all pmkb gives MkDocs for the page: the Markdown (an incident's is
+        rendered here, and kept for the build if it changed), the blocks placed after
+        conversion, the edit link, the search entry and the inclusion level.
+        """
+        content = file.content_bytes  # an incident's Markdown, rendered now; it sets the blocks
+        digest = sha256()
+        parts: Iterable[str] = (
+            file.src_uri,
+            file.edit_uri or "",
+            str(file.inclusion),
+            self.search_entries.get(file.src_uri, ""),
+            *self.blocks.get(file.src_uri, ()),
+        )
+        for part in (content, *(p.encode("utf-8", "surrogatepass") for p in parts)):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        made = self.made_digests[file.src_uri] = digest.hexdigest()
+        if self.digests.get(file.src_uri) == made:
+            self.blocks.pop(file.src_uri, None)  # the page is not converted: its blocks go
+            return False
+        file.content_bytes = content  # read once more when the page is made: not rendered again
+        return True
 
     def _rendered(self, source: IncidentSource) -> str:
         rendered = source.text()
@@ -191,6 +234,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _markdown_is_let_go(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
+        if self.dirty_serve and page.title is not None:
+            self.made_titles[page.file.src_uri] = page.title
         if page.file.generated_by == "pmkb" and page.markdown is not None:
             page.markdown = ""
         return html
@@ -231,7 +276,33 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             nav.items.append(page)
             nav.pages.append(page)
         _relink(nav.pages)
+        if self.dirty_serve:
+            self._nav_is_compared(nav, files)
         return nav
+
+    def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
+        """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
+        every generated page counts as modified; otherwise the pages that are not built again keep
+        their titles, which the navigation of the pages that are shows."""
+        own = sorted(f.src_uri for f in files if f.generated_by is None)
+        shape = sha256(repr((self.config_shape, _nav_shape(nav.items), own)).encode()).hexdigest()
+        if shape != self.shape:
+            self.digests, self.shape = {}, shape
+        for page in nav.pages:
+            title = self.titles.get(page.file.src_uri)
+            if page.title is None and title is not None and not page.file.is_modified():
+                page.title = title
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # The site now holds what this build made: the next `serve --dirty` build compares with it.
+        if self.dirty_serve:
+            self.digests, self.made_digests = self.made_digests, {}
+            self.titles.update(self.made_titles)
+            self.made_titles = {}
+
+    def on_build_error(self, *, error: Exception) -> None:
+        # A build that stopped part way: the next one builds everything.
+        self.digests, self.titles, self.shape = {}, {}, None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -245,6 +316,40 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 if path.exists():
                     server.watch(str(path))
         return server
+
+
+def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
+    """What of the configuration and the theme can change every page: mkdocs.yml as written, the
+    options as read (environment variables included), and the theme's own overrides."""
+    path = Path(config.config_file_path) if config.config_file_path else None
+    parts: list[object] = [
+        path.read_bytes() if path is not None and path.is_file() else b"",
+        sorted(options.items()),
+        {k: v for k, v in config.items() if k not in ("plugins", "theme")},
+        config.theme.name,
+        config.theme.dirs,
+        sorted(config.theme.items()),
+    ]
+    custom = config.theme.custom_dir
+    if custom and os.path.isdir(custom):
+        for folder, _, names in sorted(os.walk(custom)):
+            for name in sorted(names):
+                found = os.stat(os.path.join(folder, name))
+                parts.append((folder, name, found.st_mtime_ns, found.st_size))
+    return sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _nav_shape(items: list[Any]) -> list[object]:
+    """The navigation's structure: sections, links and pages with the titles set in mkdocs.yml."""
+    shape: list[object] = []
+    for item in items:
+        if isinstance(item, Section):
+            shape.append(("section", item.title, _nav_shape(item.children)))
+        elif isinstance(item, Link):
+            shape.append(("link", item.title, item.url))
+        elif isinstance(item, Page):
+            shape.append(("page", item.title, item.file.src_uri))
+    return shape
 
 
 def _relink(pages: list[Page]) -> None:

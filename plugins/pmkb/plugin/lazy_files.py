@@ -1,4 +1,4 @@
-"""Incident pages as MkDocs files whose Markdown is rendered when it is first read."""
+"""pmkb's generated files: incident pages rendered when read, and `--dirty` change detection."""
 
 from __future__ import annotations
 
@@ -8,7 +8,27 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, InclusionLevel
 
 
-class RenderedOnRead(File):
+class GeneratedFile(File):
+    """A file pmkb generates, which can tell `mkdocs serve --dirty` that it did not change.
+
+    MkDocs counts every generated file as modified. With `changed` set (by the plugin, in a
+    `serve --dirty` session), `is_modified` asks it instead, once a build: it says whether the
+    page's content differs from the previous build's. Without it, MkDocs' answer stands.
+    """
+
+    changed: Callable[[GeneratedFile], bool] | None = None
+    _verdict: bool | None = None
+
+    def is_modified(self) -> bool:
+        """Whether this file's output may differ from the previous build's (asked with --dirty)."""
+        if self.changed is None:
+            return super().is_modified()
+        if self._verdict is None:
+            self._verdict = self.changed(self)
+        return self._verdict
+
+
+class RenderedOnRead(GeneratedFile):
     """A generated file whose text comes from `render` each time it is read, until it is set.
 
     MkDocs reads a page's file once, in its page loop. Rendering each incident page there, not
@@ -26,6 +46,7 @@ class RenderedOnRead(File):
         render: Callable[[], str],
         inclusion: InclusionLevel,
     ) -> RenderedOnRead:
+        """A file for `src_uri` whose Markdown is `render()`, made when the file is read."""
         file = cls.generated(config, src_uri, content=b"", inclusion=inclusion)
         assert isinstance(file, RenderedOnRead)
         file.render = render

@@ -1,0 +1,186 @@
+"""`mkdocs serve --dirty`: a rebuild converts only the pages an edit changed, and the site it
+leaves is the site a clean build makes of the same sources."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.pages import Page
+
+from helpers import build as build_site
+from helpers import make_project, postmortem
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+COUNT = 60
+SERVICES = ["checkout", "payments", "search"]
+FACTORS = ["config-change", "missing-alert", "traffic-surge"]
+
+
+def _postmortems() -> dict[str, str]:
+    return {
+        f"pm-{i:02d}.md": postmortem(
+            f"Incident {i}",
+            f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            services=[SERVICES[i % 3]],
+            factors=[FACTORS[i // 3 % 3]],
+        )
+        for i in range(COUNT)
+    }
+
+
+def _config(root: Path, site: Path) -> MkDocsConfig:
+    return load_config(str(root / "mkdocs.yml"), site_dir=str(site))
+
+
+@pytest.fixture
+def converted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The pages MkDocs converts, by source path, in the order it converts them."""
+    seen: list[str] = []
+    render = Page.render
+
+    def counted(page: Page, config: MkDocsConfig, files: object) -> None:
+        seen.append(page.file.src_uri)
+        render(page, config, files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Page, "render", counted)
+    yield seen
+
+
+def _html(site: Path) -> dict[str, Path]:
+    return {
+        p.relative_to(site).as_posix(): p for p in site.rglob("*") if p.suffix in (".html", ".htm")
+    }
+
+
+def _assert_same_site(dirty: Path, clean: Path, *, but: tuple[str, ...] = ()) -> None:
+    built, expected = _html(dirty), _html(clean)
+    for name in but:
+        del built[name], expected[name]
+    # A deleted or renamed postmortem leaves its old page behind, as MkDocs' --dirty does for any
+    # removed page; every page of the clean build must be there, and the same.
+    assert set(expected) <= set(built)
+    different = [
+        name for name in sorted(expected) if not filecmp.cmp(built[name], expected[name], False)
+    ]
+    assert different == []
+
+
+def _contents(site: Path) -> dict[str, bytes]:
+    return {name: path.read_bytes() for name, path in _html(site).items()}
+
+
+def _page_path(src_uri: str) -> str:
+    """Where a page's HTML is written, with directory URLs."""
+    stem = src_uri.removesuffix(".md")
+    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
+
+
+def _clean_build(root: Path) -> Path:
+    """`mkdocs build` of the same sources, in its own process: MkDocs keeps one instance of a
+    plugin that defines on_startup per process, and this one must not be the served one."""
+    done = build_site(root)
+    assert done.returncode == 0, done.stderr
+    return root / "site"
+
+
+def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
+    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    folder = root / "postmortems"
+    out = tmp_path / "served"
+    config = _config(root, out)
+    config.plugins.on_startup(command="serve", dirty=True)
+    plugin = config.plugins["pmkb"]
+    build(config, dirty=True)
+    total = len(converted)
+    assert total > COUNT + 5
+
+    before = _contents(_clean_build(root))
+
+    def rebuild(step: str) -> list[str]:
+        nonlocal before
+        converted.clear()
+        again = _config(root, out)  # as `mkdocs serve` does: the configuration read again
+        assert again.plugins["pmkb"] is plugin
+        build(again, dirty=True)
+        made = list(converted)
+        clean = _clean_build(root)
+        _assert_same_site(out, clean)
+        # Every page converted again is one whose published HTML changed (or is new).
+        after = _contents(clean)
+        assert [m for m in made if before.get(_page_path(m)) == after[_page_path(m)]] == [], step
+        before = after
+        return made
+
+    # Nothing changed: nothing converted.
+    assert rebuild("nothing") == []
+
+    edited = folder / "pm-03.md"
+    edited.write_text(edited.read_text().replace("Incident 3", "Incident three, edited"))
+    made = rebuild("edit")
+    assert "incidents/pm-03.md" in made
+    assert len(made) < total // 3
+
+    (folder / "pm-new.md").write_text(postmortem("A new incident", "2024-06-15"))
+    made = rebuild("add")
+    assert "incidents/pm-new.md" in made
+    assert len(made) < total // 3
+
+    os.rename(folder / "pm-05.md", folder / "pm-renamed.md")
+    made = rebuild("rename")
+    assert "incidents/pm-renamed.md" in made
+    assert len(made) < total // 3
+
+    (folder / "pm-07.md").unlink()
+    made = rebuild("delete")
+    assert len(made) < total // 3
+
+    (folder / "draft.md").write_text(postmortem("Drafted", "2024-07-01", status="draft"))
+    made = rebuild("draft")
+    assert "incidents/draft.md" not in made
+    published = (folder / "draft.md").read_text().replace("status: draft", "status: published")
+    (folder / "draft.md").write_text(published)
+    made = rebuild("undraft")
+    assert "incidents/draft.md" in made
+    assert len(made) < total // 3
+
+
+def test_a_configuration_change_converts_every_page_again(
+    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    out = tmp_path / "served"
+    config = _config(root, out)
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    total = len(converted)
+
+    converted.clear()
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(mkdocs_yml.read_text().replace("Test KB", "Renamed KB"))
+    build(_config(root, out), dirty=True)
+    assert len(converted) == total - 1  # every page but the unmodified docs/index.md
+    # docs/index.md is not built again: MkDocs' --dirty goes by its file's time, as without pmkb.
+    _assert_same_site(out, _clean_build(root), but=("index.html",))
+
+
+def test_a_plain_build_converts_every_page(tmp_path: Path, converted: list[str]) -> None:
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    config = _config(root, tmp_path / "out")
+    config.plugins.on_startup(command="build", dirty=True)
+    build(config, dirty=True)
+    total = len(converted)
+    converted.clear()
+    build(_config(root, tmp_path / "out"), dirty=True)
+    assert len(converted) == total - 1  # pmkb's pages all; docs/index.md goes by its file's time
