@@ -61,6 +61,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.titles: dict[str, str] = {}  # per page, its title when it was last built
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
+        self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
         self.config_shape = ""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -101,6 +102,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.blocks = {}
         self.search_entries = {}
         self.made_digests, self.made_titles = {}, {}
+        self.shape_compared = False
         if self.dirty_serve:
             self.config_shape = _config_shape(config, self.config)
         site = Site(self.settings)
@@ -194,7 +196,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             digest.update(len(part).to_bytes(8, "big"))
             digest.update(part)
         made = self.made_digests[file.src_uri] = digest.hexdigest()
-        if self.digests.get(file.src_uri) == made:
+        if self.shape_compared and self.digests.get(file.src_uri) == made:
             self.blocks.pop(file.src_uri, None)  # the page is not converted: its blocks go
             return False
         file.content_bytes = content  # read once more when the page is made: not rendered again
@@ -288,6 +290,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         shape = sha256(repr((self.config_shape, _nav_shape(nav.items), own)).encode()).hexdigest()
         if shape != self.shape:
             self.digests, self.shape = {}, shape
+        self.shape_compared = True
         for page in nav.pages:
             title = self.titles.get(page.file.src_uri)
             if page.title is None and title is not None and not page.file.is_modified():
