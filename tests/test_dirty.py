@@ -184,3 +184,32 @@ def test_a_plain_build_converts_every_page(tmp_path: Path, converted: list[str])
     converted.clear()
     build(_config(root, tmp_path / "out"), dirty=True)
     assert len(converted) == total - 1  # pmkb's pages all; docs/index.md goes by its file's time
+
+
+def test_after_a_failed_build_every_generated_page_is_converted_again(
+    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    out = tmp_path / "served"
+    config = _config(root, out)
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    total = len(converted)
+
+    edited = root / "postmortems" / "pm-03.md"
+    edited.write_text(edited.read_text().replace("Incident 3", "Incident three, edited"))
+    render = Page.render
+
+    def failing(page: Page, config: MkDocsConfig, files: object) -> None:
+        if page.file.src_uri == "incidents/index.md":
+            raise RuntimeError("stopped")
+        render(page, config, files)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Page, "render", failing)
+        with pytest.raises(Exception, match="stopped"):
+            build(_config(root, out), dirty=True)
+
+    converted.clear()
+    build(_config(root, out), dirty=True)
+    assert len(converted) == total - 1  # every generated page; docs/index.md is unmodified

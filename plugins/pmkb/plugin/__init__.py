@@ -304,8 +304,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.made_titles = {}
 
     def on_build_error(self, *, error: Exception) -> None:
-        # A build that stopped part way: the next one builds everything.
-        self.digests, self.titles, self.shape = {}, {}, None
+        # A build that stopped part way: the next one converts every generated page again. The
+        # titles kept are those of pages whose files the failed build did not change.
+        self.digests, self.shape = {}, None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
