@@ -9,7 +9,7 @@ from datetime import date
 from ..clock import build_date
 from ..findings import Level, printable
 from ..model import Catalog
-from ..read.catalog import load_catalog
+from ..read.catalog import catalog_of
 from ..settings import Settings
 from ..suggest import did_you_mean
 from .common import EXIT_OK, EXIT_USAGE, Commands, project_settings
@@ -52,12 +52,7 @@ def _ask(prompt: str, choices: list[str] | None = None) -> str:
 def run(args: argparse.Namespace) -> int:
     """Write the new postmortem, or explain on stderr why not and return EXIT_USAGE."""
     settings = project_settings(args)
-    catalog, catalog_findings = load_catalog(
-        settings.services_file,
-        settings.factors_file,
-        settings.display_path,
-        settings.factor_categories,
-    )
+    catalog, catalog_findings = catalog_of(settings)
     if any(f.level is Level.ERROR for f in catalog_findings):
         for f in catalog_findings:
             print(f.format_text(), file=sys.stderr)

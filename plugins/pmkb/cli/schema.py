@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..findings import safe_json
-from ..read.catalog import load_catalog
+from ..read.catalog import catalog_of
 from ..read.schema import json_schema
 from .common import EXIT_OK, Commands, project_settings
 
@@ -23,12 +23,7 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
-    catalog, _ = load_catalog(
-        settings.services_file,
-        settings.factors_file,
-        settings.display_path,
-        settings.factor_categories,
-    )
+    catalog, _ = catalog_of(settings)
     factor_ids = [*catalog.factors, *catalog.alias_map]
     print(safe_json(json_schema(settings, list(catalog.services), factor_ids)))
     return EXIT_OK

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..findings import Finding, finding
 from ..model import Catalog, Factor, Service
+from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
 from .source import decode, read_capped
@@ -117,6 +118,16 @@ def _entries(
 def _text(details: dict[str, Any], key: str) -> str:
     value = details.get(key, "")
     return value.strip() if isinstance(value, str) else ""
+
+
+def catalog_of(settings: Settings) -> tuple[Catalog, list[Finding]]:
+    """The catalogs the settings name, read and checked."""
+    return load_catalog(
+        settings.services_file,
+        settings.factors_file,
+        settings.display_path,
+        settings.factor_categories,
+    )
 
 
 def load_catalog(

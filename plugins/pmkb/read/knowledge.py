@@ -14,7 +14,7 @@ from ..model import Catalog, Postmortem
 from ..parallel import chunked_map, collector_paused
 from ..settings import Settings
 from ..urls import Claim, Site, collisions
-from .catalog import load_catalog
+from .catalog import catalog_of
 from .source import SourceFile, parse_source, read_capped, read_source
 from .validate import Checker
 
@@ -188,12 +188,7 @@ def load(
     headings and summary once checked (checking needs only the findings and ids): worker
     processes then send back a third of the data.
     """
-    catalog, findings = load_catalog(
-        settings.services_file,
-        settings.factors_file,
-        settings.display_path,
-        settings.factor_categories,
-    )
+    catalog, findings = catalog_of(settings)
     paths, folder_findings = discover(settings)
     findings.extend(folder_findings)
     with collector_paused():
