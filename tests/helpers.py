@@ -142,6 +142,11 @@ A staged rollout limits how far a bad value travels.
 
 VALID = FRONT + BODY
 
+# Where make_project puts a postmortem named `a.md` and the catalogs, as findings name them.
+A = "postmortems/a.md"
+SERVICES_FILE = "postmortems/services.yml"
+FACTORS_FILE = "postmortems/factors.yml"
+
 
 def with_keys(extra: str, body: str = BODY) -> str:
     """A valid postmortem with `extra` front-matter lines from line 8 on."""

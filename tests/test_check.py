@@ -16,9 +16,12 @@ import pytest
 from helpers import (
     BODY,
     FACTORS,
+    FACTORS_FILE,
     FRONT,
     SERVICES,
+    SERVICES_FILE,
     VALID,
+    A,
     Result,
     Runner,
     catalog_text,
@@ -31,9 +34,6 @@ from pmkb.read import knowledge
 from pmkb.read.source import MAX_BYTES, read_source
 from pmkb.settings import load_settings
 
-A = "postmortems/a.md"
-SERVICES_FILE = "postmortems/services.yml"
-FACTORS_FILE = "postmortems/factors.yml"
 REPO = Path(__file__).resolve().parent.parent
 
 

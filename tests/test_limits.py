@@ -18,7 +18,9 @@ import pytest
 
 from helpers import (
     SERVICES,
+    SERVICES_FILE,
     VALID,
+    A,
     Runner,
     build,
     catalog_text,
@@ -35,8 +37,6 @@ from pmkb.settings import load_settings
 from pmkb.site.export import FIELDS, action_items_csv, to_csv
 from pmkb.urls import Site
 
-A = "postmortems/a.md"
-SERVICES_FILE = "postmortems/services.yml"
 EPOCH_2026_03_20 = str(int(datetime(2026, 3, 20, tzinfo=UTC).timestamp()))
 
 

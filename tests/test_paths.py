@@ -19,6 +19,7 @@ from helpers import (
     FACTORS,
     SERVICES,
     VALID,
+    A,
     Runner,
     build,
     catalog_text,
@@ -33,7 +34,6 @@ from pmkb.read.knowledge import load
 from pmkb.settings import SettingsError, load_settings, with_docs_dir
 from pmkb.urls import Site, unusable_id
 
-A = "postmortems/a.md"
 SECRET = "hunter2-do-not-print"
 
 # The plugin reads docs_dir through `with_docs_dir` once plugin.py's on_config calls it; until
