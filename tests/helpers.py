@@ -335,8 +335,10 @@ def search_docs(root: Path) -> list[dict[str, Any]]:
 def actionlint(cwd: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
     """Run actionlint on `files` (relative to `cwd`); skip the test if it is not installed, or
     fail it when `CI` is set."""
-    local = Path(sys.executable).parent / "actionlint"
-    binary = str(local) if local.is_file() else shutil.which("actionlint")
+    # The virtualenv's own first (bin/actionlint, or Scripts\actionlint.exe on Windows).
+    binary = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "actionlint"
+    )
     if binary is None:
         if os.environ.get("CI"):
             pytest.fail("actionlint is not installed: pip install -e '.[dev]'")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,26 @@ def _index(steps: list[dict[str, Any]], *, uses: str = "", run: str = "") -> int
 
 
 def test_actionlint_accepts_the_workflows() -> None:
-    files = sorted(str(p.relative_to(REPO)) for p in WORKFLOWS.glob("*.y*ml"))
-    assert files == [".github/workflows/pr.yml", ".github/workflows/publish.yml"]
+    files = sorted(p.relative_to(REPO).as_posix() for p in WORKFLOWS.glob("*.y*ml"))
+    assert files == [
+        ".github/workflows/pr.yml",
+        ".github/workflows/publish.yml",
+        ".github/workflows/tests.yml",
+    ]
     result = actionlint(REPO, files)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["pr.yml", "publish.yml", "tests.yml"])
+def test_actions_are_pinned_to_a_major_version(name: str) -> None:
+    uses = [
+        str(step["uses"])
+        for job in _workflow(name)["jobs"].values()
+        for step in job.get("steps", [])
+        if "uses" in step
+    ]
+    assert uses
+    assert [u for u in uses if not re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", u)] == []
 
 
 # The pull-request workflow.
@@ -123,6 +140,70 @@ def test_publish_workflow_builds_and_deploys_with_the_pages_actions() -> None:
     steps = _steps(deploy)
     step = steps[_index(steps, uses="actions/deploy-pages")]
     assert step["id"] == "deployment"
+
+
+# pmkb's own tests.
+
+
+def test_tests_workflow_runs_on_pushes_and_pull_requests() -> None:
+    flow = _workflow("tests.yml")
+    assert flow["on"]["push"]["branches"] == ["main"]
+    assert "pull_request" in flow["on"]
+    assert flow["permissions"] == {"contents": "read"}
+    assert flow["env"]["CI"] == "true"  # missing tools fail the tests instead of skipping them
+
+
+def test_tests_workflow_covers_every_platform_and_the_supported_pythons() -> None:
+    (job,) = _workflow("tests.yml")["jobs"].values()
+    matrix = job["strategy"]["matrix"]
+    assert matrix["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    assert job["runs-on"] == "${{ matrix.os }}"
+    assert job["strategy"]["fail-fast"] is False
+    oldest = re.fullmatch(r">=(3\.\d+)", _pyproject()["project"]["requires-python"])
+    assert oldest is not None
+    assert matrix["python"][0] == oldest.group(1)
+    assert matrix["python"] == sorted(matrix["python"], key=lambda v: tuple(map(int, v.split("."))))
+    assert len(matrix["python"]) >= 2
+
+
+def test_tests_workflow_lints_checks_types_and_tests() -> None:
+    (job,) = _workflow("tests.yml")["jobs"].values()
+    steps = _steps(job)
+    python = _index(steps, uses="actions/setup-python")
+    assert steps[python]["with"] == {
+        "python-version": "${{ matrix.python }}",
+        "cache": "pip",
+        "cache-dependency-path": "pyproject.toml",
+    }
+    install = _index(steps, run='python -m pip install -e ".[dev]"')
+    lint = _index(
+        steps,
+        run="ruff check plugins tests benchmarks ruff format --check plugins tests benchmarks",
+    )
+    types = _index(steps, run="mypy")
+    tests = _index(
+        steps,
+        run="python -m pytest -q ${{ runner.os != 'Linux' && '--ignore=tests/browser' || '' }}",
+    )
+    assert _index(steps, uses="actions/checkout") < python < install < lint < types < tests
+
+
+def test_tests_workflow_gives_the_browser_tests_chrome_on_linux() -> None:
+    (job,) = _workflow("tests.yml")["jobs"].values()
+    steps = _steps(job)
+    chrome = steps[_index(steps, uses="browser-actions/setup-chrome")]
+    assert chrome["if"] == "runner.os == 'Linux'"
+    tests = next(s for s in steps if "pytest" in str(s.get("run", "")))
+    # The browser fixture launches the browser CHROMIUM names (tests/browser/conftest.py).
+    assert tests["env"]["CHROMIUM"] == f"${{{{ steps.{chrome['id']}.outputs.chrome-path }}}}"
+    assert steps.index(chrome) < steps.index(tests)
+    conftest = (REPO / "tests" / "browser" / "conftest.py").read_text(encoding="utf-8")
+    assert 'os.environ.get("CHROMIUM")' in conftest
+
+
+def _pyproject() -> dict[str, Any]:
+    with (REPO / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)
 
 
 # pre-commit.

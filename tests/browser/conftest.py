@@ -2,6 +2,8 @@
 
 The browser tests skip, with the reason, when Playwright or Chromium is missing and the `CI`
 environment variable is unset; with `CI` set they fail instead, so CI cannot pass by skipping.
+The browser is the one the system has (Debian's Chromium, or the one `CHROMIUM` names, as the
+project's CI workflow does), never one Playwright downloads.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +29,21 @@ if TYPE_CHECKING:
 
 SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
 SOURCE_DATE_EPOCH = "1795564800"  # 2026-11-25: what "today" is for overdue action items
-CHROMIUM = "/usr/bin/chromium"
+# Where Chromium or Chrome is, in the order looked for: the path `CHROMIUM` names, Debian's
+# package, then the names and places other systems give it.
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+CHROMIUM_PLACES = {
+    "darwin": [
+        "/Applications/Chromium.app/Contents/MacOS/Chromium",
+        "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    ],
+    "win32": [
+        os.path.join(os.environ.get(folder, ""), "Google", "Chrome", "Application", "chrome.exe")
+        for folder in ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
+        if os.environ.get(folder)
+    ],
+}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -84,20 +101,39 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(f"{reason} (set CI=1 to make this a failure)")
 
 
+def find_chromium() -> str | None:
+    """The system's Chromium or Chrome: `CHROMIUM` when set, else the first one found."""
+    named = os.environ.get("CHROMIUM")
+    if named:
+        return named  # named on purpose: used as it is, so that a wrong path fails, not falls back
+    if os.access(DEBIAN_CHROMIUM, os.X_OK):
+        return DEBIAN_CHROMIUM
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((p for p in CHROMIUM_PLACES.get(sys.platform, []) if os.path.isfile(p)), None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright; never a browser downloaded by Playwright."""
+    """The system's Chromium driven by Playwright; never a browser downloaded by Playwright."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
         _unavailable("Playwright is not installed (pip install -e '.[dev]')")
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    chromium_path = find_chromium()
+    if chromium_path is None:
+        _unavailable(
+            "Chromium is not installed (apt-get install chromium), or set CHROMIUM to its path"
+        )
     with sync_playwright() as playwright:
         try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         except Error as exc:
-            _unavailable(f"Chromium at {CHROMIUM} does not start: {exc.message.splitlines()[0]}")
+            _unavailable(
+                f"Chromium at {chromium_path} does not start: {exc.message.splitlines()[0]}"
+            )
         yield chromium
         chromium.close()
 
