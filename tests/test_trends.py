@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from helpers import SITE_FACTORS, Runner, build, make_project, postmortem, read
-from pmkb.analyse.trends import Distribution, percentile, periods, recurrences
+from pmkb.analyse.trends import Distribution, percentile, periods, recurrences, window_start
 from pmkb.model import ActionItem, Postmortem
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -1140,3 +1140,110 @@ def test_follow_through_shows_the_latest_ten_comebacks_per_factor(busy_site: Pat
     rows = re.findall(r"<tr><td>(.*?)</tr>", wrap, re.S)
     came_back = [re.search(r"incidents/(2025-03-\d\d)-change/", r).group(1) for r in rows]  # type: ignore[union-attr]
     assert came_back == [f"2025-03-{9 + 2 * n:02d}" for n in range(10)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Sparse histories: a few incidents decades older than the rest
+#
+# S0..S29: every 34 days from 2023-01-10 (S29 is 2025-09-22), alternately checkout and payments.
+# Two outliers: 1970-06-01 (checkout) and 1999-03-10 (search, its only incident). 2023 Q1 to
+# 2025 Q3 is 11 quarters; 1970 Q2 to 2025 Q3 would be 222.
+
+SPARSE_DAYS = [date.fromordinal(date(2023, 1, 10).toordinal() + 34 * i) for i in range(30)]
+
+
+def sparse_kb(outliers: bool = True) -> dict[str, str]:
+    files = {
+        f"{day}-s{i}.md": postmortem(
+            f"Incident {i}", day.isoformat(), services=["checkout" if i % 2 else "payments"]
+        )
+        for i, day in enumerate(SPARSE_DAYS)
+    }
+    if outliers:
+        files["1970-06-01-old.md"] = postmortem("The 1970 outage", "1970-06-01")
+        files["1999-03-10-y2k.md"] = postmortem("Y2K rehearsal", "1999-03-10", services=["search"])
+    return files
+
+
+@pytest.fixture(scope="module")
+def sparse_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("sparse-kb"), sparse_kb(), site=True)
+    result = build(root, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        # Two outliers out of 32, decades before a three-year bulk.
+        (["1970-06-01", "1999-03-10", *(d.isoformat() for d in SPARSE_DAYS)], "2023-01-10"),
+        # A gap of two years or less never splits the history.
+        (["2020-01-01", "2021-12-31", "2022-01-01", "2022-06-01", "2022-12-31"], None),
+        # A three-year gap shorter than the rest's ten-year span: a long history, kept whole.
+        (["2010-01-01", *(f"{y}-06-01" for y in range(2013, 2024))], None),
+        # More than a fifth of the incidents before the gap: history, not outliers.
+        (["1990-01-01", "1991-01-01", "2024-01-01", "2024-02-01", "2024-03-01"], None),
+        # A single mistyped year in a small archive.
+        (["0202-05-01", "2024-01-01", "2024-02-01"], "2024-01-01"),
+        (["1970-06-01", "2024-01-01"], None),
+        ([], None),
+    ],
+)
+def test_time_axes_leave_out_outliers_far_older_than_the_rest(
+    days: list[str], expected: str | None
+) -> None:
+    found = window_start([date.fromisoformat(d) for d in days])
+    assert found == (date.fromisoformat(expected) if expected else None)
+
+
+def test_trends_chart_the_bulk_and_note_earlier_incidents(sparse_site: Path) -> None:
+    html = read(sparse_site, "trends/index.html")
+    assert lead(html).startswith("32 published incidents from 1970-06-01 to 2025-09-22.")
+    note = re.search(r'<p class="pmkb-muted pmkb-earlier">(.*?)</p>', html, re.S)
+    assert note is not None
+    assert htmllib.unescape(re.sub(r"<[^>]+>", "", note.group(1))) == (
+        "The charts start at 2023-01-10: 2 earlier incidents are left out, so that the time axis"
+        " does not stretch back to 1970. In the incidents table: 1970 (1), 1999 (1)."
+    )
+    assert '<a href="../incidents/?year=1970">1970</a>' in note.group(1)
+    assert '<a href="../incidents/?year=1999">1999</a>' in note.group(1)
+    volume = parse_svg(svgs(html)[0])
+    assert chart_text(volume, "title") == "Incidents per month by severity"
+    assert chart_text(volume, "desc").startswith("30 incidents over 33 months.")
+    assert len(bars(volume)) == 30
+    # Tables list quarters that had incidents, and only in the window: no rows of dashes.
+    quarters = [f"{y} Q{q}" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)][:11]
+    tables = re.findall(
+        r'<table class="pmkb-table">\s*<thead><tr><th>Quarter</th>.*?</table>', html, re.S
+    )
+    assert len(tables) == 2  # time to detect/mitigate/resolve, most frequent factors
+    for table in tables:
+        assert [r[0] for r in table_rows(table)[1:]] == quarters
+    assert "1970" not in "".join(svgs(html)) and "1999" not in "".join(svgs(html))
+
+
+def test_service_pages_chart_the_window_and_note_their_earlier_incidents(
+    sparse_site: Path,
+) -> None:
+    checkout = read(sparse_site, "services/checkout/index.html")
+    chart = parse_svg(svgs(checkout)[0])
+    assert chart_text(chart, "desc").startswith("15 incidents. 2023 Q1: 1,")
+    data = re.search(r'<details class="pmkb-data">.*?</details>', checkout, re.S)
+    assert data is not None and len(table_rows(data.group(0))) == 1 + 11
+    assert '<a href="../../incidents/?service=checkout&amp;year=1970">1970</a> (1)' in checkout
+    # A service whose only incident is older than the axes gets the note and no empty chart.
+    search = read(sparse_site, "services/search/index.html")
+    assert svgs(search) == []
+    assert "1 earlier incident is left out" in search
+    assert '<a href="../../incidents/?service=search&amp;year=1999">1999</a> (1)' in search
+    assert "Y2K rehearsal" in search
+
+
+def test_outliers_do_not_grow_the_site(sparse_site: Path, tmp_path: Path) -> None:
+    root = make_project(tmp_path, sparse_kb(outliers=False), site=True)
+    assert build(root, env={"SOURCE_DATE_EPOCH": EPOCH}).returncode == 0
+    for page in ("trends/index.html", "services/checkout/index.html", "action-items/index.html"):
+        with_outliers, without = len(read(sparse_site, page)), len(read(root, page))
+        # The note and the incident's own rows are all the outliers add: about a kilobyte.
+        assert with_outliers - without < 2000, page

@@ -12,13 +12,16 @@ from .index import Index
 from .trends import (
     MEASURES,
     Distribution,
+    Earlier,
     Period,
     Recurrence,
     durations,
+    earlier,
     pairs,
     per_period,
     periods,
     recurrences,
+    window_start,
 )
 
 ACTION_ORDER = ("open", "in-progress", "done", "wont-do")
@@ -49,10 +52,14 @@ class Analysis:
         self.index = index
         self.today = today
         self.settings = settings
-        self.periods: list[Period] = periods(incidents)
-        self.by_period = per_period(incidents, self.periods)
-        self.quarters: list[Period] = periods(incidents, quarterly=True)
-        self.by_quarter = per_period(incidents, self.quarters)
+        # Time axes start at `since`: incidents before it are counted in `earlier`, not charted.
+        self.since = window_start([pm.date for pm in incidents if pm.date])
+        self.earlier: Earlier | None = earlier(incidents, self.since)
+        charted = self.charted(incidents)
+        self.periods: list[Period] = periods(charted)
+        self.by_period = per_period(charted, self.periods)
+        self.quarters: list[Period] = periods(charted, quarterly=True)
+        self.by_quarter = per_period(charted, self.quarters)
         self.recurring: list[Recurrence] = recurrences(
             incidents, settings.recurrence_count, settings.recurrence_window_days
         )
@@ -62,6 +69,11 @@ class Analysis:
             for pm in sorted(incidents, key=lambda pm: pm.sort_key)
             for item in pm.action_items
         ]
+
+    def charted(self, incidents: list[Postmortem]) -> list[Postmortem]:
+        """The dated incidents the time axes show: those from `since` on."""
+        since = self.since
+        return [pm for pm in incidents if pm.date and (since is None or pm.date >= since)]
 
     def severity_counts(self, period: Period) -> list[int]:
         found = Counter(pm.severity for pm in self.by_period[period])

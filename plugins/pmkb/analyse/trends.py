@@ -51,6 +51,47 @@ def periods(incidents: Sequence[Postmortem], quarterly: bool | None = None) -> l
     return result
 
 
+# Incidents far older than the rest (historic reports, mistyped years) would stretch every time
+# axis across decades and squeeze the real history into its last few bars. The oldest incidents
+# are set aside as "earlier" when they are at most EARLIER_SHARE of all dated incidents and a gap
+# of more than EARLIER_GAP_DAYS, and longer than the rest's own span, separates them from the rest.
+EARLIER_SHARE = 0.2
+EARLIER_GAP_DAYS = 2 * 365
+
+
+def window_start(days: Sequence[date]) -> date | None:
+    """The first day time axes show: the oldest day after the outliers, or None to show all."""
+    ordered = sorted(days)
+    n = len(ordered)
+    limit = max(1, int(n * EARLIER_SHARE)) if n >= 3 else 0
+    cut = 0
+    for k in range(1, limit + 1):
+        gap = (ordered[k] - ordered[k - 1]).days
+        if gap > max(EARLIER_GAP_DAYS, (ordered[-1] - ordered[k]).days):
+            cut = k
+    return ordered[cut] if cut else None
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """Incidents older than the time axes show, counted per year (oldest first)."""
+
+    since: date  # the first day the axes show
+    years: tuple[tuple[int, int], ...]
+
+    @property
+    def count(self) -> int:
+        return sum(n for _, n in self.years)
+
+
+def earlier(incidents: Sequence[Postmortem], since: date | None) -> Earlier | None:
+    """The incidents before `since`, or None when there are none."""
+    if since is None:
+        return None
+    years = Counter(pm.date.year for pm in incidents if pm.date and pm.date < since)
+    return Earlier(since, tuple(sorted(years.items()))) if years else None
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile: the smallest value with at least p% of the values at or below it."""
     ordered = sorted(values)

@@ -13,7 +13,6 @@ from markupsafe import Markup
 
 from ...analyse.analysis import Analysis
 from ...analyse.index import Index
-from ...analyse.trends import periods
 from ...read.knowledge import KnowledgeBase
 from ...urls import Site
 from ..blocks import Rendered
@@ -74,7 +73,7 @@ class PageContext:
         self.compact_search = compact_search
         self.index = Index(kb.published)
         self.analysis = Analysis(self.index, kb.settings, today)
-        self.quarters = periods(self.index.incidents, quarterly=True)
+        self.quarters = self.analysis.quarters
         self.env = environment(kb.catalog, site, today, kb.settings.severities)
         self._chips = Chips(kb.catalog, site, self.env)
         # Called for every incident (compact search): the macro is looked up once, here.

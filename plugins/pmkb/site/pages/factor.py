@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...analyse.trends import earlier
 from .base import GeneratedPage, PageContext
 from .history import history_chart
 from .text import front_matter, meta_text
@@ -23,4 +24,5 @@ def factor_page(ctx: PageContext, ident: str) -> GeneratedPage:
         services=ctx.index.service_counts(incidents),
         cooccurring=ctx.index.cooccurring(ident),
         chart=history_chart(ctx, f"factor-{ident}", factor.name, incidents),
+        earlier=earlier(incidents, ctx.analysis.since),
     )

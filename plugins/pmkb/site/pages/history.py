@@ -11,17 +11,19 @@ from .base import PageContext
 def history_chart(
     ctx: PageContext, chart_id: str, name: str, incidents: list[Postmortem]
 ) -> Figure | None:
-    """Incidents per quarter over the knowledge base's whole span; none without incidents."""
-    if not incidents:
+    """Incidents per quarter over the knowledge base's time axis; none when none of `incidents`
+    falls on it (those before it are noted by the page, see `earlier`)."""
+    charted = ctx.analysis.charted(incidents)
+    if not charted:
         return None
     quarters = ctx.quarters
-    groups = per_period(incidents, quarters)
+    groups = per_period(charted, quarters)
     title = f"Incidents per quarter: {name}"
     described = ", ".join(f"{q.label}: {len(groups[q])}" for q in quarters if groups[q])
     chart = bar_chart(
         chart_id,
         title,
-        f"{len(incidents)} incidents. {described}.",
+        f"{len(charted)} incidents. {described}.",
         [q.label for q in quarters],
         [Series("incidents", "pmkb-fill-accent", tuple(float(len(groups[q])) for q in quarters))],
         height=170,

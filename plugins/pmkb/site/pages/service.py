@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...analyse.trends import earlier
 from .base import GeneratedPage, PageContext
 from .history import history_chart
 from .text import front_matter, meta_text
@@ -23,4 +24,5 @@ def service_page(ctx: PageContext, ident: str) -> GeneratedPage:
         severity_counts=counts,
         factors=ctx.index.factor_counts(incidents)[:8],
         chart=history_chart(ctx, f"service-{ident}", service.name, incidents),
+        earlier=earlier(incidents, ctx.analysis.since),
     )

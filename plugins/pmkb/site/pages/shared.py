@@ -17,6 +17,8 @@ from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, num, tick
 LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export
 # Per factor, on the trends and action-items pages: these lists grow with the history otherwise.
 PER_FACTOR_LIMIT = 10
+# Years named in an "earlier incidents" note; the rest are at the end of the incidents table.
+EARLIER_YEARS = 10
 
 
 def environment(
@@ -54,6 +56,7 @@ def environment(
         item_label=lambda s: ITEM_LABELS.get(s, s),
         list_limit=LIST_LIMIT,
         per_factor_limit=PER_FACTOR_LIMIT,
+        earlier_years=EARLIER_YEARS,
     )
     return env
 
