@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -127,28 +126,40 @@ def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     marks.mkdir()
     build = subprocess.Popen([sys.executable, str(script), str(marks)])
     try:
-        for _ in range(200):
-            if len(list(marks.iterdir())) == 2:
-                break
+        # A spawned worker imports pmkb first (seconds on a slow runner); a forked one does not.
+        deadline = time.monotonic() + 60
+        while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         pids = {int(p.name) for p in marks.iterdir()}
         assert build.pid in pids and len(pids) == 2, "the build and one worker both started"
     finally:
-        build.send_signal(signal.SIGKILL)  # nothing runs in the build after this: no clean-up
+        # SIGKILL, or TerminateProcess on Windows: nothing runs in the build after this.
+        build.kill()
         build.wait()
     (worker,) = pids - {build.pid}
-    for _ in range(100):
-        if not _alive(worker):
-            break
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker), "the worker outlived the build"
 
 
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        # os.kill(pid, 0) would end the process there: ask whether its handle is signalled.
+        import _winapi
+
+        try:
+            handle = _winapi.OpenProcess(_winapi.SYNCHRONIZE, False, pid)
+        except OSError:
+            return False  # no such process any more
+        try:
+            return _winapi.WaitForSingleObject(handle, 0) != _winapi.WAIT_OBJECT_0
+        finally:
+            _winapi.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # A child of init that has exited but not been reaped yet counts as gone.
+    # On Linux, a child of init that has exited but not been reaped yet counts as gone.
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())

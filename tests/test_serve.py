@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,28 +85,50 @@ def test_serve_watches_the_postmortems_and_catalogs(tmp_path: Path) -> None:
     ]
 
 
-def _one_and_two_jobs(root: Path) -> dict[str, Any]:
+def _count_workers(fork: bool) -> tuple[list[str], list[int]]:
+    """In a fresh process: start workers with fork or spawn, and list the pools started and the
+    workers' shares that came back (a share that fails or times out is done here instead, with
+    the same result: without this count, a worker that never works would go unnoticed)."""
+    import multiprocessing.pool
+
+    from pmkb import parallel
+    from pmkb.site import render
+
+    # Without fork, workers are spawned as on macOS and Windows; the renderer keeps its own copy
+    # of the flag.
+    parallel.FORK = render.FORK = fork
+    pools: list[str] = []
+    answered: list[int] = []
+    pool = parallel.multiprocessing.context.BaseContext.Pool
+    get = multiprocessing.pool.ApplyResult.get
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        pools.append(self.get_start_method())
+        return pool(self, *args, **kwargs)
+
+    def answer(self: Any, timeout: float | None = None) -> Any:
+        result = get(self, timeout)
+        answered.append(1)
+        return result
+
+    parallel.multiprocessing.context.BaseContext.Pool = counted  # type: ignore[method-assign]
+    multiprocessing.pool.ApplyResult.get = answer  # type: ignore[method-assign]
+    return pools, answered
+
+
+def _one_and_two_jobs(root: Path, fork: bool) -> dict[str, Any]:
     """Load and render with one job and with two, counting the worker pools that were started."""
     from datetime import date
 
-    from pmkb import parallel
     from pmkb.read.knowledge import load
     from pmkb.settings import load_settings
     from pmkb.site.render import Renderer
     from pmkb.urls import Site
 
-    pools: list[int] = []
-
-    pool = parallel.multiprocessing.context.BaseContext.Pool
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        pools.append(1)
-        return pool(self, *args, **kwargs)
-
-    parallel.multiprocessing.context.BaseContext.Pool = counted  # type: ignore[method-assign]
+    pools, answered = _count_workers(fork)
     settings = load_settings({}, root)
     one, two = load(settings, jobs=1), load(settings, jobs=2)
-    loaded_pools = len(pools)
+    loaded_pools, loaded_answers = len(pools), len(answered)
     renderer = Renderer(two, Site(settings), date(2025, 11, 25))
     pages = [[(p.src, p.kind, p.content) for p in renderer.pages(jobs=n)] for n in (1, 2)]
     return {
@@ -118,29 +141,89 @@ def _one_and_two_jobs(root: Path) -> dict[str, Any]:
         "rejected": (one.rejected, two.rejected),
         "pages": pages,
         "pools": (loaded_pools, len(pools) - loaded_pools),
+        "answers": (loaded_answers, len(answered) - loaded_answers),
+        "methods": set(pools),
     }
 
 
-def test_loading_and_rendering_in_several_processes_give_the_same_result(tmp_path: Path) -> None:
-    from pmkb.parallel import PARALLEL_FROM
-
-    files: dict[str, str | bytes] = {
+def _many(count: int) -> dict[str, str | bytes]:
+    return {
         f"{2000 + i % 20}/pm-{i:04d}.md": postmortem(
             f"Incident {i}",
             f"{2000 + i % 20}-0{1 + i % 9}-{1 + i % 28:02d}",
             factors=[("config-change", "missing-alert", "traffic-surge")[i % 3]],
         )
-        for i in range(PARALLEL_FROM + 10)
+        for i in range(count)
     }
+
+
+# pmkb forks its workers on Linux and spawns them elsewhere; spawn is tested everywhere.
+START_METHODS = [
+    pytest.param(
+        True,
+        id="fork",
+        marks=pytest.mark.skipif(sys.platform != "linux", reason="pmkb forks only on Linux"),
+    ),
+    pytest.param(False, id="spawn"),
+]
+
+
+@pytest.mark.parametrize("fork", START_METHODS)
+def test_loading_and_rendering_in_several_processes_give_the_same_result(
+    tmp_path: Path, fork: bool
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _many(PARALLEL_FROM + 10)
     files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
     files["2019/zz-dup.md"] = postmortem("Dup", "2019-01-01", extra={"id": "pm-0003"})
     files["2003/bad.md"] = b"\xff not text"
     root = make_project(tmp_path, files, theme="mkdocs", site=True)
-    got = in_fresh_process(_one_and_two_jobs, root)
-    assert got["pools"] == (1, 1)  # one worker pool to load, one to render
+    got = in_fresh_process(_one_and_two_jobs, root, fork)
+    assert got["methods"] == {"fork" if fork else "spawn"}
+    # One worker pool to load, whose worker sent its share back; one to render, only with fork:
+    # incident pages are rendered from what this process holds, which spawned workers lack.
+    assert got["pools"] == ((1, 1) if fork else (1, 0))
+    assert got["answers"] == ((1, 1) if fork else (1, 0))
     for key in ("findings", "ids", "per_file", "rejected", "pages"):
         one, two = got[key]
         assert one == two, key
     assert got["rejected"][1] == frozenset({"postmortems/2019/zz-dup.md"})
     assert sorted({f.code for f in got["findings"][1]}) == ["PMK001", "PMK109", "PMK112"]
     assert len(got["pages"][1]) > PARALLEL_FROM
+
+
+def _build_with_and_without_workers(roots: list[Path], fork: bool) -> dict[str, Any]:
+    """In a fresh process: `mkdocs build` each project (`workers: 0`, then `workers: 2`)."""
+    import os
+
+    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"  # the same "today" for both builds
+    pools, answered = _count_workers(fork)
+    for root in roots:
+        config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+        config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does
+        build(config)
+    return {"pools": pools, "answers": len(answered)}
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("fork", START_METHODS)
+def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, fork: bool) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _many(PARALLEL_FROM + 10)
+    files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
+    roots = [
+        make_project(tmp_path / name, files, theme="mkdocs", site=True, options={"workers": n})
+        for name, n in (("alone", 0), ("workers", 2))
+    ]
+    got = in_fresh_process(_build_with_and_without_workers, roots, fork)
+    # The files were read and checked in two processes in the second build, and only there.
+    assert got == {"pools": ["fork" if fork else "spawn"], "answers": 1}
+    alone, workers = (_files(root / "site") for root in roots)
+    assert len(alone) > PARALLEL_FROM
+    assert alone.keys() == workers.keys()
+    assert [name for name in alone if alone[name] != workers[name]] == []

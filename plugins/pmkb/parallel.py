@@ -18,6 +18,8 @@ R = TypeVar("R")
 
 PARALLEL_FROM = 400  # items; below this, starting worker processes costs more than it saves
 # Forked workers inherit everything already in memory; elsewhere (spawn) only picklable work can go.
+# Fork only on Linux: macOS's system libraries are not safe to use in a forked child, and Windows
+# has no fork. Tests set this to False to run the spawn path (macOS's and Windows') on Linux.
 FORK = sys.platform == "linux"
 # A worker is waited for at most this long, or this many times as long as this process took
 # for its own share, whichever is longer; then its share is done here.
