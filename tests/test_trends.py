@@ -845,11 +845,12 @@ def test_json_record_fields(exported: list[dict[str, Any]]) -> None:
         "started": "2025-02-20T10:00:00+00:00", "detected": "2025-02-20T11:10:00+01:00",
         "mitigated": "2025-02-20T11:00:00+00:00", "resolved": "2025-02-20T13:00:00+00:00",
         "minutes_to_detect": 10, "minutes_to_mitigate": 60, "minutes_to_resolve": 180,
-        "action_items": 2, "action_items_open": 1, "action_items_overdue": 1,
+        "minutes_from": "started", "action_items": 2, "action_items_open": 1, "action_items_overdue": 1,
         "url": f"incidents/{I2}/",
     }  # fmt: skip
     assert by_id[I3]["authors"] == ["@search-oncall", "Bo Lee"]
     assert by_id[I8]["started"] is None and by_id[I8]["resolved"] is None
+    assert by_id[I8]["minutes_from"] is None
 
 
 def test_export_urls_point_to_incident_pages_showing_the_same_values(
@@ -1247,3 +1248,88 @@ def test_outliers_do_not_grow_the_site(sparse_site: Path, tmp_path: Path) -> Non
         with_outliers, without = len(read(sparse_site, page)), len(read(root, page))
         # The note and the incident's own rows are all the outliers add: about a kilobyte.
         assert with_outliers - without < 2000, page
+
+
+# ---------------------------------------------------------------------------------------------
+# Durations from the best available start
+#
+#   D1 2025-03-03: detected 10:20, mitigated 11:00, resolved 12:15, no start: 40 / 115 from detection
+#   D2 2025-03-10: started 09:00 ... resolved 10:00: 5 / 30 / 60 from the start
+#   D3 2025-03-17: resolved only: no duration at all
+
+DETECTION_ONLY = "2025-03-03-detected"
+
+
+def detection_kb() -> dict[str, str]:
+    return {
+        f"{DETECTION_ONLY}.md": postmortem(
+            "Noticed late", "2025-03-03",
+            extra={"started": None, "detected": t("2025-03-03T10:20"),
+                   "mitigated": t("2025-03-03T11:00"), "resolved": t("2025-03-03T12:15")},
+        ),
+        "2025-03-10-started.md": postmortem(
+            "Started on time", "2025-03-10", services=["payments"],
+            extra=times("2025-03-10T09:00", "2025-03-10T09:05", "2025-03-10T09:30", "2025-03-10T10:00"),
+        ),
+        "2025-03-17-resolved.md": postmortem(
+            "Only resolved", "2025-03-17",
+            extra={**NO_TIMES, "resolved": t("2025-03-17T10:00")},
+        ),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def detection_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("detection-kb"), detection_kb(), site=True)
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_incident_without_a_start_is_measured_from_detection(detection_site: Path) -> None:
+    html = read(detection_site, f"incidents/{DETECTION_ONLY}/index.html")
+    assert "<dt>Duration from detection</dt><dd>1 h 55 min</dd>" in html
+    assert "<dt>Time to detect</dt><dd>—</dd>" in html
+    assert "<dt>Time to mitigate from detection</dt><dd>40 min</dd>" in html
+    assert "durations are measured from detection" in html
+    other = read(detection_site, "incidents/2025-03-10-started/index.html")
+    assert "<dt>Duration</dt><dd>1 h 00 min</dd>" in other
+    assert "measured from detection" not in other
+
+
+def test_incidents_table_marks_durations_from_detection(detection_site: Path) -> None:
+    html = read(detection_site, "incidents/index.html")
+    durations = {r[1]: r[-1] for r in table_rows(html)[1:] if len(r) == 6}
+    assert durations == {
+        "Noticed late": "≥ 1 h 55 min", "Started on time": "1 h 00 min", "Only resolved": "—",
+    }  # fmt: skip
+    assert "≥ Measured from detection: no start of impact was recorded" in html
+    # Without such an incident the table carries no footnote.
+    payments = read(detection_site, "services/payments/index.html")
+    assert "Started on time" in payments and "Measured from detection" not in payments
+
+
+def test_trends_and_exports_say_which_start_was_used(detection_site: Path) -> None:
+    trends = read(detection_site, "trends/index.html")
+    assert "or from detection for the 1 incident that records no start" in trends
+    charts = {chart_text(c, "title"): chart_text(c, "desc") for c in map(parse_svg, svgs(trends))}
+    # resolve: 115 and 60, median 87.5 (shown 88); detect: D2's 5 alone.
+    assert (
+        "median 88, 90th percentile 115 minutes, from 2 incidents"
+        in charts["Time to resolve per quarter"]
+    )
+    assert "from 1 incidents" in charts["Time to detect per quarter"]
+    records = {
+        r["title"]: r for r in json.loads(read(detection_site, "incidents.json"))["incidents"]
+    }
+    late = records["Noticed late"]
+    assert (late["minutes_from"], late["minutes_to_detect"]) == ("detected", None)
+    assert (late["minutes_to_mitigate"], late["minutes_to_resolve"]) == (40, 115)
+    assert records["Started on time"]["minutes_from"] == "started"
+    assert records["Only resolved"]["minutes_from"] is None
+    rows = {
+        r["title"]: r for r in csv.DictReader(io.StringIO(read(detection_site, "incidents.csv")))
+    }
+    assert (rows["Noticed late"]["minutes_from"], rows["Noticed late"]["minutes_to_resolve"]) == (
+        "detected", "115",
+    )  # fmt: skip

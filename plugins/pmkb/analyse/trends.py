@@ -167,8 +167,31 @@ def per_period(
     return groups
 
 
+def start_of(pm: Postmortem) -> str | None:
+    """The time durations are measured from: `started`, else `detected`, else none.
+
+    Many real reports record when the incident was noticed but not when impact began; measured
+    from detection, their durations are short of the truth but far from unknown.
+    """
+    if pm.started is not None:
+        return "started"
+    return "detected" if pm.detected is not None else None
+
+
+def elapsed(pm: Postmortem, end: str) -> int | None:
+    """Whole minutes to `end` from the best start (see `start_of`); to `detected`, only from
+    `started`, since detection cannot be measured from itself."""
+    start = "started" if end == "detected" else start_of(pm)
+    return pm.minutes(start, end) if start is not None else None
+
+
 def durations(incidents: Sequence[Postmortem], measure: str) -> list[float]:
-    return [float(m) for pm in incidents if (m := pm.minutes("started", measure)) is not None]
+    return [float(m) for pm in incidents if (m := elapsed(pm, measure)) is not None]
+
+
+def from_detection(incidents: Sequence[Postmortem]) -> int:
+    """How many incidents have their durations measured from detection (no `started`)."""
+    return sum(start_of(pm) == "detected" for pm in incidents)
 
 
 def pairs(incidents: Sequence[Postmortem], minimum: int = 2) -> list[tuple[str, str, int]]:

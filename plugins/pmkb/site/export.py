@@ -9,6 +9,7 @@ import re
 from datetime import date
 from typing import Any
 
+from ..analyse.trends import elapsed, start_of
 from ..model import ActionItem, Postmortem
 from ..urls import Site
 
@@ -28,6 +29,7 @@ FIELDS = (
     "minutes_to_detect",
     "minutes_to_mitigate",
     "minutes_to_resolve",
+    "minutes_from",
     "action_items",
     "action_items_open",
     "action_items_overdue",
@@ -36,7 +38,8 @@ FIELDS = (
 
 
 def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
-    """The export record of one incident; times in ISO 8601, durations in whole minutes."""
+    """The export record of one incident; times in ISO 8601, durations in whole minutes from
+    `minutes_from` (`started`, else `detected`; time to detect only from `started`)."""
     return {
         "id": pm.id,
         "title": pm.title,
@@ -50,9 +53,10 @@ def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
         "detected": _iso(pm.detected),
         "mitigated": _iso(pm.mitigated),
         "resolved": _iso(pm.resolved),
-        "minutes_to_detect": pm.minutes("started", "detected"),
-        "minutes_to_mitigate": pm.minutes("started", "mitigated"),
-        "minutes_to_resolve": pm.minutes("started", "resolved"),
+        "minutes_to_detect": elapsed(pm, "detected"),
+        "minutes_to_mitigate": elapsed(pm, "mitigated"),
+        "minutes_to_resolve": elapsed(pm, "resolved"),
+        "minutes_from": start_of(pm),
         "action_items": len(pm.action_items),
         "action_items_open": sum(a.status in ("open", "in-progress") for a in pm.action_items),
         "action_items_overdue": sum(a.is_overdue(today) for a in pm.action_items),

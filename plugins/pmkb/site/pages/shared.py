@@ -9,6 +9,7 @@ from typing import cast
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from ...analyse.trends import elapsed, start_of
 from ...model import Catalog
 from ...urls import Site
 from ..blocks import block
@@ -54,6 +55,8 @@ def environment(
         sev=badges.sev,
         status=badges.status,
         item_label=lambda s: ITEM_LABELS.get(s, s),
+        elapsed=elapsed,
+        start_of=start_of,
         list_limit=LIST_LIMIT,
         per_factor_limit=PER_FACTOR_LIMIT,
         earlier_years=EARLIER_YEARS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...analyse.analysis import Analysis
-from ...analyse.trends import MEASURES, Distribution, Period
+from ...analyse.trends import MEASURES, Distribution, Period, from_detection
 from ..charts import DataTable, Figure, Series, bar_chart
 from .base import GeneratedPage, PageContext
 from .text import front_matter, num
@@ -32,6 +32,7 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         # Quarters without incidents would be rows of dashes: the tables list only the others.
         time_table=[(q, d) for q, d in time_table if a.by_quarter[q]],
         measures=[m for m, _ in MEASURES],
+        from_detection=from_detection(incidents),
         recurring=a.recurring,
         settings=ctx.kb.settings,
         factors_by_quarter=[(q, a.top_factors(q)) for q in a.quarters if a.by_quarter[q]],
