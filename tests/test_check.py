@@ -327,7 +327,93 @@ def test_bad_input_raises_no_exception_from_load(tmp_path: Path, name: str) -> N
 
 def test_invalid_yaml_message_names_the_problem(tmp_path: Path, check_json: Runner) -> None:
     result = check_file(tmp_path, check_json, BAD_INPUTS["invalid-yaml"][0])
-    assert result.messages == ["front matter: mapping values are not allowed in this context"]
+    assert result.messages == [
+        "front matter: a colon and a space inside the summary start a new key: quote the "
+        'summary: `summary: "Outage: part 2"` (YAML: mapping values are not allowed in this '
+        "context)"
+    ]
+
+
+# The YAML mistakes people make most, each located where it is made and with a hint that names
+# its cause and quotes the text: the parser's own message names only the symptom.
+YAML_MISTAKES: dict[str, tuple[str, tuple[int, int], str]] = {
+    "colon-in-title": (
+        "title: Checkout down: part 2\n",
+        (2, 21),
+        "a colon and a space inside the title start a new key: quote the title: "
+        '`title: "Checkout down: part 2"` (YAML: mapping values are not allowed in this context)',
+    ),
+    "colon-in-title-with-quotes": (
+        'title: The "fast" path: down\n',
+        (2, 23),
+        "a colon and a space inside the title start a new key: quote the title: "
+        "`title: 'The \"fast\" path: down'` (YAML: mapping values are not allowed in this context)",
+    ),
+    "colon-in-action-item": (
+        "action_items:\n  - title: Alerting: add a page\n    owner: x\n    status: open\n",
+        (3, 20),
+        "a colon and a space inside the title start a new key: quote the title: "
+        '`title: "Alerting: add a page"` (YAML: mapping values are not allowed in this context)',
+    ),
+    "tab-indentation": (
+        "services:\n\t- checkout\n",
+        (3, 1),
+        "indent with spaces: YAML does not allow tabs in indentation (YAML: found character "
+        "that cannot start any token)",
+    ),
+    "unclosed-double-quote": (
+        'title: "Checkout down\nseverity: SEV2\n',
+        (2, 8),
+        'the `"` opened here is never closed: end the value with `"` on the same line '
+        "(YAML: found unexpected end of stream)",
+    ),
+    "text-after-closing-quote": (
+        'title: "Checkout" is down\n',
+        (2, 8),
+        'the title goes on after its closing `"`: quote the whole value, or quote it with '
+        'single quotes if it holds a `"` (YAML: did not find expected key)',
+    ),
+    "apostrophe-in-single-quotes": (
+        "title: 'Checkout's down'\n",
+        (2, 8),
+        "the title goes on after its closing `'`: quote the whole value, write an apostrophe "
+        "inside single quotes twice (`'It''s down'`) (YAML: did not find expected key)",
+    ),
+    "unclosed-list": (
+        "services: [checkout, payments\nseverity: SEV2\n",
+        (2, 11),
+        "the `[` opened here is never closed: end the list with `]`, or quote an item that "
+        "holds a comma, `[` or `]` (YAML: did not find expected ',' or ']')",
+    ),
+    "value-starting-with-at": (
+        "title: '@checkout down'\nowner: @team-web\n",
+        (3, 8),
+        '`@` is reserved in YAML: quote the owner: `owner: "@team-web"` (YAML: found character '
+        "that cannot start any token)",
+    ),
+    "value-starting-with-star": (
+        "title: *Checkout* down\n",
+        (2, 8),
+        "a value starting with `*` is read as an alias: quote the title: "
+        '`title: "*Checkout* down"` (YAML: did not find expected alphabetic or numeric character)',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(YAML_MISTAKES))
+def test_yaml_mistakes_get_a_hint(tmp_path: Path, check_json: Runner, name: str) -> None:
+    lines, where, message = YAML_MISTAKES[name]
+    result = check_file(tmp_path, check_json, f"---\n{lines}---\n{BODY}")
+    assert result.found == [(A, *where, "PMK005", "error")]
+    assert result.messages == [f"front matter: {message}"]
+
+
+def test_yaml_errors_without_a_common_cause_keep_the_parser_message(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    result = check_file(tmp_path, check_json, "---\ntitle: x\n- a\n---\n")
+    assert result.found == [(A, 3, 1, "PMK005", "error")]
+    assert result.messages == ["front matter: did not find expected key"]
 
 
 def test_invalid_utf8_message_names_the_byte(tmp_path: Path, check_json: Runner) -> None:
@@ -758,12 +844,53 @@ ACTION_ITEM_CASES = {
     "javascript-link": (
         ITEM + "    link: javascript:alert(1)\n",
         (12, 11, "PMK205", "error"),
-        "action item link javascript:alert(1) is not an http(s) URL",
+        "action item link `javascript:alert(1)` is not an http(s) URL: it is a `javascript:` "
+        "URL; write the ticket's `https://` address",
     ),
     "link-with-quote": (
         ITEM + "    link: 'https://x.example/a\"b'\n",
         (12, 11, "PMK205", "error"),
-        'action item link https://x.example/a"b is not an http(s) URL',
+        'action item link `https://x.example/a"b` is not an http(s) URL: it holds a quote at '
+        "character 20",
+    ),
+    # A long link is shortened in its middle, but never where the fault is.
+    "long-link-with-a-space": (
+        ITEM
+        + "    link: https://tracker.example/browse/platform/"
+        + "x" * 40
+        + "/OPS 12/comments\n",
+        (12, 11, "PMK205", "error"),
+        "action item link `https://tracker.example/browse/plat…xxxxxxxxxxxxxxxxxx/OPS 12/"
+        "comments` is not an http(s) URL: it holds a space at character 85",
+    ),
+    "long-link-with-a-space-in-the-middle": (
+        ITEM + "    link: https://tracker.example/" + "a" * 40 + "/x y/" + "b" * 40 + "\n",
+        (12, 11, "PMK205", "error"),
+        "action item link `https://tracker.e…aaaaaaaaaaaaaaa/x y/bbbbbbbbbbbbbb…bbbbbbbbbbbbbbbbb` "
+        "is not an http(s) URL: it holds a space at character 67",
+    ),
+    "link-without-scheme": (
+        ITEM + "    link: tracker.example/OPS-12\n",
+        (12, 11, "PMK205", "error"),
+        "action item link `tracker.example/OPS-12` is not an http(s) URL: it is a URL with no "
+        "`https://`; write the ticket's `https://` address",
+    ),
+    "link-without-host": (
+        ITEM + "    link: https:///OPS-12\n",
+        (12, 11, "PMK205", "error"),
+        "action item link `https:///OPS-12` is not an http(s) URL: it names no host",
+    ),
+    # urlsplit raises ValueError on an IPv6 literal left open: no traceback, a finding.
+    "link-with-an-open-bracket": (
+        ITEM + "    link: 'http://[::1/x'\n",
+        (12, 11, "PMK205", "error"),
+        "action item link `http://[::1/x` is not an http(s) URL: its host holds `[`, which a "
+        "link's host may not",
+    ),
+    "link-not-text": (
+        ITEM + "    link: 12\n",
+        (12, 11, "PMK205", "error"),
+        "action item link must be an http(s) URL, not `12`",
     ),
     "unknown-key": (
         ITEM + "    assignee: team-web\n",
@@ -895,8 +1022,36 @@ def test_timeline_entry_without_a_time(tmp_path: Path, check_json: Runner) -> No
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 21, 3, "PMK304", "error")]
     assert result.messages == [
-        "timeline entry does not start with a time (`HH:MM` or `YYYY-MM-DD HH:MM`)"
+        "timeline entry starts with `around`, not a time: start the entry with `HH:MM` or "
+        "`YYYY-MM-DD HH:MM`"
     ]
+
+
+# What people type for a time, quoted, with how to write it when its shape says.
+UNREADABLE_TIMES = {
+    "14.43": "timeline entry starts with `14.43`, not a time: write `14:43`",
+    "9h05": "timeline entry starts with `9h05`, not a time: write `09:05`",
+    "1600": "timeline entry starts with `1600`, not a time: write `16:00`",
+    "**1600**": "timeline entry starts with `1600`, not a time: write `16:00`",
+    "2460": "timeline entry starts with `2460`, not a time: start the entry with `HH:MM` or "
+    "`YYYY-MM-DD HH:MM`",
+    "22025-03-18 14:05": "timeline entry starts with `22025-03-18`, not a date in the form "
+    "YYYY-MM-DD: start the entry with `HH:MM` or `YYYY-MM-DD HH:MM`",
+    "18/03/2026 14:05": "timeline entry starts with `18/03/2026`, not a date in the form "
+    "YYYY-MM-DD: start the entry with `HH:MM` or `YYYY-MM-DD HH:MM`",
+    "2026-03-12 —": "timeline entry starts with the date `2026-03-12` but no time: write "
+    "`2026-03-12 HH:MM`",
+}
+
+
+@pytest.mark.parametrize("written", list(UNREADABLE_TIMES))
+def test_unreadable_timeline_time_is_quoted(
+    tmp_path: Path, check_json: Runner, written: str
+) -> None:
+    text = body_swap("- 14:05 UTC — Alert fired.", f"- {written} Alert fired.")
+    result = check_file(tmp_path, check_json, text)
+    assert result.found == [(A, 21, 3, "PMK304", "error")]
+    assert result.messages == [UNREADABLE_TIMES[written]]
 
 
 def test_timeline_entry_with_an_impossible_time(tmp_path: Path, check_json: Runner) -> None:
@@ -935,7 +1090,23 @@ def test_timeline_explicit_dates_out_of_order(tmp_path: Path, check_json: Runner
     )
     result = check_file(tmp_path, check_json, text)
     assert result.found == [(A, 21, 1, "PMK305", "error")]
-    assert result.messages == ["timeline entry at 23:50 comes after one at 00:10 (line 20)"]
+    assert result.messages == [
+        "timeline entry at 2026-03-12 23:50 comes after one at 2026-03-13 00:10 (line 20)"
+    ]
+
+
+def test_timeline_out_of_order_by_a_mistyped_year_shows_the_dates(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    text = body_swap(
+        "- 14:00 UTC — Config change deployed.\n- 14:05 UTC — Alert fired.\n- 14:20",
+        "- 2026-03-12 13:46 UTC — Deployed.\n- 2025-03-12 13:54 UTC — Alert.\n- 2026-03-12 14:20",
+    )
+    result = check_file(tmp_path, check_json, text)
+    assert result.found == [(A, 21, 1, "PMK305", "error")]
+    assert result.messages == [
+        "timeline entry at 2025-03-12 13:54 comes after one at 2026-03-12 13:46 (line 20)"
+    ]
 
 
 def test_timeline_ignores_nested_items_and_code(tmp_path: Path, check_json: Runner) -> None:
@@ -1113,7 +1284,10 @@ def test_malformed_catalog_yaml(tmp_path: Path, check_json: Runner) -> None:
         (A, 6, 12, "PMK109", "error"),
         (SERVICES_FILE, 2, 17, "PMK502", "error"),
     ]
-    assert result.messages[1] == "invalid YAML: mapping values are not allowed in this context"
+    assert result.messages[1] == (
+        "invalid YAML: a colon and a space inside the name start a new key: quote the name: "
+        '`name: "Checkout: the shop"` (YAML: mapping values are not allowed in this context)'
+    )
 
 
 def test_catalog_that_is_a_list(tmp_path: Path, check_json: Runner) -> None:

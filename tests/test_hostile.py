@@ -176,7 +176,7 @@ def test_escaped_text_is_still_visible(hostile_site: Path) -> None:
 
 def test_javascript_link_in_action_item_is_rejected(hostile_site: Path) -> None:
     result = build(hostile_site)
-    assert "PMK205 action item link javascript:alert(1) is not an http(s) URL" in result.stderr
+    assert "PMK205 action item link `javascript:alert(1)` is not an http(s) URL" in result.stderr
 
 
 @pytest.mark.parametrize("ident", ["../x", "/etc/passwd", "..%2fx", "a/b", "A", "x\\y", ".hidden"])

@@ -75,6 +75,33 @@ def printable(text: str, *, line_breaks: bool = False) -> str:
     return (_CONTROLS_BUT_CR_LF if line_breaks else _CONTROLS).sub(_escape_control, text)
 
 
+ELLIPSIS = "\u2026"
+
+
+def shorten(text: str, limit: int = 60, keep: int | None = None) -> str:
+    """`text` in at most `limit` characters for a message: its middle replaced by `…`, so that
+    its start and end still show, and with `keep` (an index) the characters around it too.
+
+    A value is quoted so its author can find and fix it: cutting the end off hid what was wrong
+    with it as often as not (a stray space in a long URL, a mistyped year at the end).
+    """
+    if len(text) <= limit:
+        return text
+    limit = max(limit, 9)
+    head = (limit - 1 + 1) // 2
+    tail = limit - 1 - head
+    if keep is None or keep < head - 4 or keep >= len(text) - tail + 4:
+        return text[:head] + ELLIPSIS + text[len(text) - tail :]
+    # The start, the part around `keep`, the end: a quarter, a half and a quarter of the room.
+    room = limit - 2
+    edge = room // 4
+    window = room - 2 * edge
+    start = max(edge, min(keep - window // 2, len(text) - edge - window))
+    return (
+        text[:edge] + ELLIPSIS + text[start : start + window] + ELLIPSIS + text[len(text) - edge :]
+    )
+
+
 def _github_escape(text: str, *, data: bool) -> str:
     # The workflow-command escaping rules of GitHub Actions (toolkit's command.ts).
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

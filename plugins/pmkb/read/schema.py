@@ -90,6 +90,24 @@ ACTION_FIELD_NAMES = tuple(f.name for f in ACTION_FIELDS)
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
+# What no link may hold: controls, spaces (Unicode's too: a no-break space pasted with a URL),
+# quotes, angle brackets, backslashes and backquotes. A link that holds one was mangled on its
+# way in, or is meant to break out of the page's HTML or Markdown.
+LINK_FORBIDDEN = (
+    "\\x00-\\x20\\x7f-\\x9f\"'<>\\\\`"
+    "\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+)
+# The characters of a link's host (and user and port): ASCII only, no `[` or `]`. A non-ASCII
+# or bracketed host is refused here because Python's urlsplit raises on some of them (an IPv6
+# literal left open, a full-width `#`), and trackers have plain names.
+LINK_HOST = "A-Za-z0-9._~%!$&()*+,;=:@-"
+# An action item's link, as both `pmkb check` and `pmkb schema` read it: one pattern, in the
+# syntax Python and JSON Schema (ECMA 262) share, so the two cannot disagree. Spaces and tabs
+# around the URL are allowed, as the check strips them.
+LINK_PATTERN = (
+    rf"^[ \t]*[Hh][Tt][Tt][Pp][Ss]?://[{LINK_HOST}]+(?:[/?#][^{LINK_FORBIDDEN}]*)?[ \t]*$"
+)
+
 
 def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
     catalog_ids = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
@@ -108,7 +126,7 @@ def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
         },
         "status": {"type": "string", "enum": list(STATUSES)},
         "action-status": {"type": "string", "enum": list(ACTION_STATUSES)},
-        "url": {"type": "string", "pattern": r"^https?://"},
+        "url": {"type": "string", "pattern": LINK_PATTERN},
         "services": catalog_ids,
         "factors": catalog_ids,
         "text-list": {"type": "array", "items": {"type": "string", "pattern": r"\S"}},

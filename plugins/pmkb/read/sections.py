@@ -190,6 +190,7 @@ class TimelineEntry:
     line: int
     when: datetime  # naive; the date is the incident's date unless the entry gives one
     text: str
+    dated: bool = False  # the entry gives its date itself
 
 
 @dataclass(frozen=True)
@@ -219,13 +220,7 @@ def parse_timeline(
         col = item.start(2) + 1
         match = _TIME.match(text)
         if not match:
-            problems.append(
-                TimelineProblem(
-                    file_line,
-                    col,
-                    "timeline entry does not start with a time (`HH:MM` or `YYYY-MM-DD HH:MM`)",
-                )
-            )
+            problems.append(TimelineProblem(file_line, col, _not_a_time(text)))
             continue
         try:
             clock = time(int(match["h"]), int(match["m"]), int(match["s"] or 0))
@@ -257,6 +252,40 @@ def parse_timeline(
                 )
                 continue
         entries.append(
-            TimelineEntry(file_line, when, text[match.end() :].strip(" *_`\u2014\u2013-:"))
+            TimelineEntry(
+                file_line,
+                when,
+                text[match.end() :].strip(" *_`\u2014\u2013-:"),
+                dated=explicit is not None,
+            )
         )
     return entries, problems
+
+
+# The shapes of times people type that are not `HH:MM`, each with how to write it. Matched on
+# the entry's first word only (at most 40 characters), so their cost is bounded.
+_DOTTED = re.compile(r"(\d{1,2})[.h](\d{2})")  # 14.43, 14h43
+_RUN_TOGETHER = re.compile(r"(\d{1,2})(\d{2})")  # 1600
+_DATE_LIKE = re.compile(r"\d+[-/.]\d+[-/.]\d+")  # 22025-03-18, 18/03/2025
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _not_a_time(text: str) -> str:
+    """What PMK304 says of an entry that does not start with a time: its first word, quoted,
+    and how to write it when its shape says what was meant."""
+    word = text.split(None, 1)[0] if text.strip() else ""
+    word = word.strip("*_`")[:40].rstrip(",;:")
+    shown = f"`{word}`" if word else "nothing"
+    advice = "start the entry with `HH:MM` or `YYYY-MM-DD HH:MM`"
+    clock = _DOTTED.fullmatch(word) or _RUN_TOGETHER.fullmatch(word)
+    if clock is not None:
+        hour, minute = clock.groups()
+        if int(hour) < 24 and int(minute) < 60:
+            return (
+                f"timeline entry starts with {shown}, not a time: write `{int(hour):02}:{minute}`"
+            )
+    if _ISO_DAY.fullmatch(word):
+        return f"timeline entry starts with the date {shown} but no time: write `{word} HH:MM`"
+    if _DATE_LIKE.fullmatch(word):
+        return f"timeline entry starts with {shown}, not a date in the form YYYY-MM-DD: {advice}"
+    return f"timeline entry starts with {shown}, not a time: {advice}"

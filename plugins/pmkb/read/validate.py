@@ -6,16 +6,24 @@ import itertools
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..clock import build_date
-from ..findings import Finding, Level, finding
+from ..findings import Finding, Level, finding, shorten
 from ..model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Postmortem
 from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
 from .blame import BlameMatcher, handle_mentions
-from .schema import ACTION_FIELD_NAMES, FIELD_NAMES, FIELDS, SLUG_PATTERN, TIME_FIELDS
+from .schema import (
+    ACTION_FIELD_NAMES,
+    FIELD_NAMES,
+    FIELDS,
+    LINK_FORBIDDEN,
+    LINK_HOST,
+    LINK_PATTERN,
+    SLUG_PATTERN,
+    TIME_FIELDS,
+)
 from .sections import ATX_HEADING, GUIDANCE, Section, parse_sections, parse_timeline
 from .source import SourceFile
 from .yamlread import LocatedDict, LocatedList
@@ -490,12 +498,22 @@ def _timeline_order(section: Section, day: date | None, out: _Findings) -> None:
         out.add(p.line, p.col, "PMK304", p.message)
     for before, after in itertools.pairwise(entries):
         if after.when < before.when:
+            # The dates are shown when an entry gives one or the two fall on different days:
+            # the mistake is then often in the date (a mistyped year), not in the times.
+            dated = before.dated or after.dated or before.when.date() != after.when.date()
             out.add(
                 after.line,
                 1,
                 "PMK305",
-                f"timeline entry at {after.when:%H:%M} comes after one at {before.when:%H:%M} (line {before.line})",
+                f"timeline entry at {_clock(after.when, dated)} comes after one at "
+                f"{_clock(before.when, dated)} (line {before.line})",
             )
+
+
+def _clock(when: datetime, dated: bool) -> str:
+    """A timeline entry's time as findings show it: `14:05`, or `2026-03-12 14:05` with its date."""
+    # isoformat, not strftime: `%Y` drops the leading zeros of a year such as 0025.
+    return when.isoformat(" ", "minutes") if dated else when.isoformat("T", "minutes")[-5:]
 
 
 def _action_item(raw: LocatedDict, line: int, col: int, out: _Findings) -> ActionItem | None:
@@ -562,22 +580,70 @@ def _action_due(raw: LocatedDict, out: _Findings) -> date | None:
 
 def _action_link(raw: LocatedDict, out: _Findings) -> str:
     """The action item's link if it is an http(s) URL safe to put in a page, else ""."""
-    if raw.get("link") is None:
+    value = raw.get("link")
+    if value is None:
         return ""
-    candidate = str(raw["link"]).strip()
-    parts = urlsplit(candidate)
-    if (
-        parts.scheme in ("http", "https")
-        and parts.netloc
-        and not any(c in candidate for c in "\"'<> \t")
-    ):
-        return candidate
+    line, col = raw.value_marks["link"]
+    if not isinstance(value, str):
+        out.add(line, col, "PMK205", f"action item link must be an http(s) URL, not {_kind(value)}")
+        return ""
+    if _LINK.fullmatch(value):
+        return value.strip(" \t")
+    link = value.strip(" \t")
+    reason, at = _link_problem(link)
     out.add(
-        *raw.value_marks["link"],
+        line,
+        col,
         "PMK205",
-        f"action item link {_show(candidate)} is not an http(s) URL",
+        f"action item link `{shorten(link, 70, at)}` is not an http(s) URL: {reason}",
     )
     return ""
+
+
+_LINK = re.compile(LINK_PATTERN)
+_HOST = re.compile(f"[{LINK_HOST}]+")
+_FORBIDDEN = re.compile(f"[{LINK_FORBIDDEN}]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}:")
+_CHARACTER_NAMES = {
+    " ": "a space",
+    "\t": "a tab",
+    '"': "a quote",
+    "'": "a quote",
+    "`": "a backquote",
+}
+
+
+def _link_problem(link: str) -> tuple[str, int | None]:
+    """Why a link does not match LINK_PATTERN, and the index of the character at fault, if one
+    is. The verdict is the pattern's; this only explains it, quoting the part that is wrong."""
+    scheme = _SCHEME.match(link)
+    if scheme is None or not link[scheme.end() :].startswith("//"):
+        shown = f"`{scheme.group()}` URL" if scheme else "URL with no `https://`"
+        return f"it is a {shown}; write the ticket's `https://` address", 0
+    if scheme.group().lower() not in ("http:", "https:"):
+        return f"`{scheme.group()}` is not `https:` or `http:`", 0
+    host_start = scheme.end() + 2
+    host = _HOST.match(link, host_start)
+    host_end = host.end() if host else host_start
+    if host_end == host_start or (host_end < len(link) and link[host_end] not in "/?#"):
+        if host_end >= len(link) or link[host_end] in "/?#":
+            return "it names no host", host_start
+        char = link[host_end]
+        return f"its host holds {_character(char)}, which a link's host may not", host_end
+    bad = _FORBIDDEN.search(link, host_end)
+    if bad is not None:
+        char = bad.group()
+        return f"it holds {_character(char)} at character {bad.start() + 1}", bad.start()
+    return "it is not a valid URL", None
+
+
+def _character(char: str) -> str:
+    """A character as a message names it: `a space`, `` `<` ``, `U+00A0`."""
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    if char.isprintable() and not char.isspace():
+        return f"`{char}`"
+    return f"U+{ord(char):04X}"
 
 
 def headings(sections: list[Section], body_line: int) -> tuple[Heading, ...]:
@@ -674,8 +740,9 @@ def _kind(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
+    """A value as a message quotes it: whole, or with its middle left out when it is long."""
     text = value.isoformat() if isinstance(value, date) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(text, 60)
 
 
 def _slugify(text: str) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from ..findings import shorten
+
 # The C loader parses about ten times faster; construction stays in Python either way.
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -172,6 +174,17 @@ def load_located(text: str) -> Any:
             raise YamlProblem(
                 f"nested more than {MAX_DEPTH} levels deep", line, col, structural=True
             ) from None
+        opened = exc.context_mark
+        hint = syntax_hint(
+            text.split("\n"),
+            problem,
+            exc.context or "",
+            (line, col),
+            (opened.line + 1, opened.column + 1) if opened else None,
+        )
+        if hint is not None:
+            message, (line, col) = hint
+            problem = f"{message} (YAML: {problem})"
         raise YamlProblem(problem, line, col) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(str(exc).splitlines()[0], 1, 1) from None
@@ -183,3 +196,116 @@ def load_located(text: str) -> Any:
         ) from None
     finally:
         loader.dispose()
+
+
+# YAML syntax errors people make in front matter, and what to do about them. The parser's own
+# message names the symptom ("mapping values are not allowed in this context") where the cause
+# is a title with a colon in it; these hints name the cause, quote the text and, where another
+# place says more, point there (the quote that was opened, not the end of the file it ran to).
+# Plain string operations, not regular expressions: the lines are contributors' text.
+_OPENERS = {"flow sequence": "[", "flow mapping": "{"}
+_CLOSERS = {"[": "]", "{": "}"}
+_NOT_A_START = {
+    "@": "`@` is reserved in YAML",
+    "`": "a backquote is reserved in YAML",
+    "*": "a value starting with `*` is read as an alias",
+    "&": "a value starting with `&` is read as an anchor",
+    "!": "a value starting with `!` is read as a tag",
+    "%": "a value starting with `%` is read as a directive",
+}
+
+
+def syntax_hint(
+    lines: list[str],
+    problem: str,
+    context: str,
+    at: tuple[int, int],
+    opened: tuple[int, int] | None,
+) -> tuple[str, tuple[int, int]] | None:
+    """For a YAML syntax error at `at` (1-based line and column in `lines`), what likely caused
+    it and how to fix it, with the place to report it; None when no common cause fits."""
+    line, col = at
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    if "\t" in indent or "tab" in problem:
+        tab_line = line if "\t" in indent else _first_tab_indent(lines, line)
+        if tab_line is not None:
+            tab_col = lines[tab_line - 1].index("\t") + 1
+            return "indent with spaces: YAML does not allow tabs in indentation", (
+                tab_line,
+                tab_col,
+            )
+    if "quoted scalar" in context and opened is not None:
+        q_line, q_col = opened
+        quote = lines[q_line - 1][q_col - 1 : q_col] if q_line <= len(lines) else '"'
+        return (
+            f"the `{quote}` opened here is never closed: end the value with `{quote}` on the "
+            "same line",
+            opened,
+        )
+    for kind, opener in _OPENERS.items():
+        if kind in context and opened is not None:
+            closer = _CLOSERS[opener]
+            return (
+                f"the `{opener}` opened here is never closed: end the list with `{closer}`, or "
+                f"quote an item that holds a comma, `{opener}` or `{closer}`",
+                opened,
+            )
+    key, value = _key_value(text)
+    if "mapping values are not allowed" in problem and key is not None and value:
+        if value[0] not in "'\"" and (": " in value or value.endswith(":")):
+            return (
+                f"a colon and a space inside the {key} start a new key: quote the {key}: {_quoted(key, value)}",
+                at,
+            )
+        if indent:
+            return (
+                "this line is indented more than the key above it: keys of one mapping start in one column",
+                at,
+            )
+    if key is not None and value[:1] in ("'", '"') and "expected" in problem:
+        quote = value[0]
+        start = len(text) - len(value)
+        if col - 1 > start:
+            inner = (
+                "write an apostrophe inside single quotes twice (`'It''s down'`)"
+                if quote == "'"
+                else 'or quote it with single quotes if it holds a `"`'
+            )
+            return (
+                f"the {key} goes on after its closing `{quote}`: quote the whole value, {inner}",
+                (line, start + 1),
+            )
+    if key is not None and value[:1] in _NOT_A_START:
+        reason = _NOT_A_START[value[0]]
+        value_col = len(text) - len(value) + 1
+        return f"{reason}: quote the {key}: {_quoted(key, value)}", (line, value_col)
+    return None
+
+
+def _first_tab_indent(lines: list[str], before: int) -> int | None:
+    """The last line up to `before` whose indentation holds a tab, if any."""
+    for number in range(min(before, len(lines)), 0, -1):
+        text = lines[number - 1]
+        if "\t" in text[: len(text) - len(text.lstrip(" \t"))]:
+            return number
+    return None
+
+
+def _key_value(text: str) -> tuple[str | None, str]:
+    """A `key: value` line's key and value (after a `- ` of a list item), or (None, "")."""
+    body = text.strip(" \t")
+    if body.startswith("- "):
+        body = body[2:].lstrip(" ")
+    colon = body.find(": ")
+    if colon <= 0 or body[0] in "'\"#[{":
+        return None, ""
+    return body[:colon].strip(), body[colon + 2 :].strip(" \t")
+
+
+def _quoted(key: str, value: str) -> str:
+    """`key: "value"` as it would parse, the value shortened in the middle."""
+    if '"' in value and "'" not in value:
+        return f"`{key}: '{shorten(value, 80)}'`"
+    shown = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'`{key}: "{shorten(shown, 80)}"`'
