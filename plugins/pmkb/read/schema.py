@@ -103,9 +103,11 @@ LINK_FORBIDDEN = (
 LINK_HOST = "A-Za-z0-9._~%!$&()*+,;=:@-"
 # An action item's link, as both `pmkb check` and `pmkb schema` read it: one pattern, in the
 # syntax Python and JSON Schema (ECMA 262) share, so the two cannot disagree. Spaces and tabs
-# around the URL are allowed, as the check strips them.
+# around the URL are allowed, as the check strips them. It ends with `(?![\s\S])`, not `$`:
+# Python's `$` (which jsonschema uses) also matches before a final line break, ECMA's does not.
 LINK_PATTERN = (
-    rf"^[ \t]*[Hh][Tt][Tt][Pp][Ss]?://[{LINK_HOST}]+(?:[/?#][^{LINK_FORBIDDEN}]*)?[ \t]*$"
+    rf"^[ \t]*[Hh][Tt][Tt][Pp][Ss]?://[{LINK_HOST}]+(?:[/?#][^{LINK_FORBIDDEN}]*)?[ \t]*"
+    r"(?![\s\S])"
 )
 
 
