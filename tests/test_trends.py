@@ -23,6 +23,7 @@ import pytest
 from helpers import SITE_FACTORS, Runner, build, make_project, postmortem, read
 from pmkb.analyse.trends import Distribution, percentile, periods, recurrences, window_start
 from pmkb.model import ActionItem, Postmortem
+from pmkb.site.pages.text import ticket
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -1333,3 +1334,60 @@ def test_trends_and_exports_say_which_start_was_used(detection_site: Path) -> No
     assert (rows["Noticed late"]["minutes_from"], rows["Noticed late"]["minutes_to_resolve"]) == (
         "detected", "115",
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Ticket names of action items
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://github.com/acme/payments/issues/41926", "acme/payments#41926"),
+        ("https://github.com/acme/payments/pull/7/", "acme/payments#7"),
+        ("https://github.example.com/acme/payments/issues/3", "acme/payments#3"),
+        ("https://codeberg.org/forgejo/forgejo/pulls/12", "forgejo/forgejo#12"),
+        ("https://gitlab.com/acme/infra/ops/-/issues/3", "acme/infra/ops#3"),
+        ("https://gitlab.example.com/team/proj/-/merge_requests/45", "team/proj!45"),
+        ("https://acme.atlassian.net/browse/OPS-123", "OPS-123"),
+        ("https://jira.example.com/jira/browse/PAY_2-9", "PAY_2-9"),
+        ("https://acme.atlassian.net/jira/software/projects/OPS/boards/1?selectedIssue=OPS-77", "OPS-77"),
+        ("https://linear.app/acme/issue/ENG-123/fix-the-retry-storm", "ENG-123"),
+        ("https://bugzilla.mozilla.org/show_bug.cgi?id=123456", "bugzilla.mozilla.org #123456"),
+        ("https://lists.debian.org/debian-devel/2010/01/msg012210.html", "lists.debian.org/…/msg012210.html"),
+        ("https://www.tracker.example.com/41926", "tracker.example.com/41926"),
+        ("https://example.com/", "example.com"),
+        ("https://wiki.example.com/x/a-very-long-page-name-about-the-retry-storm-follow-up",
+         "wiki.example.com/…/a-very-long-pag…-storm-follow-up"),
+        ("https://wiki.example.com/Caf%C3%A9%20runbook", "wiki.example.com/Café runbook"),
+    ],
+)  # fmt: skip
+def test_tickets_get_readable_names(url: str, name: str) -> None:
+    assert ticket(url) == name
+
+
+def test_action_items_tables_show_ticket_names_and_keep_the_address(tmp_path: Path) -> None:
+    long_url = "https://tracker.example.com/projects/reliability/tickets/" + "x" * 80
+    items = [
+        {**item("Page on payment errors", "team-payments", "open", "2025-01-01"),
+         "link": "https://github.com/acme/payments/issues/41926"},
+        {**item("Rewrite the runbook", "team-payments", "open"), "link": long_url},
+    ]  # fmt: skip
+    root = make_project(
+        tmp_path,
+        {"a.md": postmortem("Payments failed", "2025-03-01", extra={"action_items": items})},
+        site=True,
+    )
+    assert build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH}).returncode == 0
+    html = read(root, "action-items/index.html")
+    github = (
+        '<td class="pmkb-ticket"><a href="https://github.com/acme/payments/issues/41926"'
+        ' title="https://github.com/acme/payments/issues/41926">acme/payments#41926</a></td>'
+    )
+    assert github in html
+    assert (
+        f'<a href="{long_url}" title="{long_url}">tracker.example.com/…/xxxxxxxxxxxxxxx…xxxxxxxxxxxxxxxx</a>'
+        in html
+    )
+    incident = read(root, "incidents/a/index.html")
+    assert f'<a href="{long_url}" title="{long_url}">tracker.example.com/…/' in incident

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -48,11 +48,48 @@ def markdown_text(text: str) -> Markup:
     return Markup(escaped)
 
 
+# Issue and pull-request paths of GitHub, GitHub Enterprise, Gitea, Forgejo and Codeberg.
+_FORGE = re.compile(r"/([^/]+)/([^/]+)/(?:issues|pull|pulls)/(\d+)")
+# GitLab, on gitlab.com or its own host: any depth of groups, then `/-/`.
+_GITLAB = re.compile(r"/((?:[^/]+/)*)([^/]+)/-/(issues|merge_requests|work_items)/(\d+)")
+_KEY = re.compile(r"[A-Z][A-Z0-9_]*-\d+")  # a Jira or Linear issue key
+TICKET_TAIL = 32  # characters of a path's last part shown in a ticket's name
+
+
 def ticket(url: str) -> str:
-    """A short name for an action item's link: the last part of its path, or its host."""
+    """A short, readable name for an action item's link: `org/repo#123` for GitHub, GitLab and
+    their kin (`group/project!45` for a GitLab merge request), the key for Jira (`/browse/KEY`,
+    `selectedIssue=KEY`) and Linear, else the host and the path's last part."""
     parts = urlsplit(url)
-    tail = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    return tail or parts.netloc
+    path = unquote(parts.path).rstrip("/")
+    host = parts.hostname or ""
+    if found := _GITLAB.fullmatch(path):
+        groups, project, kind, number = found.groups()
+        return f"{groups}{project}{'!' if kind == 'merge_requests' else '#'}{number}"
+    if found := _FORGE.fullmatch(path):
+        return f"{found[1]}/{found[2]}#{found[3]}"
+    segments = [s for s in path.split("/") if s]
+    query = parse_qs(parts.query)
+    if "browse" in segments[:-1] and _KEY.fullmatch(segments[-1]):
+        return segments[-1]
+    if key := next((k for k in query.get("selectedIssue", []) if _KEY.fullmatch(k)), None):
+        return key
+    if host.endswith("linear.app") and "issue" in segments[:-1]:
+        key = segments[segments.index("issue") + 1]
+        if _KEY.fullmatch(key):
+            return key
+    if (ids := query.get("id")) and segments and segments[-1].startswith("show_bug"):
+        return f"{_bare(host)} #{ids[0]}"  # Bugzilla
+    if not segments:
+        return _bare(host) or url
+    tail = segments[-1]
+    if len(tail) > TICKET_TAIL:
+        tail = tail[: TICKET_TAIL // 2 - 1] + "…" + tail[-(TICKET_TAIL // 2) :]
+    return f"{_bare(host)}/{'…/' if len(segments) > 1 else ''}{tail}"
+
+
+def _bare(host: str) -> str:
+    return host.removeprefix("www.")
 
 
 def names(ids: tuple[str, ...], entries: Mapping[str, Service | Factor]) -> str:

@@ -1,0 +1,129 @@
+"""Action-item tables with real trackers' long addresses and long titles, in Chromium at desktop
+and phone widths: no word of an incident's title or an action breaks mid-word, and a ticket's name
+stays inside its own column. Screenshots land in tests/artifacts/screenshots/ as tables-*.png.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from helpers import build, make_project, postmortem
+
+from .conftest import _QuietHandler
+from .served import Site
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+TITLES = [
+    "Intermittent authentication failures during certificate rotation",
+    "Elasticsearch cluster unavailable after misconfigured shard allocation",
+    "Payments",
+]
+LINKS = [
+    "https://github.com/kubernetes-sigs/cluster-api-provider-openstack/issues/41926",
+    "https://lists.debian.org/debian-devel-announce/2010/01/msg00012210.html",
+    "https://acme.atlassian.net/jira/software/c/projects/RELIABILITY/boards/17?selectedIssue=RELIABILITY-2031",
+    "https://tracker.example.com/" + "very-long-ticket-slug-" * 6,
+]
+ACTION = "Add a pre-flight validation step to the configuration deployment pipeline"
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+# For each cell of the columns named, the words that the browser laid out on more than one line
+# (a hyphen is a fair place for a line break: `team-platform` may wrap after `team-`).
+BROKEN_WORDS = """(names) => {
+  const table = document.querySelector("table.pmkb-actions");
+  const heads = [...table.tHead.rows[0].cells].map(c => c.textContent.trim());
+  const columns = names.map(n => heads.indexOf(n));
+  const broken = [];
+  for (const row of table.tBodies[0].rows) {
+    for (const column of columns) {
+      const walker = document.createTreeWalker(row.cells[column], NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.data.matchAll(/[^\\s-]+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          if (tops.size > 1) broken.push(match[0]);
+        }
+      }
+    }
+  }
+  return broken;
+}"""
+# Ticket links that reach past their own cell.
+OVERFLOWING_TICKETS = """() => [...document.querySelectorAll("td.pmkb-ticket a")]
+  .filter(a => a.getBoundingClientRect().right > a.closest("td").getBoundingClientRect().right + 0.5)
+  .map(a => a.textContent)"""
+
+
+@pytest.fixture(scope="module")
+def tracker_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("tables-browser")
+    postmortems = {
+        f"case-{n}.md": postmortem(
+            title,
+            f"2025-0{n + 1}-10",
+            extra={
+                "action_items": [
+                    {
+                        "title": ACTION,
+                        "owner": "team-platform-reliability",
+                        "status": "open",
+                        "due": "2025-06-01",
+                        "link": link,
+                    }
+                    for link in LINKS
+                ]
+            },
+        )
+        for n, title in enumerate(TITLES)
+    }
+    make_project(root, postmortems, site=True)
+    result = build(root, strict=True)
+    assert result.returncode == 0, result.stderr
+    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(root / "site", f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_action_item_tables_wrap_without_breaking_words(
+    browser: Browser, tracker_site: Site, screenshots: Path, width: str, scheme: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": WIDTHS[width], "height": 900},
+        color_scheme="dark" if scheme == "dark" else "light",
+    )
+    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(tracker_site.url + "action-items/")
+        page.wait_for_load_state("load")
+        names = page.locator("table.pmkb-actions td.pmkb-ticket a").all_text_contents()
+        assert "kubernetes-sigs/cluster-api-provider-openstack#41926" in names
+        assert "RELIABILITY-2031" in names
+        assert page.evaluate(BROKEN_WORDS, ["Action", "Incident", "Owner"]) == []
+        assert page.evaluate(OVERFLOWING_TICKETS) == []
+        page.screenshot(
+            path=screenshots / f"tables-action-items-{width}-{scheme}.png", full_page=True
+        )
+    finally:
+        context.close()
