@@ -332,6 +332,18 @@ def search_docs(root: Path) -> list[dict[str, Any]]:
 # ---- Checking workflows ------------------------------------------------------------------------
 
 
+def symlink(link: Path, target: Path) -> None:
+    """Make `link` point at `target`, or skip the test where this user may not make symlinks
+    (Windows without Developer Mode or administrator rights)."""
+    try:
+        # Windows makes file and folder links differently: a file link to a folder is unusable.
+        link.symlink_to(target, target_is_directory=target.is_dir())
+    except OSError as exc:
+        if sys.platform == "win32" and getattr(exc, "winerror", None) == 1314:
+            pytest.skip("this Windows user may not make symlinks (no Developer Mode)")
+        raise
+
+
 def actionlint(cwd: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
     """Run actionlint on `files` (relative to `cwd`); skip the test if it is not installed, or
     fail it when `CI` is set."""

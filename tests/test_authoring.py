@@ -127,7 +127,8 @@ def test_new_writes_the_draft_at_year_date_slug(tmp_path: Path, run: Runner) -> 
         f"Created {NEW}: replace each `> **Guidance:**` line, then run `pmkb check`.\n"
     )
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md")) == [NEW]
-    assert (tmp_path / NEW).read_text(encoding="utf-8") == EXPECTED_NEW
+    # Byte for byte: UTF-8 with LF line ends on every platform (text mode writes CRLF on Windows).
+    assert (tmp_path / NEW).read_bytes() == EXPECTED_NEW.encode("utf-8")
 
 
 def test_new_front_matter_values(tmp_path: Path, run: Runner) -> None:
@@ -484,9 +485,11 @@ def test_changed_since_reports_only_changed_and_added_files(
     )
     (tmp_path / "postmortems/2025/deleted.md").unlink()
     git("mv", "postmortems/2025/renamed.md", "postmortems/2026/renamed.md")
-    (tmp_path / "postmortems/README.md").write_text("# Changed, not a postmortem\n")
+    (tmp_path / "postmortems/README.md").write_text(
+        "# Changed, not a postmortem\n", encoding="utf-8"
+    )
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs/index.md").write_text("# Not in the knowledge base\n")
+    (tmp_path / "docs/index.md").write_text("# Not in the knowledge base\n", encoding="utf-8")
     commit(git, "feature")
     # The base branch moves on: its own changes are not the pull request's.
     git("checkout", "-q", "main")

@@ -126,12 +126,15 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     assert rebuild("nothing") == []
 
     edited = folder / "pm-03.md"
-    edited.write_text(edited.read_text().replace("Incident 3", "Incident three, edited"))
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three, edited"),
+        encoding="utf-8",
+    )
     made = rebuild("edit")
     assert "incidents/pm-03.md" in made
     assert len(made) < total // 3
 
-    (folder / "pm-new.md").write_text(postmortem("A new incident", "2024-06-15"))
+    (folder / "pm-new.md").write_text(postmortem("A new incident", "2024-06-15"), encoding="utf-8")
     made = rebuild("add")
     assert "incidents/pm-new.md" in made
     assert len(made) < total // 3
@@ -145,11 +148,17 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     made = rebuild("delete")
     assert len(made) < total // 3
 
-    (folder / "draft.md").write_text(postmortem("Drafted", "2024-07-01", status="draft"))
+    (folder / "draft.md").write_text(
+        postmortem("Drafted", "2024-07-01", status="draft"), encoding="utf-8"
+    )
     made = rebuild("draft")
     assert "incidents/draft.md" not in made
-    published = (folder / "draft.md").read_text().replace("status: draft", "status: published")
-    (folder / "draft.md").write_text(published)
+    published = (
+        (folder / "draft.md")
+        .read_text(encoding="utf-8")
+        .replace("status: draft", "status: published")
+    )
+    (folder / "draft.md").write_text(published, encoding="utf-8")
     made = rebuild("undraft")
     assert "incidents/draft.md" in made
     assert len(made) < total // 3
@@ -168,7 +177,9 @@ def test_a_configuration_change_converts_every_page_again(
 
     converted.clear()
     mkdocs_yml = root / "mkdocs.yml"
-    mkdocs_yml.write_text(mkdocs_yml.read_text().replace("Test KB", "Renamed KB"))
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
+    )
     build(_config(root, out), dirty=True)
     assert len(converted) == total - 1  # every page but the unmodified docs/index.md
     # docs/index.md is not built again: MkDocs' --dirty goes by its file's time, as without pmkb.
@@ -197,7 +208,10 @@ def test_after_a_failed_build_every_generated_page_is_converted_again(
     total = len(converted)
 
     edited = root / "postmortems" / "pm-03.md"
-    edited.write_text(edited.read_text().replace("Incident 3", "Incident three, edited"))
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three, edited"),
+        encoding="utf-8",
+    )
     render = Page.render
 
     def failing(page: Page, config: MkDocsConfig, files: object) -> None:

@@ -56,7 +56,7 @@ class Engine:
     bin: Path
 
     def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return _run([str(self.bin / args[0]), *args[1:]], cwd=cwd)
+        return _run([str(_program(self.bin, args[0])), *args[1:]], cwd=cwd)
 
 
 def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -74,15 +74,20 @@ def _engine(name: str, command: str) -> Engine:
     venv = ENGINES / name
     stamp = venv / ".pmkb-installed"
     # pmkb's own dependencies change with pyproject.toml: an editable install needs them again.
-    wanted = " ".join(PACKAGES[name]) + "\n" + (REPO / "pyproject.toml").read_text()
-    binary = venv / "bin"
-    if stamp.is_file() and stamp.read_text() == wanted and (binary / command).exists():
+    wanted = " ".join(PACKAGES[name]) + "\n" + (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    # A virtualenv's programs: bin/NAME, or Scripts\NAME.exe on Windows.
+    binary = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    if (
+        stamp.is_file()
+        and stamp.read_text(encoding="utf-8") == wanted
+        and _program(binary, command).exists()
+    ):
         return Engine(name, binary)
     shutil.rmtree(venv, ignore_errors=True)
     ENGINES.mkdir(exist_ok=True)
     steps = [
         [sys.executable, "-m", "venv", str(venv)],
-        [str(binary / "python"), "-m", "pip", "install", "--quiet", *PACKAGES[name]],
+        [str(_program(binary, "python")), "-m", "pip", "install", "--quiet", *PACKAGES[name]],
     ]
     for step in steps:
         result = subprocess.run(step, capture_output=True, text=True, check=False)
@@ -91,10 +96,14 @@ def _engine(name: str, command: str) -> Engine:
             _unavailable(
                 f"could not install {name} into {venv}: `{' '.join(step)}` failed:\n{tail}"
             )
-    if not (binary / command).exists():
-        _unavailable(f"{name} installed into {venv}, but {binary / command} is missing")
-    stamp.write_text(wanted)
+    if not _program(binary, command).exists():
+        _unavailable(f"{name} installed into {venv}, but {_program(binary, command)} is missing")
+    stamp.write_text(wanted, encoding="utf-8")
     return Engine(name, binary)
+
+
+def _program(folder: Path, name: str) -> Path:
+    return folder / (f"{name}.exe" if sys.platform == "win32" else name)
 
 
 @pytest.fixture(scope="session")
@@ -364,7 +373,9 @@ def test_generate_writes_pages_as_folder_indexes_and_relinks_project_pages(
         encoding="utf-8",
     )
     (root / "docs" / "incidents").mkdir()
-    (root / "docs" / "incidents" / "2024-01-10-checkout-down.md").write_text("# Replaced\n")
+    (root / "docs" / "incidents" / "2024-01-10-checkout-down.md").write_text(
+        "# Replaced\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
     result = _run([sys.executable, "-m", "pmkb.cli", "generate", "--out", str(out)], cwd=root)
     assert result.returncode == 0, result.stderr

@@ -54,14 +54,17 @@ def test_init_writes_a_knowledge_base(kb: Path, run: Runner) -> None:
     assert written >= FILES
     (example,) = _examples(kb)
     assert re.fullmatch(r"\d{4}", example.parent.name)
-    assert yaml.safe_load((kb / "mkdocs.yml").read_text())["site_name"] == "Acme incidents"
-    assert (kb / ".gitignore").read_text().split() == ["site/", ".cache/"]
+    assert (
+        yaml.safe_load((kb / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
+        == "Acme incidents"
+    )
+    assert (kb / ".gitignore").read_text(encoding="utf-8").split() == ["site/", ".cache/"]
 
 
 def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
     result = run("init", "--name", "Ops: postmortems", "--yes")
     assert result.code == 0
-    config = yaml.safe_load((tmp_path / "mkdocs.yml").read_text())
+    config = yaml.safe_load((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))
     assert config["site_name"] == "Ops: postmortems"
     assert "Next: pmkb check && mkdocs serve" in result.lines
 
@@ -120,22 +123,24 @@ def test_init_in_an_existing_site_leaves_mkdocs_yml_alone(tmp_path: Path, run: R
 
 def test_init_never_overwrites_an_existing_file(tmp_path: Path, run: Runner) -> None:
     (tmp_path / "postmortems").mkdir()
-    (tmp_path / "postmortems" / "services.yml").write_text("mine: {name: Mine}\n")
+    (tmp_path / "postmortems" / "services.yml").write_text("mine: {name: Mine}\n", encoding="utf-8")
     result = run("init", "--yes")
     assert result.code == 0
-    assert (tmp_path / "postmortems" / "services.yml").read_text() == "mine: {name: Mine}\n"
+    assert (tmp_path / "postmortems" / "services.yml").read_text(
+        encoding="utf-8"
+    ) == "mine: {name: Mine}\n"
     assert "skipped postmortems/services.yml: it exists" in result.lines
 
 
 def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Runner) -> None:
-    (tmp_path / "file").write_text("")
+    (tmp_path / "file").write_text("", encoding="utf-8")
     result = run("init", "file", "--yes")
     assert result.code == 2
     assert result.err.strip() == "pmkb init: file is not a folder"
 
 
 def test_init_reports_a_disk_error(tmp_path: Path, run: Runner) -> None:
-    (tmp_path / ".github").write_text("a file where a folder goes")
+    (tmp_path / ".github").write_text("a file where a folder goes", encoding="utf-8")
     result = run("init", "--yes")
     assert result.code == 2
     assert result.err.startswith("pmkb init: ")
@@ -143,7 +148,7 @@ def test_init_reports_a_disk_error(tmp_path: Path, run: Runner) -> None:
 
 
 def _workflow(root: Path, name: str) -> dict[str, Any]:
-    data = yaml.safe_load((root / ".github" / "workflows" / name).read_text())
+    data = yaml.safe_load((root / ".github" / "workflows" / name).read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
 
@@ -182,15 +187,17 @@ def test_install_option_fills_the_workflows(tmp_path: Path, run: Runner) -> None
 
 
 def test_the_pre_commit_hook_is_pinned(kb: Path) -> None:
-    config = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text())
+    config = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     (repo,) = config["repos"]
     assert repo["rev"] == "v0.1.0"
-    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    hooks = yaml.safe_load(
+        (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    )
     assert [h["id"] for h in repo["hooks"]] == [hooks[0]["id"]]
 
 
 def test_the_factors_catalog_is_categorised_and_described(kb: Path) -> None:
-    factors = yaml.safe_load((kb / "postmortems" / "factors.yml").read_text())
+    factors = yaml.safe_load((kb / "postmortems" / "factors.yml").read_text(encoding="utf-8"))
     assert len(factors) >= 6
     for ident, factor in factors.items():
         assert factor.get("name"), ident
@@ -199,19 +206,21 @@ def test_the_factors_catalog_is_categorised_and_described(kb: Path) -> None:
     categories = {f["category"] for f in factors.values()}
     assert {"Change", "Capacity", "Dependencies", "Detection", "Process", "Design"} <= categories
     example = yaml.safe_load(
-        (Path(__file__).parent.parent / "postmortems" / "factors.yml").read_text()
+        (Path(__file__).parent.parent / "postmortems" / "factors.yml").read_text(encoding="utf-8")
     )
     assert len(set(factors) & set(example)) >= len(factors) - 1  # the example's ids where they fit
 
 
 def test_the_services_catalog_is_a_placeholder(kb: Path) -> None:
-    text = (kb / "postmortems" / "services.yml").read_text()
+    text = (kb / "postmortems" / "services.yml").read_text(encoding="utf-8")
     assert "REPLACE" in text
     assert list(yaml.safe_load(text)) == ["example-service"]
 
 
 def test_the_wheel_carries_every_template() -> None:
-    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    pyproject = tomllib.loads(
+        (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    )
     globs = pyproject["tool"]["setuptools"]["package-data"]["pmkb.cli"]
     for planned in PLANNED:
         assert template_text(planned.template)
@@ -236,7 +245,10 @@ def test_init_asks_for_the_name_only_on_a_terminal_without_yes(
     for args, folder in ((["--yes"], "a"), (["--name", "Given"], "b"), ([], "c")):
         assert run("init", folder, *args).code == 0
     assert prompts == ["Site name [c]: "]
-    names = [yaml.safe_load((tmp_path / f / "mkdocs.yml").read_text())["site_name"] for f in "abc"]
+    names = [
+        yaml.safe_load((tmp_path / f / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
+        for f in "abc"
+    ]
     assert names == ["a", "Given", "Typed name"]
 
 

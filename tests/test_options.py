@@ -209,7 +209,7 @@ def test_the_plugin_and_the_cli_resolve_the_same_settings(tmp_path: Path) -> Non
     config = load_config(str(path))
     plugin = config.plugins["pmkb"]
     plugin.on_config(config)
-    written = yaml.safe_load(path.read_text())["plugins"][1]["pmkb"]
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))["plugins"][1]["pmkb"]
     assert written == options
     assert plugin.settings == with_docs_dir(load_settings(written, tmp_path), tmp_path / "docs")
     assert plugin.settings.incidents_path == "kb/incidents"

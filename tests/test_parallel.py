@@ -110,7 +110,7 @@ from pmkb.parallel import chunked_map
 
 def work(chunk):
     import os
-    Path(sys.argv[1], str(os.getpid())).write_text("")  # every process that works says so
+    Path(sys.argv[1], str(os.getpid())).write_bytes(b"")  # every process that works says so
     time.sleep(3600)
     return chunk
 
@@ -121,7 +121,7 @@ if __name__ == "__main__":
 
 def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "build.py"
-    script.write_text(_ORPHAN_SCRIPT)
+    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8")
     marks = tmp_path / "pids"
     marks.mkdir()
     build = subprocess.Popen([sys.executable, str(script), str(marks)])

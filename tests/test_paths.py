@@ -8,7 +8,6 @@ Front-matter line numbers refer to helpers' FRONT: an `id:` added by `with_id` s
 from __future__ import annotations
 
 import inspect
-import os
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from helpers import (
     make_project,
     postmortem,
     read,
+    symlink,
     with_keys,
 )
 from pmkb import plugin
@@ -42,7 +42,6 @@ PLUGIN_KNOWS_DOCS_DIR = "with_docs_dir" in inspect.getsource(plugin)
 needs_docs_dir = pytest.mark.skipif(
     not PLUGIN_KNOWS_DOCS_DIR, reason="plugin.py's on_config does not call with_docs_dir yet"
 )
-symlinks = pytest.mark.skipif(os.name != "posix", reason="symlinks")
 
 
 def with_id(ident: str) -> str:
@@ -53,13 +52,12 @@ def with_id(ident: str) -> str:
 # 1. Catalogs that are symbolic links are refused unread.
 
 
-@symlinks
 @pytest.mark.parametrize("name", ["services.yml", "factors.yml"])
 def test_symlinked_catalog_is_refused_unread(tmp_path: Path, check_json: Runner, name: str) -> None:
     make_project(tmp_path, files={A: VALID, "outside/secret.yml": f"{SECRET}:\n  name: {SECRET}\n"})
     catalog = tmp_path / "postmortems" / name
     catalog.unlink()
-    catalog.symlink_to(tmp_path / "outside" / "secret.yml")
+    symlink(catalog, tmp_path / "outside" / "secret.yml")
     result = check_json()
     found = dict(zip(result.found, result.messages, strict=True))
     assert "symbolic link" in found[(f"postmortems/{name}", 1, 1, "PMK507", "error")]
@@ -68,7 +66,6 @@ def test_symlinked_catalog_is_refused_unread(tmp_path: Path, check_json: Runner,
     assert result.code == EXIT_FINDINGS
 
 
-@symlinks
 def test_symlinked_catalog_named_by_option_is_refused(tmp_path: Path, check_json: Runner) -> None:
     make_project(
         tmp_path,
@@ -76,31 +73,29 @@ def test_symlinked_catalog_named_by_option_is_refused(tmp_path: Path, check_json
         options={"services_file": "catalogs/services.yml"},
     )
     (tmp_path / "catalogs").mkdir()
-    (tmp_path / "catalogs" / "services.yml").symlink_to(tmp_path / "outside" / "secret.yml")
+    symlink(tmp_path / "catalogs" / "services.yml", tmp_path / "outside" / "secret.yml")
     result = check_json()
     assert ("catalogs/services.yml", 1, 1, "PMK507", "error") in result.found
     assert SECRET not in result.out
 
 
-@symlinks
 def test_dangling_catalog_link_is_refused(tmp_path: Path, check_json: Runner) -> None:
     make_project(tmp_path, files={A: VALID})
     (tmp_path / "postmortems" / "factors.yml").unlink()
-    (tmp_path / "postmortems" / "factors.yml").symlink_to(tmp_path / "nowhere.yml")
+    symlink(tmp_path / "postmortems" / "factors.yml", tmp_path / "nowhere.yml")
     result = check_json()
     assert ("postmortems/factors.yml", 1, 1, "PMK507", "error") in result.found
 
 
-@symlinks
 def test_build_does_not_publish_or_log_a_linked_catalog(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "services.yml").write_text(
-        yaml.safe_dump({"checkout": {"name": SECRET, "owner": SECRET}})
+        yaml.safe_dump({"checkout": {"name": SECRET, "owner": SECRET}}), encoding="utf-8"
     )
     root = make_project(tmp_path / "p", {"a.md": postmortem("A", "2024-01-01")}, site=True)
     (root / "postmortems" / "services.yml").unlink()
-    (root / "postmortems" / "services.yml").symlink_to(outside / "services.yml")
+    symlink(root / "postmortems" / "services.yml", outside / "services.yml")
     result = build(root)
     assert "postmortems/services.yml:1:1: error PMK507" in result.stderr
     assert SECRET not in result.stderr + result.stdout
@@ -156,13 +151,12 @@ def test_with_docs_dir_raises_the_finding_the_plugin_shows(tmp_path: Path) -> No
     assert "`docs/pm`" in str(caught.value) and "`docs`" in str(caught.value)
 
 
-@symlinks
 def test_link_in_docs_dir_to_the_postmortems_folder_is_reported(
     tmp_path: Path, check_json: Runner
 ) -> None:
     make_project(tmp_path, files={A: VALID}, options={})
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "kb").symlink_to(tmp_path / "postmortems")
+    symlink(tmp_path / "docs" / "kb", tmp_path / "postmortems")
     result = check_json()
     found = dict(zip(result.found, result.messages, strict=True))
     assert "`postmortems`" in found[("docs/kb", 1, 1, "PMK602", "error")]
@@ -173,7 +167,7 @@ def test_build_refuses_postmortems_inside_docs_dir(tmp_path: Path) -> None:
     root = make_project(tmp_path, {}, options={"postmortems_dir": "docs/postmortems"}, site=True)
     (root / "docs" / "postmortems").mkdir()
     (root / "docs" / "postmortems" / "draft.md").write_text(
-        postmortem(SECRET, "2024-01-01", status="draft")
+        postmortem(SECRET, "2024-01-01", status="draft"), encoding="utf-8"
     )
     result = build(root)
     assert result.returncode != 0
@@ -310,14 +304,16 @@ def test_docs_file_on_a_generated_page_is_reported(
 def test_docs_files_mkdocs_leaves_out_are_not_reported(tmp_path: Path, check_json: Runner) -> None:
     files = {A: VALID, "docs/.incidents.json": "x", "docs/templates/incidents.json": "x"}
     make_project(tmp_path, files=files, options={}, mkdocs={"use_directory_urls": False})
-    (tmp_path / "docs" / "incidents.md").write_text("# Not incidents/index.html\n")
+    (tmp_path / "docs" / "incidents.md").write_text(
+        "# Not incidents/index.html\n", encoding="utf-8"
+    )
     assert check_json().found == []
 
 
 @needs_docs_dir
 def test_build_reports_a_docs_file_on_a_generated_page(tmp_path: Path) -> None:
     root = make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, site=True)
-    (root / "docs" / "incidents.md").write_text("# My incidents\n")
+    (root / "docs" / "incidents.md").write_text("# My incidents\n", encoding="utf-8")
     result = build(root)
     assert "docs/incidents.md:1:1: error PMK604 `incidents.md` and the incidents listing" in (
         result.stderr
@@ -453,15 +449,14 @@ def test_build_logs_hidden_files(tmp_path: Path) -> None:
     assert "INFO    -  pmkb: postmortems/.b.md:1:1: info PMK014 hidden file" in result.stderr
 
 
-@symlinks
 @pytest.mark.parametrize("named", ["postmortems/link.md", "postmortems/linked/a.md"])
 def test_a_link_named_on_the_command_line_is_not_followed(
     tmp_path: Path, check_json: Runner, named: str
 ) -> None:
     secret = VALID.replace("title:", f"{SECRET}: 1\ntitle:", 1)
     make_project(tmp_path, files={A: VALID, "outside/a.md": secret})
-    (tmp_path / "postmortems" / "link.md").symlink_to(tmp_path / "outside" / "a.md")
-    (tmp_path / "postmortems" / "linked").symlink_to(tmp_path / "outside")
+    symlink(tmp_path / "postmortems" / "link.md", tmp_path / "outside" / "a.md")
+    symlink(tmp_path / "postmortems" / "linked", tmp_path / "outside")
     result = check_json(named)
     assert (named, 1, 1, "PMK010", "warning") in result.found
     assert SECRET not in result.out + result.err

@@ -330,7 +330,9 @@ def test_generate_hands_other_engines_sanitized_bodies(hostile_site: Path, tmp_p
     built = build(out)
     assert built.returncode == 0, built.stderr
     for number, case in enumerate(HOSTILE_BODIES):
-        page = (out / "site" / "incidents" / f"case-{number:02d}" / "index.html").read_text()
+        page = (out / "site" / "incidents" / f"case-{number:02d}" / "index.html").read_text(
+            encoding="utf-8"
+        )
         assert problems_in(_content(page)) == [], case
         # The table of contents is still built from the body's headings.
         assert 'href="#summary"' in page and 'href="#lessons-learned"' in page, case

@@ -35,15 +35,17 @@ def test_a_serve_rebuild_reparses_only_the_edited_file(tmp_path: Path) -> None:
     assert plugin.cache.parses == 30
 
     edited = root / "postmortems" / "2003" / "pm-0003.md"
-    edited.write_text(edited.read_text().replace("Incident 3", "Incident three, edited"))
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three, edited"),
+        encoding="utf-8",
+    )
     second = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
     assert second.plugins["pmkb"] is plugin  # MkDocs keeps plugins that define on_startup
     build(second)
     assert plugin.cache.parses == 31
-    assert (
-        "Incident three, edited"
-        in (tmp_path / "out" / "incidents" / "pm-0003" / "index.html").read_text()
-    )
+    assert "Incident three, edited" in (
+        tmp_path / "out" / "incidents" / "pm-0003" / "index.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_at_a_thousand_postmortems_one_edit_costs_one_parse(tmp_path: Path) -> None:
@@ -60,7 +62,7 @@ def test_at_a_thousand_postmortems_one_edit_costs_one_parse(tmp_path: Path) -> N
     plugin = rebuild_files(startup=True)
     assert plugin.cache.parses == 1000  # type: ignore[attr-defined]
     edited = root / "postmortems" / "2007" / "pm-0007.md"
-    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     assert rebuild_files() is plugin
     assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
     assert rebuild_files() is plugin

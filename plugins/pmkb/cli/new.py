@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     text = render_new(
         settings, " ".join(title.split()), day, severity, services, factors, args.author
     )
-    with path.open("x", encoding="utf-8") as handle:
+    # LF line ends on every platform, like the files pmkb init writes and the examples.
+    with path.open("x", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     print(
         f"Created {printable(settings.display_path(path))}: replace each `> **Guidance:**` line, then run `pmkb check`."
