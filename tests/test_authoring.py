@@ -4,11 +4,13 @@ annotations and the JSON Schema of `pmkb schema`."""
 from __future__ import annotations
 
 import builtins
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -675,6 +677,43 @@ def test_github_annotation_commands_and_escaping(level: Level, command: str) -> 
         f"::{command} file=a%25b%2Cc%3Ad%0De%0Af.md,line=3,col=4,title=pmkb PMK101::"
         "PMK101 100%25 sure: a,b%0D%0Anext"
     )
+
+
+# Output in any encoding: text from postmortems can hold any character.
+
+
+@pytest.mark.parametrize("form", ["text", "json", "github"])
+def test_redirected_output_is_utf8_whatever_the_code_page(tmp_path: Path, form: str) -> None:
+    text = FRONT.replace("services: [checkout]\n", "services:\n- chekout→\n") + BODY
+    make_project(tmp_path, files={"postmortems/x.md": text})
+    # What Windows gives a redirected stdout: its ANSI code page, which has no arrow.
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pmkb.cli", "check", "--format", form],
+        cwd=tmp_path,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")
+    assert result.returncode == EXIT_FINDINGS
+    assert "`chekout→`" in result.stdout.decode("utf-8")
+
+
+def test_a_terminal_without_utf8_shows_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmkb import cli
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    raw = io.BytesIO()
+    terminal = Terminal(raw, encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", terminal)
+    cli._unicode_output()
+    print("chekout→ café", file=terminal, end="")
+    terminal.flush()
+    assert raw.getvalue() == b"chekout\\u2192 caf\xe9"  # its encoding kept, the rest escaped
 
 
 # `pmkb schema`: a JSON Schema that agrees with the checks.

@@ -7,7 +7,9 @@ and running it; `common` holds what they share.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -40,7 +42,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unicode_output() -> None:
+    """Make stdout and stderr able to print any character a postmortem holds.
+
+    Where Python writes a legacy code page (Windows, with the output redirected to a file or a
+    pipe: cp1252), a title or service name with a character outside it would end the command
+    with a UnicodeEncodeError. Redirected output is UTF-8 (what JSON, GitHub's annotations and
+    editors read); a terminal keeps its encoding and shows such characters as escapes.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue  # not a standard text stream: whoever replaced it decides
+        with contextlib.suppress(LookupError, ValueError):
+            if codecs.lookup(stream.encoding).name == "utf-8":
+                continue
+            if stream.isatty():
+                stream.reconfigure(errors="backslashreplace")
+            else:
+                stream.reconfigure(encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _unicode_output()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
