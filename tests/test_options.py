@@ -75,7 +75,7 @@ def test_no_options_means_the_declared_defaults(tmp_path: Path) -> None:
             assert value == tuple(option.default), option.name
         elif option.default == "":  # a catalog beside the postmortems
             assert value == settings.postmortems_dir / f"{option.name.removesuffix('_file')}.yml"
-        elif option.name == "postmortems_dir":
+        elif option.name in ("postmortems_dir", "cache_dir"):
             assert value == (tmp_path / option.default).resolve()
         elif option.name == "workers":
             assert value is None  # `auto`: one per CPU

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from datetime import date
@@ -31,10 +32,20 @@ from ..settings import (
     settings_from,
     with_docs_dir,
 )
-from ..site.blocks import fill
+from ..site.blocks import fill, stable, unstable
 from ..site.render import IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
+from .conversion_cache import (
+    ConversionCache,
+    Converted,
+    Recorder,
+    Unstable,
+    build_key,
+    plugin_versions,
+    replay,
+    toc_items,
+)
 from .lazy_files import GeneratedFile, RenderedOnRead
 
 log = get_plugin_logger(__name__)
@@ -63,11 +74,20 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
         self.config_shape = ""
+        # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
+        # found in it, and the page being converted with the key its result is stored under.
+        self.conversions: ConversionCache | None = None
+        self.conversions_asked = False
+        self.found: dict[str, Converted] = {}
+        self.converting: tuple[str, str] | None = None
+        self.recorder = Recorder()
+        self.serving = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
         # cache; a one-off build has nothing to reuse, so it keeps no parsed files in memory.
         self.cache = ParseCache() if command == "serve" else None
+        self.serving = command == "serve"
         self.dirty_serve = command == "serve" and dirty
         self.digests, self.titles, self.shape = {}, {}, None
 
@@ -103,6 +123,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_entries = {}
         self.made_digests, self.made_titles = {}, {}
         self.shape_compared = False
+        self.conversions, self.conversions_asked, self.found = None, False, {}
+        self.converting = None
+        for logger in _RECORDED_LOGGERS:
+            if self.recorder not in logger.handlers:
+                logger.addHandler(self.recorder)
         if self.dirty_serve:
             self.config_shape = _config_shape(config, self.config)
         site = Site(self.settings)
@@ -207,15 +232,58 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.blocks[source.src] = rendered.blocks
         return rendered.markdown
 
+    # Last, so that the Markdown looked up is the one MkDocs converts, whatever other plugins did.
+    @event_priority(-100)
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
+        if page.file.generated_by != "pmkb" or not page.file.is_documentation_page():
+            return None
         # MkDocs has copied a generated page's Markdown into the page; the file's copy is not read
         # again (pages are not copied as static files), and at thousands of incidents holding both
         # for the whole build costs tens of megabytes.
-        if page.file.generated_by == "pmkb" and page.file.is_documentation_page():
-            page.file.content_bytes = b""
-        return None
+        page.file.content_bytes = b""
+        conversions = self._conversions(config, files)
+        if conversions is None:
+            return None
+        # Each build draws its own placeholders: the Markdown is converted with placeholders in a
+        # form every build writes alike, and given this build's back in on_page_content.
+        portable = stable(markdown)
+        if portable is None:
+            return None
+        key = conversions.key(page.file.src_uri, page.file.url, portable)
+        found = conversions.get(key)
+        if found is not None:
+            # Converted before: MkDocs converts nothing, and the HTML is put back in on_page_content.
+            self.found[page.file.src_uri] = found
+            return ""
+        self.converting = (page.file.src_uri, key)
+        self.recorder.records = []
+        return portable
+
+    def _conversions(self, config: MkDocsConfig, files: Files) -> ConversionCache | None:
+        """This build's conversion cache, once every plugin has settled the files and settings."""
+        assert self.settings is not None
+        if not self.conversions_asked:
+            self.conversions_asked = True
+            if self.settings.cache_dir is not None:
+                try:
+                    key = build_key(
+                        config.markdown_extensions,
+                        config.mdx_configs,
+                        {
+                            "use_directory_urls": config.use_directory_urls,
+                            "validation": config.validation,
+                        },
+                        plugin_versions(config.plugins),
+                        ((f.src_uri, f.url) for f in files),
+                        (logger.getEffectiveLevel() for logger in _RECORDED_LOGGERS),
+                    )
+                except Unstable as exc:
+                    log.debug(f"converted pages are not cached in this build: {exc}")
+                else:
+                    self.conversions = ConversionCache(self.settings.cache_dir / "pages", key)
+        return self.conversions
 
     # First, so that every other plugin sees the page as it will be published: what the page's
     # Markdown became is sanitized, then pmkb's own HTML blocks take their placeholders' places.
@@ -225,9 +293,46 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     ) -> str | None:
         if page.file.generated_by != "pmkb":
             return html
+        html = self._converted_once(html, page, files)
         blocks = self.blocks.pop(page.file.src_uri, ())
         assert self.settings is not None
         return fill(html if self.settings.trust_html else sanitize(html), blocks)
+
+    def _converted_once(self, html: str, page: Page, files: Files) -> str:
+        """The page as converting its Markdown made it: from the cache, or just converted (and
+        then stored), before any plugin has changed it."""
+        src_uri = page.file.src_uri
+        found = self.found.pop(src_uri, None)
+        if found is not None:
+            page.toc = found.table_of_contents()
+            page.present_anchor_ids = set(found.anchors)
+            if found.links is not None:
+                page.links_to_anchors = {
+                    target: dict(links)
+                    for uri, links in found.links.items()
+                    if (target := files.get_file_from_path(uri)) is not None
+                }
+            replay(found.records)
+            return unstable(found.html)
+        if self.converting is not None and self.converting[0] == src_uri:
+            records, self.recorder.records = self.recorder.records or [], None
+            key, self.converting = self.converting[1], None
+            links = page.links_to_anchors
+            assert self.conversions is not None
+            self.conversions.put(
+                key,
+                Converted(
+                    html,
+                    toc_items(page.toc),
+                    sorted(page.present_anchor_ids or ()),
+                    None
+                    if links is None
+                    else {target.src_uri: dict(found) for target, found in links.items()},
+                    records,
+                ),
+            )
+            return unstable(html)
+        return html
 
     # Last, after every plugin has seen the converted page: a generated page's Markdown (pmkb's
     # own intermediate text, not the postmortem's file) is let go. MkDocs does not read it again,
@@ -297,6 +402,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 page.title = title
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._stop_recording()
+        if self.conversions is not None and not self.serving:
+            self.conversions.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -304,9 +412,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.made_titles = {}
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._stop_recording()
         # A build that stopped part way: the next one converts every generated page again. The
         # titles kept are those of pages whose files the failed build did not change.
         self.digests, self.shape = {}, None
+
+    def _stop_recording(self) -> None:
+        self.recorder.records, self.converting = None, None
+        for logger in _RECORDED_LOGGERS:
+            logger.removeHandler(self.recorder)
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -320,6 +434,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 if path.exists():
                     server.watch(str(path))
         return server
+
+
+# What a page's conversion may log reaches one of these: MkDocs' messages stop at its own logger,
+# Markdown extensions' reach the root.
+_RECORDED_LOGGERS = (logging.getLogger("mkdocs"), logging.getLogger())
 
 
 def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:

@@ -23,6 +23,8 @@ from markupsafe import Markup
 # Unguessable, so that no postmortem can write a placeholder of its own; letters, digits and
 # hyphens only, which Markdown and the sanitizer leave as they are.
 _TOKEN = "pmkb-block-" + secrets.token_hex(8) + "-"
+# The placeholders' form in what is kept between builds, each of which draws its own token.
+_STABLE = "pmkb-block-stable-"
 # Searched for by its literal start, which the regex engine finds fast, at thousands of pages.
 _PLACEHOLDER = re.compile(re.escape(_TOKEN) + r"(\d+)")
 
@@ -64,3 +66,17 @@ def fill(html: str, blocks: tuple[str, ...]) -> str:
         index = int(parts[i])
         parts[i] = blocks[index] if index < len(blocks) else ""
     return "".join(parts)
+
+
+def stable(markdown: str) -> str | None:
+    """A page's Markdown with its placeholders written as every build writes them, so that what
+    it converts to can be kept between builds; None if the author's own text holds that form,
+    which would then become placeholders too."""
+    if _STABLE in markdown:
+        return None
+    return markdown.replace(_TOKEN, _STABLE)
+
+
+def unstable(html: str) -> str:
+    """What the Markdown of `stable` converted to, with this build's placeholders back."""
+    return html.replace(_STABLE, _TOKEN)

@@ -1,0 +1,322 @@
+"""Pages' converted HTML kept on disk between builds, found by what the HTML depends on.
+
+A generated page whose Markdown, conversion settings and site files are those of an earlier build
+is not converted again: its HTML, table of contents, anchors and the messages its conversion logged
+come from the cache. The entry's name is the digest of all it depends on, so an entry is either
+right or never found. What is read is checked (its own name and a digest of its content) and
+anything else is a miss, never an error: the cache is a folder anyone can write to, and the HTML
+read from it is sanitized like freshly converted HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from hashlib import sha256
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+# Bumped whenever what an entry holds, or how it is read, changes.
+FORMAT = b"pmkb-conversion-cache 1\n"
+# Extensions whose output depends on files other than the page: their pages are always converted.
+READS_OTHER_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
+# Entries no build has used for this long are removed at the end of a build.
+UNUSED_FOR_SECONDS = 14 * 24 * 3600
+# The distributions whose versions can change how Markdown is converted.
+CONVERTERS = ("pmkb", "mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
+
+
+class Unstable(Exception):
+    """A setting has no form that stays the same from one build to the next."""
+
+
+@dataclass(frozen=True)
+class Converted:
+    """What converting one page's Markdown gave, besides the Markdown itself."""
+
+    html: str
+    toc: list[dict[str, Any]]  # the table of contents as nested AnchorLink attributes
+    anchors: list[str]  # the ids a link can point to on the page
+    links: dict[str, dict[str, str]] | None  # links to other pages' anchors, by page src_uri
+    records: list[tuple[str, int, str]]  # what the conversion logged: logger, level, message
+
+    def table_of_contents(self) -> TableOfContents:
+        """The page's table of contents, as the conversion made it."""
+        return TableOfContents([_anchor(item) for item in self.toc])
+
+
+def toc_items(toc: Iterable[AnchorLink]) -> list[dict[str, Any]]:
+    """A table of contents as plain data, every attribute of each entry kept."""
+    items = []
+    for link in toc:
+        item = {k: v for k, v in vars(link).items() if k != "children"}
+        item["children"] = toc_items(link.children)
+        items.append(item)
+    return items
+
+
+def _anchor(item: Mapping[str, Any]) -> AnchorLink:
+    link = AnchorLink(item["title"], item["id"], item["level"])
+    for key, value in item.items():
+        if key != "children":
+            setattr(link, key, value)
+    link.children = [_anchor(child) for child in item["children"]]
+    return link
+
+
+class ConversionCache:
+    """A folder of converted pages for one build's conversion settings (`build_key`)."""
+
+    def __init__(self, folder: Path, build_key: str) -> None:
+        self.folder = folder
+        self.build_key = build_key
+        self.used: set[str] = set()
+
+    def key(self, src_uri: str, url: str, markdown: str) -> str:
+        """The name of the entry for this page's Markdown under this build's settings."""
+        digest = sha256(self.build_key.encode())
+        for part in (src_uri, url, markdown):
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "big"))
+            digest.update(data)
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    def get(self, key: str) -> Converted | None:
+        """The entry named `key`, if there is one and it is whole and well-formed."""
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        converted = _parsed(data, key)
+        if converted is not None:
+            self.used.add(key)
+            with suppress(OSError):
+                os.utime(path)  # used: kept by the next clean-up
+        return converted
+
+    def put(self, key: str, converted: Converted) -> None:
+        """Store an entry; a folder that cannot be written only means the next build converts."""
+        payload = zlib.compress(
+            json.dumps(
+                [
+                    converted.html,
+                    converted.toc,
+                    converted.anchors,
+                    converted.links,
+                    converted.records,
+                ],
+                ensure_ascii=False,
+            ).encode("utf-8", "surrogatepass"),
+            1,
+        )
+        data = FORMAT + f"{key} {sha256(payload).hexdigest()}\n".encode() + payload
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written whole under another name, then renamed: a build stopped half way, or two
+            # builds at once, never leave a partial entry under a valid name.
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            return
+        self.used.add(key)
+
+    def remove_unused(self, now: float | None = None) -> int:
+        """Remove entries no build has used for a while; how many were removed."""
+        limit = (time.time() if now is None else now) - UNUSED_FOR_SECONDS
+        removed = 0
+        for path in _entries(self.folder):
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    try:
+        shards = list(os.scandir(folder))
+    except OSError:
+        return
+    for shard in shards:
+        if len(shard.name) == 2 and shard.is_dir(follow_symlinks=False):
+            try:
+                yield from (Path(e.path) for e in os.scandir(shard.path) if e.is_file())
+            except OSError:
+                continue
+
+
+def _parsed(data: bytes, key: str) -> Converted | None:
+    header, _, rest = data.partition(b"\n")
+    if header + b"\n" != FORMAT:
+        return None
+    line, _, payload = rest.partition(b"\n")
+    if line != f"{key} {sha256(payload).hexdigest()}".encode():
+        return None
+    try:
+        value = json.loads(zlib.decompress(payload).decode("utf-8", "surrogatepass"))
+        html, toc, anchors, links, records = value
+    except (ValueError, TypeError, zlib.error):
+        return None
+    if not (
+        isinstance(html, str)
+        and _is_toc(toc)
+        and isinstance(anchors, list)
+        and all(isinstance(a, str) for a in anchors)
+        and (links is None or _is_links(links))
+        and isinstance(records, list)
+        and all(_is_record(r) for r in records)
+    ):
+        return None
+    return Converted(html, toc, anchors, links, [(n, lv, m) for n, lv, m in records])
+
+
+def _is_toc(items: object) -> bool:
+    # Themes write a title and an id into the page as they are: Python-Markdown's `toc` writes
+    # titles as escaped text and ids as slugs, and an entry holding anything else is not its work.
+    return isinstance(items, list) and all(
+        isinstance(item, dict)
+        and isinstance(item.get("title"), str)
+        and "<" not in item["title"]
+        and isinstance(item.get("id"), str)
+        and not _UNSAFE_IN_ID.search(item["id"])
+        and isinstance(item.get("level"), int)
+        and _is_toc(item.get("children"))
+        for item in items
+    )
+
+
+_UNSAFE_IN_ID = re.compile(r"[\s\"'<>&`]")
+
+
+def _is_links(links: object) -> bool:
+    return isinstance(links, dict) and all(
+        isinstance(target, dict) and all(isinstance(v, str) for v in target.values())
+        for target in links.values()
+    )
+
+
+def _is_record(record: object) -> bool:
+    return (
+        isinstance(record, list)
+        and len(record) == 3
+        and isinstance(record[0], str)
+        and isinstance(record[1], int)
+        and isinstance(record[2], str)
+    )
+
+
+def build_key(
+    extensions: Iterable[object],
+    extension_configs: Mapping[str, object],
+    settings: Mapping[str, object],
+    plugins: Iterable[str],
+    files: Iterable[tuple[str, str]],
+    log_levels: Iterable[int],
+) -> str:
+    """The digest of everything but the page that a conversion depends on.
+
+    Raises Unstable when a setting has no lasting form (an object known only by its address), or
+    when an extension reads files besides the page: then no page can be looked up.
+    """
+    names = [_extension_name(e) for e in extensions]
+    if READS_OTHER_FILES.intersection(names):
+        raise Unstable("an extension reads other files: " + ", ".join(sorted(names)))
+    versions = {}
+    for name in CONVERTERS:
+        try:
+            versions[name] = metadata.version(name)
+        except (metadata.PackageNotFoundError, ValueError):
+            versions[name] = ""
+    parts = [
+        FORMAT.decode(),
+        sys.version,
+        versions,
+        [_stable(e) for e in extensions],
+        _stable(extension_configs),
+        _stable(settings),
+        sorted(plugins),
+        sorted(files),
+        list(log_levels),  # a quieter build logs, and so records, less
+    ]
+    return sha256(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _extension_name(extension: object) -> str:
+    if isinstance(extension, str):
+        return extension
+    return type(extension).__module__
+
+
+def _stable(value: object) -> object:
+    """A form of a setting that is the same in every build with the same configuration."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _stable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_stable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}:{value.__qualname__}"
+    configs = getattr(value, "getConfigs", None)  # a Python-Markdown extension instance
+    if callable(configs):
+        return [f"{type(value).__module__}:{type(value).__qualname__}", _stable(configs())]
+    shown = repr(value)
+    if " at 0x" in shown:
+        raise Unstable(shown)
+    return f"{type(value).__module__}:{type(value).__qualname__}:{shown}"
+
+
+class Recorder(logging.Handler):
+    """Keeps the messages logged while a page converts, to log them again when it is not."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[tuple[str, int, str]] | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.records is not None:
+            self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def replay(records: Iterable[tuple[str, int, str]]) -> None:
+    """Log what a page's conversion logged, as its conversion would."""
+    for name, level, message in records:
+        logging.getLogger(name).log(level, message)
+
+
+def plugin_versions(plugins: Mapping[str, object]) -> list[str]:
+    """Each plugin of the build, with the distribution and version it comes from."""
+    distributions = metadata.packages_distributions()
+    shown = []
+    for name, plugin in plugins.items():
+        package = type(plugin).__module__.partition(".")[0]
+        for distribution in sorted(distributions.get(package, [])):
+            try:
+                shown.append(f"{name}={distribution}=={metadata.version(distribution)}")
+            except metadata.PackageNotFoundError:
+                shown.append(f"{name}={distribution}")
+        if package not in distributions:
+            shown.append(f"{name}={type(plugin).__module__}")
+    return shown

@@ -1,0 +1,267 @@
+"""The conversion cache: a build after a build converts only what changed, and publishes exactly
+what a build without the cache publishes."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+import markdown
+import pytest
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
+from helpers import build, make_project, postmortem
+from pmkb.plugin.conversion_cache import FORMAT
+
+POSTMORTEMS = {
+    f"2025/{name}.md": postmortem(title, day, services=services, factors=factors)
+    for name, title, day, services, factors in [
+        ("db-failover", "Database failover stalled writes", "2025-01-14", ["payments"],
+         ["config-change"]),
+        ("cdn-purge", "CDN purge emptied the cache", "2025-02-03", ["search"],
+         ["traffic-surge"]),
+        ("cert-expiry", "Expired certificate on the API", "2025-03-20", ["payments"],
+         ["config-change"]),
+    ]
+}  # fmt: skip
+
+
+def _project(tmp_path: Path, **kwargs: Any) -> Path:
+    return make_project(tmp_path / "kb", POSTMORTEMS, site=True, **kwargs)
+
+
+@contextmanager
+def _conversions() -> Iterator[list[str]]:
+    """The Markdown texts converted while the block runs (MkDocs converts an empty text for a
+    page whose HTML comes from the cache)."""
+    converted: list[str] = []
+    original = markdown.Markdown.convert
+
+    def convert(self: markdown.Markdown, source: str) -> str:
+        if source.strip():
+            converted.append(source)
+        return original(self, source)
+
+    markdown.Markdown.convert = convert  # type: ignore[method-assign]
+    try:
+        yield converted
+    finally:
+        markdown.Markdown.convert = original  # type: ignore[method-assign]
+
+
+def _build_here(root: Path, site: str, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> int:
+    """Build in this process into `root/site`; how many Markdown texts were converted."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.chdir(root)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / site), **extra)
+    with _conversions() as converted:
+        mkdocs_build(config)
+    return len(converted)
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    compared = filecmp.dircmp(a, b)
+    if compared.left_only or compared.right_only or compared.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, compared.common_files, shallow=False)
+    if mismatch or errors:
+        return False
+    return all(_same_tree(a / d, b / d) for d in compared.common_dirs)
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted(p for p in (root / ".cache" / "pmkb" / "pages").glob("*/*") if p.is_file())
+
+
+def test_a_second_build_converts_no_generated_page_and_publishes_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    cold = _build_here(root, "site-cold", monkeypatch)
+    entries = _entries(root)
+    # Three incidents, the four listings, the trends and action-items pages, three services and
+    # two factors: every generated page is kept; docs/index.md (the user's own) is not.
+    assert len(entries) == cold - 1 > 10
+    warm = _build_here(root, "site-warm", monkeypatch)
+    assert warm == 1  # only the user's own home page
+    assert _same_tree(root / "site-cold", root / "site-warm")
+
+
+def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    edited = root / "postmortems" / "2025" / "cdn-purge.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace(
+            "A short summary of what happened.", "The purge emptied every edge cache at once."
+        ),
+        encoding="utf-8",
+    )
+    with _conversions() as converted:
+        config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site-warm"))
+        mkdocs_build(config)
+    assert any("The purge emptied every edge cache" in text for text in converted)
+    # Not the other two incidents, nor the payments service page, which does not list it.
+    assert not any("Expired certificate on the API" in text.split("\n", 3)[1] for text in converted)
+    assert len(converted) < 10
+    # And what was published is what a build without the cache publishes.
+    shutil.rmtree(root / ".cache")
+    _build_here(root, "site-clean", monkeypatch)
+    assert _same_tree(root / "site-warm", root / "site-clean")
+
+
+def _damaged(data: bytes) -> list[bytes]:
+    _, _, rest = data.partition(b"\n")
+    line, _, payload = rest.partition(b"\n")
+    key = line.split()[0].decode()
+
+    def signed(value: object) -> bytes:
+        body = zlib.compress(json.dumps(value).encode())
+        return FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body
+
+    html, toc, anchors, links, records = json.loads(zlib.decompress(payload))
+    return [
+        b"",  # emptied
+        data[: len(data) // 2],  # cut short
+        data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped
+        b"pmkb-conversion-cache 0\n" + rest,  # another format
+        FORMAT + b"0" * 64 + b" " + line.split()[1] + b"\n" + payload,  # another page's name
+        FORMAT + line + b"\n" + zlib.compress(b"[1, 2]"),  # its digest not its content's
+        signed([html, toc, anchors, links]),  # a field missing
+        signed([7, toc, anchors, links, records]),  # not HTML
+        signed([html, toc, anchors, links, [["mkdocs", "warning", 3]]]),  # a record malformed
+        signed([html, [{"title": "<img src=x onerror=alert(1)>", "id": "a", "level": 2,
+                        "children": []}], anchors, links, records]),  # markup in a title
+        signed([html, [{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,
+                        "children": []}], anchors, links, records]),  # an id leaving its quotes
+    ]  # fmt: skip
+
+
+def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    entries = _entries(root)
+    good = {path: path.read_bytes() for path in entries}
+    for damage in range(len(_damaged(next(iter(good.values()))))):
+        for path, data in good.items():
+            path.write_bytes(_damaged(data)[damage])
+        converted = _build_here(root, "site", monkeypatch)
+        assert converted == len(entries) + 1, f"damage {damage}"
+        assert _same_tree(root / "site", root / "site-clean"), f"damage {damage}"
+        assert {path: path.read_bytes() for path in entries} == good, f"damage {damage}"
+
+
+def test_html_read_from_the_cache_is_sanitized_like_converted_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache is a folder a pull request could add files to: an entry with a valid name and
+    # digest carrying a script publishes no script.
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    poisoned = 0
+    for path in _entries(root):
+        data = path.read_bytes()
+        _, _, rest = data.partition(b"\n")
+        line, _, payload = rest.partition(b"\n")
+        value = json.loads(zlib.decompress(payload))
+        value[0] += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+        poisoned += 1
+        body = zlib.compress(json.dumps(value).encode())
+        key = line.split()[0].decode()
+        path.write_bytes(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
+    assert poisoned == len(_entries(root)) > 10
+    _build_here(root, "site-poisoned", monkeypatch)
+    page = (root / "site-poisoned" / "incidents" / "db-failover" / "index.html").read_text()
+    assert "<p>From the cache</p>" in page
+    assert "alert(" not in page
+    assert "Database failover stalled writes" in page
+
+
+def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    body = postmortem(
+        "Broken link in the timeline",
+        "2025-04-02",
+        summary="See [the runbook](../../runbooks/missing.md) for the steps.",
+    )
+    root = make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
+    first, second = build(root, strict=True), build(root, strict=True)
+    assert (root / ".cache" / "pmkb" / "pages").is_dir()
+    warned = [
+        [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+        for result in (first, second)
+    ]
+    assert first.returncode == second.returncode == 1
+    assert (
+        warned[0]
+        == warned[1]
+        == [
+            "WARNING -  Doc file 'incidents/broken.md' contains a link '../../runbooks/missing.md', "
+            "but the target '../runbooks/missing.md' is not found among documentation files."
+        ]
+    )
+
+
+def test_cache_dir_empty_keeps_no_cache_and_a_custom_folder_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    off = _project(tmp_path / "off", options={"cache_dir": ""})
+    assert _build_here(off, "site", monkeypatch) == _build_here(off, "site", monkeypatch) > 10
+    assert not (off / ".cache").exists()
+    elsewhere = _project(tmp_path / "elsewhere", options={"cache_dir": "build/pmkb-cache"})
+    _build_here(elsewhere, "site", monkeypatch)
+    assert list((elsewhere / "build" / "pmkb-cache" / "pages").glob("*/*"))
+    assert _build_here(elsewhere, "site", monkeypatch) == 1
+
+
+def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_turns_it_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emoji = {
+        "pymdownx.emoji": {
+            "emoji_index": "!!python/name:material.extensions.emoji.twemoji",
+            "emoji_generator": "!!python/name:material.extensions.emoji.to_svg",
+        }
+    }
+    root = _project(tmp_path / "emoji", markdown_extensions=["toc", "tables", emoji])
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    # YAML tags, as Material's documentation writes them (a dumped string would be quoted).
+    for name in ("twemoji", "to_svg"):
+        config = config.replace(
+            f"'!!python/name:material.extensions.emoji.{name}'",
+            "!!python/name:material.extensions.emoji." + name,
+        )
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    _build_here(root, "site", monkeypatch)
+    assert _build_here(root, "site", monkeypatch) == 1
+    # Snippets reads files the key cannot cover: every page is converted, every time.
+    snippets = _project(tmp_path / "snippets", markdown_extensions=["toc", "pymdownx.snippets"])
+    assert _build_here(snippets, "site", monkeypatch) == _build_here(snippets, "site", monkeypatch)
+    assert not (snippets / ".cache").exists()
+
+
+def test_another_markdown_extension_setting_converts_every_page_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    first = _build_here(root, "site", monkeypatch)
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config.replace("- toc", "- toc:\n    permalink: true"))
+    assert _build_here(root, "site", monkeypatch) == first
+    assert (
+        'class="headerlink"'
+        in (root / "site" / "incidents" / "cdn-purge" / "index.html").read_text()
+    )
