@@ -331,6 +331,13 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
         for key, option in get_schema(type(self)):
             try:
                 self[key] = option.validate(self[key])
+    cache_dir = Text(".cache/pmkb")
+    """Folder, relative to `mkdocs.yml`, where converted pages are kept between builds and
+    `mkdocs serve` rebuilds; `""` turns the cache off.
+
+    Cache it in CI (key it on the pmkb version) to make builds after the first faster.
+    """
+
             except ValidationError as error:
                 failed.append((key, error))
             warnings.extend((key, w) for w in option.warnings)
@@ -451,6 +458,7 @@ class Settings:
         except ValueError:
             return path.as_posix()
 
+    cache_dir: Path | None  # None: no conversion cache
 
 class SettingsError(Exception):
     """The settings are unusable; carries the findings that say why."""
@@ -557,3 +565,4 @@ def _catalog(root: Path, written: str, default: Path) -> Path:
         return default
     path = Path(os.path.normpath(root / written))
     return path.parent.resolve() / path.name
+        cache_dir=(root / config.cache_dir).resolve() if config.cache_dir else None,
