@@ -1103,10 +1103,11 @@ def test_timeline_out_of_order_by_a_mistyped_year_shows_the_dates(
         "- 2026-03-12 13:46 UTC — Deployed.\n- 2025-03-12 13:54 UTC — Alert.\n- 2026-03-12 14:20",
     )
     result = check_file(tmp_path, check_json, text)
-    assert result.found == [(A, 21, 1, "PMK305", "error")]
-    assert result.messages == [
+    # And the entry is a year away from the incident's date (PMK307, tests/test_limits.py).
+    assert result.found == [(A, 21, 1, "PMK305", "error"), (A, 21, 1, "PMK307", "warning")]
+    assert result.messages[0] == (
         "timeline entry at 2025-03-12 13:54 comes after one at 2026-03-12 13:46 (line 20)"
-    ]
+    )
 
 
 def test_timeline_ignores_nested_items_and_code(tmp_path: Path, check_json: Runner) -> None:
@@ -1123,8 +1124,12 @@ def test_timeline_rollover_past_the_last_date_is_pmk304(tmp_path: Path, check_js
     text = swap("- 14:05 UTC", "- 00:10 UTC", text)
     text = swap("- 14:20 UTC", "- 00:20 UTC", text)
     result = check_file(tmp_path, check_json, text)
-    assert result.found == [(A, 21, 3, "PMK304", "error"), (A, 22, 3, "PMK304", "error")]
-    assert result.messages == ["the timeline runs past the last representable date"] * 2
+    assert result.found == [
+        (A, 3, 7, "PMK209", "warning"),  # a date after the build date
+        (A, 21, 3, "PMK304", "error"),
+        (A, 22, 3, "PMK304", "error"),
+    ]
+    assert result.messages[1:] == ["the timeline runs past the last representable date"] * 2
 
 
 # Blame language (PMK401, PMK402).

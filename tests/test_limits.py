@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import (
+    BODY,
     SERVICES,
     SERVICES_FILE,
     VALID,
@@ -322,7 +323,8 @@ def test_the_bounds_themselves_are_plausible(tmp_path: Path, check_json: Runner)
     make_project(
         tmp_path, files={A: text, "postmortems/b.md": with_keys("started: 2027-03-21T23:59:59Z\n")}
     )
-    assert check_json().found == []
+    # Plausible is another matter (PMK209, PMK307: warnings); no error, and the values are used.
+    assert [f for f in check_json().found if f[4] == "error"] == []
 
 
 @pytest.mark.usefixtures("march_2026")
@@ -344,6 +346,213 @@ def test_times_spanning_more_than_366_days_are_pmk208(tmp_path: Path, check_json
 def test_times_spanning_exactly_366_days_are_plausible(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("started: 2025-03-12T14:00:00Z\nresolved: 2026-03-13T14:00:00Z\n")
     make_project(tmp_path, files={A: text})
+    # Not an error: a warning that the incident is longer than `longest_incident_days`.
+    assert [f[3:] for f in check_json().found] == [("PMK210", "warning")]
+
+
+# 5b. Dates and times that are possible but not plausible: warnings, tuned by options.
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_date_before_earliest_year_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
+    make_project(tmp_path, files={A: VALID.replace("date: 2026-03-12", "date: 1999-12-31")})
+    result = check_json()
+    assert result.found == [(A, 3, 7, "PMK209", "warning")]
+    assert result.messages == [
+        "`date: 1999-12-31` is before 2000 (`earliest_year`); check the year"
+    ]
+    (pm,) = load(load_settings({}, tmp_path)).postmortems
+    assert pm.date == date(1999, 12, 31)  # a warning: the value is used
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_earliest_year_is_an_option(tmp_path: Path, check_json: Runner) -> None:
+    text = VALID.replace("date: 2026-03-12", "date: 1988-03-12")
+    make_project(tmp_path, files={A: text}, options={"earliest_year": 1988})
+    assert check_json().found == []
+    make_project(tmp_path, files={A: text}, options={"earliest_year": 1989})
+    assert check_json().found == [(A, 3, 7, "PMK209", "warning")]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_time_before_earliest_year_is_pmk209_and_used(tmp_path: Path, check_json: Runner) -> None:
+    text = with_keys("started: 1989-03-12T14:00:00Z\n")
+    make_project(tmp_path, files={A: text})
+    result = check_json()
+    # The timeline's entries stand on the `date`, 2026-03-12: 37 years away (PMK307).
+    assert result.found == [(A, 8, 10, "PMK209", "warning"), (A, 21, 1, "PMK307", "warning")]
+    assert result.messages[0] == (
+        "`started: 1989-03-12T14:00:00+00:00` is before 2000 (`earliest_year`); check the year"
+    )
+    (pm,) = load(load_settings({}, tmp_path)).postmortems
+    assert pm.started == datetime(1989, 3, 12, 14, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_date_after_the_build_date_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
+    # The build date is 2026-03-20; a day of slack after it, for zones east of UTC.
+    ahead = VALID.replace("date: 2026-03-12", "date: 2026-03-22")
+    make_project(
+        tmp_path,
+        files={A: ahead, "postmortems/b.md": VALID.replace("2026-03-12", "2026-03-21")},
+    )
+    result = check_json()
+    assert result.found == [(A, 3, 7, "PMK209", "warning")]
+    assert result.messages == [
+        "`date: 2026-03-22` is after the build date (2026-03-20); check the year and month"
+    ]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_time_after_the_build_date_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
+    text = with_keys("started: 2026-03-22T00:00:00Z\n")
+    late = with_keys("started: 2026-03-21T23:59:59Z\n")
+    make_project(tmp_path, files={A: text, "postmortems/b.md": late})
+    result = check_json()
+    assert result.found == [(A, 8, 10, "PMK209", "warning")]
+    assert result.messages == [
+        "`started: 2026-03-22T00:00:00+00:00` is after the build date (2026-03-20); check the "
+        "year and month"
+    ]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_resolve_time_two_months_after_the_repair_is_pmk210(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    text = with_keys(
+        "started: 2026-01-12T10:00:00Z\nmitigated: 2026-01-12T10:20:00Z\n"
+        "resolved: 2026-03-12T11:00:00Z\n"
+    ).replace("date: 2026-03-12", "date: 2026-01-12")
+    make_project(tmp_path, files={A: text})
+    result = check_json()
+    assert result.found == [(A, 10, 11, "PMK210", "warning")]
+    assert result.messages == [
+        "`resolved` (2026-03-12T11:00:00+00:00) is 59 days after `mitigated` "
+        "(2026-01-12T10:20:00+00:00): the incident would last 59 days, longer than "
+        "`longest_incident_days` (14); check the month and day"
+    ]
+    make_project(tmp_path, files={A: text}, options={"longest_incident_days": 60})
+    assert check_json().found == []
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_mistyped_start_is_pmk210_at_the_start(tmp_path: Path, check_json: Runner) -> None:
+    # The widest gap is between `started` and `detected`: the finding stands at the later one.
+    text = with_keys(
+        "started: 2026-02-12T14:00:00Z\ndetected: 2026-03-12T14:05:00Z\n"
+        "resolved: 2026-03-12T14:20:00Z\n"
+    )
+    make_project(tmp_path, files={A: text})
+    result = check_json()
+    assert result.found == [(A, 9, 11, "PMK210", "warning")]
+    assert result.messages[0].startswith(
+        "`detected` (2026-03-12T14:05:00+00:00) is 28 days after `started`"
+    )
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_fourteen_days_exactly_is_plausible(tmp_path: Path, check_json: Runner) -> None:
+    text = with_keys("started: 2026-03-01T14:00:00Z\nresolved: 2026-03-15T14:00:00Z\n")
+    longer = with_keys("started: 2026-03-01T14:00:00Z\nresolved: 2026-03-15T14:00:01Z\n")
+    make_project(tmp_path, files={A: text, "postmortems/b.md": longer})
+    assert check_json().found == [("postmortems/b.md", 9, 11, "PMK210", "warning")]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_over_366_days_is_pmk208_only(tmp_path: Path, check_json: Runner) -> None:
+    text = with_keys("started: 2025-03-12T14:00:00Z\nresolved: 2026-03-13T14:20:00Z\n")
+    make_project(tmp_path, files={A: text})
+    assert [f[3] for f in check_json().found] == ["PMK208"]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_plausibility_options_past_what_dates_hold_are_no_bound(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    # Past year 9999 and past timedelta's range: no traceback, every date is too early.
+    text = with_keys("started: 2026-01-01T14:00:00Z\n")
+    make_project(
+        tmp_path,
+        files={A: text},
+        options={"earliest_year": 10**12, "longest_incident_days": 10**12},
+    )
+    assert [f[3] for f in check_json().found] == ["PMK209", "PMK209"]
+
+
+# Timeline entries far from the incident's times (PMK307).
+
+
+def _timeline(*entries: str) -> str:
+    return BODY.replace(
+        "- 14:00 UTC — Config change deployed.\n- 14:05 UTC — Alert fired.\n"
+        "- 14:20 UTC — Change reverted.\n",
+        "".join(f"- {e}\n" for e in entries),
+    )
+
+
+TIMES = "started: 2026-03-12T14:00:00Z\nresolved: 2026-03-12T14:20:00Z\n"
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_timeline_a_year_off_is_pmk307_once(tmp_path: Path, check_json: Runner) -> None:
+    body = _timeline(
+        "2025-03-12 14:00 UTC — Deployed.", "2025-03-12 14:05 UTC — Alert.", "14:20 UTC — Reverted."
+    )
+    make_project(tmp_path, files={A: with_keys(TIMES, body)})
+    result = check_json()
+    assert result.found == [(A, 22, 1, "PMK307", "warning")]
+    assert result.messages == [
+        "timeline entry at 2025-03-12 14:00 is 365 days before `started` (2026-03-12 14:00) "
+        "(and 2 more): check its date or the incident's"
+    ]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_timeline_entry_in_year_one_is_pmk307(tmp_path: Path, check_json: Runner) -> None:
+    body = _timeline(
+        "0001-03-12 13:58 UTC — Deployed.",
+        "2026-03-12 14:05 UTC — Alert.",
+        "14:20 UTC — Reverted.",
+    )
+    make_project(tmp_path, files={A: with_keys(TIMES, body)})
+    result = check_json()
+    assert result.found == [(A, 22, 1, "PMK307", "warning")]
+    assert result.messages == [
+        "timeline entry at 0001-03-12 13:58 is 739,616 days before `started` "
+        "(2026-03-12 14:00): check its date or the incident's"
+    ]
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_a_lead_up_entry_weeks_before_is_not_reported(tmp_path: Path, check_json: Runner) -> None:
+    # The change that planted the bug, three weeks before; the fix, a month after.
+    body = _timeline(
+        "2026-02-19 09:00 UTC — Dependency update merged.",
+        "2026-03-12 14:05 UTC — Alert.",
+        "2026-03-12 14:20 UTC — Reverted.",
+        "2026-04-14 10:00 UTC — Fix released.",
+    )
+    make_project(tmp_path, files={A: with_keys(TIMES, body)})
+    assert check_json().found == []
+
+
+@pytest.mark.usefixtures("march_2026")
+def test_most_of_a_timeline_weeks_away_is_pmk307(tmp_path: Path, check_json: Runner) -> None:
+    # `date` says 2026-03-12 and records no times; the time-only entries stand on it, and the
+    # dated ones a month later: two of three entries away.
+    body = _timeline(
+        "14:00 UTC — Deployed.", "2026-04-12 14:05 UTC — Alert.", "14:20 UTC — Reverted."
+    )
+    make_project(tmp_path, files={A: with_keys("", body)})
+    result = check_json()
+    assert result.found == [(A, 21, 1, "PMK307", "warning")]
+    assert result.messages == [
+        "timeline entry at 2026-04-12 14:05 is 30 days after the incident's `date` "
+        "(2026-03-12) (and 1 more): check its date or the incident's"
+    ]
+    # With a longer bound, a month is plausible.
+    make_project(tmp_path, files={A: with_keys("", body)}, options={"longest_incident_days": 31})
     assert check_json().found == []
 
 

@@ -413,6 +413,22 @@ RULES: dict[str, Rule] = _rules(
         "`started: 2025-03-12T08:02:00Z` and `resolved: 2026-03-12T09:40:00Z`",
         "`resolved: 2025-03-12T09:40:00Z`",
     ),
+    # Incident dates and times: values that are possible but not plausible (warnings, tuned by
+    # the options `earliest_year` and `longest_incident_days`).
+    Rule(
+        "PMK209",
+        W,
+        "A date or time is before `earliest_year` or after the build date.",
+        "`date: 1205-03-12` or `date: 2062-03-12`",
+        "`date: 2025-03-12`, or lower `earliest_year` for an archive of older incidents",
+    ),
+    Rule(
+        "PMK210",
+        W,
+        "The incident times span more than `longest_incident_days` (14 by default).",
+        "`mitigated: 2025-03-12T10:20:00Z` and `resolved: 2025-05-12T11:00:00Z`",
+        "`resolved: 2025-03-12T11:00:00Z`",
+    ),
     # Sections.
     Rule(
         "PMK301",
@@ -455,6 +471,14 @@ RULES: dict[str, Rule] = _rules(
         "A section heading appears twice.",
         "two `## Timeline` headings",
         "merge the sections",
+    ),
+    Rule(
+        "PMK307",
+        W,
+        "Timeline entries lie far from the incident's times: most of them more than "
+        "`longest_incident_days` away, or one more than half a year.",
+        "`- 2024-03-12 14:05 — Alert fired.` in an incident of 2025-03-12",
+        "`- 2025-03-12 14:05 — Alert fired.`",
     ),
     # Blame language.
     Rule(

@@ -269,6 +269,20 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     For example `{'dropped the ball': 'Describe the gap in the process.'}`.
     """
 
+    earliest_year = Count(2000)
+    """Dates and times before this year are reported as implausible (PMK209, a warning).
+
+    Lower it for an archive that holds older incidents; times before 1970 are always an error
+    (PMK207).
+    """
+
+    longest_incident_days = Count(14)
+    """Incidents whose times span more days than this are reported as implausible (PMK210, a
+    warning), and so are timeline entries this many days away from them (PMK307).
+
+    Over 366 days is always an error (PMK208).
+    """
+
     publish_drafts = Flag(False)
     """Publish postmortems whose status is `draft`, with a banner (for previews)."""
 
@@ -317,6 +331,13 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     The result is the same whatever the number.
     """
 
+    cache_dir = Text(".cache/pmkb")
+    """Folder, relative to `mkdocs.yml`, where converted pages are kept between builds and
+    `mkdocs serve` rebuilds; `""` turns the cache off.
+
+    Cache it in CI (key it on the pmkb version) to make builds after the first faster.
+    """
+
     def _validate(self) -> tuple[ConfigErrors, ConfigWarnings]:
         # Unlike MkDocs' own options: every problem is reported at once (MkDocs stops at the
         # first), and an unknown option is an error with a suggestion, not a warning, since a
@@ -331,13 +352,6 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
         for key, option in get_schema(type(self)):
             try:
                 self[key] = option.validate(self[key])
-    cache_dir = Text(".cache/pmkb")
-    """Folder, relative to `mkdocs.yml`, where converted pages are kept between builds and
-    `mkdocs serve` rebuilds; `""` turns the cache off.
-
-    Cache it in CI (key it on the pmkb version) to make builds after the first faster.
-    """
-
             except ValidationError as error:
                 failed.append((key, error))
             warnings.extend((key, w) for w in option.warnings)
@@ -430,6 +444,8 @@ class Settings:
     factor_categories: tuple[str, ...]
     blame_language: str
     blame_phrases: Mapping[str, str]
+    earliest_year: int
+    longest_incident_days: int
     publish_drafts: bool
     incidents_path: str
     services_path: str
@@ -442,6 +458,7 @@ class Settings:
     search: str
     trust_html: bool
     workers: int | None  # None: one per CPU
+    cache_dir: Path | None  # None: no conversion cache
     # From MkDocs' own configuration (see `with_docs_dir`); None when no site is known.
     docs_dir: Path | None = None
     directory_urls: bool = True
@@ -458,7 +475,6 @@ class Settings:
         except ValueError:
             return path.as_posix()
 
-    cache_dir: Path | None  # None: no conversion cache
 
 class SettingsError(Exception):
     """The settings are unusable; carries the findings that say why."""
@@ -536,6 +552,8 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         factor_categories=tuple(config.factor_categories),
         blame_language=config.blame_language,
         blame_phrases=dict(config.blame_phrases),
+        earliest_year=config.earliest_year,
+        longest_incident_days=config.longest_incident_days,
         publish_drafts=config.publish_drafts,
         incidents_path=config.incidents_path,
         services_path=config.services_path,
@@ -548,6 +566,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         search=config.search,
         trust_html=config.trust_html,
         workers=None if config.workers == "auto" else int(config.workers),
+        cache_dir=(root / config.cache_dir).resolve() if config.cache_dir else None,
     )
 
 
@@ -565,4 +584,3 @@ def _catalog(root: Path, written: str, default: Path) -> Path:
         return default
     path = Path(os.path.normpath(root / written))
     return path.parent.resolve() / path.name
-        cache_dir=(root / config.cache_dir).resolve() if config.cache_dir else None,

@@ -24,7 +24,14 @@ from .schema import (
     SLUG_PATTERN,
     TIME_FIELDS,
 )
-from .sections import ATX_HEADING, GUIDANCE, Section, parse_sections, parse_timeline
+from .sections import (
+    ATX_HEADING,
+    GUIDANCE,
+    Section,
+    TimelineEntry,
+    parse_sections,
+    parse_timeline,
+)
 from .source import SourceFile
 from .yamlread import LocatedDict, LocatedList
 
@@ -35,6 +42,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _FUTURE = timedelta(days=366)  # past the end of the build date
 _LONGEST = timedelta(days=366)  # from the first of the incident's times to the last
+# A timeline entry this far from the incident is a mistyped date, whatever the other entries.
+_TIMELINE_ASTRAY = timedelta(days=183)
 
 
 class Checker:
@@ -57,6 +66,14 @@ class Checker:
             if self.today <= date.max - _FUTURE
             else datetime.max.replace(tzinfo=UTC)
         )
+        # Plausible, as opposed to possible: a warning names what lies outside, and the value is
+        # used. A day of slack after today: a time written in a zone east of UTC may be
+        # tomorrow's date there. Options past what datetime holds stand for "no bound".
+        self._earliest_year = min(settings.earliest_year, date.max.year)
+        self._after_today = (
+            end_of_today + timedelta(days=1) if self.today < date.max - timedelta(days=1) else None
+        )
+        self._longest = timedelta(days=min(settings.longest_incident_days, _LONGEST.days))
 
     def section_name(self, heading: str) -> str:
         """The canonical (lowercase) name a heading stands for."""
@@ -92,11 +109,12 @@ class Checker:
         }
         self._time_order(meta, times, out)
         self._time_span(meta, times, out)
+        self._plausible_date(meta, day, out)
         items = self._action_items(meta, out)
 
         _conversion_cost(source.body, source.body_line, out)
         sections = parse_sections(source.body, source.body_line)
-        self._sections(sections, source.body, day, status, meta, source.front_lines, out)
+        self._sections(sections, source.body, day, status, meta, source.front_lines, out, times)
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
@@ -236,6 +254,7 @@ class Checker:
         early = value < _EARLIEST
         late = value > self._latest
         if not early and not late:
+            self._recent_past(meta, key, value, out)
             return value
         when = (
             "before 1970"
@@ -249,20 +268,50 @@ class Checker:
         )
         return None
 
+    def _recent_past(self, meta: LocatedDict, key: str, value: date, out: _Findings) -> None:
+        """PMK209 for a date or time before `earliest_year` or after the build date."""
+        if value.year < self._earliest_year:
+            when = f"before {self._earliest_year} (`earliest_year`); check the year"
+        elif self._after_today is not None and (
+            value > self._after_today
+            if isinstance(value, datetime)
+            else value > self._after_today.date()
+        ):
+            when = f"after the build date ({self.today.isoformat()}); check the year and month"
+        else:
+            return
+        out.add(*meta.value_marks[key], "PMK209", f"`{key}: {_show(meta[key])}` is {when}")
+
+    def _plausible_date(self, meta: LocatedDict, day: date | None, out: _Findings) -> None:
+        if day is not None:
+            self._recent_past(meta, "date", day, out)
+
     def _time_span(
         self, meta: LocatedDict, times: dict[str, datetime | None], out: _Findings
     ) -> None:
-        known = [(name, t) for name, t in times.items() if t is not None]
+        known = sorted(((t, name) for name, t in times.items() if t is not None))
         if len(known) < 2:
             return
-        first, a = min(known, key=lambda item: item[1])
-        last, b = max(known, key=lambda item: item[1])
+        (a, first), (b, last) = known[0], known[-1]
         if b - a > _LONGEST:
             out.add(
                 *meta.value_marks[last],
                 "PMK208",
                 f"`{last}` ({b.isoformat()}) is {(b - a).days:,} days after `{first}` "
                 f"({a.isoformat()}); an incident is not this long: check the years",
+            )
+        elif b - a > self._longest:
+            # The widest gap between two times next to each other is where a mistyped month or
+            # day most likely stands: a resolve time two months after the repair.
+            (x, before), (y, after) = max(
+                itertools.pairwise(known), key=lambda pair: pair[1][0] - pair[0][0]
+            )
+            out.add(
+                *meta.value_marks[after],
+                "PMK210",
+                f"`{after}` ({y.isoformat()}) is {_span(y - x)} after `{before}` "
+                f"({x.isoformat()}): the incident would last {_span(b - a)}, longer than "
+                f"`longest_incident_days` ({self._longest.days}); check the month and day",
             )
 
     def _choice(
@@ -384,6 +433,7 @@ class Checker:
         meta: LocatedDict,
         front_lines: tuple[str, ...],
         out: _Findings,
+        times: dict[str, datetime | None],
     ) -> None:
         """Check the body's sections: duplicates, required ones, guidance, timeline, blame."""
         by_name = self._sections_by_name(sections, out)
@@ -394,9 +444,60 @@ class Checker:
             _guidance_left(sections, out)
         timeline = by_name.get("timeline")
         if timeline is not None:
-            _timeline_order(timeline, day, out)
+            entries = _timeline_order(timeline, day, out)
+            self._timeline_far(entries, day, times, out)
         if self.settings.blame_language != "off":
             self._blame_language(sections, body, by_name, meta, front_lines, out)
+
+    def _timeline_far(
+        self,
+        entries: list[TimelineEntry],
+        day: date | None,
+        times: dict[str, datetime | None],
+        out: _Findings,
+    ) -> None:
+        """PMK307: timeline entries that cannot belong to the incident's recorded times (its
+        `date`, when it records none): most of them more than `longest_incident_days` away, or
+        one more than half a year away. Once per timeline, at the first such entry.
+
+        A few entries weeks away are normal, and not reported: the change that planted the bug a
+        fortnight before, the fix shipped a month after (one of pmkb's own example postmortems
+        opens 20 days before the incident). Most of a timeline away is the front matter and the
+        timeline disagreeing; half a year away is a mistyped year (or year 1).
+        """
+        known = sorted((t.astimezone(UTC).replace(tzinfo=None), n) for n, t in times.items() if t)
+        if known:
+            (start, start_name), (end, end_name) = known[0], known[-1]
+            start_shown = f"`{start_name}` ({_clock(start, True)})"
+            end_shown = f"`{end_name}` ({_clock(end, True)})"
+        elif day is not None:
+            start = datetime.combine(day, time.min)
+            end = datetime.combine(day, time.max)
+            start_shown = end_shown = f"the incident's `date` ({day.isoformat()})"
+        else:
+            return
+        # An entry without a date of its own stands on the incident's `date`; without one, there
+        # is nothing to place it on.
+        placed = [e for e in entries if e.dated or day is not None]
+        # Differences, not `start - self._longest`: that overflows for a date in year 1.
+        away = [(e, max(start - e.when, e.when - end)) for e in placed]
+        far = [(e, gap) for e, gap in away if gap > self._longest]
+        if not far:
+            return
+        if 2 * len(far) <= len(placed):
+            far = [(e, gap) for e, gap in far if gap > _TIMELINE_ASTRAY]
+            if not far:
+                return
+        entry, gap = far[0]
+        side, shown = ("before", start_shown) if entry.when < start else ("after", end_shown)
+        more = f" (and {len(far) - 1} more)" if len(far) > 1 else ""
+        out.add(
+            entry.line,
+            1,
+            "PMK307",
+            f"timeline entry at {_clock(entry.when, True)} is {_span(gap)} {side} {shown}"
+            f"{more}: check its date or the incident's",
+        )
 
     def _sections_by_name(self, sections: list[Section], out: _Findings) -> dict[str, Section]:
         """Each titled section under its canonical name; a second one of a name is a finding."""
@@ -491,7 +592,7 @@ def _guidance_left(sections: list[Section], out: _Findings) -> None:
                 )
 
 
-def _timeline_order(section: Section, day: date | None, out: _Findings) -> None:
+def _timeline_order(section: Section, day: date | None, out: _Findings) -> list[TimelineEntry]:
     """Report unreadable timeline entries, then entries earlier than the one before them."""
     entries, problems = parse_timeline(section, day)
     for p in problems:
@@ -508,6 +609,13 @@ def _timeline_order(section: Section, day: date | None, out: _Findings) -> None:
                 f"timeline entry at {_clock(after.when, dated)} comes after one at "
                 f"{_clock(before.when, dated)} (line {before.line})",
             )
+    return entries
+
+
+def _span(length: timedelta) -> str:
+    """A length of time as findings name it: `61 days`, `1 day`."""
+    days = length.days
+    return f"{days:,} day{'' if days == 1 else 's'}"
 
 
 def _clock(when: datetime, dated: bool) -> str:
