@@ -265,3 +265,64 @@ def test_another_markdown_extension_setting_converts_every_page_again(
         'class="headerlink"'
         in (root / "site" / "incidents" / "cdn-purge" / "index.html").read_text()
     )
+
+
+BLOG_POST = """\
+---
+date: 2025-05-01
+---
+
+# What we learned from a year of postmortems
+
+Most of our incidents began with a configuration change.
+"""
+
+PLUGINS_THAT_EDIT_PAGES = {
+    # mkdocs-macros renders each page's Markdown as a template before it is converted.
+    "macros": (["search", "macros"], {"Total: {{ 6 * 7 }} minutes": "Total: 42 minutes"}),
+    # A minifier rewrites every page's HTML after the theme has rendered it.
+    "minify": (["search", {"minify": {"minify_html": True}}], {}),
+    # Material's blog adds pages of its own, beside pmkb's.
+    "blog": (["search", "blog"], {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLUGINS_THAT_EDIT_PAGES))
+def test_plugins_that_edit_pages_see_each_page_converted_once_and_publish_what_they_would_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    plugins, expected = PLUGINS_THAT_EDIT_PAGES[name]
+    postmortems = dict(POSTMORTEMS)
+    postmortems["2025/db-failover.md"] = postmortem(
+        "Database failover stalled writes",
+        "2025-01-14",
+        services=["payments"],
+        summary="Writes stalled for a while. Total: {{ 6 * 7 }} minutes.",
+    )
+    files = {"docs/blog/index.md": "# Blog\n", "docs/blog/posts/year.md": BLOG_POST}
+
+    def project(folder: str, options: dict[str, Any]) -> Path:
+        return make_project(
+            tmp_path / folder,
+            postmortems,
+            site=True,
+            files=files if name == "blog" else {},
+            mkdocs={"plugins": [*plugins, {"pmkb": options}]},
+        )
+
+    # Without the cache and with no worker processes: the site these plugins make with pmkb.
+    alone = project("alone", {"cache_dir": "", "workers": 0})
+    pages = _build_here(alone, "site", monkeypatch)
+    cached = project("cached", {})
+    assert _build_here(cached, "site-cold", monkeypatch) == pages  # each page converted once
+    assert _build_here(cached, "site-warm", monkeypatch) < pages / 3
+    for site in ("site-cold", "site-warm"):
+        assert _same_tree(alone / "site", cached / site), site
+    page = (cached / "site-warm" / "incidents" / "db-failover" / "index.html").read_text()
+    for written, shown in expected.items():
+        assert shown in page and written not in page
+    if name == "minify":
+        assert "\n    <" not in page  # minified: no indented lines
+    if name == "blog":
+        post = "blog/2025/05/01/what-we-learned-from-a-year-of-postmortems/index.html"
+        assert "began with a configuration change" in (cached / "site-warm" / post).read_text()
