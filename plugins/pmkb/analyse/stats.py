@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,10 @@ from ..read.knowledge import KnowledgeBase
 from .analysis import Analysis
 from .index import Index
 from .trends import MEASURES
+
+WIDTH = 100  # columns of `pmkb stats` text
+LABEL_WIDTH = 21  # "Recurring factors    "
+RECURRING_SHOWN = 5  # the most recent episodes in the text; JSON has them all
 
 
 def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
@@ -82,19 +87,43 @@ def format_figures(figures: dict[str, Any]) -> str:
         + ", ".join(f"{s['id']} {s['incidents']}" for s in figures["top_services"])
     )
     recurring = figures["recurring_factors"]
-    lines.append(
-        "Recurring factors    "
-        + (
-            ", ".join(
-                f"{r['id']} ({r['incidents']} from {r['first']} to {r['last']})" for r in recurring
-            )
-            or "none"
-        )
-    )
+    episodes = [
+        f"{r['id']} ({r['incidents']} from {r['first']} to {r['last']})"
+        for r in recurring[:RECURRING_SHOWN]
+    ]
+    if len(recurring) > RECURRING_SHOWN:
+        episodes.append(f"and {len(recurring) - RECURRING_SHOWN} more (--format json lists all)")
+    listing = _listing("Recurring factors    ", [printable(e) for e in episodes] or ["none"])
     a = figures["action_items"]
     lines.append(
         f"Action items         {a['total']}: {a['open']} open, {a['in-progress']} in progress, {a['done']} done, "
         f"{a['wont-do']} won't do; {a['overdue']} overdue as of {figures['as_of']}"
     )
     # Severities come from the options and ids from the catalogs: shown, never run by the terminal.
-    return "\n".join(printable(line) for line in lines)
+    text = [_wrapped(printable(line)) for line in lines]
+    return "\n".join([*text[:-1], listing, text[-1]])
+
+
+def _listing(label: str, items: list[str]) -> str:
+    """`label` and the items joined by commas, folded between items, never inside one."""
+    lines: list[str] = []
+    current, fresh = label, True
+    for i, item in enumerate(items):
+        text = item + ("," if i < len(items) - 1 else "")
+        if not fresh and len(current) + 1 + len(text) > WIDTH:
+            lines.append(current)
+            current, fresh = " " * LABEL_WIDTH, True
+        current += text if fresh else " " + text
+        fresh = False
+    return "\n".join([*lines, current])
+
+
+def _wrapped(line: str) -> str:
+    """A line folded at WIDTH columns, its continuation lines under the value's first column."""
+    return textwrap.fill(
+        line,
+        WIDTH,
+        subsequent_indent=" " * LABEL_WIDTH,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )

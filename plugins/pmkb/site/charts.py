@@ -13,11 +13,26 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .pages.text import duration
+
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 46
 CHAR_WIDTH = 6.4  # average width of a character at font-size 11, in viewBox units
 LINE_HEIGHT = 13  # between the two lines of a wrapped category label
-LOG_TICKS = (1.0, 10.0, 60.0, 600.0, 6000.0, 60000.0)
+# The y axis of durations: round spans a reader knows, about evenly spaced on the log scale.
+LOG_TICKS = (
+    (1.0, "1 min"),
+    (10.0, "10 min"),
+    (60.0, "1 h"),
+    (360.0, "6 h"),
+    (1440.0, "1 d"),
+    (10080.0, "1 wk"),
+    (43200.0, "30 d"),
+    (525600.0, "1 yr"),
+)
+# The widest slot of one period or one category: with a single period a bar spanning the whole
+# plot reads as a block, not as a bar.
+MAX_SLOT, MAX_CATEGORY_SLOT = 64.0, 160.0
 
 
 @dataclass(frozen=True)
@@ -113,11 +128,17 @@ class DataTable:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart framed with its caption and, when it has one, its data table."""
+    """A chart framed with its caption and, when it has one, its data table; or, when there is
+    nothing to chart, the sentence that says what is missing and how to record it."""
 
-    chart: BarChart
+    chart: BarChart | None
     caption: str
     table: DataTable | None = None
+
+    @classmethod
+    def empty(cls, sentence: str) -> Figure:
+        """No chart, only `sentence`: an empty frame with one tick tells a reader nothing."""
+        return cls(None, sentence)
 
 
 @dataclass(frozen=True)
@@ -166,15 +187,8 @@ def _log_scale(minutes: float) -> float:
 
 
 def _log_top(value: float) -> float:
-    return next((t for t in LOG_TICKS if t >= value), value)
-
-
-def _duration_label(minutes: float) -> str:
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 1440:
-        return f"{minutes / 60:.0f} h"
-    return f"{minutes / 1440:.0f} d"
+    """The top of a duration axis: the first tick at or above `value`, at least 1 hour."""
+    return next((t for t, _ in LOG_TICKS if t >= max(value, 60.0)), value)
 
 
 def _fmt(value: float) -> str:
@@ -193,19 +207,22 @@ def bar_chart(
     height: int = HEIGHT,
     log_minutes: bool = False,
     categories: bool = False,
+    top: float | None = None,
 ) -> BarChart:
     """A bar chart (stacked or grouped), with a title and description for screen readers.
 
     With `log_minutes` the values are durations in minutes on a logarithmic axis: incident
     durations span minutes to days, and on a linear axis one long incident flattens all the others.
+    `top` fixes the top of the y axis (100 for percentages), else it is the data's, rounded up.
     """
     combine: Callable[[list[float]], float] = sum if stacked else lambda v: max(v, default=0)
     totals = [combine([s.values[i] for s in series]) for i in range(len(labels))]
     highest = max(totals, default=0)
+    widest = MAX_CATEGORY_SLOT if categories else MAX_SLOT
     plot = _Plot(
         height=height - TOP - BOTTOM,
-        slot=(WIDTH - LEFT - RIGHT) / max(len(labels), 1),
-        top=_log_top(highest) if log_minutes else _nice_max(highest),
+        slot=min((WIDTH - LEFT - RIGHT) / max(len(labels), 1), widest),
+        top=top or (_log_top(highest) if log_minutes else _nice_max(highest)),
         log_minutes=log_minutes,
     )
     return BarChart(
@@ -226,7 +243,9 @@ def bar_chart(
 def _ticks(plot: _Plot, unit: str) -> tuple[Tick, ...]:
     """The y axis: round durations on a logarithmic axis, else four equal steps."""
     if plot.log_minutes:
-        values = [(t, _duration_label(t)) for t in LOG_TICKS if t <= plot.top]
+        values = [(t, text) for t, text in LOG_TICKS if t <= plot.top]
+        if values[-1][0] < plot.top:  # beyond the last round span: the top is labelled as it is
+            values.append((plot.top, duration(round(plot.top))))
     else:
         step = plot.top / 4
         values = [(step * i, _fmt(step * i) + unit) for i in range(5)]
@@ -287,7 +306,8 @@ def _bars(
             h = plot.share(value) * plot.height
             y = TOP + plot.height - h
             x = x0 + k * width
-        title = f"{label}: {_fmt(value)}{unit} {s.name}"
+        amount = duration(round(value)) if plot.log_minutes else f"{_fmt(value)}{unit}"
+        title = f"{label}: {amount} {s.name}"
         bars.append(Bar(s.css, coord(x), coord(y), coord(width), coord(h), title))
     return tuple(bars)
 

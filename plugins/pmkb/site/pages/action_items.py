@@ -33,6 +33,13 @@ def action_items_page(ctx: PageContext) -> GeneratedPage:
 def _completion_figure(a: Analysis) -> Figure:
     """The share of each quarter's action items that are done (won't-do excluded)."""
     completion = a.completion()
+    if not any(total for _, _, total in completion):
+        return Figure.empty(
+            "Every action item is marked won't do: none counts towards the share done."
+            if a.items
+            else "No action items yet: list the follow-up work of a postmortem under"
+            " action_items in its front matter, and the share done per quarter shows here."
+        )
     rates = tuple(round(100.0 * done / total, 1) if total else 0.0 for _, done, total in completion)
     described = ", ".join(f"{q.label}: {done} of {total}" for q, done, total in completion if total)
     chart = bar_chart(
@@ -45,6 +52,7 @@ def _completion_figure(a: Analysis) -> Figure:
         [Series("% done", "pmkb-fill-sev4ok", rates)],
         unit="%",
         height=200,
+        top=100.0,
     )
     rows = [
         (q.label, done, total, f"{100.0 * done / total:.0f}%" if total else "—")

@@ -35,6 +35,11 @@ def duration(minutes: int | None) -> str:
     return f"{mins} min"
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 incident`, `2 incidents`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def num(value: float | None) -> str:
     """A number of minutes rounded to whole ones, or a dash when there is none."""
     return "—" if value is None else f"{value:.0f}"
@@ -59,7 +64,8 @@ TICKET_TAIL = 32  # characters of a path's last part shown in a ticket's name
 def ticket(url: str) -> str:
     """A short, readable name for an action item's link: `org/repo#123` for GitHub, GitLab and
     their kin (`group/project!45` for a GitLab merge request), the key for Jira (`/browse/KEY`,
-    `selectedIssue=KEY`) and Linear, else the host and the path's last part."""
+    `selectedIssue=KEY`), Linear and any path ending in a key, else the host and the path's last
+    part."""
     parts = urlsplit(url)
     path = unquote(parts.path).rstrip("/")
     host = parts.hostname or ""
@@ -70,7 +76,7 @@ def ticket(url: str) -> str:
         return f"{found[1]}/{found[2]}#{found[3]}"
     segments = [s for s in path.split("/") if s]
     query = parse_qs(parts.query)
-    if "browse" in segments[:-1] and _KEY.fullmatch(segments[-1]):
+    if segments and _KEY.fullmatch(segments[-1]):  # Jira's /browse/KEY, YouTrack, and their kin
         return segments[-1]
     if key := next((k for k in query.get("selectedIssue", []) if _KEY.fullmatch(k)), None):
         return key

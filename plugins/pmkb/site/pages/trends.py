@@ -6,7 +6,7 @@ from ...analyse.analysis import Analysis
 from ...analyse.trends import MEASURES, Distribution, Period, from_detection
 from ..charts import DataTable, Figure, Series, bar_chart
 from .base import GeneratedPage, PageContext
-from .text import front_matter, num
+from .text import duration, front_matter, num, plural
 
 
 def trends_page(ctx: PageContext) -> GeneratedPage:
@@ -15,6 +15,7 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
     incidents = ctx.index.incidents
     period_name = "quarter" if a.periods and a.periods[0].quarterly else "month"
     time_table = a.time_table()
+    overall = a.overall()
     meta = front_matter("Trends", search={"exclude": True}, hide=["navigation"])
     return ctx.page(
         "trends.md.j2",
@@ -28,9 +29,11 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         last=max((pm.date for pm in incidents if pm.date), default=None),
         period_name=period_name,
         volume_chart=_volume_figure(ctx, period_name),
-        time_charts=[_time_figure(a, name, time_table) for name, _ in MEASURES],
+        time_charts=[_time_figure(overall[name], name, time_table) for name, _ in MEASURES],
         # Quarters without incidents would be rows of dashes: the tables list only the others.
-        time_table=[(q, d) for q, d in time_table if a.by_quarter[q]],
+        time_table=[(q, d) for q, d in time_table if a.by_quarter[q]]
+        if any(d.count for d in overall.values())
+        else [],
         measures=[m for m, _ in MEASURES],
         from_detection=from_detection(incidents),
         recurring=a.recurring,
@@ -40,6 +43,21 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         services_chart=_services_figure(ctx),
         pairs=a.pairs,
     )
+
+
+# What a time chart lacks when no incident records its times, and how to record them.
+NO_TIMES = {
+    "detect": "No incident records both when impact started and when it was detected: add"
+    " started and detected to a postmortem's front matter to chart the time to detect.",
+    "mitigate": "No incident records when it was mitigated along with when it started or was"
+    " detected: add mitigated, and started or detected, to chart the time to mitigate.",
+    "resolve": "No incident records when it was resolved along with when it started or was"
+    " detected: add resolved, and started or detected, to chart the time to resolve.",
+}
+
+
+def _duration(minutes: float | None) -> str:
+    return duration(None if minutes is None else round(minutes))
 
 
 def _volume_figure(ctx: PageContext, period_name: str) -> Figure:
@@ -54,6 +72,11 @@ def _volume_figure(ctx: PageContext, period_name: str) -> Figure:
         )
         for i, s in enumerate(severities)
     ]
+    if not a.periods:
+        return Figure.empty(
+            "No published incidents yet: they are counted here by month or quarter once a"
+            " postmortem's status is published."
+        )
     chart = bar_chart(
         "volume",
         f"Incidents per {period_name} by severity",
@@ -82,15 +105,17 @@ def _volume_description(a: Analysis, period_name: str) -> str:
 
 
 def _time_figure(
-    a: Analysis, name: str, time_table: list[tuple[Period, dict[str, Distribution]]]
+    overall: Distribution, name: str, time_table: list[tuple[Period, dict[str, Distribution]]]
 ) -> Figure:
-    """Median and 90th percentile minutes to `name` (detect, mitigate, resolve) per quarter."""
-    overall = a.overall()[name]
+    """Median and 90th percentile minutes to `name` (detect, mitigate, resolve) per quarter;
+    `overall` is the distribution over every incident."""
+    if not overall.count:
+        return Figure.empty(NO_TIMES[name])
     title = f"Time to {name} per quarter"
     description = (
         f"Median and 90th percentile minutes to {name} per quarter. Over all incidents: "
         f"median {num(overall.median)}, 90th percentile {num(overall.p90)} minutes, "
-        f"from {overall.count} incidents."
+        f"from {plural(overall.count, 'incident')}."
     )
     medians = tuple(d[name].median or 0.0 for _, d in time_table)
     p90s = tuple(d[name].p90 or 0.0 for _, d in time_table)
@@ -108,8 +133,9 @@ def _time_figure(
         log_minutes=True,
     )
     caption = (
-        f"{title}: median and 90th percentile. "
-        f"All incidents: median {num(overall.median)}, p90 {num(overall.p90)}."
+        f"{title}: median and 90th percentile, on a logarithmic scale. All incidents: median "
+        f"{_duration(overall.median)}, 90th percentile {_duration(overall.p90)}"
+        f" ({plural(overall.count, 'incident')})."
     )
     return Figure(chart, caption)
 
@@ -117,6 +143,8 @@ def _time_figure(
 def _services_figure(ctx: PageContext) -> Figure:
     """The ten services with the most incidents."""
     top = ctx.index.service_counts(ctx.index.incidents)[:10]
+    if not top:
+        return Figure.empty("No published incidents yet, so no service has any.")
     rows = [(ctx.kb.catalog.services[s].name, count) for s, count in top]
     names = [name for name, _ in rows]
     chart = bar_chart(
