@@ -24,6 +24,28 @@ BLAMING = [
     ("The negligent review let it through.", "negligent"),
     ("They dropped the ball on the renewal.", "dropped the ball"),
     ("An inexperienced engineer ran the migration.", "inexperienced"),
+    # Phrasings public postmortems use (issue 18); see docs/reference.md for how they were measured.
+    ("An engineer mistakenly wiped the primary's data directory.", "engineer mistakenly"),
+    ("The operator on duty accidentally raised the feed rate.", "operator on duty accidentally"),
+    ("Engineers incorrectly assumed the table was symmetric.", "engineers incorrectly"),
+    ("The team, who wrongly believed expiry was ignored, shipped it.", "who wrongly"),
+    ("An engineer made a typo in the router configuration.", "made a typo"),
+    ("She made a simple mistake in the migration.", "made a simple mistake"),
+    ("The outage came from a typo made by an operator.", "typo made by an operator"),
+    ("The limit was fat-fingered.", "fat-fingered"),
+    ("Someone fat fingered the port number.", "fat fingered"),
+    ("The on-call engineer failed to follow the runbook.", "failed to follow the runbook"),
+    (
+        "They did not follow the documented backup procedures.",
+        "did not follow the documented backup procedures",
+    ),
+    ("The reviewer didn't double-check the diff.", "didn't double-check"),
+    ("The outage was human-error.", "human-error"),
+    ("He neglected to renew the certificate.", "neglected to"),
+    ("A lapse in judgment during the failover.", "lapse in judgment"),
+    ("The operator was not paying attention.", "not paying attention"),
+    ("It was their mistake.", "their mistake"),
+    ("The team had forgotten the renewal.", "had forgotten"),
 ]
 
 SYSTEMIC = [
@@ -42,6 +64,24 @@ SYSTEMIC = [
     "The /forgot-password page timed out.",
     "Run `git blame` on the file.",
     "See [the history](https://example.com/blame).",
+    # False positives found in public postmortems, and their kin: a system or a thing as the
+    # subject, a first guess the text corrects, the team writing about itself, passive voice.
+    "Assumed user error at the time.",
+    "A rogue or forgotten offer could still be accepted.",
+    "A cleanup job mistakenly targeted the resource group.",
+    "A maintenance process inadvertently deleted the state data.",
+    "This change inadvertently blocked access to the metadata service.",
+    "The crashes were mistakenly linked to the mail outage.",
+    "The production database was accidentally deleted.",
+    "We mistakenly thought our usage was safe.",
+    "The engineer's script accidentally dropped the table.",
+    "Confirmation prompts prevent fat-finger errors.",
+    "The console has fat-finger protection.",
+    "The client did not follow the redirect.",
+    "Staged rollouts reduce the risk of human-error.",
+    "Engineers restored the backup and verified it.",
+    "The job made a second attempt.",
+    "Operators on call were paged at 14:05.",
 ]
 
 

@@ -892,6 +892,19 @@ ACTION_ITEM_CASES = {
         (12, 11, "PMK205", "error"),
         "action item link must be an http(s) URL, not `12`",
     ),
+    "exhortation": (
+        ITEM.replace("Fix the alert", "Be more careful with failovers"),
+        (9, 12, "PMK211", "warning"),
+        "action item `Be more careful with failovers` asks people to take more care, which "
+        "changes no system: name the change that makes the slip hard to make or quick to catch "
+        "(a check, a confirmation, automation)",
+    ),
+    "vague-improvement": (
+        ITEM.replace("Fix the alert", "Improve monitoring"),
+        (9, 12, "PMK211", "warning"),
+        "action item `Improve monitoring` names no concrete change: say what will change, where, "
+        "and how you will know it is done (e.g. `Page on checkout 5xx above 2% for 5 minutes`)",
+    ),
     "unknown-key": (
         ITEM + "    assignee: team-web\n",
         (12, 5, "PMK206", "warning"),
@@ -919,7 +932,7 @@ def test_action_item_finding(tmp_path: Path, check_json: Runner, name: str) -> N
 
 
 def test_flow_style_action_item_is_located(tmp_path: Path, check_json: Runner) -> None:
-    text = with_keys("action_items: [{title: Fix, status: open}]\n")
+    text = with_keys("action_items: [{title: Fix the alert, status: open}]\n")
     assert check_file(tmp_path, check_json, text).found == [(A, 8, 16, "PMK202", "error")]
 
 

@@ -57,6 +57,12 @@ UNITS = {
     "words": "a ",
     "should": "should ",
     "blame": "blame ",
+    # Starts of the phrases that allow words between their parts: a person and an adverb, "made
+    # a ... typo", "did not follow the ... runbook".
+    "person": "engineer ",
+    "made": "made a ",
+    "follow": "did not follow the ",
+    "fat": "fat ",
     "colon": ":",
     "list": "- ",
     "hash": "#",

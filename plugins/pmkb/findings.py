@@ -398,6 +398,15 @@ RULES: dict[str, Rule] = _rules(
         "`assignee: team-web`",
         "`owner: team-web`",
     ),
+    Rule(
+        "PMK211",
+        W,
+        "An action item names no concrete change: it asks people to take more care, or its verb "
+        "leaves the change open and the rest names nothing in particular.",
+        "`Be more careful with failovers`, `Improve monitoring`",
+        "`Require a second approver for manual failovers`, `Page on checkout 5xx above 2% for 5 "
+        "minutes`",
+    ),
     # Incident times: values that parse but cannot be right.
     Rule(
         "PMK207",

@@ -42,10 +42,29 @@ _SYSTEM_SUBJECT = "".join(
     )
 )
 _COMPONENT = "disk|drive|file|node|host|server|switch|network|service|system|database|config|configuration|dependency|library|code|test|load balancer|cache|cluster"
+_SLIP = "Describe the step that let a slip through: the missing confirmation, dry run, review or guardrail."
+_PROCEDURE = "Describe what made the procedure hard to follow or easy to skip: its length, its place, the pressure of the moment."
+# People who act in postmortems. A person doing something "mistakenly" or "accidentally" judges
+# them; a script or job doing it describes the system, and is left alone. Up to two words may
+# stand between the person and the adverb ("an operator at OWASA accidentally"), but not a
+# possessive: "the engineer's script accidentally deleted" is the script's doing.
+_PERSON = "engineers?|operators?|developers?|admins?|administrators?|sres?|on-?call(?:ers?)?|employees?|(?:team |staff )?members?|staff|personnel|technicians?|contractors?|someone|somebody|he|she|who"
+_BY_MISTAKE = "mistakenly|accidentally|accidently|inadvertently|incorrectly|wrongly|erroneously|unintentionally|carelessly"
 DEFAULT_PHRASES: Mapping[str, str] = {
-    r"(?=human error)(?<!risk of )(?<!chance of )(?<!prone to )(?<!reduce )(?<!reducing )(?<!eliminate )(?<!prevent )(?<!avoid )(?<!minimise )(?<!minimize )human error": _PEOPLE,
+    r"(?=human[- ]error)(?<!risk of )(?<!chance of )(?<!prone to )(?<!reduce )(?<!reducing )(?<!eliminate )(?<!prevent )(?<!avoid )(?<!minimise )(?<!minimize )human[- ]error": _PEOPLE,
+    r"pilot error|human mistake": _PEOPLE,
+    rf"(?:{_PERSON})(?: [a-z][a-z0-9-]*){{0,2}},? (?:{_BY_MISTAKE})": _PEOPLE,
+    # "made a typo", "made a simple mistake", "made two errors": people make these, systems do not.
+    r"made (?:a|an|one|two|three|several|some|multiple|the same) (?:[a-z-]+ )?(?:typo|mistake|error|slip|blunder)s?": _SLIP,
+    rf"(?:typo|mistake|error|slip)s? (?:made )?by (?:an? |the |one |our )?(?:{_PERSON})": _SLIP,
+    r"(?=fat)(?<!prevent )(?<!avoid )(?<!against )(?<!reduce )(?<!risk of )fat[- ]?finger(?:ed|ing|s)?(?! (?:protection|check|guard|safeguard)s?\b)": _SLIP,
+    r"rookie mistake|honest mistake|(?:his|her|their) (?:own )?(?:mistake|fault|carelessness|negligence)": _SLIP,
+    r"(?:did not|didn't|failed to|neglected to|forgot to|chose not to) follow(?: the| our| their| its| a)?(?: [a-z-]+){0,2} (?:runbook|playbook|procedure|process|instruction|checklist|protocol|guideline|step)s?": _PROCEDURE,
+    r"(?:did not|didn't|failed to|forgot to|neglected to|without) double[- ]?check(?:ed|ing)?": _SLIP,
+    r"neglected to|lapse (?:in|of) (?:judge?ment|attention)|(?:not|wasn't|weren't) paying attention": _CARE,
     r"operator error": _PEOPLE,
-    r"user error(?! (?:message|rate|code|response|page|count|budget)s?\b)": _PEOPLE,
+    # Not "assumed user error": a first guess the postmortem goes on to correct.
+    r"(?=user error)(?<!assumed )(?<!suspected )user error(?! (?:message|rate|code|response|page|count|budget)s?\b)": _PEOPLE,
     r"(?=should)"
     + _SYSTEM_SUBJECT
     + r"(?:should|shouldn't|should not)(?: have|'ve)(?= (?:known|seen|caught|noticed|checked|double-checked|verified|tested|reviewed|read|looked|asked|realized|realised|waited|escalated|paid attention|thought|run|done|made|taken|been (?:caught|more careful|aware|noticed))\b)": _HINDSIGHT,
@@ -61,12 +80,37 @@ DEFAULT_PHRASES: Mapping[str, str] = {
     rf"(?:the )?fault of(?! (?:the |a |an |our |their |its )?(?:{_COMPONENT})\b)": _FAULT,
     r"(?:engineer|operator|developer|admin|sre|on-?call|person|team|member|reviewer|manager|he|she|they|someone|who|we|you|i)(?:'s)? (?:was|is|were|are|be|being|been) (?:partly |partially |solely )?at fault": _FAULT,
     r"(?=(?:to )?blame)(?<!git )(?<!\Wno )(?<!\Wnot )(?<!without )(?<!assign )(?<!assigning )(?<!assigns )(?<!not to )(?:to )?blame[ds]?(?!-?(?:less|free|aware)|[ -](?:culture|game)s?\b)": _FAULT,
-    r"forgot(?:ten)?(?![- ]password)": _MEMORY,
+    # "forgotten" only as a verb ("had forgotten"): "a forgotten offer" names a thing, no one.
+    r"forgot(?![- ]password)|(?:had|has|have|was|were|been|is|are|got) forgotten": _MEMORY,
 }
 
 # Every default phrase contains one of these; keep it in step with DEFAULT_PHRASES.
 _KEYWORDS = (
     "human error",
+    "human-error",
+    "pilot error",
+    "human mistake",
+    "mistakenly",
+    "accidentally",
+    "accidently",
+    "inadvertently",
+    "incorrectly",
+    "wrongly",
+    "erroneously",
+    "unintentionally",
+    "made ",
+    " by ",
+    "fat",
+    "rookie mistake",
+    "honest mistake",
+    "mistake",
+    "fault",
+    "negligence",
+    " follow",
+    "double",
+    "neglected to",
+    "lapse ",
+    "paying attention",
     "operator error",
     "user error",
     "should have",

@@ -13,6 +13,7 @@ from ..model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Pos
 from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
+from .actionable import vague_action
 from .blame import BlameMatcher, handle_mentions
 from .schema import (
     ACTION_FIELD_NAMES,
@@ -634,12 +635,34 @@ def _action_item(raw: LocatedDict, line: int, col: int, out: _Findings) -> Actio
                 f"unknown action-item key `{key}`{did_you_mean(str(key), ACTION_FIELD_NAMES)}",
             )
     fields = _action_texts(raw, line, col, out)
+    if "title" in fields:
+        _actionable(raw, fields["title"], out)
     status = _action_status(raw, fields.get("status"), out)
     due = _action_due(raw, out)
     link = _action_link(raw, out)
     if "title" in fields and "owner" in fields and status:
         return ActionItem(fields["title"], fields["owner"], status, due, link, line)
     return None
+
+
+def _actionable(raw: LocatedDict, title: str, out: _Findings) -> None:
+    """PMK211 for a title that asks people to try harder, or leaves the change open."""
+    why = vague_action(title)
+    if why is None:
+        return
+    shown = shorten(title, 60)
+    if why == "exhortation":
+        advice = (
+            f"action item `{shown}` asks people to take more care, which changes no system: name "
+            "the change that makes the slip hard to make or quick to catch (a check, a "
+            "confirmation, automation)"
+        )
+    else:
+        advice = (
+            f"action item `{shown}` names no concrete change: say what will change, where, and "
+            "how you will know it is done (e.g. `Page on checkout 5xx above 2% for 5 minutes`)"
+        )
+    out.add(*raw.value_marks["title"], "PMK211", advice)
 
 
 def _action_texts(raw: LocatedDict, line: int, col: int, out: _Findings) -> dict[str, str]:
