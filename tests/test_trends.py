@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from helpers import SITE_FACTORS, Runner, build, make_project, postmortem, read
+from helpers import BODY_TEMPLATE, SITE_FACTORS, Runner, build, make_project, postmortem, read
 from pmkb.analyse.stats import format_figures
 from pmkb.analyse.trends import Distribution, percentile, periods, recurrences, window_start
 from pmkb.model import ActionItem, Postmortem
@@ -1520,3 +1520,51 @@ def test_stats_folds_and_caps_long_lists() -> None:
     assert "factor-number-5" not in listed
     assert listed.endswith("and 3 more (--format json lists all)")
     assert lines[start + 1].startswith(" " * 21 + "factor-number-")
+
+
+# ---------------------------------------------------------------------------------------------
+# A postmortem with its own action-items section (another template's)
+
+
+def own_section_body(heading: str) -> str:
+    return BODY_TEMPLATE.format(summary="A short summary.") + (
+        f"\n## {heading}\n\n| Action | Owner |\n| --- | --- |\n| Add a canary | team-payments |\n"
+    )
+
+
+def h2s(html: str) -> list[str]:
+    """The article's level-2 headings, as a reader sees them."""
+    article = html[html.index("<article") : html.index("</article>")]
+    return [
+        htmllib.unescape(re.sub(r"<[^>]+>", "", h)).replace("¶", "").strip()
+        for h in re.findall(r"<h2[^>]*>(.*?)</h2>", article, re.S)
+    ]
+
+
+def test_a_postmortem_with_its_own_action_items_has_one_list_of_that_name(tmp_path: Path) -> None:
+    tracked = {"action_items": [item("Add a canary", "team-payments", "open")]}
+    root = make_project(
+        tmp_path,
+        {
+            "both.md": postmortem("Both", "2025-03-01", extra=tracked, body=own_section_body("Action Items")),
+            "own.md": postmortem("Own only", "2025-03-02", body=own_section_body("Action items:")),
+            "alias.md": postmortem("Alias", "2025-03-03", extra=tracked, body=own_section_body("Repair items")),
+            "plain.md": postmortem("Plain", "2025-03-04"),
+        },
+        options={"section_aliases": {"Action items": ["Repair items"]}},
+        site=True,
+    )  # fmt: skip
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    sections = ["Summary", "Impact", "Timeline", "Contributing factors", "Lessons learned"]
+    both = read(root, "incidents/both/index.html")
+    assert h2s(both) == [*sections, "Action Items", "Tracked action items", "Related incidents"]
+    assert "the “Action Items” section above is its authors' own account of them." in both
+    own = read(root, "incidents/own/index.html")
+    assert h2s(own) == [*sections, "Action items:", "Related incidents"]
+    assert "No action items were recorded." not in own
+    alias = read(root, "incidents/alias/index.html")
+    assert h2s(alias) == [*sections, "Repair items", "Tracked action items", "Related incidents"]
+    plain = read(root, "incidents/plain/index.html")
+    assert h2s(plain) == [*sections, "Action items", "Related incidents"]
+    assert "No action items were recorded." in plain

@@ -61,6 +61,36 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         body=Markup(body),
         problems=[f for f in pm.findings if f.level.value == "error"],
         related=ctx.index.related(pm, ctx.kb.settings.related_limit),
+        own_actions=own_action_items(pm, ctx.kb.settings),
+    )
+
+
+# Level-2 headings other templates give their list of follow-up work (Google's SRE template,
+# PagerDuty's, Atlassian's), matched case-insensitively; `section_aliases` of "Action items" add more.
+ACTION_SECTIONS = (
+    "action items",
+    "corrective actions",
+    "corrective and preventative actions",
+    "follow-up actions",
+    "follow-up items",
+    "follow-ups",
+    "remediation items",
+    "remediations",
+)
+
+
+def own_action_items(pm: Postmortem, settings: Settings) -> str | None:
+    """The title of the body's own action-items section, as written, if it has one.
+
+    The page then titles pmkb's list "Tracked action items", or leaves it out when the front
+    matter lists none, so that the page does not show two sections called "Action items".
+    """
+    names = set(ACTION_SECTIONS)
+    for section, aliases in settings.section_aliases.items():
+        if section.casefold() == "action items":
+            names.update(alias.casefold() for alias in aliases)
+    return next(
+        (h.section for h in pm.headings if h.section.casefold().rstrip(": ") in names), None
     )
 
 
