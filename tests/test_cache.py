@@ -183,7 +183,9 @@ def test_html_read_from_the_cache_is_sanitized_like_converted_html(
         path.write_bytes(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
     assert poisoned == len(_entries(root)) > 10
     _build_here(root, "site-poisoned", monkeypatch)
-    page = (root / "site-poisoned" / "incidents" / "db-failover" / "index.html").read_text()
+    page = (root / "site-poisoned" / "incidents" / "db-failover" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert "<p>From the cache</p>" in page
     assert "alert(" not in page
     assert "Database failover stalled writes" in page
@@ -259,12 +261,13 @@ def test_another_markdown_extension_setting_converts_every_page_again(
     root = _project(tmp_path)
     first = _build_here(root, "site", monkeypatch)
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    (root / "mkdocs.yml").write_text(config.replace("- toc", "- toc:\n    permalink: true"))
-    assert _build_here(root, "site", monkeypatch) == first
-    assert (
-        'class="headerlink"'
-        in (root / "site" / "incidents" / "cdn-purge" / "index.html").read_text()
+    (root / "mkdocs.yml").write_text(
+        config.replace("- toc", "- toc:\n    permalink: true"), encoding="utf-8"
     )
+    assert _build_here(root, "site", monkeypatch) == first
+    assert 'class="headerlink"' in (
+        root / "site" / "incidents" / "cdn-purge" / "index.html"
+    ).read_text(encoding="utf-8")
 
 
 BLOG_POST = """\
@@ -318,11 +321,15 @@ def test_plugins_that_edit_pages_see_each_page_converted_once_and_publish_what_t
     assert _build_here(cached, "site-warm", monkeypatch) < pages / 3
     for site in ("site-cold", "site-warm"):
         assert _same_tree(alone / "site", cached / site), site
-    page = (cached / "site-warm" / "incidents" / "db-failover" / "index.html").read_text()
+    page = (cached / "site-warm" / "incidents" / "db-failover" / "index.html").read_text(
+        encoding="utf-8"
+    )
     for written, shown in expected.items():
         assert shown in page and written not in page
     if name == "minify":
         assert "\n    <" not in page  # minified: no indented lines
     if name == "blog":
         post = "blog/2025/05/01/what-we-learned-from-a-year-of-postmortems/index.html"
-        assert "began with a configuration change" in (cached / "site-warm" / post).read_text()
+        assert "began with a configuration change" in (cached / "site-warm" / post).read_text(
+            encoding="utf-8"
+        )
