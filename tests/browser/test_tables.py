@@ -1,6 +1,7 @@
-"""Action-item tables with real trackers' long addresses and long titles, in Chromium at desktop
-and phone widths: no word of an incident's title or an action breaks mid-word, and a ticket's name
-stays inside its own column. Screenshots land in tests/artifacts/screenshots/ as tables-*.png.
+"""Action-item tables with real trackers' long addresses and titles, and charts, in Chromium
+at desktop and phone widths: no word of an incident's title or an action breaks mid-word, a
+ticket's name stays inside its own column, and chart labels stay readable on a phone.
+Screenshots land in tests/artifacts/screenshots/ as tables-*.png.
 """
 
 from __future__ import annotations
@@ -125,5 +126,23 @@ def test_action_item_tables_wrap_without_breaking_words(
         page.screenshot(
             path=screenshots / f"tables-action-items-{width}-{scheme}.png", full_page=True
         )
+    finally:
+        context.close()
+
+
+def test_chart_labels_stay_readable_on_a_phone(
+    browser: Browser, tracker_site: Site, screenshots: Path
+) -> None:
+    context = browser.new_context(viewport={"width": WIDTHS["phone"], "height": 900})
+    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(tracker_site.url + "trends/")
+        page.wait_for_load_state("load")
+        heights = page.locator("svg.pmkb-svg text").evaluate_all(
+            "texts => texts.map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 9, heights  # scaled to 390 px they were 4 px
+        page.screenshot(path=screenshots / "tables-trends-phone-light.png", full_page=True)
     finally:
         context.close()
