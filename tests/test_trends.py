@@ -509,9 +509,31 @@ def test_time_table_per_quarter(trends: str) -> None:
     assert table is not None
     assert table_rows(table.group(0))[1:] == [
         # Q1: detect 4,10,30  mitigate 40,45,60  resolve 50,120,180
-        ["2025 Q1", "3", "10", "30", "3", "45", "60", "3", "120", "180"],
+        [
+            "2025 Q1",
+            "3",
+            "10 min",
+            "30 min",
+            "3",
+            "45 min",
+            "1 h 00 min",
+            "3",
+            "2 h 00 min",
+            "3 h 00 min",
+        ],
         # Q2: detect 2,6,14,90  mitigate 20,31,35,100  resolve 25,95,239,1500
-        ["2025 Q2", "4", "10", "90", "4", "33", "100", "4", "167", "1500"],
+        [
+            "2025 Q2",
+            "4",
+            "10 min",
+            "1 h 30 min",
+            "4",
+            "33 min",
+            "1 h 40 min",
+            "4",
+            "2 h 47 min",
+            "1 d 1 h",
+        ],
         # Q3: I8 recorded no times
         ["2025 Q3", "0", "—", "—", "0", "—", "—", "0", "—", "—"],
     ]
@@ -1568,3 +1590,18 @@ def test_a_postmortem_with_its_own_action_items_has_one_list_of_that_name(tmp_pa
     plain = read(root, "incidents/plain/index.html")
     assert h2s(plain) == [*sections, "Action items", "Related incidents"]
     assert "No action items were recorded." in plain
+
+
+def test_time_table_leaves_out_measures_no_incident_recorded(tmp_path: Path) -> None:
+    # Detected 10:20 and resolved 12:15, nothing else: only time to resolve, from detection.
+    extra = {**NO_TIMES, "detected": t("2025-03-03T10:20"), "resolved": t("2025-03-03T12:15")}
+    root = make_project(tmp_path, {"a.md": postmortem("A", "2025-03-03", extra=extra)}, site=True)
+    assert build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH}).returncode == 0
+    html = read(root, "trends/index.html")
+    wrap = section(html, "time-to-detect-mitigate-and-resolve", "contributing-factors-over-time")
+    table = re.search(r'<table class="pmkb-table">.*?</table>', wrap, re.S)
+    assert table is not None
+    assert table_rows(table.group(0)) == [
+        ["Quarter", "To resolve: n", "median", "p90"],
+        ["2025 Q1", "1", "1 h 55 min", "1 h 55 min"],
+    ]

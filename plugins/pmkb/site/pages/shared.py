@@ -13,7 +13,7 @@ from ...analyse.trends import elapsed, start_of
 from ...model import Catalog
 from ...urls import Site
 from ..blocks import block
-from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, num, ticket, why
+from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, span, ticket, why
 
 LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export
 # Per factor, on the trends and action-items pages: these lists grow with the history otherwise.
@@ -46,7 +46,7 @@ def environment(
         block=block,
         ticket=ticket,
         why=lambda r: why(r, catalog),
-        minutes=num,
+        span=span,
     )
     env.globals.update(
         site=site,

@@ -35,6 +35,11 @@ def duration(minutes: int | None) -> str:
     return f"{mins} min"
 
 
+def span(minutes: float | None) -> str:
+    """A median or percentile of minutes as a duration, rounded to the minute."""
+    return duration(None if minutes is None else round(minutes))
+
+
 def plural(count: int, noun: str) -> str:
     """`1 incident`, `2 incidents`."""
     return f"{count} {noun}{'' if count == 1 else 's'}"

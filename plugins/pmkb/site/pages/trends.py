@@ -6,7 +6,7 @@ from ...analyse.analysis import Analysis
 from ...analyse.trends import MEASURES, Distribution, Period, from_detection
 from ..charts import DataTable, Figure, Series, bar_chart
 from .base import GeneratedPage, PageContext
-from .text import duration, front_matter, num, plural
+from .text import front_matter, num, plural, span
 
 
 def trends_page(ctx: PageContext) -> GeneratedPage:
@@ -34,7 +34,8 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         time_table=[(q, d) for q, d in time_table if a.by_quarter[q]]
         if any(d.count for d in overall.values())
         else [],
-        measures=[m for m, _ in MEASURES],
+        # A measure no incident recorded would be a column of zeros and dashes.
+        measures=[m for m, _ in MEASURES if overall[m].count],
         from_detection=from_detection(incidents),
         recurring=a.recurring,
         settings=ctx.kb.settings,
@@ -54,10 +55,6 @@ NO_TIMES = {
     "resolve": "No incident records when it was resolved along with when it started or was"
     " detected: add resolved, and started or detected, to chart the time to resolve.",
 }
-
-
-def _duration(minutes: float | None) -> str:
-    return duration(None if minutes is None else round(minutes))
 
 
 def _volume_figure(ctx: PageContext, period_name: str) -> Figure:
@@ -134,7 +131,7 @@ def _time_figure(
     )
     caption = (
         f"{title}: median and 90th percentile, on a logarithmic scale. All incidents: median "
-        f"{_duration(overall.median)}, 90th percentile {_duration(overall.p90)}"
+        f"{span(overall.median)}, 90th percentile {span(overall.p90)}"
         f" ({plural(overall.count, 'incident')})."
     )
     return Figure(chart, caption)
