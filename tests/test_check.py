@@ -729,13 +729,13 @@ FRONT_MATTER_CASES = {
     "path-id": (
         with_keys("id: ../secrets\n"),
         (8, 5, "PMK113", "error"),
-        "id '../secrets' must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) "
+        "id `../secrets` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) "
         "and may not leave the site",
     ),
     "id-with-space": (
         with_keys("id: Big Outage\n"),
         (8, 5, "PMK113", "error"),
-        "id 'Big Outage' must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) "
+        "id `Big Outage` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) "
         "and may not leave the site",
     ),
     "service-twice": (

@@ -185,7 +185,7 @@ def test_ids_that_try_to_leave_the_site_are_rejected(tmp_path: Path, ident: str)
         tmp_path, {"evil.md": postmortem("Evil", "2024-01-01", extra={"id": ident})}, site=True
     )
     result = build(tmp_path)
-    assert f"error PMK113 id {ident!r} must be a lowercase slug" in result.stderr
+    assert f"error PMK113 id `{ident}` must be a lowercase slug" in result.stderr
     site = (tmp_path / "site").resolve()
     written = {p.resolve() for p in site.rglob("*")}
     assert all(p.is_relative_to(site) for p in written)

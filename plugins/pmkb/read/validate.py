@@ -168,7 +168,7 @@ class Checker:
                 line,
                 col,
                 "PMK113",
-                f"id {value!r} must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) and may not leave the site",
+                f"id `{_show(value)}` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) and may not leave the site",
             )
             return _fallback_id(stem)
         unusable = unusable_id(value)
