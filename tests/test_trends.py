@@ -1491,6 +1491,12 @@ def test_a_knowledge_base_without_published_incidents_draws_no_chart(tmp_path: P
     assert "No published incidents yet, so no service has any." in html
     assert "No published incidents yet: their contributing factors are counted here" in html
     assert "<th>Quarter</th>" not in html
+    incidents = read(root, "incidents/index.html")
+    assert (
+        "No published incidents yet: a postmortem is listed here once its status is published."
+        in incidents
+    )
+    assert "<table" not in incidents and "data-pmkb-filters" not in incidents
 
 
 def test_a_single_period_draws_a_bar_not_a_block(bare_site: Path) -> None:
