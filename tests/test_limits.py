@@ -32,6 +32,7 @@ from helpers import (
 from pmkb.analyse.stats import format_figures, headline_figures
 from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
+from pmkb.read import validate
 from pmkb.read.knowledge import KnowledgeBase, ParseCache, load
 from pmkb.read.source import MAX_CATALOG_BYTES, read_source
 from pmkb.settings import load_settings
@@ -288,6 +289,8 @@ def test_the_latest_build_date_checks_without_overflow(
 @pytest.fixture
 def march_2026(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH_2026_03_20)
+    # The wall clock too, which "after today" (PMK209) also reads.
+    monkeypatch.setattr(validate, "wall_clock_today", lambda: date(2026, 3, 20))
 
 
 @pytest.mark.usefixtures("march_2026")
@@ -389,8 +392,8 @@ def test_a_time_before_earliest_year_is_pmk209_and_used(tmp_path: Path, check_js
 
 
 @pytest.mark.usefixtures("march_2026")
-def test_a_date_after_the_build_date_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
-    # The build date is 2026-03-20; a day of slack after it, for zones east of UTC.
+def test_a_date_after_today_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
+    # Today is 2026-03-20; a day of slack after it, for zones east of UTC.
     ahead = VALID.replace("date: 2026-03-12", "date: 2026-03-22")
     make_project(
         tmp_path,
@@ -399,20 +402,36 @@ def test_a_date_after_the_build_date_is_pmk209(tmp_path: Path, check_json: Runne
     result = check_json()
     assert result.found == [(A, 3, 7, "PMK209", "warning")]
     assert result.messages == [
-        "`date: 2026-03-22` is after the build date (2026-03-20); check the year and month"
+        "`date: 2026-03-22` is after today (2026-03-20); check the year and month"
     ]
 
 
 @pytest.mark.usefixtures("march_2026")
-def test_a_time_after_the_build_date_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
+def test_a_time_after_today_is_pmk209(tmp_path: Path, check_json: Runner) -> None:
     text = with_keys("started: 2026-03-22T00:00:00Z\n")
     late = with_keys("started: 2026-03-21T23:59:59Z\n")
     make_project(tmp_path, files={A: text, "postmortems/b.md": late})
     result = check_json()
     assert result.found == [(A, 8, 10, "PMK209", "warning")]
     assert result.messages == [
-        "`started: 2026-03-22T00:00:00+00:00` is after the build date (2026-03-20); check the "
-        "year and month"
+        "`started: 2026-03-22T00:00:00+00:00` is after today (2026-03-20); check the year and month"
+    ]
+
+
+def test_a_build_pinned_to_an_older_date_reports_no_later_postmortem(
+    tmp_path: Path, check_json: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SOURCE_DATE_EPOCH of 2026-03-20 (a rebuild of an old release, a test) and a wall clock
+    # of 2026-12-02: a postmortem of June is not in the future.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH_2026_03_20)
+    monkeypatch.setattr(validate, "wall_clock_today", lambda: date(2026, 12, 2))
+    june = VALID.replace("2026-03-12", "2026-06-12")
+    december = VALID.replace("2026-03-12", "2026-12-04")
+    make_project(tmp_path, files={A: june, "postmortems/b.md": december})
+    result = check_json()
+    assert result.found == [("postmortems/b.md", 3, 7, "PMK209", "warning")]
+    assert result.messages == [
+        "`date: 2026-12-04` is after today (2026-12-02); check the year and month"
     ]
 
 

@@ -427,7 +427,7 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "PMK209",
         W,
-        "A date or time is before `earliest_year` or after the build date.",
+        "A date or time is before `earliest_year` or after today.",
         "`date: 1205-03-12` or `date: 2062-03-12`",
         "`date: 2025-03-12`, or lower `earliest_year` for an archive of older incidents",
     ),

@@ -47,6 +47,11 @@ _LONGEST = timedelta(days=366)  # from the first of the incident's times to the 
 _TIMELINE_ASTRAY = timedelta(days=183)
 
 
+def wall_clock_today() -> date:
+    """Today's date in UTC by the wall clock, whatever SOURCE_DATE_EPOCH says (tests replace it)."""
+    return datetime.now(UTC).date()
+
+
 class Checker:
     """Checks postmortems against one set of settings and one catalog."""
 
@@ -71,8 +76,15 @@ class Checker:
         # used. A day of slack after today: a time written in a zone east of UTC may be
         # tomorrow's date there. Options past what datetime holds stand for "no bound".
         self._earliest_year = min(settings.earliest_year, date.max.year)
+        # "After today" is after the later of the build date and the wall clock's date: a build
+        # pinned to an older SOURCE_DATE_EPOCH (a test, a rebuild of an old release) would
+        # otherwise call every later postmortem a future one. Only the logs depend on the wall
+        # clock, never the site, and a warning can only go away as time passes.
+        self.latest_today = max(self.today, wall_clock_today())
         self._after_today = (
-            end_of_today + timedelta(days=1) if self.today < date.max - timedelta(days=1) else None
+            datetime.combine(self.latest_today, time.max, UTC) + timedelta(days=1)
+            if self.latest_today < date.max - timedelta(days=1)
+            else None
         )
         self._longest = timedelta(days=min(settings.longest_incident_days, _LONGEST.days))
 
@@ -278,7 +290,7 @@ class Checker:
             if isinstance(value, datetime)
             else value > self._after_today.date()
         ):
-            when = f"after the build date ({self.today.isoformat()}); check the year and month"
+            when = f"after today ({self.latest_today.isoformat()}); check the year and month"
         else:
             return
         out.add(*meta.value_marks[key], "PMK209", f"`{key}: {_show(meta[key])}` is {when}")
