@@ -22,7 +22,7 @@ import pytest
 
 from helpers import BODY_TEMPLATE, SITE_FACTORS, Runner, build, make_project, postmortem, read
 from pmkb.analyse.stats import format_figures
-from pmkb.analyse.trends import Distribution, percentile, periods, recurrences, window_start
+from pmkb.analyse.trends import Distribution, percentile, periods, recurrences, window
 from pmkb.model import ActionItem, Postmortem
 from pmkb.site.pages.text import ticket
 
@@ -1209,34 +1209,43 @@ def sparse_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+BULK = [d.isoformat() for d in SPARSE_DAYS]
+
+
 @pytest.mark.parametrize(
-    ("days", "expected"),
+    ("days", "since", "until"),
     [
         # Two outliers out of 32, decades before a three-year bulk.
-        (["1970-06-01", "1999-03-10", *(d.isoformat() for d in SPARSE_DAYS)], "2023-01-10"),
+        (["1970-06-01", "1999-03-10", *BULK], "2023-01-10", None),
+        # A year typed as 2052, and as 2205, after the same bulk.
+        ([*BULK, "2052-04-01", "2205-04-01"], None, "2025-09-22"),
+        # Both at once: each end judged on the rest without the other's outliers.
+        (["0202-01-01", *BULK, "2052-04-01"], "2023-01-10", "2025-09-22"),
         # A gap of two years or less never splits the history.
-        (["2020-01-01", "2021-12-31", "2022-01-01", "2022-06-01", "2022-12-31"], None),
+        (["2020-01-01", "2021-12-31", "2022-01-01", "2022-06-01", "2022-12-31"], None, None),
         # A three-year gap shorter than the rest's ten-year span: a long history, kept whole.
-        (["2010-01-01", *(f"{y}-06-01" for y in range(2013, 2024))], None),
+        (["2010-01-01", *(f"{y}-06-01" for y in range(2013, 2024))], None, None),
+        ([*(f"{y}-06-01" for y in range(2010, 2021)), "2024-01-01"], None, None),
         # More than a fifth of the incidents before the gap: history, not outliers.
-        (["1990-01-01", "1991-01-01", "2024-01-01", "2024-02-01", "2024-03-01"], None),
+        (["1990-01-01", "1991-01-01", "2024-01-01", "2024-02-01", "2024-03-01"], None, None),
         # A single mistyped year in a small archive.
-        (["0202-05-01", "2024-01-01", "2024-02-01"], "2024-01-01"),
-        (["1970-06-01", "2024-01-01"], None),
-        ([], None),
+        (["0202-05-01", "2024-01-01", "2024-02-01"], "2024-01-01", None),
+        (["1970-06-01", "2024-01-01"], None, None),
+        ([], None, None),
     ],
 )
-def test_time_axes_leave_out_outliers_far_older_than_the_rest(
-    days: list[str], expected: str | None
+def test_time_axes_leave_out_outliers_far_from_the_rest(
+    days: list[str], since: str | None, until: str | None
 ) -> None:
-    found = window_start([date.fromisoformat(d) for d in days])
-    assert found == (date.fromisoformat(expected) if expected else None)
+    found = window([date.fromisoformat(d) for d in days])
+    assert found.since == (date.fromisoformat(since) if since else None)
+    assert found.until == (date.fromisoformat(until) if until else None)
 
 
 def test_trends_chart_the_bulk_and_note_earlier_incidents(sparse_site: Path) -> None:
     html = read(sparse_site, "trends/index.html")
     assert lead(html).startswith("32 published incidents from 1970-06-01 to 2025-09-22.")
-    note = re.search(r'<p class="pmkb-muted pmkb-earlier">(.*?)</p>', html, re.S)
+    note = re.search(r'<p class="pmkb-muted pmkb-left-out">(.*?)</p>', html, re.S)
     assert note is not None
     assert htmllib.unescape(re.sub(r"<[^>]+>", "", note.group(1))) == (
         "The charts start at 2023-01-10: 2 earlier incidents are left out, so that the time axis"
@@ -1274,6 +1283,26 @@ def test_service_pages_chart_the_window_and_note_their_earlier_incidents(
     assert "1 earlier incident is left out" in search
     assert '<a href="../../incidents/?service=search&amp;year=1999">1999</a> (1)' in search
     assert "Y2K rehearsal" in search
+
+
+def test_a_mistyped_later_year_is_left_out_too(tmp_path: Path) -> None:
+    files = {**sparse_kb(outliers=False), "typo.md": postmortem("Typo", "2205-04-01")}
+    files["1970-06-01-old.md"] = postmortem("The 1970 outage", "1970-06-01")
+    root = make_project(tmp_path, files, site=True)
+    result = build(root, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    html = read(root, "trends/index.html")
+    note = re.search(r'<p class="pmkb-muted pmkb-left-out">(.*?)</p>', html, re.S)
+    assert note is not None
+    assert htmllib.unescape(re.sub(r"<[^>]+>", "", note.group(1))) == (
+        "The charts cover 2023-01-10 to 2025-09-22: 2 incidents are left out, so that the time"
+        " axis does not stretch back to 1970 and on to 2205. In the incidents table: 1970 (1),"
+        " 2205 (1)."
+    )
+    labels = [t.text or "" for t in parse_svg(svgs(html)[0]).iter(f"{SVG}tspan")]
+    assert labels[0].startswith("2023") and labels[-1].startswith("2025")
+    checkout = read(root, "services/checkout/index.html")
+    assert "so that the time axis does not stretch back to 1970 and on to 2205" in checkout
 
 
 def test_outliers_do_not_grow_the_site(sparse_site: Path, tmp_path: Path) -> None:

@@ -12,16 +12,16 @@ from .index import Index
 from .trends import (
     MEASURES,
     Distribution,
-    Earlier,
+    LeftOut,
     Period,
     Recurrence,
     durations,
-    earlier,
+    left_out,
     pairs,
     per_period,
     periods,
     recurrences,
-    window_start,
+    window,
 )
 
 ACTION_ORDER = ("open", "in-progress", "done", "wont-do")
@@ -52,9 +52,9 @@ class Analysis:
         self.index = index
         self.today = today
         self.settings = settings
-        # Time axes start at `since`: incidents before it are counted in `earlier`, not charted.
-        self.since = window_start([pm.date for pm in incidents if pm.date])
-        self.earlier: Earlier | None = earlier(incidents, self.since)
+        # Time axes show the window; incidents outside it are counted in `left_out`, not charted.
+        self.window = window([pm.date for pm in incidents if pm.date])
+        self.left_out: LeftOut | None = left_out(incidents, self.window)
         charted = self.charted(incidents)
         self.periods: list[Period] = periods(charted)
         self.by_period = per_period(charted, self.periods)
@@ -71,9 +71,8 @@ class Analysis:
         ]
 
     def charted(self, incidents: list[Postmortem]) -> list[Postmortem]:
-        """The dated incidents the time axes show: those from `since` on."""
-        since = self.since
-        return [pm for pm in incidents if pm.date and (since is None or pm.date >= since)]
+        """The dated incidents the time axes show: those in the window."""
+        return [pm for pm in incidents if pm.date and self.window.holds(pm.date)]
 
     def severity_counts(self, period: Period) -> list[int]:
         found = Counter(pm.severity for pm in self.by_period[period])

@@ -51,45 +51,78 @@ def periods(incidents: Sequence[Postmortem], quarterly: bool | None = None) -> l
     return result
 
 
-# Incidents far older than the rest (historic reports, mistyped years) would stretch every time
-# axis across decades and squeeze the real history into its last few bars. The oldest incidents
-# are set aside as "earlier" when they are at most EARLIER_SHARE of all dated incidents and a gap
-# of more than EARLIER_GAP_DAYS, and longer than the rest's own span, separates them from the rest.
-EARLIER_SHARE = 0.2
-EARLIER_GAP_DAYS = 2 * 365
+# Incidents far older than the rest (historic reports, mistyped years), or far later (a year
+# typed as 2052), would stretch every time axis across decades and squeeze the real history into
+# a few bars. The incidents at either end are left off the axes when they are at most
+# OUTLIER_SHARE of the dated incidents and a gap of more than OUTLIER_GAP_DAYS, and longer than
+# the rest's own span, separates them from the rest.
+OUTLIER_SHARE = 0.2
+OUTLIER_GAP_DAYS = 2 * 365
 
 
-def window_start(days: Sequence[date]) -> date | None:
-    """The first day time axes show: the oldest day after the outliers, or None to show all."""
-    ordered = sorted(days)
-    n = len(ordered)
-    limit = max(1, int(n * EARLIER_SHARE)) if n >= 3 else 0
+def _outliers(days: list[int]) -> int:
+    """How many of `days` (ascending ordinals) at the front are outliers, as defined above."""
+    n = len(days)
+    limit = max(1, int(n * OUTLIER_SHARE)) if n >= 3 else 0
     cut = 0
     for k in range(1, limit + 1):
-        gap = (ordered[k] - ordered[k - 1]).days
-        if gap > max(EARLIER_GAP_DAYS, (ordered[-1] - ordered[k]).days):
+        if days[k] - days[k - 1] > max(OUTLIER_GAP_DAYS, days[-1] - days[k]):
             cut = k
-    return ordered[cut] if cut else None
+    return cut
 
 
 @dataclass(frozen=True)
-class Earlier:
-    """Incidents older than the time axes show, counted per year (oldest first)."""
+class Window:
+    """The days time axes show: from `since` to `until`, each None for no bound."""
 
-    since: date  # the first day the axes show
-    years: tuple[tuple[int, int], ...]
+    since: date | None = None
+    until: date | None = None
+
+    def holds(self, day: date) -> bool:
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+
+def window(days: Sequence[date]) -> Window:
+    """The time axes' window: every day but the outliers at either end."""
+    ordinals = sorted(d.toordinal() for d in days)
+    later = _outliers([-d for d in reversed(ordinals)])
+    earlier = _outliers(ordinals[: len(ordinals) - later])
+    # Without the earlier outliers the rest's span is shorter: the later end is judged again.
+    later = _outliers([-d for d in reversed(ordinals[earlier:])])
+    return Window(
+        date.fromordinal(ordinals[earlier]) if earlier else None,
+        date.fromordinal(ordinals[-1 - later]) if later else None,
+    )
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Incidents outside the time axes' window, counted per year (oldest first)."""
+
+    window: Window
+    earlier: tuple[tuple[int, int], ...]
+    later: tuple[tuple[int, int], ...]
+
+    @property
+    def years(self) -> tuple[tuple[int, int], ...]:
+        return self.earlier + self.later
 
     @property
     def count(self) -> int:
         return sum(n for _, n in self.years)
 
 
-def earlier(incidents: Sequence[Postmortem], since: date | None) -> Earlier | None:
-    """The incidents before `since`, or None when there are none."""
-    if since is None:
+def left_out(incidents: Sequence[Postmortem], axes: Window) -> LeftOut | None:
+    """The incidents of `incidents` outside `axes`, or None when there are none."""
+    days = [pm.date for pm in incidents if pm.date and not axes.holds(pm.date)]
+    if not days:
         return None
-    years = Counter(pm.date.year for pm in incidents if pm.date and pm.date < since)
-    return Earlier(since, tuple(sorted(years.items()))) if years else None
+    since = axes.since or date.min
+    earlier = Counter(d.year for d in days if d < since)
+    later = Counter(d.year for d in days if d >= since)
+    return LeftOut(axes, tuple(sorted(earlier.items())), tuple(sorted(later.items())))
 
 
 def percentile(values: Sequence[float], p: float) -> float:

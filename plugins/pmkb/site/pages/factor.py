@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...analyse.trends import earlier
+from ...analyse.trends import left_out
 from .base import GeneratedPage, PageContext
 from .history import history_chart
 from .text import front_matter, meta_text
@@ -24,5 +24,5 @@ def factor_page(ctx: PageContext, ident: str) -> GeneratedPage:
         services=ctx.index.service_counts(incidents),
         cooccurring=ctx.index.cooccurring(ident),
         chart=history_chart(ctx, f"factor-{ident}", factor.name, incidents),
-        earlier=earlier(incidents, ctx.analysis.since),
+        left_out=left_out(incidents, ctx.analysis.window),
     )

@@ -12,7 +12,7 @@ def history_chart(
     ctx: PageContext, chart_id: str, name: str, incidents: list[Postmortem]
 ) -> Figure | None:
     """Incidents per quarter over the knowledge base's time axis; none when none of `incidents`
-    falls on it (those before it are noted by the page, see `earlier`)."""
+    falls on it (the page notes those outside it, see `left_out`)."""
     charted = ctx.analysis.charted(incidents)
     if not charted:
         return None

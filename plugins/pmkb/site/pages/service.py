@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...analyse.trends import earlier
+from ...analyse.trends import left_out
 from .base import GeneratedPage, PageContext
 from .history import history_chart
 from .text import front_matter, meta_text
@@ -24,5 +24,5 @@ def service_page(ctx: PageContext, ident: str) -> GeneratedPage:
         severity_counts=counts,
         factors=ctx.index.factor_counts(incidents)[:8],
         chart=history_chart(ctx, f"service-{ident}", service.name, incidents),
-        earlier=earlier(incidents, ctx.analysis.since),
+        left_out=left_out(incidents, ctx.analysis.window),
     )

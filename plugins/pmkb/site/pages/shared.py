@@ -18,8 +18,8 @@ from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, span, tic
 LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export
 # Per factor, on the trends and action-items pages: these lists grow with the history otherwise.
 PER_FACTOR_LIMIT = 10
-# Years named in an "earlier incidents" note; the rest are at the end of the incidents table.
-EARLIER_YEARS = 10
+# Years named in the note on incidents left off the time axes; the rest are in the incidents table.
+LEFT_OUT_YEARS = 10
 
 
 def environment(
@@ -59,7 +59,7 @@ def environment(
         start_of=start_of,
         list_limit=LIST_LIMIT,
         per_factor_limit=PER_FACTOR_LIMIT,
-        earlier_years=EARLIER_YEARS,
+        left_out_years=LEFT_OUT_YEARS,
     )
     return env
 

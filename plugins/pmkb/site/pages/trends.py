@@ -24,7 +24,7 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         meta,
         in_nav=True,
         count=len(incidents),
-        earlier=a.earlier,
+        left_out=a.left_out,
         first=min((pm.date for pm in incidents if pm.date), default=None),
         last=max((pm.date for pm in incidents if pm.date), default=None),
         period_name=period_name,
