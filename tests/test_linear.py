@@ -25,6 +25,7 @@ import pytest
 
 from helpers import BODY, FRONT, make_project
 from pmkb import cli
+from pmkb.read.actionable import vague_action
 from pmkb.read.blame import BlameMatcher, handle_mentions
 from pmkb.read.catalog import load_catalog
 from pmkb.read.knowledge import load
@@ -226,6 +227,9 @@ def _text_steps(line: str) -> dict[str, float]:
     (section,) = parse_sections(f"## Contributing factors\n\nBlame {line}\n", 1)
     seconds["scan_section"], _ = timed(lambda: list(matcher.scan_section(section)))
     seconds["handle_mentions"], _ = timed(lambda: list(handle_mentions(section)))
+    # An action item's title (PMK211), as it is and after a vague verb, which reads every word.
+    seconds["vague_action"], _ = timed(lambda: vague_action(line))
+    seconds["vague_action (improve)"], _ = timed(lambda: vague_action(f"Improve {line}"))
     return seconds
 
 
@@ -239,7 +243,14 @@ def _yaml_steps(line: str) -> dict[str, float]:
     length). Plain scalars are scanned apart from quoted ones, and typed by pattern; some of
     these lines are no YAML at all (`title: Checkout [[[`), and finding that out is timed too."""
     seconds: dict[str, float] = {}
-    texts = {"value": f"\ntitle: Checkout {line}\n", "key": f"\n? {line}\n: x\n"}
+    texts = {
+        "value": f"\ntitle: Checkout {line}\n",
+        "key": f"\n? {line}\n: x\n",
+        # YAML errors get a hint (PMK005), found by reading the lines again: a quote never
+        # closed, text after a closing quote.
+        "open-quote": f'\ntitle: "Checkout {line}\n',
+        "after-quote": f'\ntitle: "Checkout" {line}\n',
+    }
     for where, text in texts.items():
         seconds[f"load_located ({where})"], _ = timed(lambda t=text: _located(t))
     return seconds
