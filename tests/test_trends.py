@@ -1640,3 +1640,15 @@ def test_time_table_leaves_out_measures_no_incident_recorded(tmp_path: Path) -> 
         ["Quarter", "To resolve: n", "median", "p90"],
         ["2025 Q1", "1", "1 h 55 min", "1 h 55 min"],
     ]
+
+
+def test_charts_without_a_legend_leave_no_blank_band(site: Path, trends: str) -> None:
+    charts = [parse_svg(s) for s in svgs(read(site, "services/checkout/index.html")) + svgs(trends)]
+    for chart in charts:
+        height = float((chart.get("viewBox") or "").split()[3])
+        lowest = max(
+            float(t.get("y", "0")) + sum(float(s.get("dy", "0")) for s in t.iter(f"{SVG}tspan"))
+            for t in chart.iter(f"{SVG}text")
+        )
+        # The last line of text (labels, or the legend) sits within 12 units of the bottom.
+        assert height - 12 <= lowest <= height, chart_text(chart, "title")

@@ -19,6 +19,7 @@ WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 46
 CHAR_WIDTH = 6.4  # average width of a character at font-size 11, in viewBox units
 LINE_HEIGHT = 13  # between the two lines of a wrapped category label
+LEGEND_ROW = 18  # of BOTTOM, the legend's row below the labels
 # The y axis of durations: round spans a reader knows, about evenly spaced on the log scale.
 LOG_TICKS = (
     (1.0, "1 min"),
@@ -174,6 +175,11 @@ def _wrap(label: str) -> list[str]:
     return [label[:cut], label[cut + 1 :]]
 
 
+def _wraps(label: str, slot: float) -> bool:
+    """Whether a category label is too wide for its slot, and goes on two lines (see `_wrap`)."""
+    return " " in label and len(label) * CHAR_WIDTH > slot * 0.95
+
+
 def _nice_max(value: float) -> float:
     """The top of the y axis: four steps of a round size."""
     for step in (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000):
@@ -225,6 +231,12 @@ def bar_chart(
         top=top or (_log_top(highest) if log_minutes else _nice_max(highest)),
         log_minutes=log_minutes,
     )
+    legend = _legend(series)
+    if not legend:
+        # The legend's row would be a blank band between the chart and its caption; two-line
+        # category labels keep part of it.
+        two_lines = categories and any(_wraps(label, plot.slot) for label in labels)
+        height -= LEGEND_ROW - (LINE_HEIGHT - 7 if two_lines else 0)
     return BarChart(
         id=chart_id,
         title=title,
@@ -234,7 +246,7 @@ def bar_chart(
         label_y=TOP + plot.height + 16,
         ticks=_ticks(plot, unit),
         slots=_slots(plot, labels, series, stacked=stacked, unit=unit, categories=categories),
-        legend=_legend(series),
+        legend=legend,
         legend_y=height - 16,
         legend_text_y=height - 7,
     )
@@ -275,8 +287,7 @@ def _slots(
         bars = _bars(plot, x0, width, label, [(s, s.values[i]) for s in series], stacked, unit)
         lines: list[str] = []
         if i % every == 0:
-            wrap = categories and len(label) * CHAR_WIDTH > slot * 0.95
-            lines = _wrap(label) if wrap else [label]
+            lines = _wrap(label) if categories and _wraps(label, slot) else [label]
         text_lines = tuple(TextLine(0 if k == 0 else LINE_HEIGHT, t) for k, t in enumerate(lines))
         slots.append(Slot(bars, coord(LEFT + i * slot + slot / 2), text_lines))
     return tuple(slots)
