@@ -1338,11 +1338,31 @@ def test_catalog_entry_without_a_name(tmp_path: Path, check_json: Runner) -> Non
 
 
 def test_catalog_entry_with_an_unknown_field(tmp_path: Path, check_json: Runner) -> None:
-    text = catalog_text(SERVICES) + "search:\n  name: Search\n  team: x\n"
+    text = catalog_text(SERVICES) + "search:\n  name: Search\n  ownr: x\n"
     result = catalog_findings(tmp_path, check_json, services=text)
-    assert result.found == [(SERVICES_FILE, 7, 1, "PMK503", "error")]
+    assert result.found == [(SERVICES_FILE, 9, 3, "PMK503", "error")]
     assert result.messages == [
-        "`search` has an unknown field `team` (known: name, owner, description)"
+        "`search` has an unknown field `ownr` (did you mean `owner`?) (known: name, owner, "
+        "description)"
+    ]
+
+
+def test_catalog_field_that_is_not_text(tmp_path: Path, check_json: Runner) -> None:
+    text = catalog_text(SERVICES) + "search:\n  name: Search\n  owner: [team-a, team-b]\n"
+    result = catalog_findings(tmp_path, check_json, services=text)
+    assert result.found == [(SERVICES_FILE, 9, 10, "PMK503", "error")]
+    assert result.messages == ["`search.owner` must be text, not a list"]
+
+
+def test_factor_aliases_holding_a_number(tmp_path: Path, check_json: Runner) -> None:
+    text = (
+        catalog_text(FACTORS)
+        + "bad-config:\n  name: Bad config\n  category: Change\n  aliases: [bad, 5]\n"
+    )
+    result = catalog_findings(tmp_path, check_json, factors=text)
+    assert result.found == [(FACTORS_FILE, 11, 12, "PMK503", "error")]
+    assert result.messages == [
+        "`bad-config.aliases` must be a list of names, not a list holding `5`"
     ]
 
 
@@ -1359,8 +1379,8 @@ def test_factor_aliases_not_a_list(tmp_path: Path, check_json: Runner) -> None:
         + "bad-config:\n  name: Bad config\n  category: Change\n  aliases: {a: 1}\n"
     )
     result = catalog_findings(tmp_path, check_json, factors=text)
-    assert result.found == [(FACTORS_FILE, 8, 1, "PMK503", "error")]
-    assert result.messages == ["`bad-config.aliases` must be a list of names"]
+    assert result.found == [(FACTORS_FILE, 11, 12, "PMK503", "error")]
+    assert result.messages == ["`bad-config.aliases` must be a list of names, not a mapping"]
 
 
 def test_unknown_factor_category(tmp_path: Path, check_json: Runner) -> None:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..findings import Finding, finding
+from ..findings import Finding, finding, shorten
 from ..model import Catalog, Factor, Service
 from ..settings import Settings
 from ..suggest import did_you_mean
@@ -98,21 +98,47 @@ def _entries(
                 findings.append(
                     finding(
                         display,
-                        line,
-                        col,
+                        *_mark(details, field_name, (line, col), key=True),
                         "PMK503",
-                        f"`{key}` has an unknown field `{field_name}` (known: {', '.join(known_keys)})",
+                        f"`{key}` has an unknown field `{field_name}`"
+                        f"{did_you_mean(str(field_name), known_keys)} (known: {', '.join(known_keys)})",
                     )
                 )
             elif field_name != "aliases" and not isinstance(value, str):
                 findings.append(
-                    finding(display, line, col, "PMK503", f"`{key}.{field_name}` must be text")
+                    finding(
+                        display,
+                        *_mark(details, field_name, (line, col)),
+                        "PMK503",
+                        f"`{key}.{field_name}` must be text, not {_kind(value)}",
+                    )
                 )
         if not isinstance(details.get("name"), str) or not details["name"].strip():
             findings.append(finding(display, line, col, "PMK503", f"`{key}` needs a `name`"))
             continue
         entries.append((key, details, (line, col)))
     return entries
+
+
+def _mark(
+    details: dict[str, Any], field: str, entry: tuple[int, int], *, key: bool = False
+) -> tuple[int, int]:
+    """Where a field of an entry is written (its key, or its value), else where the entry is."""
+    marks = getattr(details, "key_marks" if key else "value_marks", {})
+    mark: tuple[int, int] = marks.get(field, entry)
+    return mark
+
+
+def _kind(value: Any) -> str:
+    """A value as a message names it: `a list`, `a mapping`, or the value itself, quoted."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        odd = next((item for item in value if not isinstance(item, str)), None)
+        return "a list" if odd is None else f"a list holding {_kind(odd)}"
+    if value is None:
+        return "nothing"
+    return f"`{shorten(str(value), 60)}`"
 
 
 def _text(details: dict[str, Any], key: str) -> str:
@@ -218,7 +244,8 @@ def _alias_names(
     if isinstance(raw_aliases, str):
         return [raw_aliases]
     if not isinstance(raw_aliases, list) or not all(isinstance(a, str) for a in raw_aliases):
-        message = f"`{key}.aliases` must be a list of names"
-        findings.append(finding(display, line, col, "PMK503", message))
+        message = f"`{key}.aliases` must be a list of names, not {_kind(raw_aliases)}"
+        where = _mark(details, "aliases", (line, col))
+        findings.append(finding(display, *where, "PMK503", message))
         return []
     return raw_aliases
