@@ -227,3 +227,47 @@ def test_after_a_failed_build_every_generated_page_is_converted_again(
     converted.clear()
     build(_config(root, out), dirty=True)
     assert len(converted) == total - 1  # every generated page; docs/index.md is unmodified
+
+
+def test_an_edit_to_one_body_renders_only_that_incident_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At thousands of incidents, rendering every incident page to find the one that changed
+    # took longer than the rebuild itself: pages whose inputs did not change are not rendered.
+    from pmkb.site.pages import incident
+
+    rendered: list[str] = []
+    render = incident.incident_text
+
+    def counted(ctx: object, pm: incident.Postmortem) -> object:
+        rendered.append(pm.id)
+        return render(ctx, pm)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(incident, "incident_text", counted)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    config = _config(root, tmp_path / "served")
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    assert len(rendered) == COUNT
+    edited = root / "postmortems" / "pm-03.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace(
+            "A short summary of what happened.", "The summary, rewritten."
+        ),
+        encoding="utf-8",
+    )
+    rendered.clear()
+    build(_config(root, tmp_path / "served"), dirty=True)
+    assert rendered == ["pm-03"]
+    assert "The summary, rewritten." in (
+        tmp_path / "served" / "incidents" / "pm-03" / "index.html"
+    ).read_text(encoding="utf-8")
+    # A title is shown on the pages that list the incident as related: those are rendered again.
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three"),
+        encoding="utf-8",
+    )
+    rendered.clear()
+    build(_config(root, tmp_path / "served"), dirty=True)
+    assert len(rendered) == COUNT

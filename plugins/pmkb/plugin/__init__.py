@@ -69,6 +69,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.dirty_serve = False
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
+        self.inputs: dict[str, str] = {}  # per incident page, the digest of what it is made from
+        self.made_inputs: dict[str, str] = {}
         self.titles: dict[str, str] = {}  # per page, its title when it was last built
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
@@ -121,7 +123,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.listing_files = []
         self.blocks = {}
         self.search_entries = {}
-        self.made_digests, self.made_titles = {}, {}
+        self.made_digests, self.made_titles, self.made_inputs = {}, {}, {}
         self.shape_compared = False
         self.conversions, self.conversions_asked, self.found = None, False, {}
         self.converting = None
@@ -153,6 +155,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         for source in renderer.incident_sources():
             render = partial(self._rendered, source)
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
+            file.inputs = source.inputs
             self._add(file, files, config, "incident", source.source_path, source.search)
         pages = renderer.other_pages() + asset_pages(site)
         del renderer
@@ -206,23 +209,35 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
         Its digest covers all pmkb gives MkDocs for the page: the Markdown (an incident's is
         rendered here, and kept for the build if it changed), the blocks placed after
-        conversion, the edit link, the search entry and the inclusion level.
+        conversion, the edit link, the search entry and the inclusion level. An incident page
+        whose inputs (the postmortem, what related incidents are chosen by) are those of the
+        previous build keeps that build's digest without being rendered.
         """
+        src = file.src_uri
+        if isinstance(file, RenderedOnRead) and file.render is not None and file.inputs:
+            inputs = self.made_inputs[src] = file.inputs()
+            if (
+                self.shape_compared
+                and self.inputs.get(src) == inputs
+                and self.digests.get(src) is not None
+            ):
+                self.made_digests[src] = self.digests[src]
+                return False
         content = file.content_bytes  # an incident's Markdown, rendered now; it sets the blocks
         digest = sha256()
         parts: Iterable[str] = (
-            file.src_uri,
+            src,
             file.edit_uri or "",
             str(file.inclusion),
-            self.search_entries.get(file.src_uri, ""),
-            *self.blocks.get(file.src_uri, ()),
+            self.search_entries.get(src, ""),
+            *self.blocks.get(src, ()),
         )
         for part in (content, *(p.encode("utf-8", "surrogatepass") for p in parts)):
             digest.update(len(part).to_bytes(8, "big"))
             digest.update(part)
-        made = self.made_digests[file.src_uri] = digest.hexdigest()
-        if self.shape_compared and self.digests.get(file.src_uri) == made:
-            self.blocks.pop(file.src_uri, None)  # the page is not converted: its blocks go
+        made = self.made_digests[src] = digest.hexdigest()
+        if self.shape_compared and self.digests.get(src) == made:
+            self.blocks.pop(src, None)  # the page is not converted: its blocks go
             return False
         file.content_bytes = content  # read once more when the page is made: not rendered again
         return True
@@ -408,6 +423,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
+            self.inputs, self.made_inputs = self.made_inputs, {}
             self.titles.update(self.made_titles)
             self.made_titles = {}
 

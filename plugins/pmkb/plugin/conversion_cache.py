@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
@@ -127,6 +128,7 @@ class ConversionCache:
         )
         data = FORMAT + f"{key} {sha256(payload).hexdigest()}\n".encode() + payload
         path = self._path(key)
+        temporary = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Written whole under another name, then renamed: a build stopped half way, or two
@@ -135,7 +137,10 @@ class ConversionCache:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
             os.replace(temporary, path)
-        except OSError:
+        except OSError:  # on Windows, also: another build has the entry open
+            if temporary is not None:
+                with suppress(OSError):
+                    os.unlink(temporary)
             return
         self.used.add(key)
 
@@ -242,12 +247,7 @@ def build_key(
     names = [_extension_name(e) for e in extensions]
     if READS_OTHER_FILES.intersection(names):
         raise Unstable("an extension reads other files: " + ", ".join(sorted(names)))
-    versions = {}
-    for name in CONVERTERS:
-        try:
-            versions[name] = metadata.version(name)
-        except (metadata.PackageNotFoundError, ValueError):
-            versions[name] = ""
+    versions = {name: _version(name) for name in CONVERTERS}
     parts = [
         FORMAT.decode(),
         sys.version,
@@ -308,15 +308,26 @@ def replay(records: Iterable[tuple[str, int, str]]) -> None:
 
 def plugin_versions(plugins: Mapping[str, object]) -> list[str]:
     """Each plugin of the build, with the distribution and version it comes from."""
-    distributions = metadata.packages_distributions()
-    shown = []
+    distributions = _distributions()
+    shown: list[str] = []
     for name, plugin in plugins.items():
         package = type(plugin).__module__.partition(".")[0]
-        for distribution in sorted(distributions.get(package, [])):
-            try:
-                shown.append(f"{name}={distribution}=={metadata.version(distribution)}")
-            except metadata.PackageNotFoundError:
-                shown.append(f"{name}={distribution}")
+        shown.extend(f"{name}={d}=={_version(d)}" for d in sorted(distributions.get(package, [])))
         if package not in distributions:
             shown.append(f"{name}={type(plugin).__module__}")
     return shown
+
+
+# Looked up once a process: scanning the installed distributions takes a third of a second, which
+# every `mkdocs serve` rebuild would pay again.
+@cache
+def _distributions() -> Mapping[str, list[str]]:
+    return metadata.packages_distributions()
+
+
+@cache
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except (metadata.PackageNotFoundError, ValueError):
+        return ""

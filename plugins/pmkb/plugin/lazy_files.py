@@ -37,6 +37,9 @@ class RenderedOnRead(GeneratedFile):
     """
 
     render: Callable[[], str] | None = None
+    # A digest of what `render` makes the text from, set by the plugin: while the text is not
+    # rendered, `serve --dirty` compares this instead of the text.
+    inputs: Callable[[], str] | None = None
 
     @classmethod
     def of(

@@ -37,6 +37,12 @@ class ParseCache:
 
     entries: dict[Path, tuple[bytes, str, SourceFile]] = field(default_factory=dict)
     parses: int = 0
+    # Checked postmortems, by file: the parse they were checked from, and the result. Valid while
+    # what checking reads besides the file (settings, catalogs, dates) is `checked_with`.
+    checks: dict[Path, tuple[SourceFile, tuple[Postmortem | None, SourceFile]]] = field(
+        default_factory=dict
+    )
+    checked_with: str = ""
 
     def read(self, path: Path, display: str) -> SourceFile:
         findings: list[Finding] = []
@@ -52,6 +58,31 @@ class ParseCache:
         source = parse_source(path, display, data)
         self.entries[path] = (digest, display, source)
         return source
+
+    def checked(
+        self, checker: Checker, path: Path, display: str
+    ) -> tuple[Postmortem | None, SourceFile]:
+        """The file read through the cache and checked, or its check from an earlier build when
+        neither the file nor what checking depends on has changed since."""
+        checked_with = repr(
+            (checker.settings, checker.catalog, checker.today, checker.latest_today)
+        )
+        if checked_with != self.checked_with:
+            self.checks, self.checked_with = {}, checked_with
+        source = self.read(path, display)
+        found = self.checks.get(path)
+        if found is not None and found[0] is source:
+            return found[1]
+        result = _checked(checker, source)
+        self.checks[path] = (source, result)
+        return result
+
+    def keep_only(self, paths: set[Path]) -> None:
+        """Forget the files that are gone (deleted or renamed since the last build)."""
+        for gone in [p for p in self.entries if p not in paths]:
+            del self.entries[gone]
+        for gone in [p for p in self.checks if p not in paths]:
+            del self.checks[gone]
 
 
 @dataclass(frozen=True)
@@ -196,9 +227,8 @@ def load(
             results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
         else:
             checker = Checker(settings, catalog)
-            results = [
-                _checked(checker, cache.read(path, settings.display_path(path))) for path in paths
-            ]
+            results = [cache.checked(checker, path, settings.display_path(path)) for path in paths]
+            cache.keep_only(set(paths))
     checked: list[Postmortem] = []
     unreadable: list[SourceFile] = []
     for pm, source in results:

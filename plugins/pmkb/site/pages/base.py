@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,15 @@ from markupsafe import Markup
 
 from ...analyse.analysis import Analysis
 from ...analyse.index import Index
+from ...model import Postmortem
 from ...read.knowledge import KnowledgeBase
 from ...urls import Site
 from ..blocks import Rendered
 from .shared import Chips, environment, snippet
+
+
+def _digest(text: str) -> str:
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class IncidentSource:
     source_path: Path
     search: str | None
     text: Callable[[], Rendered]
+    # A digest of everything the text is made from, far cheaper to make than the text: a page
+    # whose inputs did not change since the last build need not be rendered to tell.
+    inputs: Callable[[], str]
 
 
 class PageContext:
@@ -78,6 +87,36 @@ class PageContext:
         self._chips = Chips(kb.catalog, site, self.env)
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
+        self._fingerprints: dict[str, str] = {}
+        self._shared: str | None = None
+        self._neighbourhood: str | None = None
+
+    def fingerprint(self, pm: Postmortem) -> str:
+        """A digest of all a published postmortem holds, made once a build."""
+        found = self._fingerprints.get(pm.id)
+        if found is None:
+            found = self._fingerprints[pm.id] = _digest(repr(pm))
+        return found
+
+    def shared(self) -> str:
+        """A digest of what every page is made with: catalogs, settings, layout and date."""
+        if self._shared is None:
+            parts = (self.kb.catalog, self.kb.settings, self.site, self.today)
+            self._shared = _digest(repr((*parts, self.compact_search, self.body is None)))
+        return self._shared
+
+    def neighbourhood(self) -> str:
+        """A digest of what the index chooses related incidents by, and shows of them."""
+        if self._neighbourhood is None:
+            self._neighbourhood = _digest(
+                repr(
+                    [
+                        (pm.id, pm.title, pm.date, pm.severity, pm.services, pm.factors)
+                        for pm in self.index.incidents
+                    ]
+                )
+            )
+        return self._neighbourhood
 
     def render(self, template: str, src: str, meta: str, **context: Any) -> Rendered:
         """Template `template` as the page at `src`, with front matter `meta`: its Markdown and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from hashlib import sha256
 
 from markupsafe import Markup
 
@@ -40,8 +41,21 @@ def incident_source(ctx: PageContext, pm: Postmortem) -> IncidentSource:
     """The incident's page, rendered when its text is asked for."""
     search = search_entry(ctx, pm) if ctx.compact_search else None
     return IncidentSource(
-        ctx.site.incident(pm.id), pm.path, search, partial(incident_text, ctx, pm)
+        ctx.site.incident(pm.id),
+        pm.path,
+        search,
+        partial(incident_text, ctx, pm),
+        partial(incident_inputs, ctx, pm),
     )
+
+
+def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
+    """A digest of all `incident_text` makes the page from: the postmortem, what every page
+    shares, and what related incidents are chosen and shown by. The last is one digest over every
+    incident: cheaper than choosing each page's related incidents, at the price of rendering every
+    incident page again when an incident's title, date, severity, services or factors change."""
+    parts = (ctx.shared(), ctx.neighbourhood(), ctx.fingerprint(pm))
+    return sha256("\n".join(parts).encode()).hexdigest()
 
 
 def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
