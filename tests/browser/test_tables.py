@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from helpers import build, make_project, postmortem
+from helpers import SITE_FACTORS, build, make_project, postmortem
 
 from .conftest import _QuietHandler
 from .served import Site
@@ -88,7 +88,18 @@ def tracker_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         )
         for n, title in enumerate(TITLES)
     }
-    make_project(root, postmortems, site=True)
+    # One incident touching every service, with a long factor name, as real archives have.
+    factors = {
+        **SITE_FACTORS,
+        "cert-expiry": {"name": "Certificate or credential expiry", "category": "Change"},
+    }
+    postmortems["case-wide.md"] = postmortem(
+        "Card payments declined after the payment provider's client certificate expired",
+        "2025-05-10",
+        services=["checkout", "payments", "search"],
+        factors=["cert-expiry", "missing-alert", "traffic-surge"],
+    )
+    make_project(root, postmortems, factors=factors, site=True)
     result = build(root, strict=True)
     assert result.returncode == 0, result.stderr
     handler = functools.partial(_QuietHandler, directory=str(root / "site"))
@@ -144,5 +155,22 @@ def test_chart_labels_stay_readable_on_a_phone(
         )
         assert heights and min(heights) >= 9, heights  # scaled to 390 px they were 4 px
         page.screenshot(path=screenshots / "tables-trends-phone-light.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_service_page_incident_table_fits_a_desktop_page(
+    browser: Browser, tracker_site: Site
+) -> None:
+    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
+    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(tracker_site.url + "services/checkout/")
+        page.wait_for_load_state("load")
+        overflow = page.locator(".pmkb-table-wrap").evaluate_all(
+            "wraps => wraps.map(w => w.scrollWidth - w.clientWidth)"
+        )
+        assert overflow and max(overflow) <= 0, overflow
     finally:
         context.close()
