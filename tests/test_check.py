@@ -1145,7 +1145,7 @@ def test_timeline_rollover_past_the_last_date_is_pmk304(tmp_path: Path, check_js
     assert result.messages[1:] == ["the timeline runs past the last representable date"] * 2
 
 
-# Blame language (PMK401, PMK402).
+# Blame language (PMK401, PMK402, PMK403).
 
 
 def test_blame_phrases_are_warnings_with_columns(tmp_path: Path, check_json: Runner) -> None:
@@ -1187,6 +1187,27 @@ def test_blame_phrases_are_warnings_with_columns(tmp_path: Path, check_json: Run
 def test_not_blame_language(tmp_path: Path, check_json: Runner, prose: str) -> None:
     text = body_swap("Checkout failed for 20 minutes.", prose)
     assert check_file(tmp_path, check_json, text).found == []
+
+
+def test_lessons_that_only_exhort_are_pmk403(tmp_path: Path, check_json: Runner) -> None:
+    text = body_swap(
+        "A staged rollout limits how far a bad value travels.",
+        "A staged rollout limits how far a bad value travels. We should be more careful.\n\n"
+        "- Always double-check the target host before a restore.\n"
+        "- Be more explicit about timeouts in the client config.\n"
+        "\n```\nbe careful\n```",
+    )
+    result = check_file(tmp_path, check_json, text)
+    assert result.found == [(A, 30, 54, "PMK403", "warning"), (A, 32, 3, "PMK403", "warning")]
+    assert result.messages == [
+        "lesson `We should be more careful.` asks people to take more care: say what will make "
+        "the slip hard to make or quick to catch, or what the team learnt about the system",
+        "lesson `Always double-check the target host before a restore.` asks people to take more "
+        "care: say what will make the slip hard to make or quick to catch, or what the team "
+        "learnt about the system",
+    ]
+    # The blame_language option governs it with PMK401 and PMK402.
+    assert check_file(tmp_path, check_json, text, {"blame_language": "off"}).found == []
 
 
 def test_blame_in_a_code_fence_is_ignored(tmp_path: Path, check_json: Runner) -> None:

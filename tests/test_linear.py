@@ -31,6 +31,7 @@ from pmkb.read.catalog import load_catalog
 from pmkb.read.knowledge import load
 from pmkb.read.sections import parse_sections, parse_timeline
 from pmkb.read.source import MAX_BYTES, read_source
+from pmkb.read.validate import _exhortations
 from pmkb.read.yamlread import YamlProblem, load_located
 from pmkb.settings import Settings, load_settings
 from pmkb.site.render import Renderer
@@ -64,6 +65,7 @@ UNITS = {
     "made": "made a ",
     "follow": "did not follow the ",
     "fat": "fat ",
+    "sentences": "a. ",
     "colon": ":",
     "list": "- ",
     "hash": "#",
@@ -227,6 +229,8 @@ def _text_steps(line: str) -> dict[str, float]:
     (section,) = parse_sections(f"## Contributing factors\n\nBlame {line}\n", 1)
     seconds["scan_section"], _ = timed(lambda: list(matcher.scan_section(section)))
     seconds["handle_mentions"], _ = timed(lambda: list(handle_mentions(section)))
+    (lessons,) = parse_sections(f"## Lessons learned\n\n{line}\n", 1)
+    seconds["lesson exhortations"], _ = timed(lambda: list(_exhortations(lessons)))
     # An action item's title (PMK211), as it is and after a vague verb, which reads every word.
     seconds["vague_action"], _ = timed(lambda: vague_action(line))
     seconds["vague_action (improve)"], _ = timed(lambda: vague_action(f"Improve {line}"))

@@ -504,6 +504,13 @@ RULES: dict[str, Rule] = _rules(
         "`@jsmith changed the limit`",
         "`A limit change reached production without a staged rollout`",
     ),
+    Rule(
+        "PMK403",
+        W,
+        "A lesson asks people to take more care instead of saying what was learnt or will change.",
+        "`Be more careful when changing production configs.` under Lessons learned",
+        "`A config change reaches every store at once; staging it would have limited the blast.`",
+    ),
     # Catalogs.
     Rule(
         "PMK501",

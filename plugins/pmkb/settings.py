@@ -258,9 +258,10 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     """
 
     blame_language = OneOf(("error", "warn", "off"), "warn", false="off")
-    """The level at which PMK401 and PMK402 are reported, or `off` to skip them.
+    """The level at which PMK401, PMK402 and PMK403 are reported, or `off` to skip them.
 
-    These are the blame-language findings: a person blamed, and the phrases of `blame_phrases`.
+    These are the blame-language findings: a person blamed, the phrases of `blame_phrases`, and
+    lessons that only ask people to take more care.
     """
 
     blame_phrases = Rewordings({})

@@ -90,6 +90,31 @@ _EXHORTATIONS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 
+# The exhortations to take care, which a lesson (PMK403) may not consist of: "Be more careful",
+# "We should pay more attention". Not "be more" alone: "be more explicit in the schema" is a
+# direction for a change.
+_CARE: tuple[tuple[str, ...], ...] = tuple(
+    phrase
+    for phrase in _EXHORTATIONS
+    if phrase[:2] not in (("be", "more"), ("be", "extra"), ("be", "very"))
+    and phrase[0] not in ("make", "ensure", "don't", "do", "communicate", "avoid", "work")
+) + tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "be more careful",
+        "be extra careful",
+        "be very careful",
+        "be more cautious",
+        "be more vigilant",
+        "be more mindful",
+        "be more thorough",
+        "be more diligent",
+        "be more attentive",
+        "don't forget",
+        "do not forget",
+    )
+)
+
 # Verbs that leave the change open ("improve", "look into") and the words that name nothing in
 # particular. A title made of one such verb and only such words names no change.
 _VAGUE_VERBS = _words(
@@ -113,14 +138,24 @@ _GENERIC = _words(
 )
 
 
-def vague_action(title: str) -> str | None:
-    """Why an action item's title names no concrete change ("exhortation" or "vague"), or None."""
-    words = _WORD.findall(title.lower().replace("\u2019", "'"))
+def _addressed(text: str) -> tuple[str, ...]:
+    """The words of `text` after any "We should", "Everyone must always", "Please"."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
     start = 0
-    # Skip "We should", "Everyone must always", "Please": at most four words of address.
     while start < min(len(words), 4) and (words[start] in _ADDRESSEES or words[start] in _MODALS):
         start += 1
-    rest = tuple(words[start:])
+    return tuple(words[start:])
+
+
+def exhorts(sentence: str) -> bool:
+    """Whether a sentence asks people to take more care: "Be more careful with failovers"."""
+    rest = _addressed(sentence)
+    return any(rest[: len(phrase)] == phrase for phrase in _CARE)
+
+
+def vague_action(title: str) -> str | None:
+    """Why an action item's title names no concrete change ("exhortation" or "vague"), or None."""
+    rest = _addressed(title)
     if any(rest[: len(phrase)] == phrase for phrase in _EXHORTATIONS):
         return "exhortation"
     if not rest or rest[0] not in _VAGUE_VERBS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from ..model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Pos
 from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
-from .actionable import vague_action
+from .actionable import exhorts, vague_action
 from .blame import BlameMatcher, handle_mentions
 from .schema import (
     ACTION_FIELD_NAMES,
@@ -580,6 +581,18 @@ class Checker:
                         f"blame language: `{hit.text}`. {hit.suggestion}",
                         level,
                     )
+        lessons = by_name.get("lessons learned")
+        if lessons is not None:
+            for line, col, sentence in _exhortations(lessons):
+                out.add(
+                    line,
+                    col,
+                    "PMK403",
+                    f"lesson `{shorten(sentence, 60)}` asks people to take more care: say what "
+                    "will make the slip hard to make or quick to catch, or what the team learnt "
+                    "about the system",
+                    level,
+                )
         factors = by_name.get("contributing factors")
         if factors is not None:
             for hit in handle_mentions(factors):
@@ -590,6 +603,39 @@ class Checker:
                     f"`{hit.text}` names a person in the contributing factors. {hit.suggestion}",
                     level,
                 )
+
+
+_SENTENCE_ENDS = (". ", "! ", "? ")
+_LESSON_MARKERS = ("- ", "* ", "+ ", "> ")
+
+
+def _exhortations(section: Section) -> Iterator[tuple[int, int, str]]:
+    """(line, column, sentence) for each sentence of the section that exhorts (PMK403)."""
+    for offset, text in enumerate(section.lines):
+        if section.code[offset] or not text.strip():
+            continue
+        start = len(text) - len(text.lstrip())
+        while text.startswith(_LESSON_MARKERS, start):  # a list item, a quote, or both
+            start += 2
+            while start < len(text) and text[start] == " ":
+                start += 1
+        # Each sentence's start, found with str.find; the next place of each kind of end is
+        # kept until passed (finding it again from every sentence would rescan the line to its
+        # end each time), and only a sentence's first 100 characters are read: a line of many
+        # short sentences costs time in proportion to its length.
+        upcoming = dict.fromkeys(_SENTENCE_ENDS, -1)
+        while start < len(text):
+            for mark, at in upcoming.items():
+                if at != -2 and at < start:
+                    found = text.find(mark, start)
+                    upcoming[mark] = found if found != -1 else -2  # -2: none left in the line
+            ends = [at for at in upcoming.values() if at >= 0]
+            end = min(ends) + 1 if ends else len(text)
+            if exhorts(text[start : min(end, start + 100)]):
+                yield section.first_line + offset, start + 1, text[start : min(end, start + 200)]
+            start = end + 1
+            while start < len(text) and text[start] == " ":
+                start += 1
 
 
 def _guidance_left(sections: list[Section], out: _Findings) -> None:
