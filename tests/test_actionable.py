@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmkb.read.actionable import vague_action
+from pmkb.read.actionable import exhorts, vague_action
 
 EXHORTATIONS = [
     "Be more careful with failovers",
@@ -72,3 +72,33 @@ def test_vague_improvements_are_reported(title: str) -> None:
 @pytest.mark.parametrize("title", CONCRETE)
 def test_concrete_action_items_are_not_reported(title: str) -> None:
     assert vague_action(title) is None
+
+
+# Lessons (PMK403): only the exhortations to take care; a direction for a change is a lesson.
+EXHORTING_LESSONS = [
+    "Be more careful.",
+    "We should be more careful when making changes at the end of the day.",
+    "Everyone must pay more attention to the dashboards.",
+    "Always double-check the target host.",
+    "Remember to drain the node first.",
+    "Don't forget the dry run.",
+    "Think twice before running migrations by hand.",
+]
+LESSONS = [
+    "A staged rollout limits how far a bad value travels.",
+    "Be more explicit about timeouts in the client config.",
+    "Carefully staged rollouts would have limited the impact.",
+    "Paying for a second region is cheaper than this outage was.",
+    "We learnt that the runbook did not cover a partial failover.",
+    "",
+]
+
+
+@pytest.mark.parametrize("sentence", EXHORTING_LESSONS)
+def test_exhorting_lessons_are_found(sentence: str) -> None:
+    assert exhorts(sentence)
+
+
+@pytest.mark.parametrize("sentence", LESSONS)
+def test_lessons_that_teach_are_not(sentence: str) -> None:
+    assert not exhorts(sentence)
