@@ -1,0 +1,107 @@
+"""Edit to reload: how long after an author saves a postmortem `mkdocs serve` shows the change.
+
+    .venv/bin/python benchmarks/reload.py PROJECT FILE URL_PATH [--dirty] [--edits 3]
+
+Starts `mkdocs serve` in PROJECT on a free port, waits for the first build, then, `--edits`
+times: writes a new sentence into FILE's summary and polls URL_PATH until the page shows it.
+Prints one JSON line: the seconds of each edit, and of the first build. run.py uses it for
+pmkb's project and the plain MkDocs one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+POLL_SECONDS = 0.05
+FIRST_BUILD_LIMIT = 900.0  # a 5,000-page site builds in about a minute; ten times that is a hang
+RELOAD_LIMIT = 300.0
+MARK = "## Summary\n\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return str(response.read().decode("utf-8", "replace"))
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def wait_for(url: str, text: str, limit: float) -> float:
+    """Seconds until the page at `url` holds `text`; raises TimeoutError after `limit`."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        page = fetch(url)
+        if page is not None and text in page:
+            return time.monotonic() - started
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"{url} did not show {text!r} within {limit:.0f} s")
+
+
+def edited(text: str, token: str) -> str:
+    """The postmortem with a sentence holding `token` at the start of its summary."""
+    if MARK not in text:
+        raise ValueError(f"no {MARK!r} in the file")
+    return text.replace(MARK, f"{MARK}Edited while serving ({token}). ", 1)
+
+
+def measure(project: Path, file: Path, url_path: str, dirty: bool, edits: int) -> dict[str, object]:
+    port = free_port()
+    command = [str(BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"]
+    if dirty:
+        command.append("--dirty")
+    original = file.read_text(encoding="utf-8")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    url = f"http://127.0.0.1:{port}/{url_path.strip('/')}/"
+    server = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        first = wait_for(url, "</html>", FIRST_BUILD_LIMIT)
+        times = []
+        for edit in range(edits):
+            token = f"reload-{os.getpid()}-{edit}"
+            # The file's time changes by more than a file system's resolution between edits.
+            time.sleep(1.0)
+            file.write_text(edited(original, token), encoding="utf-8")
+            times.append(wait_for(url, token, RELOAD_LIMIT))
+        return {"first_build": first, "edits": times}
+    finally:
+        file.write_text(original, encoding="utf-8")
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("url_path")
+    parser.add_argument("--dirty", action="store_true")
+    parser.add_argument("--edits", type=int, default=3)
+    args = parser.parse_args(argv)
+    result = measure(args.project, args.file, args.url_path, args.dirty, args.edits)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
