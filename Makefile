@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make serve PORT=8001` when 8000 is taken. --dirty: a save rebuilds only the pages it changed.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	@$(BIN)/python -c "import socket; socket.create_server(('$(HOST)', $(PORT))).close()" 2>/dev/null \
+		|| { echo "make serve: port $(PORT) on $(HOST) is in use; try: make serve PORT=8001" >&2; exit 1; }
+	$(BIN)/mkdocs serve --dirty --dev-addr $(HOST):$(PORT)
 
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
