@@ -94,11 +94,9 @@ def _count_workers(fork: bool) -> tuple[list[str], list[int]]:
     import multiprocessing.pool
 
     from pmkb import parallel
-    from pmkb.site import render
 
-    # Without fork, workers are spawned as on macOS and Windows; the renderer keeps its own copy
-    # of the flag.
-    parallel.FORK = render.FORK = fork
+    # Without fork, workers are spawned as on macOS and Windows.
+    parallel.FORK = fork
     pools: list[str] = []
     answered: list[int] = []
     pool = parallel.multiprocessing.context.BaseContext.Pool

@@ -326,6 +326,7 @@ def _write_tree(
     (new / "mkdocs.yml").write_text(
         yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100),
         encoding="utf-8",
+        newline="\n",
     )
     written.append("mkdocs.yml")
     return written
@@ -546,12 +547,14 @@ def _relink_project_pages(docs: Path, moved: dict[str, str]) -> None:
             return match.group(1) + posixpath.relpath(dest, here or ".")
 
         try:
-            text = path.read_text(encoding="utf-8")
+            # Line ends kept as they are (newline=""): relinking changes links, nothing else.
+            with path.open(encoding="utf-8", newline="") as source:
+                text = source.read()
         except UnicodeDecodeError:
             continue  # not text pmkb can relink: copied as it is, for the engine to judge
         changed = _LINK_TARGET.sub(relink, text)
         if changed != text:
-            path.write_text(changed, encoding="utf-8")
+            path.write_text(changed, encoding="utf-8", newline="")
 
 
 def body_converter(source_config: dict[str, Any]) -> Callable[[str], str]:

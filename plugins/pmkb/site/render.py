@@ -13,10 +13,11 @@ from typing import Any
 
 from jinja2 import Environment
 
+from .. import parallel
 from ..analyse.analysis import Analysis
 from ..analyse.index import Index
 from ..model import Postmortem
-from ..parallel import FORK, chunked_map, collector_paused
+from ..parallel import chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
 from ..urls import ASSETS, Site
 from .pages.action_items import action_items_page
@@ -95,7 +96,9 @@ class Renderer:
         _CONTEXT = self.context
         try:
             with collector_paused():
-                pages = chunked_map(_incident_pages, self.index.incidents, jobs if FORK else 1)
+                pages = chunked_map(
+                    _incident_pages, self.index.incidents, jobs if parallel.FORK else 1
+                )
         finally:
             _CONTEXT = None
         return pages + self.other_pages()
