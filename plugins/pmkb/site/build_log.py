@@ -1,0 +1,30 @@
+"""The line a build ends pmkb's part of its log with: what was found, and what to do about errors."""
+
+from __future__ import annotations
+
+import logging
+
+from ..read.knowledge import KnowledgeBase
+
+
+def summary_line(kb: KnowledgeBase, strict: bool) -> tuple[int, str]:
+    """The log level and text of the build's summary line.
+
+    A build without `--strict` publishes postmortems with errors, each with a box listing them,
+    and the errors scroll by above this line: so the line says how many published pages show
+    errors, as a warning, and that CI should build with `--strict` (which fails on them).
+    """
+    errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
+    drafts = len(kb.drafts)
+    line = (
+        f"{kb.file_count} postmortems found, {len(kb.published)} published, "
+        f"{drafts} drafts held back, {errors} with errors"
+    )
+    shown = sum(1 for pm in kb.published if pm.errors)
+    if not shown or strict:
+        return logging.INFO, line
+    which = "postmortem has" if shown == 1 else "postmortems have"
+    return (
+        logging.WARNING,
+        f"{line}; {shown} published {which} errors; CI should build with --strict",
+    )

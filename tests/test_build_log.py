@@ -1,0 +1,61 @@
+"""The summary line pmkb ends a build's log with (pmkb.site.build_log)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from helpers import make_project, postmortem
+from pmkb.read.knowledge import load
+from pmkb.settings import load_settings
+from pmkb.site.build_log import summary_line
+
+GOOD = postmortem("Good", "2024-01-01")
+BAD = postmortem("Bad", "2024-01-02", factors=["config-chnage"])
+
+
+def line(root: Path, strict: bool = False, **options: object) -> tuple[int, str]:
+    return summary_line(load(load_settings(options, root)), strict)
+
+
+def test_published_errors_are_a_warning_that_asks_for_strict_builds(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": GOOD, "b.md": BAD, "c.md": BAD.replace("Bad", "Worse")})
+    assert line(tmp_path) == (
+        logging.WARNING,
+        "3 postmortems found, 3 published, 0 drafts held back, 2 with errors; "
+        "2 published postmortems have errors; CI should build with --strict",
+    )
+
+
+def test_one_published_error_is_singular(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": GOOD, "b.md": BAD})
+    assert line(tmp_path)[1].endswith(
+        "1 with errors; 1 published postmortem has errors; CI should build with --strict"
+    )
+
+
+def test_a_clean_build_only_counts(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": GOOD})
+    assert line(tmp_path) == (
+        logging.INFO,
+        "1 postmortems found, 1 published, 0 drafts held back, 0 with errors",
+    )
+
+
+def test_errors_in_held_back_drafts_publish_nothing_wrong(tmp_path: Path) -> None:
+    draft = postmortem("Draft", "2024-01-02", factors=["config-chnage"], status="draft")
+    make_project(tmp_path, {"a.md": GOOD, "b.md": draft})
+    assert line(tmp_path) == (
+        logging.INFO,
+        "2 postmortems found, 1 published, 1 drafts held back, 1 with errors",
+    )
+    # Shown as previews, the draft's errors are on the site.
+    assert line(tmp_path, publish_drafts=True)[0] == logging.WARNING
+
+
+def test_a_strict_build_fails_on_the_errors_instead(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": GOOD, "b.md": BAD})
+    assert line(tmp_path, strict=True) == (
+        logging.INFO,
+        "2 postmortems found, 2 published, 0 drafts held back, 1 with errors",
+    )
