@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from helpers import Runner, actionlint, build, read, search_docs
-from pmkb.cli.init import PLANNED, template_text
+from pmkb.cli.init import PLANNED, REPO_URL, template_text
 
 FILES = {
     "mkdocs.yml",
@@ -179,16 +179,103 @@ def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:
     assert "pmkb check --changed-since origin/${{ github.base_ref }} --format github" in runs
 
 
-def test_install_option_fills_the_workflows(tmp_path: Path, run: Runner) -> None:
-    spec = "pmkb @ git+https://github.com/your-org/pmkb@0123456789abcdef"
-    assert run("init", "--yes", "--install", spec).code == 0
-    for name in ("pr.yml", "publish.yml"):
-        assert _workflow(tmp_path, name)["env"]["PMKB_INSTALL"] == spec
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _pins(root: Path) -> tuple[str, str, str, str]:
+    """PMKB_INSTALL of both workflows, and the pre-commit hook's repository and revision."""
+    config = yaml.safe_load((root / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (repo,) = config["repos"]
+    pr, publish = (_workflow(root, n)["env"]["PMKB_INSTALL"] for n in ("pr.yml", "publish.yml"))
+    return pr, publish, repo["repo"], repo["rev"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "hook"),
+    [
+        (
+            f"pmkb @ git+https://github.com/acme/pmkb-fork@{COMMIT}",
+            "https://github.com/acme/pmkb-fork",
+        ),
+        (f"pmkb@git+https://github.com/acme/pmkb.git@{COMMIT}", "https://github.com/acme/pmkb.git"),
+        ("pmkb == 1.2.3", REPO_URL),
+    ],
+)
+def test_install_option_pins_the_workflows_and_the_hook(
+    tmp_path: Path, run: Runner, spec: str, hook: str
+) -> None:
+    result = run("init", "--yes", "--install", spec)
+    assert result.code == 0, result.err
+    rev = "v1.2.3" if spec.endswith("1.2.3") else COMMIT
+    assert _pins(tmp_path) == (spec, spec, hook, rev)
+    assert not any(line.startswith("Note:") for line in result.lines)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "pmkb",
+        "pmkb>=0.1",
+        "pmkb @ git+https://github.com/acme/pmkb@main",
+        "pmkb @ git+https://github.com/acme/pmkb",
+        "pmkb @ git+https://github.com/acme/pmkb@0123abc",  # pre-commit cannot fetch a short one
+        "pmkb==1.0\nother==2",
+        "",
+    ],
+)
+def test_an_unpinned_install_is_refused(tmp_path: Path, run: Runner, spec: str) -> None:
+    result = run("init", "--yes", "--install", spec)
+    assert result.code == 2
+    assert "is not pinned; give a version, `pmkb==1.2.3`, or a commit" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_pins_the_commit_pmkb_was_installed_from(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = {
+        "url": "https://github.com/acme/pmkb.git",
+        "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+    }
+    monkeypatch.setattr("pmkb.cli.init._installed_from", lambda: source)
+    result = run("init", "--yes")
+    assert result.code == 0, result.err
+    spec = f"pmkb @ git+https://github.com/acme/pmkb.git@{COMMIT}"
+    assert _pins(tmp_path) == (spec, spec, "https://github.com/acme/pmkb.git", COMMIT)
+    assert not any(line.startswith("Note:") for line in result.lines)
+
+
+def test_init_pins_the_release_pmkb_was_installed_from(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pmkb.cli.init._installed_from", lambda: None)  # from a package index
+    result = run("init", "--yes")
+    assert result.code == 0, result.err
+    assert _pins(tmp_path) == ("pmkb==0.1.0", "pmkb==0.1.0", REPO_URL, "v0.1.0")
+    assert not any(line.startswith("Note:") for line in result.lines)
+
+
+def test_init_from_a_local_pmkb_says_the_release_must_exist(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = {"url": "file:///home/me/pmkb", "dir_info": {"editable": True}}
+    monkeypatch.setattr("pmkb.cli.init._installed_from", lambda: source)
+    result = run("init", "--yes")
+    assert result.code == 0, result.err
+    assert _pins(tmp_path) == ("pmkb==0.1.0", "pmkb==0.1.0", REPO_URL, "v0.1.0")
+    (note,) = [line for line in result.lines if line.startswith("Note:")]
+    assert "file:///home/me/pmkb" in note
+    assert "needs that release on PyPI" in note
+    assert f"--install 'pmkb @ git+{REPO_URL}@COMMIT'" in note
+    # Said once, when the files that pin pmkb are written: not again when nothing is.
+    again = run("init", "--yes")
+    assert not any(line.startswith("Note:") for line in again.lines)
 
 
 def test_the_pre_commit_hook_is_pinned(kb: Path) -> None:
     config = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     (repo,) = config["repos"]
+    assert repo["repo"] == REPO_URL
     assert repo["rev"] == "v0.1.0"
     hooks = yaml.safe_load(
         (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")

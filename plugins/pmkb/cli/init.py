@@ -14,16 +14,23 @@ import shlex
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..clock import build_date
 from ..findings import printable
 from .common import EXIT_OK, EXIT_USAGE, Commands
 
-# Where the pre-commit hook comes from; docs/adopting.md names the same placeholder.
-HOOK_REPO = "https://github.com/your-org/pmkb"
+# The project's repository: where the pre-commit hook comes from, and what pyproject.toml's
+# [project.urls] name (tests/test_install.py holds the two together).
+REPO_URL = "https://github.com/pmkb/pmkb"
+
+# The two pinned forms of --install: a released version, or a commit (or tag) of a git
+# repository. A branch or a version range would let CI install something else tomorrow.
+_VERSION_PIN = re.compile(r"pmkb\s*==\s*(\d[\w.!+-]*)")
+_GIT_PIN = re.compile(r"pmkb\s*@\s*git\+(https://[^\s@#]+)@([0-9a-f]{40}|v\d[\w.+-]*)")
 
 # What to add by hand to an existing mkdocs.yml.
 PLUGIN_LINES = """\
@@ -53,6 +60,9 @@ PLANNED = (
     Planned("pre-commit-config.yaml", ".pre-commit-config.yaml"),
 )
 
+# The files that name which pmkb to install.
+PINNING = ("workflows/pr.yml", "workflows/publish.yml", "pre-commit-config.yaml")
+
 
 def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
     """Add the command's parser to `commands` (`project` is unused: init makes the project)."""
@@ -66,8 +76,12 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
     init.add_argument("--name", help="the site's name (default: the folder's name)")
     init.add_argument(
         "--install",
-        default=f"pmkb=={__version__}",
-        help=f"the pip requirement the workflows install pmkb with (default: pmkb=={__version__})",
+        metavar="SPEC",
+        help=(
+            "the pinned pip requirement the workflows and the pre-commit hook install: "
+            f"pmkb==VERSION or 'pmkb @ git+{REPO_URL}@COMMIT' (default: the commit this pmkb "
+            f"was installed from, else pmkb=={__version__})"
+        ),
     )
     init.add_argument("--yes", "-y", action="store_true", help="ask nothing")
     init.set_defaults(run=run)
@@ -76,6 +90,63 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
 def template_text(name: str) -> str:
     """The text of one shipped template."""
     return (resources.files(__package__) / "init_files" / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Install:
+    """Which pmkb the generated files install: the pip requirement of the workflows, and the
+    repository and revision of the pre-commit hook, all naming the same release or commit."""
+
+    spec: str
+    hook_repo: str
+    hook_rev: str
+
+
+def pinned(spec: str) -> Install | None:
+    """The install a pinned requirement stands for; None if `spec` is not pinned."""
+    spec = spec.strip()
+    if match := _VERSION_PIN.fullmatch(spec):
+        return Install(spec, REPO_URL, f"v{match.group(1)}")
+    if match := _GIT_PIN.fullmatch(spec):
+        return Install(spec, match.group(1), match.group(2))
+    return None
+
+
+def _installed_from() -> dict[str, Any] | None:
+    """Where this pmkb was installed from (PEP 610's direct_url.json), or None when it came from
+    a package index (pip writes the file only for other sources)."""
+    try:
+        text = metadata.distribution("pmkb").read_text("direct_url.json")
+        data = json.loads(text) if text else None
+    except (metadata.PackageNotFoundError, OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def default_install() -> tuple[Install, str]:
+    """The install the generated files use without --install, and a note to print about it.
+
+    A pmkb installed from a git commit pins that commit: it is the one known to work, and it
+    works before any release. Otherwise the version, which exists on the index pmkb came from;
+    a pmkb from a local folder or wheel may be a version not released yet, and the note says so.
+    """
+    source = _installed_from()
+    vcs = source.get("vcs_info") if source else None
+    url = str(source.get("url", "")) if source else ""
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        install = pinned(f"pmkb @ git+{url}@{vcs.get('commit_id', '')}")
+        if install is not None:
+            return install, ""
+    install = pinned(f"pmkb=={__version__}")
+    assert install is not None  # the package's own version is a version
+    if source is None:
+        return install, ""
+    return install, (
+        f"Note: this pmkb was installed from {printable(url) or 'a local source'}, not from PyPI;"
+        f" the workflows install `{install.spec}`, which needs that release on PyPI. Until then,"
+        f" run `pmkb init --install 'pmkb @ git+{REPO_URL}@COMMIT'` with a commit of pmkb"
+        " (in a new folder, or after deleting the files written)."
+    )
 
 
 def _name(args: argparse.Namespace, root: Path) -> str:
@@ -119,9 +190,17 @@ def run(args: argparse.Namespace) -> int:
     if args.name is not None and not args.name.strip():
         print("pmkb init: --name must not be blank", file=sys.stderr)
         return EXIT_USAGE
-    if not args.install.strip() or "\n" in args.install:
-        print("pmkb init: --install must be one pip requirement", file=sys.stderr)
-        return EXIT_USAGE
+    install, note = default_install()
+    if args.install is not None:
+        chosen, note = pinned(args.install), ""
+        if chosen is None:
+            print(
+                f"pmkb init: --install {printable(args.install)!r} is not pinned; give a version,"
+                f" `pmkb==1.2.3`, or a commit, `pmkb @ git+{REPO_URL}@<40-hex commit>`",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        install = chosen
     today = build_date()  # a bad SOURCE_DATE_EPOCH is reported by `main`
     existing_site = (root / "mkdocs.yml").exists()
     name = "" if existing_site else _name(args, root)
@@ -129,13 +208,14 @@ def run(args: argparse.Namespace) -> int:
     markers = {
         "__SITE_NAME__": json.dumps(name, ensure_ascii=False),
         "__TITLE__": " ".join(name.split()),
-        "__INSTALL__": json.dumps(args.install.strip()),
-        "__HOOK_REPO__": HOOK_REPO,
-        "__HOOK_REV__": f"v{__version__}",
+        "__INSTALL__": json.dumps(install.spec),
+        "__HOOK_REPO__": install.hook_repo,
+        "__HOOK_REV__": install.hook_rev,
         "__DATE__": day.isoformat(),
         "__DUE__": (today + timedelta(days=30)).isoformat(),
     }
     written = 0
+    pins = False  # whether a file written names the pmkb to install
     try:
         for planned in PLANNED:
             target = planned.target.format(year=day.year, date=day.isoformat())
@@ -157,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
                 handle.write(text)
             print(f"wrote {target}")
             written += 1
+            pins |= planned.template in PINNING
     except OSError as exc:
         print(f"pmkb init: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
@@ -165,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
         print(PLUGIN_LINES)
     where = "" if str(root) == "." else f"cd {shlex.quote(printable(str(root)))} && "
     if written:
+        if note and pins:
+            print(note)
         print(f"Next: {where}pmkb check && mkdocs serve")
     else:
         print("Nothing to write: every file exists.")
