@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -366,55 +366,180 @@ def at_terminal(monkeypatch: pytest.MonkeyPatch, *answers: str | None) -> Termin
     return terminal
 
 
+TODAY = str(int(datetime(2026, 3, 20, 9, tzinfo=UTC).timestamp()))
+TIMES_HINT = "(HH:MM UTC or YYYY-MM-DDTHH:MM+01:00; Enter to fill in later): "
+PROMPTS = {
+    "title": "Title: ",
+    "date": "Date [2026-03-20]: ",
+    "services": "Services (checkout, payments): ",
+    "factors": "Contributing factors (config-change, missing-alert): ",
+    "severity": "Severity (SEV1, SEV2, SEV3, SEV4): ",
+    "status": "Status (draft, in-review, published) [draft]: ",
+    "started": f"Impact started {TIMES_HINT}",
+    "detected": f"Detected {TIMES_HINT}",
+    "mitigated": f"Mitigated {TIMES_HINT}",
+    "resolved": f"Resolved {TIMES_HINT}",
+}
+
+
 def test_new_prompts_at_a_terminal(
     tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_project(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY)
     terminal = at_terminal(
         monkeypatch,
         "  Checkout errors after a database failover ",
+        "2026-03-12",
         "checkout, payments",
         "misconfiguration,missing-alert",
         "SEV2",
+        "",  # draft
+        "14:00",
+        "2026-03-12T14:05:00Z",
+        "2026-03-12T15:20:00+01:00",
+        "",  # not resolved yet
     )
-    result = run("new", "--date", "2026-03-12")
+    result = run("new")
     assert result.code == EXIT_OK, result.err
-    assert terminal.prompts == [
-        "Title: ",
-        "Services (checkout, payments): ",
-        "Contributing factors (config-change, missing-alert): ",
-        "Severity (SEV1, SEV2, SEV3, SEV4): ",
-    ]
-    meta = front_matter((tmp_path / NEW).read_text(encoding="utf-8"))
+    assert result.err == ""
+    assert terminal.prompts == list(PROMPTS.values())
+    text = (tmp_path / NEW).read_text(encoding="utf-8")
+    meta = front_matter(text)
     assert meta["title"] == "Checkout errors after a database failover"
+    assert meta["date"] == date(2026, 3, 12)
     assert meta["services"] == ["checkout", "payments"]
     assert meta["contributing_factors"] == ["config-change", "missing-alert"]
     assert meta["severity"] == "SEV2"
+    assert meta["status"] == "draft"
+    # As people write them; a time given as HH:MM is UTC on the incident's date.
+    assert (
+        "started: 2026-03-12T14:00:00Z\n"
+        "detected: 2026-03-12T14:05:00Z\n"
+        "mitigated: 2026-03-12T15:20:00+01:00\n"
+        "resolved:  # YYYY-MM-DDTHH:MM:SSZ\n"
+    ) in text
+    found = run("check", "--format", "json").found
+    assert {f[3] for f in found} == {"PMK303"}  # only the guidance lines: the times are valid
 
 
 def test_new_prompts_only_for_what_is_missing(
     tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_project(tmp_path)
-    terminal = at_terminal(monkeypatch, "SEV1")
-    result = run("new", "Outage", "--service", "checkout", "--factor", "config-change")
+    terminal = at_terminal(monkeypatch, "SEV1", "")
+    result = run(
+        "new", "Outage", "--service", "checkout", "--factor", "config-change",
+        "--date", "2026-03-12", "--status", "in-review",
+        "--started", "10:00", "--detected", "10:05", "--mitigated", "10:30",
+    )  # fmt: skip
     assert result.code == EXIT_OK, result.err
-    assert terminal.prompts == ["Severity (SEV1, SEV2, SEV3, SEV4): "]
+    assert terminal.prompts == [PROMPTS["severity"], PROMPTS["resolved"]]
+    text = (tmp_path / "postmortems/2026/2026-03-12-outage.md").read_text(encoding="utf-8")
+    assert "status: in-review\n" in text and "mitigated: 2026-03-12T10:30:00Z\n" in text
 
 
-def test_new_prompt_answers_are_checked_like_flags(
+def test_new_asks_again_only_the_wrong_answer_offering_what_it_meant(
     tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_project(tmp_path)
-    at_terminal(monkeypatch, "Outage", "chekout", None, "")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY)
+    terminal = at_terminal(
+        monkeypatch,
+        "",  # no title
+        "Checkout errors after a database failover",
+        "2026-3-12",
+        "2026-04-30",
+        "2026-03-12",
+        "chekout, payments",
+        "",  # takes the suggestion
+        "config-chnage",
+        "missing-alert",  # typed instead of the suggestion
+        "sev2",
+        "",
+        "publshed",
+        "draft",
+        "14:00",
+        "13:55",  # before the start
+        "14:05",
+        "25:00",
+        "14:30",
+        "2026-03-12T16:00",  # no zone
+        "",
+    )
+    result = run("new")
+    assert result.code == EXIT_OK, result.err
+    p = PROMPTS
+    assert terminal.prompts == [
+        p["title"],
+        p["title"],
+        p["date"],
+        p["date"],
+        p["date"],
+        p["services"],
+        "Services (checkout, payments) [checkout, payments]: ",
+        p["factors"],
+        "Contributing factors (config-change, missing-alert) [config-change]: ",
+        p["severity"],
+        "Severity (SEV1, SEV2, SEV3, SEV4) [SEV2]: ",
+        p["status"],
+        "Status (draft, in-review, published) [published]: ",
+        p["started"],
+        p["detected"],
+        p["detected"],
+        p["mitigated"],
+        p["mitigated"],
+        p["resolved"],
+        p["resolved"],
+    ]
+    assert result.err.splitlines() == [
+        "pmkb new: a title is required",
+        "pmkb new: `2026-3-12` is not a YYYY-MM-DD date",
+        "pmkb new: 2026-04-30 is after today (2026-03-20)",
+        "pmkb new: unknown service `chekout` (did you mean `checkout`?)",
+        "pmkb new: unknown contributing factor `config-chnage` (did you mean `config-change`?)",
+        "pmkb new: severity must be one of SEV1, SEV2, SEV3, SEV4 (did you mean `SEV2`?)",
+        "pmkb new: status must be one of draft, in-review, published (did you mean `published`?)",
+        "pmkb new: `detected` (2026-03-12T13:55:00Z) is before `started` (2026-03-12T14:00:00Z)",
+        "pmkb new: `25:00` is not a time: write HH:MM (UTC) or a date-time such as 2026-03-12T14:02:00Z",
+        "pmkb new: `2026-03-12T16:00` has no time zone; add `Z` or an offset such as `+01:00`",
+    ]
+    meta = front_matter((tmp_path / NEW).read_text(encoding="utf-8"))
+    assert meta["title"] == "Checkout errors after a database failover"
+    assert meta["date"] == date(2026, 3, 12)
+    assert meta["services"] == ["checkout", "payments"]
+    assert meta["contributing_factors"] == ["missing-alert"]
+    assert meta["severity"] == "SEV2"
+    assert meta["status"] == "draft"
+    assert meta["detected"] == datetime(2026, 3, 12, 14, 5, tzinfo=UTC)
+    assert meta["mitigated"] == datetime(2026, 3, 12, 14, 30, tzinfo=UTC)
+    assert meta["resolved"] is None
+
+
+def test_new_stops_at_end_of_input_and_writes_nothing(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    terminal = at_terminal(monkeypatch, "Outage", "", "checkout", None)
     result = run("new")
     assert result.code == EXIT_USAGE
+    assert terminal.prompts[-1] == PROMPTS["factors"]
+    assert result.err == "\npmkb new: stopped; nothing was written\n"
+    assert not (tmp_path / "postmortems/2026").exists()
+
+
+def test_new_at_a_terminal_reports_wrong_options_before_asking_anything(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    terminal = at_terminal(monkeypatch)
+    result = run("new", "--service", "chekout", "--started", "noon")
+    assert result.code == EXIT_USAGE
+    assert terminal.prompts == []
     assert result.err.splitlines() == [
         "pmkb new: unknown service `chekout` (did you mean `checkout`?)",
-        "pmkb new: name at least one contributing factor with --factor",
-        "pmkb new: severity must be one of SEV1, SEV2, SEV3, SEV4",
+        "pmkb new: `noon` is not a time: write HH:MM (UTC) or a date-time such as 2026-03-12T14:02:00Z",
     ]
-    assert not (tmp_path / "postmortems/2026").exists()
 
 
 def test_new_does_not_prompt_without_a_terminal(tmp_path: Path, run: Runner) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -46,13 +47,20 @@ def render_new(
     services: list[str],
     factors: list[str],
     authors: list[str],
+    *,
+    status: str = "draft",
+    times: Mapping[str, str] | None = None,
 ) -> str:
-    """The text of a new draft postmortem: complete front matter, every required section with guidance."""
+    """The text of a new postmortem: complete front matter, every required section with guidance.
+
+    `times` are the incident's times known already, as written (`2026-03-12T14:02:00Z`); the
+    others are left blank with a comment showing the format.
+    """
     meta = {
         "title": title,
         "date": day,
         "severity": severity,
-        "status": "draft",
+        "status": status,
         "services": services,
         "contributing_factors": factors,
         "authors": authors,
@@ -65,6 +73,10 @@ def render_new(
     front = yaml.safe_dump(
         meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
+    # Written unquoted, as people write them (a dumped string would be quoted, a dumped datetime
+    # spelt with a space); each is made by `pmkb new` from a parsed time, so needs no quoting.
+    for name, value in (times or {}).items():
+        front = front.replace(f"\n{name}: null\n", f"\n{name}: {value}\n")
     front = front.replace(": null\n", ":  # YYYY-MM-DDTHH:MM:SSZ\n")
     front = front.replace(
         "action_items: []\n",
