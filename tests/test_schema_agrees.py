@@ -23,19 +23,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from helpers import BODY, make_project
+from helpers import BODY, FRONT, make_project
 from pmkb import cli
 from pmkb.read.yamlread import load_located
 
 # Lines added to a valid front matter (title, date, severity, status, services, factors).
-BASE = """\
-title: Checkout errors after a config change
-date: 2026-03-12
-severity: SEV2
-status: published
-services: [checkout]
-contributing_factors: [config-change]
-"""
+BASE = FRONT.removeprefix("---\n").removesuffix("---\n")
 ITEM = "action_items:\n  - title: Stage config rollouts\n    owner: team-web\n    status: open\n"
 
 
