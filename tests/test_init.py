@@ -283,6 +283,25 @@ def test_the_pre_commit_hook_is_pinned(kb: Path) -> None:
     assert [h["id"] for h in repo["hooks"]] == [hooks[0]["id"]]
 
 
+def test_the_pre_commit_hook_runs_on_postmortems_and_catalog_edits(kb: Path) -> None:
+    """The generated configuration spells the manifest's `files:` out, for teams to edit when
+    their postmortems live elsewhere."""
+    config = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (hook,) = config["repos"][0]["hooks"]
+    (manifest,) = yaml.safe_load(
+        (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    )
+    assert hook["files"] == manifest["files"]
+    (example,) = _examples(kb)
+    for path in (
+        example.relative_to(kb).as_posix(),
+        "postmortems/services.yml",
+        "postmortems/factors.yml",
+    ):
+        assert re.search(hook["files"], path), path
+    assert not re.search(hook["files"], "docs/index.md")
+
+
 def test_the_factors_catalog_is_categorised_and_described(kb: Path) -> None:
     factors = yaml.safe_load((kb / "postmortems" / "factors.yml").read_text(encoding="utf-8"))
     assert len(factors) >= 6

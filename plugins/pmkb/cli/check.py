@@ -14,6 +14,12 @@ from ..settings import Settings
 from .changes import ChangesError, changed_since
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Commands, project_settings
 
+# The findings of a postmortem that a catalog does not resolve cleanly: an unknown service; an
+# unknown factor, or an alias. Whatever an edit of that catalog does to a postmortem (an entry
+# removed or renamed, an alias removed or moved to another factor) shows as one of them.
+SERVICE_REFERENCES = frozenset({"PMK109"})
+FACTOR_REFERENCES = frozenset({"PMK110", "PMK111"})
+
 
 def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
     """Add the command's parser, with the shared project options, to `commands`."""
@@ -43,7 +49,10 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--changed-since",
         metavar="REF",
-        help="check only postmortems changed since this git ref (ids and catalogs still checked in full)",
+        help=(
+            "check only postmortems changed since this git ref, and those a changed catalog"
+            " affects (ids and catalogs still checked in full)"
+        ),
     )
     check.set_defaults(run=run)
 
@@ -85,6 +94,11 @@ def _selected(
     return chosen, extra, outside
 
 
+def _catalogs(settings: Settings) -> set[Path]:
+    """The two catalog files, resolved as `changed_since` and `_selected` resolve paths."""
+    return {settings.services_file.resolve(), settings.factors_file.resolve()}
+
+
 def _through_link(path: Path, root: Path) -> bool:
     """Whether `path`, or a folder on the way to it below `root`, is a symbolic link."""
     absolute = path.absolute()
@@ -102,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     findings = kb.all_findings
     checked = kb.file_count
     paths = list(args.paths)
+    catalog_files = _catalogs(settings)
     if args.changed_since is not None:
         try:
             changed = changed_since(args.changed_since, settings.root)
@@ -109,8 +124,21 @@ def run(args: argparse.Namespace) -> int:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
         root = settings.postmortems_dir
-        changed = [p for p in changed if p.is_relative_to(root) and p.suffix.lower() in MARKDOWN]
-        paths.extend(p for p in changed if p.name.lower() not in ("readme.md", "index.md"))
+        paths.extend(
+            p
+            for p in changed
+            if (p.is_relative_to(root) and p.suffix.lower() in MARKDOWN)
+            and p.name.lower() not in ("readme.md", "index.md")
+        )
+        paths.extend(p for p in changed if p in catalog_files)
+    edited = {p.resolve() for p in paths} & catalog_files
+    if edited:
+        # A catalog edit can break postmortems nobody touched. Every postmortem is read and
+        # checked above in any case, so choosing the affected ones costs nothing more.
+        codes = (SERVICE_REFERENCES if settings.services_file.resolve() in edited else set()) | (
+            FACTOR_REFERENCES if settings.factors_file.resolve() in edited else set()
+        )
+        paths.extend(pm.path for pm in kb.postmortems if any(f.code in codes for f in pm.findings))
     if args.paths or args.changed_since is not None:
         chosen, extra, _outside = _selected(kb, paths, settings)
         catalogs = {

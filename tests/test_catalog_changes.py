@@ -1,0 +1,221 @@
+"""A pull request or a commit that edits only `services.yml` or `factors.yml` checks the
+postmortems the edit affects: `pmkb check --changed-since REF`, and `pmkb check CATALOG` as the
+pre-commit hook runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from helpers import FACTORS, SERVICES, VALID, Runner, catalog_text, make_project
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+Git = Callable[..., str]
+
+
+@pytest.fixture
+def git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Git:
+    """Run git in `tmp_path`, isolated from the user's configuration."""
+    for key, value in {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CEILING_DIRECTORIES": str(tmp_path.parent),
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def runner(*args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    return runner
+
+
+def _postmortem(services: str, factors: str, severity: str = "SEV2") -> str:
+    return (
+        VALID.replace("services: [checkout]", f"services: [{services}]")
+        .replace("contributing_factors: [config-change]", f"contributing_factors: [{factors}]")
+        .replace("severity: SEV2", f"severity: {severity}")
+    )
+
+
+POSTMORTEMS = {
+    "postmortems/2026/checkout.md": _postmortem("checkout", "config-change"),
+    "postmortems/2026/payments.md": _postmortem("payments", "missing-alert"),
+    "postmortems/2026/alias.md": _postmortem("checkout", "misconfiguration"),
+    # Broken since before the branch, in a way no catalog edit touches.
+    "postmortems/2025/old-broken.md": _postmortem("checkout", "config-change", severity="P1"),
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path, git: Git) -> Path:
+    """The postmortems above committed on main, and a branch `edit` to change the catalogs on."""
+    git("init", "-q")
+    git("symbolic-ref", "HEAD", "refs/heads/main")
+    make_project(tmp_path, files=POSTMORTEMS)
+    git("add", "-A")
+    git("commit", "-q", "-m", "main")
+    git("checkout", "-q", "-b", "edit")
+    return tmp_path
+
+
+def _edit(root: Path, git: Git, name: str, catalog: dict[str, Any], *, commit: bool = True) -> None:
+    (root / "postmortems" / name).write_text(catalog_text(catalog), encoding="utf-8", newline="\n")
+    if commit:
+        git("commit", "-q", "-am", f"Edit {name}")
+
+
+def _without(catalog: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in catalog.items() if k != key}
+
+
+def _found(check_json: Runner, *args: str) -> tuple[int, int, set[tuple[str, str]]]:
+    result = check_json(*args)
+    assert result.err == ""
+    codes = {(f["path"], f["code"]) for f in result.data["findings"]}
+    return result.code, result.data["files"], codes
+
+
+def test_removing_a_service_still_named_fails_the_postmortem_that_names_it(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    _edit(project, git, "services.yml", _without(SERVICES, "payments"))
+    code, files, found = _found(check_json, "--changed-since", "main")
+    assert code == 1
+    assert found == {("postmortems/2026/payments.md", "PMK109")}
+    assert files == 1
+
+
+def test_renaming_a_factor_fails_every_postmortem_of_the_old_id(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    renamed = {("config-push" if k == "config-change" else k): v for k, v in FACTORS.items()}
+    _edit(project, git, "factors.yml", renamed)
+    code, _files, found = _found(check_json, "--changed-since", "main")
+    assert code == 1
+    assert ("postmortems/2026/checkout.md", "PMK110") in found
+    assert ("postmortems/2026/payments.md", "PMK110") not in found
+    # The one that names the alias is shown too: it now counts as `config-push`.
+    assert ("postmortems/2026/alias.md", "PMK111") in found
+
+
+def test_removing_an_alias_still_used_fails_the_postmortem_that_uses_it(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    factors = {**FACTORS, "config-change": _without(FACTORS["config-change"], "aliases")}
+    _edit(project, git, "factors.yml", factors)
+    code, _files, found = _found(check_json, "--changed-since", "main")
+    assert code == 1
+    assert found == {("postmortems/2026/alias.md", "PMK110")}
+
+
+def test_moving_an_alias_shows_which_factor_the_postmortem_now_counts_as(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    factors = {
+        "config-change": _without(FACTORS["config-change"], "aliases"),
+        "missing-alert": {**FACTORS["missing-alert"], "aliases": ["misconfiguration"]},
+    }
+    _edit(project, git, "factors.yml", factors)
+    result = check_json("--changed-since", "main")
+    assert result.code == 0
+    (shown,) = result.data["findings"]
+    assert (shown["path"], shown["code"]) == ("postmortems/2026/alias.md", "PMK111")
+    assert "`missing-alert`" in shown["message"]
+
+
+def test_a_catalog_edit_that_breaks_nothing_reports_nothing(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    services = {**SERVICES, "search": {"name": "Search", "owner": "team-discovery"}}
+    _edit(project, git, "services.yml", services)
+    code, files, found = _found(check_json, "--changed-since", "main")
+    # Not the old broken postmortem: the edit does not touch it.
+    assert (code, files, found) == (0, 0, set())
+
+
+def test_a_factors_edit_shows_the_postmortems_that_use_an_alias(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    """An alias may stand for another factor now: the postmortems that use one are shown which
+    factor they count as (an info, not a failure)."""
+    factors = {**FACTORS, "traffic-surge": {"name": "Traffic surge", "category": "Capacity"}}
+    _edit(project, git, "factors.yml", factors)
+    code, files, found = _found(check_json, "--changed-since", "main")
+    assert (code, files, found) == (0, 1, {("postmortems/2026/alias.md", "PMK111")})
+
+
+def test_an_uncommitted_catalog_edit_counts_too(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    _edit(project, git, "services.yml", _without(SERVICES, "payments"), commit=False)
+    code, _files, found = _found(check_json, "--changed-since", "HEAD")
+    assert code == 1
+    assert ("postmortems/2026/payments.md", "PMK109") in found
+
+
+def test_without_a_catalog_edit_the_untouched_postmortems_are_not_checked(
+    project: Path, git: Git, check_json: Runner
+) -> None:
+    """The other side: on a branch that edits only a postmortem's text, the postmortem that names
+    an alias is not shown."""
+    path = project / "postmortems/2026/checkout.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("20 minutes", "21 minutes"), encoding="utf-8"
+    )
+    git("commit", "-q", "-am", "Edit a postmortem")
+    code, files, found = _found(check_json, "--changed-since", "main")
+    assert (code, files, found) == (0, 1, set())
+
+
+@pytest.mark.parametrize("name", ["services.yml", "factors.yml"])
+def test_the_pre_commit_hook_on_a_catalog_checks_the_postmortems_it_affects(
+    project: Path, git: Git, check_json: Runner, name: str
+) -> None:
+    """pre-commit passes the staged catalog's path, and no ref."""
+    if name == "services.yml":
+        _edit(project, git, name, _without(SERVICES, "payments"), commit=False)
+        expected = ("postmortems/2026/payments.md", "PMK109")
+    else:
+        _edit(project, git, name, _without(FACTORS, "missing-alert"), commit=False)
+        expected = ("postmortems/2026/payments.md", "PMK110")
+    code, _files, found = _found(check_json, f"postmortems/{name}")
+    assert code == 1
+    assert expected in found
+    assert not any(path == "postmortems/2025/old-broken.md" for path, _ in found)
+
+
+def test_catalogs_kept_elsewhere_are_followed(tmp_path: Path, git: Git, check_json: Runner) -> None:
+    """`services_file` in mkdocs.yml: a change to that file is a catalog change."""
+    git("init", "-q")
+    git("symbolic-ref", "HEAD", "refs/heads/main")
+    make_project(
+        tmp_path,
+        files={**POSTMORTEMS, "catalogs/services.yml": catalog_text(SERVICES)},
+        services=None,
+        options={"services_file": "catalogs/services.yml"},
+    )
+    git("add", "-A")
+    git("commit", "-q", "-m", "main")
+    (tmp_path / "catalogs/services.yml").write_text(
+        catalog_text(_without(SERVICES, "payments")), encoding="utf-8", newline="\n"
+    )
+    code, _files, found = _found(check_json, "--changed-since", "HEAD")
+    assert code == 1
+    assert ("postmortems/2026/payments.md", "PMK109") in found
+    assert yaml.safe_load((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))
