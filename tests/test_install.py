@@ -120,7 +120,7 @@ def test_the_wheel_has_the_metadata_of_a_release(wheel: Path) -> None:
     )
 
 
-def test_the_hook_repository_is_the_projects(tmp_path: Path) -> None:
+def test_the_hook_repository_is_the_projects() -> None:
     """`pmkb init`'s pre-commit configuration names the repository pyproject.toml names."""
     assert PYPROJECT["project"]["urls"]["Source"] == REPO_URL
     assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", REPO_URL)
@@ -188,6 +188,10 @@ def repo(environment: Path, tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Installed from a wheel file (PEP 610's direct_url.json says so), pmkb pins its version and
+    # warns that the workflows need that release on PyPI.
+    assert "Note: this pmkb was installed from file:" in result.stdout
+    assert "needs that release on PyPI" in result.stdout
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "pmkb init")
     _git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
