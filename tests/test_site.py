@@ -221,6 +221,21 @@ def test_search_finds_incidents_by_factor_and_service_names_and_ids(site: Path) 
     assert "incidents/" not in pages and "services/" not in pages
 
 
+def test_search_reads_the_header_card_as_text(site: Path) -> None:
+    """Material's search result for an incident shows the card's labels and values apart,
+    with the names of each row joined by commas, not run together ("Date2024-01-10Duration")."""
+    pages = {d["location"]: d for d in search_docs(site)}
+    text = pages["incidents/2024-01-10-checkout-down/"]["text"]
+    assert text == (
+        "Checkout down after a config push <p>"
+        "Date 2024-01-10 · Duration 1 h 00 min · Time to detect 5 min · Time to mitigate 30 min"
+        " · SEV1 · Services: Checkout, Payments"
+        " · Contributing factors: Configuration change, Missing alert · Authors: Ana Ruiz</p>"
+    )
+    in_review = pages["incidents/2024-09-01-search-empty/"]["text"]
+    assert " · SEV2 · In review · Services: Product search · " in in_review
+
+
 def test_draft_leaks_into_no_output_file(site: Path) -> None:
     for path in (site / "site").rglob("*"):
         if path.is_file():
@@ -357,13 +372,18 @@ def test_search_modes_index_incidents_fully_or_by_summary(
     assert result.returncode == 0, result.stderr
     entries = _incident_entries(tmp_path, "a")
     page = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/")
-    assert "Missing alert" in page["text"] and page["tags"] == ["checkout", "missing-alert"]
+    assert page["tags"] == ["checkout", "missing-alert"]
+    # The header card reads as text in a search result, whichever way incidents are indexed.
+    assert (
+        "Date 2024-01-01 · Duration 1 h 00 min · Time to detect 5 min · Time to mitigate 30 min"
+        " · SEV2 · Services: Checkout · Contributing factors: Missing alert"
+    ) in page["text"]
     html = read(tmp_path, "incidents/a/index.html")
     assert page["title"] == "Compact \u2039incident\u203a"  # as the page's title everywhere
     if compact:
         # One entry an incident: title, facts, services, factors and the summary's opening.
         assert entries == ["incidents/a/"]
-        assert "Quick summary." in page["text"] and "SEV2 · 2024-01-01" in page["text"]
+        assert "Quick summary." in page["text"]
         assert "Timeline" not in page["text"]
     else:
         assert "incidents/a/#timeline" in entries and "incidents/a/#action-items" in entries
@@ -371,7 +391,13 @@ def test_search_modes_index_incidents_fully_or_by_summary(
         assert summary["text"] == "<p>Quick summary.</p>"
     # The page itself is whole either way: the same body, headings and anchors.
     assert 'id="timeline"' in html and "<p>Quick summary.</p>" in html
-    assert "data-search-exclude" not in html
+    # Only the card's parts are left out of the index, for its line of text; never the body.
+    assert re.findall(r'<(\w+) class="([^"]+)" data-search-exclude', html) == [
+        ("p", "pmkb-card__badges"),
+        ("dl", "pmkb-facts"),
+        ("dl", "pmkb-card__rows"),
+    ]
+    assert html.count("data-search-exclude") == 3
 
 
 def test_compact_search_works_with_mkdocs_own_search_and_theme(tmp_path: Path) -> None:

@@ -7,11 +7,12 @@ from hashlib import sha256
 
 from markupsafe import Markup
 
-from ...model import Postmortem
+from ...analyse.trends import elapsed, start_of
+from ...model import Catalog, Postmortem
 from ...settings import Settings
 from ..blocks import Rendered
 from .base import GeneratedPage, IncidentSource, PageContext
-from .text import excerpt, first_sentence, front_matter, meta_text, names
+from .text import STATUS_LABELS, duration, excerpt, first_sentence, front_matter, meta_text, names
 
 COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
 
@@ -76,6 +77,7 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         problems=[f for f in pm.findings if f.level.value == "error"],
         related=ctx.index.related(pm, ctx.kb.settings.related_limit),
         own_actions=own_action_items(pm, ctx.kb.settings),
+        card_text=card_text(pm, ctx.kb.catalog),
     )
 
 
@@ -108,16 +110,27 @@ def own_action_items(pm: Postmortem, settings: Settings) -> str | None:
     )
 
 
-def search_entry(ctx: PageContext, pm: Postmortem) -> str:
-    """What compact search indexes for an incident besides its title (the page's): the header
-    card's facts and names and the summary's opening, as one short HTML section."""
-    catalog = ctx.kb.catalog
+def card_text(pm: Postmortem, catalog: Catalog) -> str:
+    """The incident's header card as one line of text, as search indexes show it: "Date
+    2024-11-29 · Duration 5 h 56 min · Time to detect … · SEV2 · Services: Checkout, …"."""
+    since = " from detection" if start_of(pm) == "detected" else ""
     facts = [
-        pm.severity or "",
-        pm.date.isoformat() if pm.date else "",
-        f"Services: {names(pm.services, catalog.services)}",
-        f"Contributing factors: {names(pm.factors, catalog.factors)}",
+        f"Date {pm.date.isoformat() if pm.date else '—'}",
+        f"Duration{since} {duration(elapsed(pm, 'resolved'))}",
+        f"Time to detect {duration(elapsed(pm, 'detected'))}",
+        f"Time to mitigate{since} {duration(elapsed(pm, 'mitigated'))}",
+        pm.severity or "?",
     ]
+    if pm.status != "published":
+        facts.append(STATUS_LABELS.get(pm.status, pm.status))
+    facts.append(f"Services: {names(pm.services, catalog.services)}")
+    facts.append(f"Contributing factors: {names(pm.factors, catalog.factors)}")
     if pm.authors:
         facts.append("Authors: " + ", ".join(pm.authors))
-    return str(ctx.search_entry(" · ".join(f for f in facts if f), excerpt(pm.summary)))
+    return " · ".join(facts)
+
+
+def search_entry(ctx: PageContext, pm: Postmortem) -> str:
+    """What compact search indexes for an incident besides its title (the page's): the header
+    card as the full index reads it, and the summary's opening, as one short HTML section."""
+    return str(ctx.search_entry(card_text(pm, ctx.kb.catalog), excerpt(pm.summary)))
