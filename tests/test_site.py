@@ -185,9 +185,8 @@ def test_related_incidents_ranked_by_shared_factors_services_and_time(site: Path
         "Payments errors went unnoticed",
         "Search returned nothing",
     ]
-    assert (
-        "same factor: Configuration change; same service: Checkout; 22 days apart"
-        in related.group(1)
+    assert "same factor: Configuration change; same service: Checkout; 22 days apart" in re.sub(
+        r"<[^>]+>", "", related.group(1)
     )
 
 
@@ -313,6 +312,64 @@ def test_no_directory_urls_links_resolve(tmp_path: Path) -> None:
     html = read(tmp_path, "incidents/a.html")
     assert 'href="../services/checkout.html"' in html
     assert (tmp_path / "site/services/checkout.html").exists()
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_every_chip_links_to_its_service_or_factor_page(
+    tmp_path: Path, directory_urls: bool
+) -> None:
+    """Header cards, tables, count lists and related incidents: each chip is a link, relative to
+    its page, to the page of its service or factor, with and without directory URLs."""
+    make_project(
+        tmp_path,
+        {
+            "a.md": postmortem("A", "2024-01-10", services=["checkout", "payments"], factors=["config-change"]),
+            "b.md": postmortem("B", "2024-02-01", services=["checkout"], factors=["config-change", "missing-alert"]),
+        },
+        mkdocs={"use_directory_urls": directory_urls},
+        site=True,
+    )  # fmt: skip
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "site"
+    folder = {"service": "services", "factor": "factors"}
+    chip = re.compile(r'<a class="pmkb-chip pmkb-chip--(\w+)" href="([^"]+)"[^>]*>([^<]+)</a>')
+    chips: dict[str, list[tuple[str, str, str]]] = {}
+    for html_file in sorted(out.rglob("*.html")):
+        found = chip.findall(html_file.read_text(encoding="utf-8"))
+        if found:
+            chips[html_file.relative_to(out).as_posix()] = found
+        for kind, href, _ in found:
+            target = (html_file.parent / href).resolve()
+            target = target / "index.html" if href.endswith("/") else target
+            assert target.is_file(), f"{html_file}: {href}"
+            assert target.relative_to(out).parts[0] == folder[kind], f"{html_file}: {href}"
+
+    def page(path: str) -> str:
+        return f"{path}/index.html" if directory_urls else f"{path}.html"
+
+    def url(kind: str, ident: str) -> str:
+        up = "../../" if directory_urls else "../"
+        return (
+            f"{up}{folder[kind]}/{ident}/" if directory_urls else f"{up}{folder[kind]}/{ident}.html"
+        )
+
+    assert set(chips) >= {
+        page("incidents/a"),  # header card, related incidents
+        page("incidents/b"),
+        "incidents/index.html",  # the incidents table
+        page("services/checkout"),  # the factors seen with the service, the incidents table
+        page("factors/config-change"),
+        "trends/index.html",
+    }
+    # Incident A: the card's chips, then the factor and service it shares with B.
+    assert chips[page("incidents/a")] == [
+        ("service", url("service", "checkout"), "Checkout"),
+        ("service", url("service", "payments"), "Payments"),
+        ("factor", url("factor", "config-change"), "Configuration change"),
+        ("factor", url("factor", "config-change"), "Configuration change"),
+        ("service", url("service", "checkout"), "Checkout"),
+    ]
 
 
 def test_markup_in_titles_and_catalog_names_is_escaped(tmp_path: Path) -> None:
