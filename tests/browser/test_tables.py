@@ -1,15 +1,13 @@
 """Action-item tables with real trackers' long addresses and titles, and charts, in Chromium
 at desktop and phone widths: no word of an incident's title or an action breaks mid-word, a
-ticket's name stays inside its own column, and chart labels stay readable on a phone.
+ticket's name stays inside its own column, chart labels stay readable on a phone, and each
+chart's "Data" toggle and table stay inside the content column.
 Screenshots land in tests/artifacts/screenshots/ as tables-*.png.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +15,7 @@ import pytest
 
 from helpers import SITE_FACTORS, build, make_project, postmortem
 
-from .conftest import _QuietHandler
-from .served import Site
+from .served import Site, served
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -102,17 +99,8 @@ def tracker_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     make_project(root, postmortems, factors=factors, site=True)
     result = build(root, strict=True)
     assert result.returncode == 0, result.stderr
-    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(root / "site", f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(root / "site") as site:
+        yield site
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -172,5 +160,76 @@ def test_a_service_page_incident_table_fits_a_desktop_page(
             "wraps => wraps.map(w => w.scrollWidth - w.clientWidth)"
         )
         assert overflow and max(overflow) <= 0, overflow
+    finally:
+        context.close()
+
+
+# Each chart's "Data" toggle (its disclosure marker included) and, opened, its table: how far
+# each reaches past the content column on either side, in CSS pixels.
+DATA_OUTSIDE_COLUMN = """() => {
+  const column = document.querySelector("article.md-content__inner").getBoundingClientRect();
+  const out = [];
+  for (const details of document.querySelectorAll("details.pmkb-data")) {
+    details.open = true;
+    const summary = details.querySelector("summary");
+    const box = summary.getBoundingClientRect();
+    const marker = getComputedStyle(summary, "::before");
+    const markerLeft = marker.position === "absolute" ? box.left + parseFloat(marker.left) : box.left;
+    // A table wider than the column may scroll inside its disclosure: what shows is clipped.
+    const table = details.querySelector("table").getBoundingClientRect();
+    const clip = ["auto", "scroll"].includes(getComputedStyle(details).overflowX)
+      ? details.getBoundingClientRect() : table;
+    const left = Math.min(box.left, markerLeft, Math.max(table.left, clip.left));
+    const right = Math.max(box.right, Math.min(table.right, clip.right));
+    if (left < column.left - 0.5 || right > column.right + 0.5)
+      out.push([summary.textContent, Math.round(column.left - left), Math.round(right - column.right)]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("path", ["trends/", "services/checkout/"])
+def test_chart_data_toggles_sit_inside_the_content_column(
+    browser: Browser, tracker_site: Site, screenshots: Path, path: str, width: str, scheme: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": WIDTHS[width], "height": 900},
+        color_scheme="dark" if scheme == "dark" else "light",
+    )
+    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(tracker_site.url + path)
+        page.wait_for_load_state("load")
+        assert page.locator("details.pmkb-data").count() > 0
+        assert page.evaluate(DATA_OUTSIDE_COLUMN) == []
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(
+            path=screenshots / f"tables-data-{name}-{width}-{scheme}.png", full_page=True
+        )
+    finally:
+        context.close()
+
+
+def test_the_header_cards_line_for_search_is_not_shown(
+    browser: Browser, tracker_site: Site
+) -> None:
+    """The card's one line of text is for search indexes: the page shows the card once."""
+    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
+    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(tracker_site.url + "incidents/case-wide/")
+        page.wait_for_load_state("load")
+        line = page.locator(".pmkb-card__text")
+        assert line.count() == 1 and "· Services: Checkout, Payments, Product search ·" in (
+            line.text_content() or ""
+        )
+        assert line.is_hidden()
+        shown = page.locator(".pmkb-card").inner_text()
+        assert "DATE" in shown.upper() and "·" not in shown
     finally:
         context.close()
