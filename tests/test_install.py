@@ -259,8 +259,9 @@ def test_the_generated_workflows_pass_on_a_new_postmortem(
         assert [s["name"] for s in steps] == expected
         assert env["PMKB_INSTALL"] == f"pmkb=={PYPROJECT['project']['version']}"
         _install_step(steps)
-        # The spec names a release not published yet: the step installs the wheel instead.
-        env["PMKB_INSTALL"] = str(wheel)
+        # The step runs as written: `pmkb==VERSION`, a release not published yet, is found among
+        # the wheels of --find-links (and is already installed in the virtualenv).
+        env["PIP_FIND_LINKS"] = str(wheel.parent)
         for step in steps:
             result = _run_step(step, repo, environment, env)
             assert result.returncode == 0, f"{name}: {step['name']}\n{result.stdout}{result.stderr}"
@@ -278,11 +279,10 @@ def test_the_generated_workflows_pass_on_a_new_postmortem(
 
 @WORKFLOWS_RUN_IN_BASH
 def test_a_broken_postmortem_fails_the_check_step_with_an_annotation(
-    repo: Path, environment: Path, wheel: Path
+    repo: Path, environment: Path
 ) -> None:
     added = _add_postmortem(repo, ("severity: SEV3", "severity: P1"))
     env, steps = _steps(repo, "pr.yml")
-    env["PMKB_INSTALL"] = str(wheel)
     (check,) = [s for s in steps if s["name"] == "Check changed postmortems"]
     result = _run_step(check, repo, environment, env)
     assert result.returncode == 1, result.stdout + result.stderr
