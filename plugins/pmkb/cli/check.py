@@ -61,8 +61,9 @@ def _selected(
     kb: KnowledgeBase, paths: list[Path], settings: Settings
 ) -> tuple[set[str], list[Finding], int]:
     """Displays of the files the user named, findings for named files outside the knowledge base."""
-    known = {pm.path.resolve(): pm.display for pm in kb.postmortems}
-    known.update({s.path.resolve(): s.display for s in kb.unreadable})
+    # Found under the resolved postmortems folder, links not followed: resolved already.
+    known = {pm.path: pm.display for pm in kb.postmortems}
+    known.update({s.path: s.display for s in kb.unreadable})
     chosen: set[str] = set()
     extra: list[Finding] = []
     outside = 0
@@ -112,9 +113,6 @@ def _through_link(path: Path, root: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
-    kb = load(settings, jobs=args.jobs or settings.jobs, text=False)
-    findings = kb.all_findings
-    checked = kb.file_count
     paths = list(args.paths)
     catalog_files = _catalogs(settings)
     if args.changed_since is not None:
@@ -132,6 +130,14 @@ def run(args: argparse.Namespace) -> int:
         )
         paths.extend(p for p in changed if p in catalog_files)
     edited = {p.resolve() for p in paths} & catalog_files
+    # Named files (a pre-commit hook, an editor) are checked in full and the others known from
+    # the check index; a catalog edit can affect any postmortem, so then every one is checked.
+    selective = (args.paths or args.changed_since is not None) and not edited
+    kb = load(
+        settings, jobs=args.jobs or settings.jobs, text=False, only=paths if selective else None
+    )
+    findings = kb.all_findings
+    checked = kb.file_count
     if edited:
         # A catalog edit can break postmortems nobody touched. Every postmortem is read and
         # checked above in any case, so choosing the affected ones costs nothing more.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
 from ..findings import Finding, finding
@@ -15,6 +16,7 @@ from ..parallel import chunked_map, collector_paused
 from ..settings import Settings
 from ..urls import Claim, Site, collisions
 from .catalog import catalog_of
+from .check_index import CheckIndex
 from .source import SourceFile, parse_source, read_capped, read_source
 from .validate import Checker
 
@@ -210,20 +212,31 @@ def _holds_markdown(folder: Path) -> bool:
 
 
 def load(
-    settings: Settings, cache: ParseCache | None = None, jobs: int = 1, *, text: bool = True
+    settings: Settings,
+    cache: ParseCache | None = None,
+    jobs: int = 1,
+    *,
+    text: bool = True,
+    only: Collection[Path] | None = None,
 ) -> KnowledgeBase:
     """Read catalogs and postmortems, check everything, and resolve duplicate ids.
 
     With `jobs` > 1 and enough files, the files are read and checked in that many processes; the
     result is the same, in the same order. With `text=False` each postmortem drops its body,
     headings and summary once checked (checking needs only the findings and ids): worker
-    processes then send back a third of the data.
+    processes then send back a third of the data. With `only` (and a `cache_dir`), only those
+    files are checked in full; every other file unchanged since the last such run is known by
+    what the check index kept of it (its id and standing): the findings of `only`'s files are
+    those a full load gives them.
     """
     catalog, findings = catalog_of(settings)
     paths, folder_findings = discover(settings)
     findings.extend(folder_findings)
     with collector_paused():
-        if cache is None:
+        if only is not None and settings.cache_dir is not None:
+            chosen = {p.resolve() for p in only}
+            results = _checked_or_indexed(settings, catalog, paths, chosen, jobs)
+        elif cache is None:
             results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
         else:
             checker = Checker(settings, catalog)
@@ -247,6 +260,45 @@ def load(
     return KnowledgeBase(
         settings, catalog, tuple(checked), tuple(unreadable), tuple(findings), frozenset(rejected)
     )
+
+
+def _checked_or_indexed(
+    settings: Settings, catalog: Catalog, paths: list[Path], only: set[Path], jobs: int
+) -> list[tuple[Postmortem | None, SourceFile]]:
+    """`only` checked in full, every other file from the check index where it is unchanged."""
+    assert settings.cache_dir is not None
+    # How a file is read can change with pmkb's version, and what is read with the settings.
+    key = repr((version("pmkb"), settings))
+    index = CheckIndex.read(settings.cache_dir / "checked.json", key)
+    # Discovered paths are resolved already (the folder is, and links are not followed): they
+    # are compared as text, which at thousands of files is much cheaper than as paths.
+    named = {str(p) for p in only}
+    folders = tuple(p + os.sep for p in named)
+    root = str(settings.root) + os.sep
+    found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
+    unknown: list[Path] = []
+    for path in paths:
+        text = str(path)
+        if text in named or text.startswith(folders):  # named, or in a folder named
+            unknown.append(path)
+            continue
+        display = (
+            text[len(root) :].replace(os.sep, "/")
+            if text.startswith(root)
+            else settings.display_path(path)
+        )
+        stub = index.stub(path, display)
+        if stub is None:
+            unknown.append(path)
+        else:
+            found[path] = (stub, SourceFile(path, display))
+    # The first run, or one after many edits, checks most files: in parallel, as a full check.
+    for pm, source in chunked_map(partial(_check_chunk, settings, catalog, False), unknown, jobs):
+        if pm is not None:
+            index.record(pm)
+        found[source.path] = (pm, source)
+    index.write({source.display for _, source in found.values()})
+    return [found[path] for path in paths]
 
 
 def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, SourceFile]:

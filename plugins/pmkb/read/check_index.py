@@ -1,0 +1,114 @@
+"""What checking one postmortem needs to know of all the others, kept between `pmkb check` runs.
+
+Checking one file (a pre-commit hook, an editor) must still see every other file's id, for ids
+used twice and pages that would be one file of the site. Reading and checking thousands of files
+for that took seconds. The index keeps each file's id, status and whether it is withheld, with
+the file's identity on disk (inode, size, modification and change times): a file whose identity
+changed is read and checked again. The change time is set by the system on every write and no
+tool can set it back, so an edit is never missed; a fresh checkout (CI) has new times and starts
+from scratch, so an index committed to the repository is never trusted there either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..findings import finding
+from ..model import Postmortem
+
+FORMAT = 1
+
+
+def _identity(path: Path) -> list[int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
+
+
+@dataclass
+class CheckIndex:
+    """Per postmortem file (by its path as findings show it): its identity, id and standing."""
+
+    file: Path
+    key: str  # what else the entries depend on: the settings, pmkb's version
+    entries: dict[str, list[object]]
+    changed: bool = False
+
+    @classmethod
+    def read(cls, file: Path, key: str) -> CheckIndex:
+        """The index in `file`, or an empty one if it is missing, unreadable or for another key."""
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(file, key, {})
+        if not (
+            isinstance(data, dict)
+            and data.get("format") == FORMAT
+            and data.get("key") == key
+            and isinstance(data.get("files"), dict)
+        ):
+            return cls(file, key, {})
+        return cls(file, key, data["files"])
+
+    def stub(self, path: Path, display: str) -> Postmortem | None:
+        """The postmortem as far as other files' checks need it, if the file is unchanged."""
+        entry = self.entries.get(display)
+        if not (isinstance(entry, list) and len(entry) == 4):
+            return None
+        identity, ident, status, withheld = entry
+        if (
+            identity != _identity(path)
+            or not isinstance(ident, str)
+            or not isinstance(status, str)
+            or not isinstance(withheld, bool)
+        ):
+            return None
+        return Postmortem(
+            id=ident,
+            path=path,
+            display=display,
+            title="",
+            date=None,
+            severity="",
+            status=status,
+            services=(),
+            factors=(),
+            # Only its code is read: a body too costly to convert keeps the file off the site.
+            findings=(finding(display, 1, 1, "PMK015", "withheld"),) if withheld else (),
+        )
+
+    def record(self, pm: Postmortem) -> None:
+        """Keep what a full check of `pm` found, for the next run."""
+        withheld = any(f.code == "PMK015" for f in pm.findings)
+        entry: list[object] = [_identity(pm.path), pm.id, pm.status, withheld]
+        if self.entries.get(pm.display) != entry:
+            self.entries[pm.display] = entry
+            self.changed = True
+
+    def write(self, displays: set[str]) -> None:
+        """Save the index, without the files that are gone; a folder that cannot be written
+        only means the next run reads more."""
+        gone = [d for d in self.entries if d not in displays]
+        for display in gone:
+            del self.entries[display]
+        if not (self.changed or gone):
+            return
+        data = json.dumps({"format": FORMAT, "key": self.key, "files": self.entries})
+        temporary = None
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-")
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                out.write(data)
+            os.replace(temporary, self.file)
+        except OSError:
+            if temporary is not None:
+                with suppress(OSError):
+                    os.unlink(temporary)
