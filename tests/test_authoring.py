@@ -439,6 +439,22 @@ def test_new_prompts_only_for_what_is_missing(
     assert "status: in-review\n" in text and "mitigated: 2026-03-12T10:30:00Z\n" in text
 
 
+def test_new_times_given_as_hh_mm_fall_on_the_date_answered(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY)
+    terminal = at_terminal(monkeypatch, "2026-03-12", "")
+    result = run(
+        "new", "Outage", "--service", "checkout", "--factor", "config-change", "--severity", "SEV2",
+        "--status", "draft", "--started", "10:00", "--detected", "10:05", "--mitigated", "10:30",
+    )  # fmt: skip
+    assert result.code == EXIT_OK, result.err
+    assert terminal.prompts == [PROMPTS["date"], PROMPTS["resolved"]]
+    text = (tmp_path / "postmortems/2026/2026-03-12-outage.md").read_text(encoding="utf-8")
+    assert "started: 2026-03-12T10:00:00Z\n" in text  # not on today, 2026-03-20
+
+
 def test_new_asks_again_only_the_wrong_answer_offering_what_it_meant(
     tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -233,8 +233,18 @@ def _interview(args: argparse.Namespace, answers: Answers) -> None:
     a = answers
     if not args.title:
         a.title = _ask_until_valid("Title", a.check_title)
+    unasked = {name for name in TIME_FIELDS if getattr(args, name) is not None}
     if not args.date:
         a.day = _ask_until_valid("Date", a.check_date, default=a.today.isoformat())
+        # Times given as HH:MM fall on the incident's date: read them again on this one, and ask
+        # for any that no longer fits it.
+        for name in TIME_FIELDS:
+            if name in unasked:
+                checked = a.check_time(name, getattr(args, name))
+                a.times[name] = checked.value
+                for problem in checked.problems:
+                    print(printable(f"pmkb new: --{name}: {problem}"), file=sys.stderr)
+                    unasked.discard(name)
     if not args.service:
         a.services = _ask_until_valid("Services", a.check_services, sorted(a.catalog.services))
     if not args.factor:
@@ -246,7 +256,7 @@ def _interview(args: argparse.Namespace, answers: Answers) -> None:
     if not args.status:
         a.status = _ask_until_valid("Status", a.check_status, STATUSES, default="draft")
     for name in TIME_FIELDS:
-        if getattr(args, name) is None:
+        if name not in unasked:
             a.times[name] = _ask_until_valid(
                 f"{TIME_LABELS[name]} (HH:MM UTC or YYYY-MM-DDTHH:MM+01:00; Enter to fill in later)",
                 partial(a.check_time, name),
