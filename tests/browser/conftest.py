@@ -8,21 +8,18 @@ project's CI workflow does), never one Playwright downloads.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
 from helpers import build
 
-from .served import REPO, VIEWPORT, Site
+from .served import REPO, VIEWPORT, Site, served
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
@@ -55,18 +52,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # the browser closing a connection early is not a failure of the site
-
-
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example knowledge base of the repository, built with `mkdocs build --strict`."""
@@ -83,16 +68,8 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site(built_site: Path) -> Iterator[Site]:
     """The built site served by http.server on a free port of 127.0.0.1."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(built_site, f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(built_site) as site:
+        yield site
 
 
 def _unavailable(reason: str) -> NoReturn:

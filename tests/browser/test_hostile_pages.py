@@ -8,10 +8,7 @@ handlers waiting for focus or the mouse would run too.
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +17,7 @@ import pytest
 from helpers import build, make_project, postmortem
 from test_safe_html import EXTENSIONS, HOSTILE_BODIES, _hostile_body
 
-from .conftest import _QuietHandler
-from .served import Site
+from .served import Site, served
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -70,17 +66,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     result = build(root)
     assert result.returncode == 0, result.stderr
-    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(root / "site", f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(root / "site") as site:
+        yield site
 
 
 def _pages(site: Site) -> list[str]:
