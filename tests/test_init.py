@@ -21,6 +21,7 @@ FILES = {
     "postmortems/services.yml",
     "postmortems/factors.yml",
     ".gitignore",
+    ".github/pmkb-requirements.txt",
     ".github/workflows/pr.yml",
     ".github/workflows/publish.yml",
     ".pre-commit-config.yaml",
@@ -159,19 +160,29 @@ def test_the_workflows_pass_actionlint(kb: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _requirement(root: Path) -> str:
+    """The one requirement of .github/pmkb-requirements.txt, without its comments."""
+    text = (root / ".github" / "pmkb-requirements.txt").read_text(encoding="utf-8")
+    (line,) = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return line
+
+
 @pytest.mark.parametrize("name", ["pr.yml", "publish.yml"])
-def test_the_workflows_install_pmkb_from_one_spec(kb: Path, name: str) -> None:
+def test_the_workflows_install_pmkb_from_one_file(kb: Path, name: str) -> None:
+    assert _requirement(kb) == "pmkb==0.1.0"
     flow = _workflow(kb, name)
-    assert flow["env"]["PMKB_INSTALL"] == "pmkb==0.1.0"
     runs = [s.get("run", "") for job in flow["jobs"].values() for s in job["steps"]]
     installs = [r for r in runs if "pip install" in r]
-    assert installs == ['pip install "$PMKB_INSTALL"']
+    assert installs == ["pip install -r .github/pmkb-requirements.txt"]
     assert "mkdocs build --strict" in runs
-    for job in flow["jobs"].values():
-        for step in job["steps"]:
-            cache_path = step.get("with", {}).get("cache-dependency-path")
-            if cache_path:
-                assert (kb / cache_path).is_file()
+    # pip's cache is keyed on what it installs: a new pin is a new cache.
+    caches = [
+        step["with"]["cache-dependency-path"]
+        for job in flow["jobs"].values()
+        for step in job["steps"]
+        if "cache-dependency-path" in step.get("with", {})
+    ]
+    assert caches == [".github/pmkb-requirements.txt"]
 
 
 def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:
@@ -182,12 +193,11 @@ def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-def _pins(root: Path) -> tuple[str, str, str, str]:
-    """PMKB_INSTALL of both workflows, and the pre-commit hook's repository and revision."""
+def _pins(root: Path) -> tuple[str, str, str]:
+    """The workflows' requirement, and the pre-commit hook's repository and revision."""
     config = yaml.safe_load((root / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     (repo,) = config["repos"]
-    pr, publish = (_workflow(root, n)["env"]["PMKB_INSTALL"] for n in ("pr.yml", "publish.yml"))
-    return pr, publish, repo["repo"], repo["rev"]
+    return _requirement(root), repo["repo"], repo["rev"]
 
 
 @pytest.mark.parametrize(
@@ -207,7 +217,7 @@ def test_install_option_pins_the_workflows_and_the_hook(
     result = run("init", "--yes", "--install", spec)
     assert result.code == 0, result.err
     rev = "v1.2.3" if spec.endswith("1.2.3") else COMMIT
-    assert _pins(tmp_path) == (spec, spec, hook, rev)
+    assert _pins(tmp_path) == (spec, hook, rev)
     assert not any(line.startswith("Note:") for line in result.lines)
 
 
@@ -241,7 +251,7 @@ def test_init_pins_the_commit_pmkb_was_installed_from(
     result = run("init", "--yes")
     assert result.code == 0, result.err
     spec = f"pmkb @ git+https://github.com/acme/pmkb.git@{COMMIT}"
-    assert _pins(tmp_path) == (spec, spec, "https://github.com/acme/pmkb.git", COMMIT)
+    assert _pins(tmp_path) == (spec, "https://github.com/acme/pmkb.git", COMMIT)
     assert not any(line.startswith("Note:") for line in result.lines)
 
 
@@ -251,7 +261,7 @@ def test_init_pins_the_release_pmkb_was_installed_from(
     monkeypatch.setattr("pmkb.cli.init._installed_from", lambda: None)  # from a package index
     result = run("init", "--yes")
     assert result.code == 0, result.err
-    assert _pins(tmp_path) == ("pmkb==0.1.0", "pmkb==0.1.0", REPO_URL, "v0.1.0")
+    assert _pins(tmp_path) == ("pmkb==0.1.0", REPO_URL, "v0.1.0")
     assert not any(line.startswith("Note:") for line in result.lines)
 
 
@@ -262,7 +272,7 @@ def test_init_from_a_local_pmkb_says_the_release_must_exist(
     monkeypatch.setattr("pmkb.cli.init._installed_from", lambda: source)
     result = run("init", "--yes")
     assert result.code == 0, result.err
-    assert _pins(tmp_path) == ("pmkb==0.1.0", "pmkb==0.1.0", REPO_URL, "v0.1.0")
+    assert _pins(tmp_path) == ("pmkb==0.1.0", REPO_URL, "v0.1.0")
     (note,) = [line for line in result.lines if line.startswith("Note:")]
     assert "file:///home/me/pmkb" in note
     assert "needs that release on PyPI" in note

@@ -242,7 +242,7 @@ def _add_postmortem(repo: Path, text_change: tuple[str, str] | None = None) -> s
 
 def _install_step(steps: list[dict[str, Any]]) -> dict[str, Any]:
     (install,) = [s for s in steps if "pip install" in s["run"]]
-    assert install["run"] == 'pip install "$PMKB_INSTALL"'
+    assert install["run"] == "pip install -r .github/pmkb-requirements.txt"
     return install
 
 
@@ -257,7 +257,9 @@ def test_the_generated_workflows_pass_on_a_new_postmortem(
     ):
         env, steps = _steps(repo, name)
         assert [s["name"] for s in steps] == expected
-        assert env["PMKB_INSTALL"] == f"pmkb=={PYPROJECT['project']['version']}"
+        assert f"\npmkb=={PYPROJECT['project']['version']}\n" in (
+            repo / ".github" / "pmkb-requirements.txt"
+        ).read_text(encoding="utf-8")
         _install_step(steps)
         # The step runs as written: `pmkb==VERSION`, a release not published yet, is found among
         # the wheels of --find-links (and is already installed in the virtualenv).

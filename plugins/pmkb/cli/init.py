@@ -55,13 +55,14 @@ PLANNED = (
     Planned("postmortems/factors.yml", "postmortems/factors.yml"),
     Planned("postmortems/example.md", "postmortems/{year}/{date}-example-config-change.md"),
     Planned("gitignore", ".gitignore"),
+    Planned("pmkb-requirements.txt", ".github/pmkb-requirements.txt"),
     Planned("workflows/pr.yml", ".github/workflows/pr.yml"),
     Planned("workflows/publish.yml", ".github/workflows/publish.yml"),
     Planned("pre-commit-config.yaml", ".pre-commit-config.yaml"),
 )
 
 # The files that name which pmkb to install.
-PINNING = ("workflows/pr.yml", "workflows/publish.yml", "pre-commit-config.yaml")
+PINNING = ("pmkb-requirements.txt", "pre-commit-config.yaml")
 
 
 def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
@@ -208,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     markers = {
         "__SITE_NAME__": json.dumps(name, ensure_ascii=False),
         "__TITLE__": " ".join(name.split()),
-        "__INSTALL__": json.dumps(install.spec),
+        "__INSTALL__": install.spec,
         "__HOOK_REPO__": install.hook_repo,
         "__HOOK_REV__": install.hook_rev,
         "__DATE__": day.isoformat(),
