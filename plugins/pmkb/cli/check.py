@@ -139,8 +139,8 @@ def run(args: argparse.Namespace) -> int:
     findings = kb.all_findings
     checked = kb.file_count
     if edited:
-        # A catalog edit can break postmortems nobody touched. Every postmortem is read and
-        # checked above in any case, so choosing the affected ones costs nothing more.
+        # A catalog edit can break postmortems nobody touched: every one was read and checked
+        # above, with the edited catalogs, and those it no longer resolves cleanly are chosen.
         codes = (SERVICE_REFERENCES if settings.services_file.resolve() in edited else set()) | (
             FACTOR_REFERENCES if settings.factors_file.resolve() in edited else set()
         )
