@@ -311,9 +311,10 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     recurrence_window_days = Count(90)
     """...within this many days."""
 
-    search = OneOf(("auto", "full", "compact"), "auto")
-    """How incidents are indexed for search: in `full`, or by title, metadata and summary only
-    (`compact`).
+    search = OneOf(("auto", "full", "compact", "pagefind"), "auto")
+    """How incidents are indexed for search: by Material's search, in `full` or by title,
+    metadata and summary only (`compact`); or every word, at any size, by Pagefind (`pagefind`),
+    on a search page that filters by service, factor, severity, year and status.
 
     `auto` is compact above 500 published incidents.
     """

@@ -32,6 +32,7 @@ from ..settings import (
     settings_from,
     with_docs_dir,
 )
+from ..site import search_index
 from ..site.blocks import fill, stable, unstable
 from ..site.render import IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
@@ -63,6 +64,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
         self.blocks: dict[str, tuple[str, ...]] = {}
         self.search_entries: dict[str, str] = {}
+        self.search_plan: search_index.SearchPlan | None = None  # `search: pagefind`
         # An incident page's own HTML, set aside while the search plugin reads its short entry.
         self.content_aside: str | None = None
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
@@ -135,6 +137,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
         config.extra_javascript.append(site.asset("pmkb.js"))
+        if search_index.is_pagefind(self.settings.search):
+            config.extra_css.append(site.asset("pmkb-search.css"))
+            config.extra_javascript.append(site.asset("pmkb-search.js"))
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -158,6 +163,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file.inputs = source.inputs
             self._add(file, files, config, "incident", source.source_path, source.search)
         pages = renderer.other_pages() + asset_pages(site)
+        self.search_plan = search_index.build_plan(kb, site, files, config)
+        if self.search_plan is not None:
+            pages += search_index.search_pages(site, self.search_plan)
         del renderer
         pages.reverse()
         while pages:
@@ -373,6 +381,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _search_reads_entry(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
+        if self.search_plan is not None and page.file.generated_by == "pmkb":
+            page.meta["search"] = {"exclude": True}  # in Pagefind's index, or a listing
         entry = self.search_entries.get(page.file.src_uri)
         if entry is not None:
             self.content_aside, page.content = page.content, entry
@@ -418,6 +428,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._stop_recording()
+        if self.search_plan is not None:
+            search_index.write(Path(config.site_dir), self.search_plan)
         if self.conversions is not None and not self.serving:
             self.conversions.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
