@@ -149,6 +149,7 @@ def _damaged(data: bytes) -> list[bytes]:
         signed([html, toc, anchors, links]),  # a field missing
         signed([7, toc, anchors, links, records]),  # not HTML
         signed([html, toc, anchors, links, [["mkdocs", "warning", 3]]]),  # a record malformed
+        signed([html, toc, anchors, links, [["mkdocs", 30, "\x1b]0;owned\x07 a link"]]]),  # escapes
         signed([html, [{"title": "<img src=x onerror=alert(1)>", "id": "a", "level": 2,
                         "children": []}], anchors, links, records]),  # markup in a title
         signed([html, [{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,

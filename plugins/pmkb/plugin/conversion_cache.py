@@ -222,13 +222,20 @@ def _is_links(links: object) -> bool:
 
 
 def _is_record(record: object) -> bool:
+    # Replayed into the build's log (a CI log, a terminal): an entry whose messages hold control
+    # characters, which could rewrite what a terminal shows, is converted again instead.
     return (
         isinstance(record, list)
         and len(record) == 3
         and isinstance(record[0], str)
         and isinstance(record[1], int)
+        and logging.NOTSET <= record[1] <= logging.CRITICAL
         and isinstance(record[2], str)
+        and not _CONTROL.search(record[0] + record[2])
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def build_key(
