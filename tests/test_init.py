@@ -230,6 +230,7 @@ def test_install_option_pins_the_workflows_and_the_hook(
         "pmkb @ git+https://github.com/acme/pmkb",
         "pmkb @ git+https://github.com/acme/pmkb@0123abc",  # pre-commit cannot fetch a short one
         "pmkb==1.0\nother==2",
+        "pmkb\n==1.0",
         "",
     ],
 )

@@ -126,6 +126,28 @@ def test_the_hook_repository_is_the_projects() -> None:
     assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", REPO_URL)
 
 
+def test_the_docs_name_the_projects_repository(tmp_path: Path) -> None:
+    """Every link to pmkb's repository in the README, the adoption guide and the files `pmkb init`
+    writes is REPO_URL, the one that pyproject.toml names."""
+    from pmkb import cli
+
+    assert cli.main(["init", str(tmp_path / "kb"), "--yes"]) == 0
+    texts = {
+        name: (REPO / name).read_text(encoding="utf-8")
+        for name in ("README.md", "docs/adopting.md")
+    }
+    texts.update(
+        {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "kb").rglob("*") if p.is_file()}
+    )
+    links = {
+        (name, link)
+        for name, text in texts.items()
+        for link in re.findall(r"https://github\.com/[\w.-]+/pmkb\b[^\s)\"'`@]*", text)
+    }
+    assert {name for name, _ in links} >= {"README.md", "docs/adopting.md", "index.md"}
+    assert {(n, u) for n, u in links if not u.startswith(REPO_URL)} == set()
+
+
 # The generated workflows, run.
 
 

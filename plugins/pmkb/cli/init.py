@@ -29,8 +29,9 @@ REPO_URL = "https://github.com/pmkb/pmkb"
 
 # The two pinned forms of --install: a released version, or a commit (or tag) of a git
 # repository. A branch or a version range would let CI install something else tomorrow.
-_VERSION_PIN = re.compile(r"pmkb\s*==\s*(\d[\w.!+-]*)")
-_GIT_PIN = re.compile(r"pmkb\s*@\s*git\+(https://[^\s@#]+)@([0-9a-f]{40}|v\d[\w.+-]*)")
+# Spaces only, never a line break: the requirement is written as one line of a file.
+_VERSION_PIN = re.compile(r"pmkb *== *(\d[\w.!+-]*)")
+_GIT_PIN = re.compile(r"pmkb *@ *git\+(https://[^\s@#]+)@([0-9a-f]{40}|v\d[\w.+-]*)")
 
 # What to add by hand to an existing mkdocs.yml.
 PLUGIN_LINES = """\
@@ -211,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
         "__TITLE__": " ".join(name.split()),
         "__INSTALL__": install.spec,
         "__HOOK_REPO__": install.hook_repo,
+        "__REPO_URL__": REPO_URL,
         "__HOOK_REV__": install.hook_rev,
         "__DATE__": day.isoformat(),
         "__DUE__": (today + timedelta(days=30)).isoformat(),
