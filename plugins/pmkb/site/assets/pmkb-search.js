@@ -1,6 +1,7 @@
 // pmkb's faceted search (`search: pagefind`), on every page:
 // - Enter in the header's search box opens the search page with what was typed, so that a reader
 //   has one place to search: Material's box still suggests documentation pages as one types;
+//   (the words go in `query`, not `q`, which Material's own search would open its overlay for);
 // - on the search page, the form, facets and results, over Pagefind's JavaScript API, which
 //   fetches only the index fragments a query needs. The query and filters live in the URL, so a
 //   search can be shared. Every value is set as text (textContent), never as HTML; Pagefind's
@@ -19,7 +20,7 @@
 
   function openSearch(query) {
     const url = new URL(searchPage);
-    if (query) url.searchParams.set("q", query);
+    if (query) url.searchParams.set("query", query);
     window.location.assign(url.href);
   }
 
@@ -47,7 +48,13 @@
   // Pagefind's excerpt is escaped text with <mark> around the matched words.
   function excerpt(html) {
     const out = element("p", "pmkb-result__excerpt");
-    const decode = (s) => new DOMParser().parseFromString(s, "text/html").body.textContent || "";
+    // A textarea's content is parsed as text with character references (RCDATA): no element
+    // can come of it, and spaces at either end are kept, unlike in a parsed document's body.
+    const decoder = document.createElement("textarea");
+    const decode = (s) => {
+      decoder.innerHTML = s;
+      return decoder.value;
+    };
     html.split(/(<mark>|<\/mark>)/).reduce(function (marked, part) {
       if (part === "<mark>") return true;
       if (part === "</mark>") return false;
@@ -70,9 +77,9 @@
     const label = element("label", "pmkb-search__label", "Search every published word");
     label.htmlFor = "pmkb-search-q";
     const input = element("input", "pmkb-search__input md-input");
-    Object.assign(input, { id: "pmkb-search-q", type: "search", name: "q", autocomplete: "off" });
+    Object.assign(input, { id: "pmkb-search-q", type: "search", name: "query", autocomplete: "off" });
     input.placeholder = "An error message, a config key, a vendor…";
-    input.value = params.get("q") || "";
+    input.value = params.get("query") || "";
     form.append(label, input);
 
     // The facets' values and counts are written in by the build: listing them downloads nothing.
@@ -159,7 +166,7 @@
       const filters = {};
       const url = new URL(window.location.href);
       url.search = "";
-      if (query) url.searchParams.set("q", query);
+      if (query) url.searchParams.set("query", query);
       for (const [name, select] of Object.entries(selects)) {
         if (select.value) {
           filters[name] = select.value;
