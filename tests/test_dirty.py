@@ -235,6 +235,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     # At thousands of incidents, rendering every incident page to find the one that changed
     # took longer than the rebuild itself: pages whose inputs did not change are not rendered.
     from pmkb.site.pages import incident
+    from pmkb.site.render import GeneratedPage, Renderer
 
     rendered: list[str] = []
     render = incident.incident_text
@@ -244,6 +245,15 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
         return render(ctx, pm)  # type: ignore[arg-type]
 
     monkeypatch.setattr(incident, "incident_text", counted)
+    # The listings, catalog pages, trends and exports show nothing of a body: made once.
+    listed: list[int] = []
+    other_pages = Renderer.other_pages
+
+    def listing(renderer: Renderer) -> list[GeneratedPage]:
+        listed.append(1)
+        return other_pages(renderer)
+
+    monkeypatch.setattr(Renderer, "other_pages", listing)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     config = _config(root, tmp_path / "served")
@@ -260,6 +270,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     rendered.clear()
     build(_config(root, tmp_path / "served"), dirty=True)
     assert rendered == ["pm-03"]
+    assert len(listed) == 1
     assert "The summary, rewritten." in (
         tmp_path / "served" / "incidents" / "pm-03" / "index.html"
     ).read_text(encoding="utf-8")
@@ -271,3 +282,4 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     rendered.clear()
     build(_config(root, tmp_path / "served"), dirty=True)
     assert len(rendered) == COUNT
+    assert len(listed) == 2  # the title is in the incidents table

@@ -34,7 +34,7 @@ from ..settings import (
 )
 from ..site import search_index
 from ..site.blocks import fill, stable, unstable
-from ..site.render import IncidentSource, Renderer, asset_pages, compact_search
+from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
 from .conversion_cache import (
@@ -78,6 +78,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
         self.config_shape = ""
+        # `serve --dirty`: the last build's other pages, with the digest of what they came from.
+        self.other_pages_made: tuple[str, tuple[GeneratedPage, ...]] | None = None
         # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
         # found in it, and the page being converted with the key its result is stored under.
         self.conversions: ConversionCache | None = None
@@ -94,6 +96,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.serving = command == "serve"
         self.dirty_serve = command == "serve" and dirty
         self.digests, self.titles, self.shape = {}, {}, None
+        self.other_pages_made = None
 
     def load_config(
         self, options: dict[str, Any], config_file_path: str | None = None
@@ -162,7 +165,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
             file.inputs = source.inputs
             self._add(file, files, config, "incident", source.source_path, source.search)
-        pages = renderer.other_pages() + asset_pages(site)
+        pages = self._other_pages(renderer) + asset_pages(site)
         self.search_plan = search_index.build_plan(kb, site, files, config)
         if self.search_plan is not None:
             pages += search_index.search_pages(site, self.search_plan)
@@ -188,6 +191,16 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             f"{len(kb.drafts)} drafts held back, {errors} with errors"
         )
         return files
+
+    def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
+        """The listing, catalog, trend and export pages; in `serve --dirty`, the last build's
+        when what they are made from is unchanged (an edit to a postmortem's body, say)."""
+        if not self.dirty_serve:
+            return renderer.other_pages()
+        inputs = renderer.other_inputs()
+        if self.other_pages_made is None or self.other_pages_made[0] != inputs:
+            self.other_pages_made = (inputs, tuple(renderer.other_pages()))
+        return list(self.other_pages_made[1])
 
     def _add(
         self,

@@ -8,7 +8,9 @@ are kept here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import date
+from hashlib import sha256
 from typing import Any
 
 from jinja2 import Environment
@@ -60,6 +62,10 @@ __all__ = [
 ]
 
 
+# What a postmortem's body gives it: shown on its own page only.
+_BODY_FIELDS = frozenset({"body", "headings", "summary"})
+
+
 class Renderer:
     """Renders the knowledge base's pages for one site layout and one build date."""
 
@@ -106,6 +112,18 @@ class Renderer:
     def incident_sources(self) -> list[IncidentSource]:
         """The incident pages of `pages()`, each rendered only when its text is asked for."""
         return [incident_source(self.context, pm) for pm in self.index.incidents]
+
+    def other_inputs(self) -> str:
+        """A digest of all `other_pages` makes its pages from: every postmortem but its body
+        (the listings, catalog pages, trends and exports show none of it), the knowledge base's
+        own findings, and what every page shares. Cheaper than the pages: `serve` compares it to
+        reuse the last build's pages after an edit that changed only a body."""
+        shown = [
+            tuple(getattr(pm, f.name) for f in fields(pm) if f.name not in _BODY_FIELDS)
+            for pm in self.kb.postmortems
+        ]
+        parts = (self.context.shared(), shown, self.kb.findings, sorted(self.kb.rejected))
+        return sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def other_pages(self) -> list[GeneratedPage]:
         """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
