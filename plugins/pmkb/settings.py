@@ -302,6 +302,14 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     action_items_path = UrlPath("action-items", "action-items page")
     """URL path of the action-items page."""
 
+    stuck_after_days = Count(14)
+    """Postmortems still `draft` or `in-review` this many days after the incident's `date` are
+    listed as stuck by `pmkb actions`.
+
+    Counted from the incident, the one date every postmortem has: the time to a reviewed
+    postmortem is what teams hold themselves to.
+    """
+
     related_limit = Count(5)
     """How many related incidents an incident page lists."""
 
@@ -454,6 +462,7 @@ class Settings:
     factors_path: str
     trends_path: str
     action_items_path: str
+    stuck_after_days: int
     related_limit: int
     recurrence_count: int
     recurrence_window_days: int
@@ -562,6 +571,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         factors_path=config.factors_path,
         trends_path=config.trends_path,
         action_items_path=config.action_items_path,
+        stuck_after_days=config.stuck_after_days,
         related_limit=config.related_limit,
         recurrence_count=config.recurrence_count,
         recurrence_window_days=config.recurrence_window_days,
