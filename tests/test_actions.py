@@ -397,7 +397,7 @@ def test_a_hostile_action_item_stays_in_its_table_cell(
     result = run("actions", "--format", "markdown", cwd=tmp_path)
     row = result.lines[4]
     assert row == (
-        f"| 2026-02-28 (1 days overdue) | @{ZW}org/oncall | @{ZW}everyone &lt;img src=x&gt; \\| x"
+        f"| 2026-02-28 (1 day overdue) | @{ZW}org/oncall | @{ZW}everyone &lt;img src=x&gt; \\| x"
         f" | &lt;b&gt;Hi&lt;/b&gt; @{ZW}alice (postmortems/a.md) |"
     )
     assert "<" not in result.out

@@ -269,7 +269,7 @@ def format_markdown(r: Report) -> str:
     for x in r.items:
         due = x.item.due.isoformat() if x.item.due else "none"
         if x.days_overdue is not None:
-            due += f" ({x.days_overdue} days overdue)"
+            due += f" ({x.days_overdue} day{'' if x.days_overdue == 1 else 's'} overdue)"
         elif x.item.status not in OPEN:
             due += f" ({x.item.status})"
         title = md_text(shorten(x.item.title, TITLE_LIMIT))
