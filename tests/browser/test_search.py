@@ -76,7 +76,8 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         {"media": "(prefers-color-scheme: light)", "scheme": "default"},
         {"media": "(prefers-color-scheme: dark)", "scheme": "slate"},
     ]
-    theme = {"name": "material", "features": ["content.action.edit"], "palette": palette}
+    features = ["content.action.edit", "navigation.instant"]  # as the example site has
+    theme = {"name": "material", "features": features, "palette": palette}
     make_project(
         root, postmortems, options={"search": "pagefind"}, mkdocs={"theme": theme}, site=True
     )
@@ -123,6 +124,7 @@ def test_header_search_finds_a_timeline_word_and_filters_by_service(
 
     tab.goto(search_site)
     box = tab.locator("input.md-search__input")
+    expect(box).to_have_attribute("placeholder", "Search (Enter: every incident)")
     box.click()
     box.fill(WORD)
     tab.on("response", on_response)

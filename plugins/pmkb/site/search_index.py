@@ -195,7 +195,7 @@ def write(site_dir: Path, search: SearchPlan) -> None:
     """`write_index`, logged, and stopping the build with a plain message when Pagefind fails."""
     try:
         stats = write_index(site_dir, search)
-    except (OSError, RuntimeError, AssertionError) as exc:
+    except (ImportError, OSError, RuntimeError, AssertionError) as exc:
         raise PluginError(f"pmkb: search index (Pagefind) could not be written: {exc}") from exc
     log.info(
         f"Search index: {stats.pages} pages indexed by Pagefind in {stats.seconds:.1f} s "

@@ -201,6 +201,10 @@
   }
 
   function setup() {
+    // Say where Enter leads, in the box itself.
+    for (const box of document.querySelectorAll("input.md-search__input")) {
+      box.placeholder = "Search (Enter: every incident)";
+    }
     const container = document.getElementById("pmkb-search");
     if (!container || container.dataset.ready) return;
     container.dataset.ready = "true";
