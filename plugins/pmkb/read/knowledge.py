@@ -61,16 +61,19 @@ class ParseCache:
         self.entries[path] = (digest, display, source)
         return source
 
-    def checked(
-        self, checker: Checker, path: Path, display: str
-    ) -> tuple[Postmortem | None, SourceFile]:
-        """The file read through the cache and checked, or its check from an earlier build when
-        neither the file nor what checking depends on has changed since."""
+    def checking_with(self, checker: Checker) -> None:
+        """Start a build's checks: those of earlier builds stand if `checker` checks alike."""
         checked_with = repr(
             (checker.settings, checker.catalog, checker.today, checker.latest_today)
         )
         if checked_with != self.checked_with:
             self.checks, self.checked_with = {}, checked_with
+
+    def checked(
+        self, checker: Checker, path: Path, display: str
+    ) -> tuple[Postmortem | None, SourceFile]:
+        """The file read through the cache and checked, or its check from an earlier build when
+        neither the file nor what checking depends on (see `checking_with`) has changed since."""
         source = self.read(path, display)
         found = self.checks.get(path)
         if found is not None and found[0] is source:
@@ -240,6 +243,7 @@ def load(
             results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
         else:
             checker = Checker(settings, catalog)
+            cache.checking_with(checker)
             results = [cache.checked(checker, path, settings.display_path(path)) for path in paths]
             cache.keep_only(set(paths))
     checked: list[Postmortem] = []

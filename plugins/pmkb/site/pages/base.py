@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,26 @@ from .shared import Chips, environment, snippet
 
 def _digest(text: str) -> str:
     return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Per postmortem object, while it lives, its fingerprint: `mkdocs serve` keeps the postmortems of
+# unchanged files from one rebuild to the next, and their digests with them.
+_FINGERPRINTS: dict[int, tuple[weakref.ref[Postmortem], str]] = {}
+
+
+def _fingerprint(pm: Postmortem) -> str:
+    key = id(pm)
+    found = _FINGERPRINTS.get(key)
+    if found is not None and found[0]() is pm:
+        return found[1]
+    digest = _digest(repr(pm))
+
+    def forget(_: weakref.ref[Postmortem]) -> None:
+        _FINGERPRINTS.pop(key, None)
+
+    # Dropped when the postmortem is, before its id can be another object's.
+    _FINGERPRINTS[key] = (weakref.ref(pm, forget), digest)
+    return digest
 
 
 @dataclass(frozen=True)
@@ -87,16 +108,12 @@ class PageContext:
         self._chips = Chips(kb.catalog, site, self.env)
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
-        self._fingerprints: dict[str, str] = {}
         self._shared: str | None = None
         self._neighbourhood: str | None = None
 
     def fingerprint(self, pm: Postmortem) -> str:
-        """A digest of all a published postmortem holds, made once a build."""
-        found = self._fingerprints.get(pm.id)
-        if found is None:
-            found = self._fingerprints[pm.id] = _digest(repr(pm))
-        return found
+        """A digest of all a published postmortem holds."""
+        return _fingerprint(pm)
 
     def shared(self) -> str:
         """A digest of what every page is made with: catalogs, settings, layout and date."""
