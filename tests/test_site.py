@@ -263,6 +263,11 @@ def test_non_strict_build_publishes_invalid_postmortem_with_its_problems(tmp_pat
     )
     result = build(tmp_path)
     assert result.returncode == 0, result.stderr
+    # The build's last pmkb line says so, and what CI should do.
+    assert (
+        "WARNING -  pmkb: 1 postmortems found, 1 published, 0 drafts held back, 1 with errors; "
+        "1 published postmortem has errors; CI should build with --strict"
+    ) in result.stderr
     html = read(tmp_path, "incidents/bad/index.html")
     assert "This postmortem has 1 problem</p>" in html
     assert (

@@ -34,6 +34,7 @@ from ..settings import (
 )
 from ..site import search_index
 from ..site.blocks import fill, stable, unstable
+from ..site.build_log import summary_line
 from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
@@ -185,11 +186,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.blocks[page.src] = page.blocks
             if page.in_nav:
                 self.listing_files.append(made)
-        errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
-        log.info(
-            f"{kb.file_count} postmortems found, {len(kb.published)} published, "
-            f"{len(kb.drafts)} drafts held back, {errors} with errors"
-        )
+        log.log(*summary_line(kb, config.strict))
         return files
 
     def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
