@@ -24,7 +24,8 @@ from ..site.pages.text import ticket
 OPEN = ("open", "in-progress")
 REMINDED = ("in-review", "published")  # the statuses whose action items are listed
 STUCK = ("draft", "in-review")
-# GitHub refuses an issue body over 65,536 characters; rows past this many are counted, not shown.
+# GitHub refuses an issue body over 65,536 characters: rows past this many characters are
+# counted, not shown.
 MARKDOWN_LIMIT = 60_000
 TITLE_LIMIT = 200  # characters of a title in Markdown: a table row stays readable
 

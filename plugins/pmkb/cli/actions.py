@@ -76,7 +76,9 @@ def _usage(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
     today = build_date()  # a bad SOURCE_DATE_EPOCH is reported by `main`, status 2
-    kb = load(settings)
+    # Only the front matter is listed: bodies are dropped once checked, as `pmkb check` does,
+    # and a large knowledge base is read by `workers` processes.
+    kb = load(settings, jobs=settings.jobs, text=False)
     # A misspelt name would list nothing and look like good news: it is refused instead. Owners
     # are those of the listed postmortems only, so the suggestion never names a draft's owner.
     known = owners(kb)
