@@ -38,7 +38,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, InclusionLevel
 
-from ..model import Catalog, Postmortem
+from ..model import Catalog, Factor, Postmortem, Service
 from ..read.knowledge import KnowledgeBase
 from ..urls import Site
 from .pages.base import GeneratedPage
@@ -203,10 +203,9 @@ def write(site_dir: Path, search: SearchPlan) -> None:
     )
 
 
-def _name(ident: str, entries: Mapping[str, object]) -> str:
-    entry = entries.get(ident)
-    name = getattr(entry, "name", None)
-    return name if isinstance(name, str) and name else ident
+def _name(ident: str, entries: Mapping[str, Service | Factor]) -> str:
+    """The catalog's name; an id the catalog lacks stands for itself, as on the pages."""
+    return entries[ident].name if ident in entries else ident
 
 
 def facet_values(search: SearchPlan) -> list[tuple[str, str, list[tuple[str, int]]]]:
