@@ -209,3 +209,31 @@ def test_index_document_neutralizes_pagefind_attributes_in_any_case() -> None:
     document = index_document(html, entry, "en")
     assert document.lower().count("data-pagefind") == 3  # pmkb's kind, title and ignore
     assert '<span data-pagefind-meta="title">A &lt;b&gt;</span>' in document
+
+
+def test_other_search_options_leave_pagefind_out(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": postmortem("An incident", "2024-01-02")}, site=True)
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    assert not (site / "pagefind").exists()
+    assert not (site / "search" / "index.html").exists()
+    assert not (site / "assets" / "pmkb" / "pmkb-search.js").exists()
+    assert "incidents/a/" in {doc["location"] for doc in search_docs(tmp_path)}
+
+
+def test_file_urls_when_directory_urls_are_off(tmp_path: Path) -> None:
+    make_project(
+        tmp_path,
+        {"a.md": postmortem("An incident", "2024-01-02")},
+        options={"search": "pagefind"},
+        mkdocs={"use_directory_urls": False},
+        site=True,
+    )
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    assert "/incidents/a.html" in fragments(site)
+    script = (site / "assets" / "pmkb" / "pmkb-search.js").read_text(encoding="utf-8")
+    assert 'new URL("search/index.html", root)' in script
+    assert (site / "search" / "index.html").is_file()
