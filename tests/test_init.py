@@ -24,6 +24,7 @@ FILES = {
     ".github/pmkb-requirements.txt",
     ".github/workflows/pr.yml",
     ".github/workflows/publish.yml",
+    ".github/workflows/reminders.yml",
     ".pre-commit-config.yaml",
 }
 
@@ -155,7 +156,11 @@ def _workflow(root: Path, name: str) -> dict[str, Any]:
 
 
 def test_the_workflows_pass_actionlint(kb: Path) -> None:
-    files = [".github/workflows/pr.yml", ".github/workflows/publish.yml"]
+    files = [
+        ".github/workflows/pr.yml",
+        ".github/workflows/publish.yml",
+        ".github/workflows/reminders.yml",
+    ]
     result = actionlint(kb, files)
     assert result.returncode == 0, result.stdout + result.stderr
 

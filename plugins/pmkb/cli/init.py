@@ -59,6 +59,7 @@ PLANNED = (
     Planned("pmkb-requirements.txt", ".github/pmkb-requirements.txt"),
     Planned("workflows/pr.yml", ".github/workflows/pr.yml"),
     Planned("workflows/publish.yml", ".github/workflows/publish.yml"),
+    Planned("workflows/reminders.yml", ".github/workflows/reminders.yml"),
     Planned("pre-commit-config.yaml", ".pre-commit-config.yaml"),
 )
 
