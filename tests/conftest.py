@@ -1,7 +1,11 @@
-"""Fixtures: `run` and `check_json` run the pmkb CLI. Everything else is in helpers.py."""
+"""Fixtures: `run` and `check_json` run the pmkb CLI, `git` runs git. Everything else is in
+helpers.py."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,5 +38,29 @@ def check_json(run: Runner) -> Runner:
 
     def runner(*args: str, cwd: Path | None = None) -> Result:
         return run("check", "--format", "json", *args, cwd=cwd)
+
+    return runner
+
+
+@pytest.fixture
+def git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """Run git in `tmp_path` (or `cwd`), isolated from the user's configuration; its output."""
+    for key, value in {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CEILING_DIRECTORIES": str(tmp_path.parent),
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def runner(*args: str, cwd: Path | None = None) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd or tmp_path, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
 
     return runner

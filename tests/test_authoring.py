@@ -570,30 +570,6 @@ def test_new_does_not_prompt_without_a_terminal(tmp_path: Path, run: Runner) -> 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-@pytest.fixture
-def git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
-    """Run git in `tmp_path`, isolated from the user's configuration."""
-    for key, value in {
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CEILING_DIRECTORIES": str(tmp_path.parent),
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-    }.items():
-        monkeypatch.setenv(key, value)
-
-    def runner(*args: str, cwd: Path | None = None) -> str:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd or tmp_path, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    return runner
-
-
 def commit(git: Callable[..., str], message: str) -> None:
     git("add", "-A")
     git("commit", "-q", "-m", message)

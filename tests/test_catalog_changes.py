@@ -4,9 +4,7 @@ pre-commit hook runs it."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,30 +17,6 @@ from helpers import FACTORS, SERVICES, VALID, Runner, catalog_text, make_project
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 Git = Callable[..., str]
-
-
-@pytest.fixture
-def git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Git:
-    """Run git in `tmp_path`, isolated from the user's configuration."""
-    for key, value in {
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CEILING_DIRECTORIES": str(tmp_path.parent),
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-    }.items():
-        monkeypatch.setenv(key, value)
-
-    def runner(*args: str) -> str:
-        result = subprocess.run(
-            ["git", *args], cwd=tmp_path, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    return runner
 
 
 def _postmortem(services: str, factors: str, severity: str = "SEV2") -> str:
