@@ -409,3 +409,14 @@ def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return pool.submit(function, *args).result()
+
+
+def as_json(value: Any) -> Any:
+    """YAML values as a YAML editor's schema validation sees them: dates and times as ISO text."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    return value

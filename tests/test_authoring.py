@@ -20,7 +20,17 @@ import jsonschema
 import pytest
 import yaml
 
-from helpers import BODY, FRONT, SERVICES, VALID, Result, Runner, catalog_text, make_project
+from helpers import (
+    BODY,
+    FRONT,
+    SERVICES,
+    VALID,
+    Result,
+    Runner,
+    as_json,
+    catalog_text,
+    make_project,
+)
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pmkb.findings import Finding, Level
 
@@ -848,17 +858,6 @@ def validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
-
-
-def as_json(value: Any) -> Any:
-    """YAML values as a YAML editor sees them: dates and times as their ISO text."""
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_json(v) for v in value]
-    return value
 
 
 def example_postmortems() -> list[Path]:

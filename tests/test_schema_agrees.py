@@ -17,13 +17,11 @@ import contextlib
 import io
 import json
 import os
-from datetime import date, datetime
-from typing import Any
 
 import jsonschema
 import pytest
 
-from helpers import BODY, FRONT, make_project
+from helpers import BODY, FRONT, as_json, make_project
 from pmkb import cli
 from pmkb.read.yamlread import load_located
 
@@ -131,17 +129,6 @@ def front_matter(name: str) -> str:
     if extra.startswith(BASE[:20]):
         return extra
     return BASE + extra
-
-
-def as_json(value: Any) -> Any:
-    """A YAML value as an editor's schema validation sees it: dates and times as ISO text."""
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_json(v) for v in value]
-    return value
 
 
 @pytest.fixture(scope="module")
