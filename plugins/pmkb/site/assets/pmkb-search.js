@@ -214,12 +214,5 @@
       );
     });
   }
-  // Material's instant navigation swaps pages without running this file again: it says when.
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(setup);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setup);
-  } else {
-    setup();
-  }
+  window.pmkbOnPage(setup); // defined by pmkb.js, which every page loads before this file
 })();

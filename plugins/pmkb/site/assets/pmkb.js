@@ -51,11 +51,17 @@
     apply(false);
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(setup);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setup);
-  } else {
-    setup();
-  }
+  // Runs `setup` on every page a reader sees. Material's instant navigation swaps pages without
+  // running scripts again, and says when (document$); without it, once the page has loaded.
+  // pmkb's other scripts, loaded after this one, use it too.
+  window.pmkbOnPage = function (setup) {
+    if (window.document$ && typeof window.document$.subscribe === "function") {
+      window.document$.subscribe(setup);
+    } else if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", setup);
+    } else {
+      setup();
+    }
+  };
+  window.pmkbOnPage(setup);
 })();
