@@ -8,6 +8,7 @@ Screenshots land in tests/artifacts/screenshots/ as tables-*.png.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from helpers import SITE_FACTORS, build, make_project, postmortem
 from .served import Site, served
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 TITLES = [
     "Intermittent authentication failures during certificate rotation",
@@ -61,6 +62,25 @@ BROKEN_WORDS = """(names) => {
 OVERFLOWING_TICKETS = """() => [...document.querySelectorAll("td.pmkb-ticket a")]
   .filter(a => a.getBoundingClientRect().right > a.closest("td").getBoundingClientRect().right + 0.5)
   .map(a => a.textContent)"""
+
+
+@contextmanager
+def _opened(
+    browser: Browser, site: Site, path: str, width: str = "desktop", scheme: str = "light"
+) -> Iterator[Page]:
+    """`path` of the site, loaded at one of WIDTHS in a colour scheme; nothing from elsewhere."""
+    context = browser.new_context(
+        viewport={"width": WIDTHS[width], "height": 900},
+        color_scheme="dark" if scheme == "dark" else "light",
+    )
+    context.route(lambda url: not site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(site.url + path)
+        page.wait_for_load_state("load")
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="module")
@@ -108,15 +128,7 @@ def tracker_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def test_action_item_tables_wrap_without_breaking_words(
     browser: Browser, tracker_site: Site, screenshots: Path, width: str, scheme: str
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": WIDTHS[width], "height": 900},
-        color_scheme="dark" if scheme == "dark" else "light",
-    )
-    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
-    try:
-        page = context.new_page()
-        page.goto(tracker_site.url + "action-items/")
-        page.wait_for_load_state("load")
+    with _opened(browser, tracker_site, "action-items/", width, scheme) as page:
         names = page.locator("table.pmkb-actions td.pmkb-ticket a").all_text_contents()
         assert "kubernetes-sigs/cluster-api-provider-openstack#41926" in names
         assert "RELIABILITY-2031" in names
@@ -125,43 +137,27 @@ def test_action_item_tables_wrap_without_breaking_words(
         page.screenshot(
             path=screenshots / f"tables-action-items-{width}-{scheme}.png", full_page=True
         )
-    finally:
-        context.close()
 
 
 def test_chart_labels_stay_readable_on_a_phone(
     browser: Browser, tracker_site: Site, screenshots: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": WIDTHS["phone"], "height": 900})
-    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
-    try:
-        page = context.new_page()
-        page.goto(tracker_site.url + "trends/")
-        page.wait_for_load_state("load")
+    with _opened(browser, tracker_site, "trends/", "phone") as page:
         heights = page.locator("svg.pmkb-svg text").evaluate_all(
             "texts => texts.map(t => t.getBoundingClientRect().height)"
         )
         assert heights and min(heights) >= 9, heights  # scaled to 390 px they were 4 px
         page.screenshot(path=screenshots / "tables-trends-phone-light.png", full_page=True)
-    finally:
-        context.close()
 
 
 def test_a_service_page_incident_table_fits_a_desktop_page(
     browser: Browser, tracker_site: Site
 ) -> None:
-    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
-    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
-    try:
-        page = context.new_page()
-        page.goto(tracker_site.url + "services/checkout/")
-        page.wait_for_load_state("load")
+    with _opened(browser, tracker_site, "services/checkout/", "desktop") as page:
         overflow = page.locator(".pmkb-table-wrap").evaluate_all(
             "wraps => wraps.map(w => w.scrollWidth - w.clientWidth)"
         )
         assert overflow and max(overflow) <= 0, overflow
-    finally:
-        context.close()
 
 
 # Each chart's "Data" toggle (its disclosure marker included) and, opened, its table: how far
@@ -194,15 +190,7 @@ DATA_OUTSIDE_COLUMN = """() => {
 def test_chart_data_toggles_sit_inside_the_content_column(
     browser: Browser, tracker_site: Site, screenshots: Path, path: str, width: str, scheme: str
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": WIDTHS[width], "height": 900},
-        color_scheme="dark" if scheme == "dark" else "light",
-    )
-    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
-    try:
-        page = context.new_page()
-        page.goto(tracker_site.url + path)
-        page.wait_for_load_state("load")
+    with _opened(browser, tracker_site, path, width, scheme) as page:
         assert page.locator("details.pmkb-data").count() > 0
         assert page.evaluate(DATA_OUTSIDE_COLUMN) == []
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
@@ -210,20 +198,13 @@ def test_chart_data_toggles_sit_inside_the_content_column(
         page.screenshot(
             path=screenshots / f"tables-data-{name}-{width}-{scheme}.png", full_page=True
         )
-    finally:
-        context.close()
 
 
 def test_the_header_cards_line_for_search_is_not_shown(
     browser: Browser, tracker_site: Site
 ) -> None:
     """The card's one line of text is for search indexes: the page shows the card once."""
-    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
-    context.route(lambda url: not tracker_site.is_local(url), lambda route: route.abort())
-    try:
-        page = context.new_page()
-        page.goto(tracker_site.url + "incidents/case-wide/")
-        page.wait_for_load_state("load")
+    with _opened(browser, tracker_site, "incidents/case-wide/", "desktop") as page:
         line = page.locator(".pmkb-card__text")
         assert line.count() == 1 and "· Services: Checkout, Payments, Product search ·" in (
             line.text_content() or ""
@@ -231,5 +212,3 @@ def test_the_header_cards_line_for_search_is_not_shown(
         assert line.is_hidden()
         shown = page.locator(".pmkb-card").inner_text()
         assert "DATE" in shown.upper() and "·" not in shown
-    finally:
-        context.close()
