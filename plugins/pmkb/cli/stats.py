@@ -25,7 +25,8 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
-    kb = load(settings)
+    # The figures need no body: front matter only, read in the workers option's processes.
+    kb = load(settings, jobs=settings.jobs, text=False)
     figures = headline_figures(kb, build_date())
     if args.format == "json":
         print(safe_json(figures))
