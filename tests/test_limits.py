@@ -163,6 +163,20 @@ def test_format_text_escapes_controls_in_path_and_message() -> None:
     assert text == f"postmortems/{escaped}.md:2:3: error PMK107 `severity: {escaped}`"
 
 
+# "Trojan Source": text shown right to left from U+202E on, so a log line reads other than it is.
+BIDI = "\u202eexe.md\u2066\u2069\u200f\u061c"
+
+
+def test_bidirectional_formatting_characters_are_shown_escaped_in_every_format() -> None:
+    f = Finding(f"postmortems/{BIDI}", 1, 1, "PMK101", Level.ERROR, f"title `{BIDI}`")
+    escaped = r"\u202eexe.md\u2066\u2069\u200f\u061c"
+    assert f.format_text() == f"postmortems/{escaped}:1:1: error PMK101 title `{escaped}`"
+    assert f"file=postmortems/{escaped}," in f.format_github()
+    text = format_json([f])
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]", text)
+    assert json.loads(text) == [f.to_json()]
+
+
 def test_format_text_escapes_line_breaks_and_tabs() -> None:
     f = Finding("a.md", 1, 1, "PMK005", Level.ERROR, "one\ntwo\r\tthree")
     assert f.format_text() == r"a.md:1:1: error PMK005 one\x0atwo\x0d\x09three"

@@ -60,8 +60,11 @@ class Finding:
 
 # C0 controls, DEL and C1 controls: ESC starts a terminal escape sequence, U+009B (CSI) does on
 # terminals that read C1 codes, and any of them can rewrite or hide what a reader sees.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_CR_LF = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Besides C0, DEL and C1: the bidirectional formatting characters, which make a terminal or a
+# log viewer show text in another order than it is read ("Trojan Source").
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROLS_BUT_CR_LF = re.compile(f"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def _escape_control(match: re.Match[str]) -> str:
@@ -70,8 +73,9 @@ def _escape_control(match: re.Match[str]) -> str:
 
 
 def printable(text: str, *, line_breaks: bool = False) -> str:
-    """`text` with each control character shown as `\\x1b` (C0, DEL) or `\\u009b` (C1): safe to
-    print on a terminal or in a log. With `line_breaks`, CR and LF pass through unchanged."""
+    """`text` with each control character shown as `\\x1b` (C0, DEL) or `\\u009b` (C1, and the
+    bidirectional formatting characters such as `\\u202e`): safe to print on a terminal or in a
+    log. With `line_breaks`, CR and LF pass through unchanged."""
     return (_CONTROLS_BUT_CR_LF if line_breaks else _CONTROLS).sub(_escape_control, text)
 
 
@@ -110,12 +114,13 @@ def _github_escape(text: str, *, data: bool) -> str:
     return text
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 
 def safe_json(data: object, indent: int | None = 2) -> str:
     """JSON text with no raw control character: json escapes U+0000-U+001F itself, this also
-    U+007F-U+009F (DEL and the C1 controls, such as CSI), which a terminal may act on.
+    U+007F-U+009F (DEL and the C1 controls, such as CSI), which a terminal may act on, and the
+    bidirectional formatting characters, which reorder what it shows.
 
     Other non-ASCII text stays as it is, readable. Those characters can only stand inside JSON
     strings, so replacing them by `\\u` escapes keeps the same JSON value.
