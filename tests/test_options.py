@@ -15,7 +15,7 @@ import yaml
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from helpers import VALID, make_project
+from helpers import VALID, Runner, make_project
 from pmkb.plugin import PmkbPlugin
 from pmkb.settings import (
     LISTING_OPTIONS,
@@ -254,3 +254,32 @@ def test_workers_0_reads_every_file_in_this_process(
     settings = load_settings({"workers": 0}, tmp_path)
     kb = load(settings, jobs=settings.jobs)
     assert len(kb.postmortems) == parallel.PARALLEL_FROM + 5 and started == []
+
+
+@pytest.mark.parametrize("written", ["true", "false", "!ENV [PMKB_ENABLED, true]"])
+def test_mkdocs_generic_enabled_switch_is_not_an_unknown_option(
+    tmp_path: Path, run: Runner, written: str
+) -> None:
+    # MkDocs gives every plugin an `enabled` switch and takes it out before the plugin sees its
+    # options; `pmkb check` reads mkdocs.yml itself and must do the same.
+    make_project(tmp_path, {"a.md": VALID})
+    (tmp_path / "mkdocs.yml").write_text(
+        f"site_name: T\nplugins:\n  - pmkb:\n      enabled: {written}\n", encoding="utf-8"
+    )
+    result = run("check")
+    assert (result.code, result.out.splitlines()[-1]) == (
+        0,
+        "Checked 1 postmortem file(s): 0 error(s), 0 warning(s).",
+    ), result.out + result.err
+
+
+def test_an_enabled_switch_that_is_not_a_boolean_is_reported(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, {"a.md": VALID})
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: T\nplugins:\n  - pmkb:\n      enabled: sometimes\n", encoding="utf-8"
+    )
+    result = run("check")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "mkdocs.yml:1:1: error PMK601 option `enabled` must be true or false, not 'sometimes'"
+    )

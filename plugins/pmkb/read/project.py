@@ -50,7 +50,16 @@ def plugin_options(config: dict[str, Any], display: str) -> dict[str, Any] | Non
                         )
                     ]
                 )
-            return dict(options or {})
+            options = dict(options or {})
+            # MkDocs' switch for any plugin that has no `enabled` option of its own, taken out
+            # before the plugin sees its options. `pmkb check` checks either way: the postmortems
+            # are there to check whether this build publishes them or not. A tag such as
+            # `!ENV [PMKB, true]` reads as None here.
+            enabled = options.pop("enabled", None)
+            if enabled is not None and not isinstance(enabled, bool):
+                message = f"option `enabled` must be true or false, not {enabled!r}"
+                raise SettingsError([finding(display, 1, 1, "PMK601", message)])
+            return options
     return None
 
 
