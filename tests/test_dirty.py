@@ -40,6 +40,14 @@ def _config(root: Path, site: Path) -> MkDocsConfig:
     return load_config(str(root / "mkdocs.yml"), site_dir=str(site))
 
 
+def _serve(root: Path, site: Path) -> MkDocsConfig:
+    """As `mkdocs serve --dirty` starts: the plugins told so, and the first build into `site`."""
+    config = _config(root, site)
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    return config
+
+
 @pytest.fixture
 def converted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The pages MkDocs converts, by source path, in the order it converts them."""
@@ -98,10 +106,7 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     folder = root / "postmortems"
     out = tmp_path / "served"
-    config = _config(root, out)
-    config.plugins.on_startup(command="serve", dirty=True)
-    plugin = config.plugins["pmkb"]
-    build(config, dirty=True)
+    plugin = _serve(root, out).plugins["pmkb"]
     total = len(converted)
     assert total > COUNT + 5
 
@@ -170,9 +175,7 @@ def test_a_configuration_change_converts_every_page_again(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     out = tmp_path / "served"
-    config = _config(root, out)
-    config.plugins.on_startup(command="serve", dirty=True)
-    build(config, dirty=True)
+    _serve(root, out)
     total = len(converted)
 
     converted.clear()
@@ -202,9 +205,7 @@ def test_after_a_failed_build_every_generated_page_is_converted_again(
 ) -> None:
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     out = tmp_path / "served"
-    config = _config(root, out)
-    config.plugins.on_startup(command="serve", dirty=True)
-    build(config, dirty=True)
+    _serve(root, out)
     total = len(converted)
 
     edited = root / "postmortems" / "pm-03.md"
@@ -256,9 +257,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     monkeypatch.setattr(Renderer, "other_pages", listing)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    config = _config(root, tmp_path / "served")
-    config.plugins.on_startup(command="serve", dirty=True)
-    build(config, dirty=True)
+    _serve(root, tmp_path / "served")
     assert len(rendered) == COUNT
     edited = root / "postmortems" / "pm-03.md"
     edited.write_text(
