@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
 from datetime import date
 from functools import partial
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from ..clock import build_date
+from ..digests import digest
 from ..findings import Finding, Level
 from ..read.knowledge import ParseCache, load
 from ..settings import (
@@ -242,18 +241,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.made_digests[src] = self.digests[src]
                 return False
         content = file.content_bytes  # an incident's Markdown, rendered now; it sets the blocks
-        digest = sha256()
-        parts: Iterable[str] = (
+        made = self.made_digests[src] = digest(
+            content,
             src,
             file.edit_uri or "",
             str(file.inclusion),
             self.search_entries.get(src, ""),
             *self.blocks.get(src, ()),
         )
-        for part in (content, *(p.encode("utf-8", "surrogatepass") for p in parts)):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
-        made = self.made_digests[src] = digest.hexdigest()
         if self.shape_compared and self.digests.get(src) == made:
             self.blocks.pop(src, None)  # the page is not converted: its blocks go
             return False
@@ -427,7 +422,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         every generated page counts as modified; otherwise the pages that are not built again keep
         their titles, which the navigation of the pages that are shows."""
         own = sorted(f.src_uri for f in files if f.generated_by is None)
-        shape = sha256(repr((self.config_shape, _nav_shape(nav.items), own)).encode()).hexdigest()
+        shape = digest(repr((self.config_shape, _nav_shape(nav.items), own)))
         if shape != self.shape:
             self.digests, self.shape = {}, shape
         self.shape_compared = True
@@ -497,7 +492,7 @@ def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
             for name in sorted(names):
                 found = os.stat(os.path.join(folder, name))
                 parts.append((folder, name, found.st_mtime_ns, found.st_size))
-    return sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest(repr(parts))
 
 
 def _nav_shape(items: list[Any]) -> list[object]:

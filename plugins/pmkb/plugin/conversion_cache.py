@@ -29,6 +29,8 @@ from typing import Any
 
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from ..digests import digest
+
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 1\n"
 # Extensions whose output depends on files other than the page: their pages are always converted.
@@ -87,12 +89,7 @@ class ConversionCache:
 
     def key(self, src_uri: str, url: str, markdown: str) -> str:
         """The name of the entry for this page's Markdown under this build's settings."""
-        digest = sha256(self.build_key.encode())
-        for part in (src_uri, url, markdown):
-            data = part.encode("utf-8", "surrogatepass")
-            digest.update(len(data).to_bytes(8, "big"))
-            digest.update(data)
-        return digest.hexdigest()
+        return digest(self.build_key, src_uri, url, markdown)
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key[2:]
@@ -266,7 +263,7 @@ def build_key(
         sorted(files),
         list(log_levels),  # a quieter build logs, and so records, less
     ]
-    return sha256(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest(json.dumps(parts, sort_keys=True))
 
 
 def _extension_name(extension: object) -> str:

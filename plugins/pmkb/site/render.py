@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
-from hashlib import sha256
 from typing import Any
 
 from jinja2 import Environment
@@ -18,6 +17,7 @@ from jinja2 import Environment
 from .. import parallel
 from ..analyse.analysis import Analysis
 from ..analyse.index import Index
+from ..digests import digest
 from ..model import Postmortem
 from ..parallel import chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
@@ -123,7 +123,7 @@ class Renderer:
             for pm in self.kb.postmortems
         ]
         parts = (self.context.shared(), shown, self.kb.findings, sorted(self.kb.rejected))
-        return sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        return digest(repr(parts))
 
     def other_pages(self) -> list[GeneratedPage]:
         """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,12 @@ from markupsafe import Markup
 
 from ...analyse.analysis import Analysis
 from ...analyse.index import Index
+from ...digests import digest
 from ...model import Postmortem
 from ...read.knowledge import KnowledgeBase
 from ...urls import Site
 from ..blocks import Rendered
 from .shared import Chips, environment, snippet
-
-
-def _digest(text: str) -> str:
-    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
 
 # Per postmortem object, while it lives, its fingerprint: `mkdocs serve` keeps the postmortems of
 # unchanged files from one rebuild to the next, and their digests with them.
@@ -36,14 +31,14 @@ def _fingerprint(pm: Postmortem) -> str:
     found = _FINGERPRINTS.get(key)
     if found is not None and found[0]() is pm:
         return found[1]
-    digest = _digest(repr(pm))
+    made = digest(repr(pm))
 
     def forget(_: weakref.ref[Postmortem]) -> None:
         _FINGERPRINTS.pop(key, None)
 
     # Dropped when the postmortem is, before its id can be another object's.
-    _FINGERPRINTS[key] = (weakref.ref(pm, forget), digest)
-    return digest
+    _FINGERPRINTS[key] = (weakref.ref(pm, forget), made)
+    return made
 
 
 @dataclass(frozen=True)
@@ -119,13 +114,13 @@ class PageContext:
         """A digest of what every page is made with: catalogs, settings, layout and date."""
         if self._shared is None:
             parts = (self.kb.catalog, self.kb.settings, self.site, self.today)
-            self._shared = _digest(repr((*parts, self.compact_search, self.body is None)))
+            self._shared = digest(repr((*parts, self.compact_search, self.body is None)))
         return self._shared
 
     def neighbourhood(self) -> str:
         """A digest of what the index chooses related incidents by, and shows of them."""
         if self._neighbourhood is None:
-            self._neighbourhood = _digest(
+            self._neighbourhood = digest(
                 repr(
                     [
                         (pm.id, pm.title, pm.date, pm.severity, pm.services, pm.factors)

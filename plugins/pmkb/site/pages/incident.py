@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import partial
-from hashlib import sha256
 
 from markupsafe import Markup
 
 from ...analyse.trends import elapsed, start_of
+from ...digests import digest
 from ...model import Catalog, Postmortem
 from ...settings import Settings
 from ..blocks import Rendered
@@ -56,7 +56,7 @@ def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
     incident: cheaper than choosing each page's related incidents, at the price of rendering every
     incident page again when an incident's title, date, severity, services or factors change."""
     parts = (ctx.shared(), ctx.neighbourhood(), ctx.fingerprint(pm))
-    return sha256("\n".join(parts).encode()).hexdigest()
+    return digest(*parts)
 
 
 def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
