@@ -4,9 +4,11 @@ Checking one file (a pre-commit hook, an editor) must still see every other file
 used twice and pages that would be one file of the site. Reading and checking thousands of files
 for that took seconds. The index keeps each file's id, status and whether it is withheld, with
 the file's identity on disk (inode, size, modification and change times): a file whose identity
-changed is read and checked again. The change time is set by the system on every write and no
-tool can set it back, so an edit is never missed; a fresh checkout (CI) has new times and starts
-from scratch, so an index committed to the repository is never trusted there either.
+changed is read and checked again. On Linux and macOS the change time is set by the system on
+every write and no tool can set it back, so an edit is never missed; on Windows that field is the
+creation time, and an edit that keeps a file's size and sets its modification time back would go
+unseen until the file changes again. A fresh checkout (CI) has new times and starts from scratch,
+so an index committed to the repository is never trusted there either.
 """
 
 from __future__ import annotations
