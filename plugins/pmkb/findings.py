@@ -360,6 +360,13 @@ RULES: dict[str, Rule] = _rules(
         "`id: index`, `id: con` or a file `nul.md`",
         "`id: 2026-03-12-console-outage`",
     ),
+    Rule(
+        "PMK117",
+        E,
+        "The kind is not `incident` or `near-miss`.",
+        "`kind: near miss`",
+        "`kind: near-miss`, or leave `kind` out for an incident",
+    ),
     # Action items.
     Rule(
         "PMK201",

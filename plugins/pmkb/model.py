@@ -11,6 +11,10 @@ from .findings import Finding
 
 STATUSES = ("draft", "in-review", "published")
 ACTION_STATUSES = ("open", "in-progress", "done", "wont-do")
+# What a postmortem records: an incident, whose impact reached users, or a near miss, caught
+# before it did. The first is the default.
+KINDS = ("incident", "near-miss")
+KIND_LABELS = {"incident": "Incident", "near-miss": "Near miss"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,13 @@ class Postmortem:
     headings: tuple[Heading, ...] = ()
     summary: str = ""
     findings: tuple[Finding, ...] = ()
+    kind: str = "incident"
+
+    @property
+    def is_near_miss(self) -> bool:
+        """Whether it records a near miss: no impact, so no time to detect, mitigate or resolve,
+        and no place in severity counts."""
+        return self.kind == "near-miss"
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -26,6 +26,7 @@ from mkdocs.config.base import (
 )
 
 from .findings import Finding, finding
+from .model import KINDS
 from .suggest import did_you_mean
 
 T = TypeVar("T")
@@ -168,6 +169,29 @@ class Headings(_Option[dict[str, list[str]]]):
         return headings
 
 
+class SectionLists(_Option[dict[str, list[str]]]):
+    """Lists of section names, each under a kind of postmortem or a severity (which keys are
+    known is checked against `severities` by PmkbConfig)."""
+
+    kind, shown = dict, "mapping"
+
+    def run_validation(self, value: object, /) -> dict[str, list[str]]:
+        assert isinstance(value, dict)
+        lists: dict[str, list[str]] = {}
+        for key, names in value.items():
+            if not (
+                isinstance(key, str)
+                and isinstance(names, list)
+                and all(isinstance(n, str) and n.strip() for n in names)
+            ):
+                raise self.error(
+                    f"maps a kind or a severity to a list of section names, not "
+                    f"`{key}: {names!r}`; for example `{{near-miss: [Summary, Timeline]}}`"
+                )
+            lists[key] = list(names)
+        return lists
+
+
 class Rewordings(_Option[dict[str, str]]):
     """Phrases, each with the rewording to suggest."""
 
@@ -238,6 +262,16 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
         ["Summary", "Impact", "Timeline", "Contributing factors", "Lessons learned"]
     )
     """The level-2 sections every postmortem must have, matched case-insensitively."""
+
+    required_sections_for = SectionLists({"near-miss": ["Summary", "Timeline", "Lessons learned"]})
+    """The sections postmortems of a kind (`near-miss`) or a severity must have, in place of
+    `required_sections`.
+
+    A postmortem takes its kind's list, else its severity's, else `required_sections`: with
+    `{near-miss: [Summary, Timeline, Lessons learned], SEV4: [Summary, Timeline, Lessons
+    learned]}` near misses and SEV4 incidents need only three sections. Setting the option
+    replaces the default; `{}` requires `required_sections` of every postmortem.
+    """
 
     section_aliases = Headings({})
     """Other headings accepted for a section: `{Impact: [User impact, Customer impact]}`.
@@ -367,7 +401,28 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
             warnings.extend((key, w) for w in option.warnings)
             option.reset_warnings()
         failed.extend(self._listings_apart({key for key, _ in failed}))
+        failed.extend(self._sections_for_known({key for key, _ in failed}))
         return failed, warnings
+
+    def _sections_for_known(self, failed: set[str]) -> ConfigErrors:
+        """PMK601 for a key of `required_sections_for` that is neither a kind nor a severity."""
+        if failed & {"required_sections_for", "severities"}:
+            return []
+        known = [*OTHER_KINDS, *self["severities"]]
+        errors: ConfigErrors = []
+        for key in self["required_sections_for"]:
+            if key in known:
+                continue
+            if key == DEFAULT_KIND:
+                why = "the default kind, whose sections are `required_sections`"
+            else:
+                why = (
+                    f"neither a kind ({', '.join(OTHER_KINDS)}) nor one of the `severities` "
+                    f"({', '.join(self['severities'])}){did_you_mean(key, known)}"
+                )
+            message = f"option `required_sections_for` names `{key}`: {why}"
+            errors.append(("required_sections_for", OptionError(message)))
+        return errors
 
     def _listings_apart(self, failed: set[str]) -> ConfigErrors:
         """PMK603 for two listing pages on one path (of those whose own path is valid)."""
@@ -386,6 +441,11 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
                 errors.append((key, OptionError(message, "PMK603")))
         return errors
 
+
+# The kinds of postmortem `required_sections_for` may name: all but the default, which takes
+# `required_sections`.
+DEFAULT_KIND, *_OTHERS = KINDS
+OTHER_KINDS = tuple(_OTHERS)
 
 # The options that place a listing page (`<path>/index.md`), and how messages name the page.
 LISTING_OPTIONS: dict[str, str] = {
@@ -449,6 +509,7 @@ class Settings:
     services_file: Path
     factors_file: Path
     required_sections: tuple[str, ...]
+    required_sections_for: Mapping[str, list[str]]  # as written, as MkDocs' config holds it
     section_aliases: Mapping[str, tuple[str, ...]]
     severities: tuple[str, ...]
     factor_categories: tuple[str, ...]
@@ -478,6 +539,14 @@ class Settings:
     def jobs(self) -> int:
         """How many processes may read and check files: the `workers` option, at least one."""
         return (os.cpu_count() or 1) if self.workers is None else max(1, self.workers)
+
+    def sections_required(self, kind: str, severity: str) -> tuple[str, ...]:
+        """The sections a postmortem of `kind` and `severity` must have: its kind's list in
+        `required_sections_for`, else its severity's, else `required_sections`."""
+        for key in (kind, severity):
+            if key in self.required_sections_for:
+                return tuple(self.required_sections_for[key])
+        return self.required_sections
 
     def display_path(self, path: Path) -> str:
         """The path as findings show it: relative to the project root when inside it."""
@@ -558,6 +627,9 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         services_file=_catalog(root, config.services_file, folder / "services.yml"),
         factors_file=_catalog(root, config.factors_file, folder / "factors.yml"),
         required_sections=tuple(config.required_sections),
+        required_sections_for={
+            key: list(names) for key, names in config.required_sections_for.items()
+        },
         section_aliases={name: tuple(other) for name, other in config.section_aliases.items()},
         severities=tuple(config.severities),
         factor_categories=tuple(config.factor_categories),

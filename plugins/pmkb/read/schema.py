@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import ACTION_STATUSES, STATUSES
+from ..model import ACTION_STATUSES, KINDS, STATUSES
 from ..settings import Settings
 
 
@@ -14,7 +14,7 @@ class Field:
     """One front-matter key."""
 
     name: str
-    kind: str  # text, slug, date, datetime, severity, status, services, factors, text-list, action-items
+    kind: str  # text, slug, date, datetime, severity, status, kind, services, factors, text-list, action-items
     required: bool
     doc: str
 
@@ -51,6 +51,12 @@ FIELDS: tuple[Field, ...] = (
         "slug",
         False,
         "The incident's id and URL; defaults to the file name without `.md`. Lowercase letters, digits, `-`, `_`, `.`.",
+    ),
+    Field(
+        "kind",
+        "kind",
+        False,
+        "`incident` (the default: the impact reached users) or `near-miss` (caught before it did).",
     ),
     Field("authors", "text-list", False, "The people who wrote the postmortem."),
     Field(
@@ -127,6 +133,7 @@ def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
             "enum": list(settings.severities if settings else ("SEV1", "SEV2", "SEV3", "SEV4")),
         },
         "status": {"type": "string", "enum": list(STATUSES)},
+        "kind": {"type": "string", "enum": list(KINDS)},
         "action-status": {"type": "string", "enum": list(ACTION_STATUSES)},
         "url": {"type": "string", "pattern": LINK_PATTERN},
         "services": catalog_ids,
@@ -149,6 +156,8 @@ def json_object(fields: tuple[Field, ...], settings: Settings | None) -> dict[st
         prop = _json_type(f.kind, settings)
         if _nullable(f):
             prop["type"] = [prop["type"], "null"]
+            if "enum" in prop:
+                prop["enum"] = [*prop["enum"], None]  # `kind:` left empty is the default
         prop["description"] = f.doc
         properties[f.name] = prop
     return {

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..clock import build_date
 from ..findings import Finding, Level, finding, shorten
-from ..model import ACTION_STATUSES, STATUSES, ActionItem, Catalog, Heading, Postmortem
+from ..model import ACTION_STATUSES, KINDS, STATUSES, ActionItem, Catalog, Heading, Postmortem
 from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
@@ -114,6 +114,7 @@ class Checker:
         day = self._date(meta, "date", out)
         severity = self._choice(meta, "severity", self.settings.severities, "PMK107", out)
         status = self._choice(meta, "status", STATUSES, "PMK108", out)
+        kind = self._choice(meta, "kind", KINDS, "PMK117", out) or KINDS[0]
         services = self._ids(meta, "services", out)
         factors = self._ids(meta, "contributing_factors", out)
         authors = self._text_list(meta, "authors", out)
@@ -128,7 +129,10 @@ class Checker:
 
         _conversion_cost(source.body, source.body_line, out)
         sections = parse_sections(source.body, source.body_line)
-        self._sections(sections, source.body, day, status, meta, source.front_lines, out, times)
+        required = self.settings.sections_required(kind, severity or "")
+        self._sections(
+            sections, source.body, day, status, required, meta, source.front_lines, out, times
+        )
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
@@ -149,6 +153,7 @@ class Checker:
             headings=headings(sections, source.body_line),
             summary=summary,
             findings=tuple(out.items),
+            kind=kind,
             **times,
         )
 
@@ -444,6 +449,7 @@ class Checker:
         body: str,
         day: date | None,
         status: str | None,
+        required: tuple[str, ...],
         meta: LocatedDict,
         front_lines: tuple[str, ...],
         out: _Findings,
@@ -452,7 +458,7 @@ class Checker:
         """Check the body's sections: duplicates, required ones, guidance, timeline, blame."""
         by_name = self._sections_by_name(sections, out)
         last_line = sections[-1].line if sections else 1
-        self._required_sections(by_name, last_line, status, out)
+        self._required_sections(by_name, required, last_line, status, out)
         # Guidance lines all contain "**Guidance"; one search of the body rules most files out.
         if "**Guidance" in body:
             _guidance_left(sections, out)
@@ -532,13 +538,19 @@ class Checker:
         return by_name
 
     def _required_sections(
-        self, by_name: dict[str, Section], last_line: int, status: str | None, out: _Findings
+        self,
+        by_name: dict[str, Section],
+        sections: tuple[str, ...],
+        last_line: int,
+        status: str | None,
+        out: _Findings,
     ) -> None:
-        """Report required sections that are missing or empty."""
+        """Report required sections (`sections`, for the postmortem's kind and severity) that
+        are missing or empty."""
         # A draft is work in progress: missing sections are noted, and required once it goes to review.
         level = Level.INFO if status == "draft" else None
         later = " (required once the status is in-review)" if status == "draft" else ""
-        for required in self.settings.required_sections:
+        for required in sections:
             section = by_name.get(required.lower())
             if section is None:
                 out.add(last_line, 1, "PMK301", f"missing section `## {required}`{later}", level)
