@@ -6,6 +6,7 @@ import logging
 import os
 from datetime import date
 from functools import partial
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ from ..settings import (
 from ..site import search_index
 from ..site.blocks import fill, stable, unstable
 from ..site.build_log import summary_line
+from ..site.feeds import FOLDER as FEEDS
+from ..site.feeds import MEDIA_TYPE, SITE_TITLE, FeedLink, FeedSite, link_title, site_feed
 from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
@@ -88,6 +91,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.converting: tuple[str, str] | None = None
         self.recorder = Recorder()
         self.serving = False
+        # Per page, the feeds its <head> announces besides the site's; the feeds' files by path.
+        self.feed_links: dict[str, tuple[FeedLink, ...]] = {}
+        self.feed_files: dict[str, File] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
@@ -157,7 +163,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
         compact = compact_search(settings, len(kb.published))
-        renderer = Renderer(kb, site, self.today, compact_search=compact)
+        feeds = FeedSite.of(config.site_url, config.site_name)
+        if feeds is None:
+            log.info("no Atom feeds: they need the site's address, which `site_url` sets")
+        renderer = Renderer(kb, site, self.today, compact_search=compact, feeds=feeds)
+        self.feed_links, self.feed_files = renderer.feed_links(), {}
         # Incident pages are rendered as MkDocs reads them: the build never holds every incident's
         # Markdown at once. The other pages are rendered now.
         for source in renderer.incident_sources():
@@ -185,6 +195,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.blocks[page.src] = page.blocks
             if page.in_nav:
                 self.listing_files.append(made)
+            if page.src.startswith(f"{FEEDS}/"):
+                self.feed_files[page.src] = made
         log.log(*summary_line(kb, config.strict))
         return files
 
@@ -402,6 +414,25 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return context
 
     on_page_context = CombinedEvent(_search_reads_entry, _page_gets_content_back)
+
+    # Before other plugins (a minifier, say) see the page: the links are part of its <head>.
+    @event_priority(50)
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Every page announces the site's feed in its <head>; a service's, factor's or incident's
+        page its own feeds too, so that a reader or a browser finds them from the page."""
+        links = [FeedLink(site_feed(), link_title(SITE_TITLE))]
+        links += self.feed_links.get(page.file.src_uri, ())
+        found = [(self.feed_files.get(link.src), link.title) for link in links]
+        tags = "".join(
+            f'<link rel="alternate" type="{MEDIA_TYPE}" title="{escape(title)}" '
+            f'href="{escape(file.url_relative_to(page.file))}">'
+            for file, title in found
+            if file is not None
+        )
+        end = output.find("</head>")
+        if not tags or end == -1:
+            return output
+        return output[:end] + tags + output[end:]
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         # Listing pages join the navigation unless the user's `nav` already places them.

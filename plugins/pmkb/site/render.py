@@ -22,10 +22,11 @@ from ..model import Postmortem
 from ..parallel import chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
 from ..urls import ASSETS, Site
+from .feeds import FeedLink, FeedSite, factor_feed, page_feeds, service_feed
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
 from .pages.base import GeneratedPage, IncidentSource, PageContext
-from .pages.exports import export_pages, records
+from .pages.exports import export_pages, feed_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
 from .pages.incident import COMPACT_ABOVE, compact_search, incident_page, incident_source
@@ -77,12 +78,18 @@ class Renderer:
         *,
         compact_search: bool = False,
         body: Callable[[str], str] | None = None,
+        feeds: FeedSite | None = None,
     ) -> None:
         self.context = PageContext(kb, site, today, compact_search=compact_search, body=body)
         self.kb = kb
         self.site = site
         self.today = today
         self.compact_search = compact_search
+        self.feed_site = feeds  # None: no feeds, for want of the site's address
+        # What service and factor pages link to as their feed, when there are feeds.
+        self.context.env.globals["feed"] = (
+            {"service": service_feed, "factor": factor_feed} if feeds is not None else {}
+        )
 
     @property
     def index(self) -> Index:
@@ -123,7 +130,11 @@ class Renderer:
             for pm in self.kb.postmortems
         ]
         parts = (self.context.shared(), shown, self.kb.findings, sorted(self.kb.rejected))
-        return digest(repr(parts))
+        # Feeds show summaries, and the site's address and name.
+        feeds = None
+        if self.feed_site is not None:
+            feeds = (self.feed_site, [pm.summary for pm in self.kb.postmortems])
+        return digest(repr((parts, feeds)))
 
     def other_pages(self) -> list[GeneratedPage]:
         """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
@@ -134,6 +145,7 @@ class Renderer:
         pages.append(self.trends())
         pages.append(self.action_items())
         pages.extend(self.exports())
+        pages.extend(self.feeds())
         return pages
 
     def incident(self, pm: Postmortem) -> GeneratedPage:
@@ -165,6 +177,15 @@ class Renderer:
 
     def exports(self) -> list[GeneratedPage]:
         return export_pages(self.context)
+
+    def feeds(self) -> list[GeneratedPage]:
+        return feed_pages(self.context, self.feed_site)
+
+    def feed_links(self) -> dict[str, tuple[FeedLink, ...]]:
+        """Per generated page, the feeds it announces besides the site's (none without feeds)."""
+        if self.feed_site is None:
+            return {}
+        return page_feeds(self.index.incidents, self.kb.catalog, self.site)
 
 
 # The pages being made: forked workers find it here, already built.

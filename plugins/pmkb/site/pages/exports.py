@@ -1,10 +1,12 @@
-"""The data files beside the pages: every incident as JSON and CSV, every action item as CSV."""
+"""The data files beside the pages: every incident as JSON and CSV, every action item as CSV,
+and the Atom feeds of newly published postmortems."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import export
+from ..feeds import FeedSite, atom, feeds
 from .base import GeneratedPage, PageContext
 
 
@@ -23,4 +25,15 @@ def export_pages(ctx: PageContext) -> list[GeneratedPage]:
         GeneratedPage(
             "action-items.csv", export.action_items_csv(items, ctx.site, ctx.today), "data"
         ),
+    ]
+
+
+def feed_pages(ctx: PageContext, at: FeedSite | None) -> list[GeneratedPage]:
+    """The site's feed and one per service and factor; none without the site's address."""
+    if at is None:
+        return []
+    catalog = ctx.kb.catalog
+    return [
+        GeneratedPage(feed.src, atom(feed, catalog, ctx.site, at), "data")
+        for feed in feeds(ctx.index.incidents, catalog, ctx.site)
     ]

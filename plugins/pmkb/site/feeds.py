@@ -1,0 +1,244 @@
+"""Atom feeds (RFC 4287) of newly published postmortems: one for the site, one per service and
+one per contributing factor, for teams to follow in a feed reader or a chat channel.
+
+A feed holds only postmortems whose status is `published` (never a draft, even under
+`publish_drafts`, nor one still in review), newest first, at most `FEED_ENTRIES` of them. Every
+date in it is a postmortem's own: the same knowledge base makes the same bytes, whatever the day
+of the build. Feed readers need absolute addresses, so feeds are made only for a site whose
+`site_url` is known.
+
+The documents are written by ElementTree, which escapes all text; characters XML 1.0 cannot
+hold at all (most control characters) are replaced first, so a feed always parses.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote, urlsplit
+
+from ..model import Catalog, Postmortem
+from ..urls import Site
+from .pages.text import excerpt, names
+
+ATOM = "http://www.w3.org/2005/Atom"
+MEDIA_TYPE = "application/atom+xml"
+FEED_ENTRIES = 50  # a reader keeps what it has seen: a feed only needs to carry what is new
+SUMMARY_LENGTH = 500  # characters of the summary section, cut at a sentence
+FOLDER = "feeds"
+# The `updated` of a feed with no entry yet: a fixed date, not the day of the build.
+NO_ENTRY = "1970-01-01T00:00:00Z"
+# Characters XML 1.0 has no way to write, not even as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class FeedSite:
+    """Where the site is published and what it is called: what feeds need that pages do not."""
+
+    url: str  # the site's absolute address, ending in `/`
+    name: str
+
+    @classmethod
+    def of(cls, site_url: str | None, site_name: str) -> FeedSite | None:
+        """The feeds' site for MkDocs' `site_url` and `site_name`; None when `site_url` is not an
+        absolute http(s) address, which is when no feed is made."""
+        if not isinstance(site_url, str):
+            return None
+        parts = urlsplit(site_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        # Written as a URI: ids and links must be IRIs, which a space, say, is not part of.
+        path = quote(parts.path, safe="/%:@!$&'()*+,;=~")
+        url = parts._replace(path=path, query="", fragment="").geturl()
+        return cls(url if url.endswith("/") else url + "/", str(site_name or ""))
+
+    def absolute(self, path: str) -> str:
+        """The absolute address of a URL path relative to the site's root."""
+        return self.url + quote(path, safe="/")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed: where it is written, what it is called, the page it follows, its postmortems."""
+
+    src: str  # the file in the site, such as `feeds/services/checkout.xml`
+    title: str  # what it follows, such as `Postmortems of service Checkout`
+    page: str  # the source path of the page whose incidents it lists
+    postmortems: tuple[Postmortem, ...]
+
+
+def site_feed() -> str:
+    """The site's own feed: every service and factor."""
+    return f"{FOLDER}/postmortems.xml"
+
+
+def service_feed(ident: str) -> str:
+    return f"{FOLDER}/services/{ident}.xml"
+
+
+def factor_feed(ident: str) -> str:
+    return f"{FOLDER}/factors/{ident}.xml"
+
+
+def in_feeds(pm: Postmortem) -> bool:
+    """Whether a published postmortem goes in the feeds: `published`, and dated (an entry has to
+    say when it was updated; an undated one is reported by `pmkb check` already)."""
+    return pm.status == "published" and pm.date is not None
+
+
+def feeds(incidents: Iterable[Postmortem], catalog: Catalog, site: Site) -> list[Feed]:
+    """The site's feed, then one per service and one per factor of the catalog, in id order.
+
+    `incidents` are the site's published incidents, newest first (`Index.incidents`).
+    """
+    shown = [pm for pm in incidents if in_feeds(pm)]
+    by_service: dict[str, list[Postmortem]] = {ident: [] for ident in catalog.services}
+    by_factor: dict[str, list[Postmortem]] = {ident: [] for ident in catalog.factors}
+    for pm in shown:
+        for ident in dict.fromkeys(pm.services):
+            if ident in by_service:
+                by_service[ident].append(pm)
+        for ident in dict.fromkeys(pm.factors):
+            if ident in by_factor:
+                by_factor[ident].append(pm)
+    found = [Feed(site_feed(), SITE_TITLE, site.incidents(), _latest(shown))]
+    for ident in sorted(by_service):
+        title = service_title(catalog.services[ident].name)
+        found.append(
+            Feed(service_feed(ident), title, site.service(ident), _latest(by_service[ident]))
+        )
+    for ident in sorted(by_factor):
+        title = factor_title(catalog.factors[ident].name)
+        found.append(Feed(factor_feed(ident), title, site.factor(ident), _latest(by_factor[ident])))
+    return found
+
+
+SITE_TITLE = "All postmortems"
+
+
+def service_title(name: str) -> str:
+    return f"Postmortems of service {name}"
+
+
+def factor_title(name: str) -> str:
+    return f"Postmortems with contributing factor {name}"
+
+
+def _latest(postmortems: list[Postmortem]) -> tuple[Postmortem, ...]:
+    return tuple(sorted(postmortems, key=lambda pm: pm.sort_key, reverse=True)[:FEED_ENTRIES])
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed a page announces in its `<head>`: its file in the site and its title."""
+
+    src: str
+    title: str
+
+
+def page_feeds(
+    incidents: Iterable[Postmortem], catalog: Catalog, site: Site
+) -> dict[str, tuple[FeedLink, ...]]:
+    """Per generated page, the feeds it announces besides the site's: a service's or factor's
+    page its own, an incident's page those of its services and factors (of the catalog)."""
+    found: dict[str, tuple[FeedLink, ...]] = {}
+    for ident, service in catalog.services.items():
+        title = link_title(service_title(service.name))
+        found[site.service(ident)] = (FeedLink(service_feed(ident), title),)
+    for ident, factor in catalog.factors.items():
+        title = link_title(factor_title(factor.name))
+        found[site.factor(ident)] = (FeedLink(factor_feed(ident), title),)
+    for pm in incidents:
+        links = [
+            found[site.service(s)][0] for s in dict.fromkeys(pm.services) if s in catalog.services
+        ]
+        links += [
+            found[site.factor(f)][0] for f in dict.fromkeys(pm.factors) if f in catalog.factors
+        ]
+        if links:
+            found[site.incident(pm.id)] = tuple(links)
+    return found
+
+
+def link_title(what: str) -> str:
+    """How a page's `<link>` names a feed, as readers list the feeds a page offers."""
+    return f"{what} (Atom)"
+
+
+def atom(feed: Feed, catalog: Catalog, site: Site, at: FeedSite) -> str:
+    """The feed as an Atom document."""
+    address = at.absolute(feed.src)
+    # Elements in no namespace under a root that declares Atom's as the default: ElementTree
+    # cannot write unprefixed attributes (`rel`, `href`) with its `default_namespace`.
+    root = ET.Element("feed", {"xmlns": ATOM})
+    _text(root, "id", address)
+    name = at.name.strip() or "Postmortems"
+    _text(root, "title", f"{name}: {feed.title}")
+    newest = feed.postmortems[0] if feed.postmortems else None
+    _text(root, "updated", _updated(newest.date) if newest and newest.date else NO_ENTRY)
+    # A feed-level author stands for entries whose postmortems name none (RFC 4287, 4.1.1).
+    _text(ET.SubElement(root, "author"), "name", name)
+    _link(root, "self", MEDIA_TYPE, address)
+    _link(root, "alternate", "text/html", at.absolute(site.url(feed.page)))
+    _text(root, "generator", "pmkb")
+    for pm in feed.postmortems:
+        _entry(root, pm, catalog, site, at)
+    ET.indent(root, "  ")
+    document = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{document}\n'
+
+
+def _entry(parent: ET.Element, pm: Postmortem, catalog: Catalog, site: Site, at: FeedSite) -> None:
+    assert pm.date is not None  # in_feeds
+    entry = ET.SubElement(parent, "entry")
+    page = at.absolute(site.url(site.incident(pm.id)))
+    # The page's address: permanent while the postmortem's id and the site's address are.
+    _text(entry, "id", page)
+    _text(entry, "title", pm.title)
+    _text(entry, "updated", _updated(pm.date))
+    for author in pm.authors:
+        _text(ET.SubElement(entry, "author"), "name", author)
+    _link(entry, "alternate", "text/html", page)
+    for ident in dict.fromkeys(pm.services):
+        _category(
+            entry,
+            ident,
+            catalog.services[ident].name if ident in catalog.services else ident,
+            at.absolute(site.url(site.services())),
+        )
+    for ident in dict.fromkeys(pm.factors):
+        _category(
+            entry,
+            ident,
+            catalog.factors[ident].name if ident in catalog.factors else ident,
+            at.absolute(site.url(site.factors())),
+        )
+    services = names(pm.services, catalog.services)
+    lead = " · ".join(part for part in (pm.severity, services) if part)
+    summary = excerpt(pm.summary, SUMMARY_LENGTH)
+    _text(entry, "summary", f"{lead}. {summary}" if lead and summary else lead or summary).set(
+        "type", "text"
+    )
+
+
+def _updated(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _text(parent: ET.Element, name: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, name)
+    element.text = _NOT_XML.sub("\ufffd", text)
+    return element
+
+
+def _link(parent: ET.Element, rel: str, media_type: str, href: str) -> None:
+    ET.SubElement(parent, "link", {"rel": rel, "type": media_type, "href": href})
+
+
+def _category(parent: ET.Element, term: str, label: str, scheme: str) -> None:
+    attributes = {"term": term, "scheme": scheme, "label": label}
+    ET.SubElement(parent, "category", {k: _NOT_XML.sub("\ufffd", v) for k, v in attributes.items()})

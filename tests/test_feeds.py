@@ -1,0 +1,411 @@
+"""Atom feeds: built by MkDocs and read back as a feed reader reads them, checked against the
+elements RFC 4287 requires; drafts and postmortems in review never in them; the same bytes from
+the same postmortems whatever the build date; hostile text escaped."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import pytest
+
+from helpers import build, make_project, postmortem, read
+from pmkb.model import Catalog, Factor, Postmortem, Service
+from pmkb.settings import load_settings
+from pmkb.site.feeds import FEED_ENTRIES, NO_ENTRY, FeedSite, atom, feeds
+from pmkb.urls import Site
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITE_URL = "https://kb.example.com/team/"
+# RFC 3339's date-time, as RFC 4287 (3.3) requires it.
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+# Words of postmortems that must stay out of every feed: a draft (published on the site here,
+# through `publish_drafts`) and one in review.
+CANARIES = ("Zanzibar", "Quokka", "2025-04-01-secret-draft", "Wombat", "2024-09-01-search-empty")
+
+
+def _postmortems() -> dict[str, str]:
+    return {
+        "2024/2024-01-10-checkout-down.md": postmortem(
+            "Checkout down after a config push", "2024-01-10",
+            services=["checkout", "payments"], factors=["config-change", "missing-alert"], severity="SEV1",
+            summary="A config push set a **timeout** to zero. See [the runbook](https://runbooks.example/x).",
+            extra={"authors": ["Ana Ruiz", "Bo Chen"]},
+        ),
+        "2024/2024-02-01-checkout-slow.md": postmortem(
+            "Checkout slow during a sale", "2024-02-01", services=["checkout"], factors=["traffic-surge"], severity="SEV3",
+        ),
+        "2024/2024-09-01-search-empty.md": postmortem(
+            "Wombat search returned nothing", "2024-09-01", services=["search"], factors=["config-change"],
+            status="in-review", summary="Wombat words still in review.",
+        ),
+        "2025/2025-03-01-payments-alert.md": postmortem(
+            "Payments errors went unnoticed", "2025-03-01", services=["payments"], factors=["missing-alert"], severity="SEV4",
+        ),
+        "2025/2025-04-01-secret-draft.md": postmortem(
+            "Zanzibar secret draft title", "2025-04-01", services=["checkout"], factors=["config-change"],
+            status="draft", summary="Quokka draft text that must never leak.",
+        ),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("kb")
+    make_project(
+        root,
+        _postmortems(),
+        options={"publish_drafts": True},
+        mkdocs={"site_url": SITE_URL},
+        site=True,
+    )
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": "1764028800"})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def _feed_files(root: Path) -> dict[str, bytes]:
+    folder = root / "site" / "feeds"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.xml"))}
+
+
+def _text(element: ET.Element, name: str) -> str:
+    found = element.findall(ATOM + name)
+    assert len(found) == 1, f"exactly one atom:{name} in {element.tag}"
+    return found[0].text or ""
+
+
+def _absolute(iri: str) -> bool:
+    parts = urlsplit(iri)
+    return bool(parts.scheme) and (parts.scheme == "tag" or bool(parts.netloc))
+
+
+def checked(document: bytes) -> ET.Element:
+    """The feed's root, once it is shown to hold what RFC 4287 requires of a feed and its
+    entries (4.1.1, 4.1.2): ids that are absolute IRIs, titles, RFC 3339 dates, a self link,
+    authors for every entry, and an alternate link or content for every entry."""
+    root = ET.fromstring(document)
+    assert root.tag == ATOM + "feed"
+    assert _absolute(_text(root, "id"))
+    assert _text(root, "title").strip()
+    assert DATE_TIME.fullmatch(_text(root, "updated"))
+    links = root.findall(ATOM + "link")
+    assert all(link.get("href") for link in links)
+    selves = [link for link in links if link.get("rel") == "self"]
+    assert len(selves) == 1 and _absolute(selves[0].get("href", ""))
+    feed_authors = root.findall(ATOM + "author")
+    assert all(_text(a, "name").strip() for a in feed_authors)
+    ids = []
+    for entry in root.findall(ATOM + "entry"):
+        ids.append(_text(entry, "id"))
+        assert _absolute(ids[-1])
+        assert _text(entry, "title").strip()
+        assert DATE_TIME.fullmatch(_text(entry, "updated"))
+        authors = entry.findall(ATOM + "author")
+        assert feed_authors or authors
+        assert all(_text(a, "name").strip() for a in authors)
+        alternates = [
+            link
+            for link in entry.findall(ATOM + "link")
+            if link.get("rel", "alternate") == "alternate"
+        ]
+        assert alternates or entry.findall(ATOM + "content")
+        assert len(entry.findall(ATOM + "summary")) <= 1
+    assert len(ids) == len(set(ids))
+    return root
+
+
+def parsed(document: bytes) -> feedparser.FeedParserDict:
+    """The feed as feedparser, the reference feed parser of Python, reads it: without a complaint."""
+    feed = feedparser.parse(document)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    return feed
+
+
+def test_the_site_has_a_feed_and_one_per_service_and_factor(site: Path) -> None:
+    assert set(_feed_files(site)) == {
+        "postmortems.xml",
+        "services/checkout.xml",
+        "services/payments.xml",
+        "services/search.xml",
+        "factors/config-change.xml",
+        "factors/missing-alert.xml",
+        "factors/traffic-surge.xml",
+    }
+    for document in _feed_files(site).values():
+        checked(document)
+        parsed(document)
+
+
+def test_the_site_feed_lists_published_postmortems_newest_first(site: Path) -> None:
+    feed = parsed(_feed_files(site)["postmortems.xml"])
+    assert feed.feed.title == "Test KB: All postmortems"
+    assert feed.feed.id == SITE_URL + "feeds/postmortems.xml"
+    assert [link.href for link in feed.feed.links] == [
+        SITE_URL + "feeds/postmortems.xml",
+        SITE_URL + "incidents/",
+    ]
+    assert feed.feed.updated == "2025-03-01T00:00:00Z"  # the newest entry's date, not the build's
+    assert [e.title for e in feed.entries] == [
+        "Payments errors went unnoticed",
+        "Checkout slow during a sale",
+        "Checkout down after a config push",
+    ]
+    first = feed.entries[2]
+    assert first.id == first.link == SITE_URL + "incidents/2024-01-10-checkout-down/"
+    assert first.updated == "2024-01-10T00:00:00Z"
+    assert [a.name for a in first.authors] == ["Ana Ruiz", "Bo Chen"]
+    assert [(t.term, t.label) for t in first.tags] == [
+        ("checkout", "Checkout"),
+        ("payments", "Payments"),
+        ("config-change", "Configuration change"),
+        ("missing-alert", "Missing alert"),
+    ]
+    # The summary section as plain text: link text kept, Markdown marks dropped.
+    assert first.summary == (
+        "SEV1 · Checkout, Payments. A config push set a timeout to zero. See the runbook."
+    )
+    # Each entry's page is the page the site has.
+    assert (site / "site/incidents/2024-01-10-checkout-down/index.html").is_file()
+
+
+def test_service_and_factor_feeds_hold_their_own_postmortems(site: Path) -> None:
+    files = _feed_files(site)
+    checkout = parsed(files["services/checkout.xml"])
+    assert checkout.feed.title == "Test KB: Postmortems of service Checkout"
+    assert checkout.feed.link == SITE_URL + "services/checkout/"
+    assert [e.title for e in checkout.entries] == [
+        "Checkout slow during a sale",
+        "Checkout down after a config push",
+    ]
+    alert = parsed(files["factors/missing-alert.xml"])
+    assert alert.feed.title == "Test KB: Postmortems with contributing factor Missing alert"
+    assert [e.title for e in alert.entries] == [
+        "Payments errors went unnoticed",
+        "Checkout down after a config push",
+    ]
+
+
+def test_a_feed_with_nothing_published_yet_is_valid_and_dated_by_no_clock(site: Path) -> None:
+    # Search's one postmortem is in review: its team can subscribe before anything is published.
+    document = _feed_files(site)["services/search.xml"]
+    root = checked(document)
+    assert root.findall(ATOM + "entry") == []
+    assert _text(root, "updated") == NO_ENTRY
+    assert parsed(document).feed.title == "Test KB: Postmortems of service Product search"
+
+
+def test_drafts_and_postmortems_in_review_are_in_no_feed(site: Path) -> None:
+    # Both are on the site (a draft through publish_drafts), so the feeds left them out.
+    assert "Zanzibar" in read(site, "incidents/2025-04-01-secret-draft/index.html")
+    assert "Wombat" in read(site, "incidents/2024-09-01-search-empty/index.html")
+    for name, document in _feed_files(site).items():
+        text = document.decode("utf-8")
+        for canary in CANARIES:
+            assert canary not in text, (name, canary)
+
+
+def test_every_page_announces_the_site_feed_and_its_own(site: Path) -> None:
+    def announced(page: str) -> dict[str, str]:
+        html = read(site, page)
+        head = html[: html.index("</head>")]
+        links = re.findall(r'<link rel="alternate" type="application/atom\+xml"[^>]*>', head)
+        found = {}
+        for link in links:
+            title = re.search(r'title="([^"]*)"', link)
+            href = re.search(r'href="([^"]*)"', link)
+            assert title and href
+            # The address is relative to the page, and names a feed the site has.
+            url = urljoin(SITE_URL + page, href[1])
+            assert (site / "site" / url.removeprefix(SITE_URL)).is_file(), url
+            found[title[1]] = url.removeprefix(SITE_URL)
+        assert len(found) == len(links)
+        return found
+
+    every = {"All postmortems (Atom)": "feeds/postmortems.xml"}
+    assert announced("index.html") == every
+    assert announced("incidents/index.html") == every
+    assert announced("trends/index.html") == every
+    assert announced("services/checkout/index.html") == {
+        **every,
+        "Postmortems of service Checkout (Atom)": "feeds/services/checkout.xml",
+    }
+    assert announced("factors/traffic-surge/index.html") == {
+        **every,
+        "Postmortems with contributing factor Traffic surge (Atom)": "feeds/factors/traffic-surge.xml",
+    }
+    assert announced("incidents/2024-02-01-checkout-slow/index.html") == {
+        **every,
+        "Postmortems of service Checkout (Atom)": "feeds/services/checkout.xml",
+        "Postmortems with contributing factor Traffic surge (Atom)": "feeds/factors/traffic-surge.xml",
+    }
+
+
+def test_service_and_factor_pages_link_to_their_feed(site: Path) -> None:
+    for page, feed, what in (
+        ("services/payments/index.html", "feeds/services/payments.xml", "service"),
+        (
+            "factors/config-change/index.html",
+            "feeds/factors/config-change.xml",
+            "contributing factor",
+        ),
+    ):
+        html = read(site, page)
+        link = re.search(
+            r'<p class="pmkb-feed"><a href="([^"]+)" type="application/atom\+xml">([^<]+)</a></p>',
+            html,
+        )
+        assert link, page
+        assert urljoin(SITE_URL + page, link[1]) == SITE_URL + feed
+        assert link[2] == f"Subscribe to new postmortems of this {what} (Atom feed)"
+
+
+def test_feeds_are_the_same_bytes_whatever_the_build_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    made = []
+    for epoch in ("1764028800", "1900000000", None):  # None: today, by the wall clock
+        root = make_project(
+            tmp_path / f"kb{epoch}", _postmortems(), mkdocs={"site_url": SITE_URL}, site=True
+        )
+        result = build(root, env=None if epoch is None else {"SOURCE_DATE_EPOCH": epoch})
+        assert result.returncode == 0, result.stderr
+        made.append(_feed_files(root))
+    assert made[0] and made[0] == made[1] == made[2]
+
+
+def test_a_feed_carries_the_latest_postmortems_only(tmp_path: Path) -> None:
+    count = FEED_ENTRIES + 5
+    postmortems = {
+        f"pm-{i:02d}.md": postmortem(
+            f"Incident number {i}", f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}"
+        )
+        for i in range(count)
+    }
+    root = make_project(tmp_path / "kb", postmortems, mkdocs={"site_url": SITE_URL}, site=True)
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    feed = parsed(_feed_files(root)["postmortems.xml"])
+    assert [e.title for e in feed.entries] == [
+        f"Incident number {i}" for i in range(count - 1, count - 1 - FEED_ENTRIES, -1)
+    ]
+
+
+HOSTILE_TITLE = 'Tricky ]]> <script>alert("t")</script> & \x0b title'
+HOSTILE_SUMMARY = (
+    "Ends early ]]> then <script>alert(1)</script> and <img src=x onerror=alert(2)> \x01 done."
+)
+
+
+def test_hostile_text_is_escaped_and_the_feed_still_parses(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path / "kb",
+        {
+            "hostile.md": postmortem(
+                HOSTILE_TITLE,
+                "2024-05-01",
+                summary=HOSTILE_SUMMARY,
+                extra={"authors": ["<b>Eve</b> & \x0c Mallory"]},
+            )
+        },
+        services={"checkout": {"name": "Check<out> ]]> & \x02", "owner": "x"}},
+        mkdocs={"site_url": SITE_URL, "site_name": "KB <script>x</script> ]]>"},
+        site=True,
+    )
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    files = _feed_files(root)
+    for name, document in files.items():
+        checked(document)
+        parsed(document)
+        text = document.decode("utf-8")
+        assert "<script" not in text and "<img" not in text and "<b>" not in text, name
+    entry = checked(files["postmortems.xml"]).findall(ATOM + "entry")
+    assert len(entry) == 1
+    # Readers show the text as written, the characters XML cannot hold replaced.
+    assert _text(entry[0], "title").startswith('Tricky ]]> <script>alert("t")</script> & ')
+    summary = _text(entry[0], "summary")
+    assert (
+        "]]> then <script>alert(1)</script> and <img src=x onerror=alert(2)> \ufffd done."
+        in summary
+    )
+    assert summary.startswith("SEV2 · Check<out> ]]> & \ufffd. Ends early")
+    author = _text(entry[0].findall(ATOM + "author")[0], "name")
+    assert author.startswith("<b>Eve</b> & ") and author.endswith(" Mallory")
+    service = parsed(files["services/checkout.xml"])
+    assert (
+        service.feed.title
+        == "KB <script>x</script> ]]>: Postmortems of service Check<out> ]]> & \ufffd"
+    )
+    # The page's <link> title is escaped too.
+    html = read(root, "services/checkout/index.html")
+    assert 'title="Postmortems of service Check&lt;out&gt; ]]&gt; &amp; ' in html
+
+
+def test_without_site_url_there_is_no_feed_and_the_build_says_why(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    result = build(root, strict=True)
+    assert result.returncode == 0, result.stderr
+    assert "no Atom feeds: they need the site's address, which `site_url` sets" in result.stderr
+    assert not (root / "site" / "feeds").exists()
+    for page in (
+        "index.html",
+        "services/checkout/index.html",
+        "incidents/2024-02-01-checkout-slow/index.html",
+    ):
+        html = read(root, page)
+        assert "application/atom+xml" not in html and "pmkb-feed" not in html
+
+
+@pytest.mark.parametrize(
+    ("site_url", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("/relative/", None),
+        ("ftp://kb.example.com/", None),
+        ("https://kb.example.com", "https://kb.example.com/"),
+        ("https://kb.example.com/a b/?q=1#x", "https://kb.example.com/a%20b/"),
+    ],
+)
+def test_feeds_need_an_absolute_web_address(site_url: str | None, expected: str | None) -> None:
+    found = FeedSite.of(site_url, "KB")
+    assert (found.url if found else None) == expected
+
+
+def test_no_character_a_postmortem_holds_makes_a_feed_unreadable(tmp_path: Path) -> None:
+    # Every character XML cannot hold, as they could reach the model from any reader of files.
+    odd = "".join(map(chr, range(0x20))) + "\ud800\udfff\ufffe\uffff ]]> <x> &amp;"
+    pm = Postmortem(
+        id="odd",
+        path=tmp_path / "odd.md",
+        display="odd.md",
+        title="Title" + odd,
+        date=date(2024, 1, 1),
+        severity="SEV1" + odd,
+        status="published",
+        services=("svc",),
+        factors=("fac",),
+        authors=("Author" + odd,),
+        summary="Summary" + odd,
+    )
+    catalog = Catalog(
+        {"svc": Service("svc", "Service" + odd)}, {"fac": Factor("fac", "F" + odd, "c")}
+    )
+    site = Site(load_settings({}, tmp_path))
+    made = feeds([pm], catalog, site)
+    assert [len(feed.postmortems) for feed in made] == [1, 1, 1]
+    for feed in made:
+        document = atom(feed, catalog, site, FeedSite(SITE_URL, "KB" + odd)).encode("utf-8")
+        entry = checked(document).findall(ATOM + "entry")[0]
+        assert _text(entry, "title").startswith("Title\ufffd")
+        assert _text(entry, "title").endswith(" ]]> <x> &amp;")
+        assert parsed(document).entries[0].title.startswith("Title")
