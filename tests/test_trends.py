@@ -983,6 +983,7 @@ def test_stats_json_matches_the_pages(
         "as_of": "2025-11-25",
         "postmortems": 9,
         "published": 8,
+        "near_misses": 0,
         "drafts_held_back": 1,
         "first": "2025-01-25",
         "last": "2025-08-19",
@@ -1562,7 +1563,8 @@ def test_stats_folds_and_caps_long_lists() -> None:
         for n in range(8)
     ]
     figures = {
-        "as_of": "2025-11-25", "postmortems": 40, "published": 40, "drafts_held_back": 0,
+        "as_of": "2025-11-25", "postmortems": 40, "published": 40, "near_misses": 0,
+        "drafts_held_back": 0,
         "first": "2025-01-01", "last": "2025-10-01", "by_severity": {"SEV1": 40},
         "minutes": {"detect": {"count": 0, "median": None, "p90": None}},
         "top_factors": [], "top_services": [], "recurring_factors": episodes,

@@ -15,6 +15,7 @@ from .trends import (
     LeftOut,
     Period,
     Recurrence,
+    by_kind,
     durations,
     left_out,
     pairs,
@@ -48,7 +49,9 @@ class Analysis:
     """Everything the trend and action-item pages show, computed once."""
 
     def __init__(self, index: Index, settings: Settings, today: date) -> None:
-        incidents = index.incidents
+        # The figures of incidents leave near misses out; they are counted on their own.
+        incidents, self.near_misses = by_kind(index.incidents)
+        self.incidents = incidents
         self.index = index
         self.today = today
         self.settings = settings
@@ -64,9 +67,10 @@ class Analysis:
             incidents, settings.recurrence_count, settings.recurrence_window_days
         )
         self.pairs = pairs(incidents)
+        # A near miss's action items are as much owed as an incident's.
         self.items = [
             Item(item, pm)
-            for pm in sorted(incidents, key=lambda pm: pm.sort_key)
+            for pm in sorted(index.incidents, key=lambda pm: pm.sort_key)
             for item in pm.action_items
         ]
 
@@ -88,7 +92,7 @@ class Analysis:
         ]
 
     def overall(self) -> dict[str, Distribution]:
-        return {name: self.distribution(self.index.incidents, field) for name, field in MEASURES}
+        return {name: self.distribution(self.incidents, field) for name, field in MEASURES}
 
     def top_factors(self, period: Period, limit: int = 3) -> list[tuple[str, int]]:
         return self.index.factor_counts(self.by_quarter[period])[:limit]
@@ -120,10 +124,10 @@ class Analysis:
     def completion(self) -> list[tuple[Period, int, int]]:
         """Per quarter of the incidents: action items done, and items that count (all but won't-do)."""
         rows = []
+        # Near misses' items too, as in every other figure of action items.
+        every = per_period(self.charted(self.index.incidents), self.quarters)
         for q in self.quarters:
-            items = [
-                a for pm in self.by_quarter[q] for a in pm.action_items if a.status != "wont-do"
-            ]
+            items = [a for pm in every[q] for a in pm.action_items if a.status != "wont-do"]
             rows.append((q, sum(a.status == "done" for a in items), len(items)))
         return rows
 

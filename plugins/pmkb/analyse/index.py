@@ -29,7 +29,8 @@ class Related:
 
 
 class Index:
-    """Published incidents (newest first) grouped by service and factor."""
+    """Published postmortems, incidents and near misses (newest first), grouped by service and
+    factor."""
 
     def __init__(self, incidents: list[Postmortem]) -> None:
         self.incidents = incidents
@@ -71,11 +72,9 @@ class Index:
     def service_counts(self, incidents: list[Postmortem]) -> list[tuple[str, int]]:
         return _ranked(Counter(s for pm in incidents for s in pm.services))
 
-    def cooccurring(self, factor: str) -> list[tuple[str, int]]:
-        counts = Counter(
-            f for pm in self.by_factor.get(factor, []) for f in pm.factors if f != factor
-        )
-        return _ranked(counts)
+    def cooccurring(self, factor: str, incidents: list[Postmortem]) -> list[tuple[str, int]]:
+        """The other factors of `incidents` (those of `factor`, or some of them), most frequent first."""
+        return _ranked(Counter(f for pm in incidents for f in pm.factors if f != factor))
 
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
         """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""

@@ -21,7 +21,8 @@ def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
     """The knowledge base in numbers, as plain data."""
     index = Index(kb.published)
     analysis = Analysis(index, kb.settings, today)
-    incidents = index.incidents
+    # Near misses are counted apart: every other figure is of incidents.
+    incidents = analysis.incidents
     days = [pm.date for pm in incidents if pm.date]
     overall = analysis.overall()
     statuses = {status: len(items) for status, items in analysis.by_status()}
@@ -29,6 +30,7 @@ def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
         "as_of": today.isoformat(),
         "postmortems": kb.file_count,
         "published": len(incidents),
+        "near_misses": len(analysis.near_misses),
         "drafts_held_back": len(kb.drafts),
         "first": min(days).isoformat() if days else None,
         "last": max(days).isoformat() if days else None,
@@ -71,6 +73,7 @@ def format_figures(figures: dict[str, Any]) -> str:
     lines = [
         f"Published incidents  {figures['published']} of {figures['postmortems']} postmortems"
         + (f" ({figures['first']} to {figures['last']})" if figures["first"] else "")
+        + _near_misses(figures["near_misses"])
         + f", {figures['drafts_held_back']} draft(s) held back",
         "By severity          " + ", ".join(f"{s} {n}" for s, n in figures["by_severity"].items()),
     ]
@@ -102,6 +105,11 @@ def format_figures(figures: dict[str, Any]) -> str:
     # Severities come from the options and ids from the catalogs: shown, never run by the terminal.
     text = [_wrapped(printable(line)) for line in lines]
     return "\n".join([*text[:-1], listing, text[-1]])
+
+
+def _near_misses(count: int) -> str:
+    """`, 1 near miss`, `, 2 near misses`, or nothing in a knowledge base that records none."""
+    return f", {count} near miss{'' if count == 1 else 'es'}" if count else ""
 
 
 def _listing(label: str, items: list[str]) -> str:

@@ -200,12 +200,28 @@ def per_period(
     return groups
 
 
+def by_kind(postmortems: Sequence[Postmortem]) -> tuple[list[Postmortem], list[Postmortem]]:
+    """The incidents and the near misses of `postmortems`, each in the order given.
+
+    Every figure that counts incidents (by severity, per period, per service, recurring factors,
+    time to detect, mitigate and resolve) counts the first; near misses are counted apart.
+    """
+    incidents: list[Postmortem] = []
+    near_misses: list[Postmortem] = []
+    for pm in postmortems:
+        (near_misses if pm.is_near_miss else incidents).append(pm)
+    return incidents, near_misses
+
+
 def start_of(pm: Postmortem) -> str | None:
-    """The time durations are measured from: `started`, else `detected`, else none.
+    """The time durations are measured from: `started`, else `detected`, else none; none for a
+    near miss, whose times (if any are written) mark no impact.
 
     Many real reports record when the incident was noticed but not when impact began; measured
     from detection, their durations are short of the truth but far from unknown.
     """
+    if pm.is_near_miss:
+        return None
     if pm.started is not None:
         return "started"
     return "detected" if pm.detected is not None else None
@@ -213,7 +229,10 @@ def start_of(pm: Postmortem) -> str | None:
 
 def elapsed(pm: Postmortem, end: str) -> int | None:
     """Whole minutes to `end` from the best start (see `start_of`); to `detected`, only from
-    `started`, since detection cannot be measured from itself."""
+    `started`, since detection cannot be measured from itself. None for a near miss: no impact
+    was detected, mitigated or resolved."""
+    if pm.is_near_miss:
+        return None
     start = "started" if end == "detected" else start_of(pm)
     return pm.minutes(start, end) if start is not None else None
 

@@ -8,20 +8,16 @@ from markupsafe import Markup
 
 from ...analyse.trends import elapsed, start_of
 from ...digests import digest
-from ...model import Catalog, Postmortem
+from ...model import KIND_LABELS, Catalog, Postmortem
 from ...settings import Settings
 from ..blocks import Rendered
 from .base import GeneratedPage, IncidentSource, PageContext
 from .text import STATUS_LABELS, duration, excerpt, first_sentence, front_matter, meta_text, names
 
-COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
 
-
-def compact_search(settings: Settings, published: int) -> bool:
-    """Whether incidents are indexed by title, metadata and summary only (`search` option)."""
-    if settings.search == "full":
-        return False
-    return settings.search == "compact" or published > COMPACT_ABOVE
+def compact_search(settings: Settings) -> bool:
+    """Whether Material's search indexes incidents by title, metadata and summary only."""
+    return settings.search == "compact"
 
 
 def incident_page(ctx: PageContext, pm: Postmortem) -> GeneratedPage:
@@ -112,15 +108,19 @@ def own_action_items(pm: Postmortem, settings: Settings) -> str | None:
 
 def card_text(pm: Postmortem, catalog: Catalog) -> str:
     """The incident's header card as one line of text, as search indexes show it: "Date
-    2024-11-29 · Duration 5 h 56 min · Time to detect … · SEV2 · Services: Checkout, …"."""
+    2024-11-29 · Duration 5 h 56 min · Time to detect … · SEV2 · Services: Checkout, …", or
+    "Date 2026-01-20 · Near miss · Impact none · SEV4 · …"."""
     since = " from detection" if start_of(pm) == "detected" else ""
-    facts = [
-        f"Date {pm.date.isoformat() if pm.date else '—'}",
-        f"Duration{since} {duration(elapsed(pm, 'resolved'))}",
-        f"Time to detect {duration(elapsed(pm, 'detected'))}",
-        f"Time to mitigate{since} {duration(elapsed(pm, 'mitigated'))}",
-        pm.severity or "?",
-    ]
+    facts = [f"Date {pm.date.isoformat() if pm.date else '—'}"]
+    if pm.is_near_miss:
+        facts += [KIND_LABELS[pm.kind], "Impact none"]
+    else:
+        facts += [
+            f"Duration{since} {duration(elapsed(pm, 'resolved'))}",
+            f"Time to detect {duration(elapsed(pm, 'detected'))}",
+            f"Time to mitigate{since} {duration(elapsed(pm, 'mitigated'))}",
+        ]
+    facts.append(pm.severity or "?")
     if pm.status != "published":
         facts.append(STATUS_LABELS.get(pm.status, pm.status))
     facts.append(f"Services: {names(pm.services, catalog.services)}")

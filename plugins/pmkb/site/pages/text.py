@@ -41,8 +41,8 @@ def span(minutes: float | None) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    """`1 incident`, `2 incidents`."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """`1 incident`, `2 incidents`, `2 near misses`."""
+    return f"{count} {noun}{'' if count == 1 else 'es' if noun.endswith('s') else 's'}"
 
 
 def num(value: float | None) -> str:

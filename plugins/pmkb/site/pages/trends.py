@@ -1,4 +1,5 @@
-"""The trends page: incident volume, time to detect and recover, recurring factors, services."""
+"""The trends page: incident volume, time to detect and recover, recurring factors, services,
+and the near misses, counted apart."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .text import front_matter, num, plural, span
 def trends_page(ctx: PageContext) -> GeneratedPage:
     """The trends page of the published incidents."""
     a = ctx.analysis
-    incidents = ctx.index.incidents
+    # Near misses are counted apart, in a section of their own: every figure is of incidents.
+    incidents = a.incidents
     period_name = "quarter" if a.periods and a.periods[0].quarterly else "month"
     time_table = a.time_table()
     overall = a.overall()
@@ -43,6 +45,7 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         incident_counts={q: len(a.by_quarter[q]) for q in a.quarters},
         services_chart=_services_figure(ctx),
         pairs=a.pairs,
+        near_misses=a.near_misses,
     )
 
 
@@ -139,7 +142,7 @@ def _time_figure(
 
 def _services_figure(ctx: PageContext) -> Figure:
     """The ten services with the most incidents."""
-    top = ctx.index.service_counts(ctx.index.incidents)[:10]
+    top = ctx.index.service_counts(ctx.analysis.incidents)[:10]
     if not top:
         return Figure.empty("No published incidents yet, so no service has any.")
     rows = [(ctx.kb.catalog.services[s].name, count) for s, count in top]
