@@ -381,6 +381,7 @@ TIMES_HINT = "(HH:MM UTC or YYYY-MM-DDTHH:MM+01:00; Enter to fill in later): "
 PROMPTS = {
     "title": "Title: ",
     "date": "Date [2026-03-20]: ",
+    "kind": "Kind (incident, near-miss) [incident]: ",
     "services": "Services (checkout, payments): ",
     "factors": "Contributing factors (config-change, missing-alert): ",
     "severity": "Severity (SEV1, SEV2, SEV3, SEV4): ",
@@ -401,6 +402,7 @@ def test_new_prompts_at_a_terminal(
         monkeypatch,
         "  Checkout errors after a database failover ",
         "2026-03-12",
+        "",  # an incident
         "checkout, payments",
         "misconfiguration,missing-alert",
         "SEV2",
@@ -440,7 +442,7 @@ def test_new_prompts_only_for_what_is_missing(
     terminal = at_terminal(monkeypatch, "SEV1", "")
     result = run(
         "new", "Outage", "--service", "checkout", "--factor", "config-change",
-        "--date", "2026-03-12", "--status", "in-review",
+        "--date", "2026-03-12", "--status", "in-review", "--kind", "incident",
         "--started", "10:00", "--detected", "10:05", "--mitigated", "10:30",
     )  # fmt: skip
     assert result.code == EXIT_OK, result.err
@@ -454,13 +456,13 @@ def test_new_times_given_as_hh_mm_fall_on_the_date_answered(
 ) -> None:
     make_project(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY)
-    terminal = at_terminal(monkeypatch, "2026-03-12", "")
+    terminal = at_terminal(monkeypatch, "2026-03-12", "", "")
     result = run(
         "new", "Outage", "--service", "checkout", "--factor", "config-change", "--severity", "SEV2",
         "--status", "draft", "--started", "10:00", "--detected", "10:05", "--mitigated", "10:30",
     )  # fmt: skip
     assert result.code == EXIT_OK, result.err
-    assert terminal.prompts == [PROMPTS["date"], PROMPTS["resolved"]]
+    assert terminal.prompts == [PROMPTS["date"], PROMPTS["kind"], PROMPTS["resolved"]]
     text = (tmp_path / "postmortems/2026/2026-03-12-outage.md").read_text(encoding="utf-8")
     assert "started: 2026-03-12T10:00:00Z\n" in text  # not on today, 2026-03-20
 
@@ -477,6 +479,8 @@ def test_new_asks_again_only_the_wrong_answer_offering_what_it_meant(
         "2026-3-12",
         "2026-04-30",
         "2026-03-12",
+        "incidnet",
+        "",  # takes the suggestion
         "chekout, payments",
         "",  # takes the suggestion
         "config-chnage",
@@ -502,6 +506,8 @@ def test_new_asks_again_only_the_wrong_answer_offering_what_it_meant(
         p["date"],
         p["date"],
         p["date"],
+        p["kind"],
+        "Kind (incident, near-miss) [incident]: ",
         p["services"],
         "Services (checkout, payments) [checkout, payments]: ",
         p["factors"],
@@ -522,6 +528,7 @@ def test_new_asks_again_only_the_wrong_answer_offering_what_it_meant(
         "pmkb new: a title is required",
         "pmkb new: `2026-3-12` is not a YYYY-MM-DD date",
         "pmkb new: 2026-04-30 is after today (2026-03-20)",
+        "pmkb new: kind must be one of incident, near-miss (did you mean `incident`?)",
         "pmkb new: unknown service `chekout` (did you mean `checkout`?)",
         "pmkb new: unknown contributing factor `config-chnage` (did you mean `config-change`?)",
         "pmkb new: severity must be one of SEV1, SEV2, SEV3, SEV4 (did you mean `SEV2`?)",
@@ -546,7 +553,7 @@ def test_new_stops_at_end_of_input_and_writes_nothing(
     tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_project(tmp_path)
-    terminal = at_terminal(monkeypatch, "Outage", "", "checkout", None)
+    terminal = at_terminal(monkeypatch, "Outage", "", "", "checkout", None)
     result = run("new")
     assert result.code == EXIT_USAGE
     assert terminal.prompts[-1] == PROMPTS["factors"]
@@ -573,6 +580,122 @@ def test_new_does_not_prompt_without_a_terminal(tmp_path: Path, run: Runner) -> 
     result = run("new", "Outage")  # the autouse fixture fails the test on any prompt
     assert result.code == EXIT_USAGE
     assert "name at least one service" in result.err
+
+
+# `pmkb new` for near misses and for severities with lighter templates.
+
+EXPECTED_NEAR_MISS = """\
+---
+title: Card certificate renewed two days before expiry
+date: 2026-03-12
+kind: near-miss
+severity: SEV3
+status: draft
+services: [payments]
+contributing_factors: [missing-alert]
+authors: []
+action_items: []
+# - {title: ..., owner: team-..., status: open, due: YYYY-MM-DD, link: https://...}
+---
+
+## Summary
+
+> **Guidance:** Two or three sentences: what almost happened, how it was caught, and what kept \
+it from reaching users.
+
+## Timeline
+
+> **Guidance:** One list item per event, each starting with its time: \
+`- 06:00 UTC — Expiry alert pages the on-call`. Note how it was noticed and what people knew at \
+each point.
+
+## Lessons learned
+
+> **Guidance:** What surprised you, what went well, and what the organisation will do \
+differently. Each action item in the front matter should trace back to something here.
+"""
+NEAR_MISS_FILE = "postmortems/2026/2026-03-12-card-certificate-renewed-two-days-before-expiry.md"
+NEAR_MISS_ARGS = (
+    "new", "Card certificate renewed two days before expiry", "--kind", "near-miss",
+    "--service", "payments", "--factor", "missing-alert", "--severity", "SEV3",
+    "--date", "2026-03-12",
+)  # fmt: skip
+
+
+def test_new_near_miss_writes_its_kind_its_sections_and_no_impact_times(
+    tmp_path: Path, run: Runner
+) -> None:
+    make_project(tmp_path)
+    result = run(*NEAR_MISS_ARGS)
+    assert result.code == EXIT_OK, result.err
+    assert (tmp_path / NEAR_MISS_FILE).read_bytes() == EXPECTED_NEAR_MISS.encode("utf-8")
+    # What the template asks for is what the check requires: only its guidance is reported.
+    found = run("check", "--format", "json").found
+    assert found == [(NEAR_MISS_FILE, line, 1, "PMK303", "error") for line in (16, 20, 24)]
+
+
+def test_new_near_miss_keeps_the_times_it_is_given(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
+    assert run(*NEAR_MISS_ARGS, "--detected", "06:00").code == EXIT_OK
+    text = (tmp_path / NEAR_MISS_FILE).read_text(encoding="utf-8")
+    assert "\ndetected: 2026-03-12T06:00:00Z\n" in text
+    assert not re.search(r"^(started|mitigated|resolved):", text, re.M)
+
+
+def test_new_unknown_kind_is_refused_with_a_suggestion(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path)
+    result = new(run, "--kind", "near miss")
+    assert result.code == EXIT_USAGE
+    assert result.err == (
+        "pmkb new: kind must be one of incident, near-miss (did you mean `near-miss`?)\n"
+    )
+    assert not (tmp_path / "postmortems/2026").exists()
+
+
+def test_new_writes_the_sections_its_severity_requires(tmp_path: Path, run: Runner) -> None:
+    light = ["Summary", "Timeline", "Lessons learned"]
+    make_project(tmp_path, options={"required_sections_for": {"SEV4": light}})
+    assert new(run, title="Light").code == EXIT_OK  # SEV2: every section
+    assert run("new", "Lighter", "--service", "checkout", "--factor", "config-change",
+               "--severity", "SEV4", "--date", "2026-03-12").code == EXIT_OK  # fmt: skip
+    # A near miss without an entry of its own takes its severity's list, or the default one.
+    assert run(*NEAR_MISS_ARGS).code == EXIT_OK
+    folder = tmp_path / "postmortems/2026"
+
+    def headings(name: str) -> list[str]:
+        return re.findall(r"^## (.+)$", (folder / name).read_text(encoding="utf-8"), re.M)
+
+    assert headings("2026-03-12-light.md") == [
+        "Summary", "Impact", "Timeline", "Contributing factors", "Lessons learned"
+    ]  # fmt: skip
+    assert headings("2026-03-12-lighter.md") == light
+    assert headings(Path(NEAR_MISS_FILE).name) == headings("2026-03-12-light.md")
+
+
+def test_new_near_miss_at_a_terminal_is_not_asked_for_times(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY)
+    terminal = at_terminal(
+        monkeypatch, "Certificate renewed in time", "2026-03-12", "near_miss", "", "payments",
+        "missing-alert", "SEV3", "",
+    )  # fmt: skip
+    result = run("new")
+    assert result.code == EXIT_OK, result.err
+    p = PROMPTS
+    assert terminal.prompts == [
+        p["title"], p["date"], p["kind"], "Kind (incident, near-miss) [near-miss]: ",
+        p["services"], p["factors"], p["severity"], p["status"],
+    ]  # fmt: skip
+    assert result.err == (
+        "pmkb new: kind must be one of incident, near-miss (did you mean `near-miss`?)\n"
+    )
+    text = (tmp_path / "postmortems/2026/2026-03-12-certificate-renewed-in-time.md").read_text(
+        encoding="utf-8"
+    )
+    assert front_matter(text)["kind"] == "near-miss"
+    assert re.findall(r"^## (.+)$", text, re.M) == ["Summary", "Timeline", "Lessons learned"]
 
 
 # `pmkb check --changed-since REF` in a real git repository.

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..clock import build_date
 from ..findings import Level, printable
-from ..model import STATUSES, Catalog
+from ..model import KINDS, STATUSES, Catalog
 from ..read.catalog import catalog_of
 from ..read.schema import TIME_FIELDS
 from ..settings import Settings
@@ -53,6 +53,10 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
     new.add_argument(
         "--factor", action="append", default=[], help="a contributing-factor id (repeatable)"
     )
+    new.add_argument(
+        "--kind",
+        help=f"one of {', '.join(KINDS)} (default: incident); a near miss gets its lighter sections",
+    )
     new.add_argument("--severity", help="e.g. SEV2")
     new.add_argument("--date", help="the day the incident started, YYYY-MM-DD (default: today)")
     new.add_argument("--status", help=f"one of {', '.join(STATUSES)} (default: draft)")
@@ -86,6 +90,7 @@ class Answers:
     day: date | None = None
     services: list[str] = field(default_factory=list)
     factors: list[str] = field(default_factory=list)
+    kind: str = KINDS[0]
     severity: str = ""
     status: str = "draft"
     times: dict[str, datetime | None] = field(default_factory=dict)
@@ -130,6 +135,9 @@ class Answers:
         fix = ", ".join(fixed) if problems and all(fixed) else None
         # Aliases are written as the factor they stand for, and each id once.
         return Checked(list(dict.fromkeys(found)), problems, fix)
+
+    def check_kind(self, text: str) -> Checked:
+        return self._check_choice(text.strip(), "kind", KINDS)
 
     def check_severity(self, text: str) -> Checked:
         return self._check_choice(text.strip(), "severity", self.settings.severities)
@@ -245,6 +253,8 @@ def _interview(args: argparse.Namespace, answers: Answers) -> None:
                 for problem in checked.problems:
                     print(printable(f"pmkb new: --{name}: {problem}"), file=sys.stderr)
                     unasked.discard(name)
+    if not args.kind:
+        a.kind = _ask_until_valid("Kind", a.check_kind, KINDS, default=KINDS[0])
     if not args.service:
         a.services = _ask_until_valid("Services", a.check_services, sorted(a.catalog.services))
     if not args.factor:
@@ -255,8 +265,9 @@ def _interview(args: argparse.Namespace, answers: Answers) -> None:
         a.severity = _ask_until_valid("Severity", a.check_severity, a.settings.severities)
     if not args.status:
         a.status = _ask_until_valid("Status", a.check_status, STATUSES, default="draft")
+    # A near miss has no impact to time: its times are not asked for.
     for name in TIME_FIELDS:
-        if name not in unasked:
+        if name not in unasked and a.kind != "near-miss":
             a.times[name] = _ask_until_valid(
                 f"{TIME_LABELS[name]} (HH:MM UTC or YYYY-MM-DDTHH:MM+01:00; Enter to fill in later)",
                 partial(a.check_time, name),
@@ -305,6 +316,7 @@ def _from_options(args: argparse.Namespace, answers: Answers, ask_later: bool) -
     a.severity = (
         take(args.severity, a.check_severity, f"severity must be one of {severities}") or ""
     )
+    a.kind = take(args.kind, a.check_kind) or KINDS[0]
     a.status = take(args.status, a.check_status) or "draft"
     for name in TIME_FIELDS:
         a.times[name] = take(getattr(args, name), partial(a.check_time, name))
@@ -352,6 +364,7 @@ def run(args: argparse.Namespace) -> int:
         answers.factors,
         args.author,
         status=answers.status,
+        kind=answers.kind,
         times={name: _shown(t) for name, t in answers.times.items() if t is not None},
     )
     # LF line ends on every platform, like the files pmkb init writes and the examples.

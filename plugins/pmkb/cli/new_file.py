@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from ..model import KINDS
+from ..read.schema import TIME_FIELDS
 from ..settings import Settings
 
 GUIDANCE_TEXT = {
@@ -21,6 +23,14 @@ GUIDANCE_TEXT = {
     "Describe what the system allowed or made hard, not who did what; ask why each action made sense at the time.",
     "lessons learned": "What surprised you, what went well, and what the organisation will do differently. "
     "Each action item in the front matter should trace back to something here.",
+}
+# A near miss reached no user: its sections tell what would have happened and what stopped it.
+NEAR_MISS_GUIDANCE = {
+    **GUIDANCE_TEXT,
+    "summary": "Two or three sentences: what almost happened, how it was caught, and what kept it from reaching users.",
+    "impact": "None reached users: say what would have happened, to whom, had it not been caught.",
+    "timeline": "One list item per event, each starting with its time: `- 06:00 UTC — Expiry alert pages the on-call`. "
+    "Note how it was noticed and what people knew at each point.",
 }
 GENERIC_GUIDANCE = "Replace this with the section's content."
 
@@ -49,16 +59,22 @@ def render_new(
     authors: list[str],
     *,
     status: str = "draft",
+    kind: str = KINDS[0],
     times: Mapping[str, str] | None = None,
 ) -> str:
-    """The text of a new postmortem: complete front matter, every required section with guidance.
+    """The text of a new postmortem: complete front matter, every section its kind and severity
+    require (`Settings.sections_required`) with guidance.
 
     `times` are the incident's times known already, as written (`2026-03-12T14:02:00Z`); the
-    others are left blank with a comment showing the format.
+    others are left blank with a comment showing the format. A near miss, which has no impact
+    to time, gets only the times given, and `kind: near-miss`; an incident, the default kind,
+    no `kind` line.
     """
-    meta = {
+    near_miss = kind == "near-miss"
+    meta: dict[str, object] = {
         "title": title,
         "date": day,
+        **({"kind": kind} if near_miss else {}),
         "severity": severity,
         "status": status,
         "services": services,
@@ -70,6 +86,10 @@ def render_new(
         "resolved": None,
         "action_items": [],
     }
+    if near_miss:
+        for name in TIME_FIELDS:
+            if name not in (times or {}):
+                del meta[name]
     front = yaml.safe_dump(
         meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
@@ -83,7 +103,8 @@ def render_new(
         "action_items: []\n# - {title: ..., owner: team-..., status: open, due: YYYY-MM-DD, link: https://...}\n",
     )
     parts = [f"---\n{front}---\n"]
-    for section in settings.required_sections:
-        guidance = GUIDANCE_TEXT.get(section.lower(), GENERIC_GUIDANCE)
+    texts = NEAR_MISS_GUIDANCE if near_miss else GUIDANCE_TEXT
+    for section in settings.sections_required(kind, severity):
+        guidance = texts.get(section.lower(), GENERIC_GUIDANCE)
         parts.append(f"\n## {section}\n\n> **Guidance:** {guidance}\n")
     return "".join(parts)
