@@ -4,6 +4,7 @@ the same postmortems whatever the build date; hostile text escaped."""
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -12,8 +13,11 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
+from mkdocs.commands.build import build as build_site
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 
-from helpers import build, make_project, postmortem, read
+from helpers import Runner, build, make_project, postmortem, read
 from pmkb.model import Catalog, Factor, Postmortem, Service
 from pmkb.settings import load_settings
 from pmkb.site.feeds import FEED_ENTRIES, NO_ENTRY, FeedSite, atom, feeds
@@ -409,3 +413,57 @@ def test_no_character_a_postmortem_holds_makes_a_feed_unreadable(tmp_path: Path)
         assert _text(entry, "title").startswith("Title\ufffd")
         assert _text(entry, "title").endswith(" ]]> <x> &amp;")
         assert parsed(document).entries[0].title.startswith("Title")
+
+
+def _served(root: Path, out: Path) -> MkDocsConfig:
+    """A `mkdocs serve --dirty` session and its first build into `out`."""
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(out))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build_site(config, dirty=True)
+    return config
+
+
+def test_serve_dirty_writes_again_only_the_feeds_an_edit_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    root = make_project(tmp_path / "kb", _postmortems(), mkdocs={"site_url": SITE_URL}, site=True)
+    out = tmp_path / "served"
+    _served(root, out)
+    feeds_dir = out / "feeds"
+    names = sorted(p.relative_to(feeds_dir).as_posix() for p in feeds_dir.rglob("*.xml"))
+    assert len(names) == 7
+
+    def rebuild(old: str, new: str) -> list[str]:
+        """The feeds written again after an edit of one postmortem."""
+        for path in feeds_dir.rglob("*.xml"):
+            os.utime(path, ns=(0, 0))
+        edited = root / "postmortems/2024/2024-02-01-checkout-slow.md"
+        text = edited.read_text(encoding="utf-8")
+        assert old in text
+        edited.write_text(text.replace(old, new), encoding="utf-8")
+        build_site(load_config(str(root / "mkdocs.yml"), site_dir=str(out)), dirty=True)
+        return [n for n in names if (feeds_dir / n).stat().st_mtime_ns != 0]
+
+    # The body outside the summary shows in no feed.
+    assert rebuild("Customers could not check out", "Shoppers could not check out") == []
+    written = rebuild("A short summary of what happened.", "Orders queued behind a slow lock.")
+    assert written == ["factors/traffic-surge.xml", "postmortems.xml", "services/checkout.xml"]
+    assert "Orders queued behind a slow lock." in (feeds_dir / "postmortems.xml").read_text("utf-8")
+    # What the session left is what a clean build makes.
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    clean = _feed_files(root)
+    assert {n: (feeds_dir / n).read_bytes() for n in names} == clean
+
+
+def test_pmkb_generate_writes_the_feeds_the_plugin_makes(
+    site: Path, tmp_path: Path, run: Runner
+) -> None:
+    result = run("generate", "--out", str(tmp_path / "out"), cwd=site)
+    assert result.code == 0, result.err
+    docs = tmp_path / "out" / "docs" / "feeds"
+    made = {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*.xml"))}
+    assert made == _feed_files(site)
+    page = (tmp_path / "out/docs/services/checkout/index.md").read_text(encoding="utf-8")
+    assert 'href="../../feeds/services/checkout.xml" type="application/atom+xml"' in page

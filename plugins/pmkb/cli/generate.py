@@ -33,6 +33,7 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: only this command renders pages, and `pmkb check` starts faster without Jinja.
+    from ..site.feeds import FeedSite
     from ..site.generate import (
         GenerateError,
         Project,
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             if f.level is not Level.INFO:
                 print(f.format_text(), file=sys.stderr)
         site = Site(settings, bool(source.get("use_directory_urls", True)))
-        renderer = Renderer(kb, site, build_date(), body=body_converter(source))
+        feeds = FeedSite.of(source.get("site_url"), source.get("site_name"))
+        renderer = Renderer(kb, site, build_date(), body=body_converter(source), feeds=feeds)
         written = generate(kb, renderer, args.out, docs_dir, source, jobs, project=project)
     except GenerateError as exc:
         print(f"pmkb generate: {exc}", file=sys.stderr)

@@ -43,9 +43,10 @@ class FeedSite:
     name: str
 
     @classmethod
-    def of(cls, site_url: str | None, site_name: str) -> FeedSite | None:
+    def of(cls, site_url: object, site_name: object) -> FeedSite | None:
         """The feeds' site for MkDocs' `site_url` and `site_name`; None when `site_url` is not an
-        absolute http(s) address, which is when no feed is made."""
+        absolute http(s) address, which is when no feed is made. Values that are not text (an
+        `!ENV` tag `pmkb generate` reads unresolved) count as unset."""
         if not isinstance(site_url, str):
             return None
         parts = urlsplit(site_url.strip())
@@ -54,7 +55,8 @@ class FeedSite:
         # Written as a URI: ids and links must be IRIs, which a space, say, is not part of.
         path = quote(parts.path, safe="/%:@!$&'()*+,;=~")
         url = parts._replace(path=path, query="", fragment="").geturl()
-        return cls(url if url.endswith("/") else url + "/", str(site_name or ""))
+        name = site_name if isinstance(site_name, str) else ""
+        return cls(url if url.endswith("/") else url + "/", name)
 
     def absolute(self, path: str) -> str:
         """The absolute address of a URL path relative to the site's root."""
