@@ -1004,6 +1004,153 @@ def test_section_with_only_a_comment_is_empty(tmp_path: Path, check_json: Runner
     assert check_file(tmp_path, check_json, text).found == [(A, 14, 1, "PMK302", "error")]
 
 
+# Kinds (PMK117) and the sections each kind or severity requires.
+
+IMPACT = "## Impact\n\nCheckout failed for 20 minutes.\n\n"
+FACTORS_SECTION = (
+    "## Contributing factors\n\nThe config service pushed the change to every store at once.\n\n"
+)
+# BODY without Impact and Contributing factors: what a near miss needs by default. With FRONT,
+# `## Lessons learned`, the last heading, stands on line 20.
+LIGHT = swap(FACTORS_SECTION, "", swap(IMPACT, "", BODY))
+NEAR_MISS = with_keys("kind: near-miss\n", LIGHT)  # `## Lessons learned` on line 21
+LIGHTER = ["Summary", "Timeline", "Lessons learned"]
+
+
+def test_a_near_miss_needs_only_summary_timeline_and_lessons(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    assert check_file(tmp_path, check_json, NEAR_MISS).found == []
+
+
+def test_an_incident_with_a_near_miss_s_sections_misses_two(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    result = check_file(tmp_path, check_json, FRONT + LIGHT)
+    assert result.found == [(A, 20, 1, "PMK301", "error")] * 2
+    assert result.messages == [
+        "missing section `## Contributing factors`",
+        "missing section `## Impact`",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("near miss", "`kind: near miss` is not one of incident, near-miss (did you mean `near-miss`?)"),
+        ("near_miss", "`kind: near_miss` is not one of incident, near-miss (did you mean `near-miss`?)"),
+        ("Incident", "`kind: Incident` is not one of incident, near-miss (did you mean `incident`?)"),
+        ("outage", "`kind: outage` is not one of incident, near-miss"),
+        ("[near-miss]", "`kind: ['near-miss']` is not one of incident, near-miss (did you mean `near-miss`?)"),
+    ],
+)  # fmt: skip
+def test_unknown_kind_is_reported_with_a_suggestion(
+    tmp_path: Path, check_json: Runner, value: str, message: str
+) -> None:
+    result = check_file(tmp_path, check_json, with_keys(f"kind: {value}\n"))
+    assert result.found == [(A, 8, 7, "PMK117", "error")]
+    assert result.messages == [message]
+
+
+def test_a_postmortem_of_unknown_kind_is_checked_as_an_incident(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    result = check_file(tmp_path, check_json, with_keys("kind: nearmiss\n", LIGHT))
+    assert [f[3] for f in result.found] == ["PMK117", "PMK301", "PMK301"]
+
+
+@pytest.mark.parametrize("line", ["kind:\n", "kind: incident\n"])
+def test_an_empty_kind_or_incident_is_an_incident(
+    tmp_path: Path, check_json: Runner, line: str
+) -> None:
+    assert check_file(tmp_path, check_json, with_keys(line)).found == []
+    assert [f[3] for f in check_file(tmp_path, check_json, with_keys(line, LIGHT)).found] == [
+        "PMK301",
+        "PMK301",
+    ]
+
+
+def test_a_draft_near_miss_s_missing_section_is_noted(tmp_path: Path, check_json: Runner) -> None:
+    text = swap("status: published", "status: draft", NEAR_MISS)
+    text = swap("## Timeline\n", "## What happened\n", text)
+    result = check_file(tmp_path, check_json, text)
+    assert result.found == [(A, 21, 1, "PMK301", "info")]
+    assert result.messages == [
+        "missing section `## Timeline` (required once the status is in-review)"
+    ]
+
+
+def test_a_severity_can_require_fewer_sections(tmp_path: Path, check_json: Runner) -> None:
+    options = {"required_sections_for": {"SEV2": LIGHTER}}
+    assert check_file(tmp_path, check_json, FRONT + LIGHT, options).found == []
+    sev3 = swap("severity: SEV2", "severity: SEV3", FRONT + LIGHT)
+    assert [f[3] for f in check_file(tmp_path, check_json, sev3, options).found] == ["PMK301"] * 2
+
+
+def test_a_kind_s_sections_come_before_its_severity_s(tmp_path: Path, check_json: Runner) -> None:
+    options = {"required_sections_for": {"near-miss": ["Summary"], "SEV2": ["Summary", "Impact"]}}
+    assert check_file(tmp_path, check_json, NEAR_MISS, options).found == []
+    result = check_file(tmp_path, check_json, FRONT + LIGHT, options)
+    assert result.messages == ["missing section `## Impact`"]
+
+
+def test_without_a_near_miss_entry_a_near_miss_needs_every_section(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    result = check_file(tmp_path, check_json, NEAR_MISS, {"required_sections_for": {}})
+    assert result.found == [(A, 21, 1, "PMK301", "error")] * 2
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"required_sections_for": {"near_miss": LIGHTER}},
+            "option `required_sections_for` names `near_miss`: neither a kind (near-miss) nor one "
+            "of the `severities` (SEV1, SEV2, SEV3, SEV4) (did you mean `near-miss`?)",
+        ),
+        (
+            {"required_sections_for": {"sev4": LIGHTER}},
+            "option `required_sections_for` names `sev4`: neither a kind (near-miss) nor one of "
+            "the `severities` (SEV1, SEV2, SEV3, SEV4) (did you mean `SEV4`?)",
+        ),
+        (
+            {"severities": ["P1", "P2"], "required_sections_for": {"SEV2": LIGHTER}},
+            "option `required_sections_for` names `SEV2`: neither a kind (near-miss) nor one of "
+            "the `severities` (P1, P2)",
+        ),
+        (
+            {"required_sections_for": {"incident": LIGHTER}},
+            "option `required_sections_for` names `incident`: the default kind, whose sections "
+            "are `required_sections`",
+        ),
+        (
+            {"required_sections_for": {"SEV4": "Summary"}},
+            "option `required_sections_for` maps a kind or a severity to a list of section "
+            "names, not `SEV4: 'Summary'`; for example `{near-miss: [Summary, Timeline]}`",
+        ),
+        (
+            {"required_sections_for": {"SEV4": ["Summary", ""]}},
+            "option `required_sections_for` maps a kind or a severity to a list of section "
+            "names, not `SEV4: ['Summary', '']`; for example `{near-miss: [Summary, Timeline]}`",
+        ),
+        (
+            {"required_sections_for": [LIGHTER]},
+            "option `required_sections_for` must be a dict, not list",
+        ),
+    ],
+    ids=["kind", "severity-case", "own-severities", "incident", "text", "blank", "list"],
+)
+def test_invalid_required_sections_for_exits_2(
+    tmp_path: Path, run: Runner, options: dict[str, object], message: str
+) -> None:
+    make_project(tmp_path, files={A: VALID}, options=options)
+    result = run("check")
+    assert result.code == EXIT_USAGE
+    assert result.out == ""
+    assert result.err == f"mkdocs.yml:1:1: error PMK601 {message}\n"
+
+
 def test_template_guidance_left_in(tmp_path: Path, check_json: Runner) -> None:
     text = body_swap(
         "Checkout failed for 20 minutes.", "> **Guidance:** Who was affected?\n\nCheckout failed."
