@@ -608,6 +608,45 @@ RULES: dict[str, Rule] = _rules(
         "`docs/incidents/index.md` beside the generated incidents listing",
         "move or rename the file, or change the listing's path option",
     ),
+    # Imports (`pmkb import`): the mapping, and the files of another archive.
+    Rule(
+        "PMK701",
+        E,
+        "The import mapping is invalid; nothing is imported.",
+        "`fields: {sevrity: priority}` or `time_zone: Mars/Olympus`",
+        "`fields: {severity: priority}`, `time_zone: Europe/Paris`",
+    ),
+    Rule(
+        "PMK702",
+        E,
+        "A source file's front matter cannot be read as YAML, TOML or JSON; the file is skipped.",
+        "`title: Outage: part 2` in a source's front matter",
+        'quote the value in the source: `title: "Outage: part 2"`, and import again',
+    ),
+    Rule(
+        "PMK703",
+        W,
+        "A source value cannot be converted (a date in no known format, a list where text is "
+        "expected), or the source has no title; the value is kept under `## Imported front "
+        "matter`.",
+        "`date: 12 March 2024` with no `date_formats`",
+        "`date_formats: ['%d %B %Y']` in the mapping",
+    ),
+    Rule(
+        "PMK704",
+        W,
+        "A service or contributing factor of a source is not in the catalogs.",
+        "`company: Amazon Web Services`, made `amazon-web-services`, with `aws` in the catalog",
+        "`values: {services: {Amazon Web Services: aws}}` in the mapping, or `--add-to-catalog`",
+    ),
+    Rule(
+        "PMK705",
+        I,
+        "Part of a source's body is left as written: an action-items section that holds more "
+        "than its table or list, or timeline rows that start with no time.",
+        "an `Action Items` table with a `Type` column",
+        "move what the column says into the items' titles, then delete the section",
+    ),
 )
 
 

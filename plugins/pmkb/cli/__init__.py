@@ -1,7 +1,7 @@
 """The `pmkb` command: translates arguments into calls to the core and results into text.
 
-One module per command (`init`, `check`, `new`, `schema`, `stats`, `actions`, `generate`), each
-adding its parser and running it; `common` holds what they share.
+One module per command (`init`, `check`, `new`, `import_`, `schema`, `stats`, `actions`,
+`generate`), each adding its parser and running it; `common` holds what they share.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..settings import SettingsError
-from . import actions, check, generate, init, new, schema, stats
+from . import actions, check, generate, import_, init, new, schema, stats
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="the mkdocs.yml with the pmkb options (default: ./mkdocs.yml if present)",
     )
-    for command in (init, check, new, schema, stats, actions, generate):
+    for command in (init, check, new, import_, schema, stats, actions, generate):
         command.add_to(commands, project)
     return parser
 
