@@ -383,3 +383,60 @@ def test_init_on_another_day_adds_no_second_example(
     assert result.code == 0
     assert _files(kb) == before
     assert any("already holds a postmortem" in line for line in result.lines)
+
+
+ARCHIVE_POSTMORTEM = """\
+---
+name: Search errors after an index rebuild
+day: 2024-02-03
+team: Search
+---
+
+## Summary
+
+Search returned errors for ten minutes.
+"""
+
+
+def test_init_with_import_starts_the_knowledge_base_from_an_archive(
+    tmp_path: Path, run: Runner
+) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "search.md").write_text(ARCHIVE_POSTMORTEM, encoding="utf-8")
+    (tmp_path / "map.yml").write_text(
+        "fields: {title: name, date: day, services: team}\n", encoding="utf-8"
+    )
+    result = run(
+        "init", "kb", "--yes", "--import", "archive", "--mapping", "map.yml", "--add-to-catalog"
+    )
+    assert result.code == 0, result.err
+    kb = tmp_path / "kb"
+    # The check of what was imported keeps its index where `pmkb check` does (ignored by git).
+    assert {f for f in _files(kb) if not f.startswith(".cache/")} == FILES | {
+        "postmortems/2024/2024-02-03-search-errors-after-an-index-rebuild.md"
+    }
+    assert any(
+        re.fullmatch(
+            r"skipped postmortems/\d{4}/.*-example-config-change\.md: postmortems are"
+            r" imported instead",
+            line,
+        )
+        for line in result.lines
+    )
+    assert (
+        "wrote postmortems/2024/2024-02-03-search-errors-after-an-index-rebuild.md"
+        f" (from {archive.as_posix()}/search.md)"
+    ) in result.lines
+    assert "added service `search` (Search) to postmortems/services.yml" in result.lines
+    assert "Read 1 file(s): 1 written, 0 imported before, 0 skipped." in result.lines
+    assert result.lines[-1] == "Next: cd kb && pmkb check && mkdocs serve"
+
+
+def test_init_with_a_bad_mapping_writes_nothing(tmp_path: Path, run: Runner) -> None:
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "map.yml").write_text("fields: {titel: name}\n", encoding="utf-8")
+    result = run("init", "kb", "--yes", "--import", "archive", "--mapping", "map.yml")
+    assert result.code == 2
+    assert result.err.startswith("map.yml:1:10: error PMK701 unknown key `titel` in `fields`")
+    assert not (tmp_path / "kb").exists()

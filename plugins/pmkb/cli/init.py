@@ -21,6 +21,8 @@ from typing import Any
 from .. import __version__
 from ..clock import build_date
 from ..findings import printable
+from ..read.project import load_project
+from . import import_
 from .common import EXIT_OK, EXIT_USAGE, Commands
 
 # The project's repository: where the pre-commit hook comes from, and what pyproject.toml's
@@ -87,6 +89,15 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
         ),
     )
     init.add_argument("--yes", "-y", action="store_true", help="ask nothing")
+    init.add_argument(
+        "--import",
+        dest="sources",
+        action="append",
+        type=Path,
+        metavar="SRC",
+        help="then import the postmortems of this file or folder, as `pmkb import` (repeatable)",
+    )
+    import_.add_options(init)
     init.set_defaults(run=run)
 
 
@@ -204,6 +215,9 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         install = chosen
+    mapping = import_.mapping_of(args.mapping) if args.sources else None
+    if args.sources and mapping is None:
+        return EXIT_USAGE
     today = build_date()  # a bad SOURCE_DATE_EPOCH is reported by `main`
     existing_site = (root / "mkdocs.yml").exists()
     name = "" if existing_site else _name(args, root)
@@ -230,6 +244,11 @@ def run(args: argparse.Namespace) -> int:
             if planned.template == "postmortems/example.md" and _has_postmortems(root):
                 print(f"skipped {target}: postmortems/ already holds a postmortem")
                 continue
+            if planned.template == "postmortems/example.md" and args.sources:
+                # The archive's own postmortems are the examples; a made-up one would be counted
+                # with them in every listing and trend.
+                print(f"skipped {target}: postmortems are imported instead")
+                continue
             if existing_site and planned.template == "docs/index.md":
                 print(f"skipped {target}: the existing site keeps its own pages")
                 continue
@@ -248,6 +267,12 @@ def run(args: argparse.Namespace) -> int:
     if existing_site and not _has_pmkb(root / "mkdocs.yml"):
         print("mkdocs.yml exists and was left alone; add pmkb to it by hand (keep search):")
         print(PLUGIN_LINES)
+    if mapping is not None:
+        # The knowledge base just written is the one imported into, whatever the current folder.
+        settings = load_project(None, root.resolve())
+        status = import_.import_into(settings, mapping, args, dry_run=False, jobs=settings.jobs)
+        if status != EXIT_OK:
+            return status
     where = "" if str(root) == "." else f"cd {shlex.quote(printable(str(root)))} && "
     if written:
         if note and pins:
