@@ -78,6 +78,7 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         related=ctx.index.related(pm, ctx.kb.settings.related_limit),
         own_actions=own_action_items(pm, ctx.kb.settings),
         card_text=card_text(pm, ctx.kb.catalog),
+        kind_label=KIND_LABELS[pm.kind],
     )
 
 
