@@ -125,7 +125,7 @@ def test_listing_paths_are_read_in_one_form(written: str) -> None:
         ({"blame_phrases": ["x"]}, "option `blame_phrases` must be a dict, not list"),
         ({"related_limit": True}, "option `related_limit` must be a positive whole number, not True"),
         ({"recurrence_count": "3"}, "option `recurrence_count` must be a positive whole number, not '3'"),
-        ({"search": "fast"}, "option `search` must be one of auto, full, compact, pagefind, not 'fast'"),
+        ({"search": "fast"}, "option `search` must be one of auto, faceted, full, compact, not 'fast'"),
         ({"factor_categories": [1]}, "option `factor_categories` must be a list of non-empty strings"),
         ({"section_aliases": {1: "x"}}, "option `section_aliases` maps a section name to a list of headings"),
         ({"blame_phrases": {" ": "x"}}, "option `blame_phrases` maps a phrase to a suggested rewording (both strings)"),

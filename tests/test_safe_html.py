@@ -348,7 +348,13 @@ def test_aliases_and_names_reach_the_search_index_escaped(tmp_path: Path) -> Non
             "aliases": [alias],
         }
     }
-    make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, factors=factors, site=True)
+    make_project(
+        tmp_path,
+        {"a.md": postmortem("A", "2024-01-01")},
+        factors=factors,
+        options={"search": "full"},  # Material's index; the faceted one is tests/test_search.py's
+        site=True,
+    )
     assert build(tmp_path, strict=True).returncode == 0
     index = read(tmp_path, "search/search_index.json")
     docs = yaml.safe_load(index)["docs"]  # JSON is YAML

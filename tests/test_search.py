@@ -1,15 +1,15 @@
-"""`search: pagefind`: the built site carries a Pagefind index of every published word, with
-facets pmkb takes from the front matter, never from a page's own HTML; drafts stay out.
+"""`search: faceted` (what `auto` chooses): the built site carries pmkb's index of every
+published word, with facets pmkb takes from the front matter, never from a page's own HTML;
+drafts stay out.
 
-The index is read back from the files Pagefind wrote: each page's fragment (gzip, then
-`pagefind_dcd` and JSON) holds the page's URL, its indexed text, its filters and its metadata,
-which is what the search page shows. Finding a word through Pagefind's own search runs in the
-browser tests (tests/browser/test_search.py).
+The index is read back from its files (pmkb/site/text_index.py): each page's file holds its URL,
+title, metadata, facets and text, which is what the search page shows; the word chunks hold each
+word's pages. Finding a word through the search page runs in the browser tests
+(tests/browser/test_search.py).
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from pathlib import Path
@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from helpers import BODY_TEMPLATE, build, make_project, postmortem, search_docs
-from pmkb.site.search_index import Entry, index_document
+from pmkb.site import text_index
+from pmkb.site.text_index import Document, Indexer, fold, words
 
 TIMELINE_WORD = "zanzibarquux"  # only in one incident's timeline
 DRAFT_WORD = "draftonlyxyzzy"
@@ -41,14 +42,28 @@ HOSTILE_BODY = BODY_TEMPLATE.format(
 
 
 def fragments(site: Path) -> dict[str, dict[str, Any]]:
-    """Every page of the site's Pagefind index, by URL."""
+    """Every page of the site's search index, by URL."""
     pages = {}
-    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(path.read_bytes())
-        assert data.startswith(b"pagefind_dcd")
-        page = json.loads(data[len(b"pagefind_dcd") :])
+    for path in sorted((site / "search" / "index" / "d").glob("*.json")):
+        page = json.loads(path.read_text(encoding="utf-8"))
         pages[page["url"]] = page
     return pages
+
+
+def indexed_words(folder: Path) -> dict[str, list[int]]:
+    """Every word of an index with its pages' numbers (the chunks hold deltas and scores)."""
+    out = {}
+    manifest = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    for key in manifest["keys"]:
+        chunk = json.loads((folder / "w" / f"{key.encode().hex()}.json").read_text("utf-8"))
+        for word, postings in chunk.items():
+            assert word.startswith(key) or word == key
+            docs, doc = [], 0
+            for delta in postings[::2]:
+                doc += delta
+                docs.append(doc)
+            out[word] = docs
+    return out
 
 
 def project(root: Path, **options: Any) -> Path:
@@ -80,12 +95,12 @@ def project(root: Path, **options: Any) -> Path:
             ),
         },
         files={"docs/guide.md": "# Guide\n\nHow to write a runbook for the pager.\n"},
-        options={"search": "pagefind", **options},
+        options={"search": "auto", **options},
         site=True,
     )
     result = build(root, strict=True)
     assert result.returncode == 0, result.stderr
-    assert "Search index: 11 pages indexed by Pagefind" in result.stderr
+    assert "Search index: 11 pages indexed" in result.stderr
     return root / "site"
 
 
@@ -97,8 +112,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_incident_text_is_indexed_with_its_facets(site: Path) -> None:
     pages = fragments(site)
-    page = pages["/incidents/timeline/"]
-    assert TIMELINE_WORD in page["content"]
+    page = pages["incidents/timeline/"]
+    assert TIMELINE_WORD in page["text"]
     # The facets come from the front matter and the catalogs, with the catalog's names.
     assert page["filters"] == {
         "kind": ["Incident"],
@@ -115,11 +130,17 @@ def test_incident_text_is_indexed_with_its_facets(site: Path) -> None:
         "severity_rank": "1",
         "status": "published",
     }
-    # The factor's alias finds it too; the header card's labels are not the incident's text.
-    assert "misconfiguration" in page["content"]
-    assert "Time to detect" not in page["content"]
-    assert "¶" not in page["content"]
-    review = pages["/incidents/review/"]
+    # The factor's alias finds it too, but is not shown; the header card's labels are not the
+    # incident's text, nor are the related incidents.
+    found = indexed_words(site / "search" / "index")
+    assert "misconfiguration" not in page["text"]
+    # Numbered newest first: hostile and timeline have the factor, review has not; then the
+    # factor's own page, which lists the alias.
+    assert found["misconfiguration"][:3] == [0, 1, 8]
+    assert "Time to detect" not in page["text"]
+    assert "¶" not in page["text"]
+    assert page["text"].startswith("Token sidecar rejects tokens Summary A short summary")
+    review = pages["incidents/review/"]
     assert review["filters"]["status"] == ["In review"]
     assert review["filters"]["service"] == ["Product search"]
 
@@ -127,39 +148,40 @@ def test_incident_text_is_indexed_with_its_facets(site: Path) -> None:
 def test_drafts_are_not_indexed_even_when_published(site: Path) -> None:
     assert (site / "incidents" / "draft" / "index.html").is_file()  # published...
     pages = fragments(site)
-    assert "/incidents/draft/" not in pages  # ...but not indexed
-    assert not any(DRAFT_WORD in p["content"] for p in pages.values())
-    # The word index (gzip, then the words as text): the timeline's word is in, the draft's not.
-    words = b"".join(
-        gzip.decompress(p.read_bytes()) for p in (site / "pagefind" / "index").iterdir()
-    )
-    assert TIMELINE_WORD.encode() in words
-    assert DRAFT_WORD.encode() not in words
+    assert "incidents/draft/" not in pages  # ...but not indexed
+    assert not any(DRAFT_WORD in p["text"] for p in pages.values())
+    every_file = b"".join(p.read_bytes() for p in (site / "search").rglob("*") if p.is_file())
+    assert TIMELINE_WORD.encode() in every_file
+    assert DRAFT_WORD.encode() not in every_file
 
 
 def test_docs_and_catalog_pages_are_indexed_as_pages(site: Path) -> None:
     pages = fragments(site)
-    assert "runbook" in pages["/guide/"]["content"]
-    assert pages["/guide/"]["filters"] == {"kind": ["Page"]}
-    assert pages["/services/checkout/"]["filters"] == {"kind": ["Page"]}
-    assert pages["/factors/config-change/"]["filters"] == {"kind": ["Page"]}
-    # Listings, the search page itself and the 404 page are not results.
-    assert sorted(pages) == [
-        "/",
-        "/factors/config-change/",
-        "/factors/missing-alert/",
-        "/factors/traffic-surge/",
-        "/guide/",
-        "/incidents/hostile/",
-        "/incidents/review/",
-        "/incidents/timeline/",
-        "/services/checkout/",
-        "/services/payments/",
-        "/services/search/",
+    assert "runbook" in pages["guide/"]["text"]
+    assert pages["guide/"]["title"] == "Guide"  # from its heading
+    assert pages["guide/"]["filters"] == {"kind": ["Page"]}
+    assert pages["services/checkout/"]["filters"] == {"kind": ["Page"]}
+    assert pages["factors/config-change/"]["filters"] == {"kind": ["Page"]}
+    # Listings, the search page itself and the 404 page are not results. Incidents come first,
+    # newest first: a listing without words is the pages in their order.
+    ordered = [
+        json.loads((site / "search" / "index" / "d" / f"{n}.json").read_text("utf-8"))["url"]
+        for n in range(len(pages))
+    ]
+    assert ordered[:3] == ["incidents/hostile/", "incidents/timeline/", "incidents/review/"]
+    assert sorted(ordered[3:]) == [
+        "./",
+        "factors/config-change/",
+        "factors/missing-alert/",
+        "factors/traffic-surge/",
+        "guide/",
+        "services/checkout/",
+        "services/payments/",
+        "services/search/",
     ]
 
 
-def test_material_search_leaves_pmkb_pages_to_pagefind(site: Path) -> None:
+def test_material_search_leaves_pmkb_pages_to_the_faceted_index(site: Path) -> None:
     locations = {doc["location"].split("#")[0] for doc in search_docs(site.parent)}
     assert locations == {"", "guide/"}
 
@@ -183,40 +205,87 @@ def test_search_page_and_assets_are_published(site: Path) -> None:
         ],
     ]
     assert facets[4] == ["year", "Year", [["2024", 2], ["2023", 1]]]
-    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert 'Index(new URL("search/index/", root))' in script
 
 
 @pytest.mark.parametrize("trust_html", [False, True])
 def test_a_page_cannot_forge_facets_or_metadata(tmp_path: Path, trust_html: bool) -> None:
     # Sanitizing drops the attributes; with `trust_html` it does not, and pmkb still does.
     site = project(tmp_path, trust_html=trust_html)
-    page = fragments(site)["/incidents/hostile/"]
-    assert page["meta"]["title"] == "Quiet hostile incident"
+    page = fragments(site)["incidents/hostile/"]
+    assert page["title"] == page["meta"]["title"] == "Quiet hostile incident"
     assert page["filters"]["service"] == ["Checkout"]
     assert page["filters"]["severity"] == ["SEV2"]
-    assert "Still indexed words" in page["content"]
+    assert "Still indexed words" in page["text"]
     every = [v for p in fragments(site).values() for vs in p["filters"].values() for v in vs]
     assert "forged" not in every
     assert "SEV0" not in every
 
 
-def test_index_document_neutralizes_pagefind_attributes_in_any_case() -> None:
-    html = (
-        '<html><body><article class="md-content__inner md-typeset">'
-        '<p Data-PageFind-Filter="service:x">a</p><p data-pagefind-body>b</p></article></body></html>'
+def test_words_are_folded_alike_in_any_script() -> None:
+    # pmkb-search.js folds a query the same way (tests/browser/test_search.py checks it).
+    assert words("Café TIMEOUT_ms, naïve 10.0.0.1 Straße ÉCLAIR x²") == [
+        "cafe",
+        "timeout_ms",
+        "naive",
+        "10",
+        "0",
+        "0",
+        "1",
+        "straße",
+        "eclair",
+        "x2",
+    ]
+    assert fold("ΣΊΣΥΦΟΣ") == "σισυφος"
+
+
+def test_large_chunks_are_split_by_longer_prefixes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(text_index, "CHUNK_BYTES", 2_000)
+    indexer = Indexer()
+    for n in range(400):
+        text = " ".join(f"connection{n}x conn{n % 7} contract{n}" for _ in range(2))
+        indexer.add(Document(f"p{n}/", f"Page {n}", text))
+    indexer.write(tmp_path)
+    manifest = json.loads((tmp_path / "index.json").read_text("utf-8"))
+    keys = manifest["keys"]
+    assert "co" not in keys and any(k.startswith("conn") for k in keys)
+    for chunk in (tmp_path / "w").iterdir():
+        assert chunk.stat().st_size <= 2_000 or len(json.loads(chunk.read_bytes())) == 1
+    found = indexed_words(tmp_path)
+    assert found["connection17x"] == [17]
+    assert found["conn3"] == [n for n in range(400) if n % 7 == 3]
+    assert found["page"] == list(range(400))
+
+
+def test_the_same_pages_give_the_same_files(tmp_path: Path) -> None:
+    def index(folder: Path) -> dict[str, bytes]:
+        indexer = Indexer()
+        for n in range(30):
+            indexer.add(
+                Document(f"p{n}/", f"Page {n}", f"text {n} of page", filters={"kind": ("Page",)})
+            )
+        indexer.write(folder)
+        return {
+            str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        }
+
+    assert index(tmp_path / "a") == index(tmp_path / "b")
+
+
+@pytest.mark.parametrize("search", ["full", "compact"])
+def test_material_search_options_leave_the_faceted_index_out(tmp_path: Path, search: str) -> None:
+    make_project(
+        tmp_path,
+        {"a.md": postmortem("An incident", "2024-01-02")},
+        options={"search": search},
+        site=True,
     )
-    entry = Entry("a/index.html", "a/", "A", {"kind": ("Incident",)}, {"title": "A <b>"})
-    document = index_document(html, entry, "en")
-    assert document.lower().count("data-pagefind") == 3  # pmkb's kind, title and ignore
-    assert '<span data-pagefind-meta="title">A &lt;b&gt;</span>' in document
-
-
-def test_other_search_options_leave_pagefind_out(tmp_path: Path) -> None:
-    make_project(tmp_path, {"a.md": postmortem("An incident", "2024-01-02")}, site=True)
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
     site = tmp_path / "site"
-    assert not (site / "pagefind").exists()
+    assert not (site / "search" / "index").exists()
     assert not (site / "search" / "index.html").exists()
     assert not (site / "assets" / "pmkb" / "pmkb-search.js").exists()
     assert "incidents/a/" in {doc["location"] for doc in search_docs(tmp_path)}
@@ -226,14 +295,13 @@ def test_file_urls_when_directory_urls_are_off(tmp_path: Path) -> None:
     make_project(
         tmp_path,
         {"a.md": postmortem("An incident", "2024-01-02")},
-        options={"search": "pagefind"},
         mkdocs={"use_directory_urls": False},
         site=True,
     )
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
     site = tmp_path / "site"
-    assert "/incidents/a.html" in fragments(site)
+    assert "incidents/a.html" in fragments(site)
     script = (site / "assets" / "pmkb" / "pmkb-search.js").read_text(encoding="utf-8")
     assert 'new URL("search/index.html", root)' in script
     assert (site / "search" / "index.html").is_file()

@@ -353,12 +353,12 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     recurrence_window_days = Count(90)
     """...within this many days."""
 
-    search = OneOf(("auto", "full", "compact", "pagefind"), "auto")
-    """How incidents are indexed for search: by Material's search, in `full` or by title,
-    metadata and summary only (`compact`); or every word, at any size, by Pagefind (`pagefind`),
-    on a search page that filters by service, factor, severity, year and status.
-
-    `auto` is compact above 500 published incidents.
+    search = OneOf(("auto", "faceted", "full", "compact"), "auto")
+    """How the site is searched: `faceted` (what `auto` chooses), every published word at any
+    size, on a search page that filters by service, factor, severity, year and status, from an
+    index the browser fetches a few small files of per query; or Material's search, which
+    downloads its whole index first, over every word (`full`) or over incidents' titles,
+    metadata and summaries only (`compact`).
     """
 
     trust_html = Flag(False)

@@ -67,7 +67,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
         self.blocks: dict[str, tuple[str, ...]] = {}
         self.search_entries: dict[str, str] = {}
-        self.search_plan: search_index.SearchPlan | None = None  # `search: pagefind`
+        self.search_plan: search_index.SearchPlan | None = None  # `search: faceted`
         # An incident page's own HTML, set aside while the search plugin reads its short entry.
         self.content_aside: str | None = None
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
@@ -146,7 +146,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
         config.extra_javascript.append(site.asset("pmkb.js"))
-        if search_index.is_pagefind(self.settings.search):
+        if search_index.is_faceted(self.settings.search):
             config.extra_css.append(site.asset("pmkb-search.css"))
             config.extra_javascript.append(site.asset("pmkb-search.js"))
         return config
@@ -162,7 +162,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             raise PluginError(f"pmkb: {exc}") from None
         _log_findings(kb.all_findings)
         site = Site(settings, config.use_directory_urls)
-        compact = compact_search(settings, len(kb.published))
+        compact = compact_search(settings)
         feeds = FeedSite.of(config.site_url, config.site_name)
         if feeds is None:
             log.info("no Atom feeds: they need the site's address, which `site_url` sets")
@@ -176,7 +176,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file.inputs = source.inputs
             self._add(file, files, config, "incident", source.source_path, source.search)
         pages = self._other_pages(renderer) + asset_pages(site)
-        self.search_plan = search_index.build_plan(kb, site, files, config)
+        self.search_plan = search_index.build_plan(kb, site, files)
         if self.search_plan is not None:
             pages += search_index.search_pages(site, self.search_plan)
         del renderer
@@ -399,7 +399,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
         if self.search_plan is not None and page.file.generated_by == "pmkb":
-            page.meta["search"] = {"exclude": True}  # in Pagefind's index, or a listing
+            page.meta["search"] = {"exclude": True}  # in the faceted index, or a listing
         entry = self.search_entries.get(page.file.src_uri)
         if entry is not None:
             self.content_aside, page.content = page.content, entry

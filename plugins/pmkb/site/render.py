@@ -29,7 +29,7 @@ from .pages.base import GeneratedPage, IncidentSource, PageContext
 from .pages.exports import export_pages, feed_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
-from .pages.incident import COMPACT_ABOVE, compact_search, incident_page, incident_source
+from .pages.incident import compact_search, incident_page, incident_source
 from .pages.incidents import incidents_page
 from .pages.service import service_page
 from .pages.services import services_page
@@ -46,7 +46,6 @@ from .pages.trends import trends_page
 
 __all__ = [
     "ASSETS",
-    "COMPACT_ABOVE",
     "ITEM_LABELS",
     "LIST_LIMIT",
     "PER_FACTOR_LIMIT",

@@ -1,10 +1,5 @@
-"""Faceted full-text search (`search: pagefind`): the site indexed by Pagefind after the build.
-
-Material's search downloads its whole index before the first result, which is why pmkb cuts
-incidents down to a compact entry above 500 of them. Pagefind (a maintained Rust indexer with an
-official Python API, run from the `pagefind[bin]` wheels: no download, no service) writes an
-index split into fragments that the browser fetches a few at a time, so every word of every
-published incident stays findable at any size, and it keeps filters (facets) with each page.
+"""Faceted full-text search (`search: faceted`, what `auto` chooses): what the site's search
+index holds, and the search page that reads it. The index's files are `text_index`'s.
 
 What is indexed, from the built HTML (each page's article only, not the navigation):
 - every published incident, its title and body, with the facets pmkb knows from the front
@@ -12,29 +7,27 @@ What is indexed, from the built HTML (each page's article only, not the navigati
   indexed, even on a site that publishes them for preview;
 - the service and factor pages and the pages written in docs_dir, as kind "Page".
 
-The facets and result metadata come from the knowledge base, never from the page: every
-`data-pagefind` in a page's own text is neutralized before Pagefind reads it, so no postmortem
-(even with `trust_html`) can forge a facet value, hide itself or pin its own title. The header
-card, the related incidents and pmkb's banners are left out of the indexed text, so that a
-search for one incident's title does not find every incident listing it as related and an
-excerpt never shows the card's run-together labels.
+The facets and a result's metadata come from the knowledge base, never from the page's HTML, so
+no postmortem (even with `trust_html`) can forge a facet value or its title. The header card, the
+related incidents and pmkb's banners are left out of the indexed text, so that a search for one
+incident's title does not find every incident listing it as related and an excerpt never shows
+the card's run-together labels.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
+import nh3
 from markupsafe import escape
-from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, InclusionLevel
 
@@ -43,11 +36,12 @@ from ..read.knowledge import KnowledgeBase
 from ..urls import Site
 from .pages.base import GeneratedPage
 from .pages.text import STATUS_LABELS
+from .text_index import Document, Indexer
 
 log = logging.getLogger("mkdocs.plugins.pmkb.search")
 
 SEARCH_PAGE = "search/index.md"
-OUTPUT_FOLDER = "pagefind"
+INDEX_FOLDER = "search/index"  # beside the search page, search/index.html
 SEARCH_ASSETS = ("pmkb-search.js", "pmkb-search.css")
 _ASSETS_FOLDER = Path(__file__).parent / "assets"
 
@@ -67,8 +61,7 @@ PAGE_KIND = "Page"
 
 _ARTICLE_START = re.compile(r'<article\b[^>]*\bclass="[^"]*\bmd-content__inner\b[^"]*"[^>]*>')
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
-# Pagefind reads any attribute starting so; in the page's own HTML none may count.
-_PAGEFIND_ATTRIBUTE = re.compile(r"data-pagefind", re.I)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>')
 # pmkb's blocks that are not the incident's text; the first match of each is pmkb's own, which
 # comes before the body (the card) or is the page's last list (related incidents) - a
 # contributor's copy of the class is left in: it is only text.
@@ -99,7 +92,6 @@ class SearchPlan:
     """What one build indexes, gathered while the knowledge base is in memory."""
 
     entries: tuple[Entry, ...]
-    language: str = "en"
     severities: tuple[str, ...] = ()
 
 
@@ -112,9 +104,9 @@ class IndexStats:
     bytes: int
 
 
-def is_pagefind(search: str) -> bool:
-    """Whether the `search` option asks for Pagefind's index."""
-    return search == "pagefind"
+def is_faceted(search: str) -> bool:
+    """Whether the `search` option asks for pmkb's faceted index (`auto` does)."""
+    return search in ("auto", "faceted")
 
 
 def incident_entry(
@@ -145,13 +137,13 @@ def incident_entry(
     }
     names = " ".join([*services, *factors, *aliases])
     return Entry(
-        site.output(src), site.url(src), pm.title, filters, meta, names=names, incident=True
+        site.output(src), site.link("", src), pm.title, filters, meta, names=names, incident=True
     )
 
 
 def page_entry(src: str, site: Site, title: str = "") -> Entry:
     """The index entry of a page that is not an incident: found by its text, kind "Page"."""
-    return Entry(site.output(src), site.url(src), title, {"kind": (PAGE_KIND,)})
+    return Entry(site.output(src), site.link("", src), title, {"kind": (PAGE_KIND,)})
 
 
 def plan(
@@ -160,25 +152,27 @@ def plan(
     site: Site,
     severities: tuple[str, ...],
     pages: Iterable[str],
-    language: str = "en",
 ) -> SearchPlan:
-    """The build's index: its published incidents but drafts, and `pages` (source paths)."""
-    entries = [
-        incident_entry(pm, site, catalog, severities) for pm in published if pm.status != "draft"
-    ]
+    """The build's index: its published incidents but drafts, newest first (the order of a
+    listing without words), then `pages` (source paths)."""
+    incidents = sorted(
+        (pm for pm in published if pm.status != "draft"),
+        key=lambda pm: (-(pm.date.toordinal() if pm.date else 0), pm.id),
+    )
+    entries = [incident_entry(pm, site, catalog, severities) for pm in incidents]
     entries.extend(page_entry(src, site) for src in pages)
-    return SearchPlan(tuple(entries), language, severities)
+    return SearchPlan(tuple(entries), severities)
 
 
 def build_plan(
-    kb: KnowledgeBase, site: Site, files: Files, config: MkDocsConfig
+    kb: KnowledgeBase, site: Site, files: Files
 ) -> SearchPlan | None:
-    """What this build indexes with Pagefind, or None when the `search` option is another.
+    """What this build indexes, or None when the `search` option is another.
 
     `files` holds the pages written in docs_dir (not drafts that MkDocs leaves out); the service
     and factor pages are pmkb's, one per catalog entry.
     """
-    if not is_pagefind(kb.settings.search):
+    if not is_faceted(kb.settings.search):
         return None
     own = [
         f.src_uri
@@ -187,19 +181,18 @@ def build_plan(
     ]
     catalog = [site.service(i) for i in sorted(kb.catalog.services)]
     catalog += [site.factor(i) for i in sorted(kb.catalog.factors)]
-    language = str(config.theme.get("language") or "en")
-    return plan(kb.published, kb.catalog, site, kb.settings.severities, own + catalog, language)
+    return plan(kb.published, kb.catalog, site, kb.settings.severities, own + catalog)
 
 
 def write(site_dir: Path, search: SearchPlan) -> None:
-    """`write_index`, logged, and stopping the build with a plain message when Pagefind fails."""
+    """`write_index`, logged, and stopping the build with a plain message when it fails."""
     try:
         stats = write_index(site_dir, search)
-    except (ImportError, OSError, RuntimeError, AssertionError) as exc:
-        raise PluginError(f"pmkb: search index (Pagefind) could not be written: {exc}") from exc
+    except OSError as exc:
+        raise PluginError(f"pmkb: the search index could not be written: {exc}") from exc
     log.info(
-        f"Search index: {stats.pages} pages indexed by Pagefind in {stats.seconds:.1f} s "
-        f"({stats.bytes / 1e6:.1f} MB in {OUTPUT_FOLDER}/)"
+        f"Search index: {stats.pages} pages indexed in {stats.seconds:.1f} s "
+        f"({stats.bytes / 1e6:.1f} MB in {INDEX_FOLDER}/)"
     )
 
 
@@ -213,7 +206,7 @@ def facet_values(search: SearchPlan) -> list[tuple[str, str, list[tuple[str, int
     them: years newest first, severities and statuses as configured, names alphabetically.
 
     The search page's filters are written from these at build time, so that a first query does
-    not download Pagefind's filter index (about 80 kB at 5,000 incidents) to list them."""
+    not download a facet's file to list them."""
     counts: dict[str, dict[str, int]] = {name: {} for name, _ in FACETS}
     for entry in search.entries:
         for name, values in entry.filters.items():
@@ -259,7 +252,7 @@ def search_pages(site: Site, search: SearchPlan) -> list[GeneratedPage]:
             "",
         ]
     )
-    target = site.url(SEARCH_PAGE) + ("" if site.directory_urls else "index.html")
+    target = site.link("", SEARCH_PAGE)
     facets = facet_values(search)
     pages = [GeneratedPage(SEARCH_PAGE, page, "search")]
     for name in SEARCH_ASSETS:
@@ -267,33 +260,19 @@ def search_pages(site: Site, search: SearchPlan) -> list[GeneratedPage]:
         # JSON is a JavaScript literal: the page path and facet names are written in as data.
         text = text.replace("__PMKB_SEARCH_PAGE__", json.dumps(target))
         text = text.replace("__PMKB_FACETS__", json.dumps(facets))
+        text = text.replace("__PMKB_SEARCH_INDEX__", json.dumps(INDEX_FOLDER + "/"))
         pages.append(GeneratedPage(site.asset(name), text, "asset"))
     return pages
 
 
-def index_document(html: str, entry: Entry, language: str) -> str:
-    """What Pagefind reads for a built page: its article, with pmkb's facets and metadata."""
+def document(html: str, entry: Entry) -> Document:
+    """What the index holds of a built page: its article's text, less pmkb's own blocks on an
+    incident page, with the facets and metadata of `entry`."""
     text = _article(html)
-    text = _PAGEFIND_ATTRIBUTE.sub("data-pmkb-ignored", text)
-    # The permalinks' pilcrows are not words of the page.
-    text = text.replace('class="headerlink"', 'class="headerlink" data-pagefind-ignore')
     if entry.incident:
-        text = _left_out(text)
-    own: list[str] = []
-    for name, values in entry.filters.items():
-        own.extend(f'<span data-pagefind-filter="{name}">{escape(v)}</span>' for v in values)
-    for name, value in entry.meta.items():
-        if value:
-            own.append(f'<span data-pagefind-meta="{name}">{escape(value)}</span>')
-    if entry.meta.get("date"):
-        own.append(f'<span data-pagefind-sort="date">{escape(entry.meta["date"])}</span>')
-    # The facets' and metadata's text is not the page's: Pagefind reads it, but does not index it.
-    hidden = f"<div data-pagefind-ignore>{''.join(own)}</div>"
-    names = f"<p>{escape(entry.names)}</p>" if entry.names else ""
-    return (
-        f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
-        f"<title>{escape(entry.title)}</title></head><body>{hidden}{text}{names}</body></html>"
-    )
+        text = _without_own_blocks(text)
+    title = entry.title or _text(_first_heading(text))
+    return Document(entry.url, title, _text(text), entry.names, entry.meta, entry.filters)
 
 
 def _article(html: str) -> str:
@@ -307,51 +286,56 @@ def _article(html: str) -> str:
     return body.group(1) if body else html
 
 
-def _left_out(html: str) -> str:
+def _without_own_blocks(html: str) -> str:
     for pattern in _LEFT_OUT:
-        html = pattern.sub(lambda m: m.group(0)[:-1] + " data-pagefind-ignore>", html, count=1)
+        found = pattern.search(html)
+        if found is not None:
+            html = _cut(html, found.start(), "div")
     at = html.rfind(_RELATED)
-    if at >= 0:
-        html = (
-            html[:at]
-            + '<ul class="pmkb-related" data-pagefind-ignore>'
-            + html[at + len(_RELATED) :]
-        )
-    return html
+    return _cut(html, at, "ul") if at >= 0 else html
+
+
+def _cut(html: str, start: int, tag: str) -> str:
+    """`html` without the element opening at `start`, its nested elements of the same name
+    counted (the page was sanitized, or is pmkb's own markup): one pass, linear."""
+    depth = 0
+    for found in re.compile(rf"<(/?){tag}\b[^>]*>", re.I).finditer(html, start):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            return html[:start] + " " + html[found.end() :]
+    return html[:start]
+
+
+def _first_heading(html: str) -> str:
+    start = html.find("<h1")
+    end = html.find("</h1>", start)
+    return html[start:end] if start >= 0 and end > start else ""
+
+
+def _text(html: str) -> str:
+    """The words of `html` as text: tags dropped (each as a space, so that words of adjacent
+    blocks stay apart), scripts and styles with their content, permalinks' pilcrows."""
+    html = _PERMALINK.sub(" ", html)
+    stripped = nh3.clean(
+        html.replace("<", " <"),
+        tags=set(),
+        attributes={},
+        clean_content_tags={"script", "style", "template"},
+    )
+    return " ".join(unescape(stripped).split())
 
 
 def write_index(site_dir: Path, search: SearchPlan) -> IndexStats:
-    """Index the built site's pages of `search` into `site_dir`/pagefind, replacing it."""
+    """Index the built site's pages of `search` into the site, replacing the previous index."""
     started = time.perf_counter()
-    output = site_dir / OUTPUT_FOLDER
+    output = site_dir / INDEX_FOLDER
     if output.exists():
         shutil.rmtree(output)
-    pages = asyncio.run(_write(site_dir, search, output))
-    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
-    return IndexStats(pages, time.perf_counter() - started, size)
-
-
-async def _write(site_dir: Path, search: SearchPlan, output: Path) -> int:
-    # Imported here: only sites that ask for Pagefind load it.
-    from pagefind.index import IndexConfig, PagefindIndex
-
-    config = IndexConfig(output_path=str(output), force_language=search.language)
-    # What Pagefind reads is written to a folder of its own and handed over in one request: the
-    # Python API answers one request per 0.1 s (its service polls so), 8 minutes for 5,000 pages
-    # added one by one. Pagefind gives each page the URL of its path there, which is its URL on
-    # the site.
-    with tempfile.TemporaryDirectory(prefix="pmkb-search-") as folder:
-        staged = Path(folder)
-        indexed = 0
-        for entry in search.entries:
-            path = site_dir / entry.output
-            if not path.is_file():  # a page another plugin removed, or MkDocs did not write
-                continue
-            document = index_document(path.read_text(encoding="utf-8"), entry, search.language)
-            target = staged / entry.output
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(document, encoding="utf-8")
-            indexed += 1
-        async with PagefindIndex(config) as index:
-            result = await index.add_directory(str(staged))
-    return int(result.get("page_count", indexed))
+    indexer = Indexer()
+    for entry in search.entries:
+        path = site_dir / entry.output
+        if not path.is_file():  # a page another plugin removed, or MkDocs did not write
+            continue
+        indexer.add(document(path.read_text(encoding="utf-8"), entry))
+    size = indexer.write(output)
+    return IndexStats(len(indexer.documents), time.perf_counter() - started, size)

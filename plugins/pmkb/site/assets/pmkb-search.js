@@ -1,11 +1,11 @@
-// pmkb's faceted search (`search: pagefind`), on every page:
+// pmkb's faceted search (`search: faceted`), on every page:
 // - Enter in the header's search box opens the search page with what was typed, so that a reader
 //   has one place to search: Material's box still suggests documentation pages as one types;
 //   (the words go in `query`, not `q`, which Material's own search would open its overlay for);
-// - on the search page, the form, facets and results, over Pagefind's JavaScript API, which
-//   fetches only the index fragments a query needs. The query and filters live in the URL, so a
-//   search can be shared. Every value is set as text (textContent), never as HTML; Pagefind's
-//   excerpt is split on its <mark> tags and each piece decoded to text the same way.
+// - on the search page, the form, facets and results, over the index pmkb writes beside it
+//   (pmkb/site/text_index.py describes its files): a query fetches the chunk of each word typed
+//   and one small file per result shown, never the whole index. The query and filters live in
+//   the URL, so a search can be shared. Every value is set as text (textContent), never as HTML.
 (function () {
   "use strict";
 
@@ -16,7 +16,7 @@
   const root = new URL("../../", script.src);
   const searchPage = new URL(__PMKB_SEARCH_PAGE__, root);
   const FACETS = __PMKB_FACETS__;
-  const PAGE_SIZE = 10; // each result shown fetches its fragment (about 2 kB)
+  const PAGE_SIZE = 10; // each result shown fetches its file (about 5 kB)
 
   function openSearch(query) {
     const url = new URL(searchPage);
@@ -45,30 +45,133 @@
     return node;
   }
 
-  // Pagefind's excerpt is escaped text with <mark> around the matched words.
-  function excerpt(html) {
+  // Words are split and folded as the index's were (text_index.py): letters, digits and the
+  // underscore; decomposed, marks removed, lower-cased.
+  const WORD = /[\p{L}\p{N}_]+/gu;
+  const fold = (text) => text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+
+  // The words of a query: a longer word's plural "s" is dropped, and every word matches the
+  // indexed words it begins (as one types, and "timeouts" finds "timeout").
+  function queryWords(query) {
+    const found = fold(query).match(WORD) || [];
+    const out = found
+      .map((w) => Array.from(w).slice(0, 64).join("")) // as indexed: a long word by its beginning
+      .map((w) => (w.length > 3 && w.endsWith("s") && !w.endsWith("ss") ? w.slice(0, -1) : w));
+    return [...new Set(out)];
+  }
+
+  function Index(base) {
+    const fetched = new Map();
+    let version = "";
+    function load(path) {
+      if (!fetched.has(path)) {
+        const url = new URL(path, base);
+        if (version) url.searchParams.set("v", version);
+        fetched.set(
+          path,
+          fetch(url.href).then((response) => {
+            if (!response.ok) throw new Error(`${response.status} ${path}`);
+            return response.json();
+          }),
+        );
+      }
+      return fetched.get(path);
+    }
+    const hex = (key) => Array.from(new TextEncoder().encode(key), (b) => b.toString(16).padStart(2, "0")).join("");
+    const manifest = load("index.json").then((m) => {
+      version = m.version;
+      return m;
+    });
+
+    // Each page holding a word that `word` begins, with its best score; a one-letter word
+    // matches only itself.
+    async function pagesOf(word) {
+      const { keys } = await manifest;
+      const short = word.length < 2;
+      const wanted = keys.filter((k) => (short ? k === word : k.startsWith(word) || word.startsWith(k)));
+      const chunks = await Promise.all(wanted.map((k) => load(`w/${hex(k)}.json`)));
+      const scores = new Map();
+      for (const chunk of chunks) {
+        for (const [indexed, list] of Object.entries(chunk)) {
+          if (short ? indexed !== word : !indexed.startsWith(word)) continue;
+          const weight = indexed === word ? 1 : 0.7;
+          let doc = 0;
+          for (let i = 0; i < list.length; i += 2) {
+            doc += list[i];
+            const score = list[i + 1] * weight;
+            if (score > (scores.get(doc) || 0)) scores.set(doc, score);
+          }
+        }
+      }
+      return scores;
+    }
+
+    async function facet(name, value) {
+      const values = await load(`f/${name}.json`);
+      const docs = new Set();
+      let doc = 0;
+      for (const delta of values[value] || []) docs.add((doc += delta));
+      return docs;
+    }
+
+    // Results: every page holding all the words (best score first) and every chosen facet value;
+    // without words, every page with the facet values, in the index's order (newest first).
+    async function search(words, filters) {
+      const sets = await Promise.all(Object.entries(filters).map(([n, v]) => facet(n, v)));
+      let ranked;
+      if (words.length) {
+        const maps = await Promise.all(words.map(pagesOf));
+        maps.sort((a, b) => a.size - b.size);
+        ranked = [];
+        for (const [doc, score] of maps[0]) {
+          let total = score;
+          for (const other of maps.slice(1)) {
+            const more = other.get(doc);
+            if (more === undefined) {
+              total = -1;
+              break;
+            }
+            total += more;
+          }
+          if (total >= 0) ranked.push([doc, total]);
+        }
+        ranked.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      } else {
+        const { docs } = await manifest;
+        ranked = Array.from({ length: docs }, (_, doc) => [doc, 0]);
+      }
+      return ranked
+        .filter(([doc]) => sets.every((set) => set.has(doc)))
+        .map(([doc]) => ({ data: () => load(`d/${doc}.json`) }));
+    }
+    return { search, manifest };
+  }
+
+  // A few words around the first match in the page's text, each matching word marked.
+  function excerpt(text, words) {
     const out = element("p", "pmkb-result__excerpt");
-    // A textarea's content is parsed as text with character references (RCDATA): no element
-    // can come of it, and spaces at either end are kept, unlike in a parsed document's body.
-    const decoder = document.createElement("textarea");
-    const decode = (s) => {
-      decoder.innerHTML = s;
-      return decoder.value;
-    };
-    html.split(/(<mark>|<\/mark>)/).reduce(function (marked, part) {
-      if (part === "<mark>") return true;
-      if (part === "</mark>") return false;
-      const text = decode(part);
-      if (text) out.appendChild(marked ? element("mark", "", text) : document.createTextNode(text));
-      return marked;
-    }, false);
+    const tokens = [];
+    for (const match of text.matchAll(WORD)) tokens.push(match);
+    const matches = (token) => words.some((w) => fold(token[0]).startsWith(w));
+    let first = words.length ? tokens.findIndex(matches) : 0;
+    if (first < 0) first = 0;
+    const from = Math.max(0, first - 12);
+    const to = Math.min(tokens.length, from + 36);
+    if (!tokens.length) return out;
+    let at = tokens[from].index;
+    if (from > 0) out.append("… ");
+    for (const token of tokens.slice(from, to)) {
+      out.append(text.slice(at, token.index));
+      out.append(words.length && matches(token) ? element("mark", "", token[0]) : token[0]);
+      at = token.index + token[0].length;
+    }
+    if (to < tokens.length) out.append(" …");
     return out;
   }
 
   async function searchPageUi(container) {
-    const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
-    await pagefind.options({ baseUrl: root.pathname });
-    pagefind.init();
+    const index = Index(new URL(__PMKB_SEARCH_INDEX__, root));
+    index.manifest.catch(() => {}); // fetched now; a failure shows with the first search
 
     const params = new URLSearchParams(window.location.search);
     const form = element("form", "pmkb-search__form");
@@ -110,6 +213,8 @@
 
     let results = [];
     let shown = 0;
+    let words = [];
+    let latest = 0;
 
     function chip(kind, value) {
       const button = element("button", `pmkb-chip pmkb-chip--${kind}`, value);
@@ -126,7 +231,7 @@
     function render(data) {
       const item = element("li", "pmkb-result");
       const link = element("a", "pmkb-result__title", data.meta.title || data.url);
-      link.href = data.url;
+      link.href = new URL(data.url, root).href;
       item.append(link);
       const facts = element("p", "pmkb-result__facts");
       const kind = (data.filters.kind || [])[0];
@@ -148,7 +253,7 @@
         for (const f of factors) chips.append(chip("factor", f), " ");
         item.append(chips);
       }
-      item.append(excerpt(data.excerpt || ""));
+      item.append(excerpt(data.text || "", words));
       return item;
     }
 
@@ -182,11 +287,13 @@
         return;
       }
       status.textContent = "Searching…";
-      // Without words, the filtered incidents are listed newest first.
-      const options = query ? { filters } : { filters, sort: { date: "desc" } };
-      const found = await pagefind.debouncedSearch(query || null, options, 150);
-      if (found === null) return; // a newer search replaced this one
-      results = found.results;
+      const mine = ++latest;
+      await new Promise((resolve) => setTimeout(resolve, 150)); // typing on: wait for the word
+      if (mine !== latest) return;
+      words = queryWords(query);
+      const found = await index.search(words, filters);
+      if (mine !== latest) return; // a newer search replaced this one
+      results = found;
       shown = 0;
       list.replaceChildren();
       const n = results.length;

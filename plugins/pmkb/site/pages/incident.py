@@ -14,14 +14,10 @@ from ..blocks import Rendered
 from .base import GeneratedPage, IncidentSource, PageContext
 from .text import STATUS_LABELS, duration, excerpt, first_sentence, front_matter, meta_text, names
 
-COMPACT_ABOVE = 500  # published incidents; above it `search: auto` indexes incidents compactly
 
-
-def compact_search(settings: Settings, published: int) -> bool:
-    """Whether incidents are indexed by title, metadata and summary only (`search` option)."""
-    if settings.search == "full":
-        return False
-    return settings.search == "compact" or published > COMPACT_ABOVE
+def compact_search(settings: Settings) -> bool:
+    """Whether Material's search indexes incidents by title, metadata and summary only."""
+    return settings.search == "compact"
 
 
 def incident_page(ctx: PageContext, pm: Postmortem) -> GeneratedPage:
