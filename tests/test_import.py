@@ -472,3 +472,63 @@ def test_sources_inside_the_postmortems_folder_are_not_imported_again(
     (kb / "postmortems/old.md").write_text("---\ntitle: Old\n---\n", encoding="utf-8")
     result = run("import", "postmortems", cwd=kb)
     assert "skipped postmortems/old.md: already inside the postmortems folder" in result.lines
+
+
+# In the shape of dfds/postmortems: no front matter, a dated timeline table, lists of items.
+LISTED_REPORT = """\
+# Nodes went NotReady
+
+## Summary
+
+Two nodes stopped answering and were replaced.
+
+# Executive Summary
+
+A level-1 section, as some templates write them.
+
+## Timeline
+
+All times in UTC.
+
+| Time             | Event                         |
+| :--------------- | ----------------------------- |
+| 2024-03-13 HH:mm | Short event description.      |
+| 2024-03-13 10:01 | Node entered NotReady state.  |
+| 2024-03-14 09:20 | Incident closed.              |
+
+## Action Items
+
+- [x] Move the agent to the monitoring node group
+- Alert on cluster bandwidth above its baseline
+
+## Stats
+
+- Category: Kubernetes
+"""
+
+
+def test_a_report_without_front_matter_takes_its_date_and_items_from_the_body(
+    tmp_path: Path, run: Runner
+) -> None:
+    kb = _setup(tmp_path, {"PM2024-001 - Nodes.md": LISTED_REPORT}, SRE_MAPPING)
+    result = run("import", "../archive", "--mapping", "../map.yml", cwd=kb)
+    target = kb / "postmortems/2024/2024-03-13-nodes-went-notready.md"
+    front = _front(target)
+    assert front["action_items"] == [
+        {"title": "Move the agent to the monitoring node group", "status": "done"},
+        {"title": "Alert on cluster bandwidth above its baseline", "status": "open"},
+    ]
+    text = target.read_text(encoding="utf-8")
+    assert re.findall(r"^#+ .+$", text, re.M) == [
+        "## Summary",
+        "## Summary",
+        "## Timeline",
+        "## Stats",
+    ]
+    assert "- 2024-03-13 10:01 — Node entered NotReady state.\n" in text
+    # The placeholder row is kept for its author to correct, and said so.
+    assert "- 2024-03-13 HH:mm — Short event description.\n" in text
+    assert (
+        "../archive/PM2024-001 - Nodes.md:15:1: info PMK705 1 timeline row(s) do not start with"
+        " a time; written as list items for you to correct"
+    ) in result.lines

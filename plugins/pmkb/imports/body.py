@@ -18,6 +18,7 @@ from .mapping import ActionItems, ImportMapping, heading_key
 from .values import to_date
 
 _H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _TABLE_ROW = re.compile(r"^ {0,3}\|")
 _RULE_CELL = re.compile(r"^:?-+:?$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
@@ -63,10 +64,9 @@ def import_body(
     result = ImportedBody("")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     h1 = _H1.match(lines[first]) if first is not None else None
+    _sections_at_level_one(lines, mapping)
     if h1 is not None and first is not None and heading_key(h1[1]) in mapping.sections:
-        # `# Executive Summary` opening a body is its first section, not its title.
-        lines[first] = f"#{lines[first]}"
-        h1 = None
+        h1 = None  # `# Executive Summary` opening a body is its first section, not its title
     sections = [s for s in parse_sections("\n".join(lines), 1) if s.title]
     edits: list[tuple[int, int, list[str]]] = []  # (start, end, new lines): lines[start:end]
     items = mapping.action_items
@@ -103,6 +103,21 @@ def import_body(
         del lines[first]
     result.text = "\n".join(lines).strip("\n")
     return result
+
+
+def _sections_at_level_one(lines: list[str], mapping: ImportMapping) -> None:
+    """Make `# Executive Summary` a section when the mapping names it one: some templates put
+    their sections at level 1, under a title at level 1 too, and pmkb's sections are level 2."""
+    fence = ""
+    for i, line in enumerate(lines):
+        if fence:
+            fence = "" if line.strip().startswith(fence) else fence
+            continue
+        if opening := _FENCE.match(line):
+            fence = opening[1][0] * 3
+            continue
+        if (h1 := _H1.match(line)) and heading_key(h1[1]) in mapping.sections:
+            lines[i] = f"#{line.lstrip()}"
 
 
 def _first_day(content: list[str]) -> date | None:
