@@ -347,6 +347,15 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     related_limit = Count(5)
     """How many related incidents an incident page lists."""
 
+    listing_page_size = Count(250)
+    """How many incidents each page of the incidents table lists, newest first.
+
+    The first page stays at `<incidents_path>/`, the others follow at
+    `<incidents_path>/page/2/` and on. A row is about 1 kB of HTML: at 250 a page weighs about
+    300 kB whatever the number of incidents. A knowledge base of at most this many incidents
+    keeps one page, filtered in the browser.
+    """
+
     recurrence_count = Count(3)
     """A factor counts as recurring when it appears in this many incidents..."""
 
@@ -525,6 +534,7 @@ class Settings:
     action_items_path: str
     stuck_after_days: int
     related_limit: int
+    listing_page_size: int
     recurrence_count: int
     recurrence_window_days: int
     search: str
@@ -645,6 +655,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         action_items_path=config.action_items_path,
         stuck_after_days=config.stuck_after_days,
         related_limit=config.related_limit,
+        listing_page_size=config.listing_page_size,
         recurrence_count=config.recurrence_count,
         recurrence_window_days=config.recurrence_window_days,
         search=config.search,

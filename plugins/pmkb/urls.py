@@ -12,6 +12,8 @@ from .settings import LISTING_OPTIONS, Settings
 # The files pmkb adds beside its pages (render.py writes them under these names).
 ASSETS = ("pmkb.css", "pmkb.js")
 EXPORTS = ("incidents.json", "incidents.csv", "action-items.csv")
+# The folder, under `incidents_path`, of the incidents table's pages after the first.
+LISTING_PAGES = "page"
 # What MkDocs reads as a page (mkdocs.utils.markdown_extensions); it compares them case-sensitively.
 PAGE_EXTENSIONS = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
 # Windows reserves these names in every folder, with any extension: `nul.md` is `nul` there.
@@ -44,6 +46,17 @@ class Site:
 
     def incidents(self) -> str:
         return f"{self.settings.incidents_path}/index.md"
+
+    def incidents_page(self, number: int) -> str:
+        """Page `number` (from 1) of the incidents table; the first is the listing itself.
+
+        The later pages sit a folder below the incident pages: an id is a slug, which holds no
+        `/`, so no incident's page can be one of them (an incident `page` is `page/index.html`
+        or `page.html`, never `page/2/index.html`).
+        """
+        if number == 1:
+            return self.incidents()
+        return f"{self.settings.incidents_path}/{LISTING_PAGES}/{number}.md"
 
     def service(self, ident: str) -> str:
         return f"{self.settings.services_path}/{ident}.md"
@@ -110,6 +123,18 @@ class Site:
         claims.extend(Claim(self.asset(name), f"pmkb's asset `{name}`", "") for name in ASSETS)
         claims.extend(Claim(name, f"pmkb's export `{name}`", "") for name in EXPORTS)
         return claims
+
+    def listing_claims(self, pages: int) -> list[Claim]:
+        """The incidents table's pages after the first, of `pages` in all (see `listing_pages`)."""
+        return [
+            Claim(self.incidents_page(n), f"page {n} of the incidents table", "")
+            for n in range(2, pages + 1)
+        ]
+
+
+def listing_pages(incidents: int, page_size: int) -> int:
+    """How many pages the incidents table takes: at least one, which says there are none."""
+    return max(1, -(-incidents // page_size))
 
 
 @dataclass(frozen=True)

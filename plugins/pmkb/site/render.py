@@ -30,7 +30,7 @@ from .pages.exports import export_pages, feed_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
 from .pages.incident import compact_search, incident_page, incident_source
-from .pages.incidents import incidents_page
+from .pages.incidents import incidents_pages
 from .pages.service import service_page
 from .pages.services import services_page
 from .pages.shared import LIST_LIMIT, PER_FACTOR_LIMIT
@@ -137,7 +137,7 @@ class Renderer:
 
     def other_pages(self) -> list[GeneratedPage]:
         """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
-        pages = [self.incidents(), self.services()]
+        pages = [*self.incidents(), self.services()]
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
         pages.append(self.factors())
         pages.extend(self.factor(ident) for ident in sorted(self.kb.catalog.factors))
@@ -150,8 +150,8 @@ class Renderer:
     def incident(self, pm: Postmortem) -> GeneratedPage:
         return incident_page(self.context, pm)
 
-    def incidents(self) -> GeneratedPage:
-        return incidents_page(self.context)
+    def incidents(self) -> list[GeneratedPage]:
+        return incidents_pages(self.context)
 
     def services(self) -> GeneratedPage:
         return services_page(self.context)
