@@ -532,3 +532,14 @@ def test_a_report_without_front_matter_takes_its_date_and_items_from_the_body(
         "../archive/PM2024-001 - Nodes.md:15:1: info PMK705 1 timeline row(s) do not start with"
         " a time; written as list items for you to correct"
     ) in result.lines
+
+
+def test_a_source_that_does_not_exist_is_an_error(tmp_path: Path, run: Runner) -> None:
+    kb = _setup(tmp_path, {"a.md": "---\ntitle: Fine\n---\n"})
+    result = run("import", "../archiv", "../archive", cwd=kb)
+    assert result.code == 1
+    assert result.lines[:3] == [
+        "skipped ../archiv: no such file or folder",
+        "wrote postmortems/fine.md (from ../archive/a.md)",
+        "../archiv:1:1: error PMK012 no such file or folder",
+    ]

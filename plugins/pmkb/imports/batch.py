@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from ..findings import Finding, Level
+from ..findings import Finding, Level, finding
 from ..read.catalog import SLUG, catalog_of
 from ..read.knowledge import MARKDOWN, load
 from ..settings import Settings
@@ -81,6 +81,8 @@ def source_files(paths: Iterable[Path], settings: Settings, report: ImportReport
         elif given.exists() or given.is_symlink():
             candidates = [given]
         else:
+            display = settings.display_path(given.absolute())
+            report.findings.append(finding(display, 1, 1, "PMK012", "no such file or folder"))
             skip(given, "no such file or folder")
             continue
         for path in candidates:
@@ -133,7 +135,9 @@ def run_import(
             written.append(target)
     if add_to_catalog and references:
         first = {(r.key, r.id): r for r in reversed(references)}  # the name first met
-        report.added = _add_to_catalogs(settings, mapping, list(first.values()), dry_run)
+        report.added = _add_to_catalogs(
+            settings, mapping, list(first.values()), dry_run, report.findings
+        )
     added = {(a.key, a.id) for a in report.added}
     report.findings.extend(r.finding for r in references if (r.key, r.id) not in added)
     report.findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
@@ -186,9 +190,11 @@ def _add_to_catalogs(
     mapping: ImportMapping,
     unknown: list[Reference],
     dry_run: bool,
+    failures: list[Finding],
 ) -> list[Added]:
     """Append the services and factors the sources name and the catalogs lack; an id that is
-    not a usable slug is left for the report's warnings."""
+    not a usable slug is left for the report's warnings, and a catalog that cannot be written
+    to is a finding in `failures`."""
     added: list[Added] = []
     for key, path in (
         ("services", settings.services_file),
@@ -213,7 +219,10 @@ def _add_to_catalogs(
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with path.open("a", encoding="utf-8", newline="\n") as handle:
                     handle.write(text)
-            except (OSError, UnicodeDecodeError):
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+                message = f"cannot add {', '.join(entries)} to the catalog: {reason}"
+                failures.append(finding(settings.display_path(path), 1, 1, "PMK501", message))
                 continue
         shown = settings.display_path(path)
         added.extend(Added(shown, key, ident, entry["name"]) for ident, entry in entries.items())

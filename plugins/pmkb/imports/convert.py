@@ -107,6 +107,7 @@ class _Conversion:
         self.used: set[str] = set()  # source keys taken
         self.sections = section_texts(source.body, source.body_line)
         self.taken: set[str] = set()  # sections taken, by heading_key
+        self.unconverted: list[tuple[str, Any, str]] = []  # (source key, value, what it is not)
         self.result = Converted("", None, "")
 
     def line_of(self, key: str) -> int:
@@ -177,17 +178,26 @@ class _Conversion:
         return text
 
     def cannot(self, key: str, value: Any, what: str) -> None:
-        self.problem(
-            key,
-            "PMK703",
-            f"`{key}: {_shown(value)}` cannot be read as {what}; it is kept under"
-            f" `## {KEPT_SECTION}`"
-            + (
+        """Note a value that cannot be converted; reported by `report_unconverted`, once it is
+        known whether another pmkb key took it after all."""
+        self.unconverted.append((key, value, what))
+
+    def report_unconverted(self) -> None:
+        for key, value, what in self.unconverted:
+            if key.startswith(SECTION_PREFIX):
+                where = "the section stays in the body"
+            elif key in self.used:
+                where = "it was taken for another key"
+            else:
+                where = f"it is kept under `## {KEPT_SECTION}`"
+            hint = (
                 " (add its format to the mapping's `date_formats`)"
                 if "date" in what and isinstance(value, str)
                 else ""
-            ),
-        )
+            )
+            self.problem(
+                key, "PMK703", f"`{key}: {_shown(value)}` cannot be read as {what}; {where}{hint}"
+            )
 
     def references(self, name: str, key: str, value: Any) -> list[str] | None:
         """Catalog ids for the source's names: by the mapping's `values`, else slugified."""
@@ -264,6 +274,7 @@ def convert(
             continue  # kept with the other front matter: the body has its own section
         text = f"{text}\n\n## {heading}\n\n{str(source.meta[key]).strip()}"
         work.used.add(key)
+    work.report_unconverted()
     kept = {k: v for k, v in source.meta.items() if k not in work.used}
     if kept:
         text = f"{text}\n\n## {KEPT_SECTION}\n\n```yaml\n{dump_yaml(kept)}```"
