@@ -64,9 +64,8 @@ class ImportMapping:
     defaults: Mapping[str, Any] = field(default_factory=lambda: {"status": "in-review"})
     time_zone: tzinfo = UTC
     date_formats: tuple[str, ...] = ()
-    sections: Mapping[str, str] = field(
-        default_factory=dict
-    )  # a source heading, lowercased: pmkb's
+    # a source heading, as `heading_key` gives it: the pmkb section it becomes
+    sections: Mapping[str, str] = field(default_factory=dict)
     action_items: ActionItems | None = None
     new_factor_category: str = "Imported"
     # pmkb section: the source keys whose text becomes it, when the body has no such section
@@ -205,10 +204,10 @@ class _Reader:
             good.append(name)
         return tuple(good)
 
-    def action_items(self, data: LocatedDict) -> ActionItems | None:
+    def action_items(self, data: LocatedDict, mark: tuple[int, int]) -> ActionItems | None:
         self.known_keys(data, _ITEM_KEYS, "`action_items`")
         headings = self.names(
-            data.get("section"), data.value_marks.get("section", (1, 1)), "action_items.section"
+            data.get("section"), data.value_marks.get("section", mark), "action_items.section"
         )
         columns: dict[str, tuple[str, ...]] = {"title": ("title", "action item", "action", "item")}
         if "columns" in data:
@@ -261,6 +260,7 @@ def read_mapping(path: Path, display: str) -> tuple[ImportMapping | None, list[F
     text = decode(data, display, findings) if data is not None else None
     if text is None:
         return None, findings
+    findings.clear()  # a byte-order mark or CRLF line ends change nothing in a mapping
     try:
         raw: Any = load_located(text)
     except YamlProblem as exc:
@@ -299,7 +299,9 @@ def read_mapping(path: Path, display: str) -> tuple[ImportMapping | None, list[F
         if "date_formats" in top
         else ()
     )
-    items = reader.action_items(part("action_items")) if "action_items" in top else None
+    items = None
+    if "action_items" in top:
+        items = reader.action_items(part("action_items"), top.key_marks["action_items"])
     category = top.get("new_factor_category", "Imported")
     if not isinstance(category, str) or not category.strip():
         reader.problem(
