@@ -95,6 +95,7 @@ class Sample:
     tree_kib: int = (
         0  # peak memory of the command and its worker processes together (PSS); 0: unknown
     )
+    stderr: str = ""  # what the command logged
 
 
 @dataclass
@@ -167,7 +168,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
         )
     match = _PEAK.search(stderr)
     cpu = sum(float(m) for m in _CPU.findall(stderr))
-    return Sample(seconds, int(match.group(1)) if match else 0, cpu, sampler.peak_kib)
+    return Sample(seconds, int(match.group(1)) if match else 0, cpu, sampler.peak_kib, stderr)
 
 
 class TreeMemory(threading.Thread):
