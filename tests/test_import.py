@@ -543,3 +543,26 @@ def test_a_source_that_does_not_exist_is_an_error(tmp_path: Path, run: Runner) -
         "wrote postmortems/fine.md (from ../archive/a.md)",
         "../archiv:1:1: error PMK012 no such file or folder",
     ]
+
+
+def test_files_converted_in_several_processes_are_those_of_one(tmp_path: Path, run: Runner) -> None:
+    # From 400 files on, sources are read and converted in worker processes; four share each
+    # title and date, and are numbered in the order of their paths all the same.
+    sources = {
+        f"{n:03d}.md": f"---\ntitle: Incident {n % 100}\ndate: 2024-01-0{n % 4 + 1}\n---\n\nText {n}.\n"
+        for n in range(400)
+    }
+    kb = _setup(tmp_path, sources)
+    make_project(tmp_path / "kb1")
+    assert run("import", "../archive", "--jobs", "2", cwd=kb).code == 0
+    assert run("import", "../archive", "--jobs", "1", cwd=tmp_path / "kb1").code == 0
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in (root / "postmortems").rglob("*.md")
+        }
+
+    assert len(files(kb)) == 400
+    assert b"Text 399." in files(kb)["postmortems/2024/2024-01-04-incident-99-4.md"]
+    assert files(kb) == files(tmp_path / "kb1")

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import yaml
 
 from ..findings import Finding, Level, finding
+from ..model import Catalog
+from ..parallel import chunked_map
 from ..read.catalog import SLUG, catalog_of
 from ..read.knowledge import MARKDOWN, load
 from ..settings import Settings
@@ -118,15 +121,18 @@ def run_import(
     claimed: dict[Path, str] = {}  # targets of this run: the text each was given
     written: list[Path] = []
     references: list[Reference] = []  # services and factors missing from the catalogs
-    for path in source_files(paths, settings, report):
-        display = settings.display_path(path.absolute())
-        source, problems = read_foreign(path, display)
+    found = [
+        (p, settings.display_path(p.absolute())) for p in source_files(paths, settings, report)
+    ]
+    # Read and converted in `jobs` processes; written here, in order, so that file names taken
+    # in this run are numbered alike on every run.
+    converted_all = chunked_map(partial(_convert_chunk, mapping, catalog, slug), found, jobs)
+    for (_, display), (converted, problems) in zip(found, converted_all, strict=True):
         report.findings.extend(problems)
-        if source is None:
+        if converted is None:
             reason = problems[0].message if problems else "unreadable"
             report.outcomes.append(Outcome(display, "skipped", reason=reason))
             continue
-        converted = convert(source, mapping, catalog, slug)
         report.findings.extend(converted.findings)
         references.extend(converted.unknown)
         outcome, target = _place(converted, place, claimed, settings, display, dry_run)
@@ -144,6 +150,20 @@ def run_import(
     if written and not dry_run:
         report.checked = _checked(settings, written, jobs)
     return report
+
+
+def _convert_chunk(
+    mapping: ImportMapping,
+    catalog: Catalog,
+    slug: Callable[[str], str],
+    files: list[tuple[Path, str]],
+) -> list[tuple[Converted | None, list[Finding]]]:
+    """Each file read and converted; None, with the reasons, for one that cannot be read."""
+    results: list[tuple[Converted | None, list[Finding]]] = []
+    for path, display in files:
+        source, problems = read_foreign(path, display)
+        results.append((convert(source, mapping, catalog, slug) if source else None, problems))
+    return results
 
 
 def _place(
