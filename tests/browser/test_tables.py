@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -212,3 +213,97 @@ def test_the_header_cards_line_for_search_is_not_shown(
         assert line.is_hidden()
         shown = page.locator(".pmkb-card").inner_text()
         assert "DATE" in shown.upper() and "·" not in shown
+
+
+# The example's palettes: the light and dark schemes follow the browser's preference.
+PALETTES = [
+    {"media": "(prefers-color-scheme: light)", "scheme": "default", "primary": "black"},
+    {"media": "(prefers-color-scheme: dark)", "scheme": "slate", "primary": "black"},
+]
+PAGED_DAYS = ["2026-02-01", "2025-11-20", "2025-06-02", "2025-06-01", "2025-01-05", "2024-12-31", "2024-03-03", "2024-01-01"]  # fmt: skip
+
+
+def _paged_project(root: Path, search: str) -> Path:
+    """Eight incidents in pages of three, the first two years on checkout, the rest on search."""
+    postmortems = {
+        f"{day}.md": postmortem(
+            f"Incident of {day}",
+            day,
+            services=["checkout" if day >= "2025" else "search"],
+            factors=["config-change", "missing-alert", "traffic-surge"],
+        )
+        for day in PAGED_DAYS
+    }
+    options = {"listing_page_size": 3, "search": search}
+    theme = {"name": "material", "features": ["navigation.instant"], "palette": PALETTES}
+    make_project(root, postmortems, site=True, options=options, mkdocs={"theme": theme})
+    result = build(root, strict=True)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The incidents table in pages, with the search page."""
+    with served(_paged_project(tmp_path_factory.mktemp("paged"), "auto") / "site") as site:
+        yield site
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_a_page_of_the_incidents_table_fits_and_has_no_axe_violation(
+    browser: Browser, paged_site: Site, screenshots: Path, width: str, scheme: str
+) -> None:
+    from .test_accessibility import unexpected, violations
+
+    with _opened(browser, paged_site, "incidents/page/2/", width, scheme) as page:
+        expected = "slate" if scheme == "dark" else "default"
+        assert page.locator("body").get_attribute("data-md-color-scheme") == expected
+        nav = page.locator('nav[aria-label="Incidents pages"]')
+        assert nav.locator("a").all_text_contents() == ["Previous", "1", "2", "3", "Next"]
+        assert nav.locator('[aria-current="page"]').text_content() == "2"
+        # The pagination, the years and the filters wrap inside the page; only the table scrolls.
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        problems = unexpected(violations(page))
+        assert not problems, "\n".join(problems)
+        page.screenshot(path=screenshots / f"tables-incidents-page-{width}-{scheme}.png", full_page=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_the_filters_of_a_page_search_every_incident(
+    browser: Browser, paged_site: Site, script: bool
+) -> None:
+    """A plain form: without JavaScript too, it sends the search page the names it filters by."""
+    context = browser.new_context(java_script_enabled=script)
+    context.route(lambda url: not paged_site.is_local(url), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(paged_site.url + "incidents/page/3/")
+        form = "form[data-pmkb-search-filters]"
+        page.select_option(f"{form} select[name=service]", label="Checkout")
+        page.select_option(f"{form} select[name=year]", "2025")
+        page.click(f"{form} button[type=submit]")
+        page.wait_for_url("**/search/**")
+        url = urlsplit(page.url)
+        assert url.path == "/search/"
+        assert parse_qs(url.query) == {"service": ["Checkout"], "year": ["2025"]}
+    finally:
+        context.close()
+
+
+def test_a_link_to_the_table_filtered_by_id_goes_on_to_the_search_page(
+    browser: Browser, paged_site: Site
+) -> None:
+    with _opened(browser, paged_site, "incidents/?service=checkout&factor=missing-alert&x=1") as page:  # fmt: skip
+        page.wait_for_url("**/search/**")
+        assert page.url == paged_site.url + "search/?service=Checkout&factor=Missing+alert"
+
+
+def test_without_the_search_page_the_filters_count_this_page_only(
+    browser: Browser, tmp_path: Path
+) -> None:
+    root = _paged_project(tmp_path, "full")
+    with served(root / "site") as site, _opened(browser, site, "incidents/page/2/?service=checkout") as page:  # fmt: skip
+        shown = page.locator("[data-pmkb-filters] output").text_content()
+        assert shown == "2 of 3 incidents on this page"
+        assert page.locator("[data-pmkb-table] tbody tr:visible").count() == 2
