@@ -566,3 +566,10 @@ def test_files_converted_in_several_processes_are_those_of_one(tmp_path: Path, r
     assert len(files(kb)) == 400
     assert b"Text 399." in files(kb)["postmortems/2024/2024-01-04-incident-99-4.md"]
     assert files(kb) == files(tmp_path / "kb1")
+
+
+def test_out_writes_into_another_folder(tmp_path: Path, run: Runner) -> None:
+    kb = _setup(tmp_path, {"a.md": "---\ntitle: Fine\ndate: 2024-01-02\n---\n\nText.\n"})
+    result = run("import", "../archive", "--out", "batch-2024", cwd=kb)
+    assert "wrote batch-2024/2024/2024-01-02-fine.md (from ../archive/a.md)" in result.lines
+    assert not list((kb / "postmortems").rglob("*.md"))
