@@ -81,6 +81,13 @@ def _assert_same_site(dirty: Path, clean: Path, *, but: tuple[str, ...] = ()) ->
     assert different == []
 
 
+def _search_index(site: Path) -> dict[str, bytes]:
+    folder = site / "search" / "index"
+    found = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.json")}
+    assert "index.json" in found
+    return found
+
+
 def _contents(site: Path) -> dict[str, bytes]:
     return {name: path.read_bytes() for name, path in _html(site).items()}
 
@@ -121,6 +128,9 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
         made = list(converted)
         clean = _clean_build(root)
         _assert_same_site(out, clean)
+        # The search index, written beside the served site after the build, is a clean build's.
+        plugin.on_shutdown()
+        assert _search_index(out) == _search_index(clean), step
         # Every page converted again is one whose published HTML changed (or is new).
         after = _contents(clean)
         assert [m for m in made if before.get(_page_path(m)) == after[_page_path(m)]] == [], step

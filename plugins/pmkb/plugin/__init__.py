@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import date
 from functools import partial
 from html import escape
@@ -91,6 +92,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.converting: tuple[str, str] | None = None
         self.recorder = Recorder()
         self.serving = False
+        # `mkdocs serve`: the faceted index is written beside the served site while the reader
+        # looks at the page, from the words of the pages the rebuild did not write again.
+        self.search_cache: search_index.PageCache | None = None
+        self.indexing: threading.Thread | None = None
         # Per page, the feeds its <head> announces besides the site's; the feeds' files by path.
         self.feed_links: dict[str, tuple[FeedLink, ...]] = {}
         self.feed_files: dict[str, File] = {}
@@ -101,6 +106,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.cache = ParseCache() if command == "serve" else None
         self.serving = command == "serve"
         self.dirty_serve = command == "serve" and dirty
+        self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape = {}, {}, None
         self.other_pages_made = None
 
@@ -462,9 +468,19 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             if page.title is None and title is not None and not page.file.is_modified():
                 page.title = title
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._index_written()  # one writer of the index at a time
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._stop_recording()
-        if self.search_plan is not None:
+        if self.search_plan is not None and self.serving:
+            # The page an author saved reloads now; the search index follows seconds later.
+            site_dir, plan, cache = Path(config.site_dir), self.search_plan, self.search_cache
+            self.indexing = threading.Thread(
+                target=_write_index_logged, args=(site_dir, plan, cache), name="pmkb-index"
+            )
+            self.indexing.start()
+        elif self.search_plan is not None:
             search_index.write(Path(config.site_dir), self.search_plan)
         if self.conversions is not None and not self.serving:
             self.conversions.remove_unused()
@@ -474,6 +490,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.inputs, self.made_inputs = self.made_inputs, {}
             self.titles.update(self.made_titles)
             self.made_titles = {}
+
+    def on_shutdown(self) -> None:
+        self._index_written()
+
+    def _index_written(self) -> None:
+        if self.indexing is not None:
+            self.indexing.join()
+            self.indexing = None
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_recording()
@@ -556,3 +580,13 @@ def _log_findings(findings: list[Finding]) -> None:
             log.warning(f.format_text())
         else:
             log.info(f.format_text())
+
+
+def _write_index_logged(
+    site_dir: Path, plan: search_index.SearchPlan, cache: search_index.PageCache | None
+) -> None:
+    # In `serve`'s indexing thread, where an exception would only reach the thread's end.
+    try:
+        search_index.write(site_dir, plan, cache)
+    except PluginError as exc:
+        log.error(str(exc))

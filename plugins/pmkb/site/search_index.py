@@ -36,7 +36,7 @@ from ..read.knowledge import KnowledgeBase
 from ..urls import Site
 from .pages.base import GeneratedPage
 from .pages.text import STATUS_LABELS
-from .text_index import Document, Indexer
+from .text_index import Counted, Document, Indexer, counted
 
 log = logging.getLogger("mkdocs.plugins.pmkb.search")
 
@@ -164,9 +164,7 @@ def plan(
     return SearchPlan(tuple(entries), severities)
 
 
-def build_plan(
-    kb: KnowledgeBase, site: Site, files: Files
-) -> SearchPlan | None:
+def build_plan(kb: KnowledgeBase, site: Site, files: Files) -> SearchPlan | None:
     """What this build indexes, or None when the `search` option is another.
 
     `files` holds the pages written in docs_dir (not drafts that MkDocs leaves out); the service
@@ -184,10 +182,10 @@ def build_plan(
     return plan(kb.published, kb.catalog, site, kb.settings.severities, own + catalog)
 
 
-def write(site_dir: Path, search: SearchPlan) -> None:
+def write(site_dir: Path, search: SearchPlan, cache: PageCache | None = None) -> None:
     """`write_index`, logged, and stopping the build with a plain message when it fails."""
     try:
-        stats = write_index(site_dir, search)
+        stats = write_index(site_dir, search, cache)
     except OSError as exc:
         raise PluginError(f"pmkb: the search index could not be written: {exc}") from exc
     log.info(
@@ -325,17 +323,42 @@ def _text(html: str) -> str:
     return " ".join(unescape(stripped).split())
 
 
-def write_index(site_dir: Path, search: SearchPlan) -> IndexStats:
-    """Index the built site's pages of `search` into the site, replacing the previous index."""
+class PageCache:
+    """Each page's counted words, kept between `mkdocs serve` rebuilds by its file's size and
+    modification time and by its entry: a rebuild counts again only the pages it wrote."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[tuple[int, int, Entry], Counted]] = {}
+
+    def counted(self, path: Path, entry: Entry) -> Counted | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None  # a page another plugin removed, or MkDocs did not write
+        key = (stat.st_mtime_ns, stat.st_size, entry)
+        kept = self.pages.get(entry.output)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        page = counted(document(path.read_text(encoding="utf-8"), entry))
+        self.pages[entry.output] = (key, page)
+        return page
+
+
+def write_index(site_dir: Path, search: SearchPlan, cache: PageCache | None = None) -> IndexStats:
+    """Index the built site's pages of `search` into the site, replacing the previous index;
+    with `cache`, through it (and leaving in it only this build's pages)."""
     started = time.perf_counter()
     output = site_dir / INDEX_FOLDER
     if output.exists():
         shutil.rmtree(output)
+    cache = cache or PageCache()
     indexer = Indexer()
     for entry in search.entries:
-        path = site_dir / entry.output
-        if not path.is_file():  # a page another plugin removed, or MkDocs did not write
-            continue
-        indexer.add(document(path.read_text(encoding="utf-8"), entry))
+        page = cache.counted(site_dir / entry.output, entry)
+        if page is not None:
+            indexer.add(page)
+    wanted = {entry.output for entry in search.entries}
+    for gone in [output for output in cache.pages if output not in wanted]:
+        del cache.pages[gone]
     size = indexer.write(output)
     return IndexStats(len(indexer.documents), time.perf_counter() - started, size)

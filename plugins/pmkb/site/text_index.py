@@ -64,9 +64,7 @@ class Document:
 @cache
 def _no_marks() -> dict[int, None]:
     # Built once, and only for text that is not ASCII: every combining mark, to be deleted.
-    return {
-        cp: None for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith("M")
-    }
+    return {cp: None for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith("M")}
 
 
 def fold(text: str) -> str:
@@ -84,6 +82,24 @@ def words(text: str) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A document with its words counted: what `Indexer.add` takes, and what `mkdocs serve`
+    keeps for the pages a rebuild did not write again."""
+
+    document: Document
+    counts: Mapping[str, int]
+
+
+def counted(document: Document) -> Counted:
+    """`document` with each of its words counted, a title word `TITLE_WEIGHT` times."""
+    counts: Counter[str] = Counter(words(document.text))
+    counts.update(words(document.extra))
+    for word in words(document.title):
+        counts[word] += TITLE_WEIGHT
+    return Counted(document, counts)
+
+
 class Indexer:
     """Collects documents one at a time; `write` puts the index in a folder."""
 
@@ -93,12 +109,10 @@ class Indexer:
         self.documents: list[dict[str, object]] = []
         self.facets: dict[str, dict[str, array[int]]] = {}
 
-    def add(self, document: Document) -> None:
+    def add(self, page: Document | Counted) -> None:
+        counts = (page if isinstance(page, Counted) else counted(page)).counts
+        document = page.document if isinstance(page, Counted) else page
         number = len(self.documents)
-        counts: Counter[str] = Counter(words(document.text))
-        counts.update(words(document.extra))
-        for word in words(document.title):
-            counts[word] += TITLE_WEIGHT
         self.lengths.append(sum(counts.values()))
         for word, count in counts.items():
             found = self.pages.get(word)
