@@ -573,3 +573,14 @@ def test_out_writes_into_another_folder(tmp_path: Path, run: Runner) -> None:
     result = run("import", "../archive", "--out", "batch-2024", cwd=kb)
     assert "wrote batch-2024/2024/2024-01-02-fine.md (from ../archive/a.md)" in result.lines
     assert not list((kb / "postmortems").rglob("*.md"))
+
+
+def test_a_copy_of_a_source_is_skipped_as_the_same_postmortem(tmp_path: Path, run: Runner) -> None:
+    text = "---\ntitle: Fine\ndate: 2024-01-02\n---\n\nText.\n"
+    kb = _setup(tmp_path, {"a.md": text, "copy/a.md": text})
+    for _ in range(2):
+        result = run("import", "../archive", cwd=kb)
+        assert (
+            "skipped ../archive/copy/a.md: the same postmortem as ../archive/a.md,"
+            " postmortems/2024/2024-01-02-fine.md"
+        ) in result.lines

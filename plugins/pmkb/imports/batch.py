@@ -118,7 +118,7 @@ def run_import(
     and date, and `slug` a catalog id from a name, by the rules `pmkb new` follows."""
     report = ImportReport()
     catalog, _ = catalog_of(settings)  # its own problems are `pmkb check`'s to report
-    claimed: dict[Path, str] = {}  # targets of this run: the text each was given
+    claimed: dict[Path, tuple[str, str]] = {}  # targets of this run: (text, source) of each
     written: list[Path] = []
     references: list[Reference] = []  # services and factors missing from the catalogs
     found = [
@@ -169,7 +169,7 @@ def _convert_chunk(
 def _place(
     converted: Converted,
     place: Place,
-    claimed: dict[Path, str],
+    claimed: dict[Path, tuple[str, str]],
     settings: Settings,
     display: str,
     dry_run: bool,
@@ -178,11 +178,14 @@ def _place(
     share a path in one run are told apart by a number, the same one on every run."""
     base = place(converted.title, converted.day)
     target, number = base, 1
-    while target in claimed and claimed[target] != converted.text:
+    while target in claimed and claimed[target][0] != converted.text:
         number += 1
         target = base.with_name(f"{base.stem}-{number}{base.suffix}")
-    claimed[target] = converted.text
     shown = settings.display_path(target)
+    if target in claimed:
+        reason = f"the same postmortem as {claimed[target][1]}, {shown}"
+        return Outcome(display, "skipped", shown, reason), None
+    claimed[target] = (converted.text, display)
     if target.exists() or target.is_symlink():
         try:
             same = target.read_text(encoding="utf-8") == converted.text
