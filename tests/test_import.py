@@ -584,3 +584,17 @@ def test_a_copy_of_a_source_is_skipped_as_the_same_postmortem(tmp_path: Path, ru
             "skipped ../archive/copy/a.md: the same postmortem as ../archive/a.md,"
             " postmortems/2024/2024-01-02-fine.md"
         ) in result.lines
+
+
+def test_kept_front_matter_with_a_code_fence_stays_inside_its_block(
+    tmp_path: Path, run: Runner
+) -> None:
+    source = "---\ntitle: Fenced\ndate: 2024-01-02\nnote: |\n  ```\n  kept\n  ````\n---\n\nText.\n"
+    kb = _setup(tmp_path, {"a.md": source})
+    run("import", "../archive", cwd=kb)
+    text = (kb / "postmortems/2024/2024-01-02-fenced.md").read_text(encoding="utf-8")
+    block = text.split("## Imported front matter\n\n")[1]
+    assert block.startswith("`````yaml\n") and block.endswith("`````\n")
+    assert yaml.safe_load(block.split("\n", 1)[1].rsplit("`````", 1)[0]) == {
+        "note": "```\nkept\n````\n"
+    }

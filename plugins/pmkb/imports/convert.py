@@ -27,6 +27,7 @@ from .values import shown, to_date, to_datetime
 
 KEPT_SECTION = "Imported front matter"
 _KINDS = {f.name: f.kind for f in FIELDS}
+_BACKQUOTES = re.compile(r"`{3,}")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _CATALOG_KEYS = {"services": "service", "contributing_factors": "contributing factor"}
 
@@ -86,7 +87,6 @@ class Converted:
     text: str
     findings: list[Finding] = field(default_factory=list)
     unknown: list[Reference] = field(default_factory=list)  # not in the catalogs, not in findings
-    kept: list[str] = field(default_factory=list)  # source keys kept in the body
 
 
 class _Conversion:
@@ -277,13 +277,15 @@ def convert(
     work.report_unconverted()
     kept = {k: v for k, v in source.meta.items() if k not in work.used}
     if kept:
-        text = f"{text}\n\n## {KEPT_SECTION}\n\n```yaml\n{dump_yaml(kept)}```"
+        dumped = dump_yaml(kept)
+        # Longer than any run of backquotes in the values, which would otherwise end it early.
+        fence = "`" * max([3, *(len(run) + 1 for run in _BACKQUOTES.findall(dumped))])
+        text = f"{text}\n\n## {KEPT_SECTION}\n\n{fence}yaml\n{dumped}{fence}"
     ordered = {name: meta[name] for name in FIELD_NAMES if name in meta}
     result = work.result
     result.title = str(title)
     day = ordered.get("date")
     result.day = day if isinstance(day, date) else None
-    result.kept = list(kept)
     result.text = f"---\n{dump_yaml(ordered)}---\n\n{text.strip()}\n"
     return result
 
