@@ -74,9 +74,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _feeds_in(site_dir: Path) -> dict[str, bytes]:
+    """The feeds of a built site, by file name."""
+    return {p.name: p.read_bytes() for p in sorted(site_dir.glob("feed*.xml"))}
+
+
 def _feed_files(root: Path) -> dict[str, bytes]:
-    folder = root / "site" / "feeds"
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.xml"))}
+    return _feeds_in(root / "site")
 
 
 def _text(element: ET.Element, name: str) -> str:
@@ -135,13 +139,13 @@ def parsed(document: bytes) -> feedparser.FeedParserDict:
 
 def test_the_site_has_a_feed_and_one_per_service_and_factor(site: Path) -> None:
     assert set(_feed_files(site)) == {
-        "postmortems.xml",
-        "services/checkout.xml",
-        "services/payments.xml",
-        "services/search.xml",
-        "factors/config-change.xml",
-        "factors/missing-alert.xml",
-        "factors/traffic-surge.xml",
+        "feed.xml",
+        "feed-service-checkout.xml",
+        "feed-service-payments.xml",
+        "feed-service-search.xml",
+        "feed-factor-config-change.xml",
+        "feed-factor-missing-alert.xml",
+        "feed-factor-traffic-surge.xml",
     }
     for document in _feed_files(site).values():
         checked(document)
@@ -149,11 +153,11 @@ def test_the_site_has_a_feed_and_one_per_service_and_factor(site: Path) -> None:
 
 
 def test_the_site_feed_lists_published_postmortems_newest_first(site: Path) -> None:
-    feed = parsed(_feed_files(site)["postmortems.xml"])
+    feed = parsed(_feed_files(site)["feed.xml"])
     assert feed.feed.title == "Test KB: All postmortems"
-    assert feed.feed.id == SITE_URL + "feeds/postmortems.xml"
+    assert feed.feed.id == SITE_URL + "feed.xml"
     assert [link.href for link in feed.feed.links] == [
-        SITE_URL + "feeds/postmortems.xml",
+        SITE_URL + "feed.xml",
         SITE_URL + "incidents/",
     ]
     assert feed.feed.updated == "2025-03-01T00:00:00Z"  # the newest entry's date, not the build's
@@ -182,14 +186,14 @@ def test_the_site_feed_lists_published_postmortems_newest_first(site: Path) -> N
 
 def test_service_and_factor_feeds_hold_their_own_postmortems(site: Path) -> None:
     files = _feed_files(site)
-    checkout = parsed(files["services/checkout.xml"])
+    checkout = parsed(files["feed-service-checkout.xml"])
     assert checkout.feed.title == "Test KB: Postmortems of service Checkout"
     assert checkout.feed.link == SITE_URL + "services/checkout/"
     assert [e.title for e in checkout.entries] == [
         "Checkout slow during a sale",
         "Checkout down after a config push",
     ]
-    alert = parsed(files["factors/missing-alert.xml"])
+    alert = parsed(files["feed-factor-missing-alert.xml"])
     assert alert.feed.title == "Test KB: Postmortems with contributing factor Missing alert"
     assert [e.title for e in alert.entries] == [
         "Payments errors went unnoticed",
@@ -199,7 +203,7 @@ def test_service_and_factor_feeds_hold_their_own_postmortems(site: Path) -> None
 
 def test_a_feed_with_nothing_published_yet_is_valid_and_dated_by_no_clock(site: Path) -> None:
     # Search's one postmortem is in review: its team can subscribe before anything is published.
-    document = _feed_files(site)["services/search.xml"]
+    document = _feed_files(site)["feed-service-search.xml"]
     root = checked(document)
     assert root.findall(ATOM + "entry") == []
     assert _text(root, "updated") == NO_ENTRY
@@ -233,31 +237,31 @@ def test_every_page_announces_the_site_feed_and_its_own(site: Path) -> None:
         assert len(found) == len(links)
         return found
 
-    every = {"All postmortems (Atom)": "feeds/postmortems.xml"}
+    every = {"All postmortems (Atom)": "feed.xml"}
     assert announced("index.html") == every
     assert announced("incidents/index.html") == every
     assert announced("trends/index.html") == every
     assert announced("services/checkout/index.html") == {
         **every,
-        "Postmortems of service Checkout (Atom)": "feeds/services/checkout.xml",
+        "Postmortems of service Checkout (Atom)": "feed-service-checkout.xml",
     }
     assert announced("factors/traffic-surge/index.html") == {
         **every,
-        "Postmortems with contributing factor Traffic surge (Atom)": "feeds/factors/traffic-surge.xml",
+        "Postmortems with contributing factor Traffic surge (Atom)": "feed-factor-traffic-surge.xml",
     }
     assert announced("incidents/2024-02-01-checkout-slow/index.html") == {
         **every,
-        "Postmortems of service Checkout (Atom)": "feeds/services/checkout.xml",
-        "Postmortems with contributing factor Traffic surge (Atom)": "feeds/factors/traffic-surge.xml",
+        "Postmortems of service Checkout (Atom)": "feed-service-checkout.xml",
+        "Postmortems with contributing factor Traffic surge (Atom)": "feed-factor-traffic-surge.xml",
     }
 
 
 def test_service_and_factor_pages_link_to_their_feed(site: Path) -> None:
     for page, feed, what in (
-        ("services/payments/index.html", "feeds/services/payments.xml", "service"),
+        ("services/payments/index.html", "feed-service-payments.xml", "service"),
         (
             "factors/config-change/index.html",
-            "feeds/factors/config-change.xml",
+            "feed-factor-config-change.xml",
             "contributing factor",
         ),
     ):
@@ -297,7 +301,7 @@ def test_a_feed_carries_the_latest_postmortems_only(tmp_path: Path) -> None:
     root = make_project(tmp_path / "kb", postmortems, mkdocs={"site_url": SITE_URL}, site=True)
     result = build(root)
     assert result.returncode == 0, result.stderr
-    feed = parsed(_feed_files(root)["postmortems.xml"])
+    feed = parsed(_feed_files(root)["feed.xml"])
     assert [e.title for e in feed.entries] == [
         f"Incident number {i}" for i in range(count - 1, count - 1 - FEED_ENTRIES, -1)
     ]
@@ -332,7 +336,7 @@ def test_hostile_text_is_escaped_and_the_feed_still_parses(tmp_path: Path) -> No
         parsed(document)
         text = document.decode("utf-8")
         assert "<script" not in text and "<img" not in text and "<b>" not in text, name
-    entry = checked(files["postmortems.xml"]).findall(ATOM + "entry")
+    entry = checked(files["feed.xml"]).findall(ATOM + "entry")
     assert len(entry) == 1
     # Readers show the text as written, the characters XML cannot hold replaced.
     assert _text(entry[0], "title").startswith('Tricky ]]> <script>alert("t")</script> & ')
@@ -344,7 +348,7 @@ def test_hostile_text_is_escaped_and_the_feed_still_parses(tmp_path: Path) -> No
     assert summary.startswith("SEV2 · Check<out> ]]> & \ufffd. Ends early")
     author = _text(entry[0].findall(ATOM + "author")[0], "name")
     assert author.startswith("<b>Eve</b> & ") and author.endswith(" Mallory")
-    service = parsed(files["services/checkout.xml"])
+    service = parsed(files["feed-service-checkout.xml"])
     assert (
         service.feed.title
         == "KB <script>x</script> ]]>: Postmortems of service Check<out> ]]> & \ufffd"
@@ -359,7 +363,7 @@ def test_without_site_url_there_is_no_feed_and_the_build_says_why(tmp_path: Path
     result = build(root, strict=True)
     assert result.returncode == 0, result.stderr
     assert "no Atom feeds: they need the site's address, which `site_url` sets" in result.stderr
-    assert not (root / "site" / "feeds").exists()
+    assert _feed_files(root) == {}
     for page in (
         "index.html",
         "services/checkout/index.html",
@@ -430,31 +434,30 @@ def test_serve_dirty_writes_again_only_the_feeds_an_edit_changed(
     root = make_project(tmp_path / "kb", _postmortems(), mkdocs={"site_url": SITE_URL}, site=True)
     out = tmp_path / "served"
     _served(root, out)
-    feeds_dir = out / "feeds"
-    names = sorted(p.relative_to(feeds_dir).as_posix() for p in feeds_dir.rglob("*.xml"))
+    names = sorted(_feeds_in(out))
     assert len(names) == 7
 
     def rebuild(old: str, new: str) -> list[str]:
         """The feeds written again after an edit of one postmortem."""
-        for path in feeds_dir.rglob("*.xml"):
+        for path in out.glob("feed*.xml"):
             os.utime(path, ns=(0, 0))
         edited = root / "postmortems/2024/2024-02-01-checkout-slow.md"
         text = edited.read_text(encoding="utf-8")
         assert old in text
         edited.write_text(text.replace(old, new), encoding="utf-8")
         build_site(load_config(str(root / "mkdocs.yml"), site_dir=str(out)), dirty=True)
-        return [n for n in names if (feeds_dir / n).stat().st_mtime_ns != 0]
+        return [n for n in names if (out / n).stat().st_mtime_ns != 0]
 
     # The body outside the summary shows in no feed.
     assert rebuild("Customers could not check out", "Shoppers could not check out") == []
     written = rebuild("A short summary of what happened.", "Orders queued behind a slow lock.")
-    assert written == ["factors/traffic-surge.xml", "postmortems.xml", "services/checkout.xml"]
-    assert "Orders queued behind a slow lock." in (feeds_dir / "postmortems.xml").read_text("utf-8")
+    assert written == ["feed-factor-traffic-surge.xml", "feed-service-checkout.xml", "feed.xml"]
+    assert "Orders queued behind a slow lock." in (out / "feed.xml").read_text("utf-8")
     # What the session left is what a clean build makes.
     result = build(root)
     assert result.returncode == 0, result.stderr
     clean = _feed_files(root)
-    assert {n: (feeds_dir / n).read_bytes() for n in names} == clean
+    assert _feeds_in(out) == clean
 
 
 def test_pmkb_generate_writes_the_feeds_the_plugin_makes(
@@ -462,8 +465,8 @@ def test_pmkb_generate_writes_the_feeds_the_plugin_makes(
 ) -> None:
     result = run("generate", "--out", str(tmp_path / "out"), cwd=site)
     assert result.code == 0, result.err
-    docs = tmp_path / "out" / "docs" / "feeds"
-    made = {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*.xml"))}
+    docs = tmp_path / "out" / "docs"
+    made = {p.name: p.read_bytes() for p in sorted(docs.glob("feed*.xml"))}
     assert made == _feed_files(site)
     page = (tmp_path / "out/docs/services/checkout/index.md").read_text(encoding="utf-8")
-    assert 'href="../../feeds/services/checkout.xml" type="application/atom+xml"' in page
+    assert 'href="../../feed-service-checkout.xml" type="application/atom+xml"' in page

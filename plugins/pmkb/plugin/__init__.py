@@ -36,8 +36,15 @@ from ..settings import (
 from ..site import search_index
 from ..site.blocks import fill, stable, unstable
 from ..site.build_log import summary_line
-from ..site.feeds import FOLDER as FEEDS
-from ..site.feeds import MEDIA_TYPE, SITE_TITLE, FeedLink, FeedSite, link_title, site_feed
+from ..site.feeds import (
+    MEDIA_TYPE,
+    SITE_TITLE,
+    FeedLink,
+    FeedSite,
+    is_feed,
+    link_title,
+    site_feed,
+)
 from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
@@ -201,7 +208,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.blocks[page.src] = page.blocks
             if page.in_nav:
                 self.listing_files.append(made)
-            if page.src.startswith(f"{FEEDS}/"):
+            if is_feed(page.src):
                 self.feed_files[page.src] = made
         log.log(*summary_line(kb, config.strict))
         return files

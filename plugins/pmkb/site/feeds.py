@@ -28,7 +28,10 @@ ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml"
 FEED_ENTRIES = 50  # a reader keeps what it has seen: a feed only needs to carry what is new
 SUMMARY_LENGTH = 500  # characters of the summary section, cut at a sentence
-FOLDER = "feeds"
+# Feeds sit at the site's root: Material's scripts fetch `sitemap.xml` beside the address of every
+# `<link rel="alternate">` of a page (for its language selector), which is the site's own there.
+SITE_FEED = "feed.xml"
+_PREFIXES = ("feed-service-", "feed-factor-")
 # The `updated` of a feed with no entry yet: a fixed date, not the day of the build.
 NO_ENTRY = "1970-01-01T00:00:00Z"
 # Characters XML 1.0 has no way to write, not even as a character reference.
@@ -67,7 +70,7 @@ class FeedSite:
 class Feed:
     """One feed: where it is written, what it is called, the page it follows, its postmortems."""
 
-    src: str  # the file in the site, such as `feeds/services/checkout.xml`
+    src: str  # the file in the site, such as `feed-service-checkout.xml`
     title: str  # what it follows, such as `Postmortems of service Checkout`
     page: str  # the source path of the page whose incidents it lists
     postmortems: tuple[Postmortem, ...]
@@ -75,15 +78,20 @@ class Feed:
 
 def site_feed() -> str:
     """The site's own feed: every service and factor."""
-    return f"{FOLDER}/postmortems.xml"
+    return SITE_FEED
 
 
 def service_feed(ident: str) -> str:
-    return f"{FOLDER}/services/{ident}.xml"
+    return f"{_PREFIXES[0]}{ident}.xml"
 
 
 def factor_feed(ident: str) -> str:
-    return f"{FOLDER}/factors/{ident}.xml"
+    return f"{_PREFIXES[1]}{ident}.xml"
+
+
+def is_feed(src: str) -> bool:
+    """Whether a file of the site (by its path) is one of the feeds."""
+    return src == SITE_FEED or (src.startswith(_PREFIXES) and src.endswith(".xml"))
 
 
 def in_feeds(pm: Postmortem) -> bool:
