@@ -43,7 +43,11 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="report what would be written; write nothing"
     )
     command.add_argument(
-        "--jobs", type=int, default=0, metavar="N", help="processes that check the files written"
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="processes that read and convert the sources and check what is written (default: one per CPU, from 400 files on)",
     )
     command.set_defaults(run=run)
 
