@@ -324,3 +324,11 @@ def test_names_in_the_search_filters_are_escaped(tmp_path: Path) -> None:
 )
 def test_page_numbers_leave_out_the_far_pages(current: int, count: int, shown: list[int | None]) -> None:  # fmt: skip
     assert page_numbers(current, count) == shown
+
+
+def test_only_the_first_page_is_in_the_navigation(paged: Path) -> None:
+    home = read(paged, "index.html")  # Material writes the whole navigation into every page
+    assert 'href="incidents/"' in home and "incidents/page/" not in home
+    page = read(paged, "incidents/page/2/index.html")
+    outside = re.sub(r'<nav class="pmkb-(?:pages|years)".*?</nav>', "", page, flags=re.S)
+    assert "incidents/page/" not in outside

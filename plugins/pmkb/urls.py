@@ -124,13 +124,6 @@ class Site:
         claims.extend(Claim(name, f"pmkb's export `{name}`", "") for name in EXPORTS)
         return claims
 
-    def listing_claims(self, pages: int) -> list[Claim]:
-        """The incidents table's pages after the first, of `pages` in all (see `listing_pages`)."""
-        return [
-            Claim(self.incidents_page(n), f"page {n} of the incidents table", "")
-            for n in range(2, pages + 1)
-        ]
-
 
 def listing_pages(incidents: int, page_size: int) -> int:
     """How many pages the incidents table takes: at least one, which says there are none."""
