@@ -598,3 +598,22 @@ def test_kept_front_matter_with_a_code_fence_stays_inside_its_block(
     assert yaml.safe_load(block.split("\n", 1)[1].rsplit("`````", 1)[0]) == {
         "note": "```\nkept\n````\n"
     }
+
+
+def test_toml_and_json_errors_are_reported_where_they_are(tmp_path: Path, run: Runner) -> None:
+    kb = _setup(
+        tmp_path,
+        {
+            "hugo.md": '+++\ntitle = "ok"\ndate = = 2024\n+++\n',
+            "site.md": '{\n  "title": "ok",\n  "date": 2024-\n}\n',
+        },
+    )
+    result = run("import", "../archive", cwd=kb)
+    assert result.code == 1
+    found = [line for line in result.lines if "PMK702" in line]
+    assert [line.split(" error ")[0] for line in found] == [
+        "../archive/hugo.md:3:8:",
+        "../archive/site.md:3:15:",
+    ]
+    assert found[0].endswith("invalid TOML front matter: Invalid value")
+    assert "invalid JSON front matter: Expecting ',' delimiter" in found[1]
