@@ -94,6 +94,17 @@ def is_feed(src: str) -> bool:
     return src == SITE_FEED or (src.startswith(_PREFIXES) and src.endswith(".xml"))
 
 
+SITE_TITLE = "All postmortems"  # what the site's feed follows
+
+
+def service_title(name: str) -> str:
+    return f"Postmortems of service {name}"
+
+
+def factor_title(name: str) -> str:
+    return f"Postmortems with contributing factor {name}"
+
+
 def in_feeds(pm: Postmortem) -> bool:
     """Whether a published postmortem goes in the feeds: `published`, and dated (an entry has to
     say when it was updated; an undated one is reported by `pmkb check` already)."""
@@ -125,17 +136,6 @@ def feeds(incidents: Iterable[Postmortem], catalog: Catalog, site: Site) -> list
         title = factor_title(catalog.factors[ident].name)
         found.append(Feed(factor_feed(ident), title, site.factor(ident), _latest(by_factor[ident])))
     return found
-
-
-SITE_TITLE = "All postmortems"
-
-
-def service_title(name: str) -> str:
-    return f"Postmortems of service {name}"
-
-
-def factor_title(name: str) -> str:
-    return f"Postmortems with contributing factor {name}"
 
 
 def _latest(postmortems: list[Postmortem]) -> tuple[Postmortem, ...]:
