@@ -116,6 +116,14 @@ def test_json_format_structure(tmp_path: Path, check_json: Runner) -> None:
                 "message": "the file is empty",
             },
         ],
+        "postmortems": [
+            {
+                "path": "postmortems/a.md",
+                "id": "a",
+                "visibility": "internal",
+                "audiences": ["internal", "restricted"],
+            }
+        ],
     }
     assert result.code == EXIT_FINDINGS
 
@@ -1511,7 +1519,7 @@ def test_catalog_entry_with_an_unknown_field(tmp_path: Path, check_json: Runner)
     assert result.found == [(SERVICES_FILE, 9, 3, "PMK503", "error")]
     assert result.messages == [
         "`search` has an unknown field `ownr` (did you mean `owner`?) (known: name, owner, "
-        "description)"
+        "description, visibility)"
     ]
 
 

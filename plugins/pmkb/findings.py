@@ -367,6 +367,30 @@ RULES: dict[str, Rule] = _rules(
         "`kind: near miss`",
         "`kind: near-miss`, or leave `kind` out for an incident",
     ),
+    Rule(
+        "PMK118",
+        E,
+        "The visibility is not `public`, `internal` or `restricted`; the postmortem is read as "
+        "`restricted`.",
+        "`visibility: pubic`",
+        "`visibility: public`",
+    ),
+    Rule(
+        "PMK119",
+        E,
+        "The postmortem names a service that fewer people may read than the postmortem; it is "
+        "published only where the service is.",
+        "`visibility: public` and `services: [ledger]`, with `ledger` internal in `services.yml`",
+        "`visibility: public` on `ledger` in `services.yml`, or `visibility: internal` here",
+    ),
+    Rule(
+        "PMK120",
+        W,
+        "A public postmortem has no external summary section, so its page on the public site "
+        "has no summary.",
+        "`visibility: public` and no `## External summary`",
+        "add `## External summary`: what customers saw and what changes, in their words",
+    ),
     # Action items.
     Rule(
         "PMK201",

@@ -15,6 +15,21 @@ ACTION_STATUSES = ("open", "in-progress", "done", "wont-do")
 # before it did. The first is the default.
 KINDS = ("incident", "near-miss")
 KIND_LABELS = {"incident": "Incident", "near-miss": "Near miss"}
+# Who may read a postmortem, widest first; a build's audience is one of the same words, and sees
+# what is as wide as itself or wider: a public build only public postmortems, a restricted build
+# everything.
+VISIBILITIES = ("public", "internal", "restricted")
+AUDIENCES = VISIBILITIES
+
+
+def visible_to(visibility: str, audience: str) -> bool:
+    """Whether a build for `audience` shows what has `visibility`."""
+    return VISIBILITIES.index(visibility) <= VISIBILITIES.index(audience)
+
+
+def narrowest(*visibilities: str) -> str:
+    """The visibility that only the readers of all of `visibilities` have."""
+    return max(visibilities, key=VISIBILITIES.index)
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class Service:
     name: str
     owner: str = ""
     description: str = ""
+    visibility: str = "internal"
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,9 @@ class Postmortem:
     summary: str = ""
     findings: tuple[Finding, ...] = ()
     kind: str = "incident"
+    # Who may read it: as written, narrowed to what its services allow (a public postmortem of an
+    # internal service is internal), and `restricted` when the value written is not a visibility.
+    visibility: str = "internal"
 
     @property
     def is_near_miss(self) -> bool:

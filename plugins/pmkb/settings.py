@@ -26,7 +26,7 @@ from mkdocs.config.base import (
 )
 
 from .findings import Finding, finding
-from .model import KINDS
+from .model import AUDIENCES, KINDS, VISIBILITIES
 from .suggest import did_you_mean
 
 T = TypeVar("T")
@@ -74,6 +74,18 @@ class Text(_Option[str]):
     """A string."""
 
     kind, shown = str, "string"
+
+
+class Title(_Option[str]):
+    """A non-empty string, such as a section's heading."""
+
+    kind, shown = str, "string"
+
+    def run_validation(self, value: object, /) -> str:
+        assert isinstance(value, str)
+        if not value.strip():
+            raise self.error("must not be empty")
+        return value.strip()
 
 
 class Flag(_Option[bool]):
@@ -321,6 +333,28 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     publish_drafts = Flag(False)
     """Publish postmortems whose status is `draft`, with a banner (for previews)."""
 
+    audience = OneOf(AUDIENCES, "internal")
+    """Who the site is for: `public`, `internal` or `restricted`.
+
+    The site holds the postmortems visible to its audience, and nothing of the others: an
+    `internal` site the `public` and `internal` ones, a `public` site the `public` ones (each
+    showing its external summary and `public_sections` only), a `restricted` site all of them.
+    """
+
+    default_visibility = OneOf(VISIBILITIES, "internal")
+    """The visibility of a postmortem or service that sets none: `public`, `internal` or
+    `restricted`."""
+
+    external_summary_section = Title("External summary")
+    """The level-2 section that tells customers what happened, in their words.
+
+    A public site shows it first on the incident's page, and uses it as the incident's summary.
+    """
+
+    public_sections = Names([])
+    """The level-2 sections a public site shows besides the external summary, such as
+    `[Timeline]`; the other sections stay internal."""
+
     incidents_path = UrlPath("incidents", "incidents listing")
     """URL path of the incident pages and the incidents table."""
 
@@ -544,6 +578,11 @@ class Settings:
     # From MkDocs' own configuration (see `with_docs_dir`); None when no site is known.
     docs_dir: Path | None = None
     directory_urls: bool = True
+    # Last, with their defaults, so that settings made before audiences stay valid.
+    audience: str = "internal"
+    default_visibility: str = "internal"
+    external_summary_section: str = "External summary"
+    public_sections: tuple[str, ...] = ()
 
     @property
     def jobs(self) -> int:
@@ -662,6 +701,10 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         trust_html=config.trust_html,
         workers=None if config.workers == "auto" else int(config.workers),
         cache_dir=(root / config.cache_dir).resolve() if config.cache_dir else None,
+        audience=config.audience,
+        default_visibility=config.default_visibility,
+        external_summary_section=config.external_summary_section,
+        public_sections=tuple(config.public_sections),
     )
 
 

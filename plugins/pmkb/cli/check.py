@@ -87,7 +87,7 @@ def _selected(
             continue  # catalogs are always checked
         display = settings.display_path(path)
         source = read_source(path, display)
-        checker = checker or Checker(settings, kb.catalog)
+        checker = checker or Checker(settings, kb.full_catalog)
         pm = checker.check(source)
         extra.extend(pm.findings if pm else source.findings)
         chosen.add(display)
@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     )
     findings = kb.all_findings
     checked = kb.file_count
+    listed = kb.postmortems
     if edited:
         # A catalog edit can break postmortems nobody touched: every one was read and checked
         # above, with the edited catalogs, and those it no longer resolves cleanly are chosen.
@@ -163,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
             or (f.code == "PMK112" and ids.get(f.path) in chosen_ids)
         ] + extra
         checked = len(chosen)
+        listed = tuple(pm for pm in kb.postmortems if pm.display in chosen)
     errors = sum(f.level is Level.ERROR for f in findings)
     warnings = sum(f.level is Level.WARNING for f in findings)
     if args.format == "json":
@@ -173,6 +175,15 @@ def run(args: argparse.Namespace) -> int:
                     "errors": errors,
                     "warnings": warnings,
                     "findings": [f.to_json() for f in findings],
+                    "postmortems": [
+                        {
+                            "path": pm.display,
+                            "id": pm.id,
+                            "visibility": pm.visibility,
+                            "audiences": list(kb.audiences(pm)),
+                        }
+                        for pm in listed
+                    ],
                 }
             )
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from ..analyse.stats import format_figures, headline_figures
 from ..clock import build_date
 from ..findings import safe_json
+from ..model import AUDIENCES
 from ..read.knowledge import load
 from .common import EXIT_OK, Commands, project_settings
 
@@ -20,11 +22,18 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
         description="Print the knowledge base's headline figures.",
     )
     stats.add_argument("--format", choices=("text", "json"), default="text")
+    stats.add_argument(
+        "--audience",
+        choices=AUDIENCES,
+        help="count what the site for this audience shows (default: the `audience` option)",
+    )
     stats.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
+    if args.audience is not None:
+        settings = replace(settings, audience=args.audience)
     # The figures need no body: front matter only, read in the workers option's processes.
     kb = load(settings, jobs=settings.jobs, text=False)
     figures = headline_figures(kb, build_date())

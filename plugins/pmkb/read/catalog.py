@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import Finding, finding, shorten
-from ..model import Catalog, Factor, Service
+from ..model import VISIBILITIES, Catalog, Factor, Service
 from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
@@ -15,7 +15,7 @@ from .source import decode, read_capped
 from .yamlread import LocatedDict, YamlProblem, load_located
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_SERVICE_KEYS = ("name", "owner", "description")
+_SERVICE_KEYS = ("name", "owner", "description", "visibility")
 _FACTOR_KEYS = ("name", "category", "description", "aliases")
 
 
@@ -153,29 +153,64 @@ def catalog_of(settings: Settings) -> tuple[Catalog, list[Finding]]:
         settings.factors_file,
         settings.display_path,
         settings.factor_categories,
+        settings.default_visibility,
     )
 
 
 def load_catalog(
-    services_file: Path, factors_file: Path, display: Any, categories: tuple[str, ...] = ()
+    services_file: Path,
+    factors_file: Path,
+    display: Any,
+    categories: tuple[str, ...] = (),
+    default_visibility: str = "internal",
 ) -> tuple[Catalog, list[Finding]]:
     """Read both catalogs; what is wrong becomes findings, and the good entries are kept."""
     findings: list[Finding] = []
-    services = _services(services_file, display(services_file), findings)
+    services = _services(services_file, display(services_file), default_visibility, findings)
     factors = _factors(factors_file, display(factors_file), categories, findings)
     return Catalog(services=services, factors=factors), findings
 
 
-def _services(path: Path, display: str, findings: list[Finding]) -> dict[str, Service]:
+def _services(
+    path: Path, display: str, default_visibility: str, findings: list[Finding]
+) -> dict[str, Service]:
     """The services catalog's good entries, by id."""
     services: dict[str, Service] = {}
     mapping = _read_mapping(path, display, findings)
     if mapping is not None:
-        for key, details, _ in _entries(mapping, display, _SERVICE_KEYS, findings):
+        for key, details, entry in _entries(mapping, display, _SERVICE_KEYS, findings):
             services[key] = Service(
-                key, details["name"].strip(), _text(details, "owner"), _text(details, "description")
+                key,
+                details["name"].strip(),
+                _text(details, "owner"),
+                _text(details, "description"),
+                _visibility(key, details, default_visibility, display, entry, findings),
             )
     return services
+
+
+def _visibility(
+    key: str,
+    details: dict[str, Any],
+    default: str,
+    display: str,
+    entry: tuple[int, int],
+    findings: list[Finding],
+) -> str:
+    """Who may read the service's page: as written, else `default`; an unknown word reads as
+    `restricted`, the narrowest, so that a typo never publishes a service more widely."""
+    written = details.get("visibility")
+    if written is None:
+        return default
+    if written in VISIBILITIES:
+        return str(written)
+    if isinstance(written, str):  # text of another kind is PMK503 from `_entries` already
+        message = (
+            f"`{key}.visibility: {shorten(written, 60)}` is not one of {', '.join(VISIBILITIES)}"
+            f"{did_you_mean(written, VISIBILITIES)}; the service is read as `restricted`"
+        )
+        findings.append(finding(display, *_mark(details, "visibility", entry), "PMK503", message))
+    return "restricted"
 
 
 def _factors(

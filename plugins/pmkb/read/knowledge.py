@@ -11,10 +11,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ..findings import Finding, finding
-from ..model import Catalog, Postmortem
+from ..model import Catalog, Postmortem, visible_to
 from ..parallel import chunked_map, collector_paused
 from ..settings import Settings
 from ..urls import Claim, Site, collisions
+from .audience import audiences_of, public_view, shown_catalog
 from .catalog import catalog_of
 from .check_index import CheckIndex
 from .source import SourceFile, parse_source, read_capped, read_source
@@ -95,13 +96,15 @@ class KnowledgeBase:
     """Every postmortem found, with the catalog and all findings, in a stable order."""
 
     settings: Settings
-    catalog: Catalog
+    catalog: Catalog  # as the site for `settings.audience` shows it
     postmortems: tuple[Postmortem, ...]  # readable ones, sorted by path
     unreadable: tuple[SourceFile, ...]  # files whose front matter could not be read
     findings: tuple[Finding, ...]  # catalog and folder findings, and those of unreadable files
     rejected: frozenset[str] = (
         frozenset()
     )  # displays of postmortems withheld (duplicate id, bad status)
+    # Every entry, whatever the audience: what postmortems are checked against.
+    full_catalog: Catalog = field(default_factory=Catalog)
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -111,9 +114,18 @@ class KnowledgeBase:
         return sorted(items, key=lambda f: (f.path, f.line, f.col, f.code, f.message))
 
     def is_published(self, pm: Postmortem) -> bool:
+        """Whether the site for the settings' audience publishes `pm`."""
+        return visible_to(pm.visibility, self.settings.audience) and self.is_publishable(pm)
+
+    def is_publishable(self, pm: Postmortem) -> bool:
+        """Whether `pm` is published on the sites of the audiences it is visible to."""
         if pm.display in self.rejected or not pm.status:
             return False
         return pm.status != "draft" or self.settings.publish_drafts
+
+    def audiences(self, pm: Postmortem) -> tuple[str, ...]:
+        """The audiences whose sites publish `pm`: none for a draft or a withheld file."""
+        return audiences_of(pm.visibility) if self.is_publishable(pm) else ()
 
     @property
     def published(self) -> list[Postmortem]:
@@ -127,6 +139,15 @@ class KnowledgeBase:
             pm
             for pm in self.postmortems
             if pm.status == "draft" and not self.settings.publish_drafts
+        ]
+
+    @property
+    def not_for_audience(self) -> list[Postmortem]:
+        """Postmortems that would be published but are not visible to the settings' audience."""
+        return [
+            pm
+            for pm in self.postmortems
+            if self.is_publishable(pm) and not visible_to(pm.visibility, self.settings.audience)
         ]
 
     @property
@@ -261,8 +282,18 @@ def load(
     checked, withheld, page_findings = _page_collisions(settings, catalog, checked, rejected)
     rejected |= withheld
     findings.extend(page_findings)
+    if settings.audience == "public":
+        # A public site shows only a public postmortem's public part: the view replaces it here,
+        # so that no page, feed, search entry or export can reach the rest.
+        checked = [public_view(pm, settings) if pm.visibility == "public" else pm for pm in checked]
     return KnowledgeBase(
-        settings, catalog, tuple(checked), tuple(unreadable), tuple(findings), frozenset(rejected)
+        settings,
+        shown_catalog(catalog, settings.audience),
+        tuple(checked),
+        tuple(unreadable),
+        tuple(findings),
+        frozenset(rejected),
+        catalog,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import ACTION_STATUSES, KINDS, STATUSES
+from ..model import ACTION_STATUSES, KINDS, STATUSES, VISIBILITIES
 from ..settings import Settings
 
 
@@ -57,6 +57,12 @@ FIELDS: tuple[Field, ...] = (
         "kind",
         False,
         "`incident` (the default: the impact reached users) or `near-miss` (caught before it did).",
+    ),
+    Field(
+        "visibility",
+        "visibility",
+        False,
+        "`public`, `internal` or `restricted`: who may read it. Defaults to `default_visibility` (`internal`).",
     ),
     Field("authors", "text-list", False, "The people who wrote the postmortem."),
     Field(
@@ -134,6 +140,7 @@ def _json_type(kind: str, settings: Settings | None) -> dict[str, Any]:
         },
         "status": {"type": "string", "enum": list(STATUSES)},
         "kind": {"type": "string", "enum": list(KINDS)},
+        "visibility": {"type": "string", "enum": list(VISIBILITIES)},
         "action-status": {"type": "string", "enum": list(ACTION_STATUSES)},
         "url": {"type": "string", "pattern": LINK_PATTERN},
         "services": catalog_ids,

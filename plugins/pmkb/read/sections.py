@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -39,6 +40,18 @@ class Section:
 
     def is_empty(self) -> bool:
         return not without_comments(self.text).strip()
+
+
+def canonical_names(
+    required: Iterable[str], aliases: Mapping[str, Iterable[str]]
+) -> dict[str, str]:
+    """Each heading (lowercase) that stands for a section of another name, with that name
+    (lowercase): the required sections as named, and the headings `section_aliases` give."""
+    names = {name.lower(): name.lower() for name in required}
+    for name, alternatives in aliases.items():
+        for alternative in alternatives:
+            names[alternative.lower()] = name.lower()
+    return names
 
 
 def without_comments(text: str) -> str:

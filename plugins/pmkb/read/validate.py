@@ -10,7 +10,18 @@ from typing import Any
 
 from ..clock import build_date
 from ..findings import Finding, Level, finding, shorten
-from ..model import ACTION_STATUSES, KINDS, STATUSES, ActionItem, Catalog, Heading, Postmortem
+from ..model import (
+    ACTION_STATUSES,
+    KINDS,
+    STATUSES,
+    VISIBILITIES,
+    ActionItem,
+    Catalog,
+    Heading,
+    Postmortem,
+    narrowest,
+    visible_to,
+)
 from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
@@ -31,6 +42,7 @@ from .sections import (
     GUIDANCE,
     Section,
     TimelineEntry,
+    canonical_names,
     parse_sections,
     parse_timeline,
 )
@@ -60,11 +72,10 @@ class Checker:
         self.settings = settings
         self.catalog = catalog
         self.blame = BlameMatcher(settings.blame_phrases)
-        self._canonical = {s.lower(): s for s in settings.required_sections}
-        for name, alternatives in settings.section_aliases.items():
-            for alt in alternatives:
-                self._canonical[alt.lower()] = name
-        self._canonical_lower = {k: v.lower() for k, v in self._canonical.items()}
+        self._canonical_lower = canonical_names(
+            settings.required_sections, settings.section_aliases
+        )
+        self._external_summary = self.section_name(settings.external_summary_section)
         # Raises ClockError for an unusable SOURCE_DATE_EPOCH, before any file is checked.
         self.today = build_date()
         end_of_today = datetime.combine(self.today, time.max, UTC)
@@ -136,6 +147,7 @@ class Checker:
         summary = next(
             (s.text.strip() for s in sections if self.section_name(s.title) == "summary"), ""
         )
+        visibility = self._visibility(meta, services, sections, out)
         return Postmortem(
             id=pm_id,
             path=source.path,
@@ -154,10 +166,58 @@ class Checker:
             summary=summary,
             findings=tuple(out.items),
             kind=kind,
+            visibility=visibility,
             **times,
         )
 
     # Front matter.
+    def _visibility(
+        self, meta: LocatedDict, services: tuple[str, ...], sections: list[Section], out: _Findings
+    ) -> str:
+        """Who may read the postmortem: as written (or `default_visibility`), narrowed to its
+        services' visibility. A typo reads as `restricted`: a mistake must never publish a
+        postmortem more widely than meant."""
+        value = meta.get("visibility")
+        if value is None:
+            written = self.settings.default_visibility
+        elif isinstance(value, str) and value in VISIBILITIES:
+            written = value
+        else:
+            out.add(
+                *meta.value_marks["visibility"],
+                "PMK118",
+                f"`visibility: {_show(value)}` is not one of {', '.join(VISIBILITIES)}"
+                f"{did_you_mean(str(value), VISIBILITIES)}; read as `restricted` until corrected",
+            )
+            return "restricted"
+        visibility = written
+        marks = _service_marks(meta)
+        for ident in services:
+            service = self.catalog.services[ident].visibility
+            if visible_to(service, written):
+                continue
+            out.add(
+                *marks.get(ident, (1, 1)),
+                "PMK119",
+                f"service `{ident}` is {service} in the services catalog and the postmortem "
+                f"{written}: it is published only where the service is, on {service} sites; "
+                f"make the service `visibility: {written}` or the postmortem "
+                f"`visibility: {service}`",
+            )
+            visibility = narrowest(visibility, service)
+        if visibility == "public" and not any(
+            self.section_name(s.title) == self._external_summary for s in sections
+        ):
+            where = meta.value_marks.get("visibility", (1, 1))
+            out.add(
+                *where,
+                "PMK120",
+                f"a public postmortem with no `## {self.settings.external_summary_section}` "
+                f"section: its page on the public site has no summary; add one, written for "
+                f"customers",
+            )
+        return visibility
+
     def _id(self, meta: LocatedDict, source: SourceFile, out: _Findings) -> str:
         stem = source.path.name.rsplit(".", 1)[0]
         if "id" not in meta:
@@ -905,6 +965,18 @@ def _conversion_cost(body: str, body_line: int, out: _Findings) -> None:
             f"{worst[0]:,} `[` and `<` in one paragraph (and {cost:,} in all, counted as squares "
             f"per paragraph, at most {MAX_CONVERSION_COST:,}): split it or put it in a code block",
         )
+
+
+def _service_marks(meta: LocatedDict) -> dict[str, tuple[int, int]]:
+    """Where each id of `services` is written, the first time it is."""
+    listed = meta.get("services")
+    if not isinstance(listed, LocatedList):
+        return {}
+    marks: dict[str, tuple[int, int]] = {}
+    for ident, mark in zip(listed, listed.marks, strict=True):
+        if isinstance(ident, str):
+            marks.setdefault(ident, mark)
+    return marks
 
 
 class _Findings:

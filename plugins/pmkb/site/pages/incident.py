@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from ...analyse.trends import elapsed, start_of
 from ...digests import digest
+from ...findings import Finding
 from ...model import KIND_LABELS, Catalog, Postmortem
 from ...settings import Settings
 from ..blocks import Rendered
@@ -70,12 +71,20 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         meta,
         pm=pm,
         body=Markup(body),
-        problems=[f for f in pm.findings if f.level.value == "error"],
+        problems=problems(pm, ctx.kb.settings),
         related=ctx.index.related(pm, ctx.kb.settings.related_limit),
         own_actions=own_action_items(pm, ctx.kb.settings),
         card_text=card_text(pm, ctx.kb.catalog),
         kind_label=KIND_LABELS[pm.kind],
     )
+
+
+def problems(pm: Postmortem, settings: Settings) -> list[Finding]:
+    """The errors the page lists in its problems box: none on a public site, where their
+    messages would quote the sections that stay internal (its build is strict anyway)."""
+    if settings.audience == "public":
+        return []
+    return [f for f in pm.findings if f.level.value == "error"]
 
 
 # Level-2 headings other templates give their list of follow-up work (Google's SRE template,
