@@ -4,6 +4,9 @@ page's sections; the checks, `pmkb check --format json` and `pmkb stats --audien
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -363,3 +366,72 @@ def test_stats_for_the_public_count_only_public_postmortems(tmp_path: Path, run:
     assert public["by_severity"] == {"SEV1": 1, "SEV2": 0, "SEV3": 1, "SEV4": 0}
     assert [s["id"] for s in public["top_services"]] == ["checkout"]
     assert run("stats", "--audience", "everyone").code == 2
+
+
+# ---- Two sites from one repository -------------------------------------------------------------
+
+INTERNAL_CONFIG = """\
+site_name: Test KB
+site_url: https://kb.internal.example/
+theme: {name: material}
+markdown_extensions: [admonition, tables, toc]
+plugins:
+  search: {}
+  pmkb:
+    public_sections: [Timeline]
+"""
+PUBLIC_CONFIG = """\
+INHERIT: mkdocs.yml
+site_url: https://status.example.com/postmortems/
+site_dir: site-public
+plugins:
+  pmkb:
+    audience: public
+"""
+
+
+def test_a_public_config_inheriting_the_internal_one_keeps_its_pmkb_options(
+    tmp_path: Path, run: Runner
+) -> None:
+    root = make_project(
+        tmp_path,
+        BASE,
+        services=SERVICES,
+        factors=FACTORS,
+        files={
+            "mkdocs.yml": INTERNAL_CONFIG,
+            "mkdocs.public.yml": PUBLIC_CONFIG,
+            "docs/index.md": "# Home\n",
+        },
+    )
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1764028800"}
+    for config in ("mkdocs.yml", "mkdocs.public.yml"):
+        result = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    internal, public = root / "site", root / "site-public"
+    assert (internal / "incidents/2025-03-10-payments-retries/index.html").is_file()
+    assert not (public / "incidents/2025-03-10-payments-retries").exists()
+    # The public site has the inherited `public_sections`, and its own address in its feed.
+    page = (public / "incidents/2025-03-01-checkout-down/index.html").read_text(encoding="utf-8")
+    assert 'id="timeline"' in page and "4,210 orders failed" not in page
+    feed = (public / "feed.xml").read_text(encoding="utf-8")
+    assert "https://status.example.com/postmortems/incidents/2025-03-01-checkout-down/" in feed
+    assert "kb.internal.example" not in feed
+    # pmkb's commands read the public config as MkDocs does.
+    stats = run("stats", "--format", "json", "--config", "mkdocs.public.yml", cwd=root).data
+    assert stats["published"] == 2
+    assert run("stats", "--format", "json", cwd=root).data["published"] == 4
+
+
+def test_a_config_inheriting_a_missing_file_is_a_finding(tmp_path: Path, run: Runner) -> None:
+    make_project(tmp_path, files={"mkdocs.public.yml": "INHERIT: nowhere.yml\n"})
+    result = run("check", "--config", "mkdocs.public.yml")
+    assert result.code == 2
+    assert result.err.startswith("mkdocs.public.yml:1:1: error PMK601 cannot read `INHERIT: ")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import mergedeep  # type: ignore[import-untyped]
 import yaml
 
 from ..findings import finding
@@ -63,6 +64,28 @@ def plugin_options(config: dict[str, Any], display: str) -> dict[str, Any] | Non
     return None
 
 
+def _inherited(raw: Any, path: Path, display: str, depth: int = 0) -> Any:
+    """The configuration with the file its `INHERIT:` names merged under it, as MkDocs merges
+    them (mappings key by key, any other value replaced): a `mkdocs.public.yml` that inherits
+    `mkdocs.yml` and sets `plugins: {pmkb: {audience: public}}` keeps the other pmkb options."""
+    if not isinstance(raw, dict) or "INHERIT" not in raw:
+        return raw
+    raw = dict(raw)
+    parent_name = raw.pop("INHERIT")
+    parent_path = path.parent / str(parent_name)
+    try:
+        if depth >= 10:
+            raise OSError("`INHERIT:` goes more than 10 files deep")
+        parent = yaml.load(parent_path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        message = f"cannot read `INHERIT: {parent_name}`: {getattr(exc, 'strerror', None) or exc}"
+        raise SettingsError([finding(display, 1, 1, "PMK601", message)]) from None
+    parent = _inherited(parent, parent_path, display, depth + 1)
+    if not isinstance(parent, dict):
+        return raw
+    return mergedeep.merge({}, parent, raw)
+
+
 def load_project(config_file: Path | None, cwd: Path) -> Settings:
     """Settings from `mkdocs.yml` (the given one, or the one in `cwd` if any), else the defaults."""
     path = config_file or cwd / "mkdocs.yml"
@@ -94,6 +117,7 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
                 )
             ]
         ) from None
+    raw = _inherited(raw, path, display)
     options = plugin_options(raw, display) if isinstance(raw, dict) else None
     if options is None:
         options = {}
