@@ -10,6 +10,7 @@ the `CI` environment variable is set: then they fail, so CI cannot pass by skipp
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -25,6 +26,7 @@ import pytest
 import yaml
 
 from helpers import build, make_project, postmortem
+from pmkb.site.text_index import words
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -396,3 +398,34 @@ def test_generate_writes_pages_as_folder_indexes_and_relinks_project_pages(
     assert 'href="../../incidents/2024-01-10-checkout-down/#summary"' in read(
         out / "site", "guide/read/index.html"
     )
+
+
+def _search_pages(site: Path) -> dict[str, dict[str, object]]:
+    pages = {}
+    for path in (site / "search" / "index" / "d").glob("*.json"):
+        page = json.loads(path.read_text("utf-8"))
+        pages[page["url"]] = page
+    return pages
+
+
+def test_generated_pages_carry_the_faceted_search(
+    plugin_site: Path, generated_mkdocs_site: Path
+) -> None:
+    # The engine copies the index pmkb wrote; the search page and its script come with it.
+    assert 'id="pmkb-search"' in read(generated_mkdocs_site, "search/index.html")
+    assert "assets/pmkb/pmkb-search.js" in read(generated_mkdocs_site, INCIDENT)
+    ours, theirs = _search_pages(plugin_site), _search_pages(generated_mkdocs_site)
+    incidents = sorted(url for url in ours if url.startswith("incidents/"))
+    assert len(incidents) == 34
+    assert sorted(url for url in theirs if url.startswith("incidents/")) == incidents
+    for url in incidents:
+        mine, other = ours[url], theirs[url]
+        assert (mine["title"], mine["meta"], mine["filters"]) == (
+            other["title"],
+            other["meta"],
+            other["filters"],
+        ), url
+        assert words(str(mine["text"])) == words(str(other["text"])), url
+    # Each result's address is a page the engine built.
+    for url in theirs:
+        assert (generated_mkdocs_site / str(url) / "index.html").is_file(), url

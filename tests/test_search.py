@@ -243,11 +243,11 @@ def test_large_chunks_are_split_by_longer_prefixes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(text_index, "CHUNK_BYTES", 2_000)
-    indexer = Indexer()
+    indexer = Indexer(tmp_path)
     for n in range(400):
         text = " ".join(f"connection{n}x conn{n % 7} contract{n}" for _ in range(2))
         indexer.add(Document(f"p{n}/", f"Page {n}", text))
-    indexer.write(tmp_path)
+    indexer.finish()
     manifest = json.loads((tmp_path / "index.json").read_text("utf-8"))
     keys = manifest["keys"]
     assert "co" not in keys and any(k.startswith("conn") for k in keys)
@@ -261,12 +261,12 @@ def test_large_chunks_are_split_by_longer_prefixes(
 
 def test_the_same_pages_give_the_same_files(tmp_path: Path) -> None:
     def index(folder: Path) -> dict[str, bytes]:
-        indexer = Indexer()
+        indexer = Indexer(folder)
         for n in range(30):
             indexer.add(
                 Document(f"p{n}/", f"Page {n}", f"text {n} of page", filters={"kind": ("Page",)})
             )
-        indexer.write(folder)
+        indexer.finish()
         return {
             str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
         }
@@ -305,3 +305,27 @@ def test_file_urls_when_directory_urls_are_off(tmp_path: Path) -> None:
     script = (site / "assets" / "pmkb" / "pmkb-search.js").read_text(encoding="utf-8")
     assert 'new URL("search/index.html", root)' in script
     assert (site / "search" / "index.html").is_file()
+
+
+def test_near_misses_are_their_own_kind_in_the_facets_and_exports(tmp_path: Path) -> None:
+    make_project(
+        tmp_path,
+        {
+            "a.md": postmortem("An incident", "2024-01-02"),
+            "b.md": postmortem("A near miss", "2024-02-03", extra={"kind": "near-miss"}),
+        },
+        site=True,
+    )
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    pages = fragments(site)
+    assert pages["incidents/b/"]["filters"]["kind"] == ["Near miss"]
+    assert pages["incidents/a/"]["filters"]["kind"] == ["Incident"]
+    script = (site / "assets" / "pmkb" / "pmkb-search.js").read_text(encoding="utf-8")
+    facets = json.loads(re.search(r"const FACETS = (.*);", script)[1])  # type: ignore[index]
+    assert facets[0][2][:2] == [["Incident", 1], ["Near miss", 1]]  # then "Page"
+    exported = json.loads((site / "incidents.json").read_text(encoding="utf-8"))
+    kinds = {r["id"]: r["kind"] for r in exported["incidents"]}
+    assert kinds == {"a": "incident", "b": "near-miss"}
+    assert "kind" in (site / "incidents.csv").read_text(encoding="utf-8").splitlines()[0]

@@ -29,6 +29,7 @@ import yaml
 from ..read.knowledge import KnowledgeBase
 from ..settings import Settings
 from ..urls import Site
+from . import search_index
 from .render import GeneratedPage, Renderer, asset_pages
 from .safe_html import sanitized_markdown
 
@@ -104,17 +105,25 @@ def read_site_config(path: Path) -> dict[str, Any]:
 
 
 def site_config(
-    source: dict[str, Any], site: Site, listings: list[GeneratedPage]
+    source: dict[str, Any], site: Site, listings: list[GeneratedPage], *, searched: bool = False
 ) -> dict[str, Any]:
-    """A mkdocs.yml for the generated tree: the project's settings, pmkb's assets, and a navigation."""
+    """A mkdocs.yml for the generated tree: the project's settings, pmkb's assets (the faceted
+    search's too, when `searched`), and a navigation."""
     config = {key: source[key] for key in _KEPT if key in source}
     config["docs_dir"] = "docs"
     plugins = source.get("plugins") or []
     config["plugins"] = (
         ["search"] if any(_plugin_name(p) == "search" for p in plugins) or not plugins else []
     )
-    config["extra_css"] = [*(config.get("extra_css") or []), site.asset("pmkb.css")]
-    config["extra_javascript"] = [*(config.get("extra_javascript") or []), site.asset("pmkb.js")]
+    css, scripts = ["pmkb.css"], ["pmkb.js"]
+    if searched:
+        css.append("pmkb-search.css")
+        scripts.append("pmkb-search.js")  # after pmkb.js, which it needs
+    config["extra_css"] = [*(config.get("extra_css") or []), *map(site.asset, css)]
+    config["extra_javascript"] = [
+        *(config.get("extra_javascript") or []),
+        *map(site.asset, scripts),
+    ]
     nav = list(config.get("nav") or [])
     placed = {_nav_target(item) for item in nav}
     for page in listings:
@@ -245,8 +254,14 @@ def generate(
     target = check_output(out, project or Project.of(site.settings, docs_dir, None))
     # Everything is rendered before the disk is touched: a rendering error leaves no trace.
     pages = renderer.pages(jobs) + asset_pages(site)
+    search = search_index.generated_plan(kb, site, pages)
+    if search is not None:
+        pages += search_index.search_pages(site, search)
     config = site_config(
-        source_config or {"site_name": "Postmortems"}, site, [p for p in pages if p.in_nav]
+        source_config or {"site_name": "Postmortems"},
+        site,
+        [p for p in pages if p.in_nav],
+        searched=search is not None,
     )
     existed = os.path.lexists(target)
     work = _work_folder(target, out, existed)
@@ -258,6 +273,10 @@ def generate(
         # docs folder can reach.
         skip = {_identity(work), *([_identity(target)] if target.is_dir() else [])}
         written = _write_tree(new, pages, docs_dir, site, config, skip)
+        if search is not None:
+            convert = renderer.context.body or body_converter(source_config or {})
+            found = search_index.write_generated_index(new / "docs", search, pages, site, convert)
+            written += [f"docs/{rel}" for rel in found]
         files = _files(new)
         (new / MARKER).write_text(_marker_text(files), encoding="utf-8", newline="\n")
         carried = _carried(target, new, out) if existed else []

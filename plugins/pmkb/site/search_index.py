@@ -21,7 +21,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -31,7 +31,7 @@ from markupsafe import escape
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, InclusionLevel
 
-from ..model import Catalog, Factor, Postmortem, Service
+from ..model import KIND_LABELS, Catalog, Factor, Postmortem, Service
 from ..read.knowledge import KnowledgeBase
 from ..urls import Site
 from .pages.base import GeneratedPage
@@ -56,11 +56,11 @@ FACETS = (
 )
 # Pages of docs_dir MkDocs does not publish (`exclude_docs`, `draft_docs`) are not indexed.
 _LEFT_OUT_DOCS = (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT)
-INCIDENT_KIND = "Incident"
 PAGE_KIND = "Page"
 
 _ARTICLE_START = re.compile(r'<article\b[^>]*\bclass="[^"]*\bmd-content__inner\b[^"]*"[^>]*>')
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>')
 # pmkb's blocks that are not the incident's text; the first match of each is pmkb's own, which
 # comes before the body (the card) or is the page's last list (related incidents) - a
@@ -121,7 +121,7 @@ def incident_entry(
     year = str(pm.date.year) if pm.date else ""
     rank = severities.index(pm.severity) + 1 if pm.severity in severities else 0
     filters = {
-        "kind": (INCIDENT_KIND,),
+        "kind": (KIND_LABELS[pm.kind],),
         "service": services,
         "factor": factors,
         "severity": (pm.severity,) if pm.severity else (),
@@ -211,7 +211,7 @@ def facet_values(search: SearchPlan) -> list[tuple[str, str, list[tuple[str, int
             for value in values:
                 counts[name][value] = counts[name].get(value, 0) + 1
     order = {
-        "kind": {INCIDENT_KIND: 0, PAGE_KIND: 1},
+        "kind": {label: i for i, label in enumerate([*KIND_LABELS.values(), PAGE_KIND])},
         "severity": {s: i for i, s in enumerate(search.severities)},
         "status": {label: i for i, label in enumerate(STATUS_LABELS.values())},
     }
@@ -334,31 +334,83 @@ class PageCache:
         try:
             stat = path.stat()
         except OSError:
-            return None  # a page another plugin removed, or MkDocs did not write
+            return None
         key = (stat.st_mtime_ns, stat.st_size, entry)
         kept = self.pages.get(entry.output)
         if kept is not None and kept[0] == key:
             return kept[1]
-        page = counted(document(path.read_text(encoding="utf-8"), entry))
-        self.pages[entry.output] = (key, page)
-        return page
+        page = _read(path, entry)
+        if page is None:
+            return None
+        made = counted(page)
+        self.pages[entry.output] = (key, made)
+        return made
+
+    def keep_only(self, outputs: set[str]) -> None:
+        for gone in [output for output in self.pages if output not in outputs]:
+            del self.pages[gone]
+
+
+def _read(path: Path, entry: Entry) -> Document | None:
+    try:
+        html = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None  # a page another plugin removed, or MkDocs did not write
+    return document(html, entry)
 
 
 def write_index(site_dir: Path, search: SearchPlan, cache: PageCache | None = None) -> IndexStats:
     """Index the built site's pages of `search` into the site, replacing the previous index;
-    with `cache`, through it (and leaving in it only this build's pages)."""
+    with `cache` (`mkdocs serve`), through it."""
     started = time.perf_counter()
     output = site_dir / INDEX_FOLDER
     if output.exists():
         shutil.rmtree(output)
-    cache = cache or PageCache()
-    indexer = Indexer()
+    indexer = Indexer(output)
     for entry in search.entries:
-        page = cache.counted(site_dir / entry.output, entry)
+        path = site_dir / entry.output
+        page = cache.counted(path, entry) if cache is not None else _read(path, entry)
         if page is not None:
             indexer.add(page)
-    wanted = {entry.output for entry in search.entries}
-    for gone in [output for output in cache.pages if output not in wanted]:
-        del cache.pages[gone]
-    size = indexer.write(output)
-    return IndexStats(len(indexer.documents), time.perf_counter() - started, size)
+    if cache is not None:
+        cache.keep_only({entry.output for entry in search.entries})
+    size = indexer.finish()
+    return IndexStats(indexer.documents, time.perf_counter() - started, size)
+
+
+def generated_plan(
+    kb: KnowledgeBase, site: Site, pages: Iterable[GeneratedPage]
+) -> SearchPlan | None:
+    """`pmkb generate`'s index: its published incidents and its service and factor pages (the
+    engine that builds the output publishes the project's own pages, and its own search finds
+    them); None when the `search` option is another."""
+    if not is_faceted(kb.settings.search):
+        return None
+    catalog = [p.src for p in pages if p.kind in ("service", "factor")]
+    return plan(kb.published, kb.catalog, site, kb.settings.severities, sorted(catalog))
+
+
+def write_generated_index(
+    docs: Path,
+    search: SearchPlan,
+    pages: Iterable[GeneratedPage],
+    site: Site,
+    convert: Callable[[str], str],
+) -> list[str]:
+    """The index of `pmkb generate`'s pages, written into its docs folder (the engine copies it
+    to the site as it is): each page's Markdown converted as the engine would, by `convert`.
+    Returns the files written, relative to `docs`."""
+    html = {site.output(page.src): page for page in pages}
+    folder = docs / INDEX_FOLDER
+    indexer = Indexer(folder)
+    for entry in search.entries:
+        page = html.get(entry.output)
+        if page is not None:
+            text = _FRONT_MATTER.sub("", page.inline(), count=1)
+            indexer.add(document(convert(text), entry))
+    indexer.finish()
+    return sorted(
+        f"{INDEX_FOLDER}/{p.relative_to(folder).as_posix()}"
+        for p in folder.rglob("*")
+        if p.is_file()
+    )

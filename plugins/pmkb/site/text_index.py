@@ -30,15 +30,15 @@ import re
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from ..digests import digest
 
 FORMAT = 1
 WORD = re.compile(r"\w+")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 CHUNK_BYTES = 24_000  # a chunk above this is split by one more letter of its words
 LONGEST_KEY = 16
 # Longer words (a hash, a base64 blob) are indexed by their beginning: what a reader types.
@@ -47,6 +47,7 @@ TEXT_LIMIT = 20_000  # characters of a document kept for excerpts; every word is
 TITLE_WEIGHT = 5  # a title word counts as this many occurrences
 K1, B = 1.2, 0.75  # BM25's usual constants
 SCALE = 20  # scores are kept as integers: score * SCALE, at least 1
+_POSTING_BYTES = 6  # a page's delta and score in a word file, about: "12,34,"
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,17 @@ class Document:
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@cache
-def _no_marks() -> dict[int, None]:
-    # Built once, and only for text that is not ASCII: every combining mark, to be deleted.
-    return {cp: None for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith("M")}
-
-
 def fold(text: str) -> str:
     """Text as words are compared: decomposed, without marks, lower-cased."""
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKD", text).translate(_no_marks()).lower()
+    text = unicodedata.normalize("NFKD", text)
+    # The marks this text holds, looked for among its few characters that are not ASCII: one
+    # class of every mark of Unicode made the deletion the slowest step of the index.
+    marks = {c for c in set(_NOT_ASCII.findall(text)) if unicodedata.category(c).startswith("M")}
+    if marks:
+        text = re.sub("[" + "".join(sorted(marks)) + "]+", "", text)
+    return text.lower()
 
 
 def words(text: str) -> list[str]:
@@ -101,78 +102,95 @@ def counted(document: Document) -> Counted:
 
 
 class Indexer:
-    """Collects documents one at a time; `write` puts the index in a folder."""
+    """Writes an index into `folder`: each page's file as it is added, the word and facet files
+    by `finish`. Holds two small integers per word and page, not the pages' text."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.pages: dict[str, tuple[array[int], array[int]]] = {}  # word: (docs, counts)
         self.lengths = array("I")
-        self.documents: list[dict[str, object]] = []
         self.facets: dict[str, dict[str, array[int]]] = {}
+        self.written: list[tuple[str, str]] = []  # each file's name and digest, for the version
+        self.bytes = 0
+
+    @property
+    def documents(self) -> int:
+        return len(self.lengths)
 
     def add(self, page: Document | Counted) -> None:
         counts = (page if isinstance(page, Counted) else counted(page)).counts
         document = page.document if isinstance(page, Counted) else page
-        number = len(self.documents)
+        number = len(self.lengths)
         self.lengths.append(sum(counts.values()))
+        found = self.pages.get
         for word, count in counts.items():
-            found = self.pages.get(word)
-            if found is None:
-                found = self.pages[word] = (array("I"), array("I"))
-            found[0].append(number)
-            found[1].append(count)
+            postings = found(word)
+            if postings is None:
+                postings = self.pages[word] = (array("I"), array("I"))
+            postings[0].append(number)
+            postings[1].append(count)
         for name, values in document.filters.items():
             facet = self.facets.setdefault(name, {})
             for value in values:
                 facet.setdefault(value, array("I")).append(number)
-        text = " ".join(document.text.split())
-        self.documents.append(
-            {
-                "url": document.url,
-                "title": document.title,
-                "meta": dict(document.meta),
-                "filters": {k: list(v) for k, v in document.filters.items()},
-                "text": text[:TEXT_LIMIT],
-            }
-        )
+        record = {
+            "url": document.url,
+            "title": document.title,
+            "meta": dict(document.meta),
+            "filters": {k: list(v) for k, v in document.filters.items()},
+            "text": " ".join(document.text.split())[:TEXT_LIMIT],
+        }
+        self._write(f"d/{number}.json", _json(record))
 
-    def write(self, folder: Path) -> int:
-        """Write the index into `folder` (made empty first by the caller); the bytes written."""
-        files: dict[str, bytes] = {}
-        chunks = _chunks({w: self._scored(w) for w in sorted(self.pages)})
-        for key, chunk in chunks.items():
-            files[f"w/{key.encode('utf-8').hex()}.json"] = chunk
-        for number, document in enumerate(self.documents):
-            files[f"d/{number}.json"] = _json(document)
+    def finish(self) -> int:
+        """Write the word and facet files and the manifest; the bytes of every file written."""
+        keys = []
+        for key, chunk in _chunks(self.pages, self._scorer()):
+            keys.append(key)
+            self._write(f"w/{key.encode('utf-8').hex()}.json", chunk)
         for name, values in sorted(self.facets.items()):
-            files[f"f/{name}.json"] = _json({v: _deltas(d) for v, d in sorted(values.items())})
+            facet = {value: _deltas(docs) for value, docs in sorted(values.items())}
+            self._write(f"f/{name}.json", _json(facet))
         # The version changes with any file: a browser never mixes files of two builds.
-        version = digest(*(part for item in sorted(files.items()) for part in item))[:16]
+        version = digest(*(part for item in sorted(self.written) for part in item))[:16]
         manifest = {
             "format": FORMAT,
             "version": version,
-            "docs": len(self.documents),
-            "keys": sorted(chunks),
+            "docs": len(self.lengths),
+            "keys": sorted(keys),
         }
-        files["index.json"] = _json(manifest)
-        for name, data in files.items():
-            path = folder / name
+        self._write("index.json", _json(manifest))
+        return self.bytes
+
+    def _write(self, name: str, data: bytes) -> None:
+        path = self.folder / name
+        try:
+            path.write_bytes(data)
+        except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        return sum(len(data) for data in files.values())
+        self.written.append((name, digest(data)))
+        self.bytes += len(data)
 
-    def _scored(self, word: str) -> list[int]:
-        docs, counts = self.pages[word]
+    def _scorer(self) -> Callable[[str], list[int]]:
+        """A word's pages as [delta, score, ...]: BM25, scaled to integers."""
         total = len(self.lengths)
         average = sum(self.lengths) / total if total else 1.0
-        idf = math.log(1 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
-        out: list[int] = []
-        previous = 0
-        for number, count in zip(docs, counts, strict=True):
-            norm = K1 * (1 - B + B * self.lengths[number] / average)
-            score = idf * count * (K1 + 1) / (count + norm)
-            out += (number - previous, max(1, round(score * SCALE)))
-            previous = number
-        return out
+        norms = [K1 * (1 - B + B * n / average) for n in self.lengths]
+
+        def scored(word: str) -> list[int]:
+            docs, counts = self.pages[word]
+            idf = math.log(1 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
+            weight = idf * (K1 + 1) * SCALE
+            out = [0] * (2 * len(docs))
+            out[0::2] = _deltas(docs)
+            out[1::2] = [
+                max(1, round(weight * c / (c + norms[d])))
+                for d, c in zip(docs, counts, strict=True)
+            ]
+            return out
+
+        return scored
 
 
 def _deltas(numbers: Iterable[int]) -> list[int]:
@@ -187,20 +205,21 @@ def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _chunks(scored: Mapping[str, list[int]]) -> dict[str, bytes]:
-    """The words grouped by prefix, a group split by one more letter while it is too large."""
-    out: dict[str, bytes] = {}
-    pending: list[tuple[int, list[str]]] = [(2, list(scored))]
+def _chunks(
+    pages: Mapping[str, tuple[array[int], array[int]]], scored: Callable[[str], list[int]]
+) -> Iterator[tuple[str, bytes]]:
+    """The words grouped by prefix, a group split by one more letter while it is too large;
+    each chunk serialized once, when it is final (sizes are estimated from the postings)."""
+    pending: list[tuple[int, list[str]]] = [(2, sorted(pages))]
     while pending:
         length, group = pending.pop()
         by_key: dict[str, list[str]] = {}
         for word in group:
             by_key.setdefault(word[:length], []).append(word)
         for key, members in by_key.items():
-            data = _json({w: scored[w] for w in members})
+            size = sum(len(w) + 4 + _POSTING_BYTES * len(pages[w][0]) for w in members)
             # A group of one word, or of words no longer than the key, cannot split further.
-            if len(data) > CHUNK_BYTES and length < LONGEST_KEY and len(members) > 1:
+            if size > CHUNK_BYTES and length < LONGEST_KEY and len(members) > 1:
                 pending.append((length + 1, members))
             else:
-                out[key] = data
-    return out
+                yield key, _json({w: scored(w) for w in members})

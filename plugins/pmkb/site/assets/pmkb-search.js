@@ -243,7 +243,8 @@
       if (data.meta.status && data.meta.status !== "published") {
         facts.append(" ", element("span", `pmkb-status pmkb-status--${data.meta.status}`, (data.filters.status || [])[0] || data.meta.status));
       }
-      if (kind && kind !== "Incident") facts.append(element("span", "pmkb-muted", kind));
+      if (kind === "Near miss") facts.append(" ", element("span", "pmkb-kind pmkb-kind--near-miss", kind));
+      else if (kind && kind !== "Incident") facts.append(" ", element("span", "pmkb-muted", kind));
       item.append(facts);
       const services = data.filters.service || [];
       const factors = data.filters.factor || [];
