@@ -4,7 +4,10 @@ overwriting a file."""
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from pmkb.cli.init import PLANNED, REPO_URL, template_text
 
 FILES = {
     "mkdocs.yml",
+    "mkdocs.public.yml",
     "docs/index.md",
     "postmortems/services.yml",
     "postmortems/factors.yml",
@@ -60,7 +64,7 @@ def test_init_writes_a_knowledge_base(kb: Path, run: Runner) -> None:
         yaml.safe_load((kb / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
         == "Acme incidents"
     )
-    assert (kb / ".gitignore").read_text(encoding="utf-8").split() == ["site/", ".cache/"]
+    assert (kb / ".gitignore").read_text(encoding="utf-8").split() == ["site/", "site-public/", ".cache/"]
 
 
 def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
@@ -180,7 +184,7 @@ def test_the_workflows_install_pmkb_from_one_file(kb: Path, name: str) -> None:
     flow = _workflow(kb, name)
     runs = [s.get("run", "") for job in flow["jobs"].values() for s in job["steps"]]
     installs = [r for r in runs if "pip install" in r]
-    assert installs == ["pip install -r .github/pmkb-requirements.txt"]
+    assert set(installs) == {"pip install -r .github/pmkb-requirements.txt"}
     assert "mkdocs build --strict" in runs
     # pip's cache is keyed on what it installs: a new pin is a new cache.
     caches = [
@@ -189,7 +193,7 @@ def test_the_workflows_install_pmkb_from_one_file(kb: Path, name: str) -> None:
         for step in job["steps"]
         if "cache-dependency-path" in step.get("with", {})
     ]
-    assert caches == [".github/pmkb-requirements.txt"]
+    assert set(caches) == {".github/pmkb-requirements.txt"}
 
 
 def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:
@@ -442,3 +446,23 @@ def test_init_with_a_bad_mapping_writes_nothing(tmp_path: Path, run: Runner) -> 
     assert result.code == 2
     assert result.err.startswith("map.yml:1:10: error PMK701 unknown key `titel` in `fields`")
     assert not (tmp_path / "kb").exists()
+
+
+def test_the_public_config_builds_the_public_site_from_the_same_repository(
+    tmp_path: Path, run: Runner
+) -> None:
+    assert run("init", "--name", "Acme incidents", cwd=tmp_path).code == 0
+    (example,) = (tmp_path / "postmortems").rglob("*example-config-change.md")
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1764028800"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.public.yml"]
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, env=environment, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    # The example is internal, as every postmortem is unless marked: the public site has none.
+    page = tmp_path / "site-public" / "incidents" / example.stem / "index.html"
+    assert (tmp_path / "site-public" / "index.html").is_file() and not page.exists()
+    assert "Acme incidents" in (tmp_path / "site-public" / "index.html").read_text("utf-8")
+    flow = yaml.safe_load((tmp_path / ".github/workflows/publish.yml").read_text("utf-8"))
+    runs = [step.get("run") for step in flow["jobs"]["public"]["steps"]]
+    assert "mkdocs build --strict -f mkdocs.public.yml" in runs

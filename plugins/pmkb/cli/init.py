@@ -53,6 +53,7 @@ class Planned:
 
 PLANNED = (
     Planned("mkdocs.yml", "mkdocs.yml"),
+    Planned("mkdocs.public.yml", "mkdocs.public.yml"),
     Planned("docs/index.md", "docs/index.md"),
     Planned("postmortems/services.yml", "postmortems/services.yml"),
     Planned("postmortems/factors.yml", "postmortems/factors.yml"),
@@ -183,7 +184,8 @@ def _has_pmkb(mkdocs_yml: Path) -> bool:
         text = mkdocs_yml.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return re.search(r"^\s*-\s*pmkb\s*(:|$)", text, re.MULTILINE) is not None
+    # In a list of plugins (`- pmkb:`) or a mapping of them (`pmkb:`), as `pmkb init` writes it.
+    return re.search(r"^\s*(-\s*)?pmkb\s*(:|$)", text, re.MULTILINE) is not None
 
 
 def _has_postmortems(root: Path) -> bool:
