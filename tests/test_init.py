@@ -64,7 +64,11 @@ def test_init_writes_a_knowledge_base(kb: Path, run: Runner) -> None:
         yaml.safe_load((kb / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
         == "Acme incidents"
     )
-    assert (kb / ".gitignore").read_text(encoding="utf-8").split() == ["site/", "site-public/", ".cache/"]
+    assert (kb / ".gitignore").read_text(encoding="utf-8").split() == [
+        "site/",
+        "site-public/",
+        ".cache/",
+    ]
 
 
 def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
