@@ -40,6 +40,7 @@ test: lint types unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/imports.py --output docs/performance.md
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache

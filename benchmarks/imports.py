@@ -34,9 +34,13 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import replace_section
+
 BIN = Path(sys.executable).parent
 CPU_SECONDS: list[float] = []
 FINDING = re.compile(r":\d+:\d+: (error|warning|info) (PMK\d+) ")
+HEADING = "## Importing an archive"
 COMPANIES = ["Checkout", "Payments", "Search", "Identity", "Storage", "Edge", "Email", "Billing"]
 CATEGORIES = ["config-change", "cloud", "automation", "capacity", "hardware", "security"]
 MAPPING = """\
@@ -174,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--archive", type=Path, help="import this archive instead")
     parser.add_argument("--mapping", type=Path, help="the mapping for --archive")
     parser.add_argument("--options", default="{}", help="pmkb options for --archive, as YAML")
+    parser.add_argument(
+        "--output", type=Path, help="also write the figures into this page (docs/performance.md)"
+    )
     args = parser.parse_args(argv)
     if args.archive:
         return real_archive(args.archive.resolve(), args.mapping.resolve(), args.options, args.keep)
@@ -201,6 +208,28 @@ def main(argv: list[str] | None = None) -> int:
         print("report's last lines:")
         for line in report.splitlines()[-6:]:
             print(f"  {line}")
+        if args.output:
+            replace_section(
+                args.output,
+                HEADING,
+                "\n".join(
+                    [
+                        HEADING,
+                        "",
+                        "Measured by `benchmarks/imports.py` (`make bench` runs it): "
+                        f"{args.count:,} source files in a foreign shape (YAML front matter, an "
+                        "SRE-book body), imported into a new knowledge base and checked, as a "
+                        "user runs `pmkb import`.",
+                        "",
+                        "| | wall | processor |",
+                        "|---|---|---|",
+                        f"| `pmkb import`, {written:,} written | {first:.1f} s | {cpu_first:.1f} s |",
+                        f"| again, every file found imported before | {again:.1f} s "
+                        f"| {cpu_again:.1f} s |",
+                        "",
+                    ]
+                ),
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -131,6 +131,25 @@ class SizeResult:
         return statistics.median(s.tree_kib for s in self.samples[kind]) / 1024
 
 
+def replace_section(output: Path, heading: str, section: str) -> None:
+    """Put `section` (its first line is `heading`) among the sections measured by other means,
+    after `KEPT` in `output`, in place of the previous one of that heading."""
+    page = output.read_text("utf-8") if output.exists() else ""
+    if KEPT not in page:
+        page = page.rstrip("\n") + "\n\n" + KEPT + "\n"
+    before, marker, kept = page.partition(KEPT)
+    kept = re.sub(rf"(?ms)^{re.escape(heading)}\n.*?(?=^## |\Z)", "", kept).strip("\n")
+    page = (
+        before
+        + marker
+        + "\n\n"
+        + section.rstrip("\n")
+        + "\n"
+        + ("\n" + kept + "\n" if kept else "")
+    )
+    output.write_text(page, encoding="utf-8")
+
+
 def fingerprint() -> str:
     """A hash of pmkb's sources, to tell whether they changed while the benchmark ran."""
     digest = hashlib.sha256()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
-from run import BIN, KEPT, REPO, SOURCE_DATE_EPOCH, WORK, Sample, measure
+from run import BIN, REPO, SOURCE_DATE_EPOCH, WORK, Sample, measure, replace_section
 
 sys.path.insert(0, str(REPO / "tests"))
 from browser.conftest import find_chromium
@@ -147,13 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     section = "\n".join(lines)
-    page = args.output.read_text("utf-8") if args.output.exists() else ""
-    if KEPT not in page:
-        page = page.rstrip("\n") + "\n\n" + KEPT + "\n"
-    before, marker, kept = page.partition(KEPT)
-    kept = re.sub(rf"(?ms)^{re.escape(HEADING)}\n.*?(?=^## |\Z)", "", kept).strip("\n")
-    page = before + marker + "\n\n" + section + ("\n" + kept + "\n" if kept else "")
-    args.output.write_text(page, encoding="utf-8")
+    replace_section(args.output, HEADING, section)
     print(section)
     return 0
 
