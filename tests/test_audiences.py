@@ -270,6 +270,9 @@ def test_a_public_page_shows_the_external_summary_and_the_public_sections_only(
     assert 'id="external-summary"' not in public
     assert public.index("could not place orders") < public.index('id="timeline"')
     assert 'id="external-summary"' in internal
+    # No action items on the public page: not even the line saying none were recorded.
+    assert 'id="action-items"' not in public and "pmkb-empty" not in public.split("Related")[0]
+    assert 'id="action-items"' in internal
     # The page's description is the external summary's first sentence.
     assert '<meta name="description" content="Between 10:00 and 10:30 UTC' in public
 

@@ -72,6 +72,7 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         pm=pm,
         body=Markup(body),
         problems=problems(pm, ctx.kb.settings),
+        public=ctx.kb.settings.audience == "public",
         related=ctx.index.related(pm, ctx.kb.settings.related_limit),
         own_actions=own_action_items(pm, ctx.kb.settings),
         card_text=card_text(pm, ctx.kb.catalog),
