@@ -308,8 +308,8 @@ def test_check_errs_on_a_public_postmortem_of_an_internal_service(
     assert result.found == [(A, 6, 22, "PMK119", "error")]
     assert result.messages == [
         "service `payments` is internal in the services catalog and the postmortem public: it is "
-        "published only where the service is, on internal sites; make the service "
-        "`visibility: public` or the postmortem `visibility: internal`"
+        "published only where the service is, on the internal and restricted sites; make the "
+        "service `visibility: public` or the postmortem `visibility: internal`"
     ]
     assert result.data["postmortems"][0]["audiences"] == ["internal", "restricted"]
 
@@ -320,7 +320,11 @@ def test_check_warns_of_a_public_postmortem_without_an_external_summary(
     make_project(tmp_path, {"a.md": with_keys("visibility: public\n")}, services=CHECK_SERVICES)
     result = check_json()
     assert result.found == [(A, 8, 13, "PMK120", "warning")]
-    assert "no `## External summary` section" in result.messages[0]
+    assert "no `## External summary` section, or an empty one" in result.messages[0]
+    # An empty one is none.
+    empty = with_keys("visibility: public\n", "\n## External summary\n\n" + BODY)
+    make_project(tmp_path, {"a.md": empty}, services=CHECK_SERVICES)
+    assert check_json().found == [(A, 8, 13, "PMK120", "warning")]
     assert result.data["postmortems"][0] == {
         "path": A,
         "id": "a",

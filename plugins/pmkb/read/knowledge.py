@@ -142,15 +142,6 @@ class KnowledgeBase:
         ]
 
     @property
-    def not_for_audience(self) -> list[Postmortem]:
-        """Postmortems that would be published but are not visible to the settings' audience."""
-        return [
-            pm
-            for pm in self.postmortems
-            if self.is_publishable(pm) and not visible_to(pm.visibility, self.settings.audience)
-        ]
-
-    @property
     def file_count(self) -> int:
         return len(self.postmortems) + len(self.unreadable)
 

@@ -12,6 +12,7 @@ from ..clock import build_date
 from ..findings import Finding, Level, finding, shorten
 from ..model import (
     ACTION_STATUSES,
+    AUDIENCES,
     KINDS,
     STATUSES,
     VISIBILITIES,
@@ -200,20 +201,21 @@ class Checker:
                 *marks.get(ident, (1, 1)),
                 "PMK119",
                 f"service `{ident}` is {service} in the services catalog and the postmortem "
-                f"{written}: it is published only where the service is, on {service} sites; "
-                f"make the service `visibility: {written}` or the postmortem "
-                f"`visibility: {service}`",
+                f"{written}: it is published only where the service is, on the "
+                f"{' and '.join(a for a in AUDIENCES if visible_to(service, a))} sites; make the "
+                f"service `visibility: {written}` or the postmortem `visibility: {service}`",
             )
             visibility = narrowest(visibility, service)
         if visibility == "public" and not any(
-            self.section_name(s.title) == self._external_summary for s in sections
+            self.section_name(s.title) == self._external_summary and not s.is_empty()
+            for s in sections
         ):
             where = meta.value_marks.get("visibility", (1, 1))
             out.add(
                 *where,
                 "PMK120",
                 f"a public postmortem with no `## {self.settings.external_summary_section}` "
-                f"section: its page on the public site has no summary; add one, written for "
+                f"section, or an empty one: its page on the public site has no summary; add one, written for "
                 f"customers",
             )
         return visibility
