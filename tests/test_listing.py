@@ -301,6 +301,34 @@ def test_a_table_that_fits_one_page_is_not_split(tmp_path: Path) -> None:
     assert " ".join(page.lead.split()) == "2 published incidents, from 2024-01-01 to 2024-02-01, newest first."  # fmt: skip
 
 
+def test_near_misses_are_counted_marked_and_filtered_apart(tmp_path: Path) -> None:
+    files = {
+        "a.md": postmortem("An outage", "2024-01-01"),
+        "b.md": postmortem("Caught in canary", "2024-02-01", extra={"kind": "near-miss"}),
+    }
+    root = make_project(tmp_path, files, site=True)
+    result = build(root, strict=True)
+    assert result.returncode == 0, result.stderr
+    page = listing(root, "incidents/index.html")
+    lead = " ".join(page.lead.split())
+    assert lead == "1 published incident and 1 near miss, from 2024-01-01 to 2024-02-01, newest first."  # fmt: skip
+    html = read(root, "incidents/index.html")
+    assert re.findall(r'<tr data-[^>]*data-kind="([^"]+)"', html) == ["near-miss", "incident"]
+    assert html.count('<span class="pmkb-kind pmkb-kind--near-miss">Near miss</span>') == 1
+    kinds = re.search(r'<select name="kind">(.*?)</select>', html, re.S)
+    assert kinds is not None and re.findall(r'<option value="([^"]*)">([^<]*)<', kinds[1]) == [
+        ("", "All"),
+        ("incident", "Incident"),
+        ("near-miss", "Near miss"),
+    ]
+    # A table of incidents alone offers no kind to choose.
+    alone = make_project(
+        tmp_path / "alone", {"a.md": postmortem("An outage", "2024-01-01")}, site=True
+    )
+    assert build(alone, strict=True).returncode == 0
+    assert 'name="kind"' not in read(alone, "incidents/index.html")
+
+
 def test_names_in_the_search_filters_are_escaped(tmp_path: Path) -> None:
     services = {**SITE_SERVICES, "checkout": {**SITE_SERVICES["checkout"], "name": 'Check "out" <b>&'}}  # fmt: skip
     root = make_project(tmp_path, _postmortems(), services=services, site=True, options={"listing_page_size": 3})  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ...model import Postmortem
+from ...model import KIND_LABELS, KINDS, Postmortem
 from ...urls import listing_pages
 from ..search_index import SEARCH_PAGE, is_faceted
 from .base import GeneratedPage, PageContext
@@ -131,12 +131,15 @@ def _filters(ctx: PageContext) -> list[Filter]:
     years = sorted({pm.date.year for pm in incidents if pm.date}, reverse=True)
     statuses = sorted({pm.status for pm in incidents}, key=list(STATUS_LABELS).index)
     labels = [(s, STATUS_LABELS[s]) for s in statuses]
+    kinds = [(k, KIND_LABELS[k]) for k in KINDS if any(pm.kind == k for pm in incidents)]
     return [
         Filter("service", "Service", service(ctx.index.by_service), lambda pm: pm.services, True),
         Filter("factor", "Factor", factor(ctx.index.by_factor), lambda pm: pm.factors, True),
         Filter("severity", "Severity", _same(ctx.kb.settings.severities), lambda pm: [pm.severity]),
         Filter("year", "Year", _same(map(str, years)), _year),
         Filter("status", "Status", labels, lambda pm: [pm.status]),
+        # Only where there is a choice: a table of incidents alone has nothing to tell apart.
+        *([Filter("kind", "Kind", kinds, lambda pm: [pm.kind])] if len(kinds) > 1 else []),
     ]
 
 
