@@ -235,7 +235,7 @@ def properdocs_site(properdocs: Engine, tmp_path_factory: pytest.TempPathFactory
     root = example_copy(tmp_path_factory.mktemp("properdocs"), "properdocs.yml")
     result = properdocs.run("properdocs", "build", "--strict", cwd=root)
     assert result.returncode == 0, result.stderr
-    assert "pmkb: 37 postmortems found, 34 published" in result.stderr
+    assert "pmkb: 38 postmortems found, 34 published" in result.stderr
     return root / "site"
 
 
