@@ -216,6 +216,26 @@ def test_a_site_with_canaries_its_audience_may_not_see_is_byte_identical_to_one_
             assert word not in data, f"{word!r} in {name}"
 
 
+def test_no_file_of_a_public_site_holds_the_internal_part_of_a_public_postmortem(
+    tmp_path: Path,
+) -> None:
+    site = _files(_site(tmp_path, BASE, "public"))
+    internal = [
+        b"A config push broke card payments",  # the summary, which feeds and descriptions quote
+        b"4,210 orders failed",  # the impact
+        b"Ines Okafor",  # an author
+        b"wrong unit",  # the contributing factors
+    ]
+    for name, data in site.items():
+        for words in internal:
+            assert words not in data, f"{words!r} in {name}"
+    # What it does show: the external summary, in the page, the feed and the search index.
+    external = b"some customers could not place orders"
+    for name in ("incidents/2025-03-01-checkout-down/index.html", "feed.xml"):
+        assert external in site[name], name
+    assert any(external in data for name, data in site.items() if name.startswith("search/"))
+
+
 def test_the_sites_do_show_what_their_audience_may_see(tmp_path: Path) -> None:
     """The leak test's sites are not empty by accident: each shows its audience's postmortems."""
     canaries = {**_canaries("internal"), **_canaries("restricted")}
