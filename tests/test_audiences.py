@@ -462,3 +462,31 @@ def test_a_config_inheriting_a_missing_file_is_a_finding(tmp_path: Path, run: Ru
     result = run("check", "--config", "mkdocs.public.yml")
     assert result.code == 2
     assert result.err.startswith("mkdocs.public.yml:1:1: error PMK601 cannot read `INHERIT: ")
+
+
+def test_default_visibility_sets_postmortems_and_services_alike(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    make_project(tmp_path, {"a.md": VALID}, options={"default_visibility": "public"})
+    result = check_json()
+    # Public, as is its service: only the missing external summary is reported.
+    assert result.found == [(A, 1, 1, "PMK120", "warning")]
+    assert result.data["postmortems"][0]["audiences"] == ["public", "internal", "restricted"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"audience": "everyone"}, "option `audience` must be one of public, internal, restricted"),
+        ({"default_visibility": "secret"}, "option `default_visibility` must be one of public,"),
+        ({"external_summary_section": " "}, "option `external_summary_section` must not be empty"),
+        ({"public_sections": "Timeline"}, "option `public_sections` must be a list, not str"),
+    ],
+)
+def test_audience_options_are_checked(
+    tmp_path: Path, run: Runner, options: dict[str, Any], message: str
+) -> None:
+    make_project(tmp_path, {"a.md": VALID}, options=options)
+    result = run("check")
+    assert result.code == 2
+    assert f"error PMK601 {message}" in result.err
