@@ -6,16 +6,22 @@ stays at `incidents/`. These builds set a page size of 3, so that a few incident
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from helpers import SITE_SERVICES, build, make_project, postmortem, read
+from helpers import SITE_SERVICES, Runner, build, make_project, postmortem, read
+from pmkb.read.knowledge import load
+from pmkb.settings import load_settings
+from pmkb.site.pages.base import PageContext
 from pmkb.site.pages.incidents import page_numbers
+from pmkb.urls import Site
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -360,3 +366,44 @@ def test_only_the_first_page_is_in_the_navigation(paged: Path) -> None:
     page = read(paged, "incidents/page/2/index.html")
     outside = re.sub(r'<nav class="pmkb-(?:pages|years)".*?</nav>', "", page, flags=re.S)
     assert "incidents/page/" not in outside
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # Split, with the search page: filtered there, by names, with no script needed.
+        ({"listing_page_size": 3}, "../../search/?service=Payments&year=2025&kind=Near+miss"),
+        # One page: the table's script filters it, by ids.
+        ({}, "../../incidents/?service=payments&year=2025&kind=near-miss"),
+        # Split, without the search page: the table, as before.
+        (
+            {"listing_page_size": 3, "search": "full"},
+            "../../incidents/?service=payments&year=2025&kind=near-miss",
+        ),
+    ],
+)
+def test_links_to_filtered_incidents_work_without_a_script(
+    tmp_path: Path, options: dict[str, object], expected: str
+) -> None:
+    root = make_project(tmp_path, _postmortems(), options=options)
+    settings = load_settings(options, root)
+    ctx = PageContext(load(settings), Site(settings), date(2026, 3, 1))
+    link = ctx.listed("services/payments.md", kind="near-miss", year="2025", service="payments")
+    assert link == expected
+
+
+def test_generated_pages_keep_the_tables_pages_out_of_the_navigation(
+    tmp_path: Path, run: Runner
+) -> None:
+    root = make_project(tmp_path / "kb", _postmortems(), options={"listing_page_size": 3})
+    assert run("generate", "--out", str(tmp_path / "out"), cwd=root).code == 0
+    result = build(tmp_path / "out", strict=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "site" / "incidents" / "page" / "3" / "index.html").is_file()
+    assert "page/2" not in result.stderr  # MkDocs names pages left out of the navigation
+    # The faceted search comes along, and finds the incidents of every page.
+    index = tmp_path / "out" / "site" / "search" / "index" / "d"
+    urls = [json.loads(p.read_text("utf-8"))["url"] for p in index.glob("*.json")]
+    assert sorted(u for u in urls if u.startswith("incidents/")) == sorted(
+        f"incidents/{i}/" for i in NEWEST_FIRST
+    )

@@ -874,7 +874,7 @@ def test_json_has_one_record_per_published_incident(exported: list[dict[str, Any
 def test_json_record_fields(exported: list[dict[str, Any]]) -> None:
     by_id = {r["id"]: r for r in exported}
     assert by_id[I2] == {
-        "id": I2, "title": TITLES[I2], "date": "2025-02-20", "severity": "SEV2", "status": "published",
+        "id": I2, "title": TITLES[I2], "date": "2025-02-20", "kind": "incident", "severity": "SEV2", "status": "published",
         "services": ["checkout"], "contributing_factors": ["traffic-surge", "config-change"], "authors": [],
         "started": "2025-02-20T10:00:00+00:00", "detected": "2025-02-20T11:10:00+01:00",
         "mitigated": "2025-02-20T11:00:00+00:00", "resolved": "2025-02-20T13:00:00+00:00",

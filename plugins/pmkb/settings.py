@@ -585,6 +585,11 @@ class Settings:
     public_sections: tuple[str, ...] = ()
 
     @property
+    def faceted_search(self) -> bool:
+        """Whether the site is searched by pmkb's faceted index (`search: auto` or `faceted`)."""
+        return self.search in ("auto", "faceted")
+
+    @property
     def jobs(self) -> int:
         """How many processes may read and check files: the `workers` option, at least one."""
         return (os.cpu_count() or 1) if self.workers is None else max(1, self.workers)

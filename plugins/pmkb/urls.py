@@ -125,6 +125,9 @@ class Site:
         return claims
 
 
+SEARCH_PAGE = "search/index.md"  # the faceted search's page (`search: auto`)
+
+
 def listing_pages(incidents: int, page_size: int) -> int:
     """How many pages the incidents table takes: at least one, which says there are none."""
     return max(1, -(-incidents // page_size))

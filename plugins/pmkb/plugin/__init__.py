@@ -159,7 +159,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         site = Site(self.settings)
         config.extra_css.append(site.asset("pmkb.css"))
         config.extra_javascript.append(site.asset("pmkb.js"))
-        if search_index.is_faceted(self.settings.search):
+        if self.settings.faceted_search:
             config.extra_css.append(site.asset("pmkb-search.css"))
             config.extra_javascript.append(site.asset("pmkb-search.js"))
         return config

@@ -133,7 +133,9 @@ def site_config(
         config["nav"] = nav
     s = site.settings
     folders = (s.incidents_path, s.services_path, s.factors_path)
-    config["not_in_nav"] = "".join(f"/{path}/*.md\n/{path}/*/index.md\n" for path in folders)
+    config["not_in_nav"] = "".join(f"/{path}/*.md\n/{path}/*/index.md\n" for path in folders) + (
+        f"/{s.incidents_path}/page/\n"  # the incidents table's pages after the first
+    )
     return config
 
 

@@ -33,14 +33,13 @@ from mkdocs.structure.files import Files, InclusionLevel
 
 from ..model import KIND_LABELS, Catalog, Factor, Postmortem, Service
 from ..read.knowledge import KnowledgeBase
-from ..urls import Site
+from ..urls import SEARCH_PAGE, Site
 from .pages.base import GeneratedPage
 from .pages.text import STATUS_LABELS
 from .text_index import Counted, Document, Indexer, counted
 
 log = logging.getLogger("mkdocs.plugins.pmkb.search")
 
-SEARCH_PAGE = "search/index.md"
 INDEX_FOLDER = "search/index"  # beside the search page, search/index.html
 SEARCH_ASSETS = ("pmkb-search.js", "pmkb-search.css")
 _ASSETS_FOLDER = Path(__file__).parent / "assets"
@@ -104,11 +103,6 @@ class IndexStats:
     bytes: int
 
 
-def is_faceted(search: str) -> bool:
-    """Whether the `search` option asks for pmkb's faceted index (`auto` does)."""
-    return search in ("auto", "faceted")
-
-
 def incident_entry(
     pm: Postmortem, site: Site, catalog: Catalog, severities: tuple[str, ...]
 ) -> Entry:
@@ -170,7 +164,7 @@ def build_plan(kb: KnowledgeBase, site: Site, files: Files) -> SearchPlan | None
     `files` holds the pages written in docs_dir (not drafts that MkDocs leaves out); the service
     and factor pages are pmkb's, one per catalog entry.
     """
-    if not is_faceted(kb.settings.search):
+    if not kb.settings.faceted_search:
         return None
     own = [
         f.src_uri
@@ -384,7 +378,7 @@ def generated_plan(
     """`pmkb generate`'s index: its published incidents and its service and factor pages (the
     engine that builds the output publishes the project's own pages, and its own search finds
     them); None when the `search` option is another."""
-    if not is_faceted(kb.settings.search):
+    if not kb.settings.faceted_search:
         return None
     catalog = [p.src for p in pages if p.kind in ("service", "factor")]
     return plan(kb.published, kb.catalog, site, kb.settings.severities, sorted(catalog))

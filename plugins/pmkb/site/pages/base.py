@@ -9,15 +9,16 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
 from ...analyse.analysis import Analysis
 from ...analyse.index import Index
 from ...digests import digest
-from ...model import Postmortem
+from ...model import KIND_LABELS, Postmortem
 from ...read.knowledge import KnowledgeBase
-from ...urls import Site
+from ...urls import SEARCH_PAGE, Site, listing_pages
 from ..blocks import Rendered
 from .shared import Chips, environment, snippet
 
@@ -76,6 +77,9 @@ class IncidentSource:
     inputs: Callable[[], str]
 
 
+# The order of a link's filters, as the incidents table and the search page list them.
+_FILTER_ORDER = ("service", "factor", "severity", "year", "status", "kind")
+
 class PageContext:
     """What every page builder reads: the knowledge base, its index and analysis, the site
     layout, the build date, and the templates it renders with."""
@@ -130,15 +134,41 @@ class PageContext:
             )
         return self._neighbourhood
 
+    def listed(self, src: str, **wanted: str) -> str:
+        """A link from the page at `src` to the incidents with these values (`service=<id>`,
+        `factor=<id>`, `kind`, `severity`, `year`): the incidents table, whose script filters it;
+        or, once the table is split into pages and the faceted search is on, the search page,
+        which filters them all without JavaScript and knows values by their names."""
+        wanted = dict(sorted(wanted.items(), key=lambda item: _FILTER_ORDER.index(item[0])))
+        settings = self.kb.settings
+        split = listing_pages(len(self.index.incidents), settings.listing_page_size) > 1
+        if not (split and settings.faceted_search):
+            query = urlencode(wanted)
+            return self.site.link(src, self.site.incidents()) + (f"?{query}" if query else "")
+        catalog = self.kb.catalog
+        names = {
+            "service": lambda i: catalog.services[i].name if i in catalog.services else i,
+            "factor": lambda i: catalog.factors[i].name if i in catalog.factors else i,
+            "kind": lambda k: KIND_LABELS.get(k, k),
+        }
+        query = urlencode({k: names.get(k, str)(v) for k, v in wanted.items()})
+        return self.site.link(src, SEARCH_PAGE) + (f"?{query}" if query else "")
+
     def render(self, template: str, src: str, meta: str, **context: Any) -> Rendered:
         """Template `template` as the page at `src`, with front matter `meta`: its Markdown and
         its HTML blocks."""
         link = partial(self.site.link, src)
+        listed = partial(self.listed, src)
         chip = partial(self._chips.make, root=self.site.root(src))
         blocks: list[str] = []
         # The front matter is written whole by `text.front_matter`, its values already escaped.
         markdown = self.env.get_template(template).render(
-            link=link, chip=chip, blocks=blocks, front_matter=Markup(meta), **context
+            link=link,
+            listed=listed,
+            chip=chip,
+            blocks=blocks,
+            front_matter=Markup(meta),
+            **context,
         )
         return Rendered(markdown, tuple(blocks))
 

@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ...model import KIND_LABELS, KINDS, Postmortem
-from ...urls import listing_pages
-from ..search_index import SEARCH_PAGE, is_faceted
+from ...urls import SEARCH_PAGE, listing_pages
 from .base import GeneratedPage, PageContext
 from .text import STATUS_LABELS, front_matter
 
@@ -66,7 +65,7 @@ def incidents_pages(ctx: PageContext) -> list[GeneratedPage]:
     pages = [Page(n + 1, n * size, incidents[n * size : (n + 1) * size]) for n in range(count)]
     # The faceted search filters every incident; without it, the filters can only see the rows of
     # the page they are on, and say so.
-    faceted = is_faceted(ctx.kb.settings.search)
+    faceted = ctx.kb.settings.faceted_search
     filters = _filters(ctx)
     years, anchors = _years(incidents, size)
     made = []
