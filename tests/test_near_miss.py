@@ -375,3 +375,22 @@ def test_documented_required_sections_do_what_the_reference_says(tmp_path: Path)
     assert settings.sections_required("incident", "SEV1") == every
     assert settings.sections_required("incident", "SEV4") == three
     assert settings.sections_required("near-miss", "SEV1") == three
+
+
+def test_services_and_factors_listings_count_near_misses_in_a_column_of_their_own(
+    near: Path, counted: Path
+) -> None:
+    def table(root: Path, path: str) -> dict[str, list[str]]:
+        html = read(root, path)
+        return {r[0]: r[1:] for r in rows(html[html.index("<table") : html.index("</table>")])}
+
+    services = table(near, "services/index.html")
+    assert services["Service"][-3:] == ["Incidents", "Last incident", "Near misses"]
+    # Checkout: A and C, and N1 apart; Payments: B, and N1 and N2 apart, its last incident B's.
+    assert services["Checkout"][-3:] == ["2", "2025-03-10", "1"]
+    assert services["Payments"][-3:] == ["1", "2025-02-10", "2"]
+    assert table(counted, "services/index.html")["Payments"][-2:] == ["3", "2025-03-20"]
+    assert "Near misses" not in read(counted, "services/index.html")
+    factors = read(near, "factors/index.html")
+    assert '<th class="pmkb-num">Near misses</th>' in factors
+    assert "Near misses" not in read(counted, "factors/index.html")

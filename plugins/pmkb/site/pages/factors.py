@@ -22,4 +22,5 @@ def factors_page(ctx: PageContext) -> GeneratedPage:
         meta,
         in_nav=True,
         categories=categories,
+        near_misses=any(pm.is_near_miss for pm in ctx.index.incidents),
     )

@@ -18,4 +18,6 @@ def services_page(ctx: PageContext) -> GeneratedPage:
         meta,
         in_nav=True,
         services=rows,
+        # A column of their own once there are any: they are not incidents.
+        near_misses=any(pm.is_near_miss for pm in ctx.index.incidents),
     )
