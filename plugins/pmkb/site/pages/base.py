@@ -80,6 +80,7 @@ class IncidentSource:
 # The order of a link's filters, as the incidents table and the search page list them.
 _FILTER_ORDER = ("service", "factor", "severity", "year", "status", "kind")
 
+
 class PageContext:
     """What every page builder reads: the knowledge base, its index and analysis, the site
     layout, the build date, and the templates it renders with."""
