@@ -256,7 +256,7 @@ def test_every_page_announces_the_site_feed_and_its_own(site: Path) -> None:
     }
 
 
-def test_service_and_factor_pages_link_to_their_feed(site: Path) -> None:
+def test_service_factor_and_incidents_pages_link_to_their_feed(site: Path) -> None:
     for page, feed, what in (
         ("services/payments/index.html", "feed-service-payments.xml", "service"),
         (
@@ -273,6 +273,10 @@ def test_service_and_factor_pages_link_to_their_feed(site: Path) -> None:
         assert link, page
         assert urljoin(SITE_URL + page, link[1]) == SITE_URL + feed
         assert link[2] == f"Subscribe to new postmortems of this {what} (Atom feed)"
+    # The incidents table links to the site's feed.
+    html = read(site, "incidents/index.html")
+    link = re.search(r'<p class="pmkb-feed"><a href="([^"]+)" type="application/atom\+xml">', html)
+    assert link and urljoin(SITE_URL + "incidents/", link[1]) == SITE_URL + "feed.xml"
 
 
 def test_feeds_are_the_same_bytes_whatever_the_build_date(

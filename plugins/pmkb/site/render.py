@@ -22,7 +22,7 @@ from ..model import Postmortem
 from ..parallel import chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
 from ..urls import ASSETS, Site
-from .feeds import FeedLink, FeedSite, factor_feed, page_feeds, service_feed
+from .feeds import FeedLink, FeedSite, factor_feed, page_feeds, service_feed, site_feed
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
 from .pages.base import GeneratedPage, IncidentSource, PageContext
@@ -87,7 +87,9 @@ class Renderer:
         self.feed_site = feeds  # None: no feeds, for want of the site's address
         # What service and factor pages link to as their feed, when there are feeds.
         self.context.env.globals["feed"] = (
-            {"service": service_feed, "factor": factor_feed} if feeds is not None else {}
+            {"site": site_feed, "service": service_feed, "factor": factor_feed}
+            if feeds is not None
+            else {}
         )
 
     @property
