@@ -147,7 +147,7 @@ class PageContext:
             query = urlencode(wanted)
             return self.site.link(src, self.site.incidents()) + (f"?{query}" if query else "")
         catalog = self.kb.catalog
-        names = {
+        names: dict[str, Callable[[str], str]] = {
             "service": lambda i: catalog.services[i].name if i in catalog.services else i,
             "factor": lambda i: catalog.factors[i].name if i in catalog.factors else i,
             "kind": lambda k: KIND_LABELS.get(k, k),
