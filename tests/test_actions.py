@@ -535,3 +535,21 @@ def test_the_workflow_opens_nothing_when_nothing_is_listed(tmp_path: Path, found
     root = make_project(tmp_path / "kb", {"a.md": postmortem("Quiet", "2026-02-27")})
     calls, _ = _run_step(root, found)
     assert calls == [LIST]
+
+
+def test_stuck_postmortems_are_those_the_audience_may_read(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    restricted = POSTMORTEMS["2026/d.md"].replace(
+        "status: in-review", "status: in-review\nvisibility: restricted"
+    )
+    assert restricted != POSTMORTEMS["2026/d.md"]
+    make_project(tmp_path, {**POSTMORTEMS, "2026/d.md": restricted})
+    data = run("actions", "--format", "json", cwd=tmp_path).data
+    assert [s["path"] for s in data["stuck"]] == ["postmortems/2026/c.md"]
+    make_project(
+        tmp_path, {**POSTMORTEMS, "2026/d.md": restricted}, options={"audience": "restricted"}
+    )
+    data = run("actions", "--format", "json", cwd=tmp_path).data
+    assert [s["path"] for s in data["stuck"]] == ["postmortems/2026/c.md", "postmortems/2026/d.md"]

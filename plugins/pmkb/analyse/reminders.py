@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..findings import printable, shorten
-from ..model import ActionItem, Postmortem
+from ..model import ActionItem, Postmortem, visible_to
 from ..read.knowledge import KnowledgeBase
 from ..site.pages.text import ticket
 
@@ -140,6 +140,8 @@ def stuck_postmortems(kb: KnowledgeBase, today: date, services: Collection[str])
         and pm.date is not None
         and (today - pm.date).days > limit
         and _names_service(pm, services)
+        # As its action items are: only what the settings' audience may read.
+        and visible_to(pm.visibility, kb.settings.audience)
     ]
     return sorted(found, key=lambda s: (-s.days, s.incident.display))
 

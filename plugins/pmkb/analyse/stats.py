@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ..findings import printable
+from ..model import visible_to
 from ..read.knowledge import KnowledgeBase
 from .analysis import Analysis
 from .index import Index
@@ -19,6 +20,7 @@ RECURRING_SHOWN = 5  # the most recent episodes in the text; JSON has them all
 
 def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
     """The knowledge base in numbers, as plain data."""
+    audience = kb.settings.audience
     index = Index(kb.published)
     analysis = Analysis(index, kb.settings, today)
     # Near misses are counted apart: every other figure is of incidents.
@@ -28,10 +30,10 @@ def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
     statuses = {status: len(items) for status, items in analysis.by_status()}
     return {
         "as_of": today.isoformat(),
-        "postmortems": kb.file_count,
+        "postmortems": _seen(kb),
         "published": len(incidents),
         "near_misses": len(analysis.near_misses),
-        "drafts_held_back": len(kb.drafts),
+        "drafts_held_back": sum(visible_to(pm.visibility, audience) for pm in kb.drafts),
         "first": min(days).isoformat() if days else None,
         "last": max(days).isoformat() if days else None,
         "by_severity": {
@@ -62,6 +64,15 @@ def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
             "overdue": len(analysis.overdue()),
         },
     }
+
+
+def _seen(kb: KnowledgeBase) -> int:
+    """How many postmortems the site for the settings' audience is made from: those visible to
+    it, and, but on the public site, the files that could not be read (whose visibility is not
+    known). Figures meant for a public page must not count what only staff may read."""
+    audience = kb.settings.audience
+    visible = sum(visible_to(pm.visibility, audience) for pm in kb.postmortems)
+    return visible + (len(kb.unreadable) if audience != "public" else 0)
 
 
 def format_figures(figures: dict[str, Any]) -> str:
