@@ -391,6 +391,23 @@ RULES: dict[str, Rule] = _rules(
         "`visibility: public` and no `## External summary`",
         "add `## External summary`: what customers saw and what changes, in their words",
     ),
+    Rule(
+        "PMK121",
+        E,
+        "A postmortem of a severity that `review_required_for` lists is published without a "
+        "recorded review: `reviewers`, `reviewed` or both are missing.",
+        "`status: published` and `severity: SEV1`, with `review_required_for: [SEV1, SEV2]` and "
+        "no `reviewers`",
+        "`reviewers: [Ines Carvalho]` and `reviewed: 2026-03-19`, or `status: in-review` until "
+        "the review",
+    ),
+    Rule(
+        "PMK122",
+        E,
+        "The review date is before the incident's date; it is not used.",
+        "`date: 2026-03-12` and `reviewed: 2026-02-19`",
+        "`reviewed: 2026-03-19`",
+    ),
     # Action items.
     Rule(
         "PMK201",

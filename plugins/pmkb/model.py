@@ -15,6 +15,9 @@ ACTION_STATUSES = ("open", "in-progress", "done", "wont-do")
 # before it did. The first is the default.
 KINDS = ("incident", "near-miss")
 KIND_LABELS = {"incident": "Incident", "near-miss": "Near miss"}
+# Whether a postmortem's review is recorded, or awaited (`Postmortem.review_state`), as the
+# incidents table's filter and the search page's facet name it.
+REVIEW_LABELS = {"reviewed": "Reviewed", "awaiting": "Awaiting review"}
 # Who may read a postmortem, widest first; a build's audience is one of the same words, and sees
 # what is as wide as itself or wider: a public build only public postmortems, a restricted build
 # everything.
@@ -125,6 +128,22 @@ class Postmortem:
     # Who may read it: as written, narrowed to what its services allow (a public postmortem of an
     # internal service is internal), and `restricted` when the value written is not a visibility.
     visibility: str = "internal"
+    # Who reviewed the postmortem, and the day they did: teams that hold a review meeting record
+    # it, and `review_required_for` makes it a condition of publishing.
+    reviewers: tuple[str, ...] = ()
+    reviewed: dt.date | None = None
+
+    @property
+    def has_review(self) -> bool:
+        """Whether a review is recorded: who reviewed the postmortem, and when."""
+        return bool(self.reviewers) and self.reviewed is not None
+
+    def review_state(self, required_for: tuple[str, ...]) -> str | None:
+        """`reviewed` when a review is recorded, `awaiting` when its severity is one of
+        `required_for` and none is, else None: a review nobody asked for is not awaited."""
+        if self.has_review:
+            return "reviewed"
+        return "awaiting" if self.severity in required_for else None
 
     @property
     def is_near_miss(self) -> bool:

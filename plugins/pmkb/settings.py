@@ -378,6 +378,14 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     postmortem is what teams hold themselves to.
     """
 
+    review_required_for = Names([])
+    """The severities whose postmortems must record a review (`reviewers` and `reviewed`)
+    before their status may be `published`.
+
+    A published postmortem of one of them without both is PMK121, an error; `[SEV1, SEV2]` asks
+    it of the two most severe. Empty, the default, asks it of none: the fields stay optional.
+    """
+
     related_limit = Count(5)
     """How many related incidents an incident page lists."""
 
@@ -445,7 +453,25 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
             option.reset_warnings()
         failed.extend(self._listings_apart({key for key, _ in failed}))
         failed.extend(self._sections_for_known({key for key, _ in failed}))
+        failed.extend(self._review_severities_known({key for key, _ in failed}))
         return failed, warnings
+
+    def _review_severities_known(self, failed: set[str]) -> ConfigErrors:
+        """PMK601 for an entry of `review_required_for` that is not one of the `severities`."""
+        if failed & {"review_required_for", "severities"}:
+            return []
+        known = self["severities"]
+        return [
+            (
+                "review_required_for",
+                OptionError(
+                    f"option `review_required_for` names `{name}`, not one of the `severities` "
+                    f"({', '.join(known)}){did_you_mean(name, known)}"
+                ),
+            )
+            for name in self["review_required_for"]
+            if name not in known
+        ]
 
     def _sections_for_known(self, failed: set[str]) -> ConfigErrors:
         """PMK601 for a key of `required_sections_for` that is neither a kind nor a severity."""
@@ -583,6 +609,7 @@ class Settings:
     default_visibility: str = "internal"
     external_summary_section: str = "External summary"
     public_sections: tuple[str, ...] = ()
+    review_required_for: tuple[str, ...] = ()
 
     @property
     def faceted_search(self) -> bool:
@@ -710,6 +737,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         default_visibility=config.default_visibility,
         external_summary_section=config.external_summary_section,
         public_sections=tuple(config.public_sections),
+        review_required_for=tuple(config.review_required_for),
     )
 
 

@@ -66,6 +66,18 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("authors", "text-list", False, "The people who wrote the postmortem."),
     Field(
+        "reviewers",
+        "text-list",
+        False,
+        "The people who reviewed the postmortem; with `reviewed`, a recorded review.",
+    ),
+    Field(
+        "reviewed",
+        "date",
+        False,
+        "The day it was reviewed, `YYYY-MM-DD`: not before the incident's `date`.",
+    ),
+    Field(
         "started",
         "datetime",
         False,

@@ -130,6 +130,9 @@ class Checker:
         services = self._ids(meta, "services", out)
         factors = self._ids(meta, "contributing_factors", out)
         authors = self._text_list(meta, "authors", out)
+        reviewers = self._text_list(meta, "reviewers", out)
+        reviewed = self._reviewed(meta, day, out)
+        self._review_required(meta, severity, status, reviewers, reviewed, out)
         times = {
             name: self._plausible_time(meta, name, self._datetime(meta, name, out), out)
             for name in TIME_FIELDS
@@ -168,6 +171,8 @@ class Checker:
             findings=tuple(out.items),
             kind=kind,
             visibility=visibility,
+            reviewers=reviewers,
+            reviewed=reviewed,
             **times,
         )
 
@@ -219,6 +224,52 @@ class Checker:
                 f"customers",
             )
         return visibility
+
+    def _reviewed(self, meta: LocatedDict, day: date | None, out: _Findings) -> date | None:
+        """The review's date; None and PMK122 when it is before the incident's `date`, which
+        would make the time to review negative in every figure."""
+        reviewed = self._date(meta, "reviewed", out)
+        if reviewed is None:
+            return None
+        if day is not None and reviewed < day:
+            out.add(
+                *meta.value_marks["reviewed"],
+                "PMK122",
+                f"`reviewed: {_show(meta['reviewed'])}` is before the incident's `date` "
+                f"({day.isoformat()}): a postmortem is reviewed after its incident; correct the "
+                "date (the value is not used)",
+            )
+            return None
+        self._recent_past(meta, "reviewed", reviewed, out)
+        return reviewed
+
+    def _review_required(
+        self,
+        meta: LocatedDict,
+        severity: str | None,
+        status: str | None,
+        reviewers: tuple[str, ...],
+        reviewed: date | None,
+        out: _Findings,
+    ) -> None:
+        """PMK121, on the status, for a published postmortem whose severity requires a review
+        that it does not record."""
+        if status != "published" or severity not in self.settings.review_required_for:
+            return
+        missing = [] if reviewers else ["`reviewers`"]
+        if reviewed is None:
+            unused = meta.get("reviewed") is not None  # written, but reported and not used
+            missing.append("a usable `reviewed`" if unused else "`reviewed`")
+        if not missing:
+            return
+        out.add(
+            *meta.value_marks["status"],
+            "PMK121",
+            f"`status: published` needs a recorded review for a {severity} postmortem "
+            f"(`review_required_for`), and {' and '.join(missing)} "
+            f"{'are' if len(missing) > 1 else 'is'} missing: add who reviewed it and when, or "
+            "keep `status: in-review` until the review",
+        )
 
     def _id(self, meta: LocatedDict, source: SourceFile, out: _Findings) -> str:
         stem = source.path.name.rsplit(".", 1)[0]
