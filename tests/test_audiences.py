@@ -458,6 +458,14 @@ def test_a_public_config_inheriting_the_internal_one_keeps_its_pmkb_options(
     stats = run("stats", "--format", "json", "--config", "mkdocs.public.yml", cwd=root).data
     assert stats["published"] == 2
     assert run("stats", "--format", "json", cwd=root).data["published"] == 4
+    # And so does `pmkb generate`: the public site's pages, for another engine, with its address.
+    out = tmp_path / "public-out"
+    assert run("generate", "--config", "mkdocs.public.yml", "--out", str(out), cwd=root).code == 0
+    assert (out / "docs/incidents/2025-03-01-checkout-down/index.md").is_file()
+    assert not (out / "docs/incidents/2025-03-10-payments-retries").exists()
+    generated = (out / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "status.example.com" in generated and "kb.internal.example" not in generated
+    assert "site_name: Test KB" in generated  # inherited
 
 
 def test_a_config_inheriting_a_missing_file_is_a_finding(tmp_path: Path, run: Runner) -> None:

@@ -64,10 +64,13 @@ def plugin_options(config: dict[str, Any], display: str) -> dict[str, Any] | Non
     return None
 
 
-def _inherited(raw: Any, path: Path, display: str, depth: int = 0) -> Any:
+def inherited(
+    raw: Any, path: Path, display: str, depth: int = 0, loader: type[Any] | None = None
+) -> Any:
     """The configuration with the file its `INHERIT:` names merged under it, as MkDocs merges
     them (mappings key by key, any other value replaced): a `mkdocs.public.yml` that inherits
-    `mkdocs.yml` and sets `plugins: {pmkb: {audience: public}}` keeps the other pmkb options."""
+    `mkdocs.yml` and sets `plugins: {pmkb: {audience: public}}` keeps the other pmkb options.
+    The parents are read with `loader` (by default one that reads any tag as plain data)."""
     if not isinstance(raw, dict) or "INHERIT" not in raw:
         return raw
     raw = dict(raw)
@@ -76,11 +79,13 @@ def _inherited(raw: Any, path: Path, display: str, depth: int = 0) -> Any:
     try:
         if depth >= 10:
             raise OSError("`INHERIT:` goes more than 10 files deep")
-        parent = yaml.load(parent_path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+        parent = yaml.load(
+            parent_path.read_text(encoding="utf-8"), Loader=loader or _TolerantLoader
+        )
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         message = f"cannot read `INHERIT: {parent_name}`: {getattr(exc, 'strerror', None) or exc}"
         raise SettingsError([finding(display, 1, 1, "PMK601", message)]) from None
-    parent = _inherited(parent, parent_path, display, depth + 1)
+    parent = inherited(parent, parent_path, display, depth + 1, loader)
     if not isinstance(parent, dict):
         return raw
     return mergedeep.merge({}, parent, raw)
@@ -117,7 +122,7 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
                 )
             ]
         ) from None
-    raw = _inherited(raw, path, display)
+    raw = inherited(raw, path, display)
     options = plugin_options(raw, display) if isinstance(raw, dict) else None
     if options is None:
         options = {}

@@ -27,6 +27,7 @@ import markdown
 import yaml
 
 from ..read.knowledge import KnowledgeBase
+from ..read.project import inherited
 from ..settings import Settings
 from ..urls import Site
 from . import search_index
@@ -99,8 +100,10 @@ _KEPT = (
 
 
 def read_site_config(path: Path) -> dict[str, Any]:
-    """The project's mkdocs.yml, keeping tags such as `!!python/name:` for the generated copy."""
+    """The project's mkdocs.yml, keeping tags such as `!!python/name:` for the generated copy,
+    and the file its `INHERIT:` names merged under it, as MkDocs does (`mkdocs.public.yml`)."""
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_KeepTagsLoader)
+    data = inherited(data, path, path.name, loader=_KeepTagsLoader)
     return data if isinstance(data, dict) else {}
 
 
