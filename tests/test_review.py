@@ -6,14 +6,29 @@ to review and the exports.
 
 from __future__ import annotations
 
+import csv
+import html as htmllib
+import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from helpers import BODY, FRONT, A, Runner, as_json, make_project, with_keys
+from helpers import (
+    BODY,
+    FRONT,
+    A,
+    Runner,
+    as_json,
+    build,
+    make_project,
+    postmortem,
+    read,
+    with_keys,
+)
 from pmkb.read import validate
 from pmkb.read.yamlread import load_located
 
@@ -206,3 +221,198 @@ def test_schema_and_check_agree_on_reviews(tmp_path: Path, run: Runner) -> None:
         meta = as_json(load_located(FRONT.removeprefix("---\n").removesuffix("---\n") + extra))
         schema_errors = [e.message for e in validator.iter_errors(meta)]
         assert (not schema_errors, not errors) == (valid, valid), (name, schema_errors, errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# A built site. The knowledge base (build date 2025-11-25; SEV1 and SEV2 must be reviewed):
+#   R1 2025-01-10 SEV1 published, reviewed 2025-01-17 ( 7 days)
+#   R2 2025-02-03 SEV2 published, reviewed 2025-02-13 (10 days)
+#   R3 2025-03-05 SEV1 published, reviewed 2025-04-04 (30 days)
+#   R4 2025-04-08 SEV2 published, reviewed 2025-04-12 ( 4 days)
+#   R5 2025-05-20 SEV3 published, reviewed 2025-06-01 (12 days): not required, but recorded
+#   NM 2025-05-05 SEV1 near miss, reviewed 2025-05-06 ( 1 day): in no figure of incidents
+#   W1 2025-06-10 SEV2 in review, no review yet: awaiting one
+#   S1 2025-06-15 SEV3 published, no review: none required
+# Days to review per quarter of the incident (nearest-rank 90th percentile):
+#   2025 Q1: 7, 10, 30 -> median 10, p90 30 (rank ceil(0.9 * 3) = 3)
+#   2025 Q2: 4, 12     -> median 8 (the mean of the middle two), p90 12 (rank ceil(1.8) = 2)
+#   overall: 4, 7, 10, 12, 30 -> median 10, p90 30 (rank ceil(4.5) = 5); with the near miss's
+#   1 day it would be a median of 8.5.
+
+EPOCH = "1764028800"  # 2025-11-25
+R1, R2, R3, R4, R5 = (f"2025-0{m}-review-{n}" for n, m in enumerate((1, 2, 3, 4, 5), 1))
+NM, W1, S1 = "2025-05-near-miss", "2025-06-awaiting", "2025-06-not-required"
+
+
+def reviewed(day: str, reviewers: list[str] | None = None) -> dict[str, object]:
+    return {"reviewers": reviewers or ["Ines Carvalho"], "reviewed": date.fromisoformat(day)}
+
+
+def knowledge_base() -> dict[str, str]:
+    return {
+        f"{R1}.md": postmortem("Checkout down", "2025-01-10", severity="SEV1",
+                               extra=reviewed("2025-01-17", ["Ines Carvalho", "Daniel Okafor"])),
+        f"{R2}.md": postmortem("Payments slow", "2025-02-03", severity="SEV2",
+                               extra=reviewed("2025-02-13")),
+        f"{R3}.md": postmortem("Search empty", "2025-03-05", severity="SEV1",
+                               extra=reviewed("2025-04-04")),
+        f"{R4}.md": postmortem("Orders stuck", "2025-04-08", severity="SEV2",
+                               extra=reviewed("2025-04-12")),
+        f"{R5}.md": postmortem("Slow images", "2025-05-20", severity="SEV3",
+                               extra=reviewed("2025-06-01")),
+        f"{NM}.md": postmortem("Certificate renewed in time", "2025-05-05", severity="SEV1",
+                               extra={"kind": "near-miss", **reviewed("2025-05-06")}),
+        f"{W1}.md": postmortem("Checkout errors", "2025-06-10", severity="SEV2",
+                               status="in-review"),
+        f"{S1}.md": postmortem("Slow search", "2025-06-15", severity="SEV3"),
+    }  # fmt: skip
+
+
+def built(root: Path, **options: object) -> Path:
+    make_project(
+        root, knowledge_base(), options={**REQUIRED, **options}, mkdocs=SITE_URL, site=True
+    )
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+SITE_URL = {"site_url": "https://kb.example/"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built(tmp_path_factory.mktemp("reviews"))
+
+
+def text(fragment: str) -> str:
+    """HTML as a reader sees it: tags dropped, entities read, spaces collapsed."""
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def rows(table: str) -> list[list[str]]:
+    return [
+        [text(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    ]
+
+
+def test_the_card_shows_who_reviewed_and_when(site: Path) -> None:
+    card = read(site, f"incidents/{R1}/index.html")
+    assert "<dt>Reviewed</dt><dd>by Ines Carvalho, Daniel Okafor on 2025-01-17</dd></dl>" in card
+    # The line search indexes read the card by.
+    assert "· Reviewed by Ines Carvalho, Daniel Okafor on 2025-01-17</p>" in card
+    for unreviewed in (W1, S1):
+        assert "<dt>Reviewed</dt>" not in read(site, f"incidents/{unreviewed}/index.html")
+
+
+def test_the_incidents_table_filters_reviewed_and_awaiting(site: Path) -> None:
+    listing = read(site, "incidents/index.html")
+    select = re.search(r'<select name="review"[^>]*>(.*?)</select>', listing, re.S)
+    assert select is not None
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1])
+    assert options == [("", "All"), ("reviewed", "Reviewed"), ("awaiting", "Awaiting review")]
+    marked = dict(
+        (ident, review)
+        for review, ident in re.findall(
+            r'data-review="([^"]*)">\s*<td[^>]*>[^<]*</td>\s*<td[^>]*><a href="[^"]*/([^/"]+)/"',
+            listing,
+        )
+    )
+    assert marked == {
+        R1: "reviewed", R2: "reviewed", R3: "reviewed", R4: "reviewed", R5: "reviewed",
+        NM: "reviewed", W1: "awaiting", S1: "",
+    }  # fmt: skip
+
+
+def test_no_review_filter_until_there_is_something_to_filter(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": postmortem("Checkout down", "2025-01-10")}, site=True)
+    assert build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH}).returncode == 0
+    listing = read(tmp_path, "incidents/index.html")
+    assert '<select name="severity"' in listing
+    assert '<select name="review"' not in listing
+
+
+def facets(site: Path) -> dict[str, list[list[object]]]:
+    script = read(site, "assets/pmkb/pmkb-search.js")
+    found = re.search(r"const FACETS = (.*);", script)
+    assert found is not None
+    return {name: values for name, _, values in json.loads(found[1])}
+
+
+def test_the_search_page_has_the_same_review_facet(site: Path) -> None:
+    # Drafts are not indexed, but the incident in review is.
+    assert facets(site)["review"] == [["Reviewed", 6], ["Awaiting review", 1]]
+    found = json.loads(read(site, "search/index/f/review.json"))
+    pages = {}
+    for path in sorted((site / "site" / "search" / "index" / "d").glob("*.json")):
+        page = json.loads(path.read_text(encoding="utf-8"))
+        pages[page["url"]] = page["filters"]["review"] if "review" in page["filters"] else None
+    assert pages[f"incidents/{W1}/"] == ["Awaiting review"]
+    assert pages[f"incidents/{R1}/"] == ["Reviewed"]
+    assert pages[f"incidents/{S1}/"] == []
+    assert sorted(found) == ["Awaiting review", "Reviewed"]
+
+
+def test_a_split_table_sends_the_facets_value(tmp_path: Path) -> None:
+    root = built(tmp_path, listing_page_size=3)
+    listing = read(root, "incidents/index.html")
+    select = re.search(r'<select name="review">(.*?)</select>', listing, re.S)
+    assert select is not None
+    options = re.findall(r'<option value="([^"]*)"(?: data-key="([^"]*)")?>', select[1])
+    assert options == [("", ""), ("Reviewed", "reviewed"), ("Awaiting review", "awaiting")]
+    # The search page knows each value the form sends.
+    assert {value for value, _ in facets(root)["review"]} == {"Reviewed", "Awaiting review"}
+
+
+def test_the_trends_page_shows_days_to_review_per_quarter(site: Path) -> None:
+    html = read(site, "trends/index.html")
+    section = html[html.index('id="time-to-review"') : html.index('id="contributing-factors')]
+    assert (
+        "The days from an incident's date to its review ( reviewed ), for the published "
+        "incidents that record one: 5 of 6."
+    ) in text(section)
+    assert (
+        "Days from incident to published review per quarter, by the quarter of the incident; "
+        "quarters without a reviewed incident are left out. All reviewed incidents: median 10 "
+        "days, 90th percentile 30 days (5 incidents)."
+    ) in text(section)
+    table = re.search(r'<details class="pmkb-data">.*?</details>', section, re.S)
+    assert table is not None
+    assert rows(table[0]) == [
+        ["Quarter", "Reviewed incidents", "Median", "90th percentile"],
+        ["2025 Q1", "3", "10 days", "30 days"],
+        ["2025 Q2", "2", "8 days", "12 days"],
+    ]
+    # The bars' tooltips say the same.
+    tooltips = re.findall(r"<title>(2025 Q[^<]*)</title>", section)
+    assert tooltips == [
+        "2025 Q1: 10 d median",
+        "2025 Q1: 30 d 90th percentile",
+        "2025 Q2: 8 d median",
+        "2025 Q2: 12 d 90th percentile",
+    ]
+
+
+def test_the_trends_page_says_how_to_record_reviews(tmp_path: Path) -> None:
+    make_project(tmp_path, {"a.md": postmortem("Checkout down", "2025-01-10")}, site=True)
+    assert build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH}).returncode == 0
+    assert (
+        "No published incident records when it was reviewed: add reviewers and reviewed to a "
+        "postmortem's front matter to chart the time from incident to review."
+    ) in text(read(tmp_path, "trends/index.html"))
+
+
+def test_exports_carry_the_review(site: Path) -> None:
+    records = {r["id"]: r for r in json.loads(read(site, "incidents.json"))["incidents"]}
+    assert (records[R1]["reviewers"], records[R1]["reviewed"]) == (
+        ["Ines Carvalho", "Daniel Okafor"],
+        "2025-01-17",
+    )
+    assert (records[S1]["reviewers"], records[S1]["reviewed"]) == ([], None)
+    rows_ = {r["id"]: r for r in csv.DictReader(io.StringIO(read(site, "incidents.csv")))}
+    assert (rows_[R1]["reviewers"], rows_[R1]["reviewed"]) == (
+        "Ines Carvalho;Daniel Okafor",
+        "2025-01-17",
+    )
+    assert (rows_[S1]["reviewers"], rows_[S1]["reviewed"]) == ("", "")

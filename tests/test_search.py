@@ -122,6 +122,7 @@ def test_incident_text_is_indexed_with_its_facets(site: Path) -> None:
         "severity": ["SEV1"],
         "year": ["2024"],
         "status": ["Published"],
+        "review": [],
     }
     assert page["meta"] == {
         "title": "Token sidecar rejects tokens",

@@ -876,7 +876,7 @@ def test_json_record_fields(exported: list[dict[str, Any]]) -> None:
     assert by_id[I2] == {
         "id": I2, "title": TITLES[I2], "date": "2025-02-20", "kind": "incident", "severity": "SEV2", "status": "published",
         "services": ["checkout"], "contributing_factors": ["traffic-surge", "config-change"], "authors": [],
-        "started": "2025-02-20T10:00:00+00:00", "detected": "2025-02-20T11:10:00+01:00",
+        "reviewers": [], "reviewed": None, "started": "2025-02-20T10:00:00+00:00", "detected": "2025-02-20T11:10:00+01:00",
         "mitigated": "2025-02-20T11:00:00+00:00", "resolved": "2025-02-20T13:00:00+00:00",
         "minutes_to_detect": 10, "minutes_to_mitigate": 60, "minutes_to_resolve": 180,
         "minutes_from": "started", "action_items": 2, "action_items_open": 1, "action_items_overdue": 1,

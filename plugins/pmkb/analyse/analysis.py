@@ -22,6 +22,7 @@ from .trends import (
     per_period,
     periods,
     recurrences,
+    review_days,
     window,
 )
 
@@ -93,6 +94,16 @@ class Analysis:
 
     def overall(self) -> dict[str, Distribution]:
         return {name: self.distribution(self.incidents, field) for name, field in MEASURES}
+
+    def review_table(self) -> list[tuple[Period, Distribution]]:
+        """Per quarter of the incidents, the days from incident to published review; only the
+        quarters with a reviewed incident."""
+        table = [(q, Distribution.of(review_days(self.by_quarter[q]))) for q in self.quarters]
+        return [(q, d) for q, d in table if d.count]
+
+    def review_overall(self) -> Distribution:
+        """The days from incident to published review over every incident that records one."""
+        return Distribution.of(review_days(self.incidents))
 
     def top_factors(self, period: Period, limit: int = 3) -> list[tuple[str, int]]:
         return self.index.factor_counts(self.by_quarter[period])[:limit]

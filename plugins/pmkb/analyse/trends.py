@@ -241,6 +241,18 @@ def durations(incidents: Sequence[Postmortem], measure: str) -> list[float]:
     return [float(m) for pm in incidents if (m := elapsed(pm, measure)) is not None]
 
 
+def days_to_review(pm: Postmortem) -> int | None:
+    """Days from the incident's `date` to its review, for a published postmortem that records
+    both; None otherwise. A review before the incident is never recorded (PMK122)."""
+    if pm.status != "published" or pm.date is None or pm.reviewed is None:
+        return None
+    return (pm.reviewed - pm.date).days
+
+
+def review_days(incidents: Sequence[Postmortem]) -> list[float]:
+    return [float(d) for pm in incidents if (d := days_to_review(pm)) is not None]
+
+
 def from_detection(incidents: Sequence[Postmortem]) -> int:
     """How many incidents have their durations measured from detection (no `started`)."""
     return sum(start_of(pm) == "detected" for pm in incidents)

@@ -3,7 +3,7 @@ index holds, and the search page that reads it. The index's files are `text_inde
 
 What is indexed, from the built HTML (each page's article only, not the navigation):
 - every published incident, its title and body, with the facets pmkb knows from the front
-  matter and catalogs: kind, service, factor, severity, year and status. Drafts are never
+  matter and catalogs: kind, service, factor, severity, year, status and review. Drafts are never
   indexed, even on a site that publishes them for preview;
 - the service and factor pages and the pages written in docs_dir, as kind "Page".
 
@@ -31,7 +31,7 @@ from markupsafe import escape
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, InclusionLevel
 
-from ..model import KIND_LABELS, Catalog, Factor, Postmortem, Service
+from ..model import KIND_LABELS, REVIEW_LABELS, Catalog, Factor, Postmortem, Service
 from ..read.knowledge import KnowledgeBase
 from ..urls import SEARCH_PAGE, Site
 from .pages.base import GeneratedPage
@@ -52,6 +52,7 @@ FACETS = (
     ("severity", "Severity"),
     ("year", "Year"),
     ("status", "Status"),
+    ("review", "Review"),
 )
 # Pages of docs_dir MkDocs does not publish (`exclude_docs`, `draft_docs`) are not indexed.
 _LEFT_OUT_DOCS = (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT)
@@ -104,9 +105,14 @@ class IndexStats:
 
 
 def incident_entry(
-    pm: Postmortem, site: Site, catalog: Catalog, severities: tuple[str, ...]
+    pm: Postmortem,
+    site: Site,
+    catalog: Catalog,
+    severities: tuple[str, ...],
+    review_required_for: tuple[str, ...] = (),
 ) -> Entry:
-    """The index entry of a published incident, its facets from the front matter."""
+    """The index entry of a published incident, its facets from the front matter; its review
+    facet as the incidents table's Review filter words it, for the severities that require one."""
     src = site.incident(pm.id)
     services = tuple(_name(s, catalog.services) for s in pm.services)
     factors = tuple(_name(f, catalog.factors) for f in pm.factors)
@@ -114,6 +120,7 @@ def incident_entry(
     status = STATUS_LABELS.get(pm.status, pm.status)
     year = str(pm.date.year) if pm.date else ""
     rank = severities.index(pm.severity) + 1 if pm.severity in severities else 0
+    review = pm.review_state(review_required_for)
     filters = {
         "kind": (KIND_LABELS[pm.kind],),
         "service": services,
@@ -121,6 +128,7 @@ def incident_entry(
         "severity": (pm.severity,) if pm.severity else (),
         "year": (year,) if year else (),
         "status": (status,),
+        "review": (REVIEW_LABELS[review],) if review else (),
     }
     meta = {
         "title": pm.title,
@@ -146,6 +154,7 @@ def plan(
     site: Site,
     severities: tuple[str, ...],
     pages: Iterable[str],
+    review_required_for: tuple[str, ...] = (),
 ) -> SearchPlan:
     """The build's index: its published incidents but drafts, newest first (the order of a
     listing without words), then `pages` (source paths)."""
@@ -153,7 +162,9 @@ def plan(
         (pm for pm in published if pm.status != "draft"),
         key=lambda pm: (-(pm.date.toordinal() if pm.date else 0), pm.id),
     )
-    entries = [incident_entry(pm, site, catalog, severities) for pm in incidents]
+    entries = [
+        incident_entry(pm, site, catalog, severities, review_required_for) for pm in incidents
+    ]
     entries.extend(page_entry(src, site) for src in pages)
     return SearchPlan(tuple(entries), severities)
 
@@ -173,7 +184,11 @@ def build_plan(kb: KnowledgeBase, site: Site, files: Files) -> SearchPlan | None
     ]
     catalog = [site.service(i) for i in sorted(kb.catalog.services)]
     catalog += [site.factor(i) for i in sorted(kb.catalog.factors)]
-    return plan(kb.published, kb.catalog, site, kb.settings.severities, own + catalog)
+    settings = kb.settings
+    pages = own + catalog
+    return plan(
+        kb.published, kb.catalog, site, settings.severities, pages, settings.review_required_for
+    )
 
 
 def write(site_dir: Path, search: SearchPlan, cache: PageCache | None = None) -> None:
@@ -208,6 +223,7 @@ def facet_values(search: SearchPlan) -> list[tuple[str, str, list[tuple[str, int
         "kind": {label: i for i, label in enumerate([*KIND_LABELS.values(), PAGE_KIND])},
         "severity": {s: i for i, s in enumerate(search.severities)},
         "status": {label: i for i, label in enumerate(STATUS_LABELS.values())},
+        "review": {label: i for i, label in enumerate(REVIEW_LABELS.values())},
     }
     facets = []
     for name, label in FACETS:
@@ -381,7 +397,15 @@ def generated_plan(
     if not kb.settings.faceted_search:
         return None
     catalog = [p.src for p in pages if p.kind in ("service", "factor")]
-    return plan(kb.published, kb.catalog, site, kb.settings.severities, sorted(catalog))
+    settings = kb.settings
+    return plan(
+        kb.published,
+        kb.catalog,
+        site,
+        settings.severities,
+        sorted(catalog),
+        settings.review_required_for,
+    )
 
 
 def write_generated_index(

@@ -77,6 +77,7 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         own_actions=own_action_items(pm, ctx.kb.settings),
         card_text=card_text(pm, ctx.kb.catalog),
         kind_label=KIND_LABELS[pm.kind],
+        review=review_text(pm),
     )
 
 
@@ -138,7 +139,20 @@ def card_text(pm: Postmortem, catalog: Catalog) -> str:
     facts.append(f"Contributing factors: {names(pm.factors, catalog.factors)}")
     if pm.authors:
         facts.append("Authors: " + ", ".join(pm.authors))
+    if review := review_text(pm):
+        facts.append(f"Reviewed {review}")
     return " · ".join(facts)
+
+
+def review_text(pm: Postmortem) -> str:
+    """The review as the card words it after "Reviewed": "by Ines Carvalho, Daniel Okafor on
+    2025-01-28", "by Ines Carvalho" or "on 2025-01-28"; "" when none is recorded."""
+    parts = []
+    if pm.reviewers:
+        parts.append("by " + ", ".join(pm.reviewers))
+    if pm.reviewed:
+        parts.append(f"on {pm.reviewed.isoformat()}")
+    return " ".join(parts)
 
 
 def search_entry(ctx: PageContext, pm: Postmortem) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ...model import KIND_LABELS, KINDS, Postmortem
+from ...model import KIND_LABELS, KINDS, REVIEW_LABELS, Postmortem
 from ...urls import SEARCH_PAGE, listing_pages
 from .base import GeneratedPage, PageContext
 from .text import STATUS_LABELS, front_matter
@@ -131,6 +131,9 @@ def _filters(ctx: PageContext) -> list[Filter]:
     statuses = sorted({pm.status for pm in incidents}, key=list(STATUS_LABELS).index)
     labels = [(s, STATUS_LABELS[s]) for s in statuses]
     kinds = [(k, KIND_LABELS[k]) for k in KINDS if any(pm.kind == k for pm in incidents)]
+    required = ctx.kb.settings.review_required_for
+    reviews = {pm.review_state(required) for pm in incidents}
+    review = [(r, label) for r, label in REVIEW_LABELS.items() if r in reviews]
     return [
         Filter("service", "Service", service(ctx.index.by_service), lambda pm: pm.services, True),
         Filter("factor", "Factor", factor(ctx.index.by_factor), lambda pm: pm.factors, True),
@@ -139,6 +142,9 @@ def _filters(ctx: PageContext) -> list[Filter]:
         Filter("status", "Status", labels, lambda pm: [pm.status]),
         # Only where there is a choice: a table of incidents alone has nothing to tell apart.
         *([Filter("kind", "Kind", kinds, lambda pm: [pm.kind])] if len(kinds) > 1 else []),
+        # Once an incident records a review or awaits one: incidents that need none are in
+        # neither option.
+        *([Filter("review", "Review", review, lambda pm: _review(pm, required))] if review else []),
     ]
 
 
@@ -153,6 +159,11 @@ def _named(names: dict[str, str]) -> Callable[[Iterable[str]], list[tuple[str, s
 
 def _same(values: Iterable[str]) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
+
+
+def _review(pm: Postmortem, required: tuple[str, ...]) -> list[str]:
+    state = pm.review_state(required)
+    return [state] if state else []
 
 
 def _year(pm: Postmortem) -> list[str]:

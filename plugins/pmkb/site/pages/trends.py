@@ -1,5 +1,5 @@
-"""The trends page: incident volume, time to detect and recover, recurring factors, services,
-and the near misses, counted apart."""
+"""The trends page: incident volume, time to detect and recover, time to review, recurring
+factors, services, and the near misses, counted apart."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ def trends_page(ctx: PageContext) -> GeneratedPage:
         # A measure no incident recorded would be a column of zeros and dashes.
         measures=[m for m, _ in MEASURES if overall[m].count],
         from_detection=from_detection(incidents),
+        review_chart=_review_figure(a),
+        reviewed=a.review_overall().count,
+        published=sum(pm.status == "published" for pm in incidents),
         recurring=a.recurring,
         settings=ctx.kb.settings,
         factors_by_quarter=[(q, a.top_factors(q)) for q in a.quarters if a.by_quarter[q]],
@@ -138,6 +141,51 @@ def _time_figure(
         f" ({plural(overall.count, 'incident')})."
     )
     return Figure(chart, caption)
+
+
+def _review_figure(a: Analysis) -> Figure:
+    """Median and 90th percentile days from incident to published review, per quarter."""
+    overall = a.review_overall()
+    if not overall.count:
+        return Figure.empty(
+            "No published incident records when it was reviewed: add reviewers and reviewed to"
+            " a postmortem's front matter to chart the time from incident to review."
+        )
+    table = a.review_table()
+    title = "Days from incident to published review per quarter"
+    summary = (
+        f"median {_days(overall.median)}, 90th percentile {_days(overall.p90)}"
+        f" ({plural(overall.count, 'incident')})"
+    )
+    chart = bar_chart(
+        "time-review",
+        title,
+        f"Median and 90th percentile days from incident to published review per quarter. Over "
+        f"all reviewed incidents: {summary}.",
+        [q.label for q, _ in table],
+        [
+            Series("median", "pmkb-fill-accent", tuple(d.median or 0.0 for _, d in table)),
+            Series("90th percentile", "pmkb-fill-muted", tuple(d.p90 or 0.0 for _, d in table)),
+        ],
+        stacked=False,
+        height=200,
+        unit=" d",
+    )
+    caption = (
+        f"{title}, by the quarter of the incident; quarters without a reviewed incident are left "
+        f"out. All reviewed incidents: {summary}."
+    )
+    rows = [(q.label, d.count, _days(d.median), _days(d.p90)) for q, d in table]
+    header = ["Quarter", "Reviewed incidents", "Median", "90th percentile"]
+    return Figure(chart, caption, DataTable("Data", header, rows))
+
+
+def _days(value: float | None) -> str:
+    """`1 day`, `7 days`, `7.5 days` (a median between two), or a dash."""
+    if value is None:
+        return "—"
+    shown = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return f"{shown} day{'' if value == 1 else 's'}"
 
 
 def _services_figure(ctx: PageContext) -> Figure:
