@@ -11,15 +11,21 @@ word's pages. Finding a word through the search page runs in the browser tests
 from __future__ import annotations
 
 import json
+import posixpath
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpers import BODY_TEMPLATE, build, make_project, postmortem, search_docs
+from pmkb import parallel
+from pmkb.settings import load_settings
 from pmkb.site import text_index
+from pmkb.site.search_index import Entry, SearchPlan, write_index
 from pmkb.site.text_index import Document, Indexer, fold, words
+from pmkb.urls import Site
 
 TIMELINE_WORD = "zanzibarquux"  # only in one incident's timeline
 DRAFT_WORD = "draftonlyxyzzy"
@@ -330,3 +336,36 @@ def test_near_misses_are_their_own_kind_in_the_facets_and_exports(tmp_path: Path
     kinds = {r["id"]: r["kind"] for r in exported["incidents"]}
     assert kinds == {"a": "incident", "b": "near-miss"}
     assert "kind" in (site / "incidents.csv").read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_an_index_made_in_processes_is_the_index_made_in_one(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 2)  # the test site is small
+    pages = fragments(site)
+    plan = SearchPlan(
+        tuple(
+            Entry(
+                Site(load_settings({}, site)).output(posixpath.join(url, "index.md")),
+                url,
+                str(page["title"]),
+                {k: tuple(v) for k, v in page["filters"].items()},
+                page["meta"],
+                incident=url.startswith("incidents/"),
+            )
+            for url, page in sorted(pages.items())
+            if url != "./"
+        )
+    )
+    assert parallel.runs_in_parallel(len(plan.entries), 2)
+    made = []
+    for jobs in (1, 2):
+        copy = tmp_path / f"site{jobs}"
+        shutil.copytree(site, copy)
+        stats = write_index(copy, plan, jobs=jobs)
+        assert stats.pages == len(pages) - 1
+        folder = copy / "search" / "index"
+        made.append(
+            {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.json")}
+        )
+    assert made[0] == made[1]

@@ -23,6 +23,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from html import unescape
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, InclusionLevel
 
 from ..model import KIND_LABELS, REVIEW_LABELS, Catalog, Factor, Postmortem, Service
+from ..parallel import chunked_map
 from ..read.knowledge import KnowledgeBase
 from ..urls import SEARCH_PAGE, Site
 from .pages.base import GeneratedPage
@@ -191,10 +193,12 @@ def build_plan(kb: KnowledgeBase, site: Site, files: Files) -> SearchPlan | None
     )
 
 
-def write(site_dir: Path, search: SearchPlan, cache: PageCache | None = None) -> None:
+def write(
+    site_dir: Path, search: SearchPlan, cache: PageCache | None = None, jobs: int = 1
+) -> None:
     """`write_index`, logged, and stopping the build with a plain message when it fails."""
     try:
-        stats = write_index(site_dir, search, cache)
+        stats = write_index(site_dir, search, cache, jobs)
     except OSError as exc:
         raise PluginError(f"pmkb: the search index could not be written: {exc}") from exc
     log.info(
@@ -369,23 +373,42 @@ def _read(path: Path, entry: Entry) -> Document | None:
     return document(html, entry)
 
 
-def write_index(site_dir: Path, search: SearchPlan, cache: PageCache | None = None) -> IndexStats:
+def write_index(
+    site_dir: Path, search: SearchPlan, cache: PageCache | None = None, jobs: int = 1
+) -> IndexStats:
     """Index the built site's pages of `search` into the site, replacing the previous index;
-    with `cache` (`mkdocs serve`), through it."""
+    with `cache` (`mkdocs serve`), through it; else in `jobs` processes, each reading, counting
+    and writing the files of a run of pages, the word files made from their parts here."""
     started = time.perf_counter()
     output = site_dir / INDEX_FOLDER
     if output.exists():
         shutil.rmtree(output)
-    indexer = Indexer(output)
-    for entry in search.entries:
-        path = site_dir / entry.output
-        page = cache.counted(path, entry) if cache is not None else _read(path, entry)
-        if page is not None:
-            indexer.add(page)
-    if cache is not None:
+    if cache is None:
+        # Pages another plugin removed, or MkDocs did not write, are left out before numbering.
+        present = [e for e in search.entries if (site_dir / e.output).is_file()]
+        parts = chunked_map(partial(_indexed, site_dir, output), list(enumerate(present)), jobs)
+        indexer = Indexer(output)
+        for part in parts:
+            indexer.join(part)
+    else:
+        indexer = Indexer(output)
+        for entry in search.entries:
+            page = cache.counted(site_dir / entry.output, entry)
+            if page is not None:
+                indexer.add(page)
         cache.keep_only({entry.output for entry in search.entries})
     size = indexer.finish()
     return IndexStats(indexer.documents, time.perf_counter() - started, size)
+
+
+def _indexed(site_dir: Path, output: Path, pages: list[tuple[int, Entry]]) -> list[Indexer]:
+    """A run of numbered pages, read, counted and their files written: one part of the index."""
+    part = Indexer(output, pages[0][0] if pages else 0)
+    for _, entry in pages:
+        page = _read(site_dir / entry.output, entry)
+        # Gone since it was seen: still numbered, so indexed as an empty page.
+        part.add(page or Document(entry.url, entry.title, "", "", entry.meta, entry.filters))
+    return [part]
 
 
 def generated_plan(

@@ -105,8 +105,9 @@ class Indexer:
     """Writes an index into `folder`: each page's file as it is added, the word and facet files
     by `finish`. Holds two small integers per word and page, not the pages' text."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, first: int = 0) -> None:
         self.folder = folder
+        self.first = first  # the number of the first page added: a part of the pages starts later
         self.pages: dict[str, tuple[array[int], array[int]]] = {}  # word: (docs, counts)
         self.lengths = array("I")
         self.facets: dict[str, dict[str, array[int]]] = {}
@@ -120,7 +121,7 @@ class Indexer:
     def add(self, page: Document | Counted) -> None:
         counts = (page if isinstance(page, Counted) else counted(page)).counts
         document = page.document if isinstance(page, Counted) else page
-        number = len(self.lengths)
+        number = self.first + len(self.lengths)
         self.lengths.append(sum(counts.values()))
         found = self.pages.get
         for word, count in counts.items():
@@ -141,6 +142,28 @@ class Indexer:
             "text": " ".join(document.text.split())[:TEXT_LIMIT],
         }
         self._write(f"d/{number}.json", _json(record))
+
+    def join(self, part: Indexer) -> None:
+        """Take in the pages `part` added, which follow this one's (`part.first` is the number
+        after this one's last): an index made in parts is the index made in one."""
+        if part.first != self.first + len(self.lengths):
+            raise ValueError(
+                f"part starts at page {part.first}, not {self.first + len(self.lengths)}"
+            )
+        for word, (docs, counts) in part.pages.items():
+            mine = self.pages.get(word)
+            if mine is None:
+                self.pages[word] = (docs, counts)
+            else:
+                mine[0].extend(docs)
+                mine[1].extend(counts)
+        self.lengths.extend(part.lengths)
+        for name, values in part.facets.items():
+            facet = self.facets.setdefault(name, {})
+            for value, docs in values.items():
+                facet.setdefault(value, array("I")).extend(docs)
+        self.written.extend(part.written)
+        self.bytes += part.bytes
 
     def finish(self) -> int:
         """Write the word and facet files and the manifest; the bytes of every file written."""
