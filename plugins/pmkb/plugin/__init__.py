@@ -45,6 +45,7 @@ from ..site.feeds import (
     link_title,
     site_feed,
 )
+from ..site.pages.on_this_day import MARKER_NAME, OnThisDay, place
 from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
@@ -106,6 +107,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # Per page, the feeds its <head> announces besides the site's; the feeds' files by path.
         self.feed_links: dict[str, tuple[FeedLink, ...]] = {}
         self.feed_files: dict[str, File] = {}
+        # The "on this day" block, made when a page of the site's own places it; in `serve
+        # --dirty`, a digest of what it showed at the last build and at this one.
+        self.on_this_day: OnThisDay | None = None
+        self.shown: str | None = None
+        self.made_shown: str | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds, and with it the
@@ -116,6 +122,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape = {}, {}, None
         self.other_pages_made = None
+        self.shown = None
 
     def load_config(
         self, options: dict[str, Any], config_file_path: str | None = None
@@ -181,6 +188,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             log.info("no Atom feeds: they need the site's address, which `site_url` sets")
         renderer = Renderer(kb, site, self.today, compact_search=compact, feeds=feeds)
         self.feed_links, self.feed_files = renderer.feed_links(), {}
+        placing = _placing_pages(files)
+        self.on_this_day = renderer.on_this_day() if placing else None
+        if self.dirty_serve:
+            self._placing_pages_follow(placing)
         # Incident pages are rendered as MkDocs reads them: the build never holds every incident's
         # Markdown at once. The other pages are rendered now.
         for source in renderer.incident_sources():
@@ -212,6 +223,22 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.feed_files[page.src] = made
         log.log(*summary_line(kb, config.strict))
         return files
+
+    def _placing_pages_follow(self, placing: list[File]) -> None:
+        """`serve --dirty`: the site's own pages that place the "on this day" block are built
+        again when what it shows changed (a postmortem, the build date), not only when their
+        file did, which is all MkDocs' --dirty looks at."""
+        shown = self.made_shown = self.on_this_day.digest() if self.on_this_day else None
+        if shown is None or shown == self.shown:
+            return
+        for file in placing:
+            source = file.abs_src_path
+            if source is None:
+                continue  # content another plugin gave: MkDocs builds it every time
+            # MkDocs counts a file whose content was set as modified; set to what the file
+            # holds, the page is built again as it stands, and its source path kept.
+            file.content_string = file.content_string
+            file.abs_src_path = source
 
     def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
         """The listing, catalog, trend and export pages; in `serve --dirty`, the last build's
@@ -290,7 +317,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if page.file.generated_by != "pmkb" or not page.file.is_documentation_page():
+        if page.file.generated_by != "pmkb":
+            return self._on_this_day_placed(markdown, page)
+        if not page.file.is_documentation_page():
             return None
         # MkDocs has copied a generated page's Markdown into the page; the file's copy is not read
         # again (pages are not copied as static files), and at thousands of incidents holding both
@@ -313,6 +342,18 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.converting = (page.file.src_uri, key)
         self.recorder.records = []
         return portable
+
+    def _on_this_day_placed(self, markdown: str, page: Page) -> str | None:
+        """A page of the site's own, with the "on this day" block where its marker stands: its
+        headings in the Markdown, its HTML as blocks filled in once the page is converted."""
+        if self.on_this_day is None:
+            return None
+        src = page.file.src_uri
+        placed = place(markdown, partial(self.on_this_day.rendered, src))
+        if placed is None:
+            return None
+        self.blocks[src] = placed.blocks
+        return placed.markdown
 
     def _conversions(self, config: MkDocsConfig, files: Files) -> ConversionCache | None:
         """This build's conversion cache, once every plugin has settled the files and settings."""
@@ -345,7 +386,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if page.file.generated_by != "pmkb":
-            return html
+            # The site's own page, not sanitized: only the "on this day" block it may place.
+            return fill(html, self.blocks.pop(page.file.src_uri, ()))
         html = self._converted_once(html, page, files)
         blocks = self.blocks.pop(page.file.src_uri, ())
         assert self.settings is not None
@@ -480,6 +522,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._stop_recording()
+        self.on_this_day = None
         if self.search_plan is not None and self.serving:
             # The page an author saved reloads now; the search index follows seconds later.
             site_dir, plan, cache = Path(config.site_dir), self.search_plan, self.search_cache
@@ -488,8 +531,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             )
             self.indexing.start()
         elif self.search_plan is not None:
-            jobs = self.settings.jobs if self.settings is not None else 1
-            search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
+            search_index.write(Path(config.site_dir), self.search_plan)
         if self.conversions is not None and not self.serving:
             self.conversions.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
@@ -498,6 +540,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.inputs, self.made_inputs = self.made_inputs, {}
             self.titles.update(self.made_titles)
             self.made_titles = {}
+            self.shown = self.made_shown
 
     def on_shutdown(self) -> None:
         self._index_written()
@@ -512,6 +555,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # A build that stopped part way: the next one converts every generated page again. The
         # titles kept are those of pages whose files the failed build did not change.
         self.digests, self.shape = {}, None
+        self.shown, self.on_this_day = None, None
 
     def _stop_recording(self) -> None:
         self.recorder.records, self.converting = None, None
@@ -535,6 +579,22 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 # What a page's conversion may log reaches one of these: MkDocs' messages stop at its own logger,
 # Markdown extensions' reach the root.
 _RECORDED_LOGGERS = (logging.getLogger("mkdocs"), logging.getLogger())
+
+
+def _placing_pages(files: Files) -> list[File]:
+    """The site's own pages that name the "on this day" marker (placing the block, or quoting
+    the marker in code, which `place` tells apart); only these need the block made."""
+    found = []
+    for file in files.documentation_pages():
+        if file.generated_by is not None:
+            continue
+        try:
+            text = file.content_string
+        except (OSError, UnicodeDecodeError):
+            continue  # MkDocs reports it when it reads the page
+        if MARKER_NAME in text:
+            found.append(file)
+    return found
 
 
 def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
