@@ -20,6 +20,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from ..read.project import inherited
 from ..settings import Settings
 from ..urls import Site
 from . import search_index
+from .blocks import Rendered
+from .pages.on_this_day import MARKER_NAME, OnThisDay, place
 from .render import GeneratedPage, Renderer, asset_pages
 from .safe_html import sanitized_markdown
 
@@ -278,6 +281,7 @@ def generate(
         # docs folder can reach.
         skip = {_identity(work), *([_identity(target)] if target.is_dir() else [])}
         written = _write_tree(new, pages, docs_dir, site, config, skip)
+        _place_on_this_day(new, renderer, set(written))
         if search is not None:
             convert = renderer.context.body or body_converter(source_config or {})
             found = search_index.write_generated_index(new / "docs", search, pages, site, convert)
@@ -579,6 +583,33 @@ def _relink_project_pages(docs: Path, moved: dict[str, str]) -> None:
         changed = _LINK_TARGET.sub(relink, text)
         if changed != text:
             path.write_text(changed, encoding="utf-8", newline="")
+
+
+def _place_on_this_day(new: Path, renderer: Renderer, generated: set[str]) -> None:
+    """The project's pages that place the "on this day" block, with it in place, its HTML
+    inline as in the generated pages; the block is made only if one does. Generated pages are
+    left alone: a postmortem's body that holds the marker is an author's text, not a placement."""
+    docs = new / "docs"
+    made: list[OnThisDay] = []
+
+    def block(src: str) -> Rendered:
+        if not made:
+            made.append(renderer.on_this_day())
+        return made[0].rendered(src)
+
+    for path in sorted(docs.rglob("*.md")):
+        if path.relative_to(new).as_posix() in generated:
+            continue
+        try:
+            with path.open(encoding="utf-8", newline="") as source:
+                text = source.read()
+        except UnicodeDecodeError:
+            continue  # copied as it is, for the engine to judge
+        if MARKER_NAME not in text:
+            continue
+        placed = place(text, partial(block, path.relative_to(docs).as_posix()))
+        if placed is not None:
+            path.write_text(placed.inline(), encoding="utf-8", newline="")
 
 
 def body_converter(source_config: dict[str, Any]) -> Callable[[str], str]:

@@ -31,6 +31,7 @@ from .pages.factor import factor_page
 from .pages.factors import factors_page
 from .pages.incident import compact_search, incident_page, incident_source
 from .pages.incidents import incidents_pages
+from .pages.on_this_day import OnThisDay, on_this_day
 from .pages.service import service_page
 from .pages.services import services_page
 from .pages.shared import LIST_LIMIT, PER_FACTOR_LIMIT
@@ -173,6 +174,10 @@ class Renderer:
 
     def action_items(self) -> GeneratedPage:
         return action_items_page(self.context)
+
+    def on_this_day(self) -> OnThisDay:
+        """The "on this day" block, for the site's own pages that place it."""
+        return on_this_day(self.context)
 
     def records(self) -> list[dict[str, Any]]:
         return records(self.context)
