@@ -531,7 +531,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             )
             self.indexing.start()
         elif self.search_plan is not None:
-            search_index.write(Path(config.site_dir), self.search_plan)
+            jobs = self.settings.jobs if self.settings is not None else 1
+            search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
         if self.conversions is not None and not self.serving:
             self.conversions.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
