@@ -470,3 +470,5 @@ def test_the_public_config_builds_the_public_site_from_the_same_repository(
     flow = yaml.safe_load((tmp_path / ".github/workflows/publish.yml").read_text("utf-8"))
     runs = [step.get("run") for step in flow["jobs"]["public"]["steps"]]
     assert "mkdocs build --strict -f mkdocs.public.yml" in runs
+    # Both sites are built every Monday too, so that what depends on the date follows it.
+    assert flow[True]["schedule"] == [{"cron": "30 5 * * 1"}]

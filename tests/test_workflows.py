@@ -113,6 +113,11 @@ def test_publish_workflow_runs_on_pushes_to_main() -> None:
     assert flow["concurrency"]["cancel-in-progress"] is False
 
 
+def test_publish_workflow_runs_weekly_so_that_the_build_date_moves_on() -> None:
+    # The home page's "on this day" and the overdue action items are as of the build date.
+    assert _workflow("publish.yml")["on"]["schedule"] == [{"cron": "30 5 * * 1"}]
+
+
 def test_publish_workflow_builds_and_deploys_with_the_pages_actions() -> None:
     jobs = _workflow("publish.yml")["jobs"]
     build = _steps(jobs["build"])
