@@ -18,7 +18,7 @@ from helpers import BODY_TEMPLATE, Runner, build, make_project, postmortem, read
 from pmkb.analyse.resurfacing import anniversaries
 from pmkb.model import Postmortem
 from pmkb.site.blocks import Rendered
-from pmkb.site.pages.on_this_day import place, week_label
+from pmkb.site.pages.on_this_day import place, places, week_label
 
 # helpers.build's SOURCE_DATE_EPOCH: 2025-11-25. This week is 22 to 28 November.
 TODAY = date(2025, 11, 25)
@@ -262,6 +262,8 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
     root = _site(tmp_path / "kb", _knowledge_base())
+    # A page that shows the marker in a code block places nothing, and is not built again.
+    (root / "docs" / "quoting.md").write_text(HOME.split("## Placing it")[1], encoding="utf-8")
     out = tmp_path / "served"
     converted: list[str] = []
     render = Page.render
@@ -284,7 +286,9 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     assert rebuild() == []  # nothing changed
     folder = root / "postmortems"
     (folder / "new.md").write_text(postmortem("Added this week", "2024-11-28"), encoding="utf-8")
-    assert "index.md" in rebuild()
+    made = rebuild()
+    assert "index.md" in made
+    assert "quoting.md" not in made
     assert "Added this week" in _block((out / "index.html").read_text(encoding="utf-8"))
 
     # An edit the block does not show (another week's incident) leaves the home page alone.
@@ -369,3 +373,5 @@ def test_place_renders_the_block_once_for_every_marker_line_and_never_without_on
         "A\n\n### Heading\n\nTOKEN\n\n```\n<!-- pmkb:on-this-day -->\n```\n\n### Heading\n\nTOKEN\n\n"
     )
     assert placed.blocks == ("<p>block</p>",)
+    assert places("x\n<!-- pmkb:on-this-day -->\n")
+    assert not places("```\n<!-- pmkb:on-this-day -->\n```\n")

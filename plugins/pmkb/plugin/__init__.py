@@ -45,7 +45,7 @@ from ..site.feeds import (
     link_title,
     site_feed,
 )
-from ..site.pages.on_this_day import MARKER_NAME, OnThisDay, place
+from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
 from ..site.safe_html import sanitize
 from ..urls import Site
@@ -583,8 +583,8 @@ _RECORDED_LOGGERS = (logging.getLogger("mkdocs"), logging.getLogger())
 
 
 def _placing_pages(files: Files) -> list[File]:
-    """The site's own pages that name the "on this day" marker (placing the block, or quoting
-    the marker in code, which `place` tells apart); only these need the block made."""
+    """The site's own pages that place the "on this day" block: only these need it made, and
+    only these are built again by `serve --dirty` when it changes."""
     found = []
     for file in files.documentation_pages():
         if file.generated_by is not None:
@@ -593,7 +593,7 @@ def _placing_pages(files: Files) -> list[File]:
             text = file.content_string
         except (OSError, UnicodeDecodeError):
             continue  # MkDocs reports it when it reads the page
-        if MARKER_NAME in text:
+        if places(text):
             found.append(file)
     return found
 

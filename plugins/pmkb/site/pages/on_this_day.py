@@ -142,12 +142,30 @@ def _current(found: list[Linked], index: Index) -> list[Linked]:
     return [Linked(index.by_id[f.incident.id], f.links, f.open_items) for f in found]
 
 
+def places(markdown: str) -> bool:
+    """Whether `markdown` places the block: a marker line outside fenced code."""
+    return MARKER_NAME in markdown and bool(_marker_lines(markdown.split("\n")))
+
+
 def place(markdown: str, block: Callable[[], Rendered]) -> Rendered | None:
     """`markdown` with each marker line outside fenced code replaced by the block, rendered once;
     None when it places none (the block is then not rendered at all)."""
     lines = markdown.split("\n")
+    at = _marker_lines(lines)
+    if not at:
+        return None
+    rendered = block()
+    # Blank lines around it: the block's headings and placeholders stand apart from the text.
+    text = "\n" + rendered.markdown.strip("\n") + "\n"
+    for n in at:
+        lines[n] = text
+    return Rendered("\n".join(lines), rendered.blocks)
+
+
+def _marker_lines(lines: list[str]) -> list[int]:
+    """The numbers of the marker lines outside fenced code."""
     fence: str | None = None
-    at: list[int] = []
+    found: list[int] = []
     for n, line in enumerate(lines):
         opened = _FENCE.match(line)
         if fence is not None:
@@ -157,12 +175,5 @@ def place(markdown: str, block: Callable[[], Rendered]) -> Rendered | None:
         elif opened:
             fence = opened.group(1)
         elif _MARKER_LINE.fullmatch(line):
-            at.append(n)
-    if not at:
-        return None
-    rendered = block()
-    # Blank lines around it: the block's headings and placeholders stand apart from the text.
-    text = "\n" + rendered.markdown.strip("\n") + "\n"
-    for n in at:
-        lines[n] = text
-    return Rendered("\n".join(lines), rendered.blocks)
+            found.append(n)
+    return found
