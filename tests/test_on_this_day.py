@@ -203,14 +203,24 @@ def test_a_public_site_shows_public_incidents_and_no_action_items(tmp_path: Path
     assert "action items" not in block.lower()
 
 
+# A postmortem whose body holds the marker: an author's text, which places nothing.
+MARKED = {
+    "marked.md": postmortem(
+        "Marked", "2025-02-02", summary="Before.\n\n<!-- pmkb:on-this-day -->\n\nAfter."
+    )
+}
+
+
 def test_the_marker_is_placed_only_on_a_line_of_its_own_outside_code(tmp_path: Path) -> None:
-    root = _site(tmp_path, _knowledge_base())
+    root = _site(tmp_path, _knowledge_base() | MARKED)
     html = _built(root)
     assert html.count('id="this-week-in-earlier-years"') == 1
     # The example in the fenced block is shown as written.
     assert "&lt;!-- pmkb:on-this-day --&gt;" in html
-    # A page without the marker is left alone, and a build with no page placing it is plain.
-    assert "pmkb-on-this-day" not in read(root, "incidents/index.html")
+    # Only the site's own pages place it.
+    marked = read(root, "incidents/marked/index.html")
+    assert "Before." in marked and "After." in marked
+    assert "This week in earlier years" not in marked
 
 
 def test_the_block_follows_the_build_date(tmp_path: Path) -> None:
