@@ -309,8 +309,16 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     )
     assert "index.md" not in rebuild()
 
-    # An action item done: it leaves the block.
+    # The hub renamed: the links are those counted before, the title today's.
     hub = folder / "hub.md"
+    hub.write_text(
+        hub.read_text(encoding="utf-8").replace("pushed to every store", "pushed everywhere"),
+        encoding="utf-8",
+    )
+    assert "index.md" in rebuild()
+    assert ">Config pushed everywhere</a>" in _block((out / "index.html").read_text("utf-8"))
+
+    # An action item done: it leaves the block.
     hub.write_text(
         hub.read_text(encoding="utf-8").replace("status: open", "status: done"), encoding="utf-8"
     )

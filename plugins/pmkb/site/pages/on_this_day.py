@@ -121,10 +121,7 @@ _COUNTED: list[tuple[str, list[Linked]]] = []
 def _most_linked(index: Index, related_limit: int) -> list[Linked]:
     key = digest(
         repr(
-            [
-                (pm.id, pm.date, pm.services, pm.factors, pm.action_items, pm.title)
-                for pm in index.incidents
-            ]
+            [(pm.id, pm.date, pm.services, pm.factors, pm.action_items) for pm in index.incidents]
         ),
         str(related_limit),
     )
