@@ -279,11 +279,6 @@ def test_a_public_page_shows_the_external_summary_and_the_public_sections_only(
         result = build(root, strict=True)
         assert result.returncode == 0, result.stderr
         pages[audience] = read(root, "incidents/2025-03-01-checkout-down/index.html")
-        # The action-items page is the internal site's: the public one has neither it nor a
-        # link to it in the navigation.
-        made = (root / "site" / "action-items" / "index.html").is_file()
-        assert made == (audience == "internal")
-        assert ('href="../../action-items/"' in pages[audience]) == (audience == "internal")
     public, internal = pages["public"], pages["internal"]
     assert "some customers could not place orders" in public
     assert "10:05 UTC" in public and 'id="timeline"' in public

@@ -145,8 +145,7 @@ class Renderer:
         pages.append(self.factors())
         pages.extend(self.factor(ident) for ident in sorted(self.kb.catalog.factors))
         pages.append(self.trends())
-        if self.kb.settings.audience != "public":  # a public site shows no action items
-            pages.append(self.action_items())
+        pages.append(self.action_items())
         pages.extend(self.exports())
         pages.extend(self.feeds())
         return pages
