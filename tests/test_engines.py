@@ -200,7 +200,8 @@ def check_key_pages(site: Path) -> None:
     assert rows[0] == (
         '<tr data-service=" event-bus dispatch order-routing "'
         ' data-factor=" third-party-outage single-point-of-failure "'
-        ' data-severity="SEV1" data-year="2026" data-status="published" data-kind="incident">'
+        ' data-severity="SEV1" data-year="2026" data-status="published" data-kind="incident"'
+        ' data-review="reviewed">'
     )
     assert 'data-severity="SEV1" data-year="2024"' in listing
     assert "data-pmkb-filters" in listing and "data-pmkb-table" in listing

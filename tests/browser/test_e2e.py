@@ -365,7 +365,7 @@ def trend_charts(
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_trend_charts_are_drawn(trend_charts: Callable[[str], list[Picture]], scheme: str) -> None:
     pictures = trend_charts(scheme)
-    assert len(pictures) == 5
+    assert len(pictures) == 6
     for title, image, shapes in pictures:
         assert shapes["width"] > 300 and shapes["height"] > 100, title
         assert len(shapes["texts"]) >= 5, title
@@ -408,7 +408,7 @@ def test_the_contrast_check_catches_invisible_chart_text(page: Page, site: Site)
     page.goto(site.url + "trends/")
     page.add_style_tag(content=".pmkb-svg { color: var(--md-default-bg-color) !important; }")
     problems = chart_problems(chart_pictures(page))
-    assert len([p for p in problems if ": text " in p]) == 5, problems
+    assert len([p for p in problems if ": text " in p]) == 6, problems
 
 
 # Text that pmkb styles, on the page types that show it, with the colour it is drawn in and the
