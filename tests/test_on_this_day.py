@@ -154,6 +154,16 @@ def test_with_nothing_this_week_the_block_says_so_and_still_lists_the_action_ite
     assert "Stage config rollouts" in block
 
 
+def test_a_long_history_lists_the_most_recent_of_this_week(tmp_path: Path) -> None:
+    kb = {
+        f"y{year}.md": postmortem(f"Incident of {year}", f"{year}-11-25", services=["search"])
+        for year in range(2000, 2025)
+    }
+    block = _block(_built(_site(tmp_path, kb, earliest_year=1990)))
+    assert "25 incidents of 22 to 28 November in earlier years, as of 2025-11-25; the 20" in block
+    assert _anniversary_titles(block) == [f"Incident of {year}" for year in range(2024, 2004, -1)]
+
+
 def test_nothing_open_and_nothing_related(tmp_path: Path) -> None:
     root = _site(tmp_path, {"a.md": postmortem("Alone", "2024-11-25")})
     block = _block(_built(root))
