@@ -165,9 +165,11 @@ def test_a_long_history_lists_the_most_recent_of_this_week(tmp_path: Path) -> No
 
 
 def test_nothing_open_and_nothing_related(tmp_path: Path) -> None:
-    root = _site(tmp_path, {"a.md": postmortem("Alone", "2024-11-25")})
+    near_miss = {"kind": "near-miss"}
+    root = _site(tmp_path, {"a.md": postmortem("Alone", "2024-11-25", extra=near_miss)})
     block = _block(_built(root))
-    assert "Alone" in block
+    assert '<span class="pmkb-kind pmkb-kind--near-miss">Near miss</span> <a' in block
+    assert ">Alone</a>" in block
     assert "No open action items on the postmortems other incidents list as related." in block
 
 
