@@ -164,6 +164,25 @@ def test_a_long_history_lists_the_most_recent_of_this_week(tmp_path: Path) -> No
     assert _anniversary_titles(block) == [f"Incident of {year}" for year in range(2024, 2004, -1)]
 
 
+def test_the_same_block_whatever_the_hash_seed(tmp_path: Path) -> None:
+    root = _site(tmp_path, _knowledge_base())
+    assert _block(_built(root, PYTHONHASHSEED="1")) == _block(_built(root, PYTHONHASHSEED="2"))
+
+
+def test_broken_postmortems_published_by_a_lenient_build_break_nothing(tmp_path: Path) -> None:
+    broken = (
+        "---\ntitle: No date\ndate: someday\nseverity: SEV2\nstatus: published\n"
+        "services: [payments]\ncontributing_factors: [missing-alert]\n"
+        "action_items: [{title: Untitled owner, status: open}, 12]\n---\n\n## Summary\n\nText.\n"
+    )
+    root = _site(tmp_path, _knowledge_base() | {"broken.md": broken})
+    result = build(root)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert (root / "site" / "incidents" / "broken" / "index.html").is_file()
+    block = _block(read(root, "index.html"))
+    assert "Checkout slow a year ago" in block and "No date" not in block
+
+
 def test_nothing_open_and_nothing_related(tmp_path: Path) -> None:
     near_miss = {"kind": "near-miss"}
     root = _site(tmp_path, {"a.md": postmortem("Alone", "2024-11-25", extra=near_miss)})
