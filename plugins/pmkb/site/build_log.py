@@ -20,7 +20,16 @@ def summary_line(kb: KnowledgeBase, strict: bool) -> tuple[int, str]:
         f"{kb.file_count} postmortems found, {len(kb.published)} published, "
         f"{drafts} drafts held back, {errors} with errors"
     )
-    shown = sum(1 for pm in kb.published if pm.errors)
+    # The findings of postmortems not final (in review, or drafts shown as previews) are info
+    # (`pmkb check` fails on them, not the build): the line says how many, so that the gaps
+    # are not missed.
+    shown = sum(1 for pm in kb.published if pm.errors and pm.status == "published")
+    unfinished = sum(1 for pm in kb.published if pm.errors and pm.status != "published")
+    if unfinished:
+        line += (
+            f", {unfinished} of them not final (their findings are info here; "
+            "pmkb check lists them)"
+        )
     if not shown or strict:
         return logging.INFO, line
     which = "postmortem has" if shown == 1 else "postmortems have"
