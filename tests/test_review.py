@@ -19,7 +19,9 @@ import pytest
 
 from helpers import (
     BODY,
+    BODY_TEMPLATE,
     FRONT,
+    SITE_SERVICES,
     A,
     Runner,
     as_json,
@@ -233,6 +235,7 @@ def test_schema_and_check_agree_on_reviews(tmp_path: Path, run: Runner) -> None:
 #   NM 2025-05-05 SEV1 near miss, reviewed 2025-05-06 ( 1 day): in no figure of incidents
 #   W1 2025-06-10 SEV2 in review, no review yet: awaiting one
 #   S1 2025-06-15 SEV3 published, no review: none required
+#   S2 2025-06-20 SEV3 published, reviewers but no day: no review recorded, none required
 # Days to review per quarter of the incident (nearest-rank 90th percentile):
 #   2025 Q1: 7, 10, 30 -> median 10, p90 30 (rank ceil(0.9 * 3) = 3)
 #   2025 Q2: 4, 12     -> median 8 (the mean of the middle two), p90 12 (rank ceil(1.8) = 2)
@@ -242,6 +245,7 @@ def test_schema_and_check_agree_on_reviews(tmp_path: Path, run: Runner) -> None:
 EPOCH = "1764028800"  # 2025-11-25
 R1, R2, R3, R4, R5 = (f"2025-0{m}-review-{n}" for n, m in enumerate((1, 2, 3, 4, 5), 1))
 NM, W1, S1 = "2025-05-near-miss", "2025-06-awaiting", "2025-06-not-required"
+S2 = "2025-06-names-only"
 
 
 def reviewed(day: str, reviewers: list[str] | None = None) -> dict[str, object]:
@@ -265,6 +269,8 @@ def knowledge_base() -> dict[str, str]:
         f"{W1}.md": postmortem("Checkout errors", "2025-06-10", severity="SEV2",
                                status="in-review"),
         f"{S1}.md": postmortem("Slow search", "2025-06-15", severity="SEV3"),
+        f"{S2}.md": postmortem("Slow basket", "2025-06-20", severity="SEV3",
+                               extra={"reviewers": ["Ines Carvalho"]}),
     }  # fmt: skip
 
 
@@ -321,7 +327,7 @@ def test_the_incidents_table_filters_reviewed_and_awaiting(site: Path) -> None:
     )
     assert marked == {
         R1: "reviewed", R2: "reviewed", R3: "reviewed", R4: "reviewed", R5: "reviewed",
-        NM: "reviewed", W1: "awaiting", S1: "",
+        NM: "reviewed", W1: "awaiting", S1: "", S2: "",
     }  # fmt: skip
 
 
@@ -370,7 +376,7 @@ def test_the_trends_page_shows_days_to_review_per_quarter(site: Path) -> None:
     section = html[html.index('id="time-to-review"') : html.index('id="contributing-factors')]
     assert (
         "The days from an incident's date to its review ( reviewed ), for the published "
-        "incidents that record one: 5 of 6."
+        "incidents that record one: 5 of 7."
     ) in text(section)
     assert (
         "Days from incident to published review per quarter, by the quarter of the incident; "
@@ -416,3 +422,43 @@ def test_exports_carry_the_review(site: Path) -> None:
         "2025-01-17",
     )
     assert (rows_[S1]["reviewers"], rows_[S1]["reviewed"]) == ("", "")
+
+
+EXTERNAL_SUMMARY = """
+## External summary
+
+Some customers could not check out for half an hour.
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="read.audience.public_view must leave `reviewers` out, as it does `authors`",
+)
+def test_a_public_site_names_no_reviewer(tmp_path: Path) -> None:
+    # Reviewers are people of the company, as authors are: internal, whatever the postmortem.
+    public = postmortem(
+        "Checkout down",
+        "2025-01-10",
+        severity="SEV1",
+        extra={"visibility": "public", **reviewed("2025-01-17", ["Quentin Reviewerson"])},
+        body=EXTERNAL_SUMMARY + BODY_TEMPLATE.format(summary="Internal summary."),
+    )
+    services = {**SITE_SERVICES, "checkout": {**SITE_SERVICES["checkout"], "visibility": "public"}}
+    make_project(
+        tmp_path,
+        {"a.md": public},
+        services=services,
+        options={**REQUIRED, "audience": "public"},
+        mkdocs=SITE_URL,
+        site=True,
+    )
+    result = build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    assert "Some customers could not check out" in read(tmp_path, "incidents/a/index.html")
+    leaked = [
+        path.relative_to(tmp_path / "site").as_posix()
+        for path in sorted((tmp_path / "site").rglob("*"))
+        if path.is_file() and b"Reviewerson" in path.read_bytes()
+    ]
+    assert leaked == []
