@@ -431,10 +431,6 @@ Some customers could not check out for half an hour.
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read.audience.public_view must leave `reviewers` out, as it does `authors`",
-)
 def test_a_public_site_names_no_reviewer(tmp_path: Path) -> None:
     # Reviewers are people of the company, as authors are: internal, whatever the postmortem.
     public = postmortem(

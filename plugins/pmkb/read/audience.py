@@ -30,7 +30,8 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
 
     The body holds the external summary's text, first and without its heading, then the
     `public_sections` in the order written; every other section, the text before the first one,
-    the authors and the front matter's action items (owners, internal tickets) stay internal.
+    the authors, the reviewers and the front matter's action items (owners, internal tickets)
+    stay internal.
     The external summary is the summary, which descriptions and feeds quote.
     """
     names = canonical_names(settings.required_sections, settings.section_aliases)
@@ -60,5 +61,6 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
         headings=headings(parse_sections(body, 1), 1),
         summary=summary,
         authors=(),
+        reviewers=(),  # people of the company, as authors are; the review's day stays
         action_items=(),
     )
