@@ -3,6 +3,7 @@ the most-linked postmortems, placed by a marker in a site's own page, on real bu
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -126,6 +127,15 @@ def test_this_weeks_incidents_of_earlier_years_are_listed_with_year_and_link(
     # Another week, this year's incident of the week, a draft and one in review: none of them.
     for absent in ("another week", "this week", "Canary", "<script>alert"):
         assert absent not in block
+    # The faceted search finds those incidents on their own pages, not on the home page that
+    # lists them this week.
+    found = [
+        json.loads(p.read_text("utf-8"))
+        for p in (root / "site" / "search" / "index" / "d").glob("*.json")
+    ]
+    home = next(page for page in found if page["url"] == "./")
+    assert "Checkout slow a year ago" not in home["text"]
+    assert any(page["title"] == "Checkout slow a year ago" for page in found)
 
 
 def test_the_open_action_items_of_the_most_linked_postmortems_are_listed(tmp_path: Path) -> None:

@@ -72,6 +72,7 @@ _LEFT_OUT = (
     re.compile(r'<div class="admonition [a-z]+ pmkb-(?:banner|problems)">'),
 )
 _RELATED = '<ul class="pmkb-related">'
+_RESURFACED = '<div class="pmkb-on-this-day"'
 
 
 @dataclass(frozen=True)
@@ -281,8 +282,7 @@ def document(html: str, entry: Entry) -> Document:
     """What the index holds of a built page: its article's text, less pmkb's own blocks on an
     incident page, with the facets and metadata of `entry`."""
     text = _article(html)
-    if entry.incident:
-        text = _without_own_blocks(text)
+    text = _without_own_blocks(text) if entry.incident else _without_resurfaced(text)
     title = entry.title or _text(_first_heading(text))
     return Document(entry.url, title, _text(text), entry.names, entry.meta, entry.filters)
 
@@ -305,6 +305,16 @@ def _without_own_blocks(html: str) -> str:
             html = _cut(html, found.start(), "div")
     at = html.rfind(_RELATED)
     return _cut(html, at, "ul") if at >= 0 else html
+
+
+def _without_resurfaced(html: str) -> str:
+    """A page of the site's own without the "on this day" block it places: the incidents it
+    lists are found on their own pages, not on the home page that mentions them this week."""
+    at = html.find(_RESURFACED)
+    while at >= 0:
+        html = _cut(html, at, "div")
+        at = html.find(_RESURFACED, at)
+    return html
 
 
 def _cut(html: str, start: int, tag: str) -> str:
