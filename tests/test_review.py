@@ -57,6 +57,8 @@ def test_a_published_postmortem_of_a_listed_severity_must_record_a_review(
             "sev3.md": with_keys("").replace("SEV2", "SEV3"),
             "in-review.md": with_keys("").replace("status: published", "status: in-review"),
             "draft.md": with_keys("").replace("status: published", "status: draft"),
+            # A near miss is reviewed by its severity too.
+            "near-miss.md": with_keys("kind: near-miss\n"),
         },
         options=REQUIRED,
     )
@@ -66,8 +68,9 @@ def test_a_published_postmortem_of_a_listed_severity_must_record_a_review(
         (A, *STATUS, "PMK121", "error"),
         ("postmortems/b.md", *STATUS, "PMK121", "error"),
         ("postmortems/c.md", *STATUS, "PMK121", "error"),
+        ("postmortems/near-miss.md", *STATUS, "PMK121", "error"),
     ]
-    a, b, c = result.messages
+    a, b, c, _ = result.messages
     assert a == (
         "`status: published` needs a recorded review for a SEV2 postmortem "
         "(`review_required_for`), and `reviewers` and `reviewed` are missing: add who reviewed "
