@@ -297,9 +297,11 @@
       results = found;
       shown = 0;
       list.replaceChildren();
+      await showMore();
+      if (mine !== latest) return;
+      // Said once the first results are on the page: a screen reader announces what is there.
       const n = results.length;
       status.textContent = n === 1 ? "1 result" : `${n} results`;
-      await showMore();
     }
 
     input.addEventListener("input", run);
