@@ -79,6 +79,8 @@ def test_no_options_means_the_declared_defaults(tmp_path: Path) -> None:
             assert value == (tmp_path / option.default).resolve()
         elif option.name == "workers":
             assert value is None  # `auto`: one per CPU
+        elif option.name == "custom_fields":
+            assert value == ()  # declared as CustomField, none by default
         else:
             assert value == option.default, option.name
 

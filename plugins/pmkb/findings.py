@@ -408,6 +408,21 @@ RULES: dict[str, Rule] = _rules(
         "`date: 2026-03-12` and `reviewed: 2026-02-19`",
         "`reviewed: 2026-03-19`",
     ),
+    Rule(
+        "PMK123",
+        E,
+        "A custom field of type `enum` has a value its `values` do not list.",
+        "`customer_impact: sme`, with `values: [none, some, all]`",
+        "`customer_impact: some`",
+    ),
+    Rule(
+        "PMK124",
+        E,
+        "A custom field that the postmortem's status requires (`required_from`) is missing.",
+        "`status: published`, with `customer_impact` declared `required_from: published`, and no "
+        "`customer_impact`",
+        "`customer_impact: some`, or `status: in-review` until it is known",
+    ),
     # Action items.
     Rule(
         "PMK201",

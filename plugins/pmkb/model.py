@@ -23,6 +23,9 @@ REVIEW_LABELS = {"reviewed": "Reviewed", "awaiting": "Awaiting review"}
 # everything.
 VISIBILITIES = ("public", "internal", "restricted")
 AUDIENCES = VISIBILITIES
+# A custom field's value (`custom_fields`): text or an enum's value, a number, a date, a list of
+# text. Immutable, so that a postmortem stays hashable and comparable.
+CustomValue = str | int | float | date | tuple[str, ...]
 
 
 def visible_to(visibility: str, audience: str) -> bool:
@@ -132,6 +135,12 @@ class Postmortem:
     # it, and `review_required_for` makes it a condition of publishing.
     reviewers: tuple[str, ...] = ()
     reviewed: dt.date | None = None
+    # The `custom_fields` it sets with a valid value, in the option's order.
+    custom: tuple[tuple[str, CustomValue], ...] = ()
+
+    def custom_value(self, name: str) -> CustomValue | None:
+        """The value of the custom field `name`, or None when it is not set."""
+        return next((value for key, value in self.custom if key == name), None)
 
     @property
     def has_review(self) -> bool:

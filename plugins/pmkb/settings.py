@@ -27,6 +27,7 @@ from mkdocs.config.base import (
 
 from .findings import Finding, finding
 from .model import AUDIENCES, KINDS, VISIBILITIES
+from .read.custom_fields import CustomField, parse_custom_fields
 from .suggest import did_you_mean
 
 T = TypeVar("T")
@@ -218,6 +219,19 @@ class Rewordings(_Option[dict[str, str]]):
         return dict(value)
 
 
+class CustomFields(_Option[dict[str, Any]]):
+    """Extra front-matter fields, each declared by a mapping (read.custom_fields); MkDocs' config
+    keeps them as written, Settings as CustomField."""
+
+    kind, shown = dict, "mapping"
+
+    def run_validation(self, value: object, /) -> dict[str, Any]:
+        _fields, problems = parse_custom_fields(value)
+        if problems:
+            raise self.error("; ".join(problems))
+        return cast(dict[str, Any], value)
+
+
 class UrlPath(_Option[str]):
     """The folder of the site a listing page (`<path>/index.md`) is placed in; read as one form,
     so that `incidents/`, `./incidents` and `incidents` are one folder."""
@@ -384,6 +398,16 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
 
     A published postmortem of one of them without both is PMK121, an error; `[SEV1, SEV2]` asks
     it of the two most severe. Empty, the default, asks it of none: the fields stay optional.
+    """
+
+    custom_fields = CustomFields({})
+    """Extra front-matter fields of this knowledge base, each with its `type` (`text`, `number`,
+    `date`, `enum` with its `values`, or `list` of text).
+
+    Each may set `required_from` (the first status that requires it: `draft`, `in-review` or
+    `published`), `card: true` (shown on the incident's header card), `filter: true` (a filter
+    of the incidents table and a facet of the search page), `label` (the name shown; by default
+    the key's) and `public: true` (shown by a public site too).
     """
 
     related_limit = Count(5)
@@ -610,6 +634,7 @@ class Settings:
     external_summary_section: str = "External summary"
     public_sections: tuple[str, ...] = ()
     review_required_for: tuple[str, ...] = ()
+    custom_fields: tuple[CustomField, ...] = ()
 
     @property
     def faceted_search(self) -> bool:
@@ -738,6 +763,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         external_summary_section=config.external_summary_section,
         public_sections=tuple(config.public_sections),
         review_required_for=tuple(config.review_required_for),
+        custom_fields=parse_custom_fields(config.custom_fields)[0],
     )
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import ACTION_STATUSES, KINDS, STATUSES, VISIBILITIES
-from ..settings import Settings
+
+if TYPE_CHECKING:
+    # Settings reads the custom fields' declarations, which are checked against FIELD_NAMES.
+    from ..settings import Settings
+    from .custom_fields import CustomField
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,10 @@ def json_schema(
 ) -> dict[str, Any]:
     """The JSON Schema of a postmortem's front matter; with catalog ids, the ids are enumerated."""
     schema = json_object(FIELDS, settings)
+    for custom in settings.custom_fields if settings else ():
+        schema["properties"][custom.name] = _custom_property(custom)
+        if custom.required_from is not None:
+            schema.setdefault("allOf", []).append(_required_from(custom))
     if service_ids:
         schema["properties"]["services"]["items"]["enum"] = sorted(service_ids)
     if factor_ids:
@@ -204,4 +212,44 @@ def json_schema(
         "$id": "https://pmkb.dev/schema/postmortem.json",
         "title": "pmkb postmortem front matter",
         **schema,
+    }
+
+
+# How each type of custom field is written, as `pmkb check` reads it.
+_CUSTOM_KINDS: dict[str, dict[str, Any]] = {
+    # Text is what `_text` reads: a number is taken as written.
+    "text": {"type": ["string", "number", "null"], "pattern": r"\S"},
+    "number": {"type": ["number", "null"]},
+    "date": {**_json_type("date", None), "type": ["string", "null"]},
+    # A list of one may be written as its one item, as `authors` may.
+    "list": {
+        **_json_type("text-list", None),
+        "type": ["array", "string", "null"],
+        "pattern": r"\S",
+    },
+}
+
+
+def _custom_property(custom: CustomField) -> dict[str, Any]:
+    if custom.type == "enum":
+        prop: dict[str, Any] = {"type": ["string", "null"], "enum": [*custom.values, None]}
+    else:
+        prop = dict(_CUSTOM_KINDS[custom.type])
+    needed = f" Required from `{custom.required_from}`." if custom.required_from else ""
+    prop["description"] = f"{custom.label} (custom field, {custom.type}).{needed}"
+    return prop
+
+
+def _required_from(custom: CustomField) -> dict[str, Any]:
+    """The field required, and set, when the status is `required_from` or a later one."""
+    statuses = list(STATUSES[STATUSES.index(str(custom.required_from)) :])
+    # Set: not left empty (`key:`), and a list not `[]`.
+    given: dict[str, Any] = (
+        {"anyOf": [{"type": "array", "minItems": 1}, {"type": "string"}]}
+        if custom.type == "list"
+        else {"not": {"type": "null"}}
+    )
+    return {
+        "if": {"properties": {"status": {"enum": statuses}}, "required": ["status"]},
+        "then": {"required": [custom.name], "properties": {custom.name: given}},
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +19,7 @@ from ..model import (
     VISIBILITIES,
     ActionItem,
     Catalog,
+    CustomValue,
     Heading,
     Postmortem,
     narrowest,
@@ -28,6 +30,7 @@ from ..suggest import did_you_mean
 from ..urls import unusable_id
 from .actionable import exhorts, vague_action
 from .blame import BlameMatcher, handle_mentions
+from .custom_fields import CustomField
 from .schema import (
     ACTION_FIELD_NAMES,
     FIELD_NAMES,
@@ -100,6 +103,7 @@ class Checker:
             else None
         )
         self._longest = timedelta(days=min(settings.longest_incident_days, _LONGEST.days))
+        self._keys = (*FIELD_NAMES, *(f.name for f in settings.custom_fields))
 
     def section_name(self, heading: str) -> str:
         """The canonical (lowercase) name a heading stands for."""
@@ -112,10 +116,10 @@ class Checker:
             return None
         out = _Findings(source.display, list(source.findings))
         for key in meta:
-            if key not in FIELD_NAMES:
+            if key not in self._keys:
                 line, col = meta.key_marks[key]
                 out.add(
-                    line, col, "PMK103", f"unknown key `{key}`{did_you_mean(str(key), FIELD_NAMES)}"
+                    line, col, "PMK103", f"unknown key `{key}`{did_you_mean(str(key), self._keys)}"
                 )
         for f in FIELDS:
             if f.required and (f.name not in meta or meta[f.name] is None):
@@ -133,6 +137,7 @@ class Checker:
         reviewers = self._text_list(meta, "reviewers", out)
         reviewed = self._reviewed(meta, day, out)
         self._review_required(meta, severity, status, reviewers, reviewed, out)
+        custom = self._custom_fields(meta, status, out)
         times = {
             name: self._plausible_time(meta, name, self._datetime(meta, name, out), out)
             for name in TIME_FIELDS
@@ -173,6 +178,7 @@ class Checker:
             visibility=visibility,
             reviewers=reviewers,
             reviewed=reviewed,
+            custom=custom,
             **times,
         )
 
@@ -270,6 +276,46 @@ class Checker:
             f"{'are' if len(missing) > 1 else 'is'} missing: add who reviewed it and when, or "
             "keep `status: in-review` until the review",
         )
+
+    def _custom_fields(
+        self, meta: LocatedDict, status: str | None, out: _Findings
+    ) -> tuple[tuple[str, CustomValue], ...]:
+        """The valid values of the declared custom fields, in the option's order; PMK124, on the
+        status, for each one the status requires and the front matter lacks."""
+        values: list[tuple[str, CustomValue]] = []
+        for field in self.settings.custom_fields:
+            before = len(out.items)
+            value = None if meta.get(field.name) is None else self._custom_value(meta, field, out)
+            if value is not None:
+                values.append((field.name, value))
+            # A value written but wrong has its own finding, which is enough.
+            elif status is not None and field.required_at(status) and len(out.items) == before:
+                out.add(
+                    *meta.value_marks["status"],
+                    "PMK124",
+                    f"`status: {status}` needs the custom field `{field.name}` (required from "
+                    f"`{field.required_from}`); add `{field.name}:` with its value",
+                )
+        return tuple(values)
+
+    def _custom_value(
+        self, meta: LocatedDict, field: CustomField, out: _Findings
+    ) -> CustomValue | None:
+        """The value of a custom field, or None and a finding quoting what is written."""
+        name = field.name
+        if field.type == "text":
+            return self._text(meta, name, out) or None
+        if field.type == "date":
+            return self._date(meta, name, out)
+        if field.type == "list":
+            return self._text_list(meta, name, out) or None
+        if field.type == "enum":
+            return self._choice(meta, name, field.values, "PMK123", out)
+        value = meta[name]
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return value
+        out.add(*meta.value_marks[name], "PMK102", f"`{name}` must be a number, not {_kind(value)}")
+        return None
 
     def _id(self, meta: LocatedDict, source: SourceFile, out: _Findings) -> str:
         stem = source.path.name.rsplit(".", 1)[0]
