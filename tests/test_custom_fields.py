@@ -6,14 +6,31 @@ search page's facet and the exports.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
-from helpers import BODY, FRONT, A, Runner, as_json, make_project, with_keys
+from helpers import (
+    BODY,
+    FRONT,
+    SITE_SERVICES,
+    A,
+    Runner,
+    as_json,
+    build,
+    make_project,
+    postmortem,
+    read,
+    with_keys,
+)
 from pmkb.read.yamlread import load_located
 
 FIELDS: dict[str, Any] = {
@@ -34,6 +51,7 @@ OPTIONS = {"custom_fields": FIELDS}
 # FRONT's `status: published` value: line 5, column 9. Keys added by with_keys start on line 8.
 STATUS = (5, 9)
 SET = "customer_impact: some\npostmortem_meeting: 2026-03-16\n"
+PUBLIC_SERVICES = {k: {**v, "visibility": "public"} for k, v in SITE_SERVICES.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,7 +147,9 @@ def test_a_custom_field_is_not_unknown_and_a_misspelt_one_is_suggested(
         ({"impact": {"type": "text", "lable": "Impact"}},
          "`impact` has an unknown key `lable` (did you mean `label`?)"),
         ({"severity": {"type": "text"}},
-         "declares `severity`, a key pmkb already reads; name the field otherwise"),
+         "declares `severity`, a key pmkb already reads or exports; name the field otherwise"),
+        ({"url": {"type": "text"}},
+         "declares `url`, a key pmkb already reads or exports; name the field otherwise"),
         ({"impact": {"type": "enum"}},
          "`impact` is an enum and needs `values`, a list of words (quote `yes`, `no` and "
          "numbers): `values: [none, some, all]`"),
@@ -207,3 +227,127 @@ def test_schema_and_check_agree_on_custom_fields(tmp_path: Path, run: Runner) ->
         meta = as_json(load_located(FRONT.removeprefix("---\n").removesuffix("---\n") + extra))
         schema_errors = [e.message for e in validator.iter_errors(meta)]
         assert (not schema_errors, not errors) == (valid, valid), (name, schema_errors, errors)
+
+
+def test_the_reference_example_is_a_valid_declaration(tmp_path: Path, run: Runner) -> None:
+    reference = (Path(__file__).parent.parent / "docs" / "reference.md").read_text("utf-8")
+    section = reference[reference.index("### Custom fields") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
+    (entry,) = yaml.safe_load(block)["plugins"]
+    assert entry["pmkb"]["custom_fields"] == FIELDS
+    make_project(tmp_path, {"a.md": with_keys(SET)}, options=entry["pmkb"])
+    assert run("check").code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# A built site:
+#   a 2025-03-10 SEV1: customer_impact all, revenue_lost 12000, detected_by [customer, alert]
+#   b 2025-04-02 SEV2: customer_impact some, revenue_lost 0.5, jira_epic OPS-<b>7</b>
+#   c 2025-05-20 SEV3: customer_impact none, detected_by [alert]
+#   d 2025-06-01 SEV3 in review: no customer_impact yet, detected_by [synthetic check]
+
+EPOCH = "1764028800"  # 2025-11-25
+MEETING = {"postmortem_meeting": date(2025, 7, 1)}
+
+
+def knowledge_base() -> dict[str, str]:
+    return {
+        "a.md": postmortem("Checkout down", "2025-03-10", severity="SEV1", extra={
+            "customer_impact": "all", "revenue_lost": 12000,
+            "detected_by": ["customer", "alert"], **MEETING}),
+        "b.md": postmortem("Payments slow", "2025-04-02", extra={
+            "customer_impact": "some", "revenue_lost": 0.5, "jira_epic": "OPS-<b>7</b>",
+            **MEETING}),
+        "c.md": postmortem("Search empty", "2025-05-20", severity="SEV3", extra={
+            "customer_impact": "none", "detected_by": ["alert"], **MEETING}),
+        "d.md": postmortem("Orders stuck", "2025-06-01", severity="SEV3", status="in-review",
+                           extra={"detected_by": ["synthetic check"], **MEETING}),
+    }  # fmt: skip
+
+
+def built(root: Path, **options: object) -> Path:
+    make_project(root, knowledge_base(), options={**OPTIONS, **options}, site=True)
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built(tmp_path_factory.mktemp("custom"))
+
+
+def card(root: Path, ident: str) -> str:
+    page = read(root, f"incidents/{ident}/index.html")
+    found = re.search(r'<dl class="pmkb-card__rows"[^>]*>(.*?)</dl>', page, re.S)
+    assert found is not None
+    return found[1]
+
+
+def test_the_card_shows_the_fields_declared_for_it(site: Path) -> None:
+    assert card(site, "a").endswith(
+        "<dt>Customer impact</dt><dd>all</dd><dt>Revenue lost</dt><dd>12000</dd>"
+    )
+    assert card(site, "b").endswith(
+        "<dt>Customer impact</dt><dd>some</dd><dt>Revenue lost</dt><dd>0.5</dd>"
+    )
+    # Not on the card: the epic, the list, the meeting; and nothing for a field not set.
+    for ident in "abcd":
+        rows = card(site, ident)
+        assert "Jira epic" not in rows and "Detected by" not in rows and "meeting" not in rows
+    assert "Customer impact" not in card(site, "d") and "Revenue lost" not in card(site, "c")
+    # The line search indexes read the card by.
+    assert "· Customer impact: all · Revenue lost: 12000</p>" in read(
+        site, "incidents/a/index.html"
+    )
+
+
+def test_the_exports_have_a_column_per_field(site: Path) -> None:
+    records = {r["id"]: r for r in json.loads(read(site, "incidents.json"))["incidents"]}
+    custom = ["customer_impact", "revenue_lost", "jira_epic", "detected_by", "postmortem_meeting"]
+    assert list(records["a"])[-6:] == ["url", *custom]
+    assert [records["a"][k] for k in custom] == [
+        "all", 12000, None, ["customer", "alert"], "2025-07-01",
+    ]  # fmt: skip
+    assert records["b"]["jira_epic"] == "OPS-<b>7</b>"
+    assert records["b"]["revenue_lost"] == 0.5
+    table = list(csv.reader(io.StringIO(read(site, "incidents.csv"))))
+    assert table[0][-6:] == ["url", *custom]
+    by_id = {row[0]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
+    assert [by_id["a"][k] for k in custom] == ["all", "12000", "", "customer;alert", "2025-07-01"]
+    assert by_id["d"]["customer_impact"] == ""
+
+
+def test_a_text_field_is_escaped_on_the_card(tmp_path: Path) -> None:
+    fields = {"jira_epic": {"type": "text", "card": True, "label": "Epic <i>"}}
+    hostile = postmortem(
+        "Checkout down", "2025-03-10", extra={"jira_epic": "<script>alert(1)</script>"}
+    )
+    make_project(tmp_path, {"a.md": hostile}, options={"custom_fields": fields}, site=True)
+    assert build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH}).returncode == 0
+    rows = card(tmp_path, "a")
+    assert "<dt>Epic &lt;i&gt;</dt><dd>&lt;script&gt;alert(1)&lt;/script&gt;</dd>" in rows
+    assert "<script>alert" not in read(tmp_path, "incidents/a/index.html")
+
+
+def test_a_public_site_shows_only_the_fields_declared_public(tmp_path: Path) -> None:
+    fields = {
+        "customer_impact": {"type": "enum", "values": ["none", "some"], "card": True,
+                            "public": True},
+        "revenue_lost": {"type": "number", "card": True},
+    }  # fmt: skip
+    pm = postmortem(
+        "Checkout down",
+        "2025-03-10",
+        extra={"visibility": "public", "customer_impact": "some", "revenue_lost": 31337},
+        body=BODY + "\n## External summary\n\nCheckout failed for twenty minutes.\n",
+    )
+    options = {"custom_fields": fields, "audience": "public"}
+    make_project(tmp_path, {"a.md": pm}, options=options, site=True, services=PUBLIC_SERVICES)
+    result = build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    assert card(tmp_path, "a").endswith("<dt>Customer impact</dt><dd>some</dd>")
+    for path in (tmp_path / "site").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".js", ".xml"):
+            text = path.read_text("utf-8")
+            assert "31337" not in text and "revenue_lost" not in text, path

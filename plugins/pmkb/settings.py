@@ -637,6 +637,11 @@ class Settings:
     custom_fields: tuple[CustomField, ...] = ()
 
     @property
+    def shown_custom_fields(self) -> tuple[CustomField, ...]:
+        """The custom fields the site shows: on a public site, only those declared public."""
+        return tuple(f for f in self.custom_fields if f.public or self.audience != "public")
+
+    @property
     def faceted_search(self) -> bool:
         """Whether the site is searched by pmkb's faceted index (`search: auto` or `faceted`)."""
         return self.search in ("auto", "faceted")

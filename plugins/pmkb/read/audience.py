@@ -30,8 +30,8 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
 
     The body holds the external summary's text, first and without its heading, then the
     `public_sections` in the order written; every other section, the text before the first one,
-    the authors, the reviewers and the front matter's action items (owners, internal tickets)
-    stay internal.
+    the authors, the reviewers, the front matter's action items (owners, internal tickets) and
+    the custom fields not declared `public` stay internal.
     The external summary is the summary, which descriptions and feeds quote.
     """
     names = canonical_names(settings.required_sections, settings.section_aliases)
@@ -63,4 +63,10 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
         authors=(),
         reviewers=(),  # people of the company, as authors are; the review's day stays
         action_items=(),
+        # A team's own fields are internal unless declared `public: true`.
+        custom=tuple(
+            (key, value)
+            for key, value in pm.custom
+            if key in {f.name for f in settings.custom_fields if f.public}
+        ),
     )

@@ -16,6 +16,18 @@ KEYS = ("type", "values", "required_from", "card", "filter", "label", "public")
 FLAGS = ("card", "filter", "public")
 # A name is a front-matter key, a JSON key and a CSV column: plain words keep it one in all.
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Names a field may not take: pmkb's own keys, and the columns the exports (site/export.py) add
+# beside them, which a field's column would otherwise overwrite.
+RESERVED = (
+    *FIELD_NAMES,
+    "minutes_to_detect",
+    "minutes_to_mitigate",
+    "minutes_to_resolve",
+    "minutes_from",
+    "action_items_open",
+    "action_items_overdue",
+    "url",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,8 @@ def _name_problem(name: object) -> str | None:
             f"names a field `{name}`: a field's name is lowercase letters, digits and `_`, "
             "starting with a letter"
         )
-    if name in FIELD_NAMES:
-        return f"declares `{name}`, a key pmkb already reads; name the field otherwise"
+    if name in RESERVED:
+        return f"declares `{name}`, a key pmkb already reads or exports; name the field otherwise"
     return None
 
 

@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from ..analyse.trends import elapsed, start_of
-from ..model import ActionItem, Postmortem
+from ..model import ActionItem, CustomValue, Postmortem
+from ..read.custom_fields import CustomField
 from ..urls import Site
 
 FIELDS = (
@@ -40,9 +41,17 @@ FIELDS = (
 )
 
 
-def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
+def columns(custom: tuple[CustomField, ...]) -> tuple[str, ...]:
+    """The exports' columns: pmkb's, then the custom fields the site shows, as declared."""
+    return (*FIELDS, *(f.name for f in custom))
+
+
+def record(
+    pm: Postmortem, site: Site, today: date, custom: tuple[CustomField, ...] = ()
+) -> dict[str, Any]:
     """The export record of one incident; times in ISO 8601, durations in whole minutes from
-    `minutes_from` (`started`, else `detected`; time to detect only from `started`)."""
+    `minutes_from` (`started`, else `detected`; time to detect only from `started`); then the
+    `custom` fields, None where it sets none."""
     return {
         "id": pm.id,
         "title": pm.title,
@@ -67,7 +76,15 @@ def record(pm: Postmortem, site: Site, today: date) -> dict[str, Any]:
         "action_items_open": sum(a.status in ("open", "in-progress") for a in pm.action_items),
         "action_items_overdue": sum(a.is_overdue(today) for a in pm.action_items),
         "url": site.url(site.incident(pm.id)),
+        **{f.name: _exported(pm.custom_value(f.name)) for f in custom},
     }
+
+
+def _exported(value: CustomValue | None) -> Any:
+    """A custom field's value as JSON holds it: a list as a list, a date in ISO 8601."""
+    if isinstance(value, tuple):
+        return list(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _iso(value: date | None) -> str | None:
@@ -109,12 +126,13 @@ def to_json(records: list[dict[str, Any]]) -> str:
     return '{"version": 1, "incidents": [\n' + lines + ("\n" if lines else "") + "]}\n"
 
 
-def to_csv(records: list[dict[str, Any]]) -> str:
+def to_csv(records: list[dict[str, Any]], names: tuple[str, ...] = FIELDS) -> str:
+    """The records as CSV, one column per name of `names` (`columns`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
+    writer.writerow(names)
     for r in records:
-        writer.writerow([_cell(r[f]) for f in FIELDS])
+        writer.writerow([_cell(r[f]) for f in names])
     return out.getvalue()
 
 

@@ -12,7 +12,8 @@ from .base import GeneratedPage, PageContext
 
 def records(ctx: PageContext) -> list[dict[str, Any]]:
     """Each published incident as the record the exports write."""
-    return [export.record(pm, ctx.site, ctx.today) for pm in ctx.index.incidents]
+    custom = ctx.kb.settings.shown_custom_fields
+    return [export.record(pm, ctx.site, ctx.today, custom) for pm in ctx.index.incidents]
 
 
 def export_pages(ctx: PageContext) -> list[GeneratedPage]:
@@ -21,7 +22,11 @@ def export_pages(ctx: PageContext) -> list[GeneratedPage]:
     items = [(i.incident, i.item) for i in ctx.analysis.items[::-1]]
     return [
         GeneratedPage("incidents.json", export.to_json(found), "data"),
-        GeneratedPage("incidents.csv", export.to_csv(found), "data"),
+        GeneratedPage(
+            "incidents.csv",
+            export.to_csv(found, export.columns(ctx.kb.settings.shown_custom_fields)),
+            "data",
+        ),
         GeneratedPage(
             "action-items.csv", export.action_items_csv(items, ctx.site, ctx.today), "data"
         ),

@@ -10,6 +10,7 @@ from ...analyse.trends import elapsed, start_of
 from ...digests import digest
 from ...findings import Finding
 from ...model import KIND_LABELS, Catalog, Postmortem
+from ...read.custom_fields import shown
 from ...settings import Settings
 from ..blocks import Rendered
 from .base import GeneratedPage, IncidentSource, PageContext
@@ -75,9 +76,10 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         public=ctx.kb.settings.audience == "public",
         related=ctx.index.related(pm, ctx.kb.settings.related_limit),
         own_actions=own_action_items(pm, ctx.kb.settings),
-        card_text=card_text(pm, ctx.kb.catalog),
+        card_text=card_text(pm, ctx.kb.catalog, ctx.kb.settings),
         kind_label=KIND_LABELS[pm.kind],
         review=review_text(pm),
+        custom_rows=card_fields(pm, ctx.kb.settings),
     )
 
 
@@ -118,7 +120,18 @@ def own_action_items(pm: Postmortem, settings: Settings) -> str | None:
     )
 
 
-def card_text(pm: Postmortem, catalog: Catalog) -> str:
+def card_fields(pm: Postmortem, settings: Settings) -> list[tuple[str, str]]:
+    """The custom fields the card shows (`card: true`) that the postmortem sets: label and
+    value, in the option's order."""
+    rows = []
+    for field in settings.shown_custom_fields:
+        value = pm.custom_value(field.name)
+        if field.card and value is not None:
+            rows.append((field.label, shown(value)))
+    return rows
+
+
+def card_text(pm: Postmortem, catalog: Catalog, settings: Settings) -> str:
     """The incident's header card as one line of text, as search indexes show it: "Date
     2024-11-29 · Duration 5 h 56 min · Time to detect … · SEV2 · Services: Checkout, …", or
     "Date 2026-01-20 · Near miss · Impact none · SEV4 · …"."""
@@ -141,6 +154,7 @@ def card_text(pm: Postmortem, catalog: Catalog) -> str:
         facts.append("Authors: " + ", ".join(pm.authors))
     if review := review_text(pm):
         facts.append(f"Reviewed {review}")
+    facts += [f"{label}: {value}" for label, value in card_fields(pm, settings)]
     return " · ".join(facts)
 
 
@@ -158,4 +172,5 @@ def review_text(pm: Postmortem) -> str:
 def search_entry(ctx: PageContext, pm: Postmortem) -> str:
     """What compact search indexes for an incident besides its title (the page's): the header
     card as the full index reads it, and the summary's opening, as one short HTML section."""
-    return str(ctx.search_entry(card_text(pm, ctx.kb.catalog), excerpt(pm.summary)))
+    text = card_text(pm, ctx.kb.catalog, ctx.kb.settings)
+    return str(ctx.search_entry(text, excerpt(pm.summary)))
