@@ -351,3 +351,81 @@ def test_a_public_site_shows_only_the_fields_declared_public(tmp_path: Path) -> 
         if path.is_file() and path.suffix in (".html", ".json", ".csv", ".js", ".xml"):
             text = path.read_text("utf-8")
             assert "31337" not in text and "revenue_lost" not in text, path
+
+
+def select(listing: str, name: str) -> list[tuple[str, str]]:
+    found = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', listing, re.S)
+    assert found is not None, name
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found[1])
+
+
+def marked(listing: str, name: str) -> dict[str, str]:
+    """Each row's `data-<name>`, by the incident it links to."""
+    return {
+        ident: value
+        for value, ident in re.findall(
+            rf'<tr[^>]* data-{name}="([^"]*)"[^>]*>\s*<td[^>]*>[^<]*</td>\s*'
+            r'<td[^>]*><a href="[^"]*/([^/"]+)/"',
+            listing,
+        )
+    }
+
+
+def test_the_incidents_table_filters_by_the_fields_declared_filters(site: Path) -> None:
+    listing = read(site, "incidents/index.html")
+    # An enum's values in the order declared, of those some incident has.
+    assert select(listing, "customer_impact") == [
+        ("", "All"), ("none", "none"), ("some", "some"), ("all", "all"),
+    ]  # fmt: skip
+    assert marked(listing, "customer_impact") == {"a": "all", "b": "some", "c": "none", "d": ""}
+    # A list's items, alphabetically; a row lists its keys between spaces.
+    assert select(listing, "detected_by") == [
+        ("", "All"), ("alert", "alert"), ("customer", "customer"),
+        ("synthetic%20check", "synthetic check"),
+    ]  # fmt: skip
+    assert marked(listing, "detected_by") == {
+        "a": " customer alert ", "b": "  ", "c": " alert ", "d": " synthetic%20check ",
+    }  # fmt: skip
+    assert "<label>Customer impact<select" in listing
+    # Not declared filters.
+    assert '<select name="revenue_lost"' not in listing
+    assert '<select name="jira_epic"' not in listing
+
+
+def facets(site: Path) -> dict[str, tuple[str, list[list[object]]]]:
+    script = read(site, "assets/pmkb/pmkb-search.js")
+    found = re.search(r"const FACETS = (.*);", script)
+    assert found is not None
+    return {name: (label, values) for name, label, values in json.loads(found[1])}
+
+
+def test_the_search_page_has_a_facet_per_filter_field(site: Path) -> None:
+    found = facets(site)
+    assert list(found)[-2:] == ["customer_impact", "detected_by"]
+    assert found["customer_impact"] == ("Customer impact", [["none", 1], ["some", 1], ["all", 1]])
+    assert found["detected_by"] == (
+        "Detected by",
+        [["alert", 2], ["customer", 1], ["synthetic check", 1]],
+    )
+    pages = {}
+    for path in sorted((site / "site" / "search" / "index" / "d").glob("*.json")):
+        page = json.loads(path.read_text(encoding="utf-8"))
+        pages[page["url"]] = page["filters"]
+    assert pages["incidents/a/"]["detected_by"] == ["customer", "alert"]
+    assert pages["incidents/b/"]["customer_impact"] == ["some"]
+    assert pages["incidents/d/"]["customer_impact"] == []
+    assert "revenue_lost" not in pages["incidents/a/"]
+
+
+def test_a_split_table_sends_the_facets_value(tmp_path: Path) -> None:
+    root = built(tmp_path, listing_page_size=2)
+    listing = read(root, "incidents/index.html")
+    found = re.search(r'<select name="detected_by">(.*?)</select>', listing, re.S)
+    assert found is not None
+    options = re.findall(r'<option value="([^"]*)"(?: data-key="([^"]*)")?>', found[1])
+    assert options == [
+        ("", ""), ("alert", ""), ("customer", ""), ("synthetic check", "synthetic%20check"),
+    ]  # fmt: skip
+    # The search page knows each value the form sends.
+    sent = {value for value, _ in options if value}
+    assert sent == {value for value, _ in facets(root)["detected_by"][1]}

@@ -4,6 +4,7 @@ their values are shown."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,10 +17,16 @@ KEYS = ("type", "values", "required_from", "card", "filter", "label", "public")
 FLAGS = ("card", "filter", "public")
 # A name is a front-matter key, a JSON key and a CSV column: plain words keep it one in all.
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-# Names a field may not take: pmkb's own keys, and the columns the exports (site/export.py) add
-# beside them, which a field's column would otherwise overwrite.
+# Names a field may not take: pmkb's own keys; the columns the exports (site/export.py) add
+# beside them, which a field's column would otherwise overwrite; and the incidents table's
+# filters and the search page's parameters, which a field's filter would be taken for.
 RESERVED = (
     *FIELD_NAMES,
+    "service",
+    "factor",
+    "year",
+    "review",
+    "query",
     "minutes_to_detect",
     "minutes_to_mitigate",
     "minutes_to_resolve",
@@ -148,3 +155,26 @@ def shown(value: CustomValue) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def filter_values(value: CustomValue | None) -> tuple[str, ...]:
+    """What a filter and a facet match an incident by: each item of a list, else the value as
+    shown."""
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (shown(value),)
+
+
+def in_order(field: CustomField, values: Iterable[str]) -> list[str]:
+    """Distinct filter values as filters and facets list them: an enum's in the order declared,
+    numbers from the smallest, dates from the newest, text alphabetically."""
+
+    def key(value: str) -> tuple[float, str, str]:
+        if field.type == "enum" and value in field.values:
+            return (field.values.index(value), "", value)
+        if field.type == "number":
+            return (float(value), "", value)
+        return (0, value.casefold(), value)
+
+    ordered = sorted(set(values), key=key)
+    return ordered[::-1] if field.type == "date" else ordered

@@ -34,7 +34,9 @@ from mkdocs.structure.files import Files, InclusionLevel
 
 from ..model import KIND_LABELS, REVIEW_LABELS, Catalog, Factor, Postmortem, Service
 from ..parallel import chunked_map
+from ..read.custom_fields import CustomField, filter_values, in_order
 from ..read.knowledge import KnowledgeBase
+from ..settings import Settings
 from ..urls import SEARCH_PAGE, Site
 from .pages.base import GeneratedPage
 from .pages.text import STATUS_LABELS
@@ -96,6 +98,13 @@ class SearchPlan:
 
     entries: tuple[Entry, ...]
     severities: tuple[str, ...] = ()
+    # The custom fields declared `filter: true` that the site shows: facets after pmkb's own.
+    custom: tuple[CustomField, ...] = ()
+
+    @property
+    def facets(self) -> tuple[tuple[str, str], ...]:
+        """The facets of this build, in the order the search page shows them: (name, label)."""
+        return (*FACETS, *((f.name, f.label) for f in self.custom))
 
 
 @dataclass(frozen=True)
@@ -113,9 +122,11 @@ def incident_entry(
     catalog: Catalog,
     severities: tuple[str, ...],
     review_required_for: tuple[str, ...] = (),
+    custom: tuple[CustomField, ...] = (),
 ) -> Entry:
     """The index entry of a published incident, its facets from the front matter; its review
-    facet as the incidents table's Review filter words it, for the severities that require one."""
+    facet as the incidents table's Review filter words it, for the severities that require one;
+    and a facet per `custom` field, its values as the table's filter words them."""
     src = site.incident(pm.id)
     services = tuple(_name(s, catalog.services) for s in pm.services)
     factors = tuple(_name(f, catalog.factors) for f in pm.factors)
@@ -132,6 +143,7 @@ def incident_entry(
         "year": (year,) if year else (),
         "status": (status,),
         "review": (REVIEW_LABELS[review],) if review else (),
+        **{f.name: filter_values(pm.custom_value(f.name)) for f in custom},
     }
     meta = {
         "title": pm.title,
@@ -158,6 +170,7 @@ def plan(
     severities: tuple[str, ...],
     pages: Iterable[str],
     review_required_for: tuple[str, ...] = (),
+    custom: tuple[CustomField, ...] = (),
 ) -> SearchPlan:
     """The build's index: its published incidents but drafts, newest first (the order of a
     listing without words), then `pages` (source paths)."""
@@ -166,10 +179,11 @@ def plan(
         key=lambda pm: (-(pm.date.toordinal() if pm.date else 0), pm.id),
     )
     entries = [
-        incident_entry(pm, site, catalog, severities, review_required_for) for pm in incidents
+        incident_entry(pm, site, catalog, severities, review_required_for, custom)
+        for pm in incidents
     ]
     entries.extend(page_entry(src, site) for src in pages)
-    return SearchPlan(tuple(entries), severities)
+    return SearchPlan(tuple(entries), severities, custom)
 
 
 def build_plan(kb: KnowledgeBase, site: Site, files: Files) -> SearchPlan | None:
@@ -190,8 +204,19 @@ def build_plan(kb: KnowledgeBase, site: Site, files: Files) -> SearchPlan | None
     settings = kb.settings
     pages = own + catalog
     return plan(
-        kb.published, kb.catalog, site, settings.severities, pages, settings.review_required_for
+        kb.published,
+        kb.catalog,
+        site,
+        settings.severities,
+        pages,
+        settings.review_required_for,
+        _filterable(settings),
     )
+
+
+def _filterable(settings: Settings) -> tuple[CustomField, ...]:
+    """The custom fields that are facets: declared `filter: true`, and shown by the site."""
+    return tuple(f for f in settings.shown_custom_fields if f.filter)
 
 
 def write(
@@ -219,7 +244,7 @@ def facet_values(search: SearchPlan) -> list[tuple[str, str, list[tuple[str, int
 
     The search page's filters are written from these at build time, so that a first query does
     not download a facet's file to list them."""
-    counts: dict[str, dict[str, int]] = {name: {} for name, _ in FACETS}
+    counts: dict[str, dict[str, int]] = {name: {} for name, _ in search.facets}
     for entry in search.entries:
         for name, values in entry.filters.items():
             for value in values:
@@ -230,8 +255,10 @@ def facet_values(search: SearchPlan) -> list[tuple[str, str, list[tuple[str, int
         "status": {label: i for i, label in enumerate(STATUS_LABELS.values())},
         "review": {label: i for i, label in enumerate(REVIEW_LABELS.values())},
     }
+    for custom in search.custom:
+        order[custom.name] = {v: i for i, v in enumerate(in_order(custom, counts[custom.name]))}
     facets = []
-    for name, label in FACETS:
+    for name, label in search.facets:
         rank = order.get(name, {})
         listed = sorted(
             counts[name].items(), key=lambda v: (rank.get(v[0], len(rank)), v[0].casefold(), v[0])
@@ -438,6 +465,7 @@ def generated_plan(
         settings.severities,
         sorted(catalog),
         settings.review_required_for,
+        _filterable(settings),
     )
 
 

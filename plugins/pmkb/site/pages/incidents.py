@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from ...model import KIND_LABELS, KINDS, REVIEW_LABELS, Postmortem
+from ...read.custom_fields import CustomField, filter_values, in_order
 from ...urls import SEARCH_PAGE, listing_pages
 from .base import GeneratedPage, PageContext
 from .text import STATUS_LABELS, front_matter
@@ -145,7 +147,25 @@ def _filters(ctx: PageContext) -> list[Filter]:
         # Once an incident records a review or awaits one: incidents that need none are in
         # neither option.
         *([Filter("review", "Review", review, lambda pm: _review(pm, required))] if review else []),
+        *(
+            _custom(field, incidents)
+            for field in ctx.kb.settings.shown_custom_fields
+            if field.filter and any(pm.custom_value(field.name) is not None for pm in incidents)
+        ),
     ]
+
+
+def _custom(field: CustomField, incidents: list[Postmortem]) -> Filter:
+    """A custom field's filter, of the values some incident has. The option's text is the search
+    page's facet value; its key, the value with no space in it, as a row lists keys between
+    spaces."""
+
+    def keys(pm: Postmortem) -> list[str]:
+        return [quote(v, safe="") for v in filter_values(pm.custom_value(field.name))]
+
+    present = (v for pm in incidents for v in filter_values(pm.custom_value(field.name)))
+    options = [(quote(v, safe=""), v) for v in in_order(field, present)]
+    return Filter(field.name, field.label, options, keys, many=field.type == "list")
 
 
 def _named(names: dict[str, str]) -> Callable[[Iterable[str]], list[tuple[str, str]]]:
