@@ -32,6 +32,7 @@ from helpers import (
     with_keys,
 )
 from pmkb.read.yamlread import load_located
+from pmkb.site import export, search_index
 
 FIELDS: dict[str, Any] = {
     "customer_impact": {
@@ -429,3 +430,15 @@ def test_a_split_table_sends_the_facets_value(tmp_path: Path) -> None:
     # The search page knows each value the form sends.
     sent = {value for value, _ in options if value}
     assert sent == {value for value, _ in facets(root)["detected_by"][1]}
+
+
+def test_no_field_takes_the_name_of_an_export_column_or_a_filter(
+    tmp_path: Path, run: Runner
+) -> None:
+    names = [*export.FIELDS, *(name for name, _ in search_index.FACETS)]
+    fields = {name: {"type": "text"} for name in names}
+    make_project(tmp_path, {"a.md": FRONT + BODY}, options={"custom_fields": fields})
+    result = run("check")
+    assert result.code == 2
+    for name in names:
+        assert f"declares `{name}`, a key pmkb already reads or exports" in result.err, name
