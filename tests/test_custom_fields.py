@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -442,3 +443,37 @@ def test_no_field_takes_the_name_of_an_export_column_or_a_filter(
     assert result.code == 2
     for name in names:
         assert f"declares `{name}`, a key pmkb already reads or exports" in result.err, name
+
+
+# ---------------------------------------------------------------------------------------------
+# The example knowledge base
+
+REPO = Path(__file__).resolve().parent.parent
+GATEWAY = "2024-03-12-gateway-certificate-expired"
+
+
+def test_the_example_shows_customer_impact(tmp_path: Path) -> None:
+    for folder in ("docs", "postmortems"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    result = build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    assert card(tmp_path, GATEWAY).endswith("<dt>Customer impact</dt><dd>all</dd>")
+    listing = read(tmp_path, "incidents/index.html")
+    assert select(listing, "customer_impact") == [
+        ("", "All"), ("none", "none"), ("some", "some"), ("all", "all"),
+    ]  # fmt: skip
+    values = marked(listing, "customer_impact")
+    assert values[GATEWAY] == "all"
+    assert sorted(v for v in values.values() if v) == [
+        "all",
+        "none",
+        "some",
+        "some",
+        "some",
+        "some",
+    ]
+    assert facets(tmp_path)["customer_impact"] == (
+        "Customer impact",
+        [["none", 1], ["some", 4], ["all", 1]],
+    )

@@ -201,7 +201,7 @@ def check_key_pages(site: Path) -> None:
         '<tr data-service=" event-bus dispatch order-routing "'
         ' data-factor=" third-party-outage single-point-of-failure "'
         ' data-severity="SEV1" data-year="2026" data-status="published" data-kind="incident"'
-        ' data-review="reviewed">'
+        ' data-review="reviewed" data-customer_impact="some">'
     )
     assert 'data-severity="SEV1" data-year="2024"' in listing
     assert "data-pmkb-filters" in listing and "data-pmkb-table" in listing
