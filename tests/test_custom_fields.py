@@ -477,3 +477,55 @@ def test_the_example_shows_customer_impact(tmp_path: Path) -> None:
         "Customer impact",
         [["none", 1], ["some", 4], ["all", 1]],
     )
+
+
+def test_odd_values_are_reported_or_kept_whole(tmp_path: Path, check_json: Runner) -> None:
+    huge = "9" * 400
+    make_project(
+        tmp_path,
+        {
+            "a.md": with_keys(SET + "revenue_lost: .nan\n"),  # line 10
+            "b.md": with_keys(SET + f"revenue_lost: {huge}\n"),
+            "c.md": with_keys(SET + "detected_by: [alert, {a: b}, '  ']\n"),
+        },
+        options=OPTIONS,
+    )
+    result = check_json()
+    # Past 100 digits YAML's number stays text (read.yamlread): reported, and quoted shortened.
+    assert result.found == [
+        (A, 10, 15, "PMK102", "error"),
+        ("postmortems/b.md", 10, 15, "PMK102", "error"),
+        ("postmortems/c.md", 10, 22, "PMK102", "error"),
+        ("postmortems/c.md", 10, 30, "PMK102", "error"),
+    ]
+    assert result.messages[:2] == [
+        "`revenue_lost` must be a number, not `nan`",
+        f"`revenue_lost` must be a number, not `{'9' * 30}…{'9' * 29}`",
+    ]
+
+
+def test_filter_values_and_labels_are_escaped(tmp_path: Path) -> None:
+    fields = {
+        "detected_by": {"type": "list", "filter": True, "label": "<b>Detected</b>"},
+        "revenue_lost": {"type": "number", "filter": True},
+    }
+    hostile = '"><img src=x onerror=alert(1)>'
+    pm = postmortem(
+        "Checkout down",
+        "2025-03-10",
+        extra={"detected_by": [hostile, "=cmd"], "revenue_lost": int("9" * 99)},
+    )
+    make_project(tmp_path, {"a.md": pm}, options={"custom_fields": fields}, site=True)
+    result = build(tmp_path, strict=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.returncode == 0, result.stderr
+    listing = read(tmp_path, "incidents/index.html")
+    assert "<img src=x" not in listing and "<b>Detected" not in listing
+    assert "<label>&lt;b&gt;Detected&lt;/b&gt;<select" in listing
+    assert select(listing, "revenue_lost") == [("", "All"), ("9" * 99, "9" * 99)]
+    assert [text for _, text in select(listing, "detected_by")][1:] == sorted(
+        ["=cmd", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"]
+    )
+    assert facets(tmp_path)["detected_by"][1] == [[hostile, 1], ["=cmd", 1]]
+    # A spreadsheet runs no formula from the export.
+    table = list(csv.reader(io.StringIO(read(tmp_path, "incidents.csv"))))
+    assert table[1][table[0].index("detected_by")].endswith(";'=cmd")

@@ -312,7 +312,10 @@ class Checker:
         if field.type == "enum":
             return self._choice(meta, name, field.values, "PMK123", out)
         value = meta[name]
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        # A whole number is kept exact: math.isfinite would take it as a float.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and math.isfinite(value):
             return value
         out.add(*meta.value_marks[name], "PMK102", f"`{name}` must be a number, not {_kind(value)}")
         return None
