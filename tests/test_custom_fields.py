@@ -529,3 +529,33 @@ def test_filter_values_and_labels_are_escaped(tmp_path: Path) -> None:
     # A spreadsheet runs no formula from the export.
     table = list(csv.reader(io.StringIO(read(tmp_path, "incidents.csv"))))
     assert table[1][table[0].index("detected_by")].endswith(";'=cmd")
+
+
+# ---------------------------------------------------------------------------------------------
+# pmkb new
+
+
+def test_new_writes_the_custom_fields_blank_with_what_they_take(
+    tmp_path: Path, run: Runner
+) -> None:
+    make_project(tmp_path, options=OPTIONS)  # its mkdocs.yml lists the fields alphabetically
+    args = ["Checkout errors", "--service", "checkout", "--factor", "config-change"]
+    result = run("new", *args, "--severity", "SEV2", "--date", "2026-03-12")
+    assert result.code == 0, result.err
+    text = (tmp_path / "postmortems/2026/2026-03-12-checkout-errors.md").read_text("utf-8")
+    assert (
+        "resolved:  # YYYY-MM-DDTHH:MM:SSZ\n"
+        "customer_impact:  # none | some | all; required from published\n"
+        "detected_by:  # [..., ...]\n"
+        "jira_epic:  # text\n"
+        "postmortem_meeting:  # YYYY-MM-DD; required from in-review\n"
+        "revenue_lost:  # a number\n"
+        "action_items: []\n"
+    ) in text
+    # A draft may leave them blank; in review, the meeting is required.
+    found = run("check", "--format", "json").data["findings"]
+    assert [f for f in found if f["code"].startswith("PMK1")] == []  # the sections' guidance aside
+    in_review = text.replace("status: draft", "status: in-review")
+    (tmp_path / "postmortems/2026/2026-03-12-checkout-errors.md").write_text(in_review, "utf-8")
+    codes = [f["code"] for f in run("check", "--format", "json").data["findings"]]
+    assert "PMK124" in codes

@@ -49,6 +49,26 @@ def new_path(settings: Settings, title: str, day: date) -> Path:
     return settings.postmortems_dir / f"{day.year}" / f"{day.isoformat()}-{slugify(title)}.md"
 
 
+# What a blank custom field's comment says it takes, by its type.
+_CUSTOM_HINTS = {
+    "text": "text",
+    "number": "a number",
+    "date": "YYYY-MM-DD",
+    "list": "[..., ...]",
+}
+
+
+def custom_lines(settings: Settings) -> str:
+    """The knowledge base's custom fields, blank, each with a comment saying what it takes and
+    from which status it is required: the author sees them, and a blank one counts as unset."""
+    lines = []
+    for field in settings.custom_fields:
+        hint = " | ".join(field.values) if field.type == "enum" else _CUSTOM_HINTS[field.type]
+        needed = f"; required from {field.required_from}" if field.required_from else ""
+        lines.append(f"{field.name}:  # {hint}{needed}\n")
+    return "".join(lines)
+
+
 def render_new(
     settings: Settings,
     title: str,
@@ -102,6 +122,7 @@ def render_new(
         "action_items: []\n",
         "action_items: []\n# - {title: ..., owner: team-..., status: open, due: YYYY-MM-DD, link: https://...}\n",
     )
+    front = front.replace("action_items: []\n", custom_lines(settings) + "action_items: []\n", 1)
     parts = [f"---\n{front}---\n"]
     texts = NEAR_MISS_GUIDANCE if near_miss else GUIDANCE_TEXT
     for section in settings.sections_required(kind, severity):
