@@ -430,8 +430,8 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
 
     search = OneOf(("auto", "faceted", "full", "compact"), "auto")
     """How the site is searched: `faceted` (what `auto` chooses), every published word at any
-    size, on a search page that filters by service, factor, severity, year, status, kind and
-    review, from an index the browser fetches a few small files of per query; or Material's
+    size, on a search page that filters by service, factor, severity, year, status, kind, review
+    and the custom fields declared filters, from an index the browser fetches a few small files of per query; or Material's
     search, which downloads its whole index first, over every word (`full`) or over incidents'
     titles, metadata and summaries only (`compact`).
     """
