@@ -54,6 +54,8 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
             end = section.first_line - 1 + len(section.lines)
             parts.append("\n".join(lines[section.line - 1 : end]).strip())
     body = "\n\n".join(part for part in (summary, *parts) if part)
+    # A team's own fields are internal unless declared `public: true`.
+    public_fields = {f.name for f in settings.custom_fields if f.public}
     return replace(
         pm,
         body=body,
@@ -63,10 +65,5 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
         authors=(),
         reviewers=(),  # people of the company, as authors are; the review's day stays
         action_items=(),
-        # A team's own fields are internal unless declared `public: true`.
-        custom=tuple(
-            (key, value)
-            for key, value in pm.custom
-            if key in {f.name for f in settings.custom_fields if f.public}
-        ),
+        custom=tuple((key, value) for key, value in pm.custom if key in public_fields),
     )
