@@ -32,7 +32,10 @@ from helpers import (
     read,
     with_keys,
 )
+from pmkb.model import Postmortem
+from pmkb.read.audience import public_view
 from pmkb.read.yamlread import load_located
+from pmkb.settings import load_settings
 from pmkb.site import export, search_index
 
 FIELDS: dict[str, Any] = {
@@ -559,3 +562,18 @@ def test_new_writes_the_custom_fields_blank_with_what_they_take(
     (tmp_path / "postmortems/2026/2026-03-12-checkout-errors.md").write_text(in_review, "utf-8")
     codes = [f["code"] for f in run("check", "--format", "json").data["findings"]]
     assert "PMK124" in codes
+
+
+def test_public_view_keeps_only_the_public_fields(tmp_path: Path) -> None:
+    fields = {
+        "customer_impact": {"type": "enum", "values": ["none", "some"], "public": True},
+        "revenue_lost": {"type": "number"},
+    }
+    settings = load_settings({"custom_fields": fields}, tmp_path)
+    pm = Postmortem(
+        id="a", path=tmp_path / "a.md", display="a.md", title="A", date=None, severity="SEV2",
+        status="published", services=(), factors=(),
+        custom=(("customer_impact", "some"), ("revenue_lost", 31337)),
+    )  # fmt: skip
+    assert public_view(pm, settings).custom == (("customer_impact", "some"),)
+    assert public_view(pm, settings).custom_value("revenue_lost") is None
