@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from .cards import WIDTHS, card_row, shown_titles
 from .served import Site
-from .test_accessibility import open_page, unexpected, violations
 
 with contextlib.suppress(ImportError):  # without Playwright, the `browser` fixture says why
     from playwright.sync_api import expect
@@ -27,7 +27,6 @@ AWAITING = [
     "Checkout timeouts from deadlocks in stock reservation",
     "Event bus partitions offline after a broker volume filled",
 ]
-WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -35,37 +34,23 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 def test_the_card_shows_who_reviewed_and_when(
     page: Page, site: Site, screenshots: Path, scheme: str, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 900})
-    open_page(page, site.url + REVIEWED, scheme)
-    card = page.locator(".pmkb-card")
-    label = card.locator(".pmkb-card__rows dt", has_text="Reviewed")
-    value = label.locator("xpath=following-sibling::dd[1]")
-    assert label.is_visible() and value.is_visible()
-    assert value.inner_text() == "by Marcus Lindqvist on 2025-01-30"
-    box, inside = value.bounding_box(), card.bounding_box()
-    assert box and inside
-    assert inside["x"] <= box["x"] and box["x"] + box["width"] <= inside["x"] + inside["width"]
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    problems = unexpected(violations(page))
-    assert not problems, "\n".join(problems)
     name = "desktop" if width == WIDTHS["desktop"] else "phone"
-    card.screenshot(path=screenshots / f"review-card-{name}-{scheme}.png")
-
-
-def _shown_titles(page: Page) -> list[str]:
-    rows = page.locator("table[data-pmkb-table] tbody tr:visible .pmkb-incident-title a")
-    return sorted(rows.all_inner_texts())
+    shot = screenshots / f"review-card-{name}-{scheme}.png"
+    assert (
+        card_row(page, site, REVIEWED, "Reviewed", scheme, width, shot)
+        == "by Marcus Lindqvist on 2025-01-30"
+    )
 
 
 def test_the_incidents_table_lists_those_awaiting_review(page: Page, site: Site) -> None:
     page.goto(site.url + "incidents/")
     page.select_option("[data-pmkb-filters] select[name=review]", label="Awaiting review")
-    assert _shown_titles(page) == AWAITING
+    assert shown_titles(page) == AWAITING
     assert parse_qs(urlsplit(page.url).query) == {"review": ["awaiting"]}
     page.select_option("[data-pmkb-filters] select[name=review]", label="Reviewed")
     # The example's published SEV1 and SEV2 postmortems record their reviews: 16 on the internal
     # site, the restricted one not.
-    assert len(_shown_titles(page)) == 16
+    assert len(shown_titles(page)) == 16
 
 
 def test_the_search_page_filters_by_review(page: Page, site: Site) -> None:
