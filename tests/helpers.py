@@ -20,6 +20,7 @@ Projects and what runs on them:
 - build(root): `mkdocs build` in a subprocess; read(root, path), search_docs(root) read the site.
 - Result, Runner: what the `run` and `check_json` fixtures (conftest.py) return and are.
 - in_fresh_process(function, *args): a call in a new interpreter, for tests of forking.
+- assert_schema_and_check_agree(run, cases): `pmkb schema` and `pmkb check` judge each case alike.
 """
 
 from __future__ import annotations
@@ -420,3 +421,29 @@ def as_json(value: Any) -> Any:
     if isinstance(value, list):
         return [as_json(v) for v in value]
     return value
+
+
+def assert_schema_and_check_agree(
+    run: Runner, cases: Mapping[str, tuple[str, bool]]
+) -> dict[str, Any]:
+    """In the project `run` works in, whose `postmortems/<case>.md` hold `FRONT` and each case's
+    extra front matter: `pmkb schema`'s JSON Schema and `pmkb check`'s errors both find a case
+    valid, or both not, as the case says (its boolean). Returns the schema."""
+    import jsonschema
+
+    from pmkb.read.yamlread import load_located
+
+    schema: dict[str, Any] = json.loads(run("schema").out)
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    found = run("check", "--format", "json").data["findings"]
+    for name, (extra, valid) in cases.items():
+        errors = [
+            f["code"]
+            for f in found
+            if f["path"] == f"postmortems/{name}.md" and f["level"] == "error"
+        ]
+        meta = as_json(load_located(FRONT.removeprefix("---\n").removesuffix("---\n") + extra))
+        schema_errors = [e.message for e in validator.iter_errors(meta)]
+        assert (not schema_errors, not errors) == (valid, valid), (name, schema_errors, errors)
+    return schema

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
@@ -25,7 +24,7 @@ from helpers import (
     SITE_SERVICES,
     A,
     Runner,
-    as_json,
+    assert_schema_and_check_agree,
     build,
     make_project,
     postmortem,
@@ -34,7 +33,6 @@ from helpers import (
 )
 from pmkb.model import Postmortem
 from pmkb.read.audience import public_view
-from pmkb.read.yamlread import load_located
 from pmkb.settings import load_settings
 from pmkb.site import export, search_index
 
@@ -217,21 +215,9 @@ SCHEMA_CASES = {
 def test_schema_and_check_agree_on_custom_fields(tmp_path: Path, run: Runner) -> None:
     files = {f"{name}.md": with_keys(extra) for name, (extra, _) in SCHEMA_CASES.items()}
     make_project(tmp_path, files, options=OPTIONS)
-    schema = json.loads(run("schema").out)
+    schema = assert_schema_and_check_agree(run, SCHEMA_CASES)
     assert schema["properties"]["customer_impact"]["enum"] == ["none", "some", "all", None]
     assert schema["properties"]["revenue_lost"]["type"] == ["number", "null"]
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
-    found = run("check", "--format", "json").data["findings"]
-    for name, (extra, valid) in SCHEMA_CASES.items():
-        errors = [
-            f["code"]
-            for f in found
-            if f["path"] == f"postmortems/{name}.md" and f["level"] == "error"
-        ]
-        meta = as_json(load_located(FRONT.removeprefix("---\n").removesuffix("---\n") + extra))
-        schema_errors = [e.message for e in validator.iter_errors(meta)]
-        assert (not schema_errors, not errors) == (valid, valid), (name, schema_errors, errors)
 
 
 def test_the_reference_example_is_a_valid_declaration(tmp_path: Path, run: Runner) -> None:

@@ -14,7 +14,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from helpers import (
@@ -24,7 +23,7 @@ from helpers import (
     SITE_SERVICES,
     A,
     Runner,
-    as_json,
+    assert_schema_and_check_agree,
     build,
     make_project,
     postmortem,
@@ -32,7 +31,6 @@ from helpers import (
     with_keys,
 )
 from pmkb.read import validate
-from pmkb.read.yamlread import load_located
 
 REQUIRED = {"review_required_for": ["SEV1", "SEV2"]}
 REVIEW = "reviewers: [Ines Carvalho, Daniel Okafor]\nreviewed: 2026-03-19\n"
@@ -213,19 +211,7 @@ SCHEMA_CASES = {
 def test_schema_and_check_agree_on_reviews(tmp_path: Path, run: Runner) -> None:
     files = {f"{name}.md": with_keys(extra) for name, (extra, _) in SCHEMA_CASES.items()}
     make_project(tmp_path, files)
-    schema = json.loads(run("schema").out)
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
-    found = run("check", "--format", "json").data["findings"]
-    for name, (extra, valid) in SCHEMA_CASES.items():
-        errors = [
-            f["code"]
-            for f in found
-            if f["path"] == f"postmortems/{name}.md" and f["level"] == "error"
-        ]
-        meta = as_json(load_located(FRONT.removeprefix("---\n").removesuffix("---\n") + extra))
-        schema_errors = [e.message for e in validator.iter_errors(meta)]
-        assert (not schema_errors, not errors) == (valid, valid), (name, schema_errors, errors)
+    assert_schema_and_check_agree(run, SCHEMA_CASES)
 
 
 # ---------------------------------------------------------------------------------------------
