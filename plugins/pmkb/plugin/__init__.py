@@ -241,14 +241,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file.abs_src_path = source
 
     def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
-        """The listing, catalog, trend and export pages; in `serve --dirty`, the last build's
-        when what they are made from is unchanged (an edit to a postmortem's body, say)."""
+        """The listing, catalog, trend and export pages, and the feeds; in `serve --dirty`, the
+        last build's pages when what they are made from is unchanged (an edit to a postmortem's
+        body, say), the feeds made again."""
         if not self.dirty_serve:
-            return renderer.other_pages()
+            return renderer.other_pages() + renderer.feeds()
         inputs = renderer.other_inputs()
         if self.other_pages_made is None or self.other_pages_made[0] != inputs:
             self.other_pages_made = (inputs, tuple(renderer.other_pages()))
-        return list(self.other_pages_made[1])
+        return [*self.other_pages_made[1], *renderer.feeds()]
 
     def _add(
         self,

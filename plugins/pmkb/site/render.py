@@ -116,7 +116,7 @@ class Renderer:
                 )
         finally:
             _CONTEXT = None
-        return pages + self.other_pages()
+        return pages + self.other_pages() + self.feeds()
 
     def incident_sources(self) -> list[IncidentSource]:
         """The incident pages of `pages()`, each rendered only when its text is asked for."""
@@ -132,14 +132,12 @@ class Renderer:
             for pm in self.kb.postmortems
         ]
         parts = (self.context.shared(), shown, self.kb.findings, sorted(self.kb.rejected))
-        # Feeds show summaries, and the site's address and name.
-        feeds = None
-        if self.feed_site is not None:
-            feeds = (self.feed_site, [pm.summary for pm in self.kb.postmortems])
-        return digest(repr((parts, feeds)))
+        return digest(repr((parts, self.feed_site)))
 
     def other_pages(self) -> list[GeneratedPage]:
-        """The pages of `pages()` after the incident pages: listings, catalog pages, exports."""
+        """The pages of `pages()` between the incident pages and the feeds: listings, catalog
+        pages, exports. None shows a summary, which feeds quote: `serve` reuses them after an
+        edit to a body, and makes the feeds (a few milliseconds) again."""
         pages = [*self.incidents(), self.services()]
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
         pages.append(self.factors())
@@ -147,7 +145,6 @@ class Renderer:
         pages.append(self.trends())
         pages.append(self.action_items())
         pages.extend(self.exports())
-        pages.extend(self.feeds())
         return pages
 
     def incident(self, pm: Postmortem) -> GeneratedPage:
