@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -80,6 +81,19 @@ def printable(text: str, *, line_breaks: bool = False) -> str:
 
 
 ELLIPSIS = "\u2026"
+
+
+def kind_of(value: object) -> str:
+    """A value as a message names it: a mapping, a list or nothing by what it is, anything else
+    quoted (a date or time in ISO 8601), its middle left out when it is long."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return f"`{shorten(text)}`"
 
 
 def shorten(text: str, limit: int = 60, keep: int | None = None) -> str:

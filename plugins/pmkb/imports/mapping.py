@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..findings import Finding, finding, shorten
+from ..findings import Finding, finding, kind_of, shorten
 from ..model import ACTION_STATUSES, STATUSES
 from ..read.schema import ACTION_FIELD_NAMES, FIELD_NAMES
 from ..read.source import decode, read_capped
@@ -105,7 +105,7 @@ class _Reader:
     def mapping(self, value: Any, mark: tuple[int, int], what: str) -> LocatedDict | None:
         if isinstance(value, LocatedDict):
             return value
-        self.problem(mark, f"`{what}` must be a mapping, not {_kind(value)}")
+        self.problem(mark, f"`{what}` must be a mapping, not {kind_of(value)}")
         return None
 
     def names(self, value: Any, mark: tuple[int, int], what: str) -> tuple[str, ...] | None:
@@ -117,7 +117,7 @@ class _Reader:
             and all(isinstance(i, str) and i.strip() for i in items)
         ):
             return tuple(i.strip() for i in items)
-        self.problem(mark, f"`{what}` must be a name or a list of names, not {_kind(value)}")
+        self.problem(mark, f"`{what}` must be a name or a list of names, not {kind_of(value)}")
         return None
 
     def known_keys(self, data: LocatedDict, known: tuple[str, ...], what: str) -> None:
@@ -150,7 +150,7 @@ class _Reader:
                 if not isinstance(target, str) or not target.strip():
                     self.problem(
                         table.value_marks[source],
-                        f"`values.{key}` maps `{shorten(str(source))}` to {_kind(target)}: give"
+                        f"`values.{key}` maps `{shorten(str(source))}` to {kind_of(target)}: give"
                         " the pmkb value as text",
                     )
                     continue
@@ -173,7 +173,7 @@ class _Reader:
             if key == "status" and value not in STATUSES:
                 self.problem(
                     data.value_marks[key],
-                    f"`defaults.status` is {_kind(value)}, not one of {', '.join(STATUSES)}",
+                    f"`defaults.status` is {kind_of(value)}, not one of {', '.join(STATUSES)}",
                 )
                 continue
             found[key] = _plain(value)
@@ -230,7 +230,7 @@ class _Reader:
                     assert table is not None
                     self.problem(
                         table.value_marks[source],
-                        f"`action_items.statuses` maps `{shorten(str(source))}` to {_kind(target)},"
+                        f"`action_items.statuses` maps `{shorten(str(source))}` to {kind_of(target)},"
                         f" not one of {', '.join(ACTION_STATUSES)}",
                     )
                     continue
@@ -238,14 +238,15 @@ class _Reader:
         owner = data.get("owner", "")
         if not isinstance(owner, str):
             self.problem(
-                data.value_marks["owner"], f"`action_items.owner` must be text, not {_kind(owner)}"
+                data.value_marks["owner"],
+                f"`action_items.owner` must be text, not {kind_of(owner)}",
             )
             owner = ""
         status = data.get("status", "open")
         if status not in ACTION_STATUSES:
             self.problem(
                 data.value_marks["status"],
-                f"`action_items.status` is {_kind(status)}, not one of {', '.join(ACTION_STATUSES)}",
+                f"`action_items.status` is {kind_of(status)}, not one of {', '.join(ACTION_STATUSES)}",
             )
             status = "open"
         if headings is None:
@@ -289,7 +290,7 @@ def read_mapping(path: Path, display: str) -> tuple[ImportMapping | None, list[F
         if parsed is None:
             reader.problem(
                 top.value_marks["time_zone"],
-                f"`time_zone` is {_kind(given)}: write `UTC`, an offset such as `+01:00`, or a"
+                f"`time_zone` is {kind_of(given)}: write `UTC`, an offset such as `+01:00`, or a"
                 " zone name such as `Europe/Paris`",
             )
         else:
@@ -306,7 +307,7 @@ def read_mapping(path: Path, display: str) -> tuple[ImportMapping | None, list[F
     if not isinstance(category, str) or not category.strip():
         reader.problem(
             top.value_marks.get("new_factor_category", (1, 1)),
-            f"`new_factor_category` must be a category name, not {_kind(category)}",
+            f"`new_factor_category` must be a category name, not {kind_of(category)}",
         )
         category = "Imported"
     field_sections: dict[str, tuple[str, ...]] = {}
@@ -336,16 +337,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, LocatedDict):
         return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-def _kind(value: Any) -> str:
-    """A value as a message names it."""
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    if isinstance(value, datetime):
-        return f"`{value.isoformat()}`"
-    return f"`{shorten(str(value))}`"

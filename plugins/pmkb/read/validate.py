@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ..clock import build_date
-from ..findings import Finding, Level, finding, shorten
+from ..findings import Finding, Level, finding, kind_of, shorten
 from ..model import (
     ACTION_STATUSES,
     AUDIENCES,
@@ -317,7 +317,9 @@ class Checker:
             return value
         if isinstance(value, float) and math.isfinite(value):
             return value
-        out.add(*meta.value_marks[name], "PMK102", f"`{name}` must be a number, not {_kind(value)}")
+        out.add(
+            *meta.value_marks[name], "PMK102", f"`{name}` must be a number, not {kind_of(value)}"
+        )
         return None
 
     def _id(self, meta: LocatedDict, source: SourceFile, out: _Findings) -> str:
@@ -363,7 +365,7 @@ class Checker:
             return ""
         line, col = meta.value_marks[key]
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            out.add(line, col, "PMK102", f"`{key}` must be text, not {_kind(value)}")
+            out.add(line, col, "PMK102", f"`{key}` must be text, not {kind_of(value)}")
             return ""
         text = " ".join(str(value).split())
         if not text:
@@ -523,7 +525,7 @@ class Checker:
             out.add(line, col, "PMK102", f"`{key}` must be a list: `{key}: [{value}]`")
             return []
         if not isinstance(value, LocatedList):
-            out.add(line, col, "PMK102", f"`{key}` must be a list, not {_kind(value)}")
+            out.add(line, col, "PMK102", f"`{key}` must be a list, not {kind_of(value)}")
             return []
         return list(zip(value, value.marks, strict=True))
 
@@ -536,7 +538,7 @@ class Checker:
         result: list[str] = []
         for value, (line, col) in items:
             if not isinstance(value, str):
-                out.add(line, col, "PMK102", f"`{key}` entries must be ids, not {_kind(value)}")
+                out.add(line, col, "PMK102", f"`{key}` entries must be ids, not {kind_of(value)}")
                 continue
             ident = value
             if not is_service and ident not in catalog and self.catalog.factor_alias(ident):
@@ -567,7 +569,7 @@ class Checker:
         result = []
         for item, (line, col) in self._list(meta, key, out):
             if not isinstance(item, str) or not item.strip():
-                out.add(line, col, "PMK102", f"`{key}` entries must be names, not {_kind(item)}")
+                out.add(line, col, "PMK102", f"`{key}` entries must be names, not {kind_of(item)}")
                 continue
             result.append(" ".join(item.split()))
         return tuple(result)
@@ -580,7 +582,7 @@ class Checker:
                     line,
                     col,
                     "PMK201",
-                    f"an action item must be a mapping with title, owner and status, not {_kind(raw)}",
+                    f"an action item must be a mapping with title, owner and status, not {kind_of(raw)}",
                 )
                 continue
             item = _action_item(raw, line, col, out)
@@ -908,7 +910,7 @@ def _action_texts(raw: LocatedDict, line: int, col: int, out: _Findings) -> dict
             out.add(
                 *raw.value_marks[key],
                 "PMK102",
-                f"action item `{key}` must be text, not {_kind(value)}",
+                f"action item `{key}` must be text, not {kind_of(value)}",
             )
         else:
             fields[key] = " ".join(value.split())
@@ -948,7 +950,9 @@ def _action_link(raw: LocatedDict, out: _Findings) -> str:
         return ""
     line, col = raw.value_marks["link"]
     if not isinstance(value, str):
-        out.add(line, col, "PMK205", f"action item link must be an http(s) URL, not {_kind(value)}")
+        out.add(
+            line, col, "PMK205", f"action item link must be an http(s) URL, not {kind_of(value)}"
+        )
         return ""
     if _LINK.fullmatch(value):
         return value.strip(" \t")
@@ -1102,16 +1106,6 @@ def _as_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    return f"`{_show(value)}`"
 
 
 def _show(value: Any) -> str:
