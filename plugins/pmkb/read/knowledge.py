@@ -182,7 +182,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.Di
             entries = sorted(listing, key=lambda e: e.name)
     except OSError:
         return  # as os.walk: a folder that cannot be listed is passed over
-    dirs, files = [], []
+    dirs: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
     for entry in entries:
         try:
             is_dir = entry.is_dir()
