@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.listing_files: list[File] = []
         # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
         self.blocks: dict[str, tuple[str, ...]] = {}
-        self.search_entries: dict[str, str] = {}
+        self.search_entries: dict[str, Callable[[], str]] = {}
         self.search_plan: search_index.SearchPlan | None = None  # `search: faceted`
         # An incident page's own HTML, set aside while the search plugin reads its short entry.
         self.content_aside: str | None = None
@@ -214,7 +215,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             # str with one character beyond Latin-1 takes two bytes a character.
             content = page.content.encode("utf-8")
             made = GeneratedFile.generated(config, page.src, content=content, inclusion=inclusion)
-            self._add(made, files, config, page.kind, page.source_path, page.search)
+            entry = None if page.search is None else partial(str, page.search)
+            self._add(made, files, config, page.kind, page.source_path, entry)
             if page.kind not in ("asset", "data"):
                 self.blocks[page.src] = page.blocks
             if page.in_nav:
@@ -258,7 +260,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         config: MkDocsConfig,
         kind: str,
         source_path: Path | None,
-        search: str | None,
+        search: Callable[[], str] | None,
     ) -> None:
         existing = files.get_file_from_path(file.src_uri)
         if existing is not None:
@@ -269,7 +271,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve and isinstance(file, GeneratedFile):
             file.changed = self._changed
         if source_path is not None:
-            file.edit_uri = Path(os.path.relpath(source_path, config.docs_dir)).as_posix()
+            folder = _relative_folder(str(source_path.parent), config.docs_dir)
+            file.edit_uri = f"{folder}/{source_path.name}" if folder != "." else source_path.name
         if search is not None:
             self.search_entries[file.src_uri] = search
         files.append(file)
@@ -299,7 +302,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             src,
             file.edit_uri or "",
             str(file.inclusion),
-            self.search_entries.get(src, ""),
+            self.search_entries[src]() if src in self.search_entries else "",
             *self.blocks.get(src, ()),
         )
         if self.shape_compared and self.digests.get(src) == made:
@@ -458,7 +461,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             page.meta["search"] = {"exclude": True}  # in the faceted index, or a listing
         entry = self.search_entries.get(page.file.src_uri)
         if entry is not None:
-            self.content_aside, page.content = page.content, entry
+            self.content_aside, page.content = page.content, entry()
         return context
 
     @event_priority(-1)
@@ -581,6 +584,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 # What a page's conversion may log reaches one of these: MkDocs' messages stop at its own logger,
 # Markdown extensions' reach the root.
 _RECORDED_LOGGERS = (logging.getLogger("mkdocs"), logging.getLogger())
+
+
+@lru_cache(maxsize=1024)
+def _relative_folder(folder: str, docs_dir: str) -> str:
+    # Asked once a folder, not once a file: at thousands of postmortems, in a few year folders,
+    # working out each file's path from docs_dir took a tenth of every `serve` rebuild.
+    return Path(os.path.relpath(folder, docs_dir)).as_posix()
 
 
 def _placing_pages(files: Files) -> list[File]:

@@ -8,7 +8,6 @@ are kept here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -61,10 +60,6 @@ __all__ = [
     "front_matter",
     "markdown_text",
 ]
-
-
-# What a postmortem's body gives it: shown on its own page only.
-_BODY_FIELDS = frozenset({"body", "headings", "summary"})
 
 
 class Renderer:
@@ -127,10 +122,7 @@ class Renderer:
         (the listings, catalog pages, trends and exports show none of it), the knowledge base's
         own findings, and what every page shares. Cheaper than the pages: `serve` compares it to
         reuse the last build's pages after an edit that changed only a body."""
-        shown = [
-            tuple(getattr(pm, f.name) for f in fields(pm) if f.name not in _BODY_FIELDS)
-            for pm in self.kb.postmortems
-        ]
+        shown = [self.context.fingerprint(pm, body=False) for pm in self.kb.postmortems]
         parts = (self.context.shared(), shown, self.kb.findings, sorted(self.kb.rejected))
         return digest(repr((parts, self.feed_site)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -22,17 +22,22 @@ from ...urls import SEARCH_PAGE, Site, listing_pages
 from ..blocks import Rendered
 from .shared import Chips, environment, snippet
 
-# Per postmortem object, while it lives, its fingerprint: `mkdocs serve` keeps the postmortems of
-# unchanged files from one rebuild to the next, and their digests with them.
-_FINGERPRINTS: dict[int, tuple[weakref.ref[Postmortem], str]] = {}
+# Per postmortem object and kind of digest, while the object lives: `mkdocs serve` keeps the
+# postmortems of unchanged files from one rebuild to the next, and their digests with them.
+_FINGERPRINTS: dict[tuple[int, str], tuple[weakref.ref[Postmortem], str]] = {}
+# What the listings, catalog pages, trends and exports never show of a postmortem.
+_BODY_FIELDS = frozenset({"body", "headings", "summary"})
 
 
-def _fingerprint(pm: Postmortem) -> str:
-    key = id(pm)
+def _fingerprint(pm: Postmortem, kind: str = "all") -> str:
+    key = (id(pm), kind)
     found = _FINGERPRINTS.get(key)
     if found is not None and found[0]() is pm:
         return found[1]
-    made = digest(repr(pm))
+    if kind == "all":
+        made = digest(repr(pm))
+    else:
+        made = digest(repr([getattr(pm, f.name) for f in fields(pm) if f.name not in _BODY_FIELDS]))
 
     def forget(_: weakref.ref[Postmortem]) -> None:
         _FINGERPRINTS.pop(key, None)
@@ -70,7 +75,8 @@ class IncidentSource:
 
     src: str
     source_path: Path
-    search: str | None
+    # Compact search's entry, made when the page is built: `serve` rebuilds few pages.
+    search: Callable[[], str] | None
     text: Callable[[], Rendered]
     # A digest of everything the text is made from, far cheaper to make than the text: a page
     # whose inputs did not change since the last build need not be rendered to tell.
@@ -111,9 +117,10 @@ class PageContext:
         self._shared: str | None = None
         self._neighbourhood: str | None = None
 
-    def fingerprint(self, pm: Postmortem) -> str:
-        """A digest of all a published postmortem holds."""
-        return _fingerprint(pm)
+    def fingerprint(self, pm: Postmortem, *, body: bool = True) -> str:
+        """A digest of all a published postmortem holds; without `body`, of all but its body,
+        headings and summary."""
+        return _fingerprint(pm, "all" if body else "shown")
 
     def shared(self) -> str:
         """A digest of what every page is made with: catalogs, settings, layout and date."""

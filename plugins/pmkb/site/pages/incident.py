@@ -31,18 +31,17 @@ def incident_page(ctx: PageContext, pm: Postmortem) -> GeneratedPage:
         rendered.markdown,
         "incident",
         pending.source_path,
-        search=pending.search,
+        search=pending.search() if pending.search is not None else None,
         blocks=rendered.blocks,
     )
 
 
 def incident_source(ctx: PageContext, pm: Postmortem) -> IncidentSource:
     """The incident's page, rendered when its text is asked for."""
-    search = search_entry(ctx, pm) if ctx.compact_search else None
     return IncidentSource(
         ctx.site.incident(pm.id),
         pm.path,
-        search,
+        partial(search_entry, ctx, pm) if ctx.compact_search else None,
         partial(incident_text, ctx, pm),
         partial(incident_inputs, ctx, pm),
     )
