@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from hashlib import sha256
+from pathlib import Path
 
 
 def digest(*parts: str | bytes) -> str:
@@ -14,3 +17,20 @@ def digest(*parts: str | bytes) -> str:
         made.update(len(data).to_bytes(8, "big"))
         made.update(data)
     return made.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """A digest of pmkb's own files as installed (each one's name, size and modification time):
+    what made a result kept between runs. The version number alone does not change while the
+    code is edited in place (an editable install), and stale findings would go unnoticed."""
+    root = Path(__file__).parent
+    parts: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            found = os.stat(os.path.join(folder, name))
+            parts.append(
+                f"{os.path.relpath(folder, root)}/{name}:{found.st_size}:{found.st_mtime_ns}"
+            )
+    return digest(*parts)

@@ -26,7 +26,8 @@ from ..model import Postmortem
 FORMAT = 1
 
 
-def _identity(path: Path) -> list[int] | None:
+def identity(path: Path) -> list[int] | None:
+    """A file's identity on disk: what changes whenever its content can have changed."""
     try:
         found = path.stat()
     except OSError:
@@ -64,9 +65,9 @@ class CheckIndex:
         entry = self.entries.get(display)
         if not (isinstance(entry, list) and len(entry) == 4):
             return None
-        identity, ident, status, withheld = entry
+        known, ident, status, withheld = entry
         if (
-            identity != _identity(path)
+            known != identity(path)
             or not isinstance(ident, str)
             or not isinstance(status, str)
             or not isinstance(withheld, bool)
@@ -89,7 +90,7 @@ class CheckIndex:
     def record(self, pm: Postmortem) -> None:
         """Keep what a full check of `pm` found, for the next run."""
         withheld = any(f.code == "PMK015" for f in pm.findings)
-        entry: list[object] = [_identity(pm.path), pm.id, pm.status, withheld]
+        entry: list[object] = [identity(pm.path), pm.id, pm.status, withheld]
         if self.entries.get(pm.display) != entry:
             self.entries[pm.display] = entry
             self.changed = True

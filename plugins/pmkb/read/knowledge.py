@@ -10,6 +10,8 @@ from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
+from ..clock import build_date
+from ..digests import code_digest
 from ..findings import Finding, finding
 from ..model import Catalog, Postmortem, visible_to
 from ..parallel import chunked_map, collector_paused
@@ -18,8 +20,9 @@ from ..urls import Claim, Site, collisions
 from .audience import audiences_of, public_view, shown_catalog
 from .catalog import catalog_of
 from .check_index import CheckIndex
+from .checked_store import CheckedStore
 from .source import SourceFile, parse_source, read_capped, read_source
-from .validate import Checker
+from .validate import Checker, wall_clock_today
 
 MARKDOWN = (".md", ".markdown")
 # Not searched for hidden Markdown files: version-control metadata holds no postmortems, and
@@ -275,6 +278,8 @@ def load(
         if only is not None and settings.cache_dir is not None:
             chosen = {p.resolve() for p in only}
             results = _checked_or_indexed(settings, catalog, paths, chosen, jobs)
+        elif cache is None and settings.cache_dir is not None:
+            results = _checked_or_stored(settings, catalog, paths, text, jobs)
         elif cache is None:
             results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
         else:
@@ -351,6 +356,36 @@ def _checked_or_indexed(
     return [found[path] for path in paths]
 
 
+def _checked_or_stored(
+    settings: Settings, catalog: Catalog, paths: list[Path], text: bool, jobs: int
+) -> list[tuple[Postmortem | None, SourceFile]]:
+    """Every file checked, or as checked before where it is unchanged (see `checked_store`)."""
+    assert settings.cache_dir is not None
+    key = repr((code_digest(), settings, catalog, build_date(), wall_clock_today()))
+    store = CheckedStore.read(settings.cache_dir / "postmortems.json", key)
+    display = settings.display_path
+    found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
+    unknown: list[Path] = []
+    for path in paths:
+        shown = display(path)
+        pm = store.get(path, shown)
+        if pm is None:
+            unknown.append(path)
+        else:
+            found[path] = (pm if text else _without_text(pm), SourceFile(path, shown))
+    # Checked with their text, which the store keeps for the next build.
+    for pm, source in chunked_map(partial(_check_chunk, settings, catalog, True), unknown, jobs):
+        if pm is not None:
+            store.record(pm)
+        found[source.path] = (pm if text or pm is None else _without_text(pm), source)
+    store.write()
+    return [found[path] for path in paths]
+
+
+def _without_text(pm: Postmortem) -> Postmortem:
+    return replace(pm, body="", headings=(), summary="")
+
+
 def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, SourceFile]:
     pm = checker.check(source)
     # A checked postmortem carries everything later steps need; only unreadable files keep their source.
@@ -364,10 +399,7 @@ def _check_chunk(
     results = [_checked(checker, read_source(path, settings.display_path(path))) for path in paths]
     if text:
         return results
-    return [
-        (pm if pm is None else replace(pm, body="", headings=(), summary=""), source)
-        for pm, source in results
-    ]
+    return [(pm if pm is None else _without_text(pm), source) for pm, source in results]
 
 
 def _page_collisions(

@@ -1,0 +1,219 @@
+"""Checked postmortems kept between builds and `pmkb check` runs, for the files that did not change.
+
+Reading and checking thousands of postmortems (front matter, sections, timestamps, blame
+language) is most of what pmkb adds to a build before any page is made. The store keeps each
+checked postmortem, findings and all, with the file's identity on disk (inode, size, modification
+and change times, as the check index does: see there why an edit is never missed on Linux and
+macOS, and why a fresh checkout trusts nothing it holds). An entry is also only used under the
+same key: the settings, the catalogs, the build date and the very code of pmkb that checked it.
+
+What is read is data, never code (JSON, each value's type checked as it is rebuilt): an entry
+that does not rebuild is a file checked again, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding, Level
+from ..model import ActionItem, CustomValue, Heading, Postmortem
+from .check_index import identity
+
+FORMAT = 1
+
+
+@dataclass
+class CheckedStore:
+    """Per postmortem file (by its path as findings show it): its identity and the checked
+    postmortem, as JSON."""
+
+    file: Path
+    key: str
+    entries: dict[str, list[Any]]
+    changed: bool = False
+    made: dict[str, list[Any]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, file: Path, key: str) -> CheckedStore:
+        """The store in `file`, or an empty one if it is missing, unreadable or for another key."""
+        try:
+            with file.open("rb") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return cls(file, key, {})
+        if not (
+            isinstance(data, dict)
+            and data.get("format") == FORMAT
+            and data.get("key") == key
+            and isinstance(data.get("files"), dict)
+        ):
+            return cls(file, key, {})
+        return cls(file, key, data["files"])
+
+    def get(self, path: Path, display: str) -> Postmortem | None:
+        """The postmortem as checked before, if its file is unchanged and the entry rebuilds."""
+        entry = self.entries.get(display)
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] == identity(path)):
+            return None
+        try:
+            pm = _postmortem(entry[1], path, display)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        self.made[display] = entry
+        return pm
+
+    def record(self, pm: Postmortem) -> None:
+        """Keep a freshly checked postmortem for the next run."""
+        self.made[pm.display] = [identity(pm.path), _data(pm)]
+        self.changed = True
+
+    def write(self) -> None:
+        """Save what this run used and checked; the files gone are left out. A folder that
+        cannot be written only means the next run checks more."""
+        if not self.changed and self.made.keys() == self.entries.keys():
+            return
+        temporary = self.file.with_name(f".tmp-{os.getpid()}-{self.file.name}")
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("w", encoding="utf-8", newline="\n") as out:
+                json.dump({"format": FORMAT, "key": self.key, "files": self.made}, out)
+            os.replace(temporary, self.file)
+        except OSError:
+            with suppress(OSError):
+                temporary.unlink()
+
+
+def _data(pm: Postmortem) -> dict[str, Any]:
+    return {
+        "id": pm.id,
+        "title": pm.title,
+        "date": _day(pm.date),
+        "severity": pm.severity,
+        "status": pm.status,
+        "services": list(pm.services),
+        "factors": list(pm.factors),
+        "authors": list(pm.authors),
+        "times": [_time(getattr(pm, name)) for name in _TIMES],
+        "action_items": [
+            [a.title, a.owner, a.status, _day(a.due), a.link, a.line] for a in pm.action_items
+        ],
+        "body": pm.body,
+        "body_line": pm.body_line,
+        "headings": [[h.index, h.section] for h in pm.headings],
+        "summary": pm.summary,
+        "findings": [
+            [f.path, f.line, f.col, f.code, f.level.value, f.message] for f in pm.findings
+        ],
+        "kind": pm.kind,
+        "visibility": pm.visibility,
+        "reviewers": list(pm.reviewers),
+        "reviewed": _day(pm.reviewed),
+        "custom": [[name, *_custom(value)] for name, value in pm.custom],
+    }
+
+
+_TIMES = ("started", "detected", "mitigated", "resolved")
+
+
+def _postmortem(data: dict[str, Any], path: Path, display: str) -> Postmortem:
+    times = [_parsed_time(t) for t in data["times"]]
+    if len(times) != len(_TIMES):
+        raise ValueError("times")
+    return Postmortem(
+        id=_str(data["id"]),
+        path=path,
+        display=display,
+        title=_str(data["title"]),
+        date=_parsed_day(data["date"]),
+        severity=_str(data["severity"]),
+        status=_str(data["status"]),
+        services=_strs(data["services"]),
+        factors=_strs(data["factors"]),
+        authors=_strs(data["authors"]),
+        started=times[0],
+        detected=times[1],
+        mitigated=times[2],
+        resolved=times[3],
+        action_items=tuple(
+            ActionItem(_str(t), _str(o), _str(s), _parsed_day(d), _str(k), _int(n))
+            for t, o, s, d, k, n in data["action_items"]
+        ),
+        body=_str(data["body"]),
+        body_line=_int(data["body_line"]),
+        headings=tuple(Heading(_int(i), _str(s)) for i, s in data["headings"]),
+        summary=_str(data["summary"]),
+        findings=tuple(
+            Finding(_str(p), _int(line), _int(col), _str(code), Level(level), _str(message))
+            for p, line, col, code, level, message in data["findings"]
+        ),
+        kind=_str(data["kind"]),
+        visibility=_str(data["visibility"]),
+        reviewers=_strs(data["reviewers"]),
+        reviewed=_parsed_day(data["reviewed"]),
+        custom=tuple(
+            (_str(name), _parsed_custom(kind, value)) for name, kind, value in data["custom"]
+        ),
+    )
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _strs(values: object) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        raise TypeError("not a list")
+    return tuple(_str(v) for v in values)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parsed_day(value: object) -> date | None:
+    return None if value is None else date.fromisoformat(_str(value))
+
+
+def _time(value: datetime | None) -> str | None:
+    # ISO 8601 keeps the offset as written (+02:00 stays +02:00), which pages show.
+    return None if value is None else value.isoformat()
+
+
+def _parsed_time(value: object) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(_str(value))
+
+
+def _custom(value: CustomValue) -> tuple[str, object]:
+    if isinstance(value, tuple):
+        return "list", list(value)
+    if isinstance(value, date):
+        return "date", value.isoformat()
+    return type(value).__name__, value
+
+
+def _parsed_custom(kind: object, value: object) -> CustomValue:
+    if kind == "list":
+        return _strs(value)
+    if kind == "date":
+        return date.fromisoformat(_str(value))
+    if kind == "str":
+        return _str(value)
+    if kind == "int":
+        return _int(value)
+    if kind == "float" and isinstance(value, float):
+        return value
+    raise TypeError("not a custom field's value")

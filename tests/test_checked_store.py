@@ -1,0 +1,160 @@
+"""Checked postmortems kept between runs: a second `pmkb check` or build checks only the files that
+changed, and reports and publishes exactly what checking every file gives."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from helpers import Runner, make_project, postmortem
+from pmkb.findings import Finding, Level
+from pmkb.model import ActionItem, Heading, Postmortem
+from pmkb.read import knowledge
+from pmkb.read.checked_store import CheckedStore
+from pmkb.read.project import load_project
+
+COUNT = 12
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _project(root: Path) -> Path:
+    files = {
+        f"2025/pm-{i:02d}.md": postmortem(
+            f"Incident {i}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", services=["checkout"]
+        )
+        for i in range(COUNT)
+    }
+    # Findings of several kinds: blame language, a missing section, an id used twice.
+    files["2025/pm-03.md"] = postmortem(
+        "Incident 3", "2025-04-04", summary="The outage happened because Dana forgot the flag."
+    )
+    files["2025/pm-04.md"] = postmortem("Incident 4", "2025-05-05", body="## Summary\n\nShort.\n")
+    files["2025/pm-05.md"] = postmortem("Incident 5", "2025-06-06", extra={"id": "pm-04"})
+    return make_project(root, files, options={})
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The postmortem files checked in full, by path as findings show them."""
+    seen: list[str] = []
+    check = knowledge.Checker.check
+
+    def counted(self: knowledge.Checker, source: knowledge.SourceFile) -> Postmortem | None:
+        seen.append(source.display)
+        return check(self, source)
+
+    monkeypatch.setattr(knowledge.Checker, "check", counted)
+    return seen
+
+
+def test_a_second_check_checks_no_unchanged_file_and_reports_the_same(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    root = _project(tmp_path / "kb")
+    first = run("check", "--format", "json", cwd=root)
+    assert len(checks) == COUNT
+    assert {"PMK112", "PMK301"} <= {f["code"] for f in json.loads(first.out)["findings"]}
+    checks.clear()
+    second = run("check", "--format", "json", cwd=root)
+    assert checks == []
+    assert (second.code, second.out) == (first.code, first.out)
+
+    edited = root / "postmortems" / "2025" / "pm-03.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Dana forgot the flag", "a flag was missing"),
+        encoding="utf-8",
+    )
+    third = run("check", "--format", "json", cwd=root)
+    assert checks == ["postmortems/2025/pm-03.md"]
+    found = json.loads(third.out)["findings"]
+    assert not [f for f in found if f["path"].endswith("pm-03.md") and f["code"] == "PMK301"]
+    checks.clear()
+    assert run("check", "--format", "json", cwd=root).out == third.out
+    assert checks == []
+
+
+def test_a_store_from_elsewhere_or_damaged_is_not_trusted(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    # Committed to the repository, copied from another machine, or written by something else:
+    # every file whose entry does not hold is checked again, and the findings are the same.
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    store = root / ".cache" / "pmkb" / "postmortems.json"
+    good = json.loads(store.read_text(encoding="utf-8"))
+    elsewhere = json.loads(json.dumps(good))
+    for entry in elsewhere["files"].values():
+        entry[0][2] -= 1  # another modification time
+        entry[1]["findings"] = []  # and a clean bill
+    damaged = json.loads(json.dumps(good))
+    for entry in damaged["files"].values():
+        entry[1]["findings"] = [["x", "one", 1, "PMK000", "error", "forged"]]  # a line not a number
+        entry[1]["times"] = ["not a time", None, None, None]
+    for text in (json.dumps(elsewhere), json.dumps(damaged), "{not json", "[]"):
+        store.write_text(text, encoding="utf-8")
+        checks.clear()
+        again = run("check", "--format", "json", cwd=root)
+        assert len(checks) == COUNT
+        assert (again.code, again.out) == (expected.code, expected.out)
+
+
+def test_another_build_date_or_catalog_checks_again(
+    tmp_path: Path, run: Runner, checks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "kb")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    run("check", cwd=root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764115200")  # a day later: "in the future" moves
+    checks.clear()
+    run("check", cwd=root)
+    assert len(checks) == COUNT
+    services = root / "postmortems" / "services.yml"
+    added = "ledger:\n  name: Ledger\n  owner: team-payments\n"
+    services.write_text(services.read_text(encoding="utf-8") + added, encoding="utf-8")
+    checks.clear()
+    run("check", cwd=root)
+    assert len(checks) == COUNT
+
+
+def test_every_postmortem_of_the_example_is_kept_as_it_was_checked(tmp_path: Path) -> None:
+    settings = replace(load_project(REPO / "mkdocs.yml", REPO), cache_dir=None)
+    kb = knowledge.load(settings)
+    assert len(kb.postmortems) > 30
+    odd = replace(
+        kb.postmortems[0],
+        display="postmortems/odd.md",
+        started=datetime(2025, 3, 9, 1, 30, tzinfo=timezone(timedelta(hours=-7))),
+        detected=datetime(2025, 3, 9, 9, 0, tzinfo=UTC),
+        action_items=(ActionItem("Fix it", "team", "open", date(2025, 4, 1), "", 12),),
+        headings=(Heading(3, "timeline"),),
+        findings=(Finding("p.md", 2, 3, "PMK301", Level.WARNING, "quoted “blame”"),),
+        custom=(("ticket", "OPS-1"), ("cost", 12), ("ratio", 0.5), ("since", date(2024, 1, 2)),
+                ("teams", ("a", "b"))),
+    )  # fmt: skip
+    store = CheckedStore(tmp_path / "postmortems.json", "key", {})
+    for pm in (*kb.postmortems, odd):
+        store.record(pm)
+    store.write()
+    again = CheckedStore.read(tmp_path / "postmortems.json", "key")
+    for pm in (*kb.postmortems, odd):
+        kept = again.get(pm.path, pm.display)
+        assert kept is not None, pm.display
+        # Equal, and alike to the letter: a time keeps the offset it was written with.
+        assert (kept, repr(kept)) == (pm, repr(pm))
+    assert CheckedStore.read(tmp_path / "postmortems.json", "another key").entries == {}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the folder's mode")
+def test_a_folder_that_cannot_be_written_only_means_checking_again(
+    tmp_path: Path, run: Runner
+) -> None:
+    root = _project(tmp_path / "kb")
+    (root / ".cache").write_text("a file where the cache folder would be", encoding="utf-8")
+    first = run("check", cwd=root)
+    assert first.code == 1
+    assert run("check", cwd=root).out == first.out
