@@ -4,6 +4,7 @@ what a build without the cache publishes."""
 from __future__ import annotations
 
 import filecmp
+import hmac
 import json
 import shutil
 import zlib
@@ -20,6 +21,7 @@ from mkdocs.config import load_config
 
 from helpers import build, make_project, postmortem
 from pmkb.plugin.conversion_cache import FORMAT
+from pmkb.site.pages import incident
 
 POSTMORTEMS = {
     f"2025/{name}.md": postmortem(title, day, services=services, factors=factors)
@@ -85,8 +87,13 @@ def _same_tree(a: Path, b: Path) -> bool:
     return not _differences(a, b)
 
 
-def _entries(root: Path) -> list[Path]:
-    return sorted(p for p in (root / ".cache" / "pmkb" / "pages").glob("*/*") if p.is_file())
+def _entries(root: Path, folder: str = "pages") -> list[Path]:
+    return sorted(p for p in (root / ".cache" / "pmkb" / folder).glob("*/*") if p.is_file())
+
+
+def _no_finished_pages(root: Path) -> None:
+    """Forget the finished incident pages, so that the next build reads the conversion cache."""
+    shutil.rmtree(root / ".cache" / "pmkb" / "finished", ignore_errors=True)
 
 
 def test_a_second_build_converts_no_generated_page_and_publishes_the_same_site(
@@ -167,6 +174,7 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
     for damage in range(len(_damaged(next(iter(good.values()))))):
         for path, data in good.items():
             path.write_bytes(_damaged(data)[damage])
+        _no_finished_pages(root)
         converted = _build_here(root, "site", monkeypatch)
         assert converted == len(entries) + 1, f"damage {damage}"
         assert not _differences(root / "site", root / "site-clean"), f"damage {damage}"
@@ -192,6 +200,7 @@ def test_html_read_from_the_cache_is_sanitized_like_converted_html(
         key = line.split()[0].decode()
         path.write_bytes(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
     assert poisoned == len(_entries(root)) > 10
+    _no_finished_pages(root)
     _build_here(root, "site-poisoned", monkeypatch)
     page = (root / "site-poisoned" / "incidents" / "db-failover" / "index.html").read_text(
         encoding="utf-8"
@@ -262,7 +271,7 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
     # Snippets reads files the key cannot cover: every page is converted, every time.
     snippets = _project(tmp_path / "snippets", markdown_extensions=["toc", "pymdownx.snippets"])
     assert _build_here(snippets, "site", monkeypatch) == _build_here(snippets, "site", monkeypatch)
-    assert not (snippets / ".cache").exists()
+    assert not (snippets / ".cache" / "pmkb" / "pages").exists()
 
 
 def test_another_markdown_extension_setting_converts_every_page_again(
@@ -343,3 +352,81 @@ def test_plugins_that_edit_pages_see_each_page_converted_once_and_publish_what_t
         assert "began with a configuration change" in (cached / "site-warm" / post).read_text(
             encoding="utf-8"
         )
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incident pages whose text is rendered, by title."""
+    seen: list[str] = []
+    render = incident.incident_text
+
+    def counted(ctx: Any, pm: Any) -> Any:
+        seen.append(pm.title)
+        return render(ctx, pm)
+
+    monkeypatch.setattr(incident, "incident_text", counted)
+    return seen
+
+
+def test_a_finished_incident_page_is_neither_rendered_nor_converted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site-cold", monkeypatch)
+    assert len(rendered) == len(_entries(root, "finished")) == 3
+    rendered.clear()
+    _build_here(root, "site-warm", monkeypatch)
+    assert rendered == []
+    assert _same_tree(root / "site-cold", root / "site-warm")
+    # An edit: that incident is made again, the others stay finished.
+    edited = root / "postmortems" / "2025" / "cdn-purge.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("A short summary", "A new summary"), "utf-8"
+    )
+    _build_here(root, "site-edited", monkeypatch)
+    assert rendered == ["CDN purge emptied the cache"]
+    shutil.rmtree(root / ".cache")
+    _build_here(root, "site-clean", monkeypatch)
+    assert _same_tree(root / "site-edited", root / "site-clean")
+
+
+def test_finished_pages_this_machine_did_not_seal_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str], user_cache_folder: Path
+) -> None:
+    # Finished pages hold pmkb's own HTML, which no sanitizer passes: an entry put in the cache
+    # folder by a pull request, or restored from a CI cache another runner wrote, must not be
+    # published, however well-formed. Only this machine's key seals them.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    forged = []
+    for path in _entries(root, "finished"):
+        _, _, rest = path.read_bytes().partition(b"\n")
+        line, _, payload = rest.partition(b"\n")
+        value = json.loads(zlib.decompress(payload))
+        value[0] = value[0].replace("</h1>", "</h1><script>alert(1)</script>")
+        forged.append((path, line.split()[0].decode(), zlib.compress(json.dumps(value).encode())))
+    assert len(forged) == 3
+    # Sealed as the conversion cache seals its entries, and with another machine's key.
+    for seal in (
+        lambda body: sha256(body).hexdigest(),
+        lambda body: hmac.new(b"k" * 32, body, sha256).hexdigest(),
+    ):
+        for path, key, body in forged:
+            path.write_bytes(FORMAT + f"{key} {seal(body)}\n".encode() + body)
+        rendered.clear()
+        _build_here(root, "site", monkeypatch)
+        assert len(rendered) == 3
+        assert _same_tree(root / "site", root / "site-clean")
+    # A user folder that cannot hold a key: no finished pages, the same site.
+    key_file = user_cache_folder / "finished-pages.key"
+    secret = key_file.read_bytes()
+    try:
+        key_file.write_bytes(b"short")
+        shutil.rmtree(root / ".cache" / "pmkb" / "finished")
+        rendered.clear()
+        _build_here(root, "site", monkeypatch)
+        assert len(rendered) == 3
+        assert not (root / ".cache" / "pmkb" / "finished").exists()
+        assert _same_tree(root / "site", root / "site-clean")
+    finally:
+        key_file.write_bytes(secret)

@@ -53,9 +53,11 @@ from ..urls import Site
 from .conversion_cache import (
     ConversionCache,
     Converted,
+    FinishedPages,
     Recorder,
     Unstable,
     build_key,
+    machine_secret,
     plugin_versions,
     replay,
     toc_items,
@@ -101,6 +103,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.converting: tuple[str, str] | None = None
         self.recorder = Recorder()
         self.serving = False
+        # Finished incident pages (see FinishedPages): set in on_nav when this build may use them;
+        # the pages found there, and per page rendered now, its entry's name and front matter.
+        self.finished: FinishedPages | None = None
+        self.finished_found: dict[str, Converted] = {}
+        self.finishing: dict[str, tuple[str, str]] = {}
         # `mkdocs serve`: the faceted index is written beside the served site while the reader
         # looks at the page, from the words of the pages the rebuild did not write again.
         self.search_cache: search_index.PageCache | None = None
@@ -158,6 +165,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.made_digests, self.made_titles, self.made_inputs = {}, {}, {}
         self.shape_compared = False
         self.conversions, self.conversions_asked, self.found = None, False, {}
+        self.finished, self.finished_found, self.finishing = None, {}, {}
         self.converting = None
         for logger in _RECORDED_LOGGERS:
             if self.recorder not in logger.handlers:
@@ -312,8 +320,19 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return True
 
     def _rendered(self, source: IncidentSource) -> str:
+        finished = self.finished
+        if finished is not None:
+            key = digest(finished.build_key, source.src, source.inputs())
+            found = finished.get(key)
+            if found is not None and found.front_matter is not None:
+                # Finished before, from the same inputs: MkDocs reads the front matter alone.
+                self.finished_found[source.src] = found
+                return found.front_matter
         rendered = source.text()
         self.blocks[source.src] = rendered.blocks
+        head = _front_matter(rendered.markdown)
+        if finished is not None and head is not None:
+            self.finishing[source.src] = (key, head)
         return rendered.markdown
 
     # Last, so that the Markdown looked up is the one MkDocs converts, whatever other plugins did.
@@ -329,6 +348,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # again (pages are not copied as static files), and at thousands of incidents holding both
         # for the whole build costs tens of megabytes.
         page.file.content_bytes = b""
+        if page.file.src_uri in self.finished_found:
+            return ""  # finished before: its HTML is put back in on_page_content
         conversions = self._conversions(config, files)
         if conversions is None:
             return None
@@ -389,49 +410,40 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _page_is_made_safe(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
+        src_uri = page.file.src_uri
         if page.file.generated_by != "pmkb":
             # The site's own page, not sanitized: only the "on this day" block it may place.
-            return fill(html, self.blocks.pop(page.file.src_uri, ()))
-        html = self._converted_once(html, page, files)
-        blocks = self.blocks.pop(page.file.src_uri, ())
+            return fill(html, self.blocks.pop(src_uri, ()))
+        finished = self.finished_found.pop(src_uri, None)
+        if finished is not None:
+            return _restored(page, finished, files)
+        html, records = self._converted_once(html, page, files)
+        blocks = self.blocks.pop(src_uri, ())
         assert self.settings is not None
-        return fill(html if self.settings.trust_html else sanitize(html), blocks)
+        made = fill(html if self.settings.trust_html else sanitize(html), blocks)
+        finishing = self.finishing.pop(src_uri, None)
+        if finishing is not None and records is not None and self.finished is not None:
+            key, head = finishing
+            self.finished.put(key, _converted(made, page, records, head))
+        return made
 
-    def _converted_once(self, html: str, page: Page, files: Files) -> str:
-        """The page as converting its Markdown made it: from the cache, or just converted (and
-        then stored), before any plugin has changed it."""
+    def _converted_once(
+        self, html: str, page: Page, files: Files
+    ) -> tuple[str, list[tuple[str, int, str]] | None]:
+        """The page as converting its Markdown made it, and what the conversion logged: from the
+        cache, or just converted (and then stored), before any plugin has changed it. What was
+        logged is unknown (None) when the page was converted outside the cache."""
         src_uri = page.file.src_uri
         found = self.found.pop(src_uri, None)
         if found is not None:
-            page.toc = found.table_of_contents()
-            page.present_anchor_ids = set(found.anchors)
-            if found.links is not None:
-                page.links_to_anchors = {
-                    target: dict(links)
-                    for uri, links in found.links.items()
-                    if (target := files.get_file_from_path(uri)) is not None
-                }
-            replay(found.records)
-            return unstable(found.html)
+            return unstable(_restored(page, found, files)), found.records
         if self.converting is not None and self.converting[0] == src_uri:
             records, self.recorder.records = self.recorder.records or [], None
             key, self.converting = self.converting[1], None
-            links = page.links_to_anchors
             assert self.conversions is not None
-            self.conversions.put(
-                key,
-                Converted(
-                    html,
-                    toc_items(page.toc),
-                    sorted(page.present_anchor_ids or ()),
-                    None
-                    if links is None
-                    else {target.src_uri: dict(found) for target, found in links.items()},
-                    records,
-                ),
-            )
-            return unstable(html)
-        return html
+            self.conversions.put(key, _converted(html, page, records))
+            return unstable(html), records
+        return html, None
 
     # Last, after every plugin has seen the converted page: a generated page's Markdown (pmkb's
     # own intermediate text, not the postmortem's file) is let go. MkDocs does not read it again,
@@ -505,7 +517,29 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         _relink(nav.pages)
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
+        self.finished = self._finished_pages(config, files)
         return nav
+
+    def _finished_pages(self, config: MkDocsConfig, files: Files) -> FinishedPages | None:
+        """Finished incident pages, when this build can use them: a conversion cache, a key of
+        this machine's, and no other plugin that reads or changes a page's Markdown (it would
+        see only the front matter of a finished page)."""
+        conversions = self._conversions(config, files)
+        if conversions is None:
+            return None
+        for plugin in config.plugins.values():
+            # As MkDocs registers them: a plugin handles the events it has methods for.
+            if plugin is not self and any(
+                hasattr(plugin, event) for event in ("on_page_read_source", "on_page_markdown")
+            ):
+                return None
+        try:
+            secret = machine_secret(_user_folder())
+        except RuntimeError:  # no home folder to keep the key in
+            return None
+        if secret is None:
+            return None
+        return FinishedPages(conversions.folder.parent / "finished", conversions.build_key, secret)
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
@@ -537,8 +571,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         elif self.search_plan is not None:
             jobs = self.settings.jobs if self.settings is not None else 1
             search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
-        if self.conversions is not None and not self.serving:
-            self.conversions.remove_unused()
+        if not self.serving:
+            for kept in (self.conversions, self.finished):
+                if kept is not None:
+                    kept.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -584,6 +620,49 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 # What a page's conversion may log reaches one of these: MkDocs' messages stop at its own logger,
 # Markdown extensions' reach the root.
 _RECORDED_LOGGERS = (logging.getLogger("mkdocs"), logging.getLogger())
+
+
+def _converted(
+    html: str, page: Page, records: list[tuple[str, int, str]], front_matter: str | None = None
+) -> Converted:
+    """What converting `page` gave, as the caches keep it."""
+    links = page.links_to_anchors
+    return Converted(
+        html,
+        toc_items(page.toc),
+        sorted(page.present_anchor_ids or ()),
+        None if links is None else {target.src_uri: dict(found) for target, found in links.items()},
+        records,
+        front_matter,
+    )
+
+
+def _restored(page: Page, found: Converted, files: Files) -> str:
+    """The HTML of a page from a cache, with what its conversion set on the page and logged."""
+    page.toc = found.table_of_contents()
+    page.present_anchor_ids = set(found.anchors)
+    if found.links is not None:
+        page.links_to_anchors = {
+            target: dict(links)
+            for uri, links in found.links.items()
+            if (target := files.get_file_from_path(uri)) is not None
+        }
+    replay(found.records)
+    return found.html
+
+
+def _front_matter(markdown: str) -> str | None:
+    """The front matter block a generated page's Markdown opens with, its `---` lines included."""
+    if not markdown.startswith("---\n"):
+        return None
+    end = markdown.find("\n---\n", 3)
+    return None if end == -1 else markdown[: end + 5]
+
+
+def _user_folder() -> Path:
+    """This user's cache folder, outside any project: where the key of finished pages is kept."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return (Path(base) if base else Path.home() / ".cache") / "pmkb"
 
 
 @lru_cache(maxsize=1024)

@@ -10,15 +10,17 @@ read from it is sanitized like freshly converted HTML.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
 import re
+import secrets
 import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
@@ -54,6 +56,8 @@ class Converted:
     anchors: list[str]  # the ids a link can point to on the page
     links: dict[str, dict[str, str]] | None  # links to other pages' anchors, by page src_uri
     records: list[tuple[str, int, str]]  # what the conversion logged: logger, level, message
+    # A finished page's front matter (see FinishedPages); a converted page has none.
+    front_matter: str | None = None
 
     def table_of_contents(self) -> TableOfContents:
         """The page's table of contents, as the conversion made it."""
@@ -87,6 +91,10 @@ class ConversionCache:
         self.build_key = build_key
         self.used: set[str] = set()
 
+    def seal(self, payload: bytes) -> str:
+        """What an entry's header line holds after its name: the digest of its content."""
+        return sha256(payload).hexdigest()
+
     def key(self, src_uri: str, url: str, markdown: str) -> str:
         """The name of the entry for this page's Markdown under this build's settings."""
         return digest(self.build_key, src_uri, url, markdown)
@@ -101,7 +109,7 @@ class ConversionCache:
             data = path.read_bytes()
         except OSError:
             return None
-        converted = _parsed(data, key)
+        converted = _parsed(data, key, self.seal)
         if converted is not None:
             self.used.add(key)
             with suppress(OSError):
@@ -110,20 +118,19 @@ class ConversionCache:
 
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
+        fields = [
+            converted.html,
+            converted.toc,
+            converted.anchors,
+            converted.links,
+            converted.records,
+        ]
+        if converted.front_matter is not None:
+            fields.append(converted.front_matter)
         payload = zlib.compress(
-            json.dumps(
-                [
-                    converted.html,
-                    converted.toc,
-                    converted.anchors,
-                    converted.links,
-                    converted.records,
-                ],
-                ensure_ascii=False,
-            ).encode("utf-8", "surrogatepass"),
-            1,
+            json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass"), 1
         )
-        data = FORMAT + f"{key} {sha256(payload).hexdigest()}\n".encode() + payload
+        data = FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload
         path = self._path(key)
         temporary = None
         try:
@@ -155,6 +162,57 @@ class ConversionCache:
         return removed
 
 
+class FinishedPages(ConversionCache):
+    """Incident pages as a build finished them: sanitized HTML with pmkb's own blocks in place,
+    and the front matter. A page whose postmortem, related incidents and settings (its
+    `inputs`) are those of an earlier build is then neither rendered, converted nor sanitized.
+
+    pmkb's blocks are trusted HTML that no sanitizer could pass, so an entry is only used if
+    this machine wrote it: its header holds an HMAC of its content under a key kept outside the
+    project (`secret`), never in the cache folder a pull request or a shared CI cache can fill.
+    A fresh CI runner has a new key and uses none of these entries; the conversion cache, whose
+    HTML is sanitized again when read, still serves it.
+    """
+
+    def __init__(self, folder: Path, build_key: str, secret: bytes) -> None:
+        super().__init__(folder, build_key)
+        self.secret = secret
+
+    def seal(self, payload: bytes) -> str:
+        return hmac.new(self.secret, payload, sha256).hexdigest()
+
+    def get(self, key: str) -> Converted | None:
+        found = super().get(key)
+        return found if found is not None and found.front_matter is not None else None
+
+
+def machine_secret(folder: Path) -> bytes | None:
+    """This user's key for sealing finished pages, in `folder` (made on first use, readable by
+    the user alone); None when it cannot be read or made."""
+    path = folder / "finished-pages.key"
+    try:
+        return _secret(path.read_bytes())
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        return _secret(path.read_bytes())
+    except OSError:  # another build made it first, or the folder is read-only
+        try:
+            return _secret(path.read_bytes())
+        except OSError:
+            return None
+
+
+def _secret(data: bytes) -> bytes | None:
+    return data if len(data) == 32 else None
+
+
 def _entries(folder: Path) -> Iterator[Path]:
     try:
         shards = list(os.scandir(folder))
@@ -168,20 +226,23 @@ def _entries(folder: Path) -> Iterator[Path]:
                 continue
 
 
-def _parsed(data: bytes, key: str) -> Converted | None:
+def _parsed(data: bytes, key: str, seal: Callable[[bytes], str]) -> Converted | None:
     header, _, rest = data.partition(b"\n")
     if header + b"\n" != FORMAT:
         return None
     line, _, payload = rest.partition(b"\n")
-    if line != f"{key} {sha256(payload).hexdigest()}".encode():
+    if not hmac.compare_digest(line, f"{key} {seal(payload)}".encode()):
         return None
     try:
         value = json.loads(zlib.decompress(payload).decode("utf-8", "surrogatepass"))
-        html, toc, anchors, links, records = value
+        html, toc, anchors, links, records, *more = value
     except (ValueError, TypeError, zlib.error):
         return None
+    front_matter = more[0] if len(more) == 1 else None
     if not (
-        isinstance(html, str)
+        len(more) <= 1
+        and (front_matter is None or isinstance(front_matter, str))
+        and isinstance(html, str)
         and _is_toc(toc)
         and isinstance(anchors, list)
         and all(isinstance(a, str) for a in anchors)
@@ -190,7 +251,7 @@ def _parsed(data: bytes, key: str) -> Converted | None:
         and all(_is_record(r) for r in records)
     ):
         return None
-    return Converted(html, toc, anchors, links, [(n, lv, m) for n, lv, m in records])
+    return Converted(html, toc, anchors, links, [(n, lv, m) for n, lv, m in records], front_matter)
 
 
 def _is_toc(items: object) -> bool:
