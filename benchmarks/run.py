@@ -10,10 +10,12 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
 
   (a) baseline  `mkdocs build` of the plain project: Material, search, the pages kept out of the
                 navigation with `not_in_nav`; drafts excluded with `draft_docs`;
-  (b) pmkb      `mkdocs build` of the pmkb project, its conversion cache removed first (cold);
+  (b) pmkb      `mkdocs build` of the pmkb project, its caches removed first (cold);
   (c) warm      the same right after (b), one postmortem edited: what an author's next build costs;
   (d) serial    (b) with `workers: 0` and no cache: everything in one process;
-  (e) check     `pmkb check` in the pmkb project; (f) check-one: `pmkb check` of one file;
+  (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
+  (e2) check-again `pmkb check` right after (e), with its checked postmortems (an author's next);
+  (f) check-one `pmkb check` of one file;
   (g) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else.
 
 At the largest size, benchmarks/reload.py then times `mkdocs serve` from saving a postmortem to the
@@ -63,13 +65,14 @@ KEPT = "<!-- The sections below are measured by other means; benchmarks/run.py k
 RELOAD_EDITS = 3  # saves timed per server in the edit-to-reload measurement
 # Builds see the same "today" every time, so overdue action items do not change between runs.
 SOURCE_DATE_EPOCH = str(int(datetime(2026, 12, 1, tzinfo=UTC).timestamp()))
-KINDS = ("baseline", "pmkb", "warm", "serial", "check", "check-one", "floor")
+KINDS = ("baseline", "pmkb", "warm", "serial", "check", "check-again", "check-one", "floor")
 LABELS = {
     "baseline": "(a) baseline `mkdocs build`, plain MkDocs + Material",
     "pmkb": "(b) `mkdocs build` with pmkb, cold (no conversion cache)",
     "warm": "(c) `mkdocs build` with pmkb, warm (cache of (b), one postmortem edited)",
     "serial": "(d) `mkdocs build` with pmkb, cold, `workers: 0` (one process)",
     "check": "(e) `pmkb check`",
+    "check-again": "(e2) `pmkb check` again (checked postmortems kept)",
     "check-one": "(f) `pmkb check` of one file",
     "floor": "(g) floor: front matter with PyYAML's C loader",
 }
@@ -237,6 +240,16 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
+def _forget_all_but_the_check_index(cache: Path) -> None:
+    """What a fresh CI checkout finds: no converted or finished page, no checked postmortem (the
+    check index, which only `pmkb check FILE` reads, is measured apart)."""
+    for kept in cache.glob("*"):
+        if kept.is_dir():
+            shutil.rmtree(kept)
+        elif kept.name != "checked.json":
+            kept.unlink()
+
+
 def baseline_project(project: Project, root: Path) -> Path:
     """The same files as plain MkDocs pages: front matter cut to the title, body as it is."""
     if root.exists():
@@ -338,6 +351,7 @@ def run_size(
         "warm": ([mkdocs, "build", "--quiet"], project.root),
         "serial": ([mkdocs, "build", "--quiet", "-f", str(serial)], project.root),
         "check": ([pmkb, "check"], project.root),
+        "check-again": ([pmkb, "check"], project.root),
         "check-one": ([pmkb, "check", str(edited.relative_to(project.root))], project.root),
         "floor": ([sys.executable, str(BENCH / "floor.py"), "postmortems"], project.root),
     }
@@ -347,8 +361,8 @@ def run_size(
     for run in range(1, repeat + 1):
         for kind in KINDS:
             command, cwd = commands[kind]
-            if kind == "pmkb":  # cold: nothing converted before (the check index stays)
-                shutil.rmtree(project.root / ".cache" / "pmkb" / "pages", ignore_errors=True)
+            if kind in ("pmkb", "check"):  # cold: nothing kept from before but the check index
+                _forget_all_but_the_check_index(project.root / ".cache" / "pmkb")
             if kind == "warm":  # what an author's next build finds: one postmortem changed
                 edited.write_text(reload.edited(original, f"run {run}"), encoding="utf-8")
             sample = measure(command, cwd, env)
@@ -690,9 +704,10 @@ def report(
         "Material and `search`; the pages kept out of the navigation with `not_in_nav`, drafts left out with "
         "`draft_docs`; the same Markdown extensions as the pmkb project.",
         "- (b) pmkb: the generated project, `mkdocs build` with `search` and `pmkb` (option `search: compact`), "
-        "its conversion cache (`.cache/`) removed before each run. (c) warm: the same build right after (b), with "
-        "(b)'s cache and one postmortem's summary changed. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
-        "- (e) `pmkb check` in the project folder; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
+        "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run. "
+        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
+        "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
+        "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
         "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",
         "- Edit to reload (`benchmarks/reload.py`): `mkdocs serve` on a free port; after its first build, three "
         "times: a new sentence written into one postmortem's summary, then its page fetched every 50 ms until it shows "

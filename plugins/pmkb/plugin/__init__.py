@@ -574,7 +574,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if not self.serving:
             for kept in (self.conversions, self.finished):
                 if kept is not None:
-                    kept.remove_unused()
+                    kept.remove_unused()  # written by now: see _stop_recording
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -599,6 +599,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shown, self.on_this_day = None, None
 
     def _stop_recording(self) -> None:
+        for kept in (self.conversions, self.finished):
+            if kept is not None:
+                kept.close()  # no thread outlives the build
         self.recorder.records, self.converting = None, None
         for logger in _RECORDED_LOGGERS:
             logger.removeHandler(self.recorder)

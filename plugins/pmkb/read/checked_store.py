@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..digests import digest
 from ..findings import Finding, Level
 from ..model import ActionItem, CustomValue, Heading, Postmortem
 from .check_index import identity
 
 FORMAT = 1
+UNUSED_FOR_SECONDS = 14 * 24 * 3600
 
 
 @dataclass
@@ -38,6 +41,12 @@ class CheckedStore:
     entries: dict[str, list[Any]]
     changed: bool = False
     made: dict[str, list[Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, folder: Path, key: str) -> CheckedStore:
+        """The store for `key` in `folder`. Each key has its own file: a build and `pmkb check`
+        read the settings a little differently, and would otherwise undo each other's store."""
+        return cls.read(folder / f"postmortems-{digest(key)[:16]}.json", key)
 
     @classmethod
     def read(cls, file: Path, key: str) -> CheckedStore:
@@ -54,6 +63,8 @@ class CheckedStore:
             and isinstance(data.get("files"), dict)
         ):
             return cls(file, key, {})
+        with suppress(OSError):
+            os.utime(file)  # in use: not removed as another key's old store
         return cls(file, key, data["files"])
 
     def get(self, path: Path, display: str) -> Postmortem | None:
@@ -87,6 +98,13 @@ class CheckedStore:
         except OSError:
             with suppress(OSError):
                 temporary.unlink()
+            return
+        # The stores of settings or dates no run has used for a while.
+        limit = time.time() - UNUSED_FOR_SECONDS
+        for other in self.file.parent.glob("postmortems-*.json"):
+            with suppress(OSError):
+                if other != self.file and other.stat().st_mtime < limit:
+                    other.unlink()
 
 
 def _data(pm: Postmortem) -> dict[str, Any]:

@@ -362,7 +362,7 @@ def _checked_or_stored(
     """Every file checked, or as checked before where it is unchanged (see `checked_store`)."""
     assert settings.cache_dir is not None
     key = repr((code_digest(), settings, catalog, build_date(), wall_clock_today()))
-    store = CheckedStore.read(settings.cache_dir / "postmortems.json", key)
+    store = CheckedStore.of(settings.cache_dir, key)
     display = settings.display_path
     found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
     unknown: list[Path] = []
