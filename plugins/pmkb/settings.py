@@ -451,8 +451,8 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     """
 
     cache_dir = Text(".cache/pmkb")
-    """Folder, relative to `mkdocs.yml`, where converted pages and the check index are kept
-    between runs; `""` turns the cache off.
+    """Folder, relative to `mkdocs.yml`, where converted and finished pages, checked postmortems
+    and the check index are kept between runs; `""` turns the cache off.
 
     Cache it in CI (key it on the pmkb version) to make builds after the first faster.
     """

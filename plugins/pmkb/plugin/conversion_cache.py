@@ -33,7 +33,7 @@ from typing import Any
 
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from ..digests import digest
+from ..digests import code_digest, digest
 
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 1\n"
@@ -338,6 +338,7 @@ def build_key(
         FORMAT.decode(),
         sys.version,
         versions,
+        code_digest(),  # pmkb's own files: a finished page holds what its templates wrote
         [_stable(e) for e in extensions],
         _stable(extension_configs),
         _stable(settings),
