@@ -454,7 +454,7 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     """Folder, relative to `mkdocs.yml`, where converted and finished pages, checked postmortems
     and the check index are kept between runs; `""` turns the cache off.
 
-    Cache it in CI (key it on the pmkb version) to make builds after the first faster.
+    Cache its `pages/` in CI (key it on the pmkb version) to make builds after the first faster.
     """
 
     def _validate(self) -> tuple[ConfigErrors, ConfigWarnings]:

@@ -401,7 +401,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 except Unstable as exc:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
-                    self.conversions = ConversionCache(self.settings.cache_dir / "pages", key)
+                    self.conversions = ConversionCache(
+                        self.settings.cache_dir / "pages", key, listed=not self.serving
+                    )
         return self.conversions
 
     # First, so that every other plugin sees the page as it will be published: what the page's
@@ -539,7 +541,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return None
         if secret is None:
             return None
-        return FinishedPages(conversions.folder.parent / "finished", conversions.build_key, secret)
+        folder = conversions.folder.parent / "finished"
+        return FinishedPages(folder, conversions.build_key, secret, listed=conversions.listed)
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
@@ -574,7 +577,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if not self.serving:
             for kept in (self.conversions, self.finished):
                 if kept is not None:
-                    kept.remove_unused()  # written by now: see _stop_recording
+                    kept.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -599,9 +602,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shown, self.on_this_day = None, None
 
     def _stop_recording(self) -> None:
-        for kept in (self.conversions, self.finished):
-            if kept is not None:
-                kept.close()  # no thread outlives the build
         self.recorder.records, self.converting = None, None
         for logger in _RECORDED_LOGGERS:
             logger.removeHandler(self.recorder)

@@ -14,12 +14,9 @@ import hmac
 import json
 import logging
 import os
-import queue
 import re
 import secrets
 import sys
-import tempfile
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -88,14 +85,15 @@ def _anchor(item: Mapping[str, Any]) -> AnchorLink:
 class ConversionCache:
     """A folder of converted pages for one build's conversion settings (`build_key`)."""
 
-    def __init__(self, folder: Path, build_key: str) -> None:
+    def __init__(self, folder: Path, build_key: str, *, listed: bool = True) -> None:
         self.folder = folder
         self.build_key = build_key
-        # Entries are written by a thread while the build goes on: compressing and writing them
-        # took a quarter of a millisecond a page of the build's own. The queue is short, so that
-        # pages waiting to be written never pile up in memory.
-        self.pending: queue.Queue[tuple[str, Converted] | None] = queue.Queue(maxsize=64)
-        self.writer: threading.Thread | None = None
+        # With `listed`, the entries' names, listed at the first lookup: most lookups of a first
+        # build find nothing, and a failed open per page cost more than listing the folder. A
+        # `serve` rebuild looks up a few pages, and opens them.
+        self.listed = listed
+        self.names: set[str] | None = None
+        self.folders: set[Path] = set()  # the shard folders made, or found, in this build
 
     def seal(self, payload: bytes) -> str:
         """What an entry's header line holds after its name: the digest of its content."""
@@ -110,6 +108,10 @@ class ConversionCache:
 
     def get(self, key: str) -> Converted | None:
         """The entry named `key`, if there is one and it is whole and well-formed."""
+        if self.listed and self.names is None:
+            self.names = {path.parent.name + path.name for path in _entries(self.folder)}
+        if self.names is not None and key not in self.names:
+            return None
         path = self._path(key)
         try:
             data = path.read_bytes()
@@ -122,25 +124,7 @@ class ConversionCache:
         return converted
 
     def put(self, key: str, converted: Converted) -> None:
-        """Store an entry, soon: `close` waits until every entry put is written."""
-        if self.writer is None:
-            self.writer = threading.Thread(target=self._write_all, name="pmkb-cache", daemon=True)
-            self.writer.start()
-        self.pending.put((key, converted))
-
-    def close(self) -> None:
-        """Wait until every entry put is written (at the end of a build)."""
-        if self.writer is not None:
-            self.pending.put(None)
-            self.writer.join()
-            self.writer = None
-
-    def _write_all(self) -> None:
-        while (item := self.pending.get()) is not None:
-            self._write(*item)
-
-    def _write(self, key: str, converted: Converted) -> None:
-        """Write an entry; a folder that cannot be written only means the next build converts."""
+        """Store an entry; a folder that cannot be written only means the next build converts."""
         fields = [
             converted.html,
             converted.toc,
@@ -155,19 +139,19 @@ class ConversionCache:
         )
         data = FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload
         path = self._path(key)
-        temporary = None
+        # Written whole under a name of this process's, then renamed: a build stopped half way,
+        # or two builds at once, never leave a partial entry under a valid name. Each shard
+        # folder is made once a build: at thousands of pages, the calls cost more than the data.
+        temporary = path.parent / f".tmp-{os.getpid()}"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written whole under another name, then renamed: a build stopped half way, or two
-            # builds at once, never leave a partial entry under a valid name.
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
+            if path.parent not in self.folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.folders.add(path.parent)
+            temporary.write_bytes(data)
             os.replace(temporary, path)
         except OSError:  # on Windows, also: another build has the entry open
-            if temporary is not None:
-                with suppress(OSError):
-                    os.unlink(temporary)
+            with suppress(OSError):
+                temporary.unlink()
 
     def remove_unused(self, now: float | None = None) -> int:
         """Remove entries no build has used for a while; how many were removed."""
@@ -195,8 +179,8 @@ class FinishedPages(ConversionCache):
     HTML is sanitized again when read, still serves it.
     """
 
-    def __init__(self, folder: Path, build_key: str, secret: bytes) -> None:
-        super().__init__(folder, build_key)
+    def __init__(self, folder: Path, build_key: str, secret: bytes, *, listed: bool = True) -> None:
+        super().__init__(folder, build_key, listed=listed)
         self.secret = secret
 
     def seal(self, payload: bytes) -> str:
