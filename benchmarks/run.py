@@ -664,9 +664,9 @@ def report(
             "page holds more: its header card, action items and related incidents, which pmkb writes "
             "as HTML and keeps out of the Markdown parser (see the reference's Serving section). "
             "Every page pmkb generates is also sanitized as HTML (nh3) once converted, and kept "
-            "for the next build (converted, and finished), written by a thread beside the "
-            "build. Pages are converted in the MkDocs process, one after another, as for a plain "
-            "site; reading and checking the postmortems uses one process per CPU. Search "
+            "for the next build (converted, and finished). Pages are converted in the MkDocs "
+            "process, one after another, as for a plain site; reading and checking the "
+            "postmortems uses one process per CPU. Search "
             f"indexing takes {_s(ours[search])} s against {_s(base[search])} s: in compact mode "
             "the search plugin reads a short entry for each incident instead of the whole page, "
             "so most of what remains is the service and factor pages.",
@@ -706,7 +706,9 @@ def report(
         "Material and `search`; the pages kept out of the navigation with `not_in_nav`, drafts left out with "
         "`draft_docs`; the same Markdown extensions as the pmkb project.",
         "- (b) pmkb: the generated project, `mkdocs build` with `search` and `pmkb` (option `search: compact`), "
-        "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run. "
+        "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run; "
+        "the machine has built before (its key for finished pages exists), so (b) writes finished pages, as an "
+        "author's build does, where a CI runner's first build writes none. "
         "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
         "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
         "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "

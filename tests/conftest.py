@@ -12,6 +12,7 @@ import pytest
 
 from helpers import Result, Runner
 from pmkb import cli
+from pmkb.plugin.conversion_cache import machine_secret
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -21,6 +22,8 @@ def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     folder = tmp_path_factory.mktemp("user-cache")
     before = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(folder)
+    # As on a machine that has built before: the first build on a machine makes the key only.
+    machine_secret(folder / "pmkb")
     yield folder / "pmkb"
     if before is None:
         del os.environ["XDG_CACHE_HOME"]

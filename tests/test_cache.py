@@ -430,3 +430,20 @@ def test_finished_pages_this_machine_did_not_seal_are_not_used(
         assert _same_tree(root / "site", root / "site-clean")
     finally:
         key_file.write_bytes(secret)
+
+
+def test_the_first_build_on_a_machine_makes_its_key_and_no_finished_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    # A CI runner is a new machine every time: its build would write finished pages for no one.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "new-machine"))
+    root = _project(tmp_path)
+    _build_here(root, "site-first", monkeypatch)
+    assert (tmp_path / "new-machine" / "pmkb" / "finished-pages.key").stat().st_size == 32
+    assert _entries(root, "finished") == []
+    _build_here(root, "site-second", monkeypatch)
+    assert len(_entries(root, "finished")) == 3
+    rendered.clear()
+    _build_here(root, "site-third", monkeypatch)
+    assert rendered == []
+    assert _same_tree(root / "site-first", root / "site-third")

@@ -192,8 +192,10 @@ class FinishedPages(ConversionCache):
 
 
 def machine_secret(folder: Path) -> bytes | None:
-    """This user's key for sealing finished pages, in `folder` (made on first use, readable by
-    the user alone); None when it cannot be read or made."""
+    """This user's key for sealing finished pages, kept in `folder` (readable by the user alone);
+    None when there is none yet, or it cannot be read. The first call on a machine makes the key
+    and still answers None: that build can find no finished page, and on a CI runner, a new
+    machine every time, it would write them for no one (a tenth of a cold build)."""
     path = folder / "finished-pages.key"
     try:
         return _secret(path.read_bytes())
@@ -201,17 +203,12 @@ def machine_secret(folder: Path) -> bytes | None:
         pass
     except OSError:
         return None
-    try:
+    with suppress(OSError):  # another build made it first, or the folder is read-only
         folder.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "wb") as out:
             out.write(secrets.token_bytes(32))
-        return _secret(path.read_bytes())
-    except OSError:  # another build made it first, or the folder is read-only
-        try:
-            return _secret(path.read_bytes())
-        except OSError:
-            return None
+    return None
 
 
 def _secret(data: bytes) -> bytes | None:
