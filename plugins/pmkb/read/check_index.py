@@ -19,6 +19,7 @@ import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..findings import finding
 from ..model import Postmortem
@@ -35,6 +36,24 @@ def identity(path: Path) -> list[int] | None:
     return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
 
 
+def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
+    """The per-file entries a JSON file of `format_` keeps under `key`; None when it is missing,
+    unreadable, of another format or for another key."""
+    try:
+        data = json.loads(file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not (
+        isinstance(data, dict)
+        and data.get("format") == format_
+        and data.get("key") == key
+        and isinstance(data.get("files"), dict)
+    ):
+        return None
+    files: dict[str, Any] = data["files"]
+    return files
+
+
 @dataclass
 class CheckIndex:
     """Per postmortem file (by its path as findings show it): its identity, id and standing."""
@@ -47,18 +66,7 @@ class CheckIndex:
     @classmethod
     def read(cls, file: Path, key: str) -> CheckIndex:
         """The index in `file`, or an empty one if it is missing, unreadable or for another key."""
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls(file, key, {})
-        if not (
-            isinstance(data, dict)
-            and data.get("format") == FORMAT
-            and data.get("key") == key
-            and isinstance(data.get("files"), dict)
-        ):
-            return cls(file, key, {})
-        return cls(file, key, data["files"])
+        return cls(file, key, kept_files(file, key, FORMAT) or {})
 
     def stub(self, path: Path, display: str) -> Postmortem | None:
         """The postmortem as far as other files' checks need it, if the file is unchanged."""

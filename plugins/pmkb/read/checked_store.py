@@ -25,7 +25,7 @@ from typing import Any
 from ..digests import digest
 from ..findings import Finding, Level
 from ..model import ActionItem, CustomValue, Heading, Postmortem
-from .check_index import identity
+from .check_index import identity, kept_files
 
 FORMAT = 1
 UNUSED_FOR_SECONDS = 14 * 24 * 3600
@@ -51,20 +51,12 @@ class CheckedStore:
     @classmethod
     def read(cls, file: Path, key: str) -> CheckedStore:
         """The store in `file`, or an empty one if it is missing, unreadable or for another key."""
-        try:
-            data = json.loads(file.read_bytes())  # one call: a stream is read much slower
-        except (OSError, ValueError):
-            return cls(file, key, {})
-        if not (
-            isinstance(data, dict)
-            and data.get("format") == FORMAT
-            and data.get("key") == key
-            and isinstance(data.get("files"), dict)
-        ):
+        files = kept_files(file, key, FORMAT)
+        if files is None:
             return cls(file, key, {})
         with suppress(OSError):
             os.utime(file)  # in use: not removed as another key's old store
-        return cls(file, key, data["files"])
+        return cls(file, key, files)
 
     def get(self, path: Path, display: str) -> Postmortem | None:
         """The postmortem as checked before, if its file is unchanged and the entry rebuilds."""
