@@ -10,6 +10,7 @@ import shutil
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,12 @@ def _conversions() -> Iterator[list[str]]:
         markdown.Markdown.convert = original  # type: ignore[method-assign]
 
 
-def _build_here(root: Path, site: str, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> int:
-    """Build in this process into `root/site`; how many Markdown texts were converted."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+def _build_here(
+    root: Path, site: str, monkeypatch: pytest.MonkeyPatch, epoch: str = "1764028800", **extra: Any
+) -> int:
+    """Build in this process into `root/site` (on the day `epoch`, 2025-11-25 unless given); how
+    many Markdown texts were converted."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     monkeypatch.chdir(root)
     config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / site), **extra)
     # As `mkdocs build` starts: MkDocs keeps a plugin that has on_startup across loads of the
@@ -447,3 +451,27 @@ def test_the_first_build_on_a_machine_makes_its_key_and_no_finished_page(
     _build_here(root, "site-third", monkeypatch)
     assert rendered == []
     assert _same_tree(root / "site-first", root / "site-third")
+
+
+def test_a_finished_page_is_made_again_on_the_day_one_of_its_action_items_falls_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    due = {"title": "Add a write alarm", "owner": "team-payments", "status": "open",
+           "due": date(2025, 11, 26)}  # fmt: skip
+    postmortems = dict(POSTMORTEMS)
+    postmortems["2025/db-failover.md"] = postmortem(
+        "Database failover stalled writes", "2025-01-14", extra={"action_items": [due]}
+    )
+    root = make_project(tmp_path / "kb", postmortems, site=True)
+    _build_here(root, "site", monkeypatch)  # 2025-11-25: not yet due
+    page = root / "site" / "incidents" / "db-failover" / "index.html"
+    assert "pmkb-overdue__flag" not in page.read_text(encoding="utf-8")
+    rendered.clear()
+    _build_here(root, "site", monkeypatch, epoch="1764115200")  # 2025-11-26: not yet overdue
+    assert rendered == []
+    _build_here(root, "site", monkeypatch, epoch="1764201600")  # 2025-11-27: overdue
+    assert rendered == ["Database failover stalled writes"]
+    assert "pmkb-overdue__flag" in page.read_text(encoding="utf-8")
+    shutil.rmtree(root / ".cache")
+    _build_here(root, "site-clean", monkeypatch, epoch="1764201600")
+    assert _same_tree(root / "site", root / "site-clean")

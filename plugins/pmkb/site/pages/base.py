@@ -114,7 +114,7 @@ class PageContext:
         self._chips = Chips(kb.catalog, site, self.env)
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
-        self._shared: str | None = None
+        self._shared: dict[bool, str] = {}
         self._neighbourhood: str | None = None
 
     def fingerprint(self, pm: Postmortem, *, body: bool = True) -> str:
@@ -122,12 +122,13 @@ class PageContext:
         headings and summary."""
         return _fingerprint(pm, "all" if body else "shown")
 
-    def shared(self) -> str:
-        """A digest of what every page is made with: catalogs, settings, layout and date."""
-        if self._shared is None:
-            parts = (self.kb.catalog, self.kb.settings, self.site, self.today)
-            self._shared = digest(repr((*parts, self.compact_search, self.body is None)))
-        return self._shared
+    def shared(self, *, dated: bool = True) -> str:
+        """A digest of what every page is made with: catalogs, settings, layout and (with
+        `dated`) the build date."""
+        if dated not in self._shared:
+            parts = (self.kb.catalog, self.kb.settings, self.site, self.today if dated else None)
+            self._shared[dated] = digest(repr((*parts, self.compact_search, self.body is None)))
+        return self._shared[dated]
 
     def neighbourhood(self) -> str:
         """A digest of what the index chooses related incidents by, and shows of them."""

@@ -51,8 +51,11 @@ def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
     """A digest of all `incident_text` makes the page from: the postmortem, what every page
     shares, and what related incidents are chosen and shown by. The last is one digest over every
     incident: cheaper than choosing each page's related incidents, at the price of rendering every
-    incident page again when an incident's title, date, severity, services or factors change."""
-    parts = (ctx.shared(), ctx.neighbourhood(), ctx.fingerprint(pm))
+    incident page again when an incident's title, date, severity, services or factors change.
+    Of the build date, the page shows only which action items are overdue: a page is not made
+    again each day, only on the day one of its items falls due."""
+    overdue = repr([item.is_overdue(ctx.today) for item in pm.action_items])
+    parts = (ctx.shared(dated=False), ctx.neighbourhood(), ctx.fingerprint(pm), overdue)
     return digest(*parts)
 
 
