@@ -31,6 +31,7 @@ from typing import Any
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest
+from ..kept import write_whole
 
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 1\n"
@@ -139,19 +140,13 @@ class ConversionCache:
         )
         data = FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload
         path = self._path(key)
-        # Written whole under a name of this process's, then renamed: a build stopped half way,
-        # or two builds at once, never leave a partial entry under a valid name. Each shard
-        # folder is made once a build: at thousands of pages, the calls cost more than the data.
-        temporary = path.parent / f".tmp-{os.getpid()}"
-        try:
-            if path.parent not in self.folders:
+        # Each shard folder is made once a build: at thousands of pages, the calls cost more than
+        # the data.
+        if path.parent not in self.folders:
+            with suppress(OSError):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.folders.add(path.parent)
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
-        except OSError:  # on Windows, also: another build has the entry open
-            with suppress(OSError):
-                temporary.unlink()
+        write_whole(path, data)
 
     def remove_unused(self, now: float | None = None) -> int:
         """Remove entries no build has used for a while; how many were removed."""

@@ -13,15 +13,11 @@ so an index committed to the repository is never trusted there either.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..findings import finding
+from ..kept import kept_files, write_kept
 from ..model import Postmortem
 
 FORMAT = 1
@@ -34,24 +30,6 @@ def identity(path: Path) -> list[int] | None:
     except OSError:
         return None
     return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
-
-
-def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
-    """The per-file entries a JSON file of `format_` keeps under `key`; None when it is missing,
-    unreadable, of another format or for another key."""
-    try:
-        data = json.loads(file.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not (
-        isinstance(data, dict)
-        and data.get("format") == format_
-        and data.get("key") == key
-        and isinstance(data.get("files"), dict)
-    ):
-        return None
-    files: dict[str, Any] = data["files"]
-    return files
 
 
 @dataclass
@@ -111,15 +89,4 @@ class CheckIndex:
             del self.entries[display]
         if not (self.changed or gone):
             return
-        data = json.dumps({"format": FORMAT, "key": self.key, "files": self.entries})
-        temporary = None
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-")
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                out.write(data)
-            os.replace(temporary, self.file)
-        except OSError:
-            if temporary is not None:
-                with suppress(OSError):
-                    os.unlink(temporary)
+        write_kept(self.file, self.key, FORMAT, self.entries)

@@ -13,7 +13,6 @@ that does not rebuild is a file checked again, not an error.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from contextlib import suppress
@@ -24,8 +23,9 @@ from typing import Any
 
 from ..digests import digest
 from ..findings import Finding, Level
+from ..kept import kept_files, write_kept
 from ..model import ActionItem, CustomValue, Heading, Postmortem
-from .check_index import identity, kept_files
+from .check_index import identity
 
 FORMAT = 1
 UNUSED_FOR_SECONDS = 14 * 24 * 3600
@@ -80,16 +80,7 @@ class CheckedStore:
         cannot be written only means the next run checks more."""
         if not self.changed and self.made.keys() == self.entries.keys():
             return
-        temporary = self.file.with_name(f".tmp-{os.getpid()}-{self.file.name}")
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            # One call, then one write: `json.dump` to a file writes it piece by piece, slower.
-            data = json.dumps({"format": FORMAT, "key": self.key, "files": self.made})
-            temporary.write_text(data, encoding="utf-8", newline="\n")
-            os.replace(temporary, self.file)
-        except OSError:
-            with suppress(OSError):
-                temporary.unlink()
+        if not write_kept(self.file, self.key, FORMAT, self.made):
             return
         # The stores of settings or dates no run has used for a while.
         limit = time.time() - UNUSED_FOR_SECONDS

@@ -1,0 +1,51 @@
+"""Files pmkb keeps between runs in `cache_dir`: written whole, and read back as data."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+
+def write_whole(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` under another name, then rename it: a run stopped half way, or two
+    runs at once, never leave a partial file under the real name. False when the folder cannot
+    be written, which only means the next run does more."""
+    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:  # on Windows, also: another run has the file open
+        with suppress(OSError):
+            temporary.unlink()
+        return False
+    return True
+
+
+def write_kept(file: Path, key: str, format_: int, files: dict[str, Any]) -> bool:
+    """Save per-file entries under `key`, as `kept_files` reads them back."""
+    with suppress(OSError):
+        file.parent.mkdir(parents=True, exist_ok=True)
+    # One call, then one write: `json.dump` to a file writes it piece by piece, slower.
+    data = json.dumps({"format": format_, "key": key, "files": files})
+    return write_whole(file, data.encode("utf-8"))
+
+
+def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
+    """The per-file entries a JSON file of `format_` keeps under `key`; None when it is missing,
+    unreadable, of another format or for another key."""
+    try:
+        data = json.loads(file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not (
+        isinstance(data, dict)
+        and data.get("format") == format_
+        and data.get("key") == key
+        and isinstance(data.get("files"), dict)
+    ):
+        return None
+    files: dict[str, Any] = data["files"]
+    return files
