@@ -35,7 +35,7 @@ from ..settings import (
     with_docs_dir,
 )
 from ..site import search_index
-from ..site.blocks import fill, stable, unstable
+from ..site.blocks import fill, front_matter_block, stable, unstable
 from ..site.build_log import summary_line
 from ..site.feeds import (
     MEDIA_TYPE,
@@ -330,8 +330,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 return found.front_matter
         rendered = source.text()
         self.blocks[source.src] = rendered.blocks
-        head = _front_matter(rendered.markdown)
-        if finished is not None and head is not None:
+        head = front_matter_block(rendered.markdown)
+        if finished is not None and head:
             self.finishing[source.src] = (key, head)
         return rendered.markdown
 
@@ -652,14 +652,6 @@ def _restored(page: Page, found: Converted, files: Files) -> str:
         }
     replay(found.records)
     return found.html
-
-
-def _front_matter(markdown: str) -> str | None:
-    """The front matter block a generated page's Markdown opens with, its `---` lines included."""
-    if not markdown.startswith("---\n"):
-        return None
-    end = markdown.find("\n---\n", 3)
-    return None if end == -1 else markdown[: end + 5]
 
 
 def _user_folder() -> Path:

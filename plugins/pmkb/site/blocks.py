@@ -68,6 +68,16 @@ def fill(html: str, blocks: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
+def front_matter_block(markdown: str) -> str:
+    """The front matter a generated page's Markdown opens with, its `---` lines included; ""
+    when it has none."""
+    found = _FRONT_MATTER.match(markdown)
+    return found.group() if found else ""
+
+
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+
+
 def stable(markdown: str) -> str | None:
     """A page's Markdown with its placeholders written as every build writes them, so that what
     it converts to can be kept between builds; None if the author's own text holds that form,

@@ -38,6 +38,7 @@ from ..read.custom_fields import CustomField, filter_values, in_order
 from ..read.knowledge import KnowledgeBase
 from ..settings import Settings
 from ..urls import SEARCH_PAGE, Site
+from .blocks import front_matter_block
 from .pages.base import GeneratedPage
 from .pages.text import STATUS_LABELS
 from .text_index import Counted, Document, Indexer, counted
@@ -64,7 +65,6 @@ PAGE_KIND = "Page"
 
 _ARTICLE_START = re.compile(r'<article\b[^>]*\bclass="[^"]*\bmd-content__inner\b[^"]*"[^>]*>')
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>')
 # pmkb's blocks that are not the incident's text; the first match of each is pmkb's own, which
 # comes before the body (the card) or is the page's last list (related incidents) - a
@@ -485,7 +485,8 @@ def write_generated_index(
     for entry in search.entries:
         page = html.get(entry.output)
         if page is not None:
-            text = _FRONT_MATTER.sub("", page.inline(), count=1)
+            text = page.inline()
+            text = text[len(front_matter_block(text)) :]
             indexer.add(document(convert(text), entry))
     indexer.finish()
     return sorted(
