@@ -92,8 +92,13 @@ def kind_of(value: object) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return f"`{shorten(text)}`"
+    return f"`{quoted(value)}`"
+
+
+def quoted(value: object) -> str:
+    """A value as a message quotes it: whole (a date or time in ISO 8601), or with its middle
+    left out when it is long."""
+    return shorten(value.isoformat() if isinstance(value, date) else str(value))
 
 
 def shorten(text: str, limit: int = 60, keep: int | None = None) -> str:

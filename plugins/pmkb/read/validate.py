@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ..clock import build_date
-from ..findings import Finding, Level, finding, kind_of, shorten
+from ..findings import Finding, Level, finding, kind_of, quoted, shorten
 from ..model import (
     ACTION_STATUSES,
     AUDIENCES,
@@ -198,7 +198,7 @@ class Checker:
             out.add(
                 *meta.value_marks["visibility"],
                 "PMK118",
-                f"`visibility: {_show(value)}` is not one of {', '.join(VISIBILITIES)}"
+                f"`visibility: {quoted(value)}` is not one of {', '.join(VISIBILITIES)}"
                 f"{did_you_mean(str(value), VISIBILITIES)}; read as `restricted` until corrected",
             )
             return "restricted"
@@ -241,7 +241,7 @@ class Checker:
             out.add(
                 *meta.value_marks["reviewed"],
                 "PMK122",
-                f"`reviewed: {_show(meta['reviewed'])}` is before the incident's `date` "
+                f"`reviewed: {quoted(meta['reviewed'])}` is before the incident's `date` "
                 f"({day.isoformat()}): a postmortem is reviewed after its incident; correct the "
                 "date (the value is not used)",
             )
@@ -350,7 +350,7 @@ class Checker:
                 line,
                 col,
                 "PMK113",
-                f"id `{_show(value)}` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) and may not leave the site",
+                f"id `{quoted(value)}` must be a lowercase slug (a-z, 0-9, `-`, `_`, `.`) and may not leave the site",
             )
             return _fallback_id(stem)
         unusable = unusable_id(value)
@@ -380,7 +380,7 @@ class Checker:
         parsed = _as_date(value)
         if parsed is not None:
             return parsed
-        out.add(line, col, "PMK104", f"`{key}: {_show(value)}` is not a date; write YYYY-MM-DD")
+        out.add(line, col, "PMK104", f"`{key}: {quoted(value)}` is not a date; write YYYY-MM-DD")
         return None
 
     def _datetime(self, meta: LocatedDict, key: str, out: _Findings) -> datetime | None:
@@ -401,7 +401,7 @@ class Checker:
                 line,
                 col,
                 "PMK105",
-                f"`{key}: {_show(value)}` is not an ISO 8601 date-time such as 2026-03-12T08:02:00Z",
+                f"`{key}: {quoted(value)}` is not an ISO 8601 date-time such as 2026-03-12T08:02:00Z",
             )
             return None
         if parsed.tzinfo is None:
@@ -409,7 +409,7 @@ class Checker:
                 line,
                 col,
                 "PMK105",
-                f"`{key}: {_show(value)}` has no time zone; add `Z` or an offset such as `+01:00`",
+                f"`{key}: {quoted(value)}` has no time zone; add `Z` or an offset such as `+01:00`",
             )
             return None
         return parsed
@@ -447,7 +447,7 @@ class Checker:
         out.add(
             *meta.value_marks[key],
             "PMK207",
-            f"`{key}: {_show(meta[key])}` is {when}; correct the year (the value is not used)",
+            f"`{key}: {quoted(meta[key])}` is {when}; correct the year (the value is not used)",
         )
         return None
 
@@ -463,7 +463,7 @@ class Checker:
             when = f"after today ({self.latest_today.isoformat()}); check the year and month"
         else:
             return
-        out.add(*meta.value_marks[key], "PMK209", f"`{key}: {_show(meta[key])}` is {when}")
+        out.add(*meta.value_marks[key], "PMK209", f"`{key}: {quoted(meta[key])}` is {when}")
 
     def _plausible_date(self, meta: LocatedDict, day: date | None, out: _Findings) -> None:
         if day is not None:
@@ -509,7 +509,7 @@ class Checker:
                 line,
                 col,
                 code,
-                f"`{key}: {_show(value)}` is not one of {', '.join(allowed)}{did_you_mean(str(value), allowed)}",
+                f"`{key}: {quoted(value)}` is not one of {', '.join(allowed)}{did_you_mean(str(value), allowed)}",
             )
             return None
         return value
@@ -938,7 +938,7 @@ def _action_due(raw: LocatedDict, out: _Findings) -> date | None:
         out.add(
             *raw.value_marks["due"],
             "PMK204",
-            f"action item `due: {_show(raw['due'])}` is not a date; write YYYY-MM-DD",
+            f"action item `due: {quoted(raw['due'])}` is not a date; write YYYY-MM-DD",
         )
     return due
 
@@ -1106,12 +1106,6 @@ def _as_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def _show(value: Any) -> str:
-    """A value as a message quotes it: whole, or with its middle left out when it is long."""
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return shorten(text, 60)
 
 
 def _slugify(text: str) -> str:
