@@ -24,17 +24,17 @@ from .shared import Chips, environment, snippet
 
 # Per postmortem object and kind of digest, while the object lives: `mkdocs serve` keeps the
 # postmortems of unchanged files from one rebuild to the next, and their digests with them.
-_FINGERPRINTS: dict[tuple[int, str], tuple[weakref.ref[Postmortem], str]] = {}
+_FINGERPRINTS: dict[tuple[int, bool], tuple[weakref.ref[Postmortem], str]] = {}
 # What the listings, catalog pages, trends and exports never show of a postmortem.
 _BODY_FIELDS = frozenset({"body", "headings", "summary"})
 
 
-def _fingerprint(pm: Postmortem, kind: str = "all") -> str:
-    key = (id(pm), kind)
+def _fingerprint(pm: Postmortem, body: bool) -> str:
+    key = (id(pm), body)
     found = _FINGERPRINTS.get(key)
     if found is not None and found[0]() is pm:
         return found[1]
-    if kind == "all":
+    if body:
         made = digest(repr(pm))
     else:
         made = digest(repr([getattr(pm, f.name) for f in fields(pm) if f.name not in _BODY_FIELDS]))
@@ -120,7 +120,7 @@ class PageContext:
     def fingerprint(self, pm: Postmortem, *, body: bool = True) -> str:
         """A digest of all a published postmortem holds; without `body`, of all but its body,
         headings and summary."""
-        return _fingerprint(pm, "all" if body else "shown")
+        return _fingerprint(pm, body)
 
     def shared(self, *, dated: bool = True) -> str:
         """A digest of what every page is made with: catalogs, settings, layout and (with
