@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
-from importlib.metadata import version
 from pathlib import Path
 
 from ..clock import build_date
@@ -322,8 +321,8 @@ def _checked_or_indexed(
 ) -> list[tuple[Postmortem | None, SourceFile]]:
     """`only` checked in full, every other file from the check index where it is unchanged."""
     assert settings.cache_dir is not None
-    # How a file is read can change with pmkb's version, and what is read with the settings.
-    key = repr((version("pmkb"), settings))
+    # How a file is read can change with pmkb's code, and what is read with the settings.
+    key = repr((code_digest(), settings))
     index = CheckIndex.read(settings.cache_dir / "checked.json", key)
     # Discovered paths are resolved already (the folder is, and links are not followed): they
     # are compared as text, which at thousands of files is much cheaper than as paths.
