@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -195,17 +196,49 @@ def test_loading_and_rendering_in_several_processes_give_the_same_result(
     assert len(got["pages"][1]) > PARALLEL_FROM
 
 
-def _build_with_and_without_workers(roots: list[Path], fork: bool) -> dict[str, Any]:
-    """In a fresh process: `mkdocs build` each project (`workers: 0`, then `workers: 2`)."""
+def _stalled(*args: Any) -> None:
+    time.sleep(3600)  # a worker that never answers
+
+
+def _build_with_and_without_workers(
+    roots: list[Path], fork: bool, stall: bool = False
+) -> dict[str, Any]:
+    """In a fresh process: `mkdocs build` each project (`workers: 0`, then `workers: 2`); with
+    `stall`, workers that never answer, waited for one second."""
+    import multiprocessing
     import os
+
+    from pmkb.plugin.conversion_pool import ConversionPool
 
     os.environ["SOURCE_DATE_EPOCH"] = "1764028800"  # the same "today" for both builds
     pools, answered = _count_workers(fork)
+    converted: list[str] = []  # the pages a worker converted, sanitized and finished
+    take = ConversionPool.take
+
+    def counted(self: ConversionPool, sent: Any) -> Any:
+        made = take(self, sent)
+        if made is not None:
+            converted.append(made.html)
+        return made
+
+    ConversionPool.take = counted  # type: ignore[method-assign]
+    if stall:
+        from pmkb.plugin import conversion_pool
+
+        conversion_pool.PATIENCE_SECONDS = 1.0
+        conversion_pool._convert = _stalled  # type: ignore[assignment]
+    started = time.monotonic()
     for root in roots:
         config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
         config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does
         build(config)
-    return {"pools": pools, "answers": len(answered)}
+    return {
+        "pools": pools,
+        "answers": len(answered),
+        "converted": converted,
+        "seconds": time.monotonic() - started,
+        "left": multiprocessing.active_children(),
+    }
 
 
 def _files(site: Path) -> dict[str, bytes]:
@@ -223,11 +256,70 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
         for name, n in (("alone", 0), ("workers", 2))
     ]
     got = in_fresh_process(_build_with_and_without_workers, roots, fork)
-    # In the second build only: the files were read and checked in two processes, and the search
-    # index written in two; the sites are the same, index included.
+    # In the second build only: the files were read and checked in two processes, the incident
+    # pages converted in two (the worker taking them from the end while the build takes them from
+    # the start), and the search index written in two; the sites are the same, index included.
     method = "fork" if fork else "spawn"
-    assert got == {"pools": [method, method], "answers": 2}
+    assert got["pools"] == [method, method, method]
+    converted = got["converted"]
+    assert len(converted) > 20 and got["answers"] == 2 + len(converted)
+    assert all("pmkb-block" not in html and "pmkb-card" in html for html in converted)
     alone, workers = (_files(root / "site") for root in roots)
     assert len(alone) > PARALLEL_FROM
     assert alone.keys() == workers.keys()
+    assert [name for name in alone if alone[name] != workers[name]] == []
+
+
+# Runs in `on_config`, which a worker reading mkdocs.yml does not: its conversion settings then
+# differ from the build's, so it must decline every page.
+ABBREVIATIONS_HOOK = """
+def on_config(config):
+    config.markdown_extensions.append("abbr")
+    return config
+"""
+
+
+def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _many(PARALLEL_FROM + 10)
+    for name in sorted(files)[-5:]:  # pages at the end, which a worker would take first
+        files[name] = (
+            postmortem(f"Abbreviated {name}", "2019-03-04", summary="The DNS resolver failed.")
+            + "\n*[DNS]: Domain Name System\n"
+        )
+    roots = [
+        make_project(
+            tmp_path / name,
+            files,
+            theme="mkdocs",
+            site=True,
+            options={"workers": n},
+            mkdocs={"hooks": ["abbreviations.py"]},
+            files={"abbreviations.py": ABBREVIATIONS_HOOK},
+        )
+        for name, n in (("alone", 0), ("workers", 2))
+    ]
+    got = in_fresh_process(_build_with_and_without_workers, roots, True)
+    assert got["pools"][2:] == ["fork"] and got["converted"] == []
+    alone, workers = (_files(root / "site") for root in roots)
+    assert [name for name in alone if alone[name] != workers[name]] == []
+    shown = [name for name, data in workers.items() if b'<abbr title="Domain Name System">' in data]
+    assert len(shown) == 5
+
+
+def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_itself(
+    tmp_path: Path,
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _many(PARALLEL_FROM + 10)
+    roots = [
+        make_project(tmp_path / name, files, theme="mkdocs", site=True, options={"workers": n})
+        for name, n in (("alone", 0), ("workers", 2))
+    ]
+    got = in_fresh_process(_build_with_and_without_workers, roots, True, True)
+    assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
+    assert got["seconds"] < 60  # one wait of a second, not one per page
+    alone, workers = (_files(root / "site") for root in roots)
     assert [name for name in alone if alone[name] != workers[name]] == []

@@ -27,6 +27,11 @@ PATIENCE_SECONDS = 30.0
 PATIENCE_FACTOR = 10.0
 
 
+def context() -> multiprocessing.context.BaseContext:
+    """How worker processes are started here: forked on Linux, spawned elsewhere."""
+    return multiprocessing.get_context("fork" if FORK else "spawn")
+
+
 def runs_in_parallel(count: int, jobs: int) -> bool:
     """Whether `chunked_map` over `count` items would start worker processes."""
     # Forking a process that runs other threads (a theme's or plugin's pool, a file watcher) can
@@ -46,9 +51,8 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
         return function(items)
     size = -(-len(items) // jobs)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    context = multiprocessing.get_context("fork" if FORK else "spawn")
     try:
-        pool = context.Pool(len(chunks) - 1, initializer=_end_with_parent)
+        pool = context().Pool(len(chunks) - 1, initializer=end_with_parent)
     except OSError:  # a process limit
         return function(items)
     try:
@@ -78,7 +82,7 @@ def _result_or_here(
         return function(chunk)
 
 
-def _end_with_parent() -> None:
+def end_with_parent() -> None:
     """In a worker: exit as soon as the process that started it has ended, however it ended."""
     parent = multiprocessing.parent_process()
     if parent is None:

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config.base import ConfigErrors, ConfigWarnings, ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -20,11 +21,13 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
+from ..parallel import PARALLEL_FROM
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..settings import (
     PmkbConfig,
@@ -51,17 +54,19 @@ from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, 
 from ..site.safe_html import sanitize
 from ..urls import Site
 from .conversion_cache import (
+    RECORDED,
     ConversionCache,
     Converted,
     FinishedPages,
     Recorder,
     Unstable,
-    build_key,
+    conversion_key,
+    converted_page,
     machine_secret,
     plugin_versions,
     replay,
-    toc_items,
 )
+from .conversion_pool import ConversionPool, Sent, Setup, file_rows
 from .lazy_files import GeneratedFile, RenderedOnRead
 
 log = get_plugin_logger(__name__)
@@ -103,6 +108,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.converting: tuple[str, str] | None = None
         self.recorder = Recorder()
         self.serving = False
+        # A one-off build's worker processes converting incident pages (see ConversionPool): the
+        # incident pages in the order MkDocs reads them, where in that order MkDocs' loop is and
+        # the last page not yet handed out; per page handed out, its answer, Markdown and key.
+        self.pool: ConversionPool | None = None
+        self.handing: list[RenderedOnRead] = []
+        self.position: dict[str, int] = {}
+        self.front, self.back = -1, -1
+        self.sent: dict[str, Sent] = {}
         # Finished incident pages (see FinishedPages): set in on_nav when this build may use them;
         # the pages found there, and per page rendered now, its entry's name and front matter.
         self.finished: FinishedPages | None = None
@@ -167,6 +180,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.conversions, self.conversions_asked, self.found = None, False, {}
         self.finished, self.finished_found, self.finishing = None, {}, {}
         self.converting = None
+        self._pool_closed()
         for logger in _RECORDED_LOGGERS:
             if self.recorder not in logger.handlers:
                 logger.addHandler(self.recorder)
@@ -348,8 +362,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # again (pages are not copied as static files), and at thousands of incidents holding both
         # for the whole build costs tens of megabytes.
         page.file.content_bytes = b""
-        if page.file.src_uri in self.finished_found:
-            return ""  # finished before: its HTML is put back in on_page_content
+        src_uri = page.file.src_uri
+        if src_uri in self.finished_found or src_uri in self.found or src_uri in self.sent:
+            return ""  # finished, converted before or by a worker: put in in on_page_content
         conversions = self._conversions(config, files)
         if conversions is None:
             return None
@@ -358,13 +373,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         portable = stable(markdown)
         if portable is None:
             return None
-        key = conversions.key(page.file.src_uri, page.file.url, portable)
+        key = conversions.key(src_uri, page.file.url, portable)
         found = conversions.get(key)
         if found is not None:
             # Converted before: MkDocs converts nothing, and the HTML is put back in on_page_content.
-            self.found[page.file.src_uri] = found
+            self.found[src_uri] = found
             return ""
-        self.converting = (page.file.src_uri, key)
+        self.converting = (src_uri, key)
         self.recorder.records = []
         return portable
 
@@ -387,16 +402,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.conversions_asked = True
             if self.settings.cache_dir is not None:
                 try:
-                    key = build_key(
-                        config.markdown_extensions,
-                        config.mdx_configs,
-                        {
-                            "use_directory_urls": config.use_directory_urls,
-                            "validation": config.validation,
-                        },
+                    key = conversion_key(
+                        config,
+                        files,
                         plugin_versions(config.plugins),
-                        ((f.src_uri, f.url) for f in files),
-                        (logger.getEffectiveLevel() for logger in _RECORDED_LOGGERS),
+                        [logger.getEffectiveLevel() for logger in _RECORDED_LOGGERS],
                     )
                 except Unstable as exc:
                     log.debug(f"converted pages are not cached in this build: {exc}")
@@ -419,6 +429,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         finished = self.finished_found.pop(src_uri, None)
         if finished is not None:
             return _restored(page, finished, files)
+        sent = self.sent.pop(src_uri, None)
+        if sent is not None:
+            assert self.pool is not None
+            finished = self.pool.take(sent)
+            if finished is not None:
+                return _restored(page, finished, files)
+            html = self._converted_here(sent, page, config, files)
         html, records = self._converted_once(html, page, files)
         blocks = self.blocks.pop(src_uri, ())
         assert self.settings is not None
@@ -426,8 +443,20 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         finishing = self.finishing.pop(src_uri, None)
         if finishing is not None and records is not None and self.finished is not None:
             key, head = finishing
-            self.finished.put(key, _converted(made, page, records, head))
+            self.finished.put(key, converted_page(made, page, records, head))
         return made
+
+    def _converted_here(self, sent: Sent, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A page no worker converted after all, converted here as MkDocs would have."""
+        src_uri = page.file.src_uri
+        self.blocks[src_uri] = sent.blocks
+        if sent.finishing is not None:
+            self.finishing[src_uri] = sent.finishing
+        self.converting = (src_uri, sent.key)
+        self.recorder.records = []
+        page.markdown = sent.markdown
+        page.render(config, files)
+        return page.content or ""
 
     def _converted_once(
         self, html: str, page: Page, files: Files
@@ -443,7 +472,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             records, self.recorder.records = self.recorder.records or [], None
             key, self.converting = self.converting[1], None
             assert self.conversions is not None
-            self.conversions.put(key, _converted(html, page, records))
+            self.conversions.put(key, converted_page(html, page, records))
             return unstable(html), records
         return html, None
 
@@ -520,21 +549,108 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
         self.finished = self._finished_pages(config, files)
+        self.pool = self._conversion_pool(config, files)
+        if self.pool is not None:
+            self._hand_out()
         return nav
+
+    def _conversion_pool(self, config: MkDocsConfig, files: Files) -> ConversionPool | None:
+        """Worker processes converting incident pages, for a one-off build of many of them
+        whose pages no other plugin reads or changes before they are converted."""
+        assert self.settings is not None
+        path, conversions = config.config_file_path, self.conversions
+        if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
+            return None
+        if self._others_handle(config, ("on_pre_page", "on_page_read_source", "on_page_markdown")):
+            return None
+        self.handing = [
+            f
+            for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if isinstance(f, RenderedOnRead) and f.render is not None
+        ]
+        if len(self.handing) < PARALLEL_FROM:
+            return None
+        self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
+        self.front, self.back = -1, len(self.handing) - 1
+        finished = self.finished
+        setup = Setup(
+            config_file=path,
+            use_directory_urls=config.use_directory_urls,
+            files=file_rows(files),
+            plugins=tuple(plugin_versions(config.plugins)),
+            log_levels=tuple(logging.getLogger(name).getEffectiveLevel() for name in RECORDED),
+            propagate=logging.getLogger("mkdocs").propagate,
+            key=conversions.build_key,
+            cache_folder=str(conversions.folder),
+            finished_folder=None if finished is None else str(finished.folder),
+            secret=None if finished is None else finished.secret,
+            trust_html=self.settings.trust_html,
+        )
+        return ConversionPool.start(setup, self.settings.jobs - 1)
+
+    def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
+        if self.pool is not None:
+            self.front = self.position.get(page.file.src_uri, self.front)
+            self._hand_out()
+        return page
+
+    def _hand_out(self) -> None:
+        """Keep the workers busy with incident pages from the end of MkDocs' order, until they
+        reach the page MkDocs reads now."""
+        pool = self.pool
+        assert pool is not None
+        while self.back > self.front and not pool.declined and pool.busy() < 2 * pool.processes:
+            file = self.handing[self.back]
+            self.back -= 1
+            self._prepared(file, pool)
+
+    def _prepared(self, file: RenderedOnRead, pool: ConversionPool) -> None:
+        """Render an incident page now, as MkDocs would read it, and have a worker convert it
+        unless it was finished or converted before. The file then holds only its front matter,
+        which MkDocs reads for the title and metadata."""
+        text = file.content_string
+        src_uri = file.src_uri
+        if src_uri in self.finished_found:
+            file.content_string = text  # the front matter alone
+            return
+        head = front_matter_block(text)
+        markdown, _ = get_data(text)  # what MkDocs converts: all but the front matter
+        portable = stable(markdown)
+        if portable is None:
+            file.content_string = text  # converted by MkDocs, as it stands
+            return
+        conversions = self.conversions
+        assert conversions is not None
+        key = conversions.key(src_uri, file.url, portable)
+        found = conversions.get(key)
+        if found is not None:
+            self.found[src_uri] = found
+        else:
+            blocks = self.blocks.pop(src_uri, ())
+            finishing = self.finishing.pop(src_uri, None)
+            self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing)
+        file.content_string = head
+
+    def _pool_closed(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        self.pool, self.handing, self.position, self.sent = None, [], {}, {}
+
+    def on_env(
+        self, env: Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> Environment | None:
+        self._pool_closed()  # every page is converted
+        return env
 
     def _finished_pages(self, config: MkDocsConfig, files: Files) -> FinishedPages | None:
         """Finished incident pages, when this build can use them: a conversion cache, a key of
         this machine's, and no other plugin that reads or changes a page's Markdown (it would
         see only the front matter of a finished page)."""
         conversions = self._conversions(config, files)
-        if conversions is None:
+        if conversions is None or self._others_handle(
+            config, ("on_page_read_source", "on_page_markdown")
+        ):
             return None
-        for plugin in config.plugins.values():
-            # As MkDocs registers them: a plugin handles the events it has methods for.
-            if plugin is not self and any(
-                hasattr(plugin, event) for event in ("on_page_read_source", "on_page_markdown")
-            ):
-                return None
         try:
             secret = machine_secret(_user_folder())
         except RuntimeError:  # no home folder to keep the key in
@@ -543,6 +659,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return None
         folder = conversions.folder.parent / "finished"
         return FinishedPages(folder, conversions.build_key, secret, listed=conversions.listed)
+
+    def _others_handle(self, config: MkDocsConfig, events: tuple[str, ...]) -> bool:
+        """Whether another plugin handles any of `events`."""
+        # As MkDocs registers them: a plugin handles the events it has methods for.
+        return any(
+            plugin is not self and any(hasattr(plugin, event) for event in events)
+            for plugin in config.plugins.values()
+        )
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
@@ -588,6 +712,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_shutdown(self) -> None:
         self._index_written()
+        self._pool_closed()
 
     def _index_written(self) -> None:
         if self.indexing is not None:
@@ -596,6 +721,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_recording()
+        self._pool_closed()
         # A build that stopped part way: the next one converts every generated page again. The
         # titles kept are those of pages whose files the failed build did not change.
         self.digests, self.shape = {}, None
@@ -620,24 +746,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return server
 
 
-# What a page's conversion may log reaches one of these: MkDocs' messages stop at its own logger,
-# Markdown extensions' reach the root.
-_RECORDED_LOGGERS = (logging.getLogger("mkdocs"), logging.getLogger())
-
-
-def _converted(
-    html: str, page: Page, records: list[tuple[str, int, str]], front_matter: str | None = None
-) -> Converted:
-    """What converting `page` gave, as the caches keep it."""
-    links = page.links_to_anchors
-    return Converted(
-        html,
-        toc_items(page.toc),
-        sorted(page.present_anchor_ids or ()),
-        None if links is None else {target.src_uri: dict(found) for target, found in links.items()},
-        records,
-        front_matter,
-    )
+# The loggers whose messages a conversion records (see RECORDED).
+_RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
 
 
 def _restored(page: Page, found: Converted, files: Files) -> str:

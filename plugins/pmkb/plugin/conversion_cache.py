@@ -28,6 +28,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest
@@ -62,6 +65,21 @@ class Converted:
     def table_of_contents(self) -> TableOfContents:
         """The page's table of contents, as the conversion made it."""
         return TableOfContents([_anchor(item) for item in self.toc])
+
+
+def converted_page(
+    html: str, page: Page, records: list[tuple[str, int, str]], front_matter: str | None = None
+) -> Converted:
+    """What converting `page` to `html` gave, as the caches keep it."""
+    links = page.links_to_anchors
+    return Converted(
+        html,
+        toc_items(page.toc),
+        sorted(page.present_anchor_ids or ()),
+        None if links is None else {target.src_uri: dict(found) for target, found in links.items()},
+        records,
+        front_matter,
+    )
 
 
 def toc_items(toc: Iterable[AnchorLink]) -> list[dict[str, Any]]:
@@ -126,18 +144,7 @@ class ConversionCache:
 
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
-        fields = [
-            converted.html,
-            converted.toc,
-            converted.anchors,
-            converted.links,
-            converted.records,
-        ]
-        if converted.front_matter is not None:
-            fields.append(converted.front_matter)
-        payload = zlib.compress(
-            json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass"), 1
-        )
+        payload = packed(converted)
         data = FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload
         path = self._path(key)
         # Each shard folder is made once a build: at thousands of pages, the calls cost more than
@@ -230,6 +237,19 @@ def _parsed(data: bytes, key: str, seal: Callable[[bytes], str]) -> Converted | 
     line, _, payload = rest.partition(b"\n")
     if not hmac.compare_digest(line, f"{key} {seal(payload)}".encode()):
         return None
+    return unpacked(payload)
+
+
+def packed(converted: Converted) -> bytes:
+    """A converted page as compressed JSON: an entry's content, or a worker's answer."""
+    fields = [converted.html, converted.toc, converted.anchors, converted.links, converted.records]
+    if converted.front_matter is not None:
+        fields.append(converted.front_matter)
+    return zlib.compress(json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass"), 1)
+
+
+def unpacked(payload: bytes) -> Converted | None:
+    """What `packed` made, if `payload` is whole and every value has its type."""
     try:
         value = json.loads(zlib.decompress(payload).decode("utf-8", "surrogatepass"))
         html, toc, anchors, links, records, *more = value
@@ -325,6 +345,21 @@ def build_key(
     return digest(json.dumps(parts, sort_keys=True))
 
 
+def conversion_key(
+    config: MkDocsConfig, files: Iterable[File], plugins: Iterable[str], log_levels: Iterable[int]
+) -> str:
+    """`build_key` for pages converted under `config`, linking to `files`, with these plugins
+    (see `plugin_versions`) and the recorded loggers at these levels."""
+    return build_key(
+        config.markdown_extensions,
+        config.mdx_configs,
+        {"use_directory_urls": config.use_directory_urls, "validation": config.validation},
+        plugins,
+        ((f.src_uri, f.url) for f in files),
+        log_levels,
+    )
+
+
 def _extension_name(extension: object) -> str:
     if isinstance(extension, str):
         return extension
@@ -349,6 +384,11 @@ def _stable(value: object) -> object:
     if " at 0x" in shown:
         raise Unstable(shown)
     return f"{type(value).__module__}:{type(value).__qualname__}:{shown}"
+
+
+# The loggers a page's conversion may log to: MkDocs' messages stop at its own logger, Markdown
+# extensions' reach the root.
+RECORDED = ("mkdocs", "")
 
 
 class Recorder(logging.Handler):

@@ -27,6 +27,7 @@ _TOKEN = "pmkb-block-" + secrets.token_hex(8) + "-"
 _STABLE = "pmkb-block-stable-"
 # Searched for by its literal start, which the regex engine finds fast, at thousands of pages.
 _PLACEHOLDER = re.compile(re.escape(_TOKEN) + r"(\d+)")
+_STABLE_PLACEHOLDER = re.compile(re.escape(_STABLE) + r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,18 @@ def block(context: Context, html: str) -> Markup:
     return Markup(f"{_TOKEN}{len(blocks) - 1}\n")
 
 
-def fill(html: str, blocks: tuple[str, ...]) -> str:
-    """`html` with each placeholder (with the paragraph Markdown made of it) replaced by its block.
+def fill(html: str, blocks: tuple[str, ...], *, portable: bool = False) -> str:
+    """`html` with each placeholder (with the paragraph Markdown made of it) replaced by its block;
+    with `portable`, each placeholder in the form `stable` writes.
 
     A placeholder found elsewhere (an author's unclosed code fence swallowed the rest of the page,
     say) is replaced too: the block is pmkb's own escaped HTML wherever it lands.
     """
     if not blocks:
         return html
-    parts = _PLACEHOLDER.split(html)  # text, index, text, index, ..., text
+    parts = (_STABLE_PLACEHOLDER if portable else _PLACEHOLDER).split(
+        html
+    )  # text, index, text, index, ..., text
     for i in range(1, len(parts), 2):
         # A placeholder alone in a paragraph (as Markdown makes it) takes the paragraph with it.
         if parts[i - 1].endswith("<p>") and parts[i + 1].startswith("</p>"):
