@@ -444,8 +444,9 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
     """
 
     workers = Workers("auto")
-    """How many processes read and check the postmortems: `auto` (one per CPU, from 400 files on),
-    a number, or `0` for none besides MkDocs' own.
+    """How many processes read and check the postmortems, and convert incident pages in a one-off
+    build (see Conversion cache): `auto` (one per CPU, from 400 files on), a number, or `0` for
+    none besides MkDocs' own.
 
     The result is the same whatever the number.
     """

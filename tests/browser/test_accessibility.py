@@ -130,13 +130,14 @@ def init_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         cwd=root,
         check=True,
         capture_output=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        # The example is dated a week before "today": the build's day, not the clock's.
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
     )
     example = next((root / "postmortems").rglob("*-example-config-change.md"))
     text = example.read_text(encoding="utf-8")
     for old, new in [
         ("title: Example service errors", "title: Example problems box, errors"),
-        ("date: 2026-11-25", "date: 2026-11-20"),
+        ("date: 2026-11-18", "date: 2026-11-20"),
         ("status: published", "status: in-review"),
         ("- 14:20 UTC", "- 13:20 UTC"),  # before the entry above it: an error, PMK305
     ]:
