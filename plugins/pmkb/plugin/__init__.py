@@ -426,16 +426,16 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if page.file.generated_by != "pmkb":
             # The site's own page, not sanitized: only the "on this day" block it may place.
             return fill(html, self.blocks.pop(src_uri, ()))
-        finished = self.finished_found.pop(src_uri, None)
-        if finished is not None:
-            return _restored(page, finished, files)
         sent = self.sent.pop(src_uri, None)
         if sent is not None:
             assert self.pool is not None
-            finished = self.pool.take(sent)
-            if finished is not None:
-                return _restored(page, finished, files)
+            answer = self.pool.take(sent)
+            if answer is not None:
+                return _restored(page, answer, files)
             html = self._converted_here(sent, page, config, files)
+        finished = self.finished_found.pop(src_uri, None)
+        if finished is not None:
+            return _restored(page, finished, files)
         html, records = self._converted_once(html, page, files)
         blocks = self.blocks.pop(src_uri, ())
         assert self.settings is not None
@@ -447,14 +447,17 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return made
 
     def _converted_here(self, sent: Sent, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """A page no worker converted after all, converted here as MkDocs would have."""
+        """A page no worker converted after all, rendered again and converted here as MkDocs
+        would have."""
+        markdown, _ = get_data(sent.render())  # sets its blocks and finished page's entry again
         src_uri = page.file.src_uri
-        self.blocks[src_uri] = sent.blocks
-        if sent.finishing is not None:
-            self.finishing[src_uri] = sent.finishing
-        self.converting = (src_uri, sent.key)
+        if src_uri in self.finished_found:
+            return ""  # the worker finished it after all
+        portable = stable(markdown)
+        assert portable is not None and self.conversions is not None  # as when it was handed out
+        self.converting = (src_uri, self.conversions.key(src_uri, page.file.url, portable))
         self.recorder.records = []
-        page.markdown = sent.markdown
+        page.markdown = portable
         page.render(config, files)
         return page.content or ""
 
@@ -608,6 +611,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         """Render an incident page now, as MkDocs would read it, and have a worker convert it
         unless it was finished or converted before. The file then holds only its front matter,
         which MkDocs reads for the title and metadata."""
+        render = file.render
+        assert render is not None
         text = file.content_string
         src_uri = file.src_uri
         if src_uri in self.finished_found:
@@ -628,7 +633,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         else:
             blocks = self.blocks.pop(src_uri, ())
             finishing = self.finishing.pop(src_uri, None)
-            self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing)
+            self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
         file.content_string = head
 
     def _pool_closed(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
@@ -69,13 +70,11 @@ class Setup:
 
 @dataclass(frozen=True)
 class Sent:
-    """A page handed out: the worker's answer to come, and what converting it here needs."""
+    """A page handed out: the worker's answer to come, and how to render the page again should
+    the build have to convert it itself (its Markdown is not kept: thousands of pages wait)."""
 
     answer: AsyncResult[bytes | None]
-    markdown: str  # with placeholders as `stable` writes them
-    key: str  # its entry in the conversion cache
-    blocks: tuple[str, ...]  # pmkb's HTML blocks, for the placeholders
-    finishing: tuple[str, str] | None  # its finished page's entry and front matter
+    render: Callable[[], str]
 
 
 class ConversionPool:
@@ -112,11 +111,14 @@ class ConversionPool:
         key: str,
         blocks: tuple[str, ...],
         finishing: tuple[str, str] | None,
+        render: Callable[[], str],
     ) -> Sent:
-        """Have a worker convert, sanitize and finish the page `src_uri` (see `Sent`)."""
+        """Have a worker convert, sanitize and finish the page `src_uri`, whose Markdown is
+        `markdown`; `key` names its entry in the conversion cache, `finishing` its finished
+        page's entry and front matter, and `render` renders it again."""
         answer = self.pool.apply_async(_convert, (src_uri, markdown, key, blocks, finishing))
         self.waiting.append(answer)
-        return Sent(answer, markdown, key, blocks, finishing)
+        return Sent(answer, render)
 
     def take(self, sent: Sent) -> Converted | None:
         """The page as a worker finished it, its blocks in place; None when it declined, failed or
