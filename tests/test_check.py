@@ -781,7 +781,7 @@ def test_alias_is_accepted_as_the_canonical_factor(tmp_path: Path) -> None:
     kb = knowledge.load(load_settings({}, tmp_path))
     (pm,) = kb.postmortems
     assert pm.factors == ("config-change",)
-    assert kb.published == [pm]
+    assert kb.published == (pm,)
 
 
 def test_alias_and_canonical_id_together_are_listed_twice(

@@ -66,7 +66,7 @@ def test_serve_cache_sees_an_edit_that_keeps_size_and_mtime(tmp_path: Path) -> N
     # The author withdraws the postmortem; a tool restores the modification time.
     _same_size_edit(tmp_path / A, "status: published", "status: draft    ")
     kb = load(settings, cache)
-    assert kb.published == []
+    assert kb.published == ()
     assert [pm.status for pm in kb.postmortems] == ["draft"]
     assert cache.parses == 2
 

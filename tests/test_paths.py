@@ -460,3 +460,22 @@ def test_a_link_named_on_the_command_line_is_not_followed(
     result = check_json(named)
     assert (named, 1, 1, "PMK010", "warning") in result.found
     assert SECRET not in result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("where", "shown"),
+    [
+        ("kb/postmortems/2024/a.md", "postmortems/2024/a.md"),  # inside the project
+        ("elsewhere/a.md", None),  # outside it: the whole path
+        ("kb-other/a.md", None),  # a sibling whose name starts with the project's
+        ("kb", "."),  # the project itself
+    ],
+)
+def test_findings_show_paths_relative_to_the_project_when_inside_it(
+    tmp_path: Path, where: str, shown: str | None
+) -> None:
+    root = tmp_path / "kb"
+    root.mkdir()
+    settings = load_settings({}, root)
+    path = tmp_path / where
+    assert settings.display_path(path) == (path.as_posix() if shown is None else shown)

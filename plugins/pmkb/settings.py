@@ -662,6 +662,11 @@ class Settings:
 
     def display_path(self, path: Path) -> str:
         """The path as findings show it: relative to the project root when inside it."""
+        # Compared as text first: called for every file of a knowledge base, and Path.relative_to
+        # costs twenty times as much. It still decides what text alone cannot (case on Windows).
+        text, root = str(path), str(self.root) + os.sep
+        if text.startswith(root):
+            return text[len(root) :].replace(os.sep, "/")
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -21,7 +21,7 @@ RECURRING_SHOWN = 5  # the most recent episodes in the text; JSON has them all
 def headline_figures(kb: KnowledgeBase, today: date) -> dict[str, Any]:
     """The knowledge base in numbers, as plain data."""
     audience = kb.settings.audience
-    index = Index(kb.published)
+    index = Index(list(kb.published))
     analysis = Analysis(index, kb.settings, today)
     # Near misses are counted apart: every other figure is of incidents.
     incidents = analysis.incidents

@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 from ..clock import build_date
@@ -129,11 +129,11 @@ class KnowledgeBase:
         """The audiences whose sites publish `pm`: none for a draft or a withheld file."""
         return audiences_of(pm.visibility) if self.is_publishable(pm) else ()
 
-    @property
-    def published(self) -> list[Postmortem]:
-        """Published incidents, newest first."""
+    @cached_property
+    def published(self) -> tuple[Postmortem, ...]:
+        """Published incidents, newest first (worked out once: a build asks several times)."""
         items = [pm for pm in self.postmortems if self.is_published(pm)]
-        return sorted(items, key=lambda pm: pm.sort_key, reverse=True)
+        return tuple(sorted(items, key=lambda pm: pm.sort_key, reverse=True))
 
     @property
     def drafts(self) -> list[Postmortem]:
@@ -328,7 +328,6 @@ def _checked_or_indexed(
     # are compared as text, which at thousands of files is much cheaper than as paths.
     named = {str(p) for p in only}
     folders = tuple(p + os.sep for p in named)
-    root = str(settings.root) + os.sep
     found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
     unknown: list[Path] = []
     for path in paths:
@@ -336,11 +335,7 @@ def _checked_or_indexed(
         if text in named or text.startswith(folders):  # named, or in a folder named
             unknown.append(path)
             continue
-        display = (
-            text[len(root) :].replace(os.sep, "/")
-            if text.startswith(root)
-            else settings.display_path(path)
-        )
+        display = settings.display_path(path)
         stub = index.stub(path, display)
         if stub is None:
             unknown.append(path)

@@ -151,6 +151,19 @@ def split(text: str, source: SourceFile) -> None:
     source.front_lines = tuple(lines[: close + 1])
 
 
+def _read_up_to(fd: int, most: int) -> bytes:
+    """Up to `most` bytes of an open file. Read with `os.read`: a buffered file object for each
+    of thousands of small files cost a third of the time of reading them."""
+    chunks: list[bytes] = []
+    while most > 0:
+        chunk = os.read(fd, most)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        most -= len(chunk)
+    return b"".join(chunks)
+
+
 def read_capped(
     path: Path, display: str, findings: list[Finding], *, catalog: bool = False
 ) -> bytes | None:
@@ -166,10 +179,7 @@ def read_capped(
         try:
             info = os.fstat(fd)
             regular = stat.S_ISREG(info.st_mode)
-            data = b""
-            if regular and info.st_size <= limit:
-                with open(fd, "rb", closefd=False) as handle:
-                    data = handle.read(limit + 1)
+            data = _read_up_to(fd, limit + 1) if regular and info.st_size <= limit else b""
         finally:
             os.close(fd)
     except OSError as exc:

@@ -107,7 +107,7 @@ class PageContext:
         self.site = site
         self.today = today
         self.compact_search = compact_search
-        self.index = Index(kb.published)
+        self.index = Index(list(kb.published))
         self.analysis = Analysis(self.index, kb.settings, today)
         self.quarters = self.analysis.quarters
         self.env = environment(kb.catalog, site, today, kb.settings.severities)
