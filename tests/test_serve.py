@@ -270,6 +270,49 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
     assert [name for name in alone if alone[name] != workers[name]] == []
 
 
+def _built_twice(root: Path) -> dict[str, Any]:
+    """In a fresh process: `mkdocs build` the project twice, the second time with nothing
+    changed; per build, how many conversion pools started, and the site it wrote."""
+    import os
+
+    from pmkb.plugin.conversion_pool import ConversionPool
+
+    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"
+    started: list[int] = []
+    start = ConversionPool.start.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[ConversionPool], *args: Any) -> ConversionPool | None:
+        started[-1] += 1
+        return start(cls, *args)  # type: ignore[no-any-return]
+
+    ConversionPool.start = classmethod(counted)  # type: ignore[method-assign, assignment]
+    sites = []
+    for _ in range(2):
+        started.append(0)
+        config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+        config.plugins.on_startup(command="build", dirty=False)
+        build(config)
+        sites.append(_files(root / "site"))
+    return {"started": started, "sites": sites}
+
+
+def test_a_build_that_finds_its_pages_converted_before_starts_no_worker(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    root = make_project(
+        tmp_path / "kb",
+        _many(PARALLEL_FROM + 10),
+        theme="mkdocs",
+        site=True,
+        options={"workers": 2},
+    )
+    got = in_fresh_process(_built_twice, root)
+    assert got["started"] == [1, 0]
+    first, again = got["sites"]
+    assert len(first) > PARALLEL_FROM
+    assert [name for name in first if first[name] != again.get(name)] == []
+
+
 # Runs in `on_config`, which a worker reading mkdocs.yml does not: its conversion settings then
 # differ from the build's, so it must decline every page.
 ABBREVIATIONS_HOOK = """

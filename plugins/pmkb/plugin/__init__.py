@@ -70,6 +70,8 @@ from .conversion_pool import ConversionPool, Sent, Setup, file_rows
 from .lazy_files import GeneratedFile, RenderedOnRead
 
 log = get_plugin_logger(__name__)
+# Pages read ahead for the workers and found in the cache, held until MkDocs' loop reaches them.
+HELD_AHEAD = 64
 
 
 # MkDocs' BasePlugin.__init_subclass__ (which reads the config class) is untyped.
@@ -108,10 +110,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.converting: tuple[str, str] | None = None
         self.recorder = Recorder()
         self.serving = False
-        # A one-off build's worker processes converting incident pages (see ConversionPool): the
-        # incident pages in the order MkDocs reads them, where in that order MkDocs' loop is and
-        # the last page not yet handed out; per page handed out, its answer, Markdown and key.
+        # A one-off build's worker processes converting incident pages (see ConversionPool),
+        # started when the first page needs one (until then, how to start them): the incident
+        # pages in the order MkDocs reads them, where in that order MkDocs' loop is and the last
+        # page not yet handed out; per page handed out, its answer and how to render it again.
         self.pool: ConversionPool | None = None
+        self.setup: Setup | None = None
         self.handing: list[RenderedOnRead] = []
         self.position: dict[str, int] = {}
         self.front, self.back = -1, -1
@@ -552,31 +556,32 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
         self.finished = self._finished_pages(config, files)
-        self.pool = self._conversion_pool(config, files)
-        if self.pool is not None:
+        self.setup = self._pool_setup(config, files)
+        if self.setup is not None:
             self._hand_out()
         return nav
 
-    def _conversion_pool(self, config: MkDocsConfig, files: Files) -> ConversionPool | None:
-        """Worker processes converting incident pages, for a one-off build of many of them
-        whose pages no other plugin reads or changes before they are converted."""
+    def _pool_setup(self, config: MkDocsConfig, files: Files) -> Setup | None:
+        """How to start worker processes converting incident pages, for a one-off build of many
+        of them whose pages no other plugin reads or changes before they are converted."""
         assert self.settings is not None
         path, conversions = config.config_file_path, self.conversions
         if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
             return None
         if self._others_handle(config, ("on_pre_page", "on_page_read_source", "on_page_markdown")):
             return None
-        self.handing = [
+        handing = [
             f
             for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
             if isinstance(f, RenderedOnRead) and f.render is not None
         ]
-        if len(self.handing) < PARALLEL_FROM:
+        if len(handing) < PARALLEL_FROM:
             return None
+        self.handing = handing
         self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
         self.front, self.back = -1, len(self.handing) - 1
         finished = self.finished
-        setup = Setup(
+        return Setup(
             config_file=path,
             use_directory_urls=config.use_directory_urls,
             files=file_rows(files),
@@ -589,25 +594,37 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             secret=None if finished is None else finished.secret,
             trust_html=self.settings.trust_html,
         )
-        return ConversionPool.start(setup, self.settings.jobs - 1)
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
-        if self.pool is not None:
+        if self.handing:
             self.front = self.position.get(page.file.src_uri, self.front)
             self._hand_out()
         return page
 
     def _hand_out(self) -> None:
         """Keep the workers busy with incident pages from the end of MkDocs' order, until they
-        reach the page MkDocs reads now."""
-        pool = self.pool
-        assert pool is not None
-        while self.back > self.front and not pool.declined and pool.busy() < 2 * pool.processes:
+        reach the page MkDocs reads now. Pages finished or converted before are held until
+        MkDocs reaches them: at most HELD_AHEAD, so that a build finding most pages in the
+        cache holds few at once, and starts no worker for the few it converts."""
+        while self.back > self.front and len(self.found) + len(self.finished_found) < HELD_AHEAD:
+            pool = self.pool
+            if pool is None and self.setup is None:
+                return  # no worker could be started
+            if pool is not None and (pool.declined or pool.busy() >= 2 * pool.processes):
+                return
             file = self.handing[self.back]
             self.back -= 1
-            self._prepared(file, pool)
+            self._prepared(file)
 
-    def _prepared(self, file: RenderedOnRead, pool: ConversionPool) -> None:
+    def _started(self) -> ConversionPool | None:
+        """The workers, started now if they are not yet; None if they cannot be."""
+        if self.pool is None and self.setup is not None:
+            assert self.settings is not None
+            self.pool = ConversionPool.start(self.setup, self.settings.jobs - 1)
+            self.setup = None
+        return self.pool
+
+    def _prepared(self, file: RenderedOnRead) -> None:
         """Render an incident page now, as MkDocs would read it, and have a worker convert it
         unless it was finished or converted before. The file then holds only its front matter,
         which MkDocs reads for the title and metadata."""
@@ -631,6 +648,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if found is not None:
             self.found[src_uri] = found
         else:
+            pool = self._started()
+            if pool is None:
+                file.content_string = text  # converted by MkDocs
+                return
             blocks = self.blocks.pop(src_uri, ())
             finishing = self.finishing.pop(src_uri, None)
             self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
@@ -639,7 +660,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _pool_closed(self) -> None:
         if self.pool is not None:
             self.pool.close()
-        self.pool, self.handing, self.position, self.sent = None, [], {}, {}
+        self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
 
     def on_env(
         self, env: Environment, /, *, config: MkDocsConfig, files: Files
