@@ -270,6 +270,46 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
     assert [name for name in alone if alone[name] != workers[name]] == []
 
 
+# A plugin's thread that outlives `on_config`: a forked child of a process running it could stay
+# stuck on a lock that thread held, so no worker may be forked.
+THREAD_HOOK = """
+import threading
+
+stop = threading.Event()
+
+
+def on_config(config):
+    threading.Thread(target=stop.wait, daemon=True).start()
+    return config
+
+
+def on_post_build(config):
+    stop.set()
+"""
+
+
+def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    roots = [
+        make_project(
+            tmp_path / name,
+            _many(PARALLEL_FROM + 10),
+            theme="mkdocs",
+            site=True,
+            options={"workers": n},
+            mkdocs={"hooks": ["thread.py"]},
+            files={"thread.py": THREAD_HOOK},
+        )
+        for name, n in (("alone", 0), ("workers", 2))
+    ]
+    got = in_fresh_process(_build_with_and_without_workers, roots, True)
+    assert got["pools"] == [] and got["converted"] == []
+    alone, workers = (_files(root / "site") for root in roots)
+    assert len(alone) > PARALLEL_FROM
+    assert [name for name in alone if alone[name] != workers[name]] == []
+
+
 def _built_twice(root: Path) -> dict[str, Any]:
     """In a fresh process: `mkdocs build` the project twice, the second time with nothing
     changed; per build, how many conversion pools started, and the site it wrote."""
