@@ -241,6 +241,23 @@ def _build_with_and_without_workers(
     }
 
 
+def _alone_and_with_workers(
+    tmp_path: Path, postmortems: dict[str, str], **options: Any
+) -> list[Path]:
+    """The same project twice, with its site folder: `workers: 0` ("alone"), then `workers: 2`."""
+    return [
+        make_project(
+            tmp_path / name,
+            postmortems,
+            theme="mkdocs",
+            site=True,
+            options={"workers": n},
+            **options,
+        )
+        for name, n in (("alone", 0), ("workers", 2))
+    ]
+
+
 def _files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
@@ -251,10 +268,7 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
 
     files = _many(PARALLEL_FROM + 10)
     files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
-    roots = [
-        make_project(tmp_path / name, files, theme="mkdocs", site=True, options={"workers": n})
-        for name, n in (("alone", 0), ("workers", 2))
-    ]
+    roots = _alone_and_with_workers(tmp_path, files)
     got = in_fresh_process(_build_with_and_without_workers, roots, fork)
     # In the second build only: the files were read and checked in two processes, the incident
     # pages converted in two (the worker taking them from the end while the build takes them from
@@ -291,18 +305,12 @@ def on_post_build(config):
 def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: Path) -> None:
     from pmkb.parallel import PARALLEL_FROM
 
-    roots = [
-        make_project(
-            tmp_path / name,
-            _many(PARALLEL_FROM + 10),
-            theme="mkdocs",
-            site=True,
-            options={"workers": n},
-            mkdocs={"hooks": ["thread.py"]},
-            files={"thread.py": THREAD_HOOK},
-        )
-        for name, n in (("alone", 0), ("workers", 2))
-    ]
+    roots = _alone_and_with_workers(
+        tmp_path,
+        _many(PARALLEL_FROM + 10),
+        mkdocs={"hooks": ["thread.py"]},
+        files={"thread.py": THREAD_HOOK},
+    )
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     assert got["pools"] == [] and got["converted"] == []
     alone, workers = (_files(root / "site") for root in roots)
@@ -371,18 +379,12 @@ def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: 
             postmortem(f"Abbreviated {name}", "2019-03-04", summary="The DNS resolver failed.")
             + "\n*[DNS]: Domain Name System\n"
         )
-    roots = [
-        make_project(
-            tmp_path / name,
-            files,
-            theme="mkdocs",
-            site=True,
-            options={"workers": n},
-            mkdocs={"hooks": ["abbreviations.py"]},
-            files={"abbreviations.py": ABBREVIATIONS_HOOK},
-        )
-        for name, n in (("alone", 0), ("workers", 2))
-    ]
+    roots = _alone_and_with_workers(
+        tmp_path,
+        files,
+        mkdocs={"hooks": ["abbreviations.py"]},
+        files={"abbreviations.py": ABBREVIATIONS_HOOK},
+    )
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     assert got["pools"][2:] == ["fork"] and got["converted"] == []
     alone, workers = (_files(root / "site") for root in roots)
@@ -397,10 +399,7 @@ def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_it
     from pmkb.parallel import PARALLEL_FROM
 
     files = _many(PARALLEL_FROM + 10)
-    roots = [
-        make_project(tmp_path / name, files, theme="mkdocs", site=True, options={"workers": n})
-        for name, n in (("alone", 0), ("workers", 2))
-    ]
+    roots = _alone_and_with_workers(tmp_path, files)
     got = in_fresh_process(_build_with_and_without_workers, roots, True, True)
     assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
     assert got["seconds"] < 60  # one wait of a second, not one per page
