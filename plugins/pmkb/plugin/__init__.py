@@ -383,9 +383,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             # Converted before: MkDocs converts nothing, and the HTML is put back in on_page_content.
             self.found[src_uri] = found
             return ""
+        self._recording(src_uri, key)
+        return portable
+
+    def _recording(self, src_uri: str, key: str) -> None:
+        """This process converts the page `src_uri` next: what the conversion logs is recorded,
+        to be stored with its entry `key` in the conversion cache."""
         self.converting = (src_uri, key)
         self.recorder.records = []
-        return portable
 
     def _on_this_day_placed(self, markdown: str, page: Page) -> str | None:
         """A page of the site's own, with the "on this day" block where its marker stands: its
@@ -459,8 +464,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return ""  # the worker finished it after all
         portable = stable(markdown)
         assert portable is not None and self.conversions is not None  # as when it was handed out
-        self.converting = (src_uri, self.conversions.key(src_uri, page.file.url, portable))
-        self.recorder.records = []
+        self._recording(src_uri, self.conversions.key(src_uri, page.file.url, portable))
         page.markdown = portable
         page.render(config, files)
         return page.content or ""
