@@ -200,6 +200,13 @@ def _stalled(*args: Any) -> None:
     time.sleep(3600)  # a worker that never answers
 
 
+def _mkdocs_build(root: Path) -> None:
+    """Build the project into its `site` folder in this process, as `mkdocs build` does."""
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+
+
 def _build_with_and_without_workers(
     roots: list[Path], fork: bool, stall: bool = False
 ) -> dict[str, Any]:
@@ -229,9 +236,7 @@ def _build_with_and_without_workers(
         conversion_pool._convert = _stalled  # type: ignore[assignment]
     started = time.monotonic()
     for root in roots:
-        config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
-        config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does
-        build(config)
+        _mkdocs_build(root)
     return {
         "pools": pools,
         "answers": len(answered),
@@ -337,9 +342,7 @@ def _built_twice(root: Path) -> dict[str, Any]:
     sites = []
     for _ in range(2):
         started.append(0)
-        config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
-        config.plugins.on_startup(command="build", dirty=False)
-        build(config)
+        _mkdocs_build(root)
         sites.append(_files(root / "site"))
     return {"started": started, "sites": sites}
 
