@@ -208,10 +208,11 @@ def _mkdocs_build(root: Path) -> None:
 
 
 def _build_with_and_without_workers(
-    roots: list[Path], fork: bool, stall: bool = False
+    roots: list[Path], fork: bool, stall: bool = False, no_processes: bool = False
 ) -> dict[str, Any]:
     """In a fresh process: `mkdocs build` each project (`workers: 0`, then `workers: 2`); with
-    `stall`, workers that never answer, waited for one second."""
+    `stall`, workers that never answer, waited for one second; with `no_processes`, no worker
+    can start (a process limit)."""
     import multiprocessing
     import os
 
@@ -234,6 +235,13 @@ def _build_with_and_without_workers(
 
         conversion_pool.PATIENCE_SECONDS = 1.0
         conversion_pool._convert = _stalled  # type: ignore[assignment]
+    if no_processes:
+
+        def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+            pools.append(self.get_start_method())  # counted, then refused as by a process limit
+            raise OSError(11, "Resource temporarily unavailable")
+
+        multiprocessing.context.BaseContext.Pool = refused  # type: ignore[method-assign]
     started = time.monotonic()
     for root in roots:
         _mkdocs_build(root)
@@ -278,8 +286,10 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
     # In the second build only: the files were read and checked in two processes, the incident
     # pages converted in two (the worker taking them from the end while the build takes them from
     # the start), and the search index written in two; the sites are the same, index included.
+    # Loading and the search index start workers with the platform's method; conversion
+    # workers are spawned everywhere.
     method = "fork" if fork else "spawn"
-    assert got["pools"] == [method, method, method]
+    assert got["pools"] == [method, "spawn", method]
     converted = got["converted"]
     assert len(converted) > 20 and got["answers"] == 2 + len(converted)
     assert all("pmkb-block" not in html and "pmkb-card" in html for html in converted)
@@ -289,8 +299,8 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
     assert [name for name in alone if alone[name] != workers[name]] == []
 
 
-# A plugin's thread that outlives `on_config`: a forked child of a process running it could stay
-# stuck on a lock that thread held, so no worker may be forked.
+# A plugin's thread that outlives `on_config` (Material's social plugin runs a pool of them): a
+# forked child of a process running it could stay stuck on a lock that thread held.
 THREAD_HOOK = """
 import threading
 
@@ -307,7 +317,7 @@ def on_post_build(config):
 """
 
 
-def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: Path) -> None:
+def test_a_build_whose_plugins_run_a_thread_still_converts_in_workers(tmp_path: Path) -> None:
     from pmkb.parallel import PARALLEL_FROM
 
     roots = _alone_and_with_workers(
@@ -317,7 +327,22 @@ def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: 
         files={"thread.py": THREAD_HOOK},
     )
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
-    assert got["pools"] == [] and got["converted"] == []
+    # With a thread running, nothing is forked: the files are read here, the workers spawned.
+    assert got["pools"] == ["spawn"]
+    assert len(got["converted"]) > 20
+    alone, workers = (_files(root / "site") for root in roots)
+    assert len(alone) > PARALLEL_FROM
+    assert [name for name in alone if alone[name] != workers[name]] == []
+
+
+def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10))
+    got = in_fresh_process(_build_with_and_without_workers, roots, True, False, True)
+    # The first page to convert was rendered to be handed out when the pool failed to start: it
+    # is converted here with its blocks, like every other page.
+    assert got["pools"] == ["fork", "spawn", "fork"] and got["converted"] == []
     alone, workers = (_files(root / "site") for root in roots)
     assert len(alone) > PARALLEL_FROM
     assert [name for name in alone if alone[name] != workers[name]] == []
