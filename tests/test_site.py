@@ -464,3 +464,71 @@ def test_compact_search_works_with_mkdocs_own_search_and_theme(tmp_path: Path) -
     page = next(d for d in search_docs(tmp_path) if d["location"] == "incidents/a/")
     assert "Quick summary." in page["text"] and "Checkout" in page["text"]
     assert 'id="timeline"' in read(tmp_path, "incidents/a/index.html")
+
+
+# What another plugin (a hook here) finds in an incident page's `page.content`, event by event:
+# whether it is the whole page (its header card), and how long it is.
+CONTENT_HOOK = """
+import json
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+seen = {}
+pages = []
+
+
+def _note(event, page, content=None):
+    if page.file.src_uri == "incidents/a.md":
+        content = page.content or "" if content is None else content
+        seen[event] = ["pmkb-card" in content, len(content)]
+
+
+def on_page_content(html, page, config, files):
+    _note("on_page_content", page, html)  # MkDocs sets page.content to what this returns
+    pages.append(page)
+    return html
+
+
+def on_env(env, config, files):
+    for page in pages:
+        _note("on_env", page)
+    return env
+
+
+@event_priority(50)
+def on_page_context(context, page, config, nav):
+    _note("on_page_context", page)
+    return context
+
+
+def on_post_page(output, page, config):
+    _note("on_post_page", page)
+    return output
+
+
+def on_post_build(config):
+    for page in pages:
+        _note("on_post_build", page)
+    Path(config.site_dir, "seen.json").write_text(json.dumps(seen))
+"""
+
+
+def test_other_plugins_see_an_incident_page_whole_while_it_is_converted_and_built(
+    tmp_path: Path,
+) -> None:
+    root = make_project(
+        tmp_path,
+        {"2024/a.md": postmortem("Queue stalled", "2024-03-05")},
+        mkdocs={"hooks": ["content.py"]},
+        files={"content.py": CONTENT_HOOK},
+        site=True,
+    )
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    events = json.loads((root / "site" / "seen.json").read_text())
+    for event in ("on_page_content", "on_page_context", "on_post_page"):
+        assert events[event][0], event
+    # In between, and once the page is built, pmkb holds the HTML as bytes, or not at all.
+    assert events["on_env"] == [False, 0]
+    assert events["on_post_build"] == [False, 0]
