@@ -275,6 +275,15 @@ def _files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
+def _same_sites(roots: list[Path]) -> dict[str, bytes]:
+    """The site built alone, once the one built with workers is found to hold the same files,
+    byte for byte."""
+    alone, workers = (_files(root / "site") for root in roots)
+    assert alone.keys() == workers.keys()
+    assert [name for name in alone if alone[name] != workers[name]] == []
+    return alone
+
+
 @pytest.mark.parametrize("fork", START_METHODS)
 def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, fork: bool) -> None:
     from pmkb.parallel import PARALLEL_FROM
@@ -293,10 +302,7 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
     converted = got["converted"]
     assert len(converted) > 20 and got["answers"] == 2 + len(converted)
     assert all("pmkb-block" not in html and "pmkb-card" in html for html in converted)
-    alone, workers = (_files(root / "site") for root in roots)
-    assert len(alone) > PARALLEL_FROM
-    assert alone.keys() == workers.keys()
-    assert [name for name in alone if alone[name] != workers[name]] == []
+    assert len(_same_sites(roots)) > PARALLEL_FROM
 
 
 # A plugin's thread that outlives `on_config` (Material's social plugin runs a pool of them): a
@@ -330,9 +336,7 @@ def test_a_build_whose_plugins_run_a_thread_still_converts_in_workers(tmp_path: 
     # With a thread running, nothing is forked: the files are read here, the workers spawned.
     assert got["pools"] == ["spawn"]
     assert len(got["converted"]) > 20
-    alone, workers = (_files(root / "site") for root in roots)
-    assert len(alone) > PARALLEL_FROM
-    assert [name for name in alone if alone[name] != workers[name]] == []
+    assert len(_same_sites(roots)) > PARALLEL_FROM
 
 
 def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: Path) -> None:
@@ -343,9 +347,7 @@ def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: 
     # The first page to convert was rendered to be handed out when the pool failed to start: it
     # is converted here with its blocks, like every other page.
     assert got["pools"] == ["fork", "spawn", "fork"] and got["converted"] == []
-    alone, workers = (_files(root / "site") for root in roots)
-    assert len(alone) > PARALLEL_FROM
-    assert [name for name in alone if alone[name] != workers[name]] == []
+    assert len(_same_sites(roots)) > PARALLEL_FROM
 
 
 def _built_twice(root: Path) -> dict[str, Any]:
@@ -415,9 +417,8 @@ def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: 
     )
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     assert got["pools"][2:] == ["fork"] and got["converted"] == []
-    alone, workers = (_files(root / "site") for root in roots)
-    assert [name for name in alone if alone[name] != workers[name]] == []
-    shown = [name for name, data in workers.items() if b'<abbr title="Domain Name System">' in data]
+    site = _same_sites(roots)
+    shown = [name for name, data in site.items() if b'<abbr title="Domain Name System">' in data]
     assert len(shown) == 5
 
 
@@ -431,5 +432,4 @@ def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_it
     got = in_fresh_process(_build_with_and_without_workers, roots, True, True)
     assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
     assert got["seconds"] < 60  # one wait of a second, not one per page
-    alone, workers = (_files(root / "site") for root in roots)
-    assert [name for name in alone if alone[name] != workers[name]] == []
+    _same_sites(roots)
