@@ -18,6 +18,9 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
   (f) check-one `pmkb check` of one file;
   (g) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else.
 
+Before each command, the site and caches the one before left are moved aside, as MkDocs or a
+fresh checkout would delete them, and deleted only at the end (see TRASH for why).
+
 At the largest size, benchmarks/reload.py then times `mkdocs serve` from saving a postmortem to the
 page showing it: pmkb with and without `--dirty`, plain MkDocs with `--dirty`.
 
@@ -243,11 +246,27 @@ def _pss_kib(pid: int) -> int:
 def _forget_all_but_the_check_index(cache: Path) -> None:
     """What a fresh CI checkout finds: no converted or finished page, no checked postmortem (the
     check index, which only `pmkb check FILE` reads, is measured apart)."""
-    for kept in cache.glob("*"):
-        if kept.is_dir():
-            shutil.rmtree(kept)
-        elif kept.name != "checked.json":
-            kept.unlink()
+    _set_aside(*(kept for kept in cache.glob("*") if kept.name != "checked.json"))
+
+
+# Outputs of earlier runs are moved here, and deleted only once everything is measured. On ext4
+# without a journal, a new file does not take the inode of one deleted in the last minutes, and
+# looks past each of them first: deleting the 10,000 files of a cold build's cache and site, then
+# building, measured 0.13 -> 0.6 ms for each new file, several seconds a build, and more for the
+# command that writes more files. No build a user runs follows such a deletion of its own files.
+TRASH = WORK / "trash"
+
+
+def _set_aside(*paths: Path) -> None:
+    """Move `paths` out of the way, as if deleted, without deleting a file (see TRASH)."""
+    TRASH.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        if path.exists():
+            path.rename(TRASH / f"{time.monotonic_ns()}-{path.name}")
+
+
+def _empty_trash() -> None:
+    shutil.rmtree(TRASH, ignore_errors=True)
 
 
 def baseline_project(project: Project, root: Path) -> Path:
@@ -365,6 +384,7 @@ def run_size(
                 _forget_all_but_the_check_index(project.root / ".cache" / "pmkb")
             if kind == "warm":  # what an author's next build finds: one postmortem changed
                 edited.write_text(reload.edited(original, f"run {run}"), encoding="utf-8")
+            _set_aside(cwd / "site")  # what MkDocs would delete first (see TRASH)
             sample = measure(command, cwd, env)
             result.samples[kind].append(sample)
             log(
@@ -386,6 +406,7 @@ def run_size(
     log(f"N={n}: built once more with `search: full` for the index size")
     # One more build of each, with timers around MkDocs' steps: where a cold build's time goes.
     _forget_all_but_the_check_index(project.root / ".cache" / "pmkb")
+    _set_aside(plain / "site", project.root / "site")
     for kind, root in (("baseline", plain), ("pmkb", project.root)):
         done = subprocess.run(
             [sys.executable, str(BENCH / "breakdown.py"), str(root)],
@@ -751,7 +772,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sources = [fingerprint()]
     sizes = tuple(sorted(set(args.sizes)))
-    results = {n: run_size(n, args.repeat, args.seed, env, log, sizes) for n in sizes}
+    _empty_trash()  # left by a run that was stopped
+    try:
+        results = {n: run_size(n, args.repeat, args.seed, env, log, sizes) for n in sizes}
+    finally:
+        _empty_trash()
     sources.append(fingerprint())
     if sources[0] != sources[1]:
         log("warning: pmkb's sources changed during the run; the figures mix versions")
