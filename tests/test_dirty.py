@@ -292,3 +292,25 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     build(_config(root, tmp_path / "served"), dirty=True)
     assert len(rendered) == COUNT
     assert len(listed) == 2  # the title is in the incidents table
+
+
+def test_a_catalog_change_checks_every_postmortem_again_from_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    out = tmp_path / "served"
+    plugin = _serve(root, out).plugins["pmkb"]
+    assert plugin.cache.parses == COUNT
+
+    services = root / "postmortems" / "services.yml"
+    services.write_text(
+        services.read_text(encoding="utf-8").replace("Product search", "Site search"),
+        encoding="utf-8",
+    )
+    build(_config(root, out), dirty=True)
+    # Checking depends on the catalog: every file is read and parsed again (a checked file's
+    # parse is not kept), and every postmortem is still published, as a clean build publishes it.
+    assert plugin.cache.parses == 2 * COUNT
+    _assert_same_site(out, _clean_build(root))
+    assert "Site search" in (out / "incidents" / "pm-02" / "index.html").read_text(encoding="utf-8")
