@@ -10,7 +10,7 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
 
   (a) baseline  `mkdocs build` of the plain project: Material, search, the pages kept out of the
                 navigation with `not_in_nav`; drafts excluded with `draft_docs`;
-  (b) pmkb      `mkdocs build` of the pmkb project, its caches removed first (cold);
+  (b) pmkb      `mkdocs build` of the pmkb project, its caches set aside first (cold);
   (c) warm      the same right after (b), one postmortem edited: what an author's next build costs;
   (d) serial    (b) with `workers: 0` and no cache: everything in one process;
   (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
@@ -738,6 +738,7 @@ def report(
         "times: a new sentence written into one postmortem's summary, then its page fetched every 50 ms until it shows "
         "the sentence. The plain project's copy of the same file is edited for the baseline.",
         f"- Builds run with `mkdocs build --quiet` and `SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}`; generated projects are in `benchmarks/work/`.",
+        "- What a command finds removed (the site MkDocs deletes first, the caches of a cold run) is moved aside beforehand and deleted once everything is measured: on ext4 without a journal, each new file costs several times as much for minutes after many files were deleted, which no user's build follows.",
         "",
     ]
     return "\n".join(lines)
