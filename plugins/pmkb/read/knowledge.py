@@ -32,7 +32,7 @@ _SEARCH_LIMIT = 10_000  # entries looked at in one hidden folder before giving u
 
 @dataclass
 class ParseCache:
-    """Parsed files kept between builds (e.g. across `mkdocs serve` rebuilds), keyed on content.
+    """Files read and checked, kept between builds (`mkdocs serve` rebuilds), keyed on content.
 
     Every rebuild reads each file again and compares a hash of its bytes; reading is cheap next to
     parsing. Size and modification time are no key: an edit can keep both (a tool that restores
@@ -85,9 +85,9 @@ class ParseCache:
         result = _checked(checker, source)
         if result[0] is not None:
             # The parse of a checked file is kept only as the mark of the bytes it was checked
-            # from. Its front matter, a tree of located values (tens of thousands of objects at
-            # thousands of files), would be traversed by every full garbage collection of each
-            # `serve` rebuild: a third of a second at 5,000 postmortems.
+            # from. Its front matter is a tree of located values: at 5,000 postmortems, a third
+            # of the objects each `serve` rebuild's full garbage collection traversed (measured:
+            # 354k -> 239k objects, 0.37 -> ~0.26 s a collection).
             source = result[1]
             self.entries[path] = (*self.entries[path][:2], source)
         self.checks[path] = (source, result)
