@@ -25,6 +25,20 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def _by_first_word(
+    phrases: tuple[tuple[str, ...], ...],
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for phrase in phrases:
+        index[phrase[0]] = (*index.get(phrase[0], ()), phrase)
+    return index
+
+
+def _starts_with(words: tuple[str, ...], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """Whether `words` start with one of `phrases` (indexed by their first word)."""
+    return bool(words) and any(words[: len(p)] == p for p in phrases.get(words[0], ()))
+
+
 # Who an exhortation is addressed to, and how, before its verb: "We should", "Everyone must",
 # "Always", "Please". Skipped before the exhortation is looked for.
 _ADDRESSEES = _words(
@@ -138,6 +152,13 @@ _GENERIC = _words(
 )
 
 
+# Each list of phrases by its first word: a title is compared with the few phrases its first word
+# starts, not with all of them (at thousands of postmortems, the scan over every phrase took a
+# seventh of checking them).
+_EXHORTATIONS_BY_FIRST = _by_first_word(_EXHORTATIONS)
+_CARE_BY_FIRST = _by_first_word(_CARE)
+
+
 def _addressed(text: str) -> tuple[str, ...]:
     """The words of `text` after any "We should", "Everyone must always", "Please"."""
     words = _WORD.findall(text.lower().replace("\u2019", "'"))
@@ -149,14 +170,13 @@ def _addressed(text: str) -> tuple[str, ...]:
 
 def exhorts(sentence: str) -> bool:
     """Whether a sentence asks people to take more care: "Be more careful with failovers"."""
-    rest = _addressed(sentence)
-    return any(rest[: len(phrase)] == phrase for phrase in _CARE)
+    return _starts_with(_addressed(sentence), _CARE_BY_FIRST)
 
 
 def vague_action(title: str) -> str | None:
     """Why an action item's title names no concrete change ("exhortation" or "vague"), or None."""
     rest = _addressed(title)
-    if any(rest[: len(phrase)] == phrase for phrase in _EXHORTATIONS):
+    if _starts_with(rest, _EXHORTATIONS_BY_FIRST):
         return "exhortation"
     if not rest or rest[0] not in _VAGUE_VERBS:
         return None
