@@ -83,12 +83,16 @@ class Site:
         """The file MkDocs writes for a source file, relative to the site folder (its dest_uri)."""
         if not src.endswith(PAGE_EXTENSIONS):
             return src
-        folder, name = posixpath.split(src)
-        stem = posixpath.splitext(name)[0]
+        # String operations, not posixpath's: asked for every incident of a `pmkb check FILE`.
+        # A name that is all extension (`.md`) keeps it, as posixpath.splitext has it.
+        folder, _, name = src.rpartition("/")
+        dot = name.rfind(".")
+        stem = name[:dot] if name[:dot].strip(".") else name
         stem = "index" if stem == "README" else stem
+        prefix = f"{folder}/" if folder else ""
         if stem == "index" or not self.directory_urls:
-            return posixpath.join(folder, f"{stem}.html")
-        return posixpath.join(folder, stem, "index.html")
+            return f"{prefix}{stem}.html"
+        return f"{prefix}{stem}/index.html"
 
     def url(self, src: str) -> str:
         """The URL path (relative to the site root) MkDocs gives a source file."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from .sections import Section
 
@@ -181,9 +182,13 @@ class BlameMatcher:
         # character: testing that first, as one character class, spares trying every phrase at
         # every space and punctuation mark (a line of spaces is scanned twenty times faster).
         firsts = "".join(sorted({re.escape(p.strip()[0]) for p in extra or {} if p.strip()}))
-        self._pattern = re.compile(
-            rf"(?<![\w-])(?=[a-z{firsts}])(?:{alternatives})(?![\w])", re.IGNORECASE
-        )
+        self._source = rf"(?<![\w-])(?=[a-z{firsts}])(?:{alternatives})(?![\w])"
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        # Compiled when a line may hold a phrase: most files hold none, and compiling it took
+        # 7 ms of every `pmkb check FILE`.
+        return re.compile(self._source, re.IGNORECASE)
 
     def scan_line(self, text: str, line: int, col_offset: int = 0) -> Iterator[BlameHit]:
         cleaned = _prose(text)

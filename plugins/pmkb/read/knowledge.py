@@ -336,26 +336,32 @@ def _checked_or_indexed(
     # are compared as text, which at thousands of files is much cheaper than as paths.
     named = {str(p) for p in only}
     folders = tuple(p + os.sep for p in named)
-    found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
-    unknown: list[Path] = []
-    for path in paths:
+    # Results by position, not in a dict keyed by path: hashing thousands of new Path objects
+    # cost a twentieth of `pmkb check FILE`.
+    found: list[tuple[Postmortem | None, SourceFile] | None] = [None] * len(paths)
+    unknown: list[int] = []
+    for at, path in enumerate(paths):
         text = str(path)
         if text in named or text.startswith(folders):  # named, or in a folder named
-            unknown.append(path)
+            unknown.append(at)
             continue
         display = settings.display_path(path)
         stub = index.stub(path, display)
         if stub is None:
-            unknown.append(path)
+            unknown.append(at)
         else:
-            found[path] = (stub, SourceFile(path, display))
+            found[at] = (stub, SourceFile(path, display))
     # The first run, or one after many edits, checks most files: in parallel, as a full check.
-    for pm, source in chunked_map(partial(_check_chunk, settings, catalog, False), unknown, jobs):
+    checked = chunked_map(
+        partial(_check_chunk, settings, catalog, False), [paths[at] for at in unknown], jobs
+    )
+    for at, (pm, source) in zip(unknown, checked, strict=True):
         if pm is not None:
             index.record(pm)
-        found[source.path] = (pm, source)
-    index.write({source.display for _, source in found.values()})
-    return [found[path] for path in paths]
+        found[at] = (pm, source)
+    results = [result for result in found if result is not None]
+    index.write({source.display for _, source in results})
+    return results
 
 
 def _checked_or_stored(

@@ -604,7 +604,8 @@ class Checker:
                 break
             text = front_lines[number - 1]
             offset = col - 1 if number == line else 0
-            hits.extend(self.blame.scan_line(text[offset:], number, offset))
+            if self.blame.may_match(text[offset:]):  # as for the body: most titles hold none
+                hits.extend(self.blame.scan_line(text[offset:], number, offset))
         return hits
 
     def _sections(
