@@ -32,7 +32,7 @@ from helpers import (
 from pmkb.analyse.stats import format_figures, headline_figures
 from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
-from pmkb.read import validate
+from pmkb.read import knowledge, validate
 from pmkb.read.knowledge import KnowledgeBase, ParseCache, load
 from pmkb.read.source import MAX_CATALOG_BYTES, read_source
 from pmkb.settings import load_settings
@@ -80,6 +80,41 @@ def test_serve_cache_parses_an_unchanged_file_once(tmp_path: Path) -> None:
     second = load(settings, cache)
     assert cache.parses == 2
     assert first.all_findings == second.all_findings
+
+
+@pytest.mark.skipif(not knowledge.CHANGE_TIME_KEPT, reason="Windows: every file is read again")
+def test_serve_cache_reads_again_only_a_file_whose_identity_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files written before the first build, long enough ago that their identity can stand.
+    monkeypatch.setattr(knowledge, "SETTLED_NS", 0)
+    make_project(tmp_path, files={A: VALID, "postmortems/b.md": VALID})
+    settings = load_settings({}, tmp_path)
+    cache = ParseCache()
+    load(settings, cache)
+    assert (cache.reads, cache.parses) == (2, 2)
+    load(settings, cache)
+    assert (cache.reads, cache.parses) == (2, 2)  # neither file is read again
+
+    path = tmp_path / A
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        encoding="utf-8",
+    )
+    kb = load(settings, cache)
+    assert (cache.reads, cache.parses) == (3, 3)
+    assert [pm.status for pm in kb.postmortems] == ["draft", "published"]
+
+
+def test_serve_cache_reads_a_file_changed_just_before_it_was_read_again(tmp_path: Path) -> None:
+    # Written a moment ago: a second write within the same clock tick could keep the file's
+    # identity, so the next build reads it again and compares its content.
+    make_project(tmp_path, files={A: VALID})
+    settings = load_settings({}, tmp_path)
+    cache = ParseCache()
+    load(settings, cache)
+    load(settings, cache)
+    assert (cache.reads, cache.parses) == (2, 1)
 
 
 def test_serve_cache_reports_a_file_that_grew_past_the_limit(tmp_path: Path) -> None:
