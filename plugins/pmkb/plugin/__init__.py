@@ -146,6 +146,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.cache = ParseCache() if command == "serve" else None
         self.serving = command == "serve"
         self.dirty_serve = command == "serve" and dirty
+        # One bound method for every generated file, not one made for each of thousands.
+        self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape = {}, {}, None
         self.other_pages_made = None
@@ -228,7 +230,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             render = partial(self._rendered, source)
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
             file.inputs = source.inputs
-            self._add(file, files, config, "incident", source.source_path, source.search)
+            search = source.search if source.searched else None
+            self._add(file, files, config, "incident", source.source_path, search)
         pages = self._other_pages(renderer) + asset_pages(site)
         self.search_plan = search_index.build_plan(kb, site, files)
         if self.search_plan is not None:
@@ -298,7 +301,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             )
             files.remove(existing)
         if self.dirty_serve and isinstance(file, GeneratedFile):
-            file.changed = self._changed
+            file.changed = self.changed
         if source_path is not None:
             folder = _relative_folder(str(source_path.parent), config.docs_dir)
             file.edit_uri = f"{folder}/{source_path.name}" if folder != "." else source_path.name

@@ -24,11 +24,11 @@ from ..urls import ASSETS, Site
 from .feeds import FeedLink, FeedSite, factor_feed, page_feeds, service_feed, site_feed
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
-from .pages.base import GeneratedPage, IncidentSource, PageContext
+from .pages.base import GeneratedPage, PageContext
 from .pages.exports import export_pages, feed_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
-from .pages.incident import compact_search, incident_page, incident_source
+from .pages.incident import IncidentSource, compact_search, incident_page
 from .pages.incidents import incidents_pages
 from .pages.on_this_day import OnThisDay, on_this_day
 from .pages.service import service_page
@@ -115,7 +115,7 @@ class Renderer:
 
     def incident_sources(self) -> list[IncidentSource]:
         """The incident pages of `pages()`, each rendered only when its text is asked for."""
-        return [incident_source(self.context, pm) for pm in self.index.incidents]
+        return [IncidentSource(self.context, pm) for pm in self.index.incidents]
 
     def other_inputs(self) -> str:
         """A digest of all `other_pages` makes its pages from: every postmortem but its body

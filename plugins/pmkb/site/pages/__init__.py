@@ -1,6 +1,6 @@
 """The generated pages, one builder per page type.
 
-- `base`: `GeneratedPage`, `IncidentSource` and `PageContext`, what every builder reads and how it renders;
+- `base`: `GeneratedPage` and `PageContext`, what every builder reads and how it renders;
 - `shared`: the Jinja environment, and the chips and badges every page shows;
 - `text`: plain-text helpers (durations, front matter, excerpts, link reasons);
 - `incident`, `incidents`, `services`, `service`, `factors`, `factor`, `trends`,

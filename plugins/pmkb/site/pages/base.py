@@ -1,4 +1,4 @@
-"""What a page builder makes (`GeneratedPage`, `IncidentSource`) and what it reads (`PageContext`)."""
+"""What a page builder makes (`GeneratedPage`) and what it reads (`PageContext`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ...analyse.analysis import Analysis
 from ...analyse.index import Index
+from ...analyse.trends import Period
 from ...digests import digest
 from ...model import KIND_LABELS, Postmortem
 from ...read.knowledge import KnowledgeBase
@@ -65,24 +66,6 @@ class GeneratedPage:
         return Rendered(self.content, self.blocks).inline()
 
 
-@dataclass(frozen=True)
-class IncidentSource:
-    """An incident page whose text is made only when `text()` is called.
-
-    A build that reads pages one by one need not hold every incident's text at once, and a
-    forked process can render the pages it converts itself.
-    """
-
-    src: str
-    source_path: Path
-    # Compact search's entry, made when the page is built: `serve` rebuilds few pages.
-    search: Callable[[], str] | None
-    text: Callable[[], Rendered]
-    # A digest of everything the text is made from, far cheaper to make than the text: a page
-    # whose inputs did not change since the last build need not be rendered to tell.
-    inputs: Callable[[], str]
-
-
 # The order of a link's filters, as the incidents table and the search page list them.
 _FILTER_ORDER = ("service", "factor", "severity", "year", "status", "kind")
 
@@ -108,14 +91,22 @@ class PageContext:
         self.today = today
         self.compact_search = compact_search
         self.index = Index(list(kb.published))
-        self.analysis = Analysis(self.index, kb.settings, today)
-        self.quarters = self.analysis.quarters
         self.env = environment(kb.catalog, site, today, kb.settings.severities)
         self._chips = Chips(kb.catalog, site, self.env)
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
         self._shared: dict[bool, str] = {}
         self._neighbourhood: str | None = None
+
+    # Made when a page first needs it: a `serve` rebuild after an edit to a postmortem's body
+    # reuses the listing, trend and export pages, and no incident page reads it.
+    @cached_property
+    def analysis(self) -> Analysis:
+        return Analysis(self.index, self.kb.settings, self.today)
+
+    @property
+    def quarters(self) -> list[Period]:
+        return self.analysis.quarters
 
     def fingerprint(self, pm: Postmortem, *, body: bool = True) -> str:
         """A digest of all a published postmortem holds; without `body`, of all but its body,
