@@ -16,6 +16,8 @@ from mkdocs.structure.pages import Page
 
 from helpers import build as build_site
 from helpers import make_project, postmortem
+from pmkb.model import Postmortem
+from pmkb.site.pages import base as page_base
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -314,3 +316,47 @@ def test_a_catalog_change_checks_every_postmortem_again_from_its_file(
     assert plugin.cache.parses == 2 * COUNT
     _assert_same_site(out, _clean_build(root))
     assert "Site search" in (out / "incidents" / "pm-02" / "index.html").read_text(encoding="utf-8")
+
+
+def _postmortem(ident: str, title: str) -> Postmortem:
+    return Postmortem(
+        id=ident,
+        path=Path(f"/kb/{ident}.md"),
+        display=f"postmortems/{ident}.md",
+        title=title,
+        date=None,
+        severity="SEV2",
+        status="published",
+        services=(),
+        factors=(),
+        body="## Summary\n\nText.\n",
+    )
+
+
+def test_a_postmortem_digest_is_its_own_even_when_an_earlier_object_had_its_address() -> None:
+    # Digests are kept per object while it lives (serve keeps unchanged postmortems between
+    # rebuilds); one made after another was dropped often takes the same address.
+    first = _postmortem("a", "Checkout failed")
+    kept = page_base._fingerprint(first, True), page_base._fingerprint(first, False)
+    assert page_base._fingerprint(first, True) == kept[0]
+    del first
+    second = _postmortem("a", "Checkout failed, retitled")
+    assert page_base._fingerprint(second, True) != kept[0]
+    assert page_base._fingerprint(second, False) != kept[1]
+    assert page_base._fingerprint(second, True) == page_base._fingerprint(
+        _postmortem("a", "Checkout failed, retitled"), True
+    )
+
+
+def test_digests_of_dropped_postmortems_are_swept_out() -> None:
+    dropped = [_postmortem(f"gone-{n}", "Dropped") for n in range(3000)]
+    for pm in dropped:
+        page_base._fingerprint(pm, False)
+    del dropped, pm
+    swept = page_base._SWEPT_AT[0]
+    live: list[Postmortem] = []
+    while page_base._SWEPT_AT[0] == swept:  # the table doubles, and is swept
+        live.append(_postmortem(f"live-{len(live)}", "Kept"))
+        page_base._fingerprint(live[-1], True)
+    assert all(ref() is not None for ref, _ in page_base._FINGERPRINTS.values())
+    assert all(page_base._FINGERPRINTS[id(pm)][0]() is pm for pm in live)

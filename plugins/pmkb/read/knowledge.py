@@ -52,7 +52,7 @@ class ParseCache:
 
     # Per file: the hash of its bytes, its path as shown, what was read, and its identity when
     # the read can stand for the next build (None: it cannot).
-    entries: dict[Path, tuple[bytes, str, SourceFile, list[int] | None]] = field(
+    entries: dict[Path, tuple[bytes, str, SourceFile, tuple[int, ...] | None]] = field(
         default_factory=dict
     )
     parses: int = 0
@@ -66,7 +66,9 @@ class ParseCache:
 
     def read(self, path: Path, display: str) -> SourceFile:
         cached = self.entries.get(path)
-        known = identity(path) if CHANGE_TIME_KEPT else None
+        on_disk = identity(path) if CHANGE_TIME_KEPT else None
+        # Kept as a tuple of ints, which the garbage collector stops looking at; a list it never does.
+        known = tuple(on_disk) if on_disk is not None else None
         if cached is not None and known is not None and cached[3] == known and cached[1] == display:
             return cached[2]
         read_at = time.time_ns()

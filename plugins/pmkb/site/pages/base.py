@@ -23,28 +23,34 @@ from ...urls import SEARCH_PAGE, Site, listing_pages
 from ..blocks import Rendered
 from .shared import Chips, environment, snippet
 
-# Per postmortem object and kind of digest, while the object lives: `mkdocs serve` keeps the
-# postmortems of unchanged files from one rebuild to the next, and their digests with them.
-_FINGERPRINTS: dict[tuple[int, bool], tuple[weakref.ref[Postmortem], str]] = {}
+# Per postmortem object, while the object lives: `mkdocs serve` keeps the postmortems of unchanged
+# files from one rebuild to the next, and their digests with them (with and without the body).
+# An entry whose postmortem is gone is told by its dead reference, and swept out once the table
+# has doubled since the last sweep: no callback per entry, which at thousands of postmortems
+# made five objects each for every garbage collection to look at, a fifth of a serve process's.
+_FINGERPRINTS: dict[int, tuple[weakref.ref[Postmortem], dict[bool, str]]] = {}
+_SWEPT_AT = [0]  # the table's size after the last sweep
 # What the listings, catalog pages, trends and exports never show of a postmortem.
 _BODY_FIELDS = frozenset({"body", "headings", "summary"})
 
 
 def _fingerprint(pm: Postmortem, body: bool) -> str:
-    key = (id(pm), body)
-    found = _FINGERPRINTS.get(key)
-    if found is not None and found[0]() is pm:
-        return found[1]
-    if body:
-        made = digest(repr(pm))
-    else:
-        made = digest(repr([getattr(pm, f.name) for f in fields(pm) if f.name not in _BODY_FIELDS]))
-
-    def forget(_: weakref.ref[Postmortem]) -> None:
-        _FINGERPRINTS.pop(key, None)
-
-    # Dropped when the postmortem is, before its id can be another object's.
-    _FINGERPRINTS[key] = (weakref.ref(pm, forget), made)
+    found = _FINGERPRINTS.get(id(pm))
+    if found is None or found[0]() is not pm:
+        if len(_FINGERPRINTS) >= 2 * max(_SWEPT_AT[0], 1024):
+            for key in [k for k, (ref, _) in _FINGERPRINTS.items() if ref() is None]:
+                del _FINGERPRINTS[key]
+            _SWEPT_AT[0] = len(_FINGERPRINTS)
+        found = _FINGERPRINTS[id(pm)] = (weakref.ref(pm), {})
+    made = found[1].get(body)
+    if made is None:
+        if body:
+            made = digest(repr(pm))
+        else:
+            made = digest(
+                repr([getattr(pm, f.name) for f in fields(pm) if f.name not in _BODY_FIELDS])
+            )
+        found[1][body] = made
     return made
 
 
