@@ -13,7 +13,7 @@ import pytest
 
 from helpers import Runner, make_project, postmortem
 from pmkb.findings import Finding, Level
-from pmkb.model import ActionItem, Heading, Postmortem
+from pmkb.model import ActionItem, Postmortem
 from pmkb.read import knowledge
 from pmkb.read.checked_store import CheckedStore
 from pmkb.read.project import load_project
@@ -131,7 +131,7 @@ def test_every_postmortem_of_the_example_is_kept_as_it_was_checked(tmp_path: Pat
         started=datetime(2025, 3, 9, 1, 30, tzinfo=timezone(timedelta(hours=-7))),
         detected=datetime(2025, 3, 9, 9, 0, tzinfo=UTC),
         action_items=(ActionItem("Fix it", "team", "open", date(2025, 4, 1), "", 12),),
-        headings=(Heading(3, "timeline"),),
+        section_titles=("Summary", "Timeline"),
         findings=(Finding("p.md", 2, 3, "PMK301", Level.WARNING, "quoted “blame”"),),
         custom=(("ticket", "OPS-1"), ("cost", 12), ("ratio", 0.5), ("since", date(2024, 1, 2)),
                 ("teams", ("a", "b"))),

@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..model import AUDIENCES, Catalog, Postmortem, visible_to
 from ..settings import Settings
 from .sections import canonical_names, parse_sections
-from .validate import headings
+from .validate import section_titles
 
 
 def audiences_of(visibility: str) -> tuple[str, ...]:
@@ -60,7 +60,7 @@ def public_view(pm: Postmortem, settings: Settings) -> Postmortem:
         pm,
         body=body,
         body_line=1,
-        headings=headings(parse_sections(body, 1), 1),
+        section_titles=section_titles(parse_sections(body, 1)),
         summary=summary,
         authors=(),
         reviewers=(),  # people of the company, as authors are; the review's day stays

@@ -24,10 +24,10 @@ from typing import Any
 from ..digests import digest
 from ..findings import Finding, Level
 from ..kept import kept_files, write_kept
-from ..model import ActionItem, CustomValue, Heading, Postmortem
+from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity
 
-FORMAT = 1
+FORMAT = 2  # 2: section titles in place of headings
 UNUSED_FOR_SECONDS = 14 * 24 * 3600
 
 
@@ -106,7 +106,7 @@ def _data(pm: Postmortem) -> dict[str, Any]:
         ],
         "body": pm.body,
         "body_line": pm.body_line,
-        "headings": [[h.index, h.section] for h in pm.headings],
+        "section_titles": list(pm.section_titles),
         "summary": pm.summary,
         "findings": [
             [f.path, f.line, f.col, f.code, f.level.value, f.message] for f in pm.findings
@@ -147,7 +147,7 @@ def _postmortem(data: dict[str, Any], path: Path, display: str) -> Postmortem:
         ),
         body=_str(data["body"]),
         body_line=_int(data["body_line"]),
-        headings=tuple(Heading(_int(i), _str(s)) for i, s in data["headings"]),
+        section_titles=tuple(_str(s) for s in data["section_titles"]),
         summary=_str(data["summary"]),
         findings=tuple(
             Finding(_str(p), _int(line), _int(col), _str(code), Level(level), _str(message))

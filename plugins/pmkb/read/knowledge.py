@@ -298,7 +298,7 @@ def load(
 
     With `jobs` > 1 and enough files, the files are read and checked in that many processes; the
     result is the same, in the same order. With `text=False` each postmortem drops its body,
-    headings and summary once checked (checking needs only the findings and ids): worker
+    section titles and summary once checked (checking needs only the findings and ids): worker
     processes then send back a third of the data. With `only` (and a `cache_dir`), only those
     files are checked in full; every other file unchanged since the last such run is known by
     what the check index kept of it (its id and standing): the findings of `only`'s files are
@@ -417,7 +417,7 @@ def _checked_or_stored(
 
 
 def _without_text(pm: Postmortem) -> Postmortem:
-    return replace(pm, body="", headings=(), summary="")
+    return replace(pm, body="", section_titles=(), summary="")
 
 
 def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, SourceFile]:

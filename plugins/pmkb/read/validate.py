@@ -20,7 +20,6 @@ from ..model import (
     ActionItem,
     Catalog,
     CustomValue,
-    Heading,
     Postmortem,
     narrowest,
     visible_to,
@@ -42,7 +41,6 @@ from .schema import (
     TIME_FIELDS,
 )
 from .sections import (
-    ATX_HEADING,
     GUIDANCE,
     Section,
     TimelineEntry,
@@ -171,7 +169,7 @@ class Checker:
             action_items=items,
             body=source.body,
             body_line=source.body_line,
-            headings=headings(sections, source.body_line),
+            section_titles=section_titles(sections),
             summary=summary,
             findings=tuple(out.items),
             kind=kind,
@@ -1014,19 +1012,9 @@ def _character(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def headings(sections: list[Section], body_line: int) -> tuple[Heading, ...]:
-    """Where the body's ATX headings are, and the level-2 section each belongs to."""
-    found: list[Heading] = []
-    for s in sections:
-        if not s.title:
-            continue
-        found.append(Heading(s.line - body_line, s.title))
-        found.extend(
-            Heading(s.first_line - body_line + offset, s.title)
-            for offset, text in enumerate(s.lines)
-            if text.startswith(("#", " ")) and not s.code[offset] and ATX_HEADING.match(text)
-        )
-    return tuple(found)
+def section_titles(sections: list[Section]) -> tuple[str, ...]:
+    """The titles of the level-2 sections, in order."""
+    return tuple(s.title for s in sections if s.title)
 
 
 # Python-Markdown takes time growing with the square of the link and tag openers (`[`, `<`) in one

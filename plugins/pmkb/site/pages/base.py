@@ -31,7 +31,7 @@ from .shared import Chips, environment, snippet
 _FINGERPRINTS: dict[int, tuple[weakref.ref[Postmortem], dict[bool, str]]] = {}
 _SWEPT_AT = [0]  # the table's size after the last sweep
 # What the listings, catalog pages, trends and exports never show of a postmortem.
-_BODY_FIELDS = frozenset({"body", "headings", "summary"})
+_BODY_FIELDS = frozenset({"body", "section_titles", "summary"})
 
 
 def _fingerprint(pm: Postmortem, body: bool) -> str:

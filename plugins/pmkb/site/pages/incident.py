@@ -143,7 +143,7 @@ def own_action_items(pm: Postmortem, settings: Settings) -> str | None:
         if section.casefold() == "action items":
             names.update(alias.casefold() for alias in aliases)
     return next(
-        (h.section for h in pm.headings if h.section.casefold().rstrip(": ") in names), None
+        (title for title in pm.section_titles if title.casefold().rstrip(": ") in names), None
     )
 
 
