@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import Runner, make_project, postmortem
-from pmkb.read import knowledge
+from pmkb.read import check_index, knowledge
 
 COUNT = 40
 
@@ -29,6 +29,13 @@ def _project(root: Path) -> Path:
     files["2025/pm-05.md"] = postmortem("Incident 5", "2025-06-06", extra={"id": "pm-04"})
     files["2025/draft.md"] = postmortem("Drafted", "2025-07-01", status="draft")
     return make_project(root, files, options={})
+
+
+@pytest.fixture(autouse=True)
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The projects' files are written a moment before they are checked: as if long before, so
+    that the index keeps them (see the last test for files that changed just before)."""
+    monkeypatch.setattr(check_index, "SETTLED_NS", 0)
 
 
 @pytest.fixture
@@ -127,3 +134,17 @@ def test_a_folder_named_is_checked_in_full(tmp_path: Path, run: Runner, reads: l
     result = run("check", "postmortems/2025", cwd=root)
     assert len(reads) == COUNT + 1
     assert f"Checked {COUNT + 1} postmortem file(s): 1 error(s)" in result.out
+
+
+def test_a_file_changed_just_before_it_was_checked_is_read_again(
+    tmp_path: Path, run: Runner, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Changed within the same tick of the file system's clock as a later write, a file would keep
+    # its identity: one written less than two seconds before its check is not known by it.
+    monkeypatch.setattr(check_index, "SETTLED_NS", 2_000_000_000)
+    root = _project(tmp_path / "kb")
+    named = "postmortems/2025/pm-10.md"
+    run("check", named, cwd=root)
+    reads.clear()
+    run("check", named, cwd=root)
+    assert len(reads) == COUNT + 1

@@ -32,7 +32,7 @@ from helpers import (
 from pmkb.analyse.stats import format_figures, headline_figures
 from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
-from pmkb.read import knowledge, validate
+from pmkb.read import check_index, knowledge, validate
 from pmkb.read.knowledge import KnowledgeBase, ParseCache, load
 from pmkb.read.source import MAX_CATALOG_BYTES, read_source
 from pmkb.settings import load_settings
@@ -87,7 +87,7 @@ def test_serve_cache_reads_again_only_a_file_whose_identity_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Files written before the first build, long enough ago that their identity can stand.
-    monkeypatch.setattr(knowledge, "SETTLED_NS", 0)
+    monkeypatch.setattr(check_index, "SETTLED_NS", 0)
     make_project(tmp_path, files={A: VALID, "postmortems/b.md": VALID})
     settings = load_settings({}, tmp_path)
     cache = ParseCache()

@@ -13,6 +13,7 @@ so an index committed to the repository is never trusted there either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from ..kept import kept_files, write_kept
 from ..model import Postmortem
 
 FORMAT = 1
+# A file changed less than this before it was read may change again within the same tick of the
+# file system's clock and keep its identity (git's "racily clean" files): it is not known by its
+# identity, and the next run reads it again.
+SETTLED_NS = 2_000_000_000
 
 
 def identity(path: Path) -> list[int] | None:
@@ -30,6 +35,12 @@ def identity(path: Path) -> list[int] | None:
     except OSError:
         return None
     return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
+
+
+def settled(known: Sequence[int], read_at: int) -> bool:
+    """Whether a file of identity `known`, read at `read_at` (`time.time_ns()`), was last changed
+    long enough before that its identity can stand for what was read."""
+    return read_at - max(known[2], known[3]) > SETTLED_NS
 
 
 @dataclass
@@ -73,10 +84,12 @@ class CheckIndex:
             findings=(finding(display, 1, 1, "PMK015", "withheld"),) if withheld else (),
         )
 
-    def record(self, pm: Postmortem) -> None:
-        """Keep what a full check of `pm` found, for the next run."""
+    def record(self, pm: Postmortem, known: list[int] | None, read_at: int) -> None:
+        """Keep what a full check of `pm` found, for the next run: its file's identity `known`,
+        taken before the file was read at `read_at`, or none if the file had just changed."""
         withheld = any(f.code == "PMK015" for f in pm.findings)
-        entry: list[object] = [identity(pm.path), pm.id, pm.status, withheld]
+        kept = known if known is not None and settled(known, read_at) else None
+        entry: list[object] = [kept, pm.id, pm.status, withheld]
         if self.entries.get(pm.display) != entry:
             self.entries[pm.display] = entry
             self.changed = True

@@ -19,7 +19,7 @@ from ..settings import Settings
 from ..urls import Claim, Site, collisions
 from .audience import audiences_of, public_view, shown_catalog
 from .catalog import catalog_of
-from .check_index import CheckIndex, identity
+from .check_index import CheckIndex, identity, settled
 from .checked_store import CheckedStore
 from .source import SourceFile, parse_source, read_capped, read_source
 from .validate import Checker, wall_clock_today
@@ -29,10 +29,8 @@ MARKDOWN = (".md", ".markdown")
 # may hold many thousands of files.
 _NOT_SEARCHED = frozenset({".git", ".hg", ".svn"})
 _SEARCH_LIMIT = 10_000  # entries looked at in one hidden folder before giving up on it
-# See ParseCache: where a file's change time is set on every write, and how long after a file's
-# last change its identity on disk is trusted to mark its content.
+# See ParseCache: where a file's change time is set on every write.
 CHANGE_TIME_KEPT = os.name != "nt"
-SETTLED_NS = 2_000_000_000
 
 
 @dataclass
@@ -45,9 +43,9 @@ class ParseCache:
     and nothing can set it back (Linux, macOS), a file whose identity on disk (see
     `check_index.identity`) is what it was when it was last read is not read again: at 5,000
     postmortems, reading and hashing every file took a sixth of each rebuild. A file changed
-    within `SETTLED_NS` of being read is read again all the same: a second write within the same
-    tick of the file system's clock would leave its identity as it was. On Windows, where the
-    change time is the creation time, every file is read again.
+    within `check_index.SETTLED_NS` of being read is read again all the same: a second write
+    within the same tick of the file system's clock would leave its identity as it was. On
+    Windows, where the change time is the creation time, every file is read again.
     """
 
     # Per file: the hash of its bytes, its path as shown, what was read, and its identity when
@@ -80,13 +78,13 @@ class ParseCache:
             return SourceFile(path, display, findings=findings)
         digest = hashlib.blake2b(data, digest_size=32).digest()
         # Taken before the read: a write in between changes it, and the next build reads again.
-        settled = known if known is not None and read_at - known[3] > SETTLED_NS else None
+        kept = known if known is not None and settled(known, read_at) else None
         if cached is not None and cached[0] == digest and cached[1] == display:
-            self.entries[path] = (*cached[:3], settled)
+            self.entries[path] = (*cached[:3], kept)
             return cached[2]
         self.parses += 1
         source = parse_source(path, display, data)
-        self.entries[path] = (digest, display, source, settled)
+        self.entries[path] = (digest, display, source, kept)
         return source
 
     def checking_with(self, checker: Checker) -> None:
@@ -114,8 +112,8 @@ class ParseCache:
             # of the objects each `serve` rebuild's full garbage collection traversed (measured:
             # 354k -> 239k objects, 0.37 -> ~0.26 s a collection).
             source = result[1]
-            digest, shown, _, settled = self.entries[path]
-            self.entries[path] = (digest, shown, source, settled)
+            digest, shown, _, kept = self.entries[path]
+            self.entries[path] = (digest, shown, source, kept)
         self.checks[path] = (source, result)
         return result
 
@@ -377,13 +375,16 @@ def _checked_or_indexed(
             unknown.append(at)
         else:
             found[at] = (stub, SourceFile(path, display))
+    # Taken before the files are read: a write in between changes it, and the next run reads again.
+    read_at = time.time_ns()
+    known = [identity(paths[at]) for at in unknown]
     # The first run, or one after many edits, checks most files: in parallel, as a full check.
     checked = chunked_map(
         partial(_check_chunk, settings, catalog, False), [paths[at] for at in unknown], jobs
     )
-    for at, (pm, source) in zip(unknown, checked, strict=True):
+    for at, ident, (pm, source) in zip(unknown, known, checked, strict=True):
         if pm is not None:
-            index.record(pm)
+            index.record(pm, ident, read_at)
         found[at] = (pm, source)
     results = [result for result in found if result is not None]
     index.write({source.display for _, source in results})
