@@ -54,6 +54,8 @@ from pathlib import Path
 
 import yaml
 
+from pmkb.read.check_index import SETTLED_NS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reload
 from breakdown import PHASES
@@ -339,9 +341,6 @@ def _reloads(
     return times
 
 
-SETTLE_SECONDS = 2.5
-
-
 def run_size(
     n: int,
     repeat: int,
@@ -380,9 +379,9 @@ def run_size(
     original = edited.read_text(encoding="utf-8")
     # As a pre-commit hook finds it after its first run: the check index written (not timed),
     # once the files just generated have settled. The index does not trust the identity of a file
-    # changed within two seconds of its check (pmkb.read.check_index.SETTLED_NS), and would check
-    # the last files written again in the first timed run.
-    time.sleep(SETTLE_SECONDS)
+    # changed within SETTLED_NS of its check, and would check the last files written again in the
+    # first timed run.
+    time.sleep(SETTLED_NS / 1e9 + 0.5)
     subprocess.run(commands["check-one"][0], cwd=project.root, env=env, capture_output=True)
     for run in range(1, repeat + 1):
         for kind in KINDS:
