@@ -7,7 +7,6 @@ import filecmp
 import hmac
 import json
 import shutil
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -140,31 +139,43 @@ def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
     assert _same_tree(root / "site-warm", root / "site-clean")
 
 
+def _split(payload: bytes) -> tuple[list[object], str]:
+    """An entry's content as `packed` writes it: a line of JSON, then the HTML."""
+    head, _, html = payload.partition(b"\n")
+    return json.loads(head), html.decode()
+
+
+def _payload(fields: list[object], html: str | bytes) -> bytes:
+    body = html.encode() if isinstance(html, str) else html
+    return json.dumps(fields).encode() + b"\n" + body
+
+
 def _damaged(data: bytes) -> list[bytes]:
     _, _, rest = data.partition(b"\n")
     line, _, payload = rest.partition(b"\n")
     key = line.split()[0].decode()
 
-    def signed(value: object) -> bytes:
-        body = zlib.compress(json.dumps(value).encode())
+    def signed(fields: list[object], html: str | bytes | None) -> bytes:
+        body = _payload(fields, html) if html is not None else json.dumps(fields).encode()
         return FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body
 
-    html, toc, anchors, links, records = json.loads(zlib.decompress(payload))
+    (toc, anchors, links, records), html = _split(payload)
     return [
         b"",  # emptied
         data[: len(data) // 2],  # cut short
         data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped
-        b"pmkb-conversion-cache 0\n" + rest,  # another format
+        b"pmkb-conversion-cache 1\n" + rest,  # another format
         FORMAT + b"0" * 64 + b" " + line.split()[1] + b"\n" + payload,  # another page's name
-        FORMAT + line + b"\n" + zlib.compress(b"[1, 2]"),  # its digest not its content's
-        signed([html, toc, anchors, links]),  # a field missing
-        signed([7, toc, anchors, links, records]),  # not HTML
-        signed([html, toc, anchors, links, [["mkdocs", "warning", 3]]]),  # a record malformed
-        signed([html, toc, anchors, links, [["mkdocs", 30, "\x1b]0;owned\x07 a link"]]]),  # escapes
-        signed([html, [{"title": "<img src=x onerror=alert(1)>", "id": "a", "level": 2,
-                        "children": []}], anchors, links, records]),  # markup in a title
-        signed([html, [{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,
-                        "children": []}], anchors, links, records]),  # an id leaving its quotes
+        FORMAT + line + b"\n" + b"[1, 2]\n",  # its digest not its content's
+        signed([toc, anchors, links], html),  # a field missing
+        signed([toc, anchors, links, records], b"\xff<p>not UTF-8</p>"),  # not text
+        signed([toc, anchors, links, records], None),  # no line break before the HTML
+        signed([toc, anchors, links, [["mkdocs", "warning", 3]]], html),  # a record malformed
+        signed([toc, anchors, links, [["mkdocs", 30, "\x1b]0;owned\x07 a link"]]], html),  # escapes
+        signed([[{"title": "<img src=x onerror=alert(1)>", "id": "a", "level": 2,
+                  "children": []}], anchors, links, records], html),  # markup in a title
+        signed([[{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,
+                  "children": []}], anchors, links, records], html),  # an id leaving its quotes
     ]  # fmt: skip
 
 
@@ -197,10 +208,10 @@ def test_html_read_from_the_cache_is_sanitized_like_converted_html(
         data = path.read_bytes()
         _, _, rest = data.partition(b"\n")
         line, _, payload = rest.partition(b"\n")
-        value = json.loads(zlib.decompress(payload))
-        value[0] += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+        fields, html = _split(payload)
+        html += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
         poisoned += 1
-        body = zlib.compress(json.dumps(value).encode())
+        body = _payload(fields, html)
         key = line.split()[0].decode()
         path.write_bytes(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
     assert poisoned == len(_entries(root)) > 10
@@ -406,9 +417,9 @@ def test_finished_pages_this_machine_did_not_seal_are_not_used(
     for path in _entries(root, "finished"):
         _, _, rest = path.read_bytes().partition(b"\n")
         line, _, payload = rest.partition(b"\n")
-        value = json.loads(zlib.decompress(payload))
-        value[0] = value[0].replace("</h1>", "</h1><script>alert(1)</script>")
-        forged.append((path, line.split()[0].decode(), zlib.compress(json.dumps(value).encode())))
+        fields, html = _split(payload)
+        html = html.replace("</h1>", "</h1><script>alert(1)</script>")
+        forged.append((path, line.split()[0].decode(), _payload(fields, html)))
     assert len(forged) == 3
     # Sealed as the conversion cache seals its entries, and with another machine's key.
     for seal in (
