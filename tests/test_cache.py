@@ -22,6 +22,7 @@ from mkdocs.config import load_config
 from helpers import build, make_project, postmortem
 from pmkb.plugin.conversion_cache import FORMAT
 from pmkb.site.pages import incident
+from pmkb.site.render import Renderer
 
 POSTMORTEMS = {
     f"2025/{name}.md": postmortem(title, day, services=services, factors=factors)
@@ -486,3 +487,78 @@ def test_a_finished_page_is_made_again_on_the_day_one_of_its_action_items_falls_
     shutil.rmtree(root / ".cache")
     _build_here(root, "site-clean", monkeypatch, epoch="1764201600")
     assert _same_tree(root / "site", root / "site-clean")
+
+
+@pytest.fixture
+def listings_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the listing, catalog, trend and export pages were made."""
+    made: list[int] = []
+    original = Renderer.other_pages
+
+    def counted(self: Renderer) -> Any:
+        pages = original(self)
+        made.append(len(pages))
+        return pages
+
+    monkeypatch.setattr(Renderer, "other_pages", counted)
+    return made
+
+
+def _edited(root: Path, name: str, old: str, new: str) -> None:
+    path = root / "postmortems" / "2025" / name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+def test_listing_pages_are_kept_after_an_edit_to_a_body_and_made_again_after_a_title(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listings_made: list[int]
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site-cold", monkeypatch)
+    assert len(listings_made) == 1 and listings_made[0] > 10
+    assert (root / ".cache" / "pmkb" / "other-pages").is_file()
+    # A body edit: no listing shows a body, so the next build, in a new process as far as the
+    # placeholders go, takes them as they were, and publishes what a build without cache does.
+    _edited(root, "cdn-purge.md", "A short summary", "A new summary")
+    _build_here(root, "site-warm", monkeypatch)
+    assert len(listings_made) == 1
+    (root / ".cache" / "pmkb" / "other-pages").unlink()
+    _build_here(root, "site-clean", monkeypatch)
+    assert len(listings_made) == 2
+    assert _same_tree(root / "site-warm", root / "site-clean")
+    # A title is on every listing: they are made again, and show it.
+    _edited(root, "cdn-purge.md", "CDN purge emptied the cache", "CDN purge drained the cache")
+    _build_here(root, "site-title", monkeypatch)
+    assert len(listings_made) == 3
+    page = (root / "site-title" / "incidents" / "index.html").read_text(encoding="utf-8")
+    assert "CDN purge drained the cache" in page
+
+
+def test_listing_pages_this_machine_did_not_seal_are_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listings_made: list[int]
+) -> None:
+    # The kept pages hold pmkb's blocks, which no sanitizer passes: a file a pull request adds,
+    # or one another runner wrote to a shared CI cache, must not be published.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    kept = root / ".cache" / "pmkb" / "other-pages"
+    header, _, rest = kept.read_bytes().partition(b"\n")
+    _, _, payload = rest.partition(b"\n")
+    assert b"</table>" in payload
+    forged = payload.replace(b"</table>", b"</table><script>alert(1)</script>")
+    for seal in (
+        sha256(forged).hexdigest(),
+        hmac.new(b"k" * 32, forged, sha256).hexdigest(),
+        "",
+    ):
+        kept.write_bytes(header + b"\n" + seal.encode() + b"\n" + forged)
+        made = len(listings_made)
+        _build_here(root, "site", monkeypatch)
+        assert len(listings_made) == made + 1, seal
+        assert _same_tree(root / "site", root / "site-clean")
+    # Cut short, or emptied: made again too.
+    for damaged in (kept.read_bytes()[:-10], b""):
+        kept.write_bytes(damaged)
+        made = len(listings_made)
+        _build_here(root, "site", monkeypatch)
+        assert len(listings_made) == made + 1
+        assert _same_tree(root / "site", root / "site-clean")

@@ -68,6 +68,7 @@ from .conversion_cache import (
 )
 from .conversion_pool import ConversionPool, Sent, Setup, file_rows
 from .lazy_files import GeneratedFile, RenderedOnRead
+from .other_pages import OtherPages
 
 log = get_plugin_logger(__name__)
 # Pages read ahead for the workers and found in the cache, held until MkDocs' loop reaches them.
@@ -102,8 +103,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
         self.config_shape = ""
-        # `serve --dirty`: the last build's other pages, with the digest of what they came from.
-        self.other_pages_made: tuple[str, tuple[GeneratedPage, ...]] | None = None
+        # The listing, catalog, trend and export pages last made, kept for the next build.
+        self.other_pages = OtherPages()
+        # This machine's key for what pmkb keeps of its own HTML (finished and other pages), read
+        # once a build: None when there is none yet, or no cache.
+        self.secret: bytes | None = None
         # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
         # found in it, and the page being converted with the key its result is stored under.
         self.conversions: ConversionCache | None = None
@@ -150,7 +154,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape = {}, {}, None
-        self.other_pages_made = None
+        self.other_pages = OtherPages()
         self.shown = None
 
     def load_config(
@@ -190,6 +194,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.finished, self.finished_found, self.finishing = None, {}, {}
         self.converting = None
         self._pool_closed()
+        self.secret = None
+        if self.settings.cache_dir is not None:
+            self.secret = _machine_secret()
+            self.other_pages.keep_in(self.settings.cache_dir / "other-pages", self.secret)
         for logger in _RECORDED_LOGGERS:
             if self.recorder not in logger.handlers:
                 logger.addHandler(self.recorder)
@@ -275,15 +283,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file.abs_src_path = source
 
     def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
-        """The listing, catalog, trend and export pages, and the feeds; in `serve --dirty`, the
-        last build's pages when what they are made from is unchanged (an edit to a postmortem's
-        body, say), the feeds made again."""
-        if not self.dirty_serve:
-            return renderer.other_pages() + renderer.feeds()
-        inputs = renderer.other_inputs()
-        if self.other_pages_made is None or self.other_pages_made[0] != inputs:
-            self.other_pages_made = (inputs, tuple(renderer.other_pages()))
-        return [*self.other_pages_made[1], *renderer.feeds()]
+        """The listing, catalog, trend and export pages, and the feeds: the pages of the last
+        build (or `serve` rebuild) when what they are made from is unchanged (an edit to a
+        postmortem's body, say), the feeds made again."""
+        pages = self.other_pages.pages(renderer.other_inputs(), renderer.other_pages)
+        return pages + renderer.feeds()
 
     def _add(
         self,
@@ -714,14 +718,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             config, ("on_page_read_source", "on_page_markdown")
         ):
             return None
-        try:
-            secret = machine_secret(_user_folder())
-        except RuntimeError:  # no home folder to keep the key in
-            return None
-        if secret is None:
+        if self.secret is None:
             return None
         folder = conversions.folder.parent / "finished"
-        return FinishedPages(folder, conversions.build_key, secret, listed=conversions.listed)
+        return FinishedPages(folder, conversions.build_key, self.secret, listed=conversions.listed)
 
     def _others_handle(self, config: MkDocsConfig, events: tuple[str, ...]) -> bool:
         """Whether another plugin handles any of `events`."""
@@ -825,6 +825,14 @@ def _restored(page: Page, found: Converted, files: Files) -> str:
         }
     replay(found.records)
     return found.html
+
+
+def _machine_secret() -> bytes | None:
+    """This machine's key for what pmkb keeps of its own HTML (see `machine_secret`)."""
+    try:
+        return machine_secret(_user_folder())
+    except RuntimeError:  # no home folder to keep the key in
+        return None
 
 
 def _user_folder() -> Path:
