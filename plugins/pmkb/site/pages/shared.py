@@ -59,6 +59,9 @@ def environment(
         keep_trailing_newline=True,
         undefined=StrictUndefined,
         bytecode_cache=_COMPILED,
+        # The templates are pmkb's own and do not change during a build, and each build has its
+        # own environment: checking their files at every page was two `stat` calls a page.
+        auto_reload=False,
     )
     badges = Badges(severities, snippet(env, "badge"))
     env.filters.update(
