@@ -541,16 +541,15 @@ def test_listing_pages_this_machine_did_not_seal_are_made_again(
     root = _project(tmp_path)
     _build_here(root, "site-clean", monkeypatch)
     kept = root / ".cache" / "pmkb" / "other-pages"
-    header, _, rest = kept.read_bytes().partition(b"\n")
-    _, _, payload = rest.partition(b"\n")
-    assert b"</table>" in payload
-    forged = payload.replace(b"</table>", b"</table><script>alert(1)</script>")
+    signed = kept.read_bytes().removesuffix(b"\n").rpartition(b"\n")[0] + b"\n"  # all but the seal
+    assert b"</table>" in signed
+    forged = signed.replace(b"</table>", b"</table><script>alert(1)</script>")
     for seal in (
         sha256(forged).hexdigest(),
         hmac.new(b"k" * 32, forged, sha256).hexdigest(),
         "",
     ):
-        kept.write_bytes(header + b"\n" + seal.encode() + b"\n" + forged)
+        kept.write_bytes(forged + seal.encode() + b"\n")
         made = len(listings_made)
         _build_here(root, "site", monkeypatch)
         assert len(listings_made) == made + 1, seal

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 
-def write_whole(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` under another name, then rename it: a run stopped half way, or two
-    runs at once, never leave a partial file under the real name. False when the folder cannot
-    be written, which only means the next run does more."""
+def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
+    """Write `data` (or its parts, one after the other, as they come) to `path` under another
+    name, then rename it: a run stopped half way, or two runs at once, never leave a partial
+    file under the real name. False when the folder cannot be written, which only means the
+    next run does more."""
     temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
-        temporary.write_bytes(data)
+        with temporary.open("wb") as out:
+            for part in [data] if isinstance(data, bytes) else data:
+                out.write(part)
         os.replace(temporary, path)
     except OSError:  # on Windows, also: another run has the file open
         with suppress(OSError):

@@ -104,7 +104,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
         self.config_shape = ""
         # The listing, catalog, trend and export pages last made, kept for the next build.
-        self.other_pages = OtherPages()
+        self.other_pages = OtherPages(remember=False)
         # This machine's key for what pmkb keeps of its own HTML (finished and other pages), read
         # once a build: None when there is none yet, or no cache.
         self.secret: bytes | None = None
@@ -154,7 +154,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape = {}, {}, None
-        self.other_pages = OtherPages()
+        self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
 
     def load_config(

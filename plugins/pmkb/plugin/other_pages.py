@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from hashlib import sha256
 from pathlib import Path
@@ -26,10 +26,13 @@ FORMAT = b"pmkb-other-pages 1\n"
 
 
 class OtherPages:
-    """The pages last made, in memory for `serve`'s next rebuild and, once `keep_in` names a
-    file and this machine has a key, on disk for the next build."""
+    """The pages last made: with `remember`, in memory for `serve`'s next rebuild (a one-off
+    build lets each page go once MkDocs holds it, tens of megabytes at thousands of
+    postmortems); and, once `keep_in` names a file and this machine has a key, on disk for the
+    next build."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, remember: bool = False) -> None:
+        self.remember = remember
         self.file: Path | None = None
         self.secret = b""
         self.last: tuple[str, tuple[GeneratedPage, ...]] | None = None
@@ -43,13 +46,14 @@ class OtherPages:
         """The pages made from `inputs` (a digest of all they are made from): kept, or made by
         `make` now and kept."""
         key = digest(code_digest(), inputs)  # pmkb's templates make the pages too
-        if self.last is None or self.last[0] != key:
-            found = self._read(key)
-            if found is None:
-                found = tuple(make())
-                self._write(key, found)
-            self.last = (key, found)
-        return list(self.last[1])
+        if self.last is not None and self.last[0] == key:
+            return list(self.last[1])
+        found = self._read(key)
+        if found is None:
+            found = tuple(make())
+            self._write(key, found)
+        self.last = (key, found) if self.remember else None
+        return list(found)
 
     def _read(self, key: str) -> tuple[GeneratedPage, ...] | None:
         if self.file is None:
@@ -58,38 +62,43 @@ class OtherPages:
             data = self.file.read_bytes()
         except OSError:
             return None
-        header, _, rest = data.partition(b"\n")
-        seal, _, payload = rest.partition(b"\n")
-        if header + b"\n" != FORMAT or not hmac.compare_digest(seal, self._seal(payload)):
+        signed, _, seal = data.removesuffix(b"\n").rpartition(b"\n")
+        mac = hmac.new(self.secret, memoryview(data)[: len(signed) + 1], sha256)
+        if not (signed and hmac.compare_digest(seal, mac.hexdigest().encode())):
+            return None
+        header, kept_key, *rows = signed.split(b"\n")
+        if header + b"\n" != FORMAT or kept_key != key.encode():
             return None
         try:
-            kept = json.loads(payload)
-            if kept["key"] != key:
-                return None
-            return tuple(_page(row) for row in kept["pages"])
-        except (ValueError, TypeError, KeyError):
+            return tuple(_page(json.loads(row)) for row in rows)
+        except (ValueError, TypeError):
             return None
 
     def _write(self, key: str, pages: tuple[GeneratedPage, ...]) -> None:
         if self.file is None:
             return
         # Placeholders as every build writes them: each build draws its own (see `blocks`).
-        contents = [stable(p.content) for p in pages]
-        if None in contents:
+        if any(stable(p.content) is None for p in pages):
             return  # an author's text holds that form: these pages are made again each build
-        rows = [
-            [p.src, content, p.kind, p.source_path and str(p.source_path), p.in_nav, p.search,
-             list(p.blocks)]
-            for p, content in zip(pages, contents, strict=True)
-        ]  # fmt: skip
-        payload = json.dumps({"key": key, "pages": rows}, ensure_ascii=False).encode("utf-8")
         # A folder that cannot be written only means the next build makes the pages again.
         with suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(self.file, FORMAT + self._seal(payload) + b"\n" + payload)
+        write_whole(self.file, self._lines(key, pages))
 
-    def _seal(self, payload: bytes) -> bytes:
-        return hmac.new(self.secret, payload, sha256).hexdigest().encode()
+    def _lines(self, key: str, pages: tuple[GeneratedPage, ...]) -> Iterator[bytes]:
+        """The file, a line at a time: its format, the key, a page a line, and the seal of all
+        that, written as it is made (at thousands of postmortems, the pages are 20 MB)."""
+        mac = hmac.new(self.secret, digestmod=sha256)
+        for p in [None, *pages]:
+            if p is None:
+                line = FORMAT + key.encode() + b"\n"
+            else:
+                row = [p.src, stable(p.content), p.kind, p.source_path and str(p.source_path),
+                       p.in_nav, p.search, list(p.blocks)]  # fmt: skip
+                line = json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+            mac.update(line)
+            yield line
+        yield mac.hexdigest().encode() + b"\n"
 
 
 def _page(row: list[object]) -> GeneratedPage:
