@@ -516,8 +516,9 @@ def test_listing_pages_are_kept_after_an_edit_to_a_body_and_made_again_after_a_t
     _build_here(root, "site-cold", monkeypatch)
     assert len(listings_made) == 1 and listings_made[0] > 10
     assert (root / ".cache" / "pmkb" / "other-pages").is_file()
-    # A body edit: no listing shows a body, so the next build, in a new process as far as the
-    # placeholders go, takes them as they were, and publishes what a build without cache does.
+    # A body edit: no listing shows a body, so the next build takes them as they were (from the
+    # file, placeholders in their stable form), and publishes what a build making them publishes.
+    # (test_dirty's clean builds, in other processes, read them with another token.)
     _edited(root, "cdn-purge.md", "A short summary", "A new summary")
     _build_here(root, "site-warm", monkeypatch)
     assert len(listings_made) == 1
