@@ -90,14 +90,13 @@ class OtherPages:
     def _lines(self, key: str, pages: tuple[GeneratedPage, ...]) -> Iterator[bytes]:
         """The file, a line at a time: its format, the key, a page a line, and the seal of all
         that, written as it is made (at thousands of postmortems, the pages are 20 MB)."""
-        mac = hmac.new(self.secret, digestmod=sha256)
-        for p in [None, *pages]:
-            if p is None:
-                line = FORMAT + key.encode() + b"\n"
-            else:
-                row = [p.src, stable(p.content), p.kind, p.source_path and str(p.source_path),
-                       p.in_nav, p.search, list(p.blocks)]  # fmt: skip
-                line = json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+        head = FORMAT + key.encode() + b"\n"
+        mac = hmac.new(self.secret, head, sha256)
+        yield head
+        for p in pages:
+            row = [p.src, stable(p.content), p.kind, p.source_path and str(p.source_path),
+                   p.in_nav, p.search, list(p.blocks)]  # fmt: skip
+            line = json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
             mac.update(line)
             yield line
         yield mac.hexdigest().encode() + b"\n"
