@@ -420,6 +420,11 @@ def test_no_character_a_postmortem_holds_makes_a_feed_unreadable(tmp_path: Path)
         entry = checked(document).findall(ATOM + "entry")[0]
         assert _text(entry, "title").startswith("Title\ufffd")
         assert _text(entry, "title").endswith(" ]]> <x> &amp;")
+        # White space in an attribute is written as references: a parser keeps it as it was,
+        # where it would turn a tab or a line break written as such into a space.
+        labels = [c.get("label", "") for c in entry.findall(ATOM + "category")]
+        assert [label.partition("\ufffd")[0] for label in labels] == ["Service", "F"]
+        assert all("\t\n\ufffd\ufffd\r" in label for label in labels)
         assert parsed(document).entries[0].title.startswith("Title")
 
 

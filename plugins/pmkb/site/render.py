@@ -129,7 +129,7 @@ class Renderer:
     def other_pages(self) -> list[GeneratedPage]:
         """The pages of `pages()` between the incident pages and the feeds: listings, catalog
         pages, exports. None shows a summary, which feeds quote: `serve` reuses them after an
-        edit to a body, and makes the feeds (a few milliseconds) again."""
+        edit to a body, and makes the feeds (50 ms at 5,000 postmortems) again."""
         pages = [*self.incidents(), self.services()]
         pages.extend(self.service(ident) for ident in sorted(self.kb.catalog.services))
         pages.append(self.factors())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import export
-from ..feeds import FeedSite, atom, feeds
+from ..feeds import FeedSite, atoms, feeds
 from .base import GeneratedPage, PageContext
 
 
@@ -37,8 +37,6 @@ def feed_pages(ctx: PageContext, at: FeedSite | None) -> list[GeneratedPage]:
     """The site's feed and one per service and factor; none without the site's address."""
     if at is None:
         return []
-    catalog = ctx.kb.catalog
-    return [
-        GeneratedPage(feed.src, atom(feed, catalog, ctx.site, at), "data")
-        for feed in feeds(ctx.index.incidents, catalog, ctx.site)
-    ]
+    found = feeds(ctx.index.incidents, ctx.kb.catalog, ctx.site)
+    documents = atoms(found, ctx.kb.catalog, ctx.site, at)
+    return [GeneratedPage(f.src, d, "data") for f, d in zip(found, documents, strict=True)]
