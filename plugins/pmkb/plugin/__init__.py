@@ -27,7 +27,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
-from ..parallel import PARALLEL_FROM
+from ..parallel import PARALLEL_FROM, collector_paused
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..settings import (
     PmkbConfig,
@@ -212,6 +212,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        # Thousands of objects made at once (the knowledge base, its pages, a file for each), and
+        # no reference cycles among them: paused, the collector does not go over the whole heap
+        # part way through. At 5,000 postmortems every `serve` rebuild did, for 0.2-0.4 s of its
+        # 1.4 s; paused here, one rebuild in three does.
+        with collector_paused():
+            return self._files_added(files, config)
+
+    def _files_added(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
         settings = self.settings
         # A one-off build reads and checks large knowledge bases in one process per CPU; `serve`
