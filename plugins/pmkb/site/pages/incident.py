@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup
 
+from ...analyse.index import Related
 from ...analyse.trends import elapsed, start_of
 from ...digests import digest
 from ...findings import Finding
@@ -107,7 +109,29 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         kind_label=KIND_LABELS[pm.kind],
         review=review_text(pm),
         custom_rows=card_fields(pm, ctx.kb.settings),
+        shared_with=shared_with,
     )
+
+
+def shared_with(r: Related, chip: Callable[[str, str], Markup]) -> Markup:
+    """Why an incident is related: the factors and services it shares, each linking to its page,
+    and the days between the two. Written here, not as a template macro: five a page, the macro
+    calls were a fifth of the time an incident page took to render."""
+    # Joined as plain text, once marked safe: the chips are markup already, the rest is this
+    # function's own words and numbers (Markup's own joins escape each part again).
+    parts = []
+    if r.shared_factors:
+        plural = "s" if len(r.shared_factors) > 1 else ""
+        chips = " ".join(chip("factor", f) for f in r.shared_factors)
+        parts.append(f"same factor{plural}: {chips}")
+    if r.shared_services:
+        plural = "s" if len(r.shared_services) > 1 else ""
+        chips = " ".join(chip("service", s) for s in r.shared_services)
+        parts.append(f"same service{plural}: {chips}")
+    days = r.days_apart
+    if days is not None:
+        parts.append("same day" if days == 0 else f"{days} day{'s' if days != 1 else ''} apart")
+    return Markup("; ".join(parts))
 
 
 def problems(pm: Postmortem, settings: Settings) -> list[Finding]:
