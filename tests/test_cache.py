@@ -406,6 +406,30 @@ def test_a_finished_incident_page_is_neither_rendered_nor_converted_again(
     assert _same_tree(root / "site-edited", root / "site-clean")
 
 
+def test_a_finished_page_keeps_its_compact_search_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, options={"search": "compact"})
+    made: list[str] = []
+    entry = incident.search_entry
+
+    def counted(ctx: Any, pm: Any) -> Any:
+        made.append(pm.title)
+        return entry(ctx, pm)
+
+    monkeypatch.setattr(incident, "search_entry", counted)
+    _build_here(root, "site-cold", monkeypatch)
+    titles = sorted(made)
+    assert len(titles) == 3 == len(set(titles))  # each incident's entry made once
+    made.clear()
+    _build_here(root, "site-warm", monkeypatch)
+    assert made == []  # every one taken from its finished page
+    assert _same_tree(root / "site-cold", root / "site-warm")
+    index = json.loads((root / "site-warm" / "search" / "search_index.json").read_text("utf-8"))
+    shown = [d["text"] for d in index["docs"] if d["title"] == "CDN purge emptied the cache"]
+    assert shown and "Services: Product search" in shown[0]
+
+
 def test_finished_pages_this_machine_did_not_seal_are_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str], user_cache_folder: Path
 ) -> None:

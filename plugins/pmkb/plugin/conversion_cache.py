@@ -25,7 +25,7 @@ from functools import cache
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
@@ -36,7 +36,7 @@ from ..digests import code_digest, digest
 from ..kept import write_whole
 
 # Bumped whenever what an entry holds, or how it is read, changes.
-FORMAT = b"pmkb-conversion-cache 2\n"  # 2: the HTML after a line of JSON, uncompressed
+FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
 # Extensions whose output depends on files other than the page: their pages are always converted.
 READS_OTHER_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
 # Entries no build has used for this long are removed at the end of a build.
@@ -60,6 +60,8 @@ class Converted:
     records: list[tuple[str, int, str]]  # what the conversion logged: logger, level, message
     # A finished page's front matter (see FinishedPages); a converted page has none.
     front_matter: str | None = None
+    # A finished page's compact search entry, if the site has them: made from what the page is.
+    search: str | None = None
 
     def table_of_contents(self) -> TableOfContents:
         """The page's table of contents, as the conversion made it."""
@@ -67,9 +69,13 @@ class Converted:
 
 
 def converted_page(
-    html: str, page: Page, records: list[tuple[str, int, str]], front_matter: str | None = None
+    html: str,
+    page: Page,
+    records: list[tuple[str, int, str]],
+    finishing: Finishing | None = None,
 ) -> Converted:
-    """What converting `page` to `html` gave, as the caches keep it."""
+    """What converting `page` to `html` gave, as the caches keep it; with `finishing`, as a
+    finished page."""
     links = page.links_to_anchors
     return Converted(
         html,
@@ -77,8 +83,18 @@ def converted_page(
         sorted(page.present_anchor_ids or ()),
         None if links is None else {target.src_uri: dict(found) for target, found in links.items()},
         records,
-        front_matter,
+        None if finishing is None else finishing.front_matter,
+        None if finishing is None else finishing.search,
     )
+
+
+class Finishing(NamedTuple):
+    """What a finished page's entry needs besides the conversion: its name, the page's front
+    matter and its compact search entry (None without one)."""
+
+    key: str
+    front_matter: str
+    search: str | None
 
 
 def toc_items(toc: Iterable[AnchorLink]) -> list[dict[str, Any]]:
@@ -246,7 +262,7 @@ def packed(converted: Converted) -> bytes:
     3.5 times the size (a CI cache is compressed as a whole anyway)."""
     fields = [converted.toc, converted.anchors, converted.links, converted.records]
     if converted.front_matter is not None:
-        fields.append(converted.front_matter)
+        fields += [converted.front_matter, converted.search]
     # JSON without indentation has no line break outside its strings, and none inside them.
     head = json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return head + b"\n" + converted.html.encode("utf-8", "surrogatepass")
@@ -261,11 +277,12 @@ def unpacked(payload: bytes) -> Converted | None:
         html = body.decode("utf-8", "surrogatepass")
     except (ValueError, TypeError):
         return None
-    front_matter = more[0] if len(more) == 1 else None
+    front_matter, search = more if len(more) == 2 else (None, None)
     if not (
         newline
-        and len(more) <= 1
+        and len(more) in (0, 2)
         and (front_matter is None or isinstance(front_matter, str))
+        and (search is None or isinstance(search, str))
         and _is_toc(toc)
         and isinstance(anchors, list)
         and all(isinstance(a, str) for a in anchors)
@@ -274,7 +291,8 @@ def unpacked(payload: bytes) -> Converted | None:
         and all(_is_record(r) for r in records)
     ):
         return None
-    return Converted(html, toc, anchors, links, [(n, lv, m) for n, lv, m in records], front_matter)
+    found = [(n, lv, m) for n, lv, m in records]
+    return Converted(html, toc, anchors, links, found, front_matter, search)
 
 
 def _is_toc(items: object) -> bool:

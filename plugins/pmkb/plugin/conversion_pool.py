@@ -38,6 +38,7 @@ from .conversion_cache import (
     ConversionCache,
     Converted,
     FinishedPages,
+    Finishing,
     Recorder,
     conversion_key,
     converted_page,
@@ -113,12 +114,12 @@ class ConversionPool:
         markdown: str,
         key: str,
         blocks: tuple[str, ...],
-        finishing: tuple[str, str] | None,
+        finishing: Finishing | None,
         render: Callable[[], str],
     ) -> Sent:
         """Have a worker convert, sanitize and finish the page `src_uri`, whose Markdown is
-        `markdown`; `key` names its entry in the conversion cache, `finishing` its finished
-        page's entry and front matter, and `render` renders it again."""
+        `markdown`; `key` names its entry in the conversion cache, `finishing` what its finished
+        page's entry needs, and `render` renders it again."""
         answer = self.pool.apply_async(_convert, (src_uri, markdown, key, blocks, finishing))
         self.waiting.append(answer)
         return Sent(answer, render)
@@ -204,7 +205,7 @@ def _convert(
     markdown: str,
     key: str,
     blocks: tuple[str, ...],
-    finishing: tuple[str, str] | None,
+    finishing: Finishing | None,
 ) -> bytes | None:
     """In a worker: the page converted, sanitized and with its blocks in place, as `packed`
     writes it, compressed. The entries of the conversion cache and of the finished pages are stored."""
@@ -227,8 +228,7 @@ def _convert(
     _state.cache.put(key, converted)
     made = fill(html if _state.trust_html else sanitize(html), blocks, portable=True)
     if finishing is not None and _state.finished is not None:
-        entry, front_matter = finishing
-        _state.finished.put(entry, converted_page(made, page, records, front_matter))
+        _state.finished.put(finishing.key, converted_page(made, page, records, finishing))
     answer = packed(Converted(made, converted.toc, converted.anchors, converted.links, records))
     # Compressed: the build holds each answer until its loop reaches the page, and the workers
     # convert from the end of its order; at 5,000 pages, 20 MB more held as they are.
