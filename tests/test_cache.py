@@ -370,18 +370,24 @@ def test_plugins_that_edit_pages_see_each_page_converted_once_and_publish_what_t
         )
 
 
-@pytest.fixture
-def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The incident pages whose text is rendered, by title."""
+def _called_for(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """The incidents `incident.<name>` (a function of a page context and a postmortem) is
+    called for from now on, by title."""
     seen: list[str] = []
-    render = incident.incident_text
+    function = getattr(incident, name)
 
     def counted(ctx: Any, pm: Any) -> Any:
         seen.append(pm.title)
-        return render(ctx, pm)
+        return function(ctx, pm)
 
-    monkeypatch.setattr(incident, "incident_text", counted)
+    monkeypatch.setattr(incident, name, counted)
     return seen
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incident pages whose text is rendered, by title."""
+    return _called_for(monkeypatch, "incident_text")
 
 
 def test_a_finished_incident_page_is_neither_rendered_nor_converted_again(
@@ -410,14 +416,7 @@ def test_a_finished_page_keeps_its_compact_search_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path, options={"search": "compact"})
-    made: list[str] = []
-    entry = incident.search_entry
-
-    def counted(ctx: Any, pm: Any) -> Any:
-        made.append(pm.title)
-        return entry(ctx, pm)
-
-    monkeypatch.setattr(incident, "search_entry", counted)
+    made = _called_for(monkeypatch, "search_entry")
     _build_here(root, "site-cold", monkeypatch)
     titles = sorted(made)
     assert len(titles) == 3 == len(set(titles))  # each incident's entry made once
