@@ -128,7 +128,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.front, self.back = -1, -1
         self.sent: dict[str, Sent] = {}
         # Finished incident pages (see FinishedPages): set in on_nav when this build may use them;
-        # the pages found there, and per page rendered now, its entry's name and front matter.
+        # the pages found there, and per page rendered now, what its entry needs (Finishing).
         self.finished: FinishedPages | None = None
         self.finished_found: dict[str, Converted] = {}
         self.finishing: dict[str, Finishing] = {}
