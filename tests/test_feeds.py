@@ -20,7 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from helpers import Runner, build, make_project, postmortem, read
 from pmkb.model import Catalog, Factor, Postmortem, Service
 from pmkb.settings import load_settings
-from pmkb.site.feeds import FEED_ENTRIES, NO_ENTRY, FeedSite, atom, feeds
+from pmkb.site.feeds import FEED_ENTRIES, NO_ENTRY, FeedSite, atoms, feeds
 from pmkb.urls import Site
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -415,8 +415,8 @@ def test_no_character_a_postmortem_holds_makes_a_feed_unreadable(tmp_path: Path)
     site = Site(load_settings({}, tmp_path))
     made = feeds([pm], catalog, site)
     assert [len(feed.postmortems) for feed in made] == [1, 1, 1]
-    for feed in made:
-        document = atom(feed, catalog, site, FeedSite(SITE_URL, "KB" + odd)).encode("utf-8")
+    for written in atoms(made, catalog, site, FeedSite(SITE_URL, "KB" + odd)):
+        document = written.encode("utf-8")
         entry = checked(document).findall(ATOM + "entry")[0]
         assert _text(entry, "title").startswith("Title\ufffd")
         assert _text(entry, "title").endswith(" ]]> <x> &amp;")
