@@ -6,7 +6,9 @@ from __future__ import annotations
 import filecmp
 import hmac
 import json
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -112,6 +114,28 @@ def test_a_second_build_converts_no_generated_page_and_publishes_the_same_site(
     warm = _build_here(root, "site-warm", monkeypatch)
     assert warm == 1  # only the user's own home page
     assert _same_tree(root / "site-cold", root / "site-warm")
+
+
+def test_entries_no_build_used_for_two_weeks_are_removed_by_the_first_build_of_a_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    used = _entries(root)
+    unused = used[0].parent / ("0" * 62)
+    unused.write_bytes(used[0].read_bytes())
+    weeks_ago = time.time() - 15 * 24 * 3600
+    os.utime(unused, (weeks_ago, weeks_ago))
+    marker = root / ".cache" / "pmkb" / "pages" / ".cleaned"
+    assert marker.is_file()  # the first build looked the folder over
+    _build_here(root, "site", monkeypatch)
+    assert unused.exists()  # not looked for again the same day
+    day_ago = time.time() - 25 * 3600
+    os.utime(marker, (day_ago, day_ago))
+    _build_here(root, "site", monkeypatch)
+    assert not unused.exists()
+    assert _entries(root) == used  # what the builds use stays
+    assert time.time() - marker.stat().st_mtime < 3600
 
 
 def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(

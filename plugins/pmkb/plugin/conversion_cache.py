@@ -39,8 +39,11 @@ from ..kept import write_whole
 FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
 # Extensions whose output depends on files other than the page: their pages are always converted.
 READS_OTHER_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
-# Entries no build has used for this long are removed at the end of a build.
+# Entries no build has used for this long are removed at the end of a build, looked for at most
+# once in this time: the look stats every entry, a tenth of a second at thousands of pages.
 UNUSED_FOR_SECONDS = 14 * 24 * 3600
+CLEANED_EVERY_SECONDS = 24 * 3600
+CLEANED = ".cleaned"  # the file whose modification time says when the folder was last looked over
 # The distributions whose versions can change how Markdown is converted.
 CONVERTERS = ("pmkb", "mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
 
@@ -143,7 +146,7 @@ class ConversionCache:
     def get(self, key: str) -> Converted | None:
         """The entry named `key`, if there is one and it is whole and well-formed."""
         if self.listed and self.names is None:
-            self.names = {path.parent.name + path.name for path in _entries(self.folder)}
+            self.names = {shard + name for shard, name in _entries(self.folder)}
         if self.names is not None and key not in self.names:
             return None
         path = self._path(key)
@@ -171,16 +174,27 @@ class ConversionCache:
         write_whole(path, data)
 
     def remove_unused(self, now: float | None = None) -> int:
-        """Remove entries no build has used for a while; how many were removed."""
-        limit = (time.time() if now is None else now) - UNUSED_FOR_SECONDS
+        """Remove entries no build has used for a while, unless the folder was looked over in the
+        last day; how many were removed."""
+        now = time.time() if now is None else now
+        marker = self.folder / CLEANED
+        with suppress(OSError):
+            # A time ahead of the clock (a clock set back, a copied cache) is no recent look.
+            if now - CLEANED_EVERY_SECONDS < marker.stat().st_mtime <= now:
+                return 0
+        limit = now - UNUSED_FOR_SECONDS
         removed = 0
-        for path in _entries(self.folder):
+        for shard, name in _entries(self.folder):
+            path = self.folder / shard / name
             try:
                 if path.stat().st_mtime < limit:
                     path.unlink()
                     removed += 1
             except OSError:
                 continue
+        with suppress(OSError):
+            marker.touch()
+            os.utime(marker, (now, now))
         return removed
 
 
@@ -232,7 +246,8 @@ def _secret(data: bytes) -> bytes | None:
     return data if len(data) == 32 else None
 
 
-def _entries(folder: Path) -> Iterator[Path]:
+def _entries(folder: Path) -> Iterator[tuple[str, str]]:
+    """Each entry's shard folder and file name; names, not paths: a warm build lists thousands."""
     try:
         shards = list(os.scandir(folder))
     except OSError:
@@ -240,7 +255,7 @@ def _entries(folder: Path) -> Iterator[Path]:
     for shard in shards:
         if len(shard.name) == 2 and shard.is_dir(follow_symlinks=False):
             try:
-                yield from (Path(e.path) for e in os.scandir(shard.path) if e.is_file())
+                yield from ((shard.name, e.name) for e in os.scandir(shard.path) if e.is_file())
             except OSError:
                 continue
 
