@@ -92,6 +92,7 @@ def _count_workers(fork: bool) -> tuple[list[str], list[int]]:
     """In a fresh process: start workers with fork or spawn, and list the pools started and the
     workers' shares that came back (a share that fails or times out is done here instead, with
     the same result: without this count, a worker that never works would go unnoticed)."""
+    import multiprocessing.context
     import multiprocessing.pool
 
     from pmkb import parallel
@@ -100,7 +101,7 @@ def _count_workers(fork: bool) -> tuple[list[str], list[int]]:
     parallel.FORK = fork
     pools: list[str] = []
     answered: list[int] = []
-    pool = parallel.multiprocessing.context.BaseContext.Pool
+    pool = multiprocessing.context.BaseContext.Pool
     get = multiprocessing.pool.ApplyResult.get
 
     def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -112,7 +113,7 @@ def _count_workers(fork: bool) -> tuple[list[str], list[int]]:
         answered.append(1)
         return result
 
-    parallel.multiprocessing.context.BaseContext.Pool = counted  # type: ignore[method-assign]
+    multiprocessing.context.BaseContext.Pool = counted  # type: ignore[method-assign]
     multiprocessing.pool.ApplyResult.get = answer  # type: ignore[method-assign]
     return pools, answered
 

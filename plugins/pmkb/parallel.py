@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.pool import AsyncResult
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+# Imported where processes are started: `pmkb check FILE` starts none, and the import was a
+# fiftieth of its time.
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from multiprocessing.pool import AsyncResult
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,6 +33,8 @@ PATIENCE_FACTOR = 10.0
 
 def context() -> multiprocessing.context.BaseContext:
     """How worker processes are started here: forked on Linux, spawned elsewhere."""
+    import multiprocessing
+
     return multiprocessing.get_context("fork" if FORK else "spawn")
 
 
@@ -84,6 +90,8 @@ def _result_or_here(
 
 def end_with_parent() -> None:
     """In a worker: exit as soon as the process that started it has ended, however it ended."""
+    import multiprocessing
+
     parent = multiprocessing.parent_process()
     if parent is None:
         return
