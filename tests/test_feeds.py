@@ -428,6 +428,51 @@ def test_no_character_a_postmortem_holds_makes_a_feed_unreadable(tmp_path: Path)
         assert parsed(document).entries[0].title.startswith("Title")
 
 
+def test_entries_are_written_again_when_their_postmortem_catalog_or_site_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from pmkb.site import feeds as feeds_module
+
+    written: list[str] = []
+    entry = feeds_module._entry
+
+    def counted(pm: Postmortem, *args: object) -> str:
+        written.append(pm.id)
+        return entry(pm, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds_module, "_entry", counted)
+    one, two = (
+        Postmortem(
+            id=ident, path=tmp_path / f"{ident}.md", display=f"{ident}.md", title=f"Title {ident}",
+            date=date(2024, 1, day), severity="SEV2", status="published", services=("svc",),
+            factors=("fac",), summary="What happened.",
+        )
+        for ident, day in (("one", 1), ("two", 2))
+    )  # fmt: skip
+    catalog = Catalog({"svc": Service("svc", "Checkout")}, {"fac": Factor("fac", "Load", "c")})
+    site, at = Site(load_settings({}, tmp_path)), FeedSite(SITE_URL, "KB")
+
+    def documents(pms: list[Postmortem], catalog: Catalog = catalog, at: FeedSite = at) -> str:
+        written.clear()
+        return "".join(atoms(feeds(pms, catalog, site), catalog, site, at))
+
+    first = documents([one, two])
+    assert sorted(written) == ["one", "two"]  # each once, though each is in three feeds
+    assert documents([one, two]) == first and written == []
+    edited = replace(two, summary="Orders queued behind a slow lock.")
+    assert "Orders queued behind a slow lock." in documents([one, edited])
+    assert written == ["two"]
+    renamed = Catalog({"svc": Service("svc", "Payments")}, catalog.factors)
+    assert 'label="Payments"' in documents([one, edited], renamed)
+    assert sorted(written) == ["one", "two"]
+    assert "https://example.org/" in documents(
+        [one, edited], renamed, FeedSite("https://example.org/", "KB")
+    )
+    assert sorted(written) == ["one", "two"]
+
+
 def _served(root: Path, out: Path) -> MkDocsConfig:
     """A `mkdocs serve --dirty` session and its first build into `out`."""
     config = load_config(str(root / "mkdocs.yml"), site_dir=str(out))
