@@ -45,6 +45,7 @@ from ..site.feeds import (
     SITE_TITLE,
     FeedLink,
     FeedSite,
+    PageFeeds,
     is_feed,
     link_title,
     site_feed,
@@ -137,7 +138,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_cache: search_index.PageCache | None = None
         self.indexing: threading.Thread | None = None
         # Per page, the feeds its <head> announces besides the site's; the feeds' files by path.
-        self.feed_links: dict[str, tuple[FeedLink, ...]] = {}
+        self.feed_links: PageFeeds | None = None
         self.feed_files: dict[str, File] = {}
         # The "on this day" block, made when a page of the site's own places it; in `serve
         # --dirty`, a digest of what it showed at the last build and at this one.
@@ -582,7 +583,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         """Every page announces the site's feed in its <head>; a service's, factor's or incident's
         page its own feeds too, so that a reader or a browser finds them from the page."""
         links = [FeedLink(site_feed(), link_title(SITE_TITLE))]
-        links += self.feed_links.get(page.file.src_uri, ())
+        if self.feed_links is not None:
+            links += self.feed_links.get(page.file.src_uri)
         found = [(self.feed_files.get(link.src), link.title) for link in links]
         tags = "".join(
             f'<link rel="alternate" type="{MEDIA_TYPE}" title="{escape(title)}" '

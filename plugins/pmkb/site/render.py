@@ -21,7 +21,7 @@ from ..model import Postmortem
 from ..parallel import chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
 from ..urls import ASSETS, Site
-from .feeds import FeedLink, FeedSite, factor_feed, page_feeds, service_feed, site_feed
+from .feeds import FeedSite, PageFeeds, factor_feed, service_feed, site_feed
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
 from .pages.base import GeneratedPage, PageContext
@@ -176,11 +176,11 @@ class Renderer:
     def feeds(self) -> list[GeneratedPage]:
         return feed_pages(self.context, self.feed_site)
 
-    def feed_links(self) -> dict[str, tuple[FeedLink, ...]]:
-        """Per generated page, the feeds it announces besides the site's (none without feeds)."""
+    def feed_links(self) -> PageFeeds | None:
+        """Per generated page, the feeds it announces besides the site's; None without feeds."""
         if self.feed_site is None:
-            return {}
-        return page_feeds(self.index.incidents, self.kb.catalog, self.site)
+            return None
+        return PageFeeds(self.index.incidents, self.kb.catalog, self.site)
 
 
 # The pages being made: forked workers find it here, already built.
