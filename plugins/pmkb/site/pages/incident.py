@@ -16,7 +16,16 @@ from ...read.custom_fields import shown
 from ...settings import Settings
 from ..blocks import Rendered
 from .base import GeneratedPage, PageContext
-from .text import STATUS_LABELS, duration, excerpt, first_sentence, front_matter, meta_text, names
+from .text import (
+    STATUS_LABELS,
+    duration,
+    excerpt,
+    first_sentence,
+    front_matter,
+    meta_text,
+    names,
+    plural,
+)
 
 
 def compact_search(settings: Settings) -> bool:
@@ -120,17 +129,13 @@ def shared_with(r: Related, chip: Callable[[str, str], Markup]) -> Markup:
     # Joined as plain text, once marked safe: the chips are markup already, the rest is this
     # function's own words and numbers (Markup's own joins escape each part again).
     parts = []
-    if r.shared_factors:
-        plural = "s" if len(r.shared_factors) > 1 else ""
-        chips = " ".join(chip("factor", f) for f in r.shared_factors)
-        parts.append(f"same factor{plural}: {chips}")
-    if r.shared_services:
-        plural = "s" if len(r.shared_services) > 1 else ""
-        chips = " ".join(chip("service", s) for s in r.shared_services)
-        parts.append(f"same service{plural}: {chips}")
+    for kind, shared in (("factor", r.shared_factors), ("service", r.shared_services)):
+        if shared:
+            chips = " ".join(chip(kind, ident) for ident in shared)
+            parts.append(f"same {kind}{'s' if len(shared) > 1 else ''}: {chips}")
     days = r.days_apart
     if days is not None:
-        parts.append("same day" if days == 0 else f"{days} day{'s' if days != 1 else ''} apart")
+        parts.append("same day" if days == 0 else f"{plural(days, 'day')} apart")
     return Markup("; ".join(parts))
 
 
