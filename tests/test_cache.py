@@ -138,6 +138,21 @@ def test_entries_no_build_used_for_two_weeks_are_removed_by_the_first_build_of_a
     assert time.time() - marker.stat().st_mtime < 3600
 
 
+def test_a_used_entry_is_marked_used_once_a_day_not_on_every_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    stale, recent = _entries(root)[:2]
+    two_days_ago, hour_ago = time.time() - 2 * 24 * 3600, time.time() - 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    os.utime(recent, (hour_ago, hour_ago))
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1  # both read, neither converted
+    assert time.time() - stale.stat().st_mtime < 600
+    assert recent.stat().st_mtime == pytest.approx(hour_ago, abs=1)
+
+
 def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,6 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest
-from ..kept import write_whole
 
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
@@ -42,6 +41,9 @@ READS_OTHER_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", 
 # Entries no build has used for this long are removed at the end of a build, looked for at most
 # once in this time: the look stats every entry, a tenth of a second at thousands of pages.
 UNUSED_FOR_SECONDS = 14 * 24 * 3600
+# A used entry's modification time is set to now when it is older than this: the clean-up needs
+# no finer time, and setting it on every read was a write to the disk for every page of a build.
+TOUCHED_EVERY_SECONDS = 24 * 3600
 CLEANED_EVERY_SECONDS = 24 * 3600
 CLEANED = ".cleaned"  # the file whose modification time says when the folder was last looked over
 # The distributions whose versions can change how Markdown is converted.
@@ -151,14 +153,25 @@ class ConversionCache:
             return None
         path = self._path(key)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                data = handle.read()
+                touched = os.fstat(handle.fileno()).st_mtime
         except OSError:
             return None
-        converted = _parsed(data, key, self.seal)
-        if converted is not None:
+        converted = self._usable(_parsed(data, key, self.seal))
+        if converted is None:
+            # Damaged, cut short by a build that stopped while writing it, or forged: removed,
+            # so that the page, converted again, is written in its place.
+            with suppress(OSError):
+                path.unlink()
+        elif time.time() - touched > TOUCHED_EVERY_SECONDS:
             with suppress(OSError):
                 os.utime(path)  # used: kept by the next clean-up
         return converted
+
+    def _usable(self, found: Converted | None) -> Converted | None:
+        """What of an entry read whole and well-formed can be used: all of it, here."""
+        return found
 
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
@@ -171,7 +184,12 @@ class ConversionCache:
             with suppress(OSError):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.folders.add(path.parent)
-        write_whole(path, data)
+        # Written under its own name, not under another and then renamed: the entry's digest
+        # already tells a whole entry from one cut short, and at thousands of pages the second
+        # name cost a third of the cache's writing. An entry there already is another process's
+        # of the same page, hence the same bytes.
+        with suppress(OSError), path.open("xb") as out:
+            out.write(data)
 
     def remove_unused(self, now: float | None = None) -> int:
         """Remove entries no build has used for a while, unless the folder was looked over in the
@@ -217,8 +235,7 @@ class FinishedPages(ConversionCache):
     def seal(self, payload: bytes) -> str:
         return hmac.new(self.secret, payload, sha256).hexdigest()
 
-    def get(self, key: str) -> Converted | None:
-        found = super().get(key)
+    def _usable(self, found: Converted | None) -> Converted | None:
         return found if found is not None and found.front_matter is not None else None
 
 
@@ -236,10 +253,16 @@ def machine_secret(folder: Path) -> bytes | None:
         return None
     with suppress(OSError):  # another build made it first, or the folder is read-only
         folder.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(handle, "wb") as out:
+        # Through `open`, which asks for binary mode on Windows too: a descriptor from
+        # `os.open` alone writes each line feed of the key there as two bytes.
+        with open(path, "xb", opener=_private) as out:
             out.write(secrets.token_bytes(32))
     return None
+
+
+def _private(path: str, flags: int) -> int:
+    """Open a new file as `open` asks, readable and writable by its owner alone."""
+    return os.open(path, flags, 0o600)
 
 
 def _secret(data: bytes) -> bytes | None:
