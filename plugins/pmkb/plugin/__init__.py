@@ -674,7 +674,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             pool = self.pool
             if pool is None and self.setup is None:
                 return  # no worker could be started
-            if pool is not None and (pool.declined or pool.busy() >= 2 * pool.processes):
+            if pool is not None and (pool.declined or pool.full()):
                 return
             file = self.handing[self.back]
             self.back -= 1
