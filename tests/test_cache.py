@@ -506,6 +506,8 @@ def test_finished_pages_this_machine_did_not_seal_are_not_used(
         assert len(rendered) == 3
         assert not (root / ".cache" / "pmkb" / "finished").exists()
         assert _same_tree(root / "site", root / "site-clean")
+        # Made again for the next build, not refused for ever.
+        assert len(key_file.read_bytes()) == 32 and key_file.read_bytes() != secret
     finally:
         key_file.write_bytes(secret)
 

@@ -246,11 +246,18 @@ def machine_secret(folder: Path) -> bytes | None:
     machine every time, it would write them for no one (a tenth of a cold build)."""
     path = folder / "finished-pages.key"
     try:
-        return _secret(path.read_bytes())
+        found = path.read_bytes()
     except FileNotFoundError:
-        pass
+        found = None
     except OSError:
         return None
+    if found is not None and len(found) == 32:
+        return found
+    if found is not None:
+        # Not a key as this function writes it (on Windows, one written before it was written in
+        # binary mode could have grown): made again, as on a new machine, not refused for ever.
+        with suppress(OSError):
+            path.unlink()
     with suppress(OSError):  # another build made it first, or the folder is read-only
         folder.mkdir(parents=True, exist_ok=True)
         # Through `open`, which asks for binary mode on Windows too: a descriptor from
@@ -263,10 +270,6 @@ def machine_secret(folder: Path) -> bytes | None:
 def _private(path: str, flags: int) -> int:
     """Open a new file as `open` asks, readable and writable by its owner alone."""
     return os.open(path, flags, 0o600)
-
-
-def _secret(data: bytes) -> bytes | None:
-    return data if len(data) == 32 else None
 
 
 def _entries(folder: Path) -> Iterator[tuple[str, str]]:
