@@ -251,9 +251,9 @@ def machine_secret(folder: Path) -> bytes | None:
         found = None
     except OSError:
         return None
-    if found is not None and len(found) == 32:
-        return found
     if found is not None:
+        if len(found) == 32:
+            return found
         # Not a key as this function writes it (on Windows, one written before it was written in
         # binary mode could have grown): made again, as on a new machine, not refused for ever.
         with suppress(OSError):
