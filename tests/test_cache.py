@@ -20,6 +20,9 @@ import markdown
 import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 from helpers import build, make_project, postmortem
 from pmkb.plugin.conversion_cache import FORMAT
@@ -114,6 +117,31 @@ def test_a_second_build_converts_no_generated_page_and_publishes_the_same_site(
     warm = _build_here(root, "site-warm", monkeypatch)
     assert warm == 1  # only the user's own home page
     assert _same_tree(root / "site-cold", root / "site-warm")
+
+
+def test_mkdocs_renders_no_page_whose_html_pmkb_has_from_a_finished_page_or_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs builds a Markdown converter, with every extension, to render a page, even the empty
+    # text pmkb gives it for a page whose HTML pmkb puts in itself.
+    root = _project(tmp_path)
+    _build_here(root, "site-cold", monkeypatch)
+    rendered: list[str] = []
+    render = Page.render
+
+    def counted(page: Page, config: MkDocsConfig, files: Files) -> None:
+        rendered.append(page.file.src_uri)
+        render(page, config, files)
+
+    monkeypatch.setattr(Page, "render", counted)
+    _build_here(root, "site-warm", monkeypatch)  # incident pages finished, the others cached
+    assert rendered == ["index.md"]  # the site's own page only
+    assert _same_tree(root / "site-cold", root / "site-warm")
+    rendered.clear()
+    _no_finished_pages(root)
+    _build_here(root, "site-cached", monkeypatch)  # every generated page from the cache
+    assert rendered == ["index.md"]
+    assert _same_tree(root / "site-cold", root / "site-cached")
 
 
 def test_entries_no_build_used_for_two_weeks_are_removed_by_the_first_build_of_a_day(

@@ -69,6 +69,7 @@ from .conversion_cache import (
     replay,
 )
 from .conversion_pool import ConversionPool, Sent, Setup, file_rows
+from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
 
@@ -242,6 +243,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.on_this_day = renderer.on_this_day() if placing else None
         if self.dirty_serve:
             self._placing_pages_follow(placing)
+        fillable: list[File] = []
         # Incident pages are rendered as MkDocs reads them: the build never holds every incident's
         # Markdown at once. The other pages are rendered now.
         for source in renderer.incident_sources():
@@ -250,6 +252,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file.inputs = source.inputs
             search = source.search if source.searched else None
             self._add(file, files, config, "incident", source.source_path, search)
+            fillable.append(file)
         pages = self._other_pages(renderer) + asset_pages(site)
         self.search_plan = search_index.build_plan(kb, site, files)
         if self.search_plan is not None:
@@ -267,12 +270,19 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             made = GeneratedFile.generated(config, page.src, content=content, inclusion=inclusion)
             entry = None if page.search is None else partial(str, page.search)
             self._add(made, files, config, page.kind, page.source_path, entry)
+            if made.is_documentation_page():
+                fillable.append(made)
             if page.kind not in ("asset", "data"):
                 self.blocks[page.src] = page.blocks
             if page.in_nav:
                 self.listing_files.append(made)
             if is_feed(page.src):
                 self.feed_files[page.src] = made
+        # A page MkDocs finds made keeps its title: not made for a page `nav` names with a title.
+        titled = _titled_in_nav(config.nav, files)
+        for made_file in fillable:
+            if id(made_file) not in titled:
+                FilledPage(made_file, config, self._filled_later)
         log.log(*summary_line(kb, config.strict))
         return files
 
@@ -400,8 +410,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # for the whole build costs tens of megabytes.
         page.file.content_bytes = b""
         src_uri = page.file.src_uri
-        if src_uri in self.finished_found or src_uri in self.found or src_uri in self.sent:
-            return ""  # finished, converted before or by a worker: put in in on_page_content
+        if self._filled_later(src_uri):
+            return ""
         conversions = self._conversions(config, files)
         if conversions is None:
             return None
@@ -418,6 +428,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return ""
         self._recording(src_uri, key)
         return portable
+
+    def _filled_later(self, src_uri: str) -> bool:
+        """Whether the page's HTML is put in in on_page_content, not converted by MkDocs: it was
+        finished, converted before, or handed to a worker."""
+        return src_uri in self.finished_found or src_uri in self.found or src_uri in self.sent
 
     def _recording(self, src_uri: str, key: str) -> None:
         """This process converts the page `src_uri` next: what the conversion logs is recorded,
@@ -919,6 +934,25 @@ def _nav_shape(items: list[Any]) -> list[object]:
         elif isinstance(item, Page):
             shape.append(("page", item.title, item.file.src_uri))
     return shape
+
+
+def _titled_in_nav(items: object, files: Files) -> set[int]:
+    """The files (by id) that the `nav` of mkdocs.yml names with a title, as MkDocs looks them
+    up (with or without a leading slash, which its validation settings decide)."""
+    found: set[int] = set()
+    if isinstance(items, dict):
+        for value in items.values():
+            if isinstance(value, str):
+                for path in (value, value.lstrip("/")):
+                    file = files.get_file_from_path(path)
+                    if file is not None:
+                        found.add(id(file))
+            else:
+                found |= _titled_in_nav(value, files)
+    elif isinstance(items, list):
+        for item in items:
+            found |= _titled_in_nav(item, files)
+    return found
 
 
 def _relink(pages: list[Page]) -> None:
