@@ -18,6 +18,7 @@ from typing import Any
 
 import markdown
 import pytest
+import yaml
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -66,18 +67,23 @@ def _conversions() -> Iterator[list[str]]:
 
 
 def _build_here(
-    root: Path, site: str, monkeypatch: pytest.MonkeyPatch, epoch: str = "1764028800", **extra: Any
+    root: Path,
+    site: str,
+    monkeypatch: pytest.MonkeyPatch,
+    epoch: str = "1764028800",
+    config: str = "mkdocs.yml",
+    **extra: Any,
 ) -> int:
-    """Build in this process into `root/site` (on the day `epoch`, 2025-11-25 unless given); how
-    many Markdown texts were converted."""
+    """Build `root/config` in this process into `root/site` (on the day `epoch`, 2025-11-25
+    unless given); how many Markdown texts were converted."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     monkeypatch.chdir(root)
-    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / site), **extra)
+    loaded = load_config(str(root / config), site_dir=str(root / site), **extra)
     # As `mkdocs build` starts: MkDocs keeps a plugin that has on_startup across loads of the
     # configuration in one process, and another test's `serve` must not carry over.
-    config.plugins.on_startup(command="build", dirty=False)
+    loaded.plugins.on_startup(command="build", dirty=False)
     with _conversions() as converted:
-        mkdocs_build(config)
+        mkdocs_build(loaded)
     return len(converted)
 
 
@@ -601,20 +607,26 @@ def _edited(root: Path, name: str, old: str, new: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
 
 
+def _kept_listings(root: Path) -> Path:
+    """The file that keeps the listing pages, where one configuration has been built."""
+    (kept,) = (root / ".cache" / "pmkb").glob("other-pages-*")
+    return kept
+
+
 def test_listing_pages_are_kept_after_an_edit_to_a_body_and_made_again_after_a_title(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listings_made: list[int]
 ) -> None:
     root = _project(tmp_path)
     _build_here(root, "site-cold", monkeypatch)
     assert len(listings_made) == 1 and listings_made[0] > 10
-    assert (root / ".cache" / "pmkb" / "other-pages").is_file()
+    assert _kept_listings(root).is_file()
     # A body edit: no listing shows a body, so the next build takes them as they were (from the
     # file, placeholders in their stable form), and publishes what a build making them publishes.
     # (test_dirty's clean builds, in other processes, read them with another token.)
     _edited(root, "cdn-purge.md", "A short summary", "A new summary")
     _build_here(root, "site-warm", monkeypatch)
     assert len(listings_made) == 1
-    (root / ".cache" / "pmkb" / "other-pages").unlink()
+    _kept_listings(root).unlink()
     _build_here(root, "site-clean", monkeypatch)
     assert len(listings_made) == 2
     assert _same_tree(root / "site-warm", root / "site-clean")
@@ -626,6 +638,33 @@ def test_listing_pages_are_kept_after_an_edit_to_a_body_and_made_again_after_a_t
     assert "CDN purge drained the cache" in page
 
 
+def test_two_sites_of_one_checkout_keep_their_own_listing_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listings_made: list[int]
+) -> None:
+    # The internal and the public site, built in turn from one checkout (as `pmkb init` sets
+    # them up): each build took the other's listing pages for its own stale ones and made them.
+    root = _project(tmp_path)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    (options,) = [p["pmkb"] for p in config["plugins"] if isinstance(p, dict) and "pmkb" in p]
+    options["audience"] = "public"
+    (root / "mkdocs.public.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    _build_here(root, "site", monkeypatch)
+    _build_here(root, "site-public", monkeypatch, config="mkdocs.public.yml")
+    assert len(listings_made) == 2
+    _build_here(root, "site", monkeypatch)
+    _build_here(root, "site-public", monkeypatch, config="mkdocs.public.yml")
+    assert len(listings_made) == 2
+    assert len(list((root / ".cache" / "pmkb").glob("other-pages-*"))) == 2
+    # A configuration no build has used for two weeks loses its file when another is written.
+    month_ago = time.time() - 30 * 24 * 3600
+    for kept in (root / ".cache" / "pmkb").glob("other-pages-*"):
+        os.utime(kept, (month_ago, month_ago))
+    _edited(root, "cdn-purge.md", "CDN purge emptied the cache", "CDN purge drained the cache")
+    _build_here(root, "site", monkeypatch)  # its listings made again, and written
+    assert len(listings_made) == 3
+    assert _kept_listings(root).stat().st_mtime > time.time() - 3600  # the public site's is gone
+
+
 def test_listing_pages_this_machine_did_not_seal_are_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listings_made: list[int]
 ) -> None:
@@ -633,7 +672,7 @@ def test_listing_pages_this_machine_did_not_seal_are_made_again(
     # or one another runner wrote to a shared CI cache, must not be published.
     root = _project(tmp_path)
     _build_here(root, "site-clean", monkeypatch)
-    kept = root / ".cache" / "pmkb" / "other-pages"
+    kept = _kept_listings(root)
     signed = kept.read_bytes().removesuffix(b"\n").rpartition(b"\n")[0] + b"\n"  # all but the seal
     assert b"</table>" in signed
     forged = signed.replace(b"</table>", b"</table><script>alert(1)</script>")

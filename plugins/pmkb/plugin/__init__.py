@@ -200,7 +200,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.secret = None
         if self.settings.cache_dir is not None:
             self.secret = _machine_secret()
-            self.other_pages.keep_in(self.settings.cache_dir / "other-pages", self.secret)
+            self.other_pages.keep_in(
+                _other_pages_file(self.settings.cache_dir, config), self.secret
+            )
         for logger in _RECORDED_LOGGERS:
             if self.recorder not in logger.handlers:
                 logger.addHandler(self.recorder)
@@ -934,6 +936,13 @@ def _nav_shape(items: list[Any]) -> list[object]:
         elif isinstance(item, Page):
             shape.append(("page", item.title, item.file.src_uri))
     return shape
+
+
+def _other_pages_file(cache_dir: Path, config: MkDocsConfig) -> Path:
+    """Where this configuration's listing pages are kept: a file for each mkdocs.yml, so that two
+    sites built from one checkout (the internal one and the public one, say) do not each make
+    the other's listing pages again."""
+    return cache_dir / f"other-pages-{digest(str(config.config_file_path or ''))[:16]}"
 
 
 def _titled_in_nav(items: object, files: Files) -> set[int]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from hashlib import sha256
@@ -20,6 +22,7 @@ from ..digests import code_digest, digest
 from ..kept import write_whole
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
+from .conversion_cache import UNUSED_FOR_SECONDS
 
 # Bumped whenever what the file holds, or how it is read, changes.
 FORMAT = b"pmkb-other-pages 1\n"
@@ -72,9 +75,12 @@ class OtherPages:
             return None
         _, _, *rows = signed.split(b"\n")
         try:
-            return tuple(_page(json.loads(row)) for row in rows)
+            found = tuple(_page(json.loads(row)) for row in rows)
         except (ValueError, TypeError):
             return None
+        with suppress(OSError):
+            os.utime(self.file)  # in use: not removed as another configuration's old file
+        return found
 
     def _write(self, key: str, pages: tuple[GeneratedPage, ...]) -> None:
         if self.file is None:
@@ -85,7 +91,15 @@ class OtherPages:
         # A folder that cannot be written only means the next build makes the pages again.
         with suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(self.file, self._lines(key, pages))
+        if not write_whole(self.file, self._lines(key, pages)):
+            return
+        # The files of configurations no build has used for a while (and the one file of
+        # earlier versions, `other-pages`).
+        limit = time.time() - UNUSED_FOR_SECONDS
+        for other in self.file.parent.glob("other-pages*"):
+            with suppress(OSError):
+                if other != self.file and other.stat().st_mtime < limit:
+                    other.unlink()
 
     def _lines(self, key: str, pages: tuple[GeneratedPage, ...]) -> Iterator[bytes]:
         """The file, a line at a time: its format, the key, a page a line, and the seal of all
