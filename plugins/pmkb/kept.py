@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
@@ -53,3 +54,13 @@ def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
         return None
     files: dict[str, Any] = data["files"]
     return files
+
+
+def remove_unused(kept: Path, others: str, seconds: float) -> None:
+    """Remove the files beside `kept` named like `others` (a glob pattern) that no run has used
+    (written, or touched when read) for `seconds`: those of settings or configurations gone."""
+    limit = time.time() - seconds
+    for other in kept.parent.glob(others):
+        with suppress(OSError):
+            if other != kept and other.stat().st_mtime < limit:
+                other.unlink()

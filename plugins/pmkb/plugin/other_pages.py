@@ -12,14 +12,13 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from hashlib import sha256
 from pathlib import Path
 
 from ..digests import code_digest, digest
-from ..kept import write_whole
+from ..kept import remove_unused, write_whole
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
 from .conversion_cache import UNUSED_FOR_SECONDS
@@ -91,15 +90,10 @@ class OtherPages:
         # A folder that cannot be written only means the next build makes the pages again.
         with suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
-        if not write_whole(self.file, self._lines(key, pages)):
-            return
-        # The files of configurations no build has used for a while (and the one file of
-        # earlier versions, `other-pages`).
-        limit = time.time() - UNUSED_FOR_SECONDS
-        for other in self.file.parent.glob("other-pages*"):
-            with suppress(OSError):
-                if other != self.file and other.stat().st_mtime < limit:
-                    other.unlink()
+        if write_whole(self.file, self._lines(key, pages)):
+            # The files of configurations no build has used for a while (and the one file of
+            # earlier versions, `other-pages`).
+            remove_unused(self.file, "other-pages*", UNUSED_FOR_SECONDS)
 
     def _lines(self, key: str, pages: tuple[GeneratedPage, ...]) -> Iterator[bytes]:
         """The file, a line at a time: its format, the key, a page a line, and the seal of all

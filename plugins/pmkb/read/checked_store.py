@@ -14,7 +14,6 @@ that does not rebuild is a file checked again, not an error.
 from __future__ import annotations
 
 import os
-import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +22,7 @@ from typing import Any
 
 from ..digests import digest
 from ..findings import Finding, Level
-from ..kept import kept_files, write_kept
+from ..kept import kept_files, remove_unused, write_kept
 from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity
 
@@ -83,11 +82,7 @@ class CheckedStore:
         if not write_kept(self.file, self.key, FORMAT, self.made):
             return
         # The stores of settings or dates no run has used for a while.
-        limit = time.time() - UNUSED_FOR_SECONDS
-        for other in self.file.parent.glob("postmortems-*.json"):
-            with suppress(OSError):
-                if other != self.file and other.stat().st_mtime < limit:
-                    other.unlink()
+        remove_unused(self.file, "postmortems-*.json", UNUSED_FOR_SECONDS)
 
 
 def _data(pm: Postmortem) -> dict[str, Any]:
