@@ -10,6 +10,10 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+# What pmkb keeps that no run has used for this long is removed: cache entries, and the files of
+# settings or configurations no longer built.
+UNUSED_FOR_SECONDS = 14 * 24 * 3600
+
 
 def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
     """Write `data` (or its parts, one after the other, as they come) to `path` under another
@@ -56,10 +60,11 @@ def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
     return files
 
 
-def remove_unused(kept: Path, others: str, seconds: float) -> None:
+def remove_unused(kept: Path, others: str) -> None:
     """Remove the files beside `kept` named like `others` (a glob pattern) that no run has used
-    (written, or touched when read) for `seconds`: those of settings or configurations gone."""
-    limit = time.time() - seconds
+    (written, or touched when read) for UNUSED_FOR_SECONDS: those of settings or configurations
+    gone."""
+    limit = time.time() - UNUSED_FOR_SECONDS
     for other in kept.parent.glob(others):
         with suppress(OSError):
             if other != kept and other.stat().st_mtime < limit:

@@ -33,14 +33,12 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest
+from ..kept import UNUSED_FOR_SECONDS
 
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
 # Extensions whose output depends on files other than the page: their pages are always converted.
 READS_OTHER_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
-# Entries no build has used for this long are removed at the end of a build, looked for at most
-# once in this time: the look stats every entry, a tenth of a second at thousands of pages.
-UNUSED_FOR_SECONDS = 14 * 24 * 3600
 # A used entry's modification time is set to now when it is older than this: the clean-up needs
 # no finer time, and setting it on every read was a write to the disk for every page of a build.
 TOUCHED_EVERY_SECONDS = 24 * 3600
@@ -200,6 +198,7 @@ class ConversionCache:
             # A time ahead of the clock (a clock set back, a copied cache) is no recent look.
             if now - CLEANED_EVERY_SECONDS < marker.stat().st_mtime <= now:
                 return 0
+        # The look stats every entry, a tenth of a second at thousands of pages.
         limit = now - UNUSED_FOR_SECONDS
         removed = 0
         for shard, name in _entries(self.folder):

@@ -21,7 +21,6 @@ from ..digests import code_digest, digest
 from ..kept import remove_unused, write_whole
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
-from .conversion_cache import UNUSED_FOR_SECONDS
 
 # Bumped whenever what the file holds, or how it is read, changes.
 FORMAT = b"pmkb-other-pages 1\n"
@@ -93,7 +92,7 @@ class OtherPages:
         if write_whole(self.file, self._lines(key, pages)):
             # The files of configurations no build has used for a while (and the one file of
             # earlier versions, `other-pages`).
-            remove_unused(self.file, "other-pages*", UNUSED_FOR_SECONDS)
+            remove_unused(self.file, "other-pages*")
 
     def _lines(self, key: str, pages: tuple[GeneratedPage, ...]) -> Iterator[bytes]:
         """The file, a line at a time: its format, the key, a page a line, and the seal of all

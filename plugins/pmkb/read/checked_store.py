@@ -27,7 +27,6 @@ from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity
 
 FORMAT = 2  # 2: section titles in place of headings
-UNUSED_FOR_SECONDS = 14 * 24 * 3600
 
 
 @dataclass
@@ -82,7 +81,7 @@ class CheckedStore:
         if not write_kept(self.file, self.key, FORMAT, self.made):
             return
         # The stores of settings or dates no run has used for a while.
-        remove_unused(self.file, "postmortems-*.json", UNUSED_FOR_SECONDS)
+        remove_unused(self.file, "postmortems-*.json")
 
 
 def _data(pm: Postmortem) -> dict[str, Any]:
