@@ -25,7 +25,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from helpers import build, make_project, postmortem
+from helpers import BUILD_EPOCH, build, make_project, postmortem
 from pmkb.plugin.conversion_cache import FORMAT
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
@@ -70,7 +70,7 @@ def _build_here(
     root: Path,
     site: str,
     monkeypatch: pytest.MonkeyPatch,
-    epoch: str = "1764028800",
+    epoch: str = BUILD_EPOCH,
     config: str = "mkdocs.yml",
     **extra: Any,
 ) -> int:
