@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import queue
+import threading
+import time
 import zlib
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TypeVar
 
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -49,12 +53,14 @@ from .conversion_cache import (
 # What a worker is told once: enough to convert any of the build's pages as the build would.
 # Plain values only, so that a spawned worker can be given them.
 FileRow = tuple[str, str, int]  # src_uri, dest_uri, inclusion level
-# Pages handed to each worker and not answered yet. The pool's own threads carry the pages to the
-# workers and the answers back, and each waits for the build's thread to let go of the
-# interpreter, which a thread converting pages does only every few milliseconds: with two pages
-# waiting a worker sat idle half the time (2,381 of 4,862 pages converted at 5,000 postmortems),
-# with eight it was busy (3,084 and 3,138), and the build's loop took 23 s, not 26.
+# Pages handed to each worker and not answered yet: enough that a worker never waits for the
+# build's loop to hand out the next (it does so once a page, every few milliseconds).
 WAITING_PER_WORKER = 8
+# A task: its number and `_convert`'s arguments. An answer: the task's number and what `_convert`
+# returned, or FAILED.
+Task = tuple[int, tuple[object, ...]]
+FAILED = b"failed"  # not zlib's output, which begins with its own header byte 0x78
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,20 +83,60 @@ class Setup:
 
 @dataclass(frozen=True)
 class Sent:
-    """A page handed out: the worker's answer to come, and how to render the page again should
-    the build have to convert it itself (its Markdown is not kept: thousands of pages wait)."""
+    """A page handed out: the task's number, the worker that has it, and how to render the page
+    again should the build have to convert it itself (its Markdown is not kept: thousands of
+    pages wait)."""
 
-    answer: AsyncResult[bytes | None]
+    number: int
+    worker: _Link
     render: Callable[[], str]
+
+
+class _Link:
+    """One worker process, as the build reaches it: a pipe each way, and a thread that writes the
+    tasks. Tasks are written by that thread, so that a worker stuck in a conversion (a pattern
+    that backtracks for ever on a hostile page) can never leave the build waiting to write; the
+    answers are read by the build itself, when it looks: a thread reading them would take the
+    interpreter from the build's each time one came. `multiprocessing.Pool`'s three threads did:
+    every file the build wrote and every digest it made waited for them (a cache entry took 0.5 ms
+    to write, not 0.17), and a cold build at 5,000 postmortems took a second longer."""
+
+    def __init__(self, process: BaseProcess, tasks: Connection, answers: Connection) -> None:
+        self.process, self.tasks, self.answers = process, tasks, answers
+        self.outbox: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self.waiting = 0  # tasks handed out and not answered yet
+        self.writer = threading.Thread(target=_write_all, args=(self.outbox, tasks), daemon=True)
+        self.writer.start()
+
+    def stop(self) -> None:
+        self.outbox.put(None)
+        self.process.terminate()
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        # Joined, not left to end on its own: a build forks only while it runs no other thread.
+        self.writer.join()
+        for connection in (self.tasks, self.answers):
+            connection.close()
+
+
+def _write_all(outbox: queue.SimpleQueue[T | None], connection: Connection) -> None:
+    """Write what comes into `outbox` until None does or the other end has gone."""
+    while (item := outbox.get()) is not None:
+        try:
+            connection.send(item)
+        except (OSError, ValueError):  # the other process has ended, or this one closed the pipe
+            return
 
 
 class ConversionPool:
     """Worker processes converting pages; each page handed out is taken back once."""
 
-    def __init__(self, pool: Pool, processes: int) -> None:
-        self.pool = pool
-        self.processes = processes
-        self.waiting: deque[AsyncResult[bytes | None]] = deque()  # handed out, in order
+    def __init__(self, links: list[_Link]) -> None:
+        self.links = links
+        self.answered: dict[int, bytes | None] = {}  # answers read before their page was taken
+        self.count = 0
         self.declined = False
 
     @classmethod
@@ -100,19 +146,32 @@ class ConversionPool:
         # of this process. Forked, it would start with a copy of the knowledge base this process
         # holds by now, a copy the memory counts twice as soon as this process changes its own
         # (70 MiB more at 5,000 postmortems), and could stay stuck on a lock a thread here held.
+        context = multiprocessing.get_context("spawn")
+        links: list[_Link] = []
         try:
-            pool = multiprocessing.get_context("spawn").Pool(
-                processes, initializer=_start, initargs=(setup,)
-            )
+            for _ in range(processes):
+                task_out, task_in = context.Pipe(duplex=False)
+                answer_out, answer_in = context.Pipe(duplex=False)
+                # `_convert` is passed, not looked up in the worker, which runs what this
+                # process would (a test's worker that never answers, say).
+                process = context.Process(
+                    target=_serve, args=(setup, task_out, answer_in, _convert), daemon=True
+                )
+                process.start()
+                task_out.close()  # the worker's ends: once it has ended, reading here ends too
+                answer_in.close()
+                links.append(_Link(process, task_in, answer_out))
         except OSError:  # a process limit
+            for link in links:
+                link.stop()
             return None
-        return cls(pool, processes)
+        return cls(links)
 
     def full(self) -> bool:
         """Whether the workers have all the pages they should have waiting."""
-        while self.waiting and self.waiting[0].ready():
-            self.waiting.popleft()
-        return len(self.waiting) >= WAITING_PER_WORKER * self.processes
+        for link in self.links:
+            self._read(link, 0)
+        return sum(link.waiting for link in self.links) >= WAITING_PER_WORKER * len(self.links)
 
     def hand_out(
         self,
@@ -126,31 +185,51 @@ class ConversionPool:
         """Have a worker convert, sanitize and finish the page `src_uri`, whose Markdown is
         `markdown`; `key` names its entry in the conversion cache, `finishing` what its finished
         page's entry needs, and `render` renders it again."""
-        answer = self.pool.apply_async(_convert, (src_uri, markdown, key, blocks, finishing))
-        self.waiting.append(answer)
-        return Sent(answer, render)
+        link = min(self.links, key=lambda each: each.waiting)
+        self.count += 1
+        link.outbox.put((self.count, (src_uri, markdown, key, blocks, finishing)))
+        link.waiting += 1
+        return Sent(self.count, link, render)
 
     def take(self, sent: Sent) -> Converted | None:
         """The page as a worker finished it, its blocks in place; None when it declined, failed or
         did not answer in time, and the build must convert the page itself."""
         if self.declined:
             return None
-        try:
-            payload = sent.answer.get(timeout=PATIENCE_SECONDS)
-        except Exception:  # the worker failed, died or hung: no page is waited for again
-            self.declined = True
-            return None
-        if payload is None:
-            self.declined = True  # its configuration is not the build's
+        deadline = time.monotonic() + PATIENCE_SECONDS
+        while sent.number not in self.answered:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._read(sent.worker, left):
+                self.declined = True  # it failed, died or hung: no page is waited for again
+                return None
+        payload = self.answered.pop(sent.number)
+        if payload is None or payload == FAILED:
+            self.declined = True  # its configuration is not the build's, or it failed
             return None
         try:
             return unpacked(zlib.decompress(payload))
         except zlib.error:
             return None
 
+    def _read(self, link: _Link, timeout: float) -> bool:
+        """Read the answers `link`'s worker has sent, waiting up to `timeout` seconds for the
+        first; False if none came or the worker has ended."""
+        try:
+            if not wait([link.answers], timeout):
+                return False
+            while True:
+                number, payload = link.answers.recv()
+                self.answered[number] = payload
+                link.waiting -= 1
+                if not link.answers.poll():
+                    return True
+        except (EOFError, OSError):
+            return False
+
     def close(self) -> None:
         """Stop every worker now: whatever a worker still does is no longer wanted."""
-        self.pool.terminate()
+        for link in self.links:
+            link.stop()
 
 
 @dataclass(frozen=True)
@@ -239,6 +318,35 @@ def _convert(
     # Compressed: the build holds each answer until its loop reaches the page, and the workers
     # convert from the end of its order; at 5,000 pages, 20 MB more held as they are.
     return zlib.compress(answer, 1)
+
+
+def _serve(
+    setup: Setup,
+    tasks: Connection,
+    answers: Connection,
+    convert: Callable[..., bytes | None],
+) -> None:
+    """A worker: convert each task's page until the build closes the pipe or ends. Answers are
+    written by a thread of their own, so that converting goes on while the build, busy with a page
+    of its own, has not read the last ones."""
+    _start(setup)
+    outbox: queue.SimpleQueue[tuple[int, bytes | None] | None] = queue.SimpleQueue()
+    writer = threading.Thread(target=_write_all, args=(outbox, answers))
+    writer.start()
+    try:
+        while True:
+            try:
+                number, arguments = tasks.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                answer = convert(*arguments)
+            except Exception:  # the build converts the page itself, as MkDocs would fail it
+                answer = FAILED
+            outbox.put((number, answer))
+    finally:
+        outbox.put(None)
+        writer.join()
 
 
 def file_rows(files: Files) -> tuple[FileRow, ...]:
