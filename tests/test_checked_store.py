@@ -4,7 +4,9 @@ changed, and reports and publishes exactly what checking every file gives."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -119,6 +121,27 @@ def test_another_build_date_or_catalog_checks_again(
     checks.clear()
     run("check", cwd=root)
     assert len(checks) == COUNT
+
+
+def test_the_store_of_settings_unused_for_two_weeks_is_removed_when_another_is_written(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each build date has its store: yesterday's goes once no run has used it for 14 days, and
+    # a store some run used three days ago stays.
+    root = _project(tmp_path / "kb")
+    folder = root / ".cache" / "pmkb"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    run("check", cwd=root)
+    [old] = folder.glob("postmortems-*.json")
+    recent = folder / "postmortems-0123456789abcdef.json"
+    recent.write_text("{}", encoding="utf-8")
+    now = time.time()
+    os.utime(old, (now - 15 * 86400, now - 15 * 86400))
+    os.utime(recent, (now - 3 * 86400, now - 3 * 86400))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764115200")
+    run("check", cwd=root)
+    kept = sorted(p.name for p in folder.glob("postmortems-*.json"))
+    assert old.name not in kept and recent.name in kept and len(kept) == 2
 
 
 def test_every_postmortem_of_the_example_is_kept_as_it_was_checked(tmp_path: Path) -> None:
