@@ -14,6 +14,7 @@ import pytest
 
 from helpers import (
     BODY,
+    BUILD_EPOCH,
     SERVICES_FILE,
     SITE_FACTORS,
     SITE_SERVICES,
@@ -434,7 +435,7 @@ def test_a_public_config_inheriting_the_internal_one_keeps_its_pmkb_options(
             "docs/index.md": "# Home\n",
         },
     )
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1764028800"}
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH}
     for config in ("mkdocs.yml", "mkdocs.public.yml"):
         result = subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config],

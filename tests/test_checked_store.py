@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Runner, make_project, postmortem
+from helpers import BUILD_EPOCH, Runner, make_project, postmortem
 from pmkb.findings import Finding, Level
 from pmkb.model import ActionItem, Postmortem
 from pmkb.read import knowledge
@@ -109,9 +109,11 @@ def test_another_build_date_or_catalog_checks_again(
     tmp_path: Path, run: Runner, checks: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path / "kb")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     run("check", cwd=root)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764115200")  # a day later: "in the future" moves
+    monkeypatch.setenv(
+        "SOURCE_DATE_EPOCH", str(int(BUILD_EPOCH) + 86400)
+    )  # a day later: "in the future" moves
     checks.clear()
     run("check", cwd=root)
     assert len(checks) == COUNT
@@ -130,7 +132,7 @@ def test_the_store_of_settings_unused_for_two_weeks_is_removed_when_another_is_w
     # a store some run used three days ago stays.
     root = _project(tmp_path / "kb")
     folder = root / ".cache" / "pmkb"
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     run("check", cwd=root)
     [old] = folder.glob("postmortems-*.json")
     recent = folder / "postmortems-0123456789abcdef.json"
@@ -138,7 +140,7 @@ def test_the_store_of_settings_unused_for_two_weeks_is_removed_when_another_is_w
     now = time.time()
     os.utime(old, (now - 15 * 86400, now - 15 * 86400))
     os.utime(recent, (now - 3 * 86400, now - 3 * 86400))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764115200")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(BUILD_EPOCH) + 86400))
     run("check", cwd=root)
     kept = sorted(p.name for p in folder.glob("postmortems-*.json"))
     assert old.name not in kept and recent.name in kept and len(kept) == 2

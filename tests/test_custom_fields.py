@@ -20,6 +20,7 @@ import yaml
 
 from helpers import (
     BODY,
+    BUILD_EPOCH,
     FRONT,
     SITE_SERVICES,
     A,
@@ -237,7 +238,7 @@ def test_the_reference_example_is_a_valid_declaration(tmp_path: Path, run: Runne
 #   c 2025-05-20 SEV3: customer_impact none, detected_by [alert]
 #   d 2025-06-01 SEV3 in review: no customer_impact yet, detected_by [synthetic check]
 
-EPOCH = "1764028800"  # 2025-11-25
+EPOCH = BUILD_EPOCH  # 2025-11-25
 MEETING = {"postmortem_meeting": date(2025, 7, 1)}
 
 

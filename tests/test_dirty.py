@@ -14,8 +14,8 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 
+from helpers import BUILD_EPOCH, make_project, postmortem
 from helpers import build as build_site
-from helpers import make_project, postmortem
 from pmkb.model import Postmortem
 from pmkb.site.pages import base as page_base
 
@@ -112,7 +112,7 @@ def _clean_build(root: Path) -> Path:
 def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     folder = root / "postmortems"
     out = tmp_path / "served"
@@ -185,7 +185,7 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
 def test_a_configuration_change_converts_every_page_again(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     out = tmp_path / "served"
     _serve(root, out)
@@ -268,7 +268,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
         return other_pages(renderer)
 
     monkeypatch.setattr(Renderer, "other_pages", listing)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     _serve(root, tmp_path / "served")
     assert len(rendered) == COUNT
@@ -300,7 +300,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
 def test_a_catalog_change_checks_every_postmortem_again_from_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     out = tmp_path / "served"
     plugin = _serve(root, out).plugins["pmkb"]

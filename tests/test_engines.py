@@ -25,14 +25,14 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import build, make_project, postmortem
+from helpers import BUILD_EPOCH, build, make_project, postmortem
 from pmkb.site.text_index import words
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = REPO / ".engines"
-SOURCE_DATE_EPOCH = "1764028800"  # 2025-11-25: the same "today" for every build compared here
+SOURCE_DATE_EPOCH = BUILD_EPOCH  # 2025-11-25: the same "today" for every build compared here
 GENERATED = ("incidents", "services", "factors", "trends", "action-items")
 ENV = {
     **os.environ,

@@ -17,7 +17,7 @@ from mkdocs.commands.build import build as build_site
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
-from helpers import Runner, build, make_project, postmortem, read
+from helpers import BUILD_EPOCH, Runner, build, make_project, postmortem, read
 from pmkb.model import Catalog, Factor, Postmortem, Service
 from pmkb.settings import load_settings
 from pmkb.site.feeds import FEED_ENTRIES, NO_ENTRY, FeedSite, atoms, feeds
@@ -69,7 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mkdocs={"site_url": SITE_URL},
         site=True,
     )
-    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": "1764028800"})
+    result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": BUILD_EPOCH})
     assert result.returncode == 0, result.stderr
     return root
 
@@ -284,7 +284,7 @@ def test_feeds_are_the_same_bytes_whatever_the_build_date(
 ) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     made = []
-    for epoch in ("1764028800", "1900000000", None):  # None: today, by the wall clock
+    for epoch in (BUILD_EPOCH, "1900000000", None):  # None: today, by the wall clock
         root = make_project(
             tmp_path / f"kb{epoch}", _postmortems(), mkdocs={"site_url": SITE_URL}, site=True
         )
@@ -484,7 +484,7 @@ def _served(root: Path, out: Path) -> MkDocsConfig:
 def test_serve_dirty_writes_again_only_the_feeds_an_edit_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = make_project(tmp_path / "kb", _postmortems(), mkdocs={"site_url": SITE_URL}, site=True)
     out = tmp_path / "served"
     _served(root, out)

@@ -26,6 +26,7 @@ import yaml
 
 from helpers import (
     BODY,
+    BUILD_EPOCH,
     FRONT,
     SITE_FACTORS,
     SITE_SERVICES,
@@ -40,7 +41,7 @@ from pmkb.read.yamlread import load_located
 from pmkb.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
-EPOCH = "1764028800"  # 2025-11-25
+EPOCH = BUILD_EPOCH  # 2025-11-25
 
 A, B, C = "2025-01-10-checkout-down", "2025-02-10-payments-slow", "2025-03-10-checkout-slow"
 N1, N2 = "2025-02-20-certificate-renewed-in-time", "2025-03-20-payments-alert-caught"

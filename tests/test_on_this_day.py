@@ -15,7 +15,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 
-from helpers import BODY_TEMPLATE, Runner, build, make_project, postmortem, read
+from helpers import BODY_TEMPLATE, BUILD_EPOCH, Runner, build, make_project, postmortem, read
 from pmkb.analyse.resurfacing import anniversaries
 from pmkb.model import Postmortem
 from pmkb.site.blocks import Rendered
@@ -289,7 +289,7 @@ def test_a_cached_build_shows_what_changed_since(tmp_path: Path) -> None:
 def test_pmkb_generate_places_the_block_in_the_project_pages(
     tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = _site(tmp_path / "kb", _knowledge_base())
     out = tmp_path / "out"
     assert run("generate", "--out", str(out), cwd=root).code == 0
@@ -311,7 +311,7 @@ def _config(root: Path, site: Path) -> MkDocsConfig:
 def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = _site(tmp_path / "kb", _knowledge_base())
     # A page that shows the marker in a code block places nothing, and is not built again.
     (root / "docs" / "quoting.md").write_text(HOME.split("## Placing it")[1], encoding="utf-8")
@@ -367,7 +367,7 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     assert "Stage config rollouts" not in (out / "index.html").read_text(encoding="utf-8")
 
     # The next day: the week moves.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1764028800 + 5 * 86400))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(BUILD_EPOCH) + 5 * 86400))
     assert "index.md" in rebuild()
     block = _block((out / "index.html").read_text(encoding="utf-8"))
     assert "Payments failed in some other week" in block

@@ -19,6 +19,7 @@ import pytest
 from helpers import (
     BODY,
     BODY_TEMPLATE,
+    BUILD_EPOCH,
     FRONT,
     SITE_SERVICES,
     A,
@@ -231,7 +232,7 @@ def test_schema_and_check_agree_on_reviews(tmp_path: Path, run: Runner) -> None:
 #   overall: 4, 7, 10, 12, 30 -> median 10, p90 30 (rank ceil(4.5) = 5); with the near miss's
 #   1 day it would be a median of 8.5.
 
-EPOCH = "1764028800"  # 2025-11-25
+EPOCH = BUILD_EPOCH  # 2025-11-25
 R1, R2, R3, R4, R5 = (f"2025-0{m}-review-{n}" for n, m in enumerate((1, 2, 3, 4, 5), 1))
 NM, W1, S1 = "2025-05-near-miss", "2025-06-awaiting", "2025-06-not-required"
 S2 = "2025-06-names-only"

@@ -22,7 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import BODY_TEMPLATE, build, make_project, postmortem, read
+from helpers import BODY_TEMPLATE, BUILD_EPOCH, build, make_project, postmortem, read
 from pmkb.site.safe_html import sanitize
 
 # What the example site and most Material sites enable, attr_list and md_in_html included: they
@@ -321,7 +321,7 @@ def test_any_markdown_from_hostile_pieces_converts_to_clean_html(pieces: list[st
 
 def test_generate_hands_other_engines_sanitized_bodies(hostile_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1764028800"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH}
     pmkb = [sys.executable, "-m", "pmkb.cli"]
     generated = subprocess.run(
         [*pmkb, "generate", "--out", str(out)], cwd=hostile_site, env=env, capture_output=True

@@ -12,7 +12,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
-from helpers import in_fresh_process, make_project, postmortem
+from helpers import BUILD_EPOCH, in_fresh_process, make_project, postmortem
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -219,7 +219,7 @@ def _build_with_and_without_workers(
 
     from pmkb.plugin.conversion_pool import ConversionPool
 
-    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"  # the same "today" for both builds
+    os.environ["SOURCE_DATE_EPOCH"] = BUILD_EPOCH  # the same "today" for both builds
     pools, answered = _count_workers(fork)
     converted: list[str] = []  # the pages a worker converted, sanitized and finished
     take = ConversionPool.take
@@ -369,7 +369,7 @@ def _built_twice(root: Path) -> dict[str, Any]:
 
     from pmkb.plugin.conversion_pool import ConversionPool
 
-    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"
+    os.environ["SOURCE_DATE_EPOCH"] = BUILD_EPOCH
     started: list[int] = []
     start = ConversionPool.start.__func__  # type: ignore[attr-defined]
 

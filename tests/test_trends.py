@@ -20,7 +20,16 @@ from typing import Any
 
 import pytest
 
-from helpers import BODY_TEMPLATE, SITE_FACTORS, Runner, build, make_project, postmortem, read
+from helpers import (
+    BODY_TEMPLATE,
+    BUILD_EPOCH,
+    SITE_FACTORS,
+    Runner,
+    build,
+    make_project,
+    postmortem,
+    read,
+)
 from pmkb.analyse.stats import format_figures
 from pmkb.analyse.trends import Distribution, percentile, periods, recurrences, window
 from pmkb.model import ActionItem, Postmortem
@@ -29,7 +38,7 @@ from pmkb.site.pages.text import ticket
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REPO = Path(__file__).resolve().parent.parent
-EPOCH = "1764028800"  # 2025-11-25T00:00:00Z
+EPOCH = BUILD_EPOCH  # 2025-11-25T00:00:00Z
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -1018,7 +1027,7 @@ def test_stats_json_matches_the_pages(
     [
         # 2025-03-02: only "Autoscale checkout pods" (due 2025-03-01) is late.
         ("1740873600", "2025-03-02", 1),
-        ("1764028800", "2025-11-25", 3),
+        (BUILD_EPOCH, "2025-11-25", 3),
         # 2025-11-26: "Write a reindex runbook", due 2025-11-25, is late too.
         ("1764115200", "2025-11-26", 4),
     ],
