@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +203,14 @@ def _stalled(*args: Any) -> None:
     time.sleep(3600)  # a worker that never answers
 
 
+def _failing(*args: Any) -> None:
+    raise RuntimeError("no page converts")  # a worker that answers it failed
+
+
+def _dying(*args: Any) -> None:
+    os._exit(1)  # a worker that ends part way: killed, or out of memory
+
+
 def _mkdocs_build(root: Path) -> None:
     """Build the project into its `site` folder in this process, as `mkdocs build` does."""
     config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
@@ -209,11 +219,14 @@ def _mkdocs_build(root: Path) -> None:
 
 
 def _build_with_and_without_workers(
-    roots: list[Path], fork: bool, stall: bool = False, no_processes: bool = False
+    roots: list[Path],
+    fork: bool,
+    worker: Callable[..., Any] | None = None,
+    no_processes: bool = False,
 ) -> dict[str, Any]:
     """In a fresh process: `mkdocs build` each project (`workers: 0`, then `workers: 2`); with
-    `stall`, workers that never answer, waited for one second; with `no_processes`, no worker
-    can start (a process limit)."""
+    `worker`, workers that run it in place of converting a page (each waited for one second);
+    with `no_processes`, no worker can start (a process limit)."""
     import multiprocessing
     import os
 
@@ -233,16 +246,16 @@ def _build_with_and_without_workers(
     ConversionPool.take = counted  # type: ignore[method-assign]
     start = ConversionPool.start.__func__  # type: ignore[attr-defined]
 
-    def started(cls: type[ConversionPool], *args: Any) -> ConversionPool | None:
+    def counted_start(cls: type[ConversionPool], *args: Any) -> ConversionPool | None:
         pools.append("spawn")  # its workers are processes of their own, not a Pool's
         return start(cls, *args)  # type: ignore[no-any-return]
 
-    ConversionPool.start = classmethod(started)  # type: ignore[method-assign, assignment]
-    if stall:
+    ConversionPool.start = classmethod(counted_start)  # type: ignore[method-assign, assignment]
+    if worker is not None:
         from pmkb.plugin import conversion_pool
 
         conversion_pool.PATIENCE_SECONDS = 1.0
-        conversion_pool._convert = _stalled  # type: ignore[assignment]
+        conversion_pool._convert = worker  # type: ignore[assignment]
     if no_processes:
 
         def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -355,7 +368,7 @@ def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: 
     from pmkb.parallel import PARALLEL_FROM
 
     roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10))
-    got = in_fresh_process(_build_with_and_without_workers, roots, True, False, True)
+    got = in_fresh_process(_build_with_and_without_workers, roots, True, None, True)
     # The first page to convert was rendered to be handed out when the pool failed to start: it
     # is converted here with its blocks, like every other page.
     assert got["pools"] == ["fork", "spawn", "fork"] and got["converted"] == []
@@ -441,7 +454,22 @@ def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_it
 
     files = _many(PARALLEL_FROM + 10)
     roots = _alone_and_with_workers(tmp_path, files)
-    got = in_fresh_process(_build_with_and_without_workers, roots, True, True)
+    got = in_fresh_process(_build_with_and_without_workers, roots, True, _stalled)
     assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
     assert got["seconds"] < 60  # one wait of a second, not one per page
     _same_sites(roots)
+
+
+@pytest.mark.parametrize("worker", [_failing, _dying], ids=["failing", "dying"])
+def test_a_build_whose_workers_fail_or_end_converts_the_pages_itself(
+    tmp_path: Path, worker: Callable[..., Any]
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10))
+    got = in_fresh_process(_build_with_and_without_workers, roots, True, worker)
+    # The build goes on without them: no worker's page, none left running, and the search
+    # index is written in two processes again (the threads that wrote to the workers ended).
+    assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
+    assert got["seconds"] < 60
+    assert len(_same_sites(roots)) > PARALLEL_FROM
