@@ -60,9 +60,15 @@ def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
     return files
 
 
+def mark_used(kept: Path) -> None:
+    """Record that a run used `kept` (read it and found it valid): `remove_unused` leaves it."""
+    with suppress(OSError):
+        os.utime(kept)
+
+
 def remove_unused(kept: Path, others: str) -> None:
     """Remove the files beside `kept` named like `others` (a glob pattern) that no run has used
-    (written, or touched when read) for UNUSED_FOR_SECONDS: those of settings or configurations
+    (written, or read: `mark_used`) for UNUSED_FOR_SECONDS: those of settings or configurations
     gone."""
     limit = time.time() - UNUSED_FOR_SECONDS
     for other in kept.parent.glob(others):

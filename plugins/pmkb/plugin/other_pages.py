@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from hashlib import sha256
 from pathlib import Path
 
 from ..digests import code_digest, digest
-from ..kept import remove_unused, write_whole
+from ..kept import mark_used, remove_unused, write_whole
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
 
@@ -76,8 +75,7 @@ class OtherPages:
             found = tuple(_page(json.loads(row)) for row in rows)
         except (ValueError, TypeError):
             return None
-        with suppress(OSError):
-            os.utime(self.file)  # in use: not removed as another configuration's old file
+        mark_used(self.file)  # not removed as another configuration's old file
         return found
 
     def _write(self, key: str, pages: tuple[GeneratedPage, ...]) -> None:

@@ -13,8 +13,6 @@ that does not rebuild is a file checked again, not an error.
 
 from __future__ import annotations
 
-import os
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 
 from ..digests import digest
 from ..findings import Finding, Level
-from ..kept import kept_files, remove_unused, write_kept
+from ..kept import kept_files, mark_used, remove_unused, write_kept
 from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity
 
@@ -52,8 +50,7 @@ class CheckedStore:
         files = kept_files(file, key, FORMAT)
         if files is None:
             return cls(file, key, {})
-        with suppress(OSError):
-            os.utime(file)  # in use: not removed as another key's old store
+        mark_used(file)  # not removed as another key's old store
         return cls(file, key, files)
 
     def get(self, path: Path, display: str) -> Postmortem | None:
