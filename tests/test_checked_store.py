@@ -16,7 +16,8 @@ import pytest
 from helpers import BUILD_EPOCH, Runner, make_project, postmortem
 from pmkb.findings import Finding, Level
 from pmkb.model import ActionItem, Postmortem
-from pmkb.read import knowledge
+from pmkb.read import check_index, knowledge
+from pmkb.read.check_index import identity
 from pmkb.read.checked_store import CheckedStore
 from pmkb.read.project import load_project
 
@@ -38,6 +39,13 @@ def _project(root: Path) -> Path:
     files["2025/pm-04.md"] = postmortem("Incident 4", "2025-05-05", body="## Summary\n\nShort.\n")
     files["2025/pm-05.md"] = postmortem("Incident 5", "2025-06-06", extra={"id": "pm-04"})
     return make_project(root, files, options={})
+
+
+@pytest.fixture(autouse=True)
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The projects' files are written a moment before they are checked: as if long before, so
+    that the store keeps them (see the tests of files that change around their check)."""
+    monkeypatch.setattr(check_index, "SETTLED_NS", 0)
 
 
 @pytest.fixture
@@ -163,7 +171,7 @@ def test_every_postmortem_of_the_example_is_kept_as_it_was_checked(tmp_path: Pat
     )  # fmt: skip
     store = CheckedStore(tmp_path / "postmortems.json", "key", {})
     for pm in (*kb.postmortems, odd):
-        store.record(pm)
+        store.record(pm, identity(pm.path), time.time_ns())
     store.write()
     again = CheckedStore.read(tmp_path / "postmortems.json", "key")
     for pm in (*kb.postmortems, odd):
@@ -183,3 +191,45 @@ def test_a_folder_that_cannot_be_written_only_means_checking_again(
     first = run("check", cwd=root)
     assert first.code == 1
     assert run("check", cwd=root).out == first.out
+
+
+def test_a_file_edited_while_it_is_checked_is_checked_again_next_time(
+    tmp_path: Path, run: Runner, checks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Saved in an editor while a build or a check reads it: what was checked is the text before
+    # the save, and the next run must not take it for the file as it now is.
+    root = _project(tmp_path / "kb")
+    edited = root / "postmortems" / "2025" / "pm-03.md"
+    read = knowledge.read_source
+
+    def saved_meanwhile(path: Path, display: str) -> knowledge.SourceFile:
+        source = read(path, display)
+        if path.name == "pm-03.md" and "Dana forgot" in path.read_text(encoding="utf-8"):
+            text = path.read_text(encoding="utf-8")
+            # Another size too: with SETTLED_NS at 0 here, a write within the same tick of the
+            # file system's clock would otherwise leave the identity as it was.
+            path.write_text(text.replace("Dana forgot the flag", "a flag was unset"), "utf-8")
+        return source
+
+    monkeypatch.setattr(knowledge, "read_source", saved_meanwhile)
+    first = run("check", "--format", "json", cwd=root)
+    assert "Dana forgot" not in edited.read_text(encoding="utf-8")
+    blamed = [f for f in json.loads(first.out)["findings"] if f["path"].endswith("pm-03.md")]
+    assert [f["code"] for f in blamed] == ["PMK401"]  # the text as it was read
+    checks.clear()
+    second = run("check", "--format", "json", cwd=root)
+    assert checks == ["postmortems/2025/pm-03.md"]
+    assert not [f for f in json.loads(second.out)["findings"] if f["path"].endswith("pm-03.md")]
+
+
+def test_a_file_changed_just_before_it_was_checked_is_checked_again(
+    tmp_path: Path, run: Runner, checks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Within the same tick of the file system's clock as a later write, a file would keep its
+    # identity: one written less than two seconds before its check is not known by it.
+    monkeypatch.setattr(check_index, "SETTLED_NS", 2_000_000_000)
+    root = _project(tmp_path / "kb")
+    run("check", cwd=root)
+    checks.clear()
+    run("check", cwd=root)
+    assert len(checks) == COUNT  # every file of the project was written just before

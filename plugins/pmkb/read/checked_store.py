@@ -4,7 +4,9 @@ Reading and checking thousands of postmortems (front matter, sections, timestamp
 language) is most of what pmkb adds to a build before any page is made. The store keeps each
 checked postmortem, findings and all, with the file's identity on disk (inode, size, modification
 and change times, as the check index does: see there why an edit is never missed on Linux and
-macOS, and why a fresh checkout trusts nothing it holds). An entry is also only used under the
+macOS, and why a fresh checkout trusts nothing it holds). As there, the identity is the one taken
+before the file was read, kept only if the file had settled by then: an edit saved while the
+file was being checked is never taken for what was checked. An entry is also only used under the
 same key: the settings, the catalogs, the build date and the very code of pmkb that checked it.
 
 What is read is data, never code (JSON, each value's type checked as it is rebuilt): an entry
@@ -22,7 +24,7 @@ from ..digests import digest
 from ..findings import Finding, Level
 from ..kept import kept_files, mark_used, remove_unused, write_kept
 from ..model import ActionItem, CustomValue, Postmortem
-from .check_index import identity
+from .check_index import identity, settled
 
 FORMAT = 2  # 2: section titles in place of headings
 
@@ -65,9 +67,11 @@ class CheckedStore:
         self.made[display] = entry
         return pm
 
-    def record(self, pm: Postmortem) -> None:
-        """Keep a freshly checked postmortem for the next run."""
-        self.made[pm.display] = [identity(pm.path), _data(pm)]
+    def record(self, pm: Postmortem, known: list[int] | None, read_at: int) -> None:
+        """Keep a freshly checked postmortem for the next run, with its file's identity `known`,
+        taken before the file was read at `read_at` (none if the file had just changed)."""
+        kept = known if known is not None and settled(known, read_at) else None
+        self.made[pm.display] = [kept, _data(pm)]
         self.changed = True
 
     def write(self) -> None:

@@ -416,10 +416,15 @@ def _checked_or_stored(
             unknown.append(path)
         else:
             found[path] = (pm if text else _without_text(pm), SourceFile(path, shown))
+    # Taken before the files are read, as for the check index: an edit saved while they are
+    # checked leaves the store's entry unused.
+    read_at = time.time_ns()
+    known = [identity(path) for path in unknown]
     # Checked with their text, which the store keeps for the next build.
-    for pm, source in chunked_map(partial(_check_chunk, settings, catalog, True), unknown, jobs):
+    checked = chunked_map(partial(_check_chunk, settings, catalog, True), unknown, jobs)
+    for ident, (pm, source) in zip(known, checked, strict=True):
         if pm is not None:
-            store.record(pm)
+            store.record(pm, ident, read_at)
         found[source.path] = (pm if text or pm is None else _without_text(pm), source)
     store.write()
     return [found[path] for path in paths]
