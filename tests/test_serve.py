@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -473,3 +474,40 @@ def test_a_build_whose_workers_fail_or_end_converts_the_pages_itself(
     assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
     assert got["seconds"] < 60
     assert len(_same_sites(roots)) > PARALLEL_FROM
+
+
+def test_a_script_that_builds_without_the_main_guard_gets_its_site_and_the_reason(
+    tmp_path: Path,
+) -> None:
+    # A worker's new interpreter runs the main script's top level before anything else: a script
+    # that builds there, unguarded, would build the site a second time in the worker (and fail
+    # at its own workers with Python's "bootstrapping phase" error). The worker stops at once
+    # and says why; the build converts every page itself.
+    from pmkb.parallel import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 10
+    root = make_project(tmp_path / "kb", _many(count), theme="mkdocs", site=True)
+    script = root / "build_site.py"
+    script.write_text(
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        "build(load_config('mkdocs.yml'))\n",
+        encoding="utf-8",
+    )
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH}
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("a conversion worker ran the script that starts the build") == 1
+    assert 'if __name__ == "__main__":' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "bootstrapping" not in result.stderr
+    pages = list((root / "site" / "incidents").glob("*/index.html"))
+    assert len(pages) == count

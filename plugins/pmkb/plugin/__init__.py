@@ -68,7 +68,7 @@ from .conversion_cache import (
     plugin_versions,
     replay,
 )
-from .conversion_pool import ConversionPool, Sent, Setup, file_rows
+from .conversion_pool import ConversionPool, Sent, Setup, file_rows, started_again
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
@@ -174,6 +174,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return shown, warnings
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if started_again():
+            # Ended at once and without a traceback, not after reading every postmortem: the
+            # build that started this worker converts its pages itself.
+            raise SystemExit(
+                "pmkb: a conversion worker ran the script that starts the build again, and would "
+                "build the site a second time: put the build under "
+                '`if __name__ == "__main__":` (as Python\'s multiprocessing asks of scripts '
+                "that start processes), or set the pmkb option `workers: 0`"
+            )
         root = Path(config.config_file_path or ".").resolve().parent
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name

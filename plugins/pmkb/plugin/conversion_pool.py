@@ -59,6 +59,9 @@ WAITING_PER_WORKER = 8
 # A task: its number and `_convert`'s arguments. An answer: the task's number and what `_convert`
 # returned, or FAILED.
 Task = tuple[int, tuple[object, ...]]
+# Each worker's process name (multiprocessing's `name`), which a new interpreter is given before
+# it runs anything: see `started_again`.
+WORKER_NAME = "pmkb conversion worker"
 FAILED = b"failed"  # not zlib's output, which begins with its own header byte 0x78
 T = TypeVar("T")
 
@@ -155,7 +158,10 @@ class ConversionPool:
                 # `_convert` is passed, not looked up in the worker, which runs what this
                 # process would (a test's worker that never answers, say).
                 process = context.Process(
-                    target=_serve, args=(task_out, answer_in, _convert), daemon=True
+                    target=_serve,
+                    name=WORKER_NAME,
+                    args=(task_out, answer_in, _convert),
+                    daemon=True,
                 )
                 process.start()
                 task_out.close()  # the worker's ends: once it has ended, reading here ends too
@@ -324,6 +330,15 @@ def _convert(
     # Compressed: the build holds each answer until its loop reaches the page, and the workers
     # convert from the end of its order; at 5,000 pages, 20 MB more held as they are.
     return zlib.compress(answer, 1)
+
+
+def started_again() -> bool:
+    """Whether this is a worker whose new interpreter is running, again, the script that started
+    the build: it runs the main script's top level before it converts anything (as
+    `multiprocessing` does on every platform when it starts a process this way), and a script
+    that builds there, not under `if __name__ == "__main__":`, builds the site once more. A worker
+    never builds otherwise: it only reads the configuration (`_start`)."""
+    return multiprocessing.current_process().name == WORKER_NAME
 
 
 def _serve(tasks: Connection, answers: Connection, convert: Callable[..., bytes | None]) -> None:
