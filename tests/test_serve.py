@@ -511,3 +511,34 @@ def test_a_script_that_builds_without_the_main_guard_gets_its_site_and_the_reaso
     assert "bootstrapping" not in result.stderr
     pages = list((root / "site" / "incidents").glob("*/index.html"))
     assert len(pages) == count
+
+
+def _build_here(root: str) -> None:
+    """Build the project at `root`, in this process (a daemonic one, in the test below)."""
+    os.chdir(root)
+    os.environ.update(NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH=BUILD_EPOCH)
+    build(load_config(str(Path(root) / "mkdocs.yml")))
+
+
+def test_a_build_in_a_daemonic_process_starts_no_process_and_builds_every_page(
+    tmp_path: Path,
+) -> None:
+    # A multiprocessing.Pool's worker (a service building sites in a pool, say) is daemonic, and
+    # multiprocessing forbids it children: reading in parallel or starting conversion workers
+    # raised there, and the build failed.
+    import multiprocessing
+
+    from pmkb.parallel import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 10
+    root = make_project(
+        tmp_path / "kb", _many(count), theme="mkdocs", site=True, options={"workers": 2}
+    )
+    process = multiprocessing.get_context("spawn").Process(
+        target=_build_here, args=(str(root),), daemon=True
+    )
+    process.start()
+    process.join(300)
+    assert process.exitcode == 0
+    pages = list((root / "site" / "incidents").glob("*/index.html"))
+    assert len(pages) == count

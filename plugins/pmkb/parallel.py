@@ -42,7 +42,20 @@ def runs_in_parallel(count: int, jobs: int) -> bool:
     """Whether `chunked_map` over `count` items would start worker processes."""
     # Forking a process that runs other threads (a theme's or plugin's pool, a file watcher) can
     # leave locks held forever in the child, so then everything runs here.
-    return jobs > 1 and count >= PARALLEL_FROM and threading.active_count() == 1
+    return (
+        jobs > 1
+        and count >= PARALLEL_FROM
+        and threading.active_count() == 1
+        and may_start_processes()
+    )
+
+
+def may_start_processes() -> bool:
+    """Whether this process may start others: `multiprocessing` forbids a daemonic process (a
+    build run in a `multiprocessing.Pool`'s worker, say) to have children, and raises."""
+    import multiprocessing
+
+    return not multiprocessing.current_process().daemon
 
 
 def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: int) -> list[R]:
