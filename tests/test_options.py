@@ -241,7 +241,7 @@ def test_workers_is_auto_or_a_whole_number(written: object) -> None:
 def test_workers_0_reads_every_file_in_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import multiprocessing.context
+    import multiprocessing.process
 
     from pmkb import parallel
     from pmkb.read.knowledge import load
@@ -251,8 +251,8 @@ def test_workers_0_reads_every_file_in_this_process(
     started: list[int] = []
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as if no other thread ran
     monkeypatch.setattr(
-        multiprocessing.context.BaseContext,
-        "Pool",
+        multiprocessing.process.BaseProcess,
+        "start",
         lambda *args, **kwargs: started.append(1) or pytest.fail("a worker process was started"),
     )
     settings = load_settings({"workers": 0}, tmp_path)

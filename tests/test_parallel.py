@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing.context
+import multiprocessing.process
 import os
 import subprocess
 import sys
@@ -60,7 +60,7 @@ def test_work_is_done_here_when_no_worker_can_start(monkeypatch: pytest.MonkeyPa
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("Resource temporarily unavailable")  # as fork() says at a process limit
 
-    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", refuse)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as if this process had no threads
     items = list(range(PARALLEL_FROM * 2))
     result = chunked_map(_pids_and_squares, items, jobs=2)

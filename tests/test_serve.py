@@ -95,29 +95,26 @@ def _count_workers(fork: bool) -> tuple[list[str], list[int]]:
     """In a fresh process: start workers with fork or spawn, and list the pools started and the
     workers' shares that came back (a share that fails or times out is done here instead, with
     the same result: without this count, a worker that never works would go unnoticed)."""
-    import multiprocessing.context
-    import multiprocessing.pool
-
     from pmkb import parallel
 
     # Without fork, workers are spawned as on macOS and Windows.
     parallel.FORK = fork
     pools: list[str] = []
     answered: list[int] = []
-    pool = multiprocessing.context.BaseContext.Pool
-    get = multiprocessing.pool.ApplyResult.get
+    started, answer_of = parallel._started, parallel._answer_of
 
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        pools.append(self.get_start_method())
-        return pool(self, *args, **kwargs)
+    def counted(*args: Any) -> Any:
+        pools.append("fork" if parallel.FORK else "spawn")  # one worker a call, with two jobs
+        return started(*args)
 
-    def answer(self: Any, timeout: float | None = None) -> Any:
-        result = get(self, timeout)
-        answered.append(1)
-        return result
+    def answer(*args: Any) -> Any:
+        found = answer_of(*args)
+        if found is not None:
+            answered.append(1)
+        return found
 
-    multiprocessing.context.BaseContext.Pool = counted  # type: ignore[method-assign]
-    multiprocessing.pool.ApplyResult.get = answer  # type: ignore[method-assign]
+    parallel._started = counted
+    parallel._answer_of = answer
     return pools, answered
 
 
@@ -259,14 +256,9 @@ def _build_with_and_without_workers(
         conversion_pool._convert = worker  # type: ignore[assignment]
     if no_processes:
 
-        def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
-            pools.append(self.get_start_method())  # counted, then refused as by a process limit
+        def not_started(self: Any) -> None:  # counted, then refused as by a process limit
             raise OSError(11, "Resource temporarily unavailable")
 
-        def not_started(self: Any) -> None:
-            raise OSError(11, "Resource temporarily unavailable")
-
-        multiprocessing.context.BaseContext.Pool = refused  # type: ignore[method-assign]
         multiprocessing.process.BaseProcess.start = not_started  # type: ignore[method-assign]
     started = time.monotonic()
     for root in roots:
@@ -476,13 +468,15 @@ def test_a_build_whose_workers_fail_or_end_converts_the_pages_itself(
     assert len(_same_sites(roots)) > PARALLEL_FROM
 
 
+@pytest.mark.parametrize("fork", START_METHODS)
 def test_a_script_that_builds_without_the_main_guard_gets_its_site_and_the_reason(
-    tmp_path: Path,
+    tmp_path: Path, fork: bool
 ) -> None:
-    # A worker's new interpreter runs the main script's top level before anything else: a script
-    # that builds there, unguarded, would build the site a second time in the worker (and fail
-    # at its own workers with Python's "bootstrapping phase" error). The worker stops at once
-    # and says why; the build converts every page itself.
+    # A spawned worker's new interpreter runs the main script's top level before anything else:
+    # a script that builds there, unguarded, would build the site a second time in the worker
+    # (and fail at its own workers with Python's "bootstrapping phase" error). The worker stops
+    # at once and says why; the build does the worker's share itself. Conversion workers are
+    # spawned everywhere; where there is no fork (macOS, Windows), so are those that read.
     from pmkb.parallel import PARALLEL_FROM
 
     count = PARALLEL_FROM + 10
@@ -491,6 +485,8 @@ def test_a_script_that_builds_without_the_main_guard_gets_its_site_and_the_reaso
     script.write_text(
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
+        "from pmkb import parallel\n"
+        f"parallel.FORK = {fork}\n"
         "build(load_config('mkdocs.yml'))\n",
         encoding="utf-8",
     )
@@ -505,7 +501,8 @@ def test_a_script_that_builds_without_the_main_guard_gets_its_site_and_the_reaso
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.count("a conversion worker ran the script that starts the build") == 1
+    stopped = result.stderr.count("a worker process ran the script that starts the build again")
+    assert stopped == (1 if fork else 2)  # the conversion worker, and the reading one
     assert 'if __name__ == "__main__":' in result.stderr
     assert "Traceback" not in result.stderr
     assert "bootstrapping" not in result.stderr

@@ -9,13 +9,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 # Imported where processes are started: `pmkb check FILE` starts none, and the import was a
 # fiftieth of its time.
 if TYPE_CHECKING:
     import multiprocessing.context
-    from multiprocessing.pool import AsyncResult
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,6 +30,9 @@ FORK = sys.platform == "linux"
 # for its own share, whichever is longer; then its share is done here.
 PATIENCE_SECONDS = 30.0
 PATIENCE_FACTOR = 10.0
+# Every worker's process name (`multiprocessing`'s `name`), which a new interpreter is given before
+# it runs anything: see `started_again`.
+WORKER_NAME = "pmkb worker"
 
 
 def context() -> multiprocessing.context.BaseContext:
@@ -50,6 +54,17 @@ def runs_in_parallel(count: int, jobs: int) -> bool:
     )
 
 
+def started_again() -> bool:
+    """Whether this is a worker whose new interpreter is running, again, the script that started
+    the build: a spawned process runs the main script's top level before its own work (as
+    `multiprocessing` does where there is no fork, and for conversion workers everywhere), and a
+    script that builds there, not under `if __name__ == "__main__":`, would build the site once
+    more. A worker never builds otherwise."""
+    import multiprocessing
+
+    return multiprocessing.current_process().name == WORKER_NAME
+
+
 def may_start_processes() -> bool:
     """Whether this process may start others: `multiprocessing` forbids a daemonic process (a
     build run in a `multiprocessing.Pool`'s worker, say) to have children, and raises."""
@@ -65,40 +80,88 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
     one job, few items, or other threads running, everything runs here. A worker that fails,
     cannot start, or does not answer in time is given up on (and stopped), and its chunk is done
     here; workers end with this process, whatever way it ends.
+
+    Each worker is a process of its own with a pipe back, as the conversion workers are: no
+    thread here competes with this process's own chunk, and a worker that ends early (one that
+    found itself running a script again, see `started_again`) is not started anew, as a
+    `multiprocessing.Pool` would, for as long as the patience lasts.
     """
     if not runs_in_parallel(len(items), jobs):
         return function(items)
     size = -(-len(items) // jobs)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    workers: list[tuple[BaseProcess, Connection]] = []
     try:
-        pool = context().Pool(len(chunks) - 1, initializer=end_with_parent)
-    except OSError:  # a process limit
-        return function(items)
-    try:
-        rest: list[AsyncResult[list[R]]] = [
-            pool.apply_async(function, (chunk,)) for chunk in chunks[1:]
-        ]
+        for chunk in chunks[1:]:
+            try:
+                workers.append(_started(function, chunk))
+            except OSError:  # a process limit: this chunk and the rest are done here
+                break
         started = time.monotonic()
         results = function(chunks[0])
         patience = max(PATIENCE_SECONDS, PATIENCE_FACTOR * (time.monotonic() - started))
         deadline = time.monotonic() + patience
-        for chunk, pending in zip(chunks[1:], rest, strict=True):
-            results.extend(_result_or_here(pending, function, chunk, deadline))
+        for at, chunk in enumerate(chunks[1:]):
+            answer = _answer_of(workers[at][1], deadline) if at < len(workers) else None
+            # Failed, died, hung or never started: the chunk is done here.
+            results.extend(function(chunk) if answer is None else answer)
         return results
     finally:
-        pool.terminate()  # stops any worker still busy, so that none outlives this call
+        for process, answers in workers:
+            process.terminate()  # stops any worker still busy, so that none outlives this call
+            process.join()
+            answers.close()
 
 
-def _result_or_here(
-    pending: AsyncResult[list[R]],
-    function: Callable[[list[T]], list[R]],
-    chunk: list[T],
-    deadline: float,
-) -> list[R]:
+def _started(
+    function: Callable[[list[T]], list[R]], chunk: list[T]
+) -> tuple[BaseProcess, Connection]:
+    """A worker doing `function` over `chunk`, and the end of the pipe its answer comes by."""
+    import multiprocessing
+
+    answers, answer = context().Pipe(duplex=False)
+    arguments = (function, chunk, answer)
+    process: BaseProcess
+    if sys.platform != "win32" and FORK:  # written out so that type checkers see each context
+        process = multiprocessing.get_context("fork").Process(
+            target=_answer, args=arguments, name=WORKER_NAME, daemon=True
+        )
+    else:
+        process = multiprocessing.get_context("spawn").Process(
+            target=_answer, args=arguments, name=WORKER_NAME, daemon=True
+        )
     try:
-        return pending.get(timeout=max(0.0, deadline - time.monotonic()))
-    except Exception:  # it failed, died (out of memory) or hung: the chunk is done here
-        return function(chunk)
+        process.start()
+    except BaseException:
+        answers.close()
+        raise
+    finally:
+        # The worker's end: once the worker has ended, reading here ends too (and a worker
+        # forked later does not hold it open).
+        answer.close()
+    return process, answers
+
+
+def _answer(function: Callable[[list[T]], list[R]], chunk: list[T], answer: Connection) -> None:
+    """In a worker: `function` over `chunk`, sent back; a failure is sent as None."""
+    end_with_parent()
+    try:
+        result: list[R] | None = function(chunk)
+        answer.send(result)
+    except Exception:  # it failed, or its result cannot be pickled: the build does the chunk
+        answer.send(None)
+
+
+def _answer_of(answers: Connection, deadline: float) -> list[Any] | None:
+    """A worker's answer, once it comes; None if it failed, died (out of memory, say) or has not
+    answered by `deadline`."""
+    try:
+        if answers.poll(max(0.0, deadline - time.monotonic())):
+            found: list[Any] | None = answers.recv()
+            return found
+    except Exception:  # its end of the pipe closed, or its answer does not unpickle here
+        pass
+    return None
 
 
 def end_with_parent() -> None:

@@ -27,7 +27,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
-from ..parallel import PARALLEL_FROM, collector_paused, may_start_processes
+from ..parallel import PARALLEL_FROM, collector_paused, may_start_processes, started_again
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..settings import (
     PmkbConfig,
@@ -68,7 +68,7 @@ from .conversion_cache import (
     plugin_versions,
     replay,
 )
-from .conversion_pool import ConversionPool, Sent, Setup, file_rows, started_again
+from .conversion_pool import ConversionPool, Sent, Setup, file_rows
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
@@ -178,7 +178,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             # Ended at once and without a traceback, not after reading every postmortem: the
             # build that started this worker converts its pages itself.
             raise SystemExit(
-                "pmkb: a conversion worker ran the script that starts the build again, and would "
+                "pmkb: a worker process ran the script that starts the build again, and would "
                 "build the site a second time: put the build under "
                 '`if __name__ == "__main__":` (as Python\'s multiprocessing asks of scripts '
                 "that start processes), or set the pmkb option `workers: 0`"

@@ -34,7 +34,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from ..parallel import PATIENCE_SECONDS, end_with_parent
+from ..parallel import PATIENCE_SECONDS, WORKER_NAME, end_with_parent
 from ..site.blocks import fill
 from ..site.safe_html import sanitize
 from .conversion_cache import (
@@ -59,9 +59,6 @@ WAITING_PER_WORKER = 8
 # A task: its number and `_convert`'s arguments. An answer: the task's number and what `_convert`
 # returned, or FAILED.
 Task = tuple[int, tuple[object, ...]]
-# Each worker's process name (multiprocessing's `name`), which a new interpreter is given before
-# it runs anything: see `started_again`.
-WORKER_NAME = "pmkb conversion worker"
 FAILED = b"failed"  # not zlib's output, which begins with its own header byte 0x78
 T = TypeVar("T")
 
@@ -330,15 +327,6 @@ def _convert(
     # Compressed: the build holds each answer until its loop reaches the page, and the workers
     # convert from the end of its order; at 5,000 pages, 20 MB more held as they are.
     return zlib.compress(answer, 1)
-
-
-def started_again() -> bool:
-    """Whether this is a worker whose new interpreter is running, again, the script that started
-    the build: it runs the main script's top level before it converts anything (as
-    `multiprocessing` does on every platform when it starts a process this way), and a script
-    that builds there, not under `if __name__ == "__main__":`, builds the site once more. A worker
-    never builds otherwise: it only reads the configuration (`_start`)."""
-    return multiprocessing.current_process().name == WORKER_NAME
 
 
 def _serve(tasks: Connection, answers: Connection, convert: Callable[..., bytes | None]) -> None:
