@@ -109,7 +109,10 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
     finally:
         for process, answers in workers:
             process.terminate()  # stops any worker still busy, so that none outlives this call
-            process.join()
+            process.join(1)
+            if process.is_alive():  # a handler of the build's own took the signal in a fork
+                process.kill()
+                process.join()
             answers.close()
 
 

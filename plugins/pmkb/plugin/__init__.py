@@ -176,7 +176,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if started_again():
             # Ended at once and without a traceback, not after reading every postmortem: the
-            # build that started this worker converts its pages itself.
+            # build that started this worker does its share itself.
             raise SystemExit(
                 "pmkb: a worker process ran the script that starts the build again, and would "
                 "build the site a second time: put the build under "
