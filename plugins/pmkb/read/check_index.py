@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..findings import finding
 from ..kept import kept_files, write_kept
@@ -26,6 +27,7 @@ FORMAT = 1
 # file system's clock and keep its identity (git's "racily clean" files): it is not known by its
 # identity, and the next run reads it again.
 SETTLED_NS = 2_000_000_000
+K = TypeVar("K", bound=Sequence[int])  # a file's identity, as a list or a tuple
 
 
 def identity(path: Path) -> list[int] | None:
@@ -37,10 +39,13 @@ def identity(path: Path) -> list[int] | None:
     return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
 
 
-def settled(known: Sequence[int], read_at: int) -> bool:
-    """Whether a file of identity `known`, read at `read_at` (`time.time_ns()`), was last changed
-    long enough before that its identity can stand for what was read."""
-    return read_at - max(known[2], known[3]) > SETTLED_NS
+def settled(known: K | None, read_at: int) -> K | None:
+    """A file's identity `known`, taken before it was read at `read_at` (`time.time_ns()`), if
+    the file was last changed long enough before that the identity can stand for what was read;
+    None if not, or if there was none."""
+    if known is None or read_at - max(known[2], known[3]) <= SETTLED_NS:
+        return None
+    return known
 
 
 @dataclass
@@ -88,8 +93,7 @@ class CheckIndex:
         """Keep what a full check of `pm` found, for the next run: its file's identity `known`,
         taken before the file was read at `read_at`, or none if the file had just changed."""
         withheld = any(f.code == "PMK015" for f in pm.findings)
-        kept = known if known is not None and settled(known, read_at) else None
-        entry: list[object] = [kept, pm.id, pm.status, withheld]
+        entry: list[object] = [settled(known, read_at), pm.id, pm.status, withheld]
         if self.entries.get(pm.display) != entry:
             self.entries[pm.display] = entry
             self.changed = True

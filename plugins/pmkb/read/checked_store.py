@@ -70,8 +70,7 @@ class CheckedStore:
     def record(self, pm: Postmortem, known: list[int] | None, read_at: int) -> None:
         """Keep a freshly checked postmortem for the next run, with its file's identity `known`,
         taken before the file was read at `read_at` (none if the file had just changed)."""
-        kept = known if known is not None and settled(known, read_at) else None
-        self.made[pm.display] = [kept, _data(pm)]
+        self.made[pm.display] = [settled(known, read_at), _data(pm)]
         self.changed = True
 
     def write(self) -> None:

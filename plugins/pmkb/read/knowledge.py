@@ -78,7 +78,7 @@ class ParseCache:
             return SourceFile(path, display, findings=findings)
         digest = hashlib.blake2b(data, digest_size=32).digest()
         # Taken before the read: a write in between changes it, and the next build reads again.
-        kept = known if known is not None and settled(known, read_at) else None
+        kept = settled(known, read_at)
         if cached is not None and cached[0] == digest and cached[1] == display:
             self.entries[path] = (*cached[:3], kept)
             return cached[2]
