@@ -108,12 +108,18 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
         return results
     finally:
         for process, answers in workers:
-            process.terminate()  # stops any worker still busy, so that none outlives this call
-            process.join(1)
-            if process.is_alive():  # a handler of the build's own took the signal in a fork
-                process.kill()
-                process.join()
+            stop(process)  # any worker still busy, so that none outlives this call
             answers.close()
+
+
+def stop(process: BaseProcess) -> None:
+    """End a worker now, and wait for it: asked to end, then, a second later, killed (a signal
+    handler of the build's own, inherited in a fork, may keep it from ending when asked)."""
+    process.terminate()
+    process.join(1)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 def _started(

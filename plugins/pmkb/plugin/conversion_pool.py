@@ -34,7 +34,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from ..parallel import PATIENCE_SECONDS, WORKER_NAME, end_with_parent
+from ..parallel import PATIENCE_SECONDS, WORKER_NAME, end_with_parent, stop
 from ..site.blocks import fill
 from ..site.safe_html import sanitize
 from .conversion_cache import (
@@ -110,11 +110,7 @@ class _Link:
 
     def stop(self) -> None:
         self.outbox.put(None)
-        self.process.terminate()
-        self.process.join(1)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
+        stop(self.process)
         # Joined, not left to end on its own: a build forks only while it runs no other thread.
         self.writer.join()
         for connection in (self.tasks, self.answers):
