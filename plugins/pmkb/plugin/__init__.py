@@ -27,7 +27,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
-from ..parallel import PARALLEL_FROM, collector_paused, may_start_processes, started_again
+from ..parallel import PARALLEL_FROM, collector_paused, started_again
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..settings import (
     PmkbConfig,
@@ -657,8 +657,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         assert self.settings is not None
         path, conversions = config.config_file_path, self.conversions
         if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
-            return None
-        if not may_start_processes():
             return None
         if self._others_handle(config, ("on_pre_page", "on_page_read_source", "on_page_markdown")):
             return None

@@ -34,7 +34,13 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from ..parallel import PATIENCE_SECONDS, WORKER_NAME, end_with_parent, stop
+from ..parallel import (
+    PATIENCE_SECONDS,
+    WORKER_NAME,
+    end_with_parent,
+    may_start_processes,
+    stop,
+)
 from ..site.blocks import fill
 from ..site.safe_html import sanitize
 from .conversion_cache import (
@@ -142,6 +148,8 @@ class ConversionPool:
         # of this process. Forked, it would start with a copy of the knowledge base this process
         # holds by now, a copy the memory counts twice as soon as this process changes its own
         # (70 MiB more at 5,000 postmortems), and could stay stuck on a lock a thread here held.
+        if not may_start_processes():  # a daemonic process: as at a process limit
+            return None
         context = multiprocessing.get_context("spawn")
         links: list[_Link] = []
         try:
