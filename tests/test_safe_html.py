@@ -366,6 +366,9 @@ def test_aliases_and_names_reach_the_search_index_escaped(tmp_path: Path) -> Non
 @settings(max_examples=200, deadline=None)
 @given(title=st.text(max_size=40), sentence=st.text(max_size=40))
 def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: str) -> None:
+    from mkdocs.utils.meta import get_data
+
+    from pmkb.plugin import split_front_matter
     from pmkb.site.render import _meta_text, front_matter
 
     text = front_matter(title, description=_meta_text(sentence), tags=[_meta_text(sentence)])
@@ -376,3 +379,7 @@ def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: s
         "description": _meta_text(sentence),
         "tags": [_meta_text(sentence)],
     }
+    # A page handed to a worker is split where its front matter ends, without parsing it: as
+    # MkDocs' reader splits it.
+    page = f"---\n{text}\n---\n\n\n{sentence}\n"
+    assert split_front_matter(page) == (f"---\n{text}\n---\n", get_data(page)[0])
