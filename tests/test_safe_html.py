@@ -368,7 +368,7 @@ def test_aliases_and_names_reach_the_search_index_escaped(tmp_path: Path) -> Non
 def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: str) -> None:
     from mkdocs.utils.meta import get_data
 
-    from pmkb.plugin import split_front_matter
+    from pmkb.plugin.conversions import split_front_matter
     from pmkb.site.render import _meta_text, front_matter
 
     text = front_matter(title, description=_meta_text(sentence), tags=[_meta_text(sentence)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable
@@ -21,13 +20,12 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
-from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
-from ..parallel import PARALLEL_FROM, collector_paused, started_again
+from ..parallel import collector_paused, started_again
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..settings import (
     PmkbConfig,
@@ -38,7 +36,7 @@ from ..settings import (
     with_docs_dir,
 )
 from ..site import search_index
-from ..site.blocks import fill, front_matter_block, stable, unstable
+from ..site.blocks import fill
 from ..site.build_log import summary_line
 from ..site.feeds import (
     MEDIA_TYPE,
@@ -51,31 +49,15 @@ from ..site.feeds import (
     site_feed,
 )
 from ..site.pages.on_this_day import OnThisDay, place, places
-from ..site.render import GeneratedPage, IncidentSource, Renderer, asset_pages, compact_search
-from ..site.safe_html import sanitize
+from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
-from .conversion_cache import (
-    RECORDED,
-    ConversionCache,
-    Converted,
-    FinishedPages,
-    Finishing,
-    Recorder,
-    Unstable,
-    conversion_key,
-    converted_page,
-    machine_secret,
-    plugin_versions,
-    replay,
-)
-from .conversion_pool import ConversionPool, Sent, Setup, file_rows
+from .conversion_cache import machine_secret
+from .conversions import Conversions
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
 
 log = get_plugin_logger(__name__)
-# Pages read ahead for the workers and found in the cache, held until MkDocs' loop reaches them.
-HELD_AHEAD = 64
 
 
 # MkDocs' BasePlugin.__init_subclass__ (which reads the config class) is untyped.
@@ -111,29 +93,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # This machine's key for what pmkb keeps of its own HTML (finished and other pages), read
         # once a build: None when there is none yet, or no cache.
         self.secret: bytes | None = None
-        # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
-        # found in it, and the page being converted with the key its result is stored under.
-        self.conversions: ConversionCache | None = None
-        self.conversions_asked = False
-        self.found: dict[str, Converted] = {}
-        self.converting: tuple[str, str] | None = None
-        self.recorder = Recorder()
+        # Where this build's generated pages get their HTML: made anew in each build's on_config.
+        self.conversions: Conversions | None = None
         self.serving = False
-        # A one-off build's worker processes converting incident pages (see ConversionPool),
-        # started when the first page needs one (until then, how to start them): the incident
-        # pages in the order MkDocs reads them, where in that order MkDocs' loop is and the last
-        # page not yet handed out; per page handed out, its answer and how to render it again.
-        self.pool: ConversionPool | None = None
-        self.setup: Setup | None = None
-        self.handing: list[RenderedOnRead] = []
-        self.position: dict[str, int] = {}
-        self.front, self.back = -1, -1
-        self.sent: dict[str, Sent] = {}
-        # Finished incident pages (see FinishedPages): set in on_nav when this build may use them;
-        # the pages found there, and per page rendered now, what its entry needs (Finishing).
-        self.finished: FinishedPages | None = None
-        self.finished_found: dict[str, Converted] = {}
-        self.finishing: dict[str, Finishing] = {}
         # `mkdocs serve`: the faceted index is written beside the served site while the reader
         # looks at the page, from the words of the pages the rebuild did not write again.
         self.search_cache: search_index.PageCache | None = None
@@ -202,19 +164,20 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_entries = {}
         self.made_digests, self.made_titles, self.made_inputs = {}, {}, {}
         self.shape_compared = False
-        self.conversions, self.conversions_asked, self.found = None, False, {}
-        self.finished, self.finished_found, self.finishing = None, {}, {}
-        self.converting = None
-        self._pool_closed()
+        self._conversions_ended()
         self.secret = None
         if self.settings.cache_dir is not None:
             self.secret = _machine_secret()
             self.other_pages.keep_in(
                 _other_pages_file(self.settings.cache_dir, config), self.secret
             )
-        for logger in _RECORDED_LOGGERS:
-            if self.recorder not in logger.handlers:
-                logger.addHandler(self.recorder)
+        self.conversions = Conversions(
+            self.settings,
+            serving=self.serving,
+            secret=self.secret,
+            blocks=self.blocks,
+            search_entries=self.search_entries,
+        )
         if self.dirty_serve:
             self.config_shape = _config_shape(config, self.config)
         site = Site(self.settings)
@@ -255,10 +218,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve:
             self._placing_pages_follow(placing)
         fillable: list[File] = []
+        conversions = self.conversions
+        assert conversions is not None
         # Incident pages are rendered as MkDocs reads them: the build never holds every incident's
         # Markdown at once. The other pages are rendered now.
         for source in renderer.incident_sources():
-            render = partial(self._rendered, source)
+            render = partial(conversions.rendered, source)
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
             file.inputs = source.inputs
             search = source.search if source.searched else None
@@ -293,7 +258,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         titled = _titled_in_nav(config.nav, files)
         for made_file in fillable:
             if id(made_file) not in titled:
-                FilledPage(made_file, config, self._filled_later)
+                FilledPage(made_file, config, conversions.filled_later)
         log.log(*summary_line(kb, config.strict))
         return files
 
@@ -378,35 +343,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         file.content_bytes = content  # read once more when the page is made: not rendered again
         return True
 
-    def _rendered(self, source: IncidentSource) -> str:
-        finished = self.finished
-        if finished is not None:
-            key = digest(finished.build_key, source.src, source.inputs())
-            found = finished.get(key)
-            if found is not None and found.front_matter is not None:
-                # Finished before, from the same inputs: MkDocs reads the front matter alone.
-                self.finished_found[source.src] = found
-                if found.search is not None:
-                    self.search_entries[source.src] = partial(str, found.search)
-                return found.front_matter
-        rendered = source.text()
-        self.blocks[source.src] = rendered.blocks
-        head = front_matter_block(rendered.markdown)
-        if finished is not None and head:
-            self.finishing[source.src] = Finishing(key, head, self._search_entry(source.src))
-        return rendered.markdown
-
-    def _search_entry(self, src: str) -> str | None:
-        """A page's compact search entry (None: it has none), made now and kept for the build:
-        its finished page holds it too, and the next build that takes the page does not make
-        it again (0.1 ms a page)."""
-        entry = self.search_entries.get(src)
-        if entry is None:
-            return None
-        text = entry()
-        self.search_entries[src] = partial(str, text)
-        return text
-
     # Last, so that the Markdown looked up is the one MkDocs converts, whatever other plugins did.
     @event_priority(-100)
     def on_page_markdown(
@@ -420,36 +356,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # again (pages are not copied as static files), and at thousands of incidents holding both
         # for the whole build costs tens of megabytes.
         page.file.content_bytes = b""
-        src_uri = page.file.src_uri
-        if self._filled_later(src_uri):
-            return ""
-        conversions = self._conversions(config, files)
-        if conversions is None:
-            return None
-        # Each build draws its own placeholders: the Markdown is converted with placeholders in a
-        # form every build writes alike, and given this build's back in on_page_content.
-        portable = stable(markdown)
-        if portable is None:
-            return None
-        key = conversions.key(src_uri, page.file.url, portable)
-        found = conversions.get(key)
-        if found is not None:
-            # Converted before: MkDocs converts nothing, and the HTML is put back in on_page_content.
-            self.found[src_uri] = found
-            return ""
-        self._recording(src_uri, key)
-        return portable
-
-    def _filled_later(self, src_uri: str) -> bool:
-        """Whether the page's HTML is put in in on_page_content, not converted by MkDocs: it was
-        finished, converted before, or handed to a worker."""
-        return src_uri in self.finished_found or src_uri in self.found or src_uri in self.sent
-
-    def _recording(self, src_uri: str, key: str) -> None:
-        """This process converts the page `src_uri` next: what the conversion logs is recorded,
-        to be stored with its entry `key` in the conversion cache."""
-        self.converting = (src_uri, key)
-        self.recorder.records = []
+        assert self.conversions is not None
+        return self.conversions.markdown(markdown, page, config, files)
 
     def _on_this_day_placed(self, markdown: str, page: Page) -> str | None:
         """A page of the site's own, with the "on this day" block where its marker stands: its
@@ -463,27 +371,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.blocks[src] = placed.blocks
         return placed.markdown
 
-    def _conversions(self, config: MkDocsConfig, files: Files) -> ConversionCache | None:
-        """This build's conversion cache, once every plugin has settled the files and settings."""
-        assert self.settings is not None
-        if not self.conversions_asked:
-            self.conversions_asked = True
-            if self.settings.cache_dir is not None:
-                try:
-                    key = conversion_key(
-                        config,
-                        files,
-                        plugin_versions(config.plugins),
-                        [logger.getEffectiveLevel() for logger in _RECORDED_LOGGERS],
-                    )
-                except Unstable as exc:
-                    log.debug(f"converted pages are not cached in this build: {exc}")
-                else:
-                    self.conversions = ConversionCache(
-                        self.settings.cache_dir / "pages", key, listed=not self.serving
-                    )
-        return self.conversions
-
     # First, so that every other plugin sees the page as it will be published: what the page's
     # Markdown became is sanitized, then pmkb's own HTML blocks take their placeholders' places.
     @event_priority(100)
@@ -494,56 +381,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if page.file.generated_by != "pmkb":
             # The site's own page, not sanitized: only the "on this day" block it may place.
             return fill(html, self.blocks.pop(src_uri, ()))
-        sent = self.sent.pop(src_uri, None)
-        if sent is not None:
-            assert self.pool is not None
-            answer = self.pool.take(sent)
-            if answer is not None:
-                return _restored(page, answer, files)
-            html = self._converted_here(sent, page, config, files)
-        finished = self.finished_found.pop(src_uri, None)
-        if finished is not None:
-            return _restored(page, finished, files)
-        html, records = self._converted_once(html, page, files)
-        blocks = self.blocks.pop(src_uri, ())
-        assert self.settings is not None
-        made = fill(html if self.settings.trust_html else sanitize(html), blocks)
-        finishing = self.finishing.pop(src_uri, None)
-        if finishing is not None and records is not None and self.finished is not None:
-            self.finished.put(finishing.key, converted_page(made, page, records, finishing))
-        return made
-
-    def _converted_here(self, sent: Sent, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """A page no worker converted after all, rendered again and converted here as MkDocs
-        would have."""
-        _, markdown = split_front_matter(sent.render())  # sets its blocks and finished entry again
-        src_uri = page.file.src_uri
-        if src_uri in self.finished_found:
-            return ""  # the worker finished it after all
-        portable = stable(markdown)
-        assert portable is not None and self.conversions is not None  # as when it was handed out
-        self._recording(src_uri, self.conversions.key(src_uri, page.file.url, portable))
-        page.markdown = portable
-        page.render(config, files)
-        return page.content or ""
-
-    def _converted_once(
-        self, html: str, page: Page, files: Files
-    ) -> tuple[str, list[tuple[str, int, str]] | None]:
-        """The page as converting its Markdown made it, and what the conversion logged: from the
-        cache, or just converted (and then stored), before any plugin has changed it. What was
-        logged is unknown (None) when the page was converted outside the cache."""
-        src_uri = page.file.src_uri
-        found = self.found.pop(src_uri, None)
-        if found is not None:
-            return unstable(_restored(page, found, files)), found.records
-        if self.converting is not None and self.converting[0] == src_uri:
-            records, self.recorder.records = self.recorder.records or [], None
-            key, self.converting = self.converting[1], None
-            assert self.conversions is not None
-            self.conversions.put(key, converted_page(html, page, records))
-            return unstable(html), records
-        return html, None
+        assert self.conversions is not None
+        return self.conversions.html(html, page, config, files)
 
     # Last, after every plugin has seen the converted page: a generated page's Markdown (pmkb's
     # own intermediate text, not the postmortem's file) is let go, and its HTML is held as UTF-8
@@ -645,139 +484,21 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         _relink(nav.pages)
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
-        self.finished = self._finished_pages(config, files)
-        self.setup = self._pool_setup(config, files)
-        if self.setup is not None:
-            self._hand_out()
+        if self.conversions is not None:
+            self.conversions.planned(config, files, self)
         return nav
 
-    def _pool_setup(self, config: MkDocsConfig, files: Files) -> Setup | None:
-        """How to start worker processes converting incident pages, for a one-off build of many
-        of them whose pages no other plugin reads or changes before they are converted."""
-        assert self.settings is not None
-        path, conversions = config.config_file_path, self.conversions
-        if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
-            return None
-        if self._others_handle(config, ("on_pre_page", "on_page_read_source", "on_page_markdown")):
-            return None
-        handing = [
-            f
-            for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
-            if isinstance(f, RenderedOnRead) and f.render is not None
-        ]
-        if len(handing) < PARALLEL_FROM:
-            return None
-        self.handing = handing
-        self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
-        self.front, self.back = -1, len(self.handing) - 1
-        finished = self.finished
-        return Setup(
-            config_file=path,
-            use_directory_urls=config.use_directory_urls,
-            files=file_rows(files),
-            plugins=tuple(plugin_versions(config.plugins)),
-            log_levels=tuple(logging.getLogger(name).getEffectiveLevel() for name in RECORDED),
-            propagate=logging.getLogger("mkdocs").propagate,
-            key=conversions.build_key,
-            cache_folder=str(conversions.folder),
-            finished_folder=None if finished is None else str(finished.folder),
-            secret=None if finished is None else finished.secret,
-            trust_html=self.settings.trust_html,
-        )
-
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
-        if self.handing:
-            self.front = self.position.get(page.file.src_uri, self.front)
-            self._hand_out()
+        if self.conversions is not None:
+            self.conversions.reaching(page.file.src_uri)
         return page
-
-    def _hand_out(self) -> None:
-        """Keep the workers busy with incident pages from the end of MkDocs' order, until they
-        reach the page MkDocs reads now. Pages finished or converted before are held until
-        MkDocs reaches them: at most HELD_AHEAD, so that a build finding most pages in the
-        cache holds few at once, and starts no worker for the few it converts."""
-        while self.back > self.front and len(self.found) + len(self.finished_found) < HELD_AHEAD:
-            pool = self.pool
-            if pool is None and self.setup is None:
-                return  # no worker could be started
-            if pool is not None and (pool.declined or pool.full()):
-                return
-            file = self.handing[self.back]
-            self.back -= 1
-            self._prepared(file)
-
-    def _started(self) -> ConversionPool | None:
-        """The workers, started now if they are not yet; None if they cannot be."""
-        if self.pool is None and self.setup is not None:
-            assert self.settings is not None
-            self.pool = ConversionPool.start(self.setup, self.settings.jobs - 1)
-            self.setup = None
-        return self.pool
-
-    def _prepared(self, file: RenderedOnRead) -> None:
-        """Render an incident page now, as MkDocs would read it, and have a worker convert it
-        unless it was finished or converted before. The file then holds only its front matter,
-        which MkDocs reads for the title and metadata."""
-        render = file.render
-        assert render is not None
-        text = file.content_string
-        src_uri = file.src_uri
-        if src_uri in self.finished_found:
-            file.content_string = text  # the front matter alone
-            return
-        head, markdown = split_front_matter(text)
-        portable = stable(markdown)
-        if portable is None:
-            file.content_string = text  # converted by MkDocs, as it stands
-            return
-        conversions = self.conversions
-        assert conversions is not None
-        key = conversions.key(src_uri, file.url, portable)
-        found = conversions.get(key)
-        if found is not None:
-            self.found[src_uri] = found
-        else:
-            pool = self._started()
-            if pool is None:
-                file.content_string = text  # converted by MkDocs
-                return
-            blocks = self.blocks.pop(src_uri, ())
-            finishing = self.finishing.pop(src_uri, None)
-            self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
-        file.content_string = head
-
-    def _pool_closed(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
-        self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
 
     def on_env(
         self, env: Environment, /, *, config: MkDocsConfig, files: Files
     ) -> Environment | None:
-        self._pool_closed()  # every page is converted
+        if self.conversions is not None:
+            self.conversions.close()  # every page is converted
         return env
-
-    def _finished_pages(self, config: MkDocsConfig, files: Files) -> FinishedPages | None:
-        """Finished incident pages, when this build can use them: a conversion cache, a key of
-        this machine's, and no other plugin that reads or changes a page's Markdown (it would
-        see only the front matter of a finished page)."""
-        conversions = self._conversions(config, files)
-        if conversions is None or self._others_handle(
-            config, ("on_page_read_source", "on_page_markdown")
-        ):
-            return None
-        if self.secret is None:
-            return None
-        folder = conversions.folder.parent / "finished"
-        return FinishedPages(folder, conversions.build_key, self.secret, listed=conversions.listed)
-
-    def _others_handle(self, config: MkDocsConfig, events: tuple[str, ...]) -> bool:
-        """Whether another plugin handles any of `events`."""
-        # As MkDocs registers them: a plugin handles the events it has methods for.
-        return any(
-            plugin is not self and any(hasattr(plugin, event) for event in events)
-            for plugin in config.plugins.values()
-        )
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
@@ -797,7 +518,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self._index_written()  # one writer of the index at a time
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self._stop_recording()
+        if self.conversions is not None:
+            self.conversions.stop_recording()
         self.on_this_day = None
         if self.search_plan is not None and self.serving:
             # The page an author saved reloads now; the search index follows seconds later.
@@ -809,10 +531,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         elif self.search_plan is not None:
             jobs = self.settings.jobs if self.settings is not None else 1
             search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
-        if not self.serving:
-            for kept in (self.conversions, self.finished):
-                if kept is not None:
-                    kept.remove_unused()
+        if not self.serving and self.conversions is not None:
+            self.conversions.remove_unused()
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -823,7 +543,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_shutdown(self) -> None:
         self._index_written()
-        self._pool_closed()
+        self._conversions_ended()
 
     def _index_written(self) -> None:
         if self.indexing is not None:
@@ -831,17 +551,17 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.indexing = None
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._stop_recording()
-        self._pool_closed()
+        self._conversions_ended()
         # A build that stopped part way: the next one converts every generated page again. The
         # titles kept are those of pages whose files the failed build did not change.
         self.digests, self.shape = {}, None
         self.shown, self.on_this_day = None, None
 
-    def _stop_recording(self) -> None:
-        self.recorder.records, self.converting = None, None
-        for logger in _RECORDED_LOGGERS:
-            logger.removeHandler(self.recorder)
+    def _conversions_ended(self) -> None:
+        """The last build's workers stopped and its recording ended, however it ended."""
+        if self.conversions is not None:
+            self.conversions.close()
+            self.conversions.stop_recording()
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -855,33 +575,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 if path.exists():
                     server.watch(str(path))
         return server
-
-
-# The loggers whose messages a conversion records (see RECORDED).
-_RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
-
-
-def _restored(page: Page, found: Converted, files: Files) -> str:
-    """The HTML of a page from a cache, with what its conversion set on the page and logged."""
-    page.toc = found.table_of_contents()
-    page.present_anchor_ids = set(found.anchors)
-    if found.links is not None:
-        page.links_to_anchors = {
-            target: dict(links)
-            for uri, links in found.links.items()
-            if (target := files.get_file_from_path(uri)) is not None
-        }
-    replay(found.records)
-    return found.html
-
-
-def split_front_matter(text: str) -> tuple[str, str]:
-    """A generated page's front matter (its `---` lines included) and what MkDocs converts of it,
-    split as MkDocs' reader splits them. pmkb writes its front matter as one line of JSON, which
-    YAML reads as a mapping: where it ends is known without parsing it, which MkDocs does again
-    when it reads the page (for the thousands of pages handed to workers, 0.06 ms a page)."""
-    head = front_matter_block(text)
-    return (head, text[len(head) :].lstrip("\n")) if head else ("", get_data(text)[0])
 
 
 def _machine_secret() -> bytes | None:

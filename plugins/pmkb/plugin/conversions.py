@@ -1,0 +1,407 @@
+"""Where each generated page's HTML comes from in one build: a finished page, the conversion
+cache, a worker process, or MkDocs converting it here (and then stored for the next build)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
+
+from ..digests import digest
+from ..parallel import PARALLEL_FROM
+from ..settings import Settings
+from ..site.blocks import fill, front_matter_block, stable, unstable
+from ..site.render import IncidentSource
+from ..site.safe_html import sanitize
+from .conversion_cache import (
+    RECORDED,
+    ConversionCache,
+    Converted,
+    FinishedPages,
+    Finishing,
+    Recorder,
+    Unstable,
+    conversion_key,
+    converted_page,
+    plugin_versions,
+    replay,
+)
+from .conversion_pool import ConversionPool, Sent, Setup, file_rows
+from .lazy_files import RenderedOnRead
+
+log = get_plugin_logger(__name__)
+# Pages read ahead for the workers and found in the cache, held until MkDocs' loop reaches them.
+HELD_AHEAD = 64
+# The loggers whose messages a conversion records (see RECORDED).
+_RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
+
+
+class Conversions:
+    """One build's generated pages on their way to HTML.
+
+    The plugin shares two tables with it: per generated page, pmkb's HTML blocks waiting for
+    the page to be converted (`blocks`), and its compact search entry (`search_entries`).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        serving: bool,
+        secret: bytes | None,
+        blocks: dict[str, tuple[str, ...]],
+        search_entries: dict[str, Callable[[], str]],
+    ) -> None:
+        self.settings = settings
+        self.serving = serving
+        # This machine's key for what pmkb keeps of its own HTML: None when there is none yet,
+        # or no cache.
+        self.secret = secret
+        self.blocks = blocks
+        self.search_entries = search_entries
+        # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
+        # found in it, and the page being converted with the key its result is stored under.
+        self.cache: ConversionCache | None = None
+        self.cache_asked = False
+        self.found: dict[str, Converted] = {}
+        self.converting: tuple[str, str] | None = None
+        self.recorder = Recorder()
+        # Finished incident pages (see FinishedPages): set in `planned` when this build may use
+        # them; the pages found there, and per page rendered now, what its entry needs.
+        self.finished: FinishedPages | None = None
+        self.finished_found: dict[str, Converted] = {}
+        self.finishing: dict[str, Finishing] = {}
+        # A one-off build's worker processes converting incident pages (see ConversionPool),
+        # started when the first page needs one (until then, how to start them): the incident
+        # pages in the order MkDocs reads them, where in that order MkDocs' loop is and the last
+        # page not yet handed out; per page handed out, its answer and how to render it again.
+        self.pool: ConversionPool | None = None
+        self.setup: Setup | None = None
+        self.handing: list[RenderedOnRead] = []
+        self.position: dict[str, int] = {}
+        self.front, self.back = -1, -1
+        self.sent: dict[str, Sent] = {}
+        for logger in _RECORDED_LOGGERS:
+            logger.addHandler(self.recorder)
+
+    def rendered(self, source: IncidentSource) -> str:
+        """An incident page's text as MkDocs reads it: its front matter alone when it was
+        finished before from the same inputs, else its Markdown (its blocks kept for later)."""
+        finished = self.finished
+        if finished is not None:
+            key = digest(finished.build_key, source.src, source.inputs())
+            found = finished.get(key)
+            if found is not None and found.front_matter is not None:
+                # Finished before, from the same inputs: MkDocs reads the front matter alone.
+                self.finished_found[source.src] = found
+                if found.search is not None:
+                    self.search_entries[source.src] = partial(str, found.search)
+                return found.front_matter
+        rendered = source.text()
+        self.blocks[source.src] = rendered.blocks
+        head = front_matter_block(rendered.markdown)
+        if finished is not None and head:
+            self.finishing[source.src] = Finishing(key, head, self._search_entry(source.src))
+        return rendered.markdown
+
+    def _search_entry(self, src: str) -> str | None:
+        """A page's compact search entry (None: it has none), made now and kept for the build:
+        its finished page holds it too, and the next build that takes the page does not make
+        it again (0.1 ms a page)."""
+        entry = self.search_entries.get(src)
+        if entry is None:
+            return None
+        text = entry()
+        self.search_entries[src] = partial(str, text)
+        return text
+
+    def markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """What MkDocs converts of a generated page (None: its Markdown as it stands): nothing
+        when its HTML is put in later, else its Markdown with placeholders every build writes
+        alike, whose conversion is then stored."""
+        src_uri = page.file.src_uri
+        if self.filled_later(src_uri):
+            return ""
+        conversions = self._cache(config, files)
+        if conversions is None:
+            return None
+        # Each build draws its own placeholders: the Markdown is converted with placeholders in a
+        # form every build writes alike, and given this build's back in `html`.
+        portable = stable(markdown)
+        if portable is None:
+            return None
+        key = conversions.key(src_uri, page.file.url, portable)
+        found = conversions.get(key)
+        if found is not None:
+            # Converted before: MkDocs converts nothing, and the HTML is put back in `html`.
+            self.found[src_uri] = found
+            return ""
+        self._recording(src_uri, key)
+        return portable
+
+    def filled_later(self, src_uri: str) -> bool:
+        """Whether the page's HTML is put in by `html`, not converted by MkDocs: it was
+        finished, converted before, or handed to a worker."""
+        return src_uri in self.finished_found or src_uri in self.found or src_uri in self.sent
+
+    def _recording(self, src_uri: str, key: str) -> None:
+        """This process converts the page `src_uri` next: what the conversion logs is recorded,
+        to be stored with its entry `key` in the conversion cache."""
+        self.converting = (src_uri, key)
+        self.recorder.records = []
+
+    def _cache(self, config: MkDocsConfig, files: Files) -> ConversionCache | None:
+        """This build's conversion cache, once every plugin has settled the files and settings."""
+        if not self.cache_asked:
+            self.cache_asked = True
+            if self.settings.cache_dir is not None:
+                try:
+                    key = conversion_key(
+                        config,
+                        files,
+                        plugin_versions(config.plugins),
+                        [logger.getEffectiveLevel() for logger in _RECORDED_LOGGERS],
+                    )
+                except Unstable as exc:
+                    log.debug(f"converted pages are not cached in this build: {exc}")
+                else:
+                    self.cache = ConversionCache(
+                        self.settings.cache_dir / "pages", key, listed=not self.serving
+                    )
+        return self.cache
+
+    def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A generated page's HTML, made safe and with pmkb's blocks in place: from a worker, a
+        finished page or the conversion cache, or `html` as MkDocs just converted it."""
+        src_uri = page.file.src_uri
+        sent = self.sent.pop(src_uri, None)
+        if sent is not None:
+            assert self.pool is not None
+            answer = self.pool.take(sent)
+            if answer is not None:
+                return _restored(page, answer, files)
+            html = self._converted_here(sent, page, config, files)
+        finished = self.finished_found.pop(src_uri, None)
+        if finished is not None:
+            return _restored(page, finished, files)
+        html, records = self._converted_once(html, page, files)
+        blocks = self.blocks.pop(src_uri, ())
+        made = fill(html if self.settings.trust_html else sanitize(html), blocks)
+        finishing = self.finishing.pop(src_uri, None)
+        if finishing is not None and records is not None and self.finished is not None:
+            self.finished.put(finishing.key, converted_page(made, page, records, finishing))
+        return made
+
+    def _converted_here(self, sent: Sent, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A page no worker converted after all, rendered again and converted here as MkDocs
+        would have."""
+        _, markdown = split_front_matter(sent.render())  # sets its blocks and finished entry again
+        src_uri = page.file.src_uri
+        if src_uri in self.finished_found:
+            return ""  # the worker finished it after all
+        portable = stable(markdown)
+        assert portable is not None and self.cache is not None  # as when it was handed out
+        self._recording(src_uri, self.cache.key(src_uri, page.file.url, portable))
+        page.markdown = portable
+        page.render(config, files)
+        return page.content or ""
+
+    def _converted_once(
+        self, html: str, page: Page, files: Files
+    ) -> tuple[str, list[tuple[str, int, str]] | None]:
+        """The page as converting its Markdown made it, and what the conversion logged: from the
+        cache, or just converted (and then stored), before any plugin has changed it. What was
+        logged is unknown (None) when the page was converted outside the cache."""
+        src_uri = page.file.src_uri
+        found = self.found.pop(src_uri, None)
+        if found is not None:
+            return unstable(_restored(page, found, files)), found.records
+        if self.converting is not None and self.converting[0] == src_uri:
+            records, self.recorder.records = self.recorder.records or [], None
+            key, self.converting = self.converting[1], None
+            assert self.cache is not None
+            self.cache.put(key, converted_page(html, page, records))
+            return unstable(html), records
+        return html, None
+
+    def planned(self, config: MkDocsConfig, files: Files, plugin: object) -> None:
+        """Once the navigation is made: whether finished pages and workers can be used (`plugin`
+        being pmkb's own), and the first pages handed out."""
+        self.finished = self._finished_pages(config, files, plugin)
+        self.setup = self._pool_setup(config, files, plugin)
+        if self.setup is not None:
+            self._hand_out()
+
+    def _pool_setup(
+        self,
+        config: MkDocsConfig,
+        files: Files,
+        plugin: object,
+    ) -> Setup | None:
+        """How to start worker processes converting incident pages, for a one-off build of many
+        of them whose pages no other plugin reads or changes before they are converted."""
+        path, conversions = config.config_file_path, self.cache
+        if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
+            return None
+        if _others_handle(
+            plugin, config, ("on_pre_page", "on_page_read_source", "on_page_markdown")
+        ):
+            return None
+        handing = [
+            f
+            for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if isinstance(f, RenderedOnRead) and f.render is not None
+        ]
+        if len(handing) < PARALLEL_FROM:
+            return None
+        self.handing = handing
+        self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
+        self.front, self.back = -1, len(self.handing) - 1
+        finished = self.finished
+        return Setup(
+            config_file=path,
+            use_directory_urls=config.use_directory_urls,
+            files=file_rows(files),
+            plugins=tuple(plugin_versions(config.plugins)),
+            log_levels=tuple(logging.getLogger(name).getEffectiveLevel() for name in RECORDED),
+            propagate=logging.getLogger("mkdocs").propagate,
+            key=conversions.build_key,
+            cache_folder=str(conversions.folder),
+            finished_folder=None if finished is None else str(finished.folder),
+            secret=None if finished is None else finished.secret,
+            trust_html=self.settings.trust_html,
+        )
+
+    def reaching(self, src_uri: str) -> None:
+        """MkDocs' loop reads the page `src_uri` next: the workers are kept busy."""
+        if self.handing:
+            self.front = self.position.get(src_uri, self.front)
+            self._hand_out()
+
+    def _hand_out(self) -> None:
+        """Keep the workers busy with incident pages from the end of MkDocs' order, until they
+        reach the page MkDocs reads now. Pages finished or converted before are held until
+        MkDocs reaches them: at most HELD_AHEAD, so that a build finding most pages in the
+        cache holds few at once, and starts no worker for the few it converts."""
+        while self.back > self.front and len(self.found) + len(self.finished_found) < HELD_AHEAD:
+            pool = self.pool
+            if pool is None and self.setup is None:
+                return  # no worker could be started
+            if pool is not None and (pool.declined or pool.full()):
+                return
+            file = self.handing[self.back]
+            self.back -= 1
+            self._prepared(file)
+
+    def _started(self) -> ConversionPool | None:
+        """The workers, started now if they are not yet; None if they cannot be."""
+        if self.pool is None and self.setup is not None:
+            self.pool = ConversionPool.start(self.setup, self.settings.jobs - 1)
+            self.setup = None
+        return self.pool
+
+    def _prepared(self, file: RenderedOnRead) -> None:
+        """Render an incident page now, as MkDocs would read it, and have a worker convert it
+        unless it was finished or converted before. The file then holds only its front matter,
+        which MkDocs reads for the title and metadata."""
+        render = file.render
+        assert render is not None
+        text = file.content_string
+        src_uri = file.src_uri
+        if src_uri in self.finished_found:
+            file.content_string = text  # the front matter alone
+            return
+        head, markdown = split_front_matter(text)
+        portable = stable(markdown)
+        if portable is None:
+            file.content_string = text  # converted by MkDocs, as it stands
+            return
+        conversions = self.cache
+        assert conversions is not None
+        key = conversions.key(src_uri, file.url, portable)
+        found = conversions.get(key)
+        if found is not None:
+            self.found[src_uri] = found
+        else:
+            pool = self._started()
+            if pool is None:
+                file.content_string = text  # converted by MkDocs
+                return
+            blocks = self.blocks.pop(src_uri, ())
+            finishing = self.finishing.pop(src_uri, None)
+            self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
+        file.content_string = head
+
+    def close(self) -> None:
+        """Stop the workers: every page is converted, or the build has ended."""
+        if self.pool is not None:
+            self.pool.close()
+        self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
+
+    def _finished_pages(
+        self,
+        config: MkDocsConfig,
+        files: Files,
+        plugin: object,
+    ) -> FinishedPages | None:
+        """Finished incident pages, when this build can use them: a conversion cache, a key of
+        this machine's, and no other plugin that reads or changes a page's Markdown (it would
+        see only the front matter of a finished page)."""
+        conversions = self._cache(config, files)
+        if conversions is None or _others_handle(
+            plugin, config, ("on_page_read_source", "on_page_markdown")
+        ):
+            return None
+        if self.secret is None:
+            return None
+        folder = conversions.folder.parent / "finished"
+        return FinishedPages(folder, conversions.build_key, self.secret, listed=conversions.listed)
+
+    def remove_unused(self) -> None:
+        """A one-off build has used every entry it will: those no build used for a while go."""
+        for kept in (self.cache, self.finished):
+            if kept is not None:
+                kept.remove_unused()
+
+    def stop_recording(self) -> None:
+        self.recorder.records, self.converting = None, None
+        for logger in _RECORDED_LOGGERS:
+            logger.removeHandler(self.recorder)
+
+
+def _others_handle(plugin: object, config: MkDocsConfig, events: tuple[str, ...]) -> bool:
+    """Whether a plugin other than `plugin` handles any of `events`."""
+    # As MkDocs registers them: a plugin handles the events it has methods for.
+    return any(
+        other is not plugin and any(hasattr(other, event) for event in events)
+        for other in config.plugins.values()
+    )
+
+
+def _restored(page: Page, found: Converted, files: Files) -> str:
+    """The HTML of a page from a cache, with what its conversion set on the page and logged."""
+    page.toc = found.table_of_contents()
+    page.present_anchor_ids = set(found.anchors)
+    if found.links is not None:
+        page.links_to_anchors = {
+            target: dict(links)
+            for uri, links in found.links.items()
+            if (target := files.get_file_from_path(uri)) is not None
+        }
+    replay(found.records)
+    return found.html
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """A generated page's front matter (its `---` lines included) and what MkDocs converts of it,
+    split as MkDocs' reader splits them. pmkb writes its front matter as one line of JSON, which
+    YAML reads as a mapping: where it ends is known without parsing it, which MkDocs does again
+    when it reads the page (for the thousands of pages handed to workers, 0.06 ms a page)."""
+    head = front_matter_block(text)
+    return (head, text[len(head) :].lstrip("\n")) if head else ("", get_data(text)[0])
