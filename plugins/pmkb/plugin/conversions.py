@@ -370,6 +370,7 @@ class Conversions:
                 kept.remove_unused()
 
     def stop_recording(self) -> None:
+        """The build has converted its pages: nothing more is recorded for the cache."""
         self.recorder.records, self.converting = None, None
         for logger in _RECORDED_LOGGERS:
             logger.removeHandler(self.recorder)
