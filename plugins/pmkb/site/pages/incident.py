@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ...analyse.index import Related
 from ...analyse.trends import elapsed, start_of
@@ -14,6 +14,7 @@ from ...findings import Finding
 from ...model import KIND_LABELS, Catalog, Postmortem
 from ...read.custom_fields import shown
 from ...settings import Settings
+from ...urls import Site
 from ..blocks import Rendered
 from .base import GeneratedPage, PageContext
 from .text import (
@@ -118,8 +119,31 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         kind_label=KIND_LABELS[pm.kind],
         review=review_text(pm),
         custom_rows=card_fields(pm, ctx.kb.settings),
-        shared_with=shared_with,
+        related_items=related_items,
     )
+
+
+def related_items(
+    related: list[Related],
+    link: Callable[[str], str],
+    sev: Callable[[str | None], Markup],
+    chip: Callable[[str, str], Markup],
+    site: Site,
+) -> Markup:
+    """The related incidents' list items: each links to its incident, with its severity, date and
+    why it is related. Written here, not in the template: five a page, each item's four calls
+    through the template were a quarter of the time an incident page took to render."""
+    items = []
+    for r in related:
+        other = r.incident
+        when = f"{other.date.isoformat()} · " if other.date else ""
+        items.append(
+            f'<li><a href="{escape(link(site.incident(other.id)))}">{escape(other.title)}</a> '
+            f'{sev(other.severity)} <small class="pmkb-why">{when}{shared_with(r, chip)}</small>'
+            "</li>\n"
+        )
+    # Each part is markup already, or escaped above.
+    return Markup("".join(items))
 
 
 def shared_with(r: Related, chip: Callable[[str, str], Markup]) -> Markup:
