@@ -113,7 +113,7 @@ class Conversions:
     def _search_entry(self, src: str) -> str | None:
         """A page's compact search entry (None: it has none), made now and kept for the build:
         its finished page holds it too, and the next build that takes the page does not make
-        it again (0.1 ms a page)."""
+        it again (0.03 ms a page at 5,000 postmortems)."""
         entry = self.search_entries.get(src)
         if entry is None:
             return None
