@@ -485,7 +485,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
         if self.conversions is not None:
-            self.conversions.planned(config, files, self)
+            others = [plugin for plugin in config.plugins.values() if plugin is not self]
+            self.conversions.planned(config, files, others)
         return nav
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:

@@ -230,28 +230,21 @@ class Conversions:
             return unstable(html), records
         return html, None
 
-    def planned(self, config: MkDocsConfig, files: Files, plugin: object) -> None:
-        """Once the navigation is made: whether finished pages and workers can be used (`plugin`
-        being pmkb's own), and the first pages handed out."""
-        self.finished = self._finished_pages(config, files, plugin)
-        self.setup = self._pool_setup(config, files, plugin)
+    def planned(self, config: MkDocsConfig, files: Files, others: list[object]) -> None:
+        """Once the navigation is made: whether finished pages and workers can be used, given
+        the build's `others` plugins, and the first pages handed out."""
+        self.finished = self._finished_pages(config, files, others)
+        self.setup = self._pool_setup(config, files, others)
         if self.setup is not None:
             self._hand_out()
 
-    def _pool_setup(
-        self,
-        config: MkDocsConfig,
-        files: Files,
-        plugin: object,
-    ) -> Setup | None:
+    def _pool_setup(self, config: MkDocsConfig, files: Files, others: list[object]) -> Setup | None:
         """How to start worker processes converting incident pages, for a one-off build of many
         of them whose pages no other plugin reads or changes before they are converted."""
         path, conversions = config.config_file_path, self.cache
         if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
             return None
-        if _others_handle(
-            plugin, config, ("on_pre_page", "on_page_read_source", "on_page_markdown")
-        ):
+        if _handle(others, ("on_pre_page", "on_page_read_source", "on_page_markdown")):
             return None
         handing = [
             f
@@ -345,18 +338,13 @@ class Conversions:
         self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
 
     def _finished_pages(
-        self,
-        config: MkDocsConfig,
-        files: Files,
-        plugin: object,
+        self, config: MkDocsConfig, files: Files, others: list[object]
     ) -> FinishedPages | None:
         """Finished incident pages, when this build can use them: a conversion cache, a key of
         this machine's, and no other plugin that reads or changes a page's Markdown (it would
         see only the front matter of a finished page)."""
         conversions = self._cache(config, files)
-        if conversions is None or _others_handle(
-            plugin, config, ("on_page_read_source", "on_page_markdown")
-        ):
+        if conversions is None or _handle(others, ("on_page_read_source", "on_page_markdown")):
             return None
         if self.secret is None:
             return None
@@ -376,13 +364,10 @@ class Conversions:
             logger.removeHandler(self.recorder)
 
 
-def _others_handle(plugin: object, config: MkDocsConfig, events: tuple[str, ...]) -> bool:
-    """Whether a plugin other than `plugin` handles any of `events`."""
+def _handle(plugins: list[object], events: tuple[str, ...]) -> bool:
+    """Whether any of `plugins` handles any of `events`."""
     # As MkDocs registers them: a plugin handles the events it has methods for.
-    return any(
-        other is not plugin and any(hasattr(other, event) for event in events)
-        for other in config.plugins.values()
-    )
+    return any(hasattr(plugin, event) for plugin in plugins for event in events)
 
 
 def _restored(page: Page, found: Converted, files: Files) -> str:
