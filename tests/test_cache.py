@@ -443,6 +443,30 @@ def test_plugins_that_edit_pages_see_each_page_converted_once_and_publish_what_t
         )
 
 
+# A plugin whose change to every page's Markdown comes from outside the knowledge base (here an
+# environment variable; a macro reading the date, an API, a file outside docs_dir): pmkb cannot
+# tell when what it writes changes, so no page it edits may come finished from an earlier build.
+EDITION_HOOK = """
+import os
+
+
+def on_page_markdown(markdown, page, config, files):
+    return markdown + "\\n\\nBuilt for the " + os.environ["KB_EDITION"] + " edition.\\n"
+"""
+
+
+def test_a_plugin_that_edits_markdown_sees_every_page_made_again_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, mkdocs={"hooks": ["edition.py"]}, files={"edition.py": EDITION_HOOK})
+    page = root / "site" / "incidents" / "cdn-purge" / "index.html"
+    for edition in ("spring", "autumn"):
+        monkeypatch.setenv("KB_EDITION", edition)
+        _build_here(root, "site", monkeypatch)
+        assert f"Built for the {edition} edition." in page.read_text(encoding="utf-8"), edition
+    assert _entries(root, "finished") == []  # none is written, as none would be used
+
+
 def _called_for(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
     """The incidents `incident.<name>` (a function of a page context and a postmortem) is
     called for from now on, by title."""

@@ -440,6 +440,32 @@ def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: 
     assert len(shown) == 5
 
 
+# A plugin that edits every page's Markdown, which a worker, given the page as pmkb renders it,
+# would never see.
+REVIEWED_HOOK = """
+def on_page_markdown(markdown, page, config, files):
+    return markdown + "\\n\\nRead by the review hook.\\n"
+"""
+
+
+def test_a_build_whose_plugins_edit_markdown_converts_every_page_itself(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    roots = _alone_and_with_workers(
+        tmp_path,
+        _many(PARALLEL_FROM + 10),
+        mkdocs={"hooks": ["reviewed.py"]},
+        files={"reviewed.py": REVIEWED_HOOK},
+    )
+    got = in_fresh_process(_build_with_and_without_workers, roots, True)
+    # Reading still forks; no conversion worker is spawned, and each page shows the hook's line.
+    assert "spawn" not in got["pools"] and got["converted"] == []
+    site = _same_sites(roots)
+    incidents = [name for name in site if name.startswith("incidents/pm-")]
+    assert len(incidents) > PARALLEL_FROM
+    assert all(b"Read by the review hook." in site[name] for name in incidents)
+
+
 def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_itself(
     tmp_path: Path,
 ) -> None:
