@@ -273,9 +273,13 @@ def _build_with_and_without_workers(
 
 
 def _alone_and_with_workers(
-    tmp_path: Path, postmortems: dict[str, str], **options: Any
+    tmp_path: Path, postmortems: dict[str, str], hook: tuple[str, str] | None = None
 ) -> list[Path]:
-    """The same project twice, with its site folder: `workers: 0` ("alone"), then `workers: 2`."""
+    """The same project twice, with its site folder: `workers: 0` ("alone"), then `workers: 2`;
+    with `hook`, a file's name and text, MkDocs runs it as a hook."""
+    options: dict[str, Any] = {}
+    if hook is not None:
+        options = {"mkdocs": {"hooks": [hook[0]]}, "files": dict([hook])}
     return [
         make_project(
             tmp_path / name,
@@ -345,10 +349,7 @@ def test_a_build_whose_plugins_run_a_thread_still_converts_in_workers(tmp_path: 
     from pmkb.parallel import PARALLEL_FROM
 
     roots = _alone_and_with_workers(
-        tmp_path,
-        _many(PARALLEL_FROM + 10),
-        mkdocs={"hooks": ["thread.py"]},
-        files={"thread.py": THREAD_HOOK},
+        tmp_path, _many(PARALLEL_FROM + 10), hook=("thread.py", THREAD_HOOK)
     )
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     # With a thread running, nothing is forked: the files are read here, the workers spawned.
@@ -427,12 +428,7 @@ def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: 
             postmortem(f"Abbreviated {name}", "2019-03-04", summary="The DNS resolver failed.")
             + "\n*[DNS]: Domain Name System\n"
         )
-    roots = _alone_and_with_workers(
-        tmp_path,
-        files,
-        mkdocs={"hooks": ["abbreviations.py"]},
-        files={"abbreviations.py": ABBREVIATIONS_HOOK},
-    )
+    roots = _alone_and_with_workers(tmp_path, files, hook=("abbreviations.py", ABBREVIATIONS_HOOK))
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     assert got["pools"][2:] == ["fork"] and got["converted"] == []
     site = _same_sites(roots)
@@ -452,10 +448,7 @@ def test_a_build_whose_plugins_edit_markdown_converts_every_page_itself(tmp_path
     from pmkb.parallel import PARALLEL_FROM
 
     roots = _alone_and_with_workers(
-        tmp_path,
-        _many(PARALLEL_FROM + 10),
-        mkdocs={"hooks": ["reviewed.py"]},
-        files={"reviewed.py": REVIEWED_HOOK},
+        tmp_path, _many(PARALLEL_FROM + 10), hook=("reviewed.py", REVIEWED_HOOK)
     )
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     # Reading still forks; no conversion worker is spawned, and each page shows the hook's line.
