@@ -443,22 +443,37 @@ def test_plugins_that_edit_pages_see_each_page_converted_once_and_publish_what_t
         )
 
 
-# A plugin whose change to every page's Markdown comes from outside the knowledge base (here an
-# environment variable; a macro reading the date, an API, a file outside docs_dir): pmkb cannot
-# tell when what it writes changes, so no page it edits may come finished from an earlier build.
-EDITION_HOOK = """
+# A plugin whose change to every incident page comes from outside the knowledge base (here an
+# environment variable; a macro reading the date, an API, a file outside docs_dir), made to the
+# Markdown or to the source MkDocs reads: pmkb cannot tell when what it writes changes, so no
+# page it edits may come finished from an earlier build.
+EDITION = '"\\n\\nBuilt for the " + os.environ["KB_EDITION"] + " edition.\\n"'
+EDITION_HOOKS = {
+    "markdown": f"""
 import os
 
 
 def on_page_markdown(markdown, page, config, files):
-    return markdown + "\\n\\nBuilt for the " + os.environ["KB_EDITION"] + " edition.\\n"
-"""
+    return markdown + {EDITION}
+""",
+    "source": f"""
+import os
 
 
-def test_a_plugin_that_edits_markdown_sees_every_page_made_again_by_the_next_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def on_page_read_source(page, config):
+    if page.file.src_uri.startswith("incidents/"):
+        return page.file.content_string + {EDITION}
+    return None
+""",
+}
+
+
+@pytest.mark.parametrize("event", sorted(EDITION_HOOKS))
+def test_a_plugin_that_edits_pages_sees_every_page_made_again_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event: str
 ) -> None:
-    root = _project(tmp_path, mkdocs={"hooks": ["edition.py"]}, files={"edition.py": EDITION_HOOK})
+    hook = EDITION_HOOKS[event]
+    root = _project(tmp_path, mkdocs={"hooks": ["edition.py"]}, files={"edition.py": hook})
     page = root / "site" / "incidents" / "cdn-purge" / "index.html"
     for edition in ("spring", "autumn"):
         monkeypatch.setenv("KB_EDITION", edition)

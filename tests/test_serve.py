@@ -436,20 +436,30 @@ def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: 
     assert len(shown) == 5
 
 
-# A plugin that edits every page's Markdown, which a worker, given the page as pmkb renders it,
-# would never see.
-REVIEWED_HOOK = """
+# A plugin that edits every incident page, in its Markdown or in the source MkDocs reads, which a
+# worker, given the page as pmkb renders it, would never see.
+REVIEWED_HOOKS = {
+    "markdown": """
 def on_page_markdown(markdown, page, config, files):
     return markdown + "\\n\\nRead by the review hook.\\n"
-"""
+""",
+    "source": """
+def on_page_read_source(page, config):
+    if page.file.src_uri.startswith("incidents/"):
+        return page.file.content_string + "\\n\\nRead by the review hook.\\n"
+    return None
+""",
+}
 
 
-def test_a_build_whose_plugins_edit_markdown_converts_every_page_itself(tmp_path: Path) -> None:
+@pytest.mark.parametrize("event", sorted(REVIEWED_HOOKS))
+def test_a_build_whose_plugins_edit_pages_converts_every_page_itself(
+    tmp_path: Path, event: str
+) -> None:
     from pmkb.parallel import PARALLEL_FROM
 
-    roots = _alone_and_with_workers(
-        tmp_path, _many(PARALLEL_FROM + 10), hook=("reviewed.py", REVIEWED_HOOK)
-    )
+    hook = ("reviewed.py", REVIEWED_HOOKS[event])
+    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10), hook=hook)
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
     # Reading still forks; no conversion worker is spawned, and each page shows the hook's line.
     assert "spawn" not in got["pools"] and got["converted"] == []
