@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from helpers import SITE_FACTORS, SITE_SERVICES, build, make_project, postmortem, read, symlink
 from pmkb.read.knowledge import load
 from pmkb.settings import load_settings
+from pmkb.site.blocks import front_matter_block
 from pmkb.site.render import Renderer
 from pmkb.urls import Site
 
@@ -39,7 +40,12 @@ def _load_and_render(root: Path) -> None:
         assert f.path and f.line >= 1 and f.col >= 1
     for source in kb.unreadable:
         assert source.findings, f"{source.display} was dropped without a finding"
-    Renderer(kb, Site(settings_), date(2026, 11, 25)).pages()
+    renderer = Renderer(kb, Site(settings_), date(2026, 11, 25))
+    renderer.pages()
+    # What MkDocs reads of an incident page whose HTML is put in as the theme builds it: the
+    # front matter its text opens with, made alone.
+    for source in renderer.incident_sources():
+        assert source.head() == front_matter_block(source.text().markdown)
 
 
 @FUZZ

@@ -1,4 +1,4 @@
-"""`mkdocs serve` rebuilds: the plugin instance and its parse cache survive, so one edit re-parses one file."""
+"""`serve` rebuilds re-parse one edited file; builds in several processes; when pages convert."""
 
 from __future__ import annotations
 
@@ -467,6 +467,97 @@ def test_a_build_whose_plugins_edit_pages_converts_every_page_itself(
     incidents = [name for name in site if name.startswith("incidents/pm-")]
     assert len(incidents) > PARALLEL_FROM
     assert all(b"Read by the review hook." in site[name] for name in incidents)
+
+
+# A hook that writes down each page as the theme builds it: an event pmkb leaves to other plugins,
+# and after which it puts in an incident page's HTML.
+BUILT_HOOK = """
+steps = []
+
+
+def on_page_context(context, page, config, nav):
+    steps.append("built " + page.file.src_uri)
+    return context
+"""
+
+
+def test_a_one_off_build_converts_each_incident_page_as_the_theme_builds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.structure.pages import Page
+
+    root = make_project(
+        tmp_path,
+        _many(12),
+        theme="mkdocs",
+        site=True,
+        options={"workers": 0},
+        mkdocs={"hooks": ["built.py"]},
+        files={"built.py": BUILT_HOOK, "docs/guide.md": "# Guide\n\nOn call.\n"},
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    monkeypatch.chdir(root)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    steps: list[str] = config.plugins["built.py"].steps  # type: ignore[attr-defined]
+    render = Page.render
+
+    def converted(self: Page, *args: Any) -> None:
+        render(self, *args)
+        if self.markdown:  # pmkb gives MkDocs none to convert for a page it has the HTML of
+            steps.append("converted " + self.file.src_uri)
+
+    monkeypatch.setattr(Page, "render", converted)
+    build(config)
+    incidents = [f"incidents/pm-{i:04d}.md" for i in range(12)]
+    # The site's own pages and pmkb's listings are converted in MkDocs' loop, before the theme
+    # builds the first page. Each incident page is converted right before the theme builds it:
+    # the theme's templates run while the next pages are converted (by workers, when there are).
+    first = steps.index("built index.md")
+    assert {"converted index.md", "converted guide.md", "converted incidents/index.md"} <= set(
+        steps[:first]
+    )
+    assert not any(src in step for step in steps[:first] for src in incidents)
+    for src in incidents:
+        at = steps.index("built " + src)
+        assert steps[at - 1] == "converted " + src
+    page = (root / "site" / "incidents" / "pm-0003" / "index.html").read_text(encoding="utf-8")
+    assert "Incident 3" in page and "pmkb-card" in page
+
+
+# Plugins that read every page's HTML after MkDocs converts it, before the theme builds it (as
+# one that wraps images or counts words does): they see each incident page's HTML, converted in
+# MkDocs' loop, with workers or without.
+READING_HOOKS = {
+    "on_page_content": """
+def on_page_content(html, page, config, files):
+    if page.file.src_uri.startswith("incidents/pm-"):
+        return html + "<p>Read by the reading hook.</p>"
+    return html
+""",
+    "on_env": """
+def on_env(env, config, files):
+    for file in files.documentation_pages():
+        if file.src_uri.startswith("incidents/pm-"):
+            file.page.content += "<p>Read by the reading hook.</p>"
+    return env
+""",
+}
+
+
+@pytest.mark.parametrize("event", sorted(READING_HOOKS))
+def test_a_plugin_that_reads_pages_before_they_are_built_sees_their_html(
+    tmp_path: Path, event: str
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    hook = ("reading.py", READING_HOOKS[event])
+    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10), hook=hook)
+    in_fresh_process(_build_with_and_without_workers, roots, True)
+    site = _same_sites(roots)
+    incidents = [site[name] for name in site if name.startswith("incidents/pm-")]
+    assert len(incidents) > PARALLEL_FROM
+    assert all(b"pmkb-card" in page and b"Read by the reading hook." in page for page in incidents)
 
 
 def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_itself(

@@ -536,8 +536,8 @@ def test_other_plugins_see_an_incident_page_whole_while_it_is_converted_and_buil
     result = build(root)
     assert result.returncode == 0, result.stderr
     events = json.loads((root / "site" / "seen.json").read_text())
-    for event in ("on_page_content", "on_page_context", "on_post_page"):
+    # In between too (`on_env`): pmkb holds the HTML as bytes there only when no other plugin
+    # handles the event. Once the page is built, pmkb lets it go.
+    for event in ("on_page_content", "on_env", "on_page_context", "on_post_page"):
         assert events[event][0], event
-    # In between, and once the page is built, pmkb holds the HTML as bytes, or not at all.
-    assert events["on_env"] == [False, 0]
     assert events["on_post_build"] == [False, 0]

@@ -11,7 +11,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
 from mkdocs.config.base import ConfigErrors, ConfigWarnings, ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -52,7 +51,7 @@ from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
 from .conversion_cache import machine_secret
-from .conversions import Conversions
+from .conversions import Conversions, handle
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
@@ -75,8 +74,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_plan: search_index.SearchPlan | None = None  # `search: faceted`
         # An incident page's own HTML, set aside while the search plugin reads its short entry.
         self.content_aside: str | None = None
-        # Per generated page, its content as UTF-8 from its conversion until it is built.
+        # Per generated page, its content as UTF-8 from its conversion until it is built; not
+        # when another plugin may read the pages' content in between.
         self.held: dict[str, bytes] = {}
+        self.holding = True
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
         self.dirty_serve = False
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
@@ -225,7 +226,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         for source in renderer.incident_sources():
             render = partial(conversions.rendered, source)
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
-            file.inputs = source.inputs
+            file.inputs, file.head = source.inputs, source.head
             search = source.search if source.searched else None
             self._add(file, files, config, "incident", source.source_path, search)
             fillable.append(file)
@@ -399,12 +400,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return html
         if page.markdown is not None:
             page.markdown = ""
+        if not self.holding:
+            return html
         self.held[page.file.src_uri] = html.encode("utf-8", "surrogatepass")
         return ""
 
     on_page_content = CombinedEvent(_page_is_made_safe, _markdown_is_let_go)
 
-    # First, before any plugin reads the page's content to build it.
+    # First, before any plugin reads the page's content to build it: the content held since the
+    # page was converted, or an incident page's HTML, made as the page is built.
     @event_priority(100)
     def _content_comes_back(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
@@ -412,6 +416,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         held = self.held.pop(page.file.src_uri, None)
         if held is not None:
             page.content = held.decode("utf-8", "surrogatepass")
+        if self.conversions is not None:
+            placed = self.conversions.placed(page, config)
+            if placed is not None:
+                page.content = placed
         return context
 
     # Compact search: the search plugin (Material's or MkDocs', both at the default priority 0)
@@ -484,22 +492,16 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         _relink(nav.pages)
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
+        others = [plugin for plugin in config.plugins.values() if plugin is not self]
+        self.holding = not handle(others, ("on_env",))
         if self.conversions is not None:
-            others = [plugin for plugin in config.plugins.values() if plugin is not self]
             self.conversions.planned(config, files, others)
         return nav
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
         if self.conversions is not None:
-            self.conversions.reaching(page.file.src_uri)
+            self.conversions.reaching()
         return page
-
-    def on_env(
-        self, env: Environment, /, *, config: MkDocsConfig, files: Files
-    ) -> Environment | None:
-        if self.conversions is not None:
-            self.conversions.close()  # every page is converted
-        return env
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
@@ -520,6 +522,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.conversions is not None:
+            self.conversions.close()  # every page is built
             self.conversions.stop_recording()
         self.on_this_day = None
         if self.search_plan is not None and self.serving:

@@ -32,14 +32,29 @@ from .conversion_cache import (
     plugin_versions,
     replay,
 )
-from .conversion_pool import ConversionPool, Sent, Setup, file_rows
+from .conversion_pool import WAITING_PER_WORKER, ConversionPool, Sent, Setup, file_rows
 from .lazy_files import RenderedOnRead
 
 log = get_plugin_logger(__name__)
-# Pages read ahead for the workers and found in the cache, held until MkDocs' loop reaches them.
+# Pages handed to the workers, or looked up ahead and found in the cache, held until built.
 HELD_AHEAD = 64
+# How far ahead of the page being built pages are handed to the workers: further than the pages
+# a worker has waiting (WAITING_PER_WORKER) take it to convert while this process builds pages
+# with the theme (a page handed out is converted about 40 ms later, the time this process takes
+# to build some 15 pages), so that this process does not wait for them.
+LEAD = 2 * WAITING_PER_WORKER
 # The loggers whose messages a conversion records (see RECORDED).
 _RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
+
+
+# The events in which another plugin would see a page whose HTML is put in later without it.
+_PAGE_EVENTS = (
+    "on_pre_page",
+    "on_page_read_source",
+    "on_page_markdown",
+    "on_page_content",
+    "on_env",
+)
 
 
 class Conversions:
@@ -77,21 +92,27 @@ class Conversions:
         self.finished: FinishedPages | None = None
         self.finished_found: dict[str, Converted] = {}
         self.finishing: dict[str, Finishing] = {}
-        # A one-off build's worker processes converting incident pages (see ConversionPool),
-        # started when the first page needs one (until then, how to start them): the incident
-        # pages in the order MkDocs reads them, where in that order MkDocs' loop is and the last
-        # page not yet handed out; per page handed out, its answer and how to render it again.
-        self.pool: ConversionPool | None = None
-        self.setup: Setup | None = None
+        # In a one-off build, the incident pages whose HTML is put in as the theme builds them
+        # (see `placed`), in MkDocs' order, and the build's files; of those pages, the ones not
+        # yet converted or handed out, with how to render each one's text.
         self.handing: list[RenderedOnRead] = []
         self.position: dict[str, int] = {}
-        self.front, self.back = -1, -1
+        self.files: Files | None = None
+        self.later: set[str] = set()
+        self.renders: dict[str, Callable[[], str]] = {}
+        # Worker processes converting those pages (see ConversionPool), started when the first
+        # page needs one (until then, how to start them); where in MkDocs' order the page being
+        # built is and the next page to hand out; per page handed out, its answer and how to
+        # render it again.
+        self.pool: ConversionPool | None = None
+        self.setup: Setup | None = None
+        self.front, self.cursor = -1, 0
         self.sent: dict[str, Sent] = {}
         for logger in _RECORDED_LOGGERS:
             logger.addHandler(self.recorder)
 
     def rendered(self, source: IncidentSource) -> str:
-        """An incident page's text as MkDocs reads it: its front matter alone when it was
+        """An incident page's text as it is converted: its front matter alone when it was
         finished before from the same inputs, else its Markdown (its blocks kept for later)."""
         finished = self.finished
         if finished is not None:
@@ -146,9 +167,14 @@ class Conversions:
         return portable
 
     def filled_later(self, src_uri: str) -> bool:
-        """Whether the page's HTML is put in by `html`, not converted by MkDocs: it was
-        finished, converted before, or handed to a worker."""
-        return src_uri in self.finished_found or src_uri in self.found or src_uri in self.sent
+        """Whether the page's HTML is put in by `html` or `placed`, not converted by MkDocs: it
+        was finished, converted before, handed to a worker, or is made as the page is built."""
+        return (
+            src_uri in self.later
+            or src_uri in self.finished_found
+            or src_uri in self.found
+            or src_uri in self.sent
+        )
 
     def _recording(self, src_uri: str, key: str) -> None:
         """This process converts the page `src_uri` next: what the conversion logs is recorded,
@@ -180,6 +206,8 @@ class Conversions:
         """A generated page's HTML, made safe and with pmkb's blocks in place: from a worker, a
         finished page or the conversion cache, or `html` as MkDocs just converted it."""
         src_uri = page.file.src_uri
+        if src_uri in self.later:
+            return ""  # put in when the page is built
         sent = self.sent.pop(src_uri, None)
         if sent is not None:
             assert self.pool is not None
@@ -231,31 +259,40 @@ class Conversions:
         return html, None
 
     def planned(self, config: MkDocsConfig, files: Files, others: list[object]) -> None:
-        """Once the navigation is made: whether finished pages and workers can be used, given
-        the build's `others` plugins, and the first pages handed out."""
+        """Once the navigation is made, given the build's `others` plugins: whether finished
+        pages can be used, whether incident pages get their HTML as MkDocs builds them, and
+        then the first pages handed to workers."""
         self.finished = self._finished_pages(config, files, others)
-        self.setup = self._pool_setup(config, files, others)
-        if self.setup is not None:
-            self._hand_out()
-
-    def _pool_setup(self, config: MkDocsConfig, files: Files, others: list[object]) -> Setup | None:
-        """How to start worker processes converting incident pages, for a one-off build of many
-        of them whose pages no other plugin reads or changes before they are converted."""
-        path, conversions = config.config_file_path, self.cache
-        if self.serving or self.settings.jobs < 2 or path is None or conversions is None:
-            return None
-        if _handle(others, ("on_pre_page", "on_page_read_source", "on_page_markdown")):
-            return None
-        handing = [
+        # MkDocs converts every page, then builds every page with the theme, in one process.
+        # Put in as each page is built, an incident page's HTML can be made by a worker while
+        # this process builds the pages before it, or here: the second CPU is not left idle
+        # while the theme's templates run. A one-off build only: `serve --dirty` tells a changed
+        # page by its text as MkDocs reads it. And only when no other plugin would see a page
+        # before its HTML is in (MkDocs' events up to the theme's).
+        if self.serving or handle(others, _PAGE_EVENTS):
+            return
+        self.files = files
+        self.handing = [
             f
             for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
-            if isinstance(f, RenderedOnRead) and f.render is not None
+            if isinstance(f, RenderedOnRead) and f.render is not None and f.head is not None
         ]
-        if len(handing) < PARALLEL_FROM:
-            return None
-        self.handing = handing
         self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
-        self.front, self.back = -1, len(self.handing) - 1
+        for file in self.handing:
+            assert file.render is not None and file.head is not None
+            self.renders[file.src_uri] = file.render
+            self.later.add(file.src_uri)
+            file.render = file.head  # what MkDocs reads: the title and metadata
+        self.setup = self._pool_setup(config, files)
+        self._hand_out()
+
+    def _pool_setup(self, config: MkDocsConfig, files: Files) -> Setup | None:
+        """How to start worker processes converting incident pages, for a build of many."""
+        path, conversions = config.config_file_path, self.cache
+        if self.settings.jobs < 2 or path is None or conversions is None:
+            return None
+        if len(self.handing) < PARALLEL_FROM:
+            return None
         finished = self.finished
         return Setup(
             config_file=path,
@@ -271,26 +308,33 @@ class Conversions:
             trust_html=self.settings.trust_html,
         )
 
-    def reaching(self, src_uri: str) -> None:
-        """MkDocs' loop reads the page `src_uri` next: the workers are kept busy."""
+    def reaching(self) -> None:
+        """MkDocs' loop reads a page next: the workers are kept busy."""
         if self.handing:
-            self.front = self.position.get(src_uri, self.front)
             self._hand_out()
 
     def _hand_out(self) -> None:
-        """Keep the workers busy with incident pages from the end of MkDocs' order, until they
-        reach the page MkDocs reads now. Pages finished or converted before are held until
-        MkDocs reaches them: at most HELD_AHEAD, so that a build finding most pages in the
-        cache holds few at once, and starts no worker for the few it converts."""
-        while self.back > self.front and len(self.found) + len(self.finished_found) < HELD_AHEAD:
+        """Keep the workers busy with incident pages ahead of the one being built, in MkDocs'
+        order. The LEAD pages just ahead of it are left to this process, which converts any page
+        it finds not handed out when it comes to build it: it does not wait for workers busy
+        with pages it will need later, and where the theme's templates take less time than
+        converting, it converts a share. Pages handed out, or found finished or converted
+        before, are held until they are built: at most HELD_AHEAD, so that a build finding most
+        pages in the cache holds few at once, and starts no worker for the few it converts."""
+        while len(self.found) + len(self.finished_found) + len(self.sent) < HELD_AHEAD:
             pool = self.pool
             if pool is None and self.setup is None:
                 return  # no worker could be started
             if pool is not None and (pool.declined or pool.full()):
                 return
-            file = self.handing[self.back]
-            self.back -= 1
-            self._prepared(file)
+            self.cursor = max(self.cursor, self.front + LEAD)
+            if self.cursor >= len(self.handing):
+                return
+            file = self.handing[self.cursor]
+            self.cursor += 1
+            render = self.renders.pop(file.src_uri, None)
+            if render is not None:
+                self._prepared(file.src_uri, file.url, render)
 
     def _started(self) -> ConversionPool | None:
         """The workers, started now if they are not yet; None if they cannot be."""
@@ -299,43 +343,62 @@ class Conversions:
             self.setup = None
         return self.pool
 
-    def _prepared(self, file: RenderedOnRead) -> None:
-        """Render an incident page now, as MkDocs would read it, and have a worker convert it
-        unless it was finished or converted before. The file then holds only its front matter,
-        which MkDocs reads for the title and metadata."""
-        render = file.render
-        assert render is not None
-        text = file.content_string
-        src_uri = file.src_uri
+    def _prepared(self, src_uri: str, url: str, render: Callable[[], str]) -> None:
+        """Render an incident page now and have a worker convert it, unless it was finished or
+        converted before, or must be converted here (`render` is then kept for `placed`)."""
+        text = render()
         if src_uri in self.finished_found:
-            file.content_string = text  # the front matter alone
             return
-        head, markdown = split_front_matter(text)
+        _, markdown = split_front_matter(text)
         portable = stable(markdown)
         if portable is None:
-            file.content_string = text  # converted by MkDocs, as it stands
+            self.renders[src_uri] = render  # converted here, as it stands
             return
         conversions = self.cache
         assert conversions is not None
-        key = conversions.key(src_uri, file.url, portable)
+        key = conversions.key(src_uri, url, portable)
         found = conversions.get(key)
         if found is not None:
             self.found[src_uri] = found
-        else:
-            pool = self._started()
-            if pool is None:
-                file.content_string = text  # converted by MkDocs
-                return
-            blocks = self.blocks.pop(src_uri, ())
-            finishing = self.finishing.pop(src_uri, None)
-            self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
-        file.content_string = head
+            return
+        pool = self._started()
+        if pool is None:
+            self.renders[src_uri] = render
+            return
+        blocks = self.blocks.pop(src_uri, ())
+        finishing = self.finishing.pop(src_uri, None)
+        self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
+
+    def placed(self, page: Page, config: MkDocsConfig) -> str | None:
+        """The HTML of a page whose HTML is put in as MkDocs builds it (None: not such a page):
+        a worker's, a finished page's, the conversion cache's, or converted here now."""
+        src_uri = page.file.src_uri
+        if src_uri not in self.later:
+            return None
+        files = self.files
+        assert files is not None
+        self.later.discard(src_uri)
+        render = self.renders.pop(src_uri, None)
+        self.front = self.position[src_uri]
+        self._hand_out()
+        if render is not None:
+            # Not handed out, or handed back: converted here, as MkDocs would have.
+            text = render()
+            if src_uri not in self.finished_found:
+                _, markdown = split_front_matter(text)
+                converted = self.markdown(markdown, page, config, files)
+                page.markdown = markdown if converted is None else converted
+                page.render(config, files)
+        made = self.html(page.content or "", page, config, files)
+        page.markdown = ""
+        return made
 
     def close(self) -> None:
-        """Stop the workers: every page is converted, or the build has ended."""
+        """Stop the workers: every page is built, or the build has ended."""
         if self.pool is not None:
             self.pool.close()
         self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
+        self.later, self.renders, self.files = set(), {}, None
 
     def _finished_pages(
         self, config: MkDocsConfig, files: Files, others: list[object]
@@ -344,7 +407,7 @@ class Conversions:
         this machine's, and no other plugin that reads or changes a page's Markdown (it would
         see only the front matter of a finished page)."""
         conversions = self._cache(config, files)
-        if conversions is None or _handle(others, ("on_page_read_source", "on_page_markdown")):
+        if conversions is None or handle(others, ("on_page_read_source", "on_page_markdown")):
             return None
         if self.secret is None:
             return None
@@ -364,7 +427,7 @@ class Conversions:
             logger.removeHandler(self.recorder)
 
 
-def _handle(plugins: list[object], events: tuple[str, ...]) -> bool:
+def handle(plugins: list[object], events: tuple[str, ...]) -> bool:
     """Whether any of `plugins` handles any of `events`."""
     # As MkDocs registers them: a plugin handles the events it has methods for.
     return any(hasattr(plugin, event) for plugin in plugins for event in events)

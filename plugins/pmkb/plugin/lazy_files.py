@@ -40,6 +40,9 @@ class RenderedOnRead(GeneratedFile):
     # A digest of what `render` makes the text from, set by the plugin: while the text is not
     # rendered, `serve --dirty` compares this instead of the text.
     inputs: Callable[[], str] | None = None
+    # Its front matter alone, made without the rest of the text, set by the plugin: what MkDocs
+    # reads of a page whose HTML pmkb puts in when the page is built.
+    head: Callable[[], str] | None = None
 
     @classmethod
     def of(

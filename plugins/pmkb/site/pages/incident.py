@@ -78,6 +78,11 @@ class IncidentSource:
     def text(self) -> Rendered:
         return incident_text(self.context, self.pm)
 
+    def head(self) -> str:
+        """The front matter `text()` opens with, its `---` lines included, made without the rest
+        of the page: what MkDocs reads of a page whose HTML is put in when the page is built."""
+        return f"---\n{incident_meta(self.pm)}\n---\n"
+
     def inputs(self) -> str:
         """A digest of everything the text is made from, far cheaper to make than the text: a
         page whose inputs did not change since the last build need not be rendered to tell."""
@@ -98,9 +103,7 @@ def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
 
 def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
     """The incident page's Markdown and HTML blocks."""
-    tags = [meta_text(tag) for tag in sorted({*pm.services, *pm.factors})]
-    description = meta_text(first_sentence(pm.summary))
-    meta = front_matter(pm.title, tags=tags, description=description)
+    meta = incident_meta(pm)
     body = pm.body.strip()
     if ctx.body is not None:
         body = ctx.body(body)
@@ -121,6 +124,13 @@ def incident_text(ctx: PageContext, pm: Postmortem) -> Rendered:
         custom_rows=card_fields(pm, ctx.kb.settings),
         related_items=related_items,
     )
+
+
+def incident_meta(pm: Postmortem) -> str:
+    """The incident page's front matter: its title, tags and description."""
+    tags = [meta_text(tag) for tag in sorted({*pm.services, *pm.factors})]
+    description = meta_text(first_sentence(pm.summary))
+    return front_matter(pm.title, tags=tags, description=description)
 
 
 def related_items(
