@@ -541,3 +541,49 @@ def test_other_plugins_see_an_incident_page_whole_while_it_is_converted_and_buil
     for event in ("on_page_content", "on_env", "on_page_context", "on_post_page"):
         assert events[event][0], event
     assert events["on_post_build"] == [False, 0]
+
+
+# A hook that reads an incident page's table of contents before pmkb's own `on_page_context`
+# (priority 100), where pmkb puts in the HTML of a page it converts as the theme builds it.
+EARLY_CONTEXT_HOOK = """
+from mkdocs.plugins import event_priority
+
+
+@event_priority(200)
+def on_page_context(context, page, config, nav):
+    if page.file.src_uri.startswith("incidents/") and page.file.src_uri != "incidents/index.md":
+        page.meta["description"] = "Sections: " + ", ".join(i.title for i in page.toc.items)
+    return context
+"""
+
+
+def test_a_plugin_that_reads_a_page_before_pmkb_puts_its_html_in_sees_its_contents(
+    tmp_path: Path,
+) -> None:
+    root = make_project(
+        tmp_path,
+        {"2024/a.md": postmortem("Queue stalled", "2024-03-05")},
+        mkdocs={"hooks": ["early.py"]},
+        files={"early.py": EARLY_CONTEXT_HOOK},
+        site=True,
+    )
+    assert build(root).returncode == 0
+    page = read(root, "incidents/a/index.html")
+    assert '<meta name="description" content="Sections: Summary, Impact, Timeline,' in page
+
+
+def test_a_theme_that_shows_every_pages_contents_in_its_sidebar_shows_an_incidents(
+    tmp_path: Path,
+) -> None:
+    body = "## Summary\n\nShort.\n\n### What broke\n\nA queue.\n\n## Impact\n\nSome.\n"
+    root = make_project(
+        tmp_path,
+        {"2024/a.md": postmortem("Queue stalled", "2024-03-05", body=body)},
+        theme="readthedocs",
+        mkdocs={"theme": {"name": "readthedocs", "collapse_navigation": False}},
+        nav=["index.md", {"The queue incident": "incidents/a.md"}],
+        site=True,
+    )
+    assert build(root).returncode == 0
+    # The home page is built before the incident's: its sidebar lists the incident's sections.
+    assert 'href="incidents/a/#what-broke">What broke</a>' in read(root, "index.html")

@@ -495,12 +495,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         others = [plugin for plugin in config.plugins.values() if plugin is not self]
         self.holding = not handle(others, ("on_env",))
         if self.conversions is not None:
-            self.conversions.planned(config, files, others)
+            self.conversions.planned(config, files, nav, others)
         return nav
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
         if self.conversions is not None:
-            self.conversions.reaching()
+            self.conversions.reaching(page.file.src_uri)
         return page
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from functools import partial
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import get_plugin_logger
+from mkdocs.plugins import CombinedEvent, get_plugin_logger
 from mkdocs.structure.files import Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
@@ -38,23 +39,14 @@ from .lazy_files import RenderedOnRead
 log = get_plugin_logger(__name__)
 # Pages handed to the workers, or looked up ahead and found in the cache, held until built.
 HELD_AHEAD = 64
-# How far ahead of the page being built pages are handed to the workers: further than the pages
-# a worker has waiting (WAITING_PER_WORKER) take it to convert while this process builds pages
-# with the theme (a page handed out is converted about 40 ms later, the time this process takes
-# to build some 15 pages), so that this process does not wait for them.
+# How many pages ahead of the one this process builds (or converts) are left to it, the workers
+# given the ones after: more than the pages a worker has waiting (WAITING_PER_WORKER), converted
+# while this process builds the pages in between with the theme (a page handed out is converted
+# about 40 ms later, the time this process takes to build some 15 pages), so that it does not
+# wait for them.
 LEAD = 2 * WAITING_PER_WORKER
 # The loggers whose messages a conversion records (see RECORDED).
 _RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
-
-
-# The events in which another plugin would see a page whose HTML is put in later without it.
-_PAGE_EVENTS = (
-    "on_pre_page",
-    "on_page_read_source",
-    "on_page_markdown",
-    "on_page_content",
-    "on_env",
-)
 
 
 class Conversions:
@@ -92,12 +84,14 @@ class Conversions:
         self.finished: FinishedPages | None = None
         self.finished_found: dict[str, Converted] = {}
         self.finishing: dict[str, Finishing] = {}
-        # In a one-off build, the incident pages whose HTML is put in as the theme builds them
-        # (see `placed`), in MkDocs' order, and the build's files; of those pages, the ones not
-        # yet converted or handed out, with how to render each one's text.
+        # In a one-off build, the incident pages workers may convert, in MkDocs' order; when
+        # their HTML is put in as the theme builds them (see `placed`, `deferring`), the build's
+        # files, and the pages not yet built, of which those not yet converted or handed out
+        # with how to render each one's text.
         self.handing: list[RenderedOnRead] = []
         self.position: dict[str, int] = {}
         self.files: Files | None = None
+        self.deferring = False
         self.later: set[str] = set()
         self.renders: dict[str, Callable[[], str]] = {}
         # Worker processes converting those pages (see ConversionPool), started when the first
@@ -258,31 +252,43 @@ class Conversions:
             return unstable(html), records
         return html, None
 
-    def planned(self, config: MkDocsConfig, files: Files, others: list[object]) -> None:
+    def planned(
+        self, config: MkDocsConfig, files: Files, nav: Navigation, others: list[object]
+    ) -> None:
         """Once the navigation is made, given the build's `others` plugins: whether finished
-        pages can be used, whether incident pages get their HTML as MkDocs builds them, and
+        pages can be used, whether incident pages get their HTML as the theme builds them, and
         then the first pages handed to workers."""
         self.finished = self._finished_pages(config, files, others)
-        # MkDocs converts every page, then builds every page with the theme, in one process.
-        # Put in as each page is built, an incident page's HTML can be made by a worker while
-        # this process builds the pages before it, or here: the second CPU is not left idle
-        # while the theme's templates run. A one-off build only: `serve --dirty` tells a changed
-        # page by its text as MkDocs reads it. And only when no other plugin would see a page
-        # before its HTML is in (MkDocs' events up to the theme's).
-        if self.serving or handle(others, _PAGE_EVENTS):
+        # Pages handed out are read by MkDocs as their front matter alone.
+        if self.serving or handle(
+            others, ("on_pre_page", "on_page_read_source", "on_page_markdown")
+        ):
             return
-        self.files = files
+        # A page the navigation lists is left to MkDocs' loop: a theme may show its table of
+        # contents on every page (readthedocs), before this page is built.
+        listed = {id(page.file) for page in nav.pages}
         self.handing = [
             f
             for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
-            if isinstance(f, RenderedOnRead) and f.render is not None and f.head is not None
+            if isinstance(f, RenderedOnRead)
+            and f.render is not None
+            and f.head is not None
+            and id(f) not in listed
         ]
         self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
-        for file in self.handing:
-            assert file.render is not None and file.head is not None
-            self.renders[file.src_uri] = file.render
-            self.later.add(file.src_uri)
-            file.render = file.head  # what MkDocs reads: the title and metadata
+        # MkDocs converts every page, then builds every page with the theme, in one process.
+        # Put in as each page is built, an incident page's HTML can be made by a worker while
+        # this process builds the pages before it, or here: the second CPU is not left idle
+        # while the theme's templates run. A one-off build only (`serve --dirty` tells a changed
+        # page by its text as MkDocs reads it), and only when no other plugin would see a page
+        # before its HTML is in.
+        if not (handle(others, ("on_page_content", "on_env")) or _builds_first(others)):
+            self.files, self.deferring = files, True
+            for file in self.handing:
+                assert file.render is not None and file.head is not None
+                self.renders[file.src_uri] = file.render
+                self.later.add(file.src_uri)
+                file.render = file.head  # what MkDocs reads: the title and metadata
         self.setup = self._pool_setup(config, files)
         self._hand_out()
 
@@ -308,17 +314,19 @@ class Conversions:
             trust_html=self.settings.trust_html,
         )
 
-    def reaching(self) -> None:
-        """MkDocs' loop reads a page next: the workers are kept busy."""
+    def reaching(self, src_uri: str) -> None:
+        """MkDocs' loop reads the page `src_uri` next: the workers are kept busy."""
         if self.handing:
+            if not self.deferring:  # converted in MkDocs' loop: the one converted now is this one
+                self.front = self.position.get(src_uri, self.front)
             self._hand_out()
 
     def _hand_out(self) -> None:
-        """Keep the workers busy with incident pages ahead of the one being built, in MkDocs'
-        order. The LEAD pages just ahead of it are left to this process, which converts any page
-        it finds not handed out when it comes to build it: it does not wait for workers busy
-        with pages it will need later, and where the theme's templates take less time than
-        converting, it converts a share. Pages handed out, or found finished or converted
+        """Keep the workers busy with incident pages ahead of the one being built (or, in
+        MkDocs' loop, converted), in MkDocs' order. The LEAD pages just ahead of it are left to
+        this process, which converts any page it finds not handed out when it comes to it: it
+        does not wait for workers busy with pages it will need later, and where it has less to
+        do for a page than converting it (the theme's templates), it converts a share. Pages handed out, or found finished or converted
         before, are held until they are built: at most HELD_AHEAD, so that a build finding most
         pages in the cache holds few at once, and starts no worker for the few it converts."""
         while len(self.found) + len(self.finished_found) + len(self.sent) < HELD_AHEAD:
@@ -327,14 +335,12 @@ class Conversions:
                 return  # no worker could be started
             if pool is not None and (pool.declined or pool.full()):
                 return
-            self.cursor = max(self.cursor, self.front + LEAD)
+            self.cursor = max(self.cursor, self.front + 1 + LEAD)
             if self.cursor >= len(self.handing):
                 return
             file = self.handing[self.cursor]
             self.cursor += 1
-            render = self.renders.pop(file.src_uri, None)
-            if render is not None:
-                self._prepared(file.src_uri, file.url, render)
+            self._prepared(file)
 
     def _started(self) -> ConversionPool | None:
         """The workers, started now if they are not yet; None if they cannot be."""
@@ -343,31 +349,49 @@ class Conversions:
             self.setup = None
         return self.pool
 
-    def _prepared(self, src_uri: str, url: str, render: Callable[[], str]) -> None:
+    def _prepared(self, file: RenderedOnRead) -> None:
         """Render an incident page now and have a worker convert it, unless it was finished or
-        converted before, or must be converted here (`render` is then kept for `placed`)."""
+        converted before, or must be converted by this process as it stands. Converted in
+        MkDocs' loop, the file then holds what MkDocs reads: the front matter alone, unless this
+        process converts it."""
+        src_uri = file.src_uri
+        later = src_uri in self.later
+        render = self.renders.pop(src_uri, None) if later else file.render
+        if render is None:
+            return
         text = render()
         if src_uri in self.finished_found:
-            return
-        _, markdown = split_front_matter(text)
-        portable = stable(markdown)
-        if portable is None:
-            self.renders[src_uri] = render  # converted here, as it stands
-            return
+            head = text  # a finished page's front matter alone, as rendered
+        else:
+            head, markdown = split_front_matter(text)
+            portable = stable(markdown)
+            if portable is None or not self._handed(src_uri, file.url, portable, render):
+                # Converted by this process, as it stands.
+                if later:
+                    self.renders[src_uri] = render  # by `placed`
+                else:
+                    file.content_string = text
+                return
+        if not later:
+            file.content_string = head
+
+    def _handed(self, src_uri: str, url: str, portable: str, render: Callable[[], str]) -> bool:
+        """Whether the page's HTML, converted from `portable`, comes from the conversion cache or
+        a worker (False: this process converts it)."""
         conversions = self.cache
         assert conversions is not None
         key = conversions.key(src_uri, url, portable)
         found = conversions.get(key)
         if found is not None:
             self.found[src_uri] = found
-            return
+            return True
         pool = self._started()
         if pool is None:
-            self.renders[src_uri] = render
-            return
+            return False
         blocks = self.blocks.pop(src_uri, ())
         finishing = self.finishing.pop(src_uri, None)
         self.sent[src_uri] = pool.hand_out(src_uri, portable, key, blocks, finishing, render)
+        return True
 
     def placed(self, page: Page, config: MkDocsConfig) -> str | None:
         """The HTML of a page whose HTML is put in as MkDocs builds it (None: not such a page):
@@ -398,7 +422,7 @@ class Conversions:
         if self.pool is not None:
             self.pool.close()
         self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
-        self.later, self.renders, self.files = set(), {}, None
+        self.later, self.renders, self.files, self.deferring = set(), {}, None, False
 
     def _finished_pages(
         self, config: MkDocsConfig, files: Files, others: list[object]
@@ -425,6 +449,17 @@ class Conversions:
         self.recorder.records, self.converting = None, None
         for logger in _RECORDED_LOGGERS:
             logger.removeHandler(self.recorder)
+
+
+def _builds_first(plugins: list[object]) -> bool:
+    """Whether any of `plugins` reads a page in `on_page_context` before pmkb puts its HTML in
+    (priority 100; at the same priority, MkDocs runs the plugins in the order they are listed)."""
+    for plugin in plugins:
+        event = getattr(plugin, "on_page_context", None)
+        methods = event.methods if isinstance(event, CombinedEvent) else (event,)
+        if any(getattr(m, "mkdocs_priority", 0) >= 100 for m in methods if m is not None):
+            return True
+    return False
 
 
 def handle(plugins: list[object], events: tuple[str, ...]) -> bool:
