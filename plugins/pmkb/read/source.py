@@ -19,8 +19,6 @@ MAX_BYTES = 1024 * 1024
 MAX_CATALOG_BYTES = 1024 * 1024
 # Opening a named pipe for reading waits for a writer; non-blocking, it opens and is refused below.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-# What a file that grew after it was looked at is read by, beyond its size then.
-_READ_MORE = 64 * 1024
 _FENCE_OPEN = re.compile(r"^---[ \t]*$")
 _FENCE_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
@@ -153,20 +151,16 @@ def split(text: str, source: SourceFile) -> None:
     source.front_lines = tuple(lines[: close + 1])
 
 
-def _read_up_to(fd: int, most: int, size: int) -> bytes:
-    """Up to `most` bytes of an open file of `size` bytes when looked at. Read with `os.read`: a
-    buffered file object for each of thousands of small files cost a third of the time of reading
-    them. Asked for the size it had, and one byte more to see it grew: asked for `most` at once,
-    each read of a few kilobytes made room for a megabyte (45 us a file, not 10)."""
+def _read_up_to(fd: int, most: int) -> bytes:
+    """Up to `most` bytes of an open file. Read with `os.read`: a buffered file object for each
+    of thousands of small files cost a third of the time of reading them."""
     chunks: list[bytes] = []
-    want = min(most, size + 1)
     while most > 0:
-        chunk = os.read(fd, want)
+        chunk = os.read(fd, most)
         if not chunk:
             break
         chunks.append(chunk)
         most -= len(chunk)
-        want = min(most, _READ_MORE)
     return b"".join(chunks)
 
 
@@ -185,11 +179,7 @@ def read_capped(
         try:
             info = os.fstat(fd)
             regular = stat.S_ISREG(info.st_mode)
-            data = (
-                _read_up_to(fd, limit + 1, info.st_size)
-                if regular and info.st_size <= limit
-                else b""
-            )
+            data = _read_up_to(fd, limit + 1) if regular and info.st_size <= limit else b""
         finally:
             os.close(fd)
     except OSError as exc:
