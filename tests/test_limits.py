@@ -34,7 +34,7 @@ from pmkb.clock import ClockError, build_date
 from pmkb.findings import Finding, Level, format_json, printable
 from pmkb.read import check_index, knowledge, validate
 from pmkb.read.knowledge import KnowledgeBase, ParseCache, load
-from pmkb.read.source import MAX_CATALOG_BYTES, read_source
+from pmkb.read.source import MAX_BYTES, MAX_CATALOG_BYTES, read_source
 from pmkb.settings import load_settings
 from pmkb.site.export import FIELDS, action_items_csv, to_csv
 from pmkb.urls import Site
@@ -148,6 +148,29 @@ def test_catalog_of_exactly_the_limit_is_read(tmp_path: Path, check_json: Runner
     data += b"\n" * (MAX_CATALOG_BYTES - len(data))
     make_project(tmp_path, files={A: VALID}, services=data)
     assert check_json().found == []
+
+
+def test_a_file_that_grew_once_looked_at_is_read_to_the_limit_and_no_further(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmkb.read import source
+
+    real = os.fstat
+
+    def looked_at_when_small(fd: int) -> os.stat_result:
+        found = real(fd)
+        return os.stat_result((*found[:6], 10, *found[7:10]))  # st_size: 10 bytes
+
+    monkeypatch.setattr(source.os, "fstat", looked_at_when_small)
+    path = tmp_path / "a.md"
+    grown = VALID.encode() + b"x" * (200 * 1024)
+    path.write_bytes(grown)
+    assert source.read_capped(path, "a.md", []) == grown  # read whole, past its size then
+    path.write_bytes(grown + b"x" * MAX_BYTES)
+    findings: list[Finding] = []
+    assert source.read_capped(path, "a.md", findings) is None
+    assert [f.code for f in findings] == ["PMK007"]
+    assert f"{MAX_BYTES + 1:,} bytes is more than" in findings[0].message  # read no further
 
 
 def _in_thread(function: Callable[[], object], timeout: float = 10) -> object:
