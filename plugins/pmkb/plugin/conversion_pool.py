@@ -3,10 +3,11 @@ them with the theme (or converts them, in MkDocs' loop).
 
 pmkb renders the incident pages itself and puts each one's HTML in as the theme builds it (see
 `Conversions.placed`), or as MkDocs' loop converts it, so it can hand the pages ahead of that
-one to other processes, in MkDocs' order. A worker converts with MkDocs' own `Page.render`, under the configuration read
-from the same file, and declines every page unless what its conversion depends on (extensions
-and their settings, the site's files and their URLs, the plugins, the log levels) has the digest
-the build's own has: then the build converts those pages itself. A worker also sanitizes the
+one to other processes, in MkDocs' order. A worker converts with MkDocs' own `Page.render`,
+under the configuration read from the same file, and declines every page unless what its
+conversion depends on (extensions and their settings, the site's files and their URLs, the
+plugins, the log levels) has the digest the build's own has: then the build converts those
+pages itself. A worker also sanitizes the
 page and stores it in the conversion cache; the build places pmkb's blocks and replays what the
 conversion logged as it builds each page.
 

@@ -307,11 +307,10 @@ class Conversions:
         finished = self.finished
         if finished is None:
             return False
-        first = [f for f in self.handing[:PROBED] if f.inputs is not None]
+        first = [(f.src_uri, f.inputs) for f in self.handing[:PROBED] if f.inputs is not None]
         found = sum(
-            finished.get(digest(finished.build_key, f.src_uri, f.inputs())) is not None
-            for f in first
-            if f.inputs is not None
+            finished.get(digest(finished.build_key, src, inputs())) is not None
+            for src, inputs in first
         )
         return found * 2 > len(first)
 
@@ -349,9 +348,10 @@ class Conversions:
         MkDocs' loop, converted), in MkDocs' order. The LEAD pages just ahead of it are left to
         this process, which converts any page it finds not handed out when it comes to it: it
         does not wait for workers busy with pages it will need later, and where it has less to
-        do for a page than converting it (the theme's templates), it converts a share. Pages handed out, or found finished or converted
-        before, are held until they are built: at most HELD_AHEAD, so that a build finding most
-        pages in the cache holds few at once, and starts no worker for the few it converts."""
+        do for a page than converting it (the theme's templates), it converts a share. Pages
+        handed out, or found finished or converted before, are held until they are built: at
+        most HELD_AHEAD, so that a build finding most pages in the cache holds few at once, and
+        starts no worker for the few it converts."""
         while len(self.found) + len(self.finished_found) + len(self.sent) < HELD_AHEAD:
             pool = self.pool
             if pool is None and self.setup is None:
