@@ -456,17 +456,24 @@ def on_page_read_source(page, config):
 def test_a_build_whose_plugins_edit_pages_converts_every_page_itself(
     tmp_path: Path, event: str
 ) -> None:
-    from pmkb.parallel import PARALLEL_FROM
-
-    hook = ("reviewed.py", REVIEWED_HOOKS[event])
-    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10), hook=hook)
-    got = in_fresh_process(_build_with_and_without_workers, roots, True)
+    got, incidents = _built_with_hook(tmp_path, ("reviewed.py", REVIEWED_HOOKS[event]))
     # Reading still forks; no conversion worker is spawned, and each page shows the hook's line.
     assert "spawn" not in got["pools"] and got["converted"] == []
+    assert all(b"Read by the review hook." in page for page in incidents)
+
+
+def _built_with_hook(tmp_path: Path, hook: tuple[str, str]) -> tuple[dict[str, Any], list[bytes]]:
+    """Many postmortems built with `hook` alone and with workers, in a fresh process: what
+    `_build_with_and_without_workers` counted, and the incident pages of the two sites, found
+    the same."""
+    from pmkb.parallel import PARALLEL_FROM
+
+    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10), hook=hook)
+    got = in_fresh_process(_build_with_and_without_workers, roots, True)
     site = _same_sites(roots)
-    incidents = [name for name in site if name.startswith("incidents/pm-")]
+    incidents = [site[name] for name in site if name.startswith("incidents/pm-")]
     assert len(incidents) > PARALLEL_FROM
-    assert all(b"Read by the review hook." in site[name] for name in incidents)
+    return got, incidents
 
 
 # A hook that writes down each page as the theme builds it: an event pmkb leaves to other plugins,
@@ -549,17 +556,10 @@ def on_env(env, config, files):
 def test_a_plugin_that_reads_pages_before_they_are_built_sees_their_html(
     tmp_path: Path, event: str
 ) -> None:
-    from pmkb.parallel import PARALLEL_FROM
-
-    hook = ("reading.py", READING_HOOKS[event])
-    roots = _alone_and_with_workers(tmp_path, _many(PARALLEL_FROM + 10), hook=hook)
-    got = in_fresh_process(_build_with_and_without_workers, roots, True)
+    got, incidents = _built_with_hook(tmp_path, ("reading.py", READING_HOOKS[event]))
     # Converted in MkDocs' loop, by a worker (taking the pages ahead of the one the loop
     # converts) and by the build's process.
     assert "spawn" in got["pools"] and len(got["converted"]) > 20
-    site = _same_sites(roots)
-    incidents = [site[name] for name in site if name.startswith("incidents/pm-")]
-    assert len(incidents) > PARALLEL_FROM
     assert all(b"pmkb-card" in page and b"Read by the reading hook." in page for page in incidents)
 
 
