@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import hmac
 import json
+import logging
 import os
 import shutil
 import time
@@ -323,6 +324,51 @@ def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_c
             "but the target '../runbooks/missing.md' is not found among documentation files."
         ]
     )
+
+
+def test_a_builds_warning_is_logged_once_when_mkdocs_passes_its_messages_to_the_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A build run from Python (a script, a test) leaves MkDocs' logger passing messages on to
+    # the root, where pmkb also records: the message reached both, was kept twice and said twice.
+    body = postmortem(
+        "Broken link in the timeline",
+        "2025-04-02",
+        summary="See [the runbook](../../runbooks/missing.md) for the steps.",
+    )
+    root = make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
+    monkeypatch.setattr(logging.getLogger("mkdocs"), "propagate", True)
+    for build_number in (1, 2):  # converted, then from the cache
+        caplog.clear()
+        _build_here(root, "site", monkeypatch)
+        missing = [r for r in caplog.records if "runbooks/missing.md" in r.getMessage()]
+        assert len(missing) == 1, (build_number, [r.getMessage() for r in missing])
+    assert (root / ".cache" / "pmkb" / "pages").is_dir()
+
+
+# A hook's warnings on loggers of its own, before and while pages are built: MkDocs' command
+# line sets up no handler for them, and Python shows them with its handler of last resort.
+OWN_LOGGERS_HOOK = """
+import logging
+
+
+def on_pre_build(config):
+    logging.getLogger("team.checks").warning("three postmortems lack an owner")
+
+
+def on_post_page(output, page, config):
+    if page.file.src_uri == "index.md":
+        logging.getLogger("team.pages").warning("the home page names no owner")
+    return output
+"""
+
+
+def test_warnings_of_other_loggers_are_shown_as_without_pmkb(tmp_path: Path) -> None:
+    root = _project(tmp_path, mkdocs={"hooks": ["team.py"]}, files={"team.py": OWN_LOGGERS_HOOK})
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    assert "three postmortems lack an owner" in result.stderr
+    assert "the home page names no owner" in result.stderr
 
 
 def test_cache_dir_empty_keeps_no_cache_and_a_custom_folder_is_used(

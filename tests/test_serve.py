@@ -16,6 +16,7 @@ from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
 from helpers import BUILD_EPOCH, in_fresh_process, make_project, postmortem
+from helpers import build as build_as_a_user
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -561,6 +562,26 @@ def test_a_plugin_that_reads_pages_before_they_are_built_sees_their_html(
     # converts) and by the build's process.
     assert "spawn" in got["pools"] and len(got["converted"]) > 20
     assert all(b"pmkb-card" in page and b"Read by the reading hook." in page for page in incidents)
+
+
+def test_a_warning_about_the_configuration_is_shown_once_when_workers_convert(
+    tmp_path: Path,
+) -> None:
+    # Each worker loads the configuration again: what that logs, the build has shown already.
+    from pmkb.parallel import PARALLEL_FROM
+
+    root = make_project(
+        tmp_path,
+        _many(PARALLEL_FROM + 10),
+        theme="mkdocs",
+        site=True,
+        options={"workers": 2},
+        mkdocs={"unheard_of_setting": 1},
+    )
+    result = build_as_a_user(root)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "unheard_of_setting" in line]
+    assert len(said) == 1, result.stderr
 
 
 def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_itself(

@@ -462,15 +462,48 @@ RECORDED = ("mkdocs", "")
 
 
 class Recorder(logging.Handler):
-    """Keeps the messages logged while a page converts, to log them again when it is not."""
+    """Keeps the messages logged while a page converts, to log them again when it is not.
 
-    def __init__(self) -> None:
+    One handler on each of the RECORDED loggers. A message that reaches both (MkDocs' logger
+    passes messages on to the root in a build run from Python) is kept once. When nothing is
+    being recorded, the handler stands aside: a message that no other handler takes goes to
+    Python's handler of last resort, as it would without this one (a handler on the root, even
+    one that keeps nothing, tells Python not to use it: a hook's warnings on its own logger
+    were lost for the whole build). Not in a worker (`passes_on` False), whose messages outside
+    a conversion (loading the configuration) the build's process has logged already.
+    """
+
+    def __init__(self, *, passes_on: bool = True) -> None:
         super().__init__(logging.NOTSET)
         self.records: list[tuple[str, int, str]] | None = None
+        self.last: logging.LogRecord | None = None
+        self.passes_on = passes_on
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record is self.last:
+            return  # the same message, on its way up from MkDocs' logger to the root
+        self.last = record
         if self.records is not None:
             self.records.append((record.name, record.levelno, record.getMessage()))
+            return
+        last = logging.lastResort
+        if (
+            self.passes_on
+            and last is not None
+            and record.levelno >= last.level
+            and not self._others_take(record)
+        ):
+            last.handle(record)
+
+    def _others_take(self, record: logging.LogRecord) -> bool:
+        """Whether a handler other than this one is on the way from the record's logger up, as
+        Python looks for them before it falls back to its last resort."""
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:
+            if any(handler is not self for handler in logger.handlers):
+                return True
+            logger = logger.parent if logger.propagate else None
+        return False
 
 
 def replay(records: Iterable[tuple[str, int, str]]) -> None:

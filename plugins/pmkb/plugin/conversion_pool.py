@@ -259,7 +259,7 @@ _state: _Worker | None = None
 def _start(setup: Setup) -> None:
     global _state
     end_with_parent()
-    recorder = Recorder()
+    recorder = Recorder(passes_on=False)
     for name, level in zip(RECORDED, setup.log_levels, strict=True):
         # What the conversion logs is recorded and sent to the build, which logs it in page order;
         # a forked worker's inherited handlers would show it a second time, out of order.
