@@ -587,3 +587,37 @@ def test_a_theme_that_shows_every_pages_contents_in_its_sidebar_shows_an_inciden
     assert build(root).returncode == 0
     # The home page is built before the incident's: its sidebar lists the incident's sections.
     assert 'href="incidents/a/#what-broke">What broke</a>' in read(root, "index.html")
+
+
+# A hook (or a plugin listed after pmkb) that puts an incident in the navigation after pmkb's
+# own `on_nav` has run.
+FEATURED_HOOK = """
+from mkdocs.structure.pages import Page
+
+
+def on_nav(nav, config, files):
+    file = files.get_file_from_path("incidents/a.md")
+    page = file.page if file.page is not None else Page(None, file, config)
+    nav.items.append(page)
+    nav.pages.append(page)
+    return nav
+"""
+
+
+def test_an_incident_a_hook_puts_in_the_navigation_shows_its_sections_on_every_page(
+    tmp_path: Path,
+) -> None:
+    body = "## Summary\n\nShort.\n\n### What broke\n\nA queue.\n\n## Impact\n\nSome.\n"
+    root = make_project(
+        tmp_path,
+        {"2024/a.md": postmortem("Queue stalled", "2024-03-05", body=body)},
+        theme="readthedocs",
+        mkdocs={
+            "theme": {"name": "readthedocs", "collapse_navigation": False},
+            "hooks": ["featured.py"],
+        },
+        files={"featured.py": FEATURED_HOOK},
+        site=True,
+    )
+    assert build(root).returncode == 0
+    assert 'href="incidents/a/#what-broke">What broke</a>' in read(root, "index.html")

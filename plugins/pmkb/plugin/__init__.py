@@ -480,7 +480,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     on_post_page = CombinedEvent(_feeds_announced, _content_is_let_go)
 
-    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+    def _listing_pages_joined(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation:
         # Listing pages join the navigation unless the user's `nav` already places them.
         placed = {id(p.file) for p in nav.pages}
         for file in self.listing_files:
@@ -492,11 +494,21 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         _relink(nav.pages)
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
+        return nav
+
+    # Last, once every other plugin has settled the navigation: which incident pages it lists
+    # decides which are converted in MkDocs' loop (see `Conversions.planned`).
+    @event_priority(-100)
+    def _conversions_planned(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation:
         others = [plugin for plugin in config.plugins.values() if plugin is not self]
         self.holding = not handle(others, ("on_env",))
         if self.conversions is not None:
             self.conversions.planned(config, files, nav, others)
         return nav
+
+    on_nav = CombinedEvent(_listing_pages_joined, _conversions_planned)
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
         if self.conversions is not None:
