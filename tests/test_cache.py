@@ -3,6 +3,7 @@ what a build without the cache publishes."""
 
 from __future__ import annotations
 
+import base64
 import filecmp
 import hmac
 import json
@@ -407,6 +408,30 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
     snippets = _project(tmp_path / "snippets", markdown_extensions=["toc", "pymdownx.snippets"])
     assert _build_here(snippets, "site", monkeypatch) == _build_here(snippets, "site", monkeypatch)
     assert not (snippets / ".cache" / "pmkb" / "pages").exists()
+
+
+def test_an_image_b64_writes_into_a_page_is_written_again_once_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pymdownx.b64 reads each image into the page: the key cannot cover the image, so pages are
+    # converted every time (with trust_html, the sanitizer keeps the inlined image).
+    body = postmortem("Latency graph", "2025-04-02", summary="The graph: ![latency](img/graph.png)")
+    root = make_project(
+        tmp_path / "kb",
+        {"2025/graph.md": body},
+        site=True,
+        options={"trust_html": True},
+        markdown_extensions=["toc", "pymdownx.b64"],
+        files={"img/graph.png": b"first graph"},
+    )
+    shown = []
+    for image in (b"first graph", b"second graph"):
+        (root / "img" / "graph.png").write_bytes(image)
+        _build_here(root, "site", monkeypatch)
+        page = (root / "site" / "incidents" / "graph" / "index.html").read_text(encoding="utf-8")
+        shown.append(base64.b64encode(image).decode() in page)
+    assert shown == [True, True]
+    assert not (root / ".cache" / "pmkb" / "pages").exists()
 
 
 def test_another_markdown_extension_setting_converts_every_page_again(

@@ -38,7 +38,9 @@ from ..kept import UNUSED_FOR_SECONDS
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
 # Extensions whose output depends on files other than the page: their pages are always converted.
-READS_OTHER_FILES = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
+READS_OTHER_FILES = frozenset(
+    {"pymdownx.snippets", "pymdownx.b64", "markdown_include.include", "mdx_include"}
+)
 # A used entry's modification time is set to now when it is older than this: the clean-up needs
 # no finer time, and setting it on every read was a write to the disk for every page of a build.
 TOUCHED_EVERY_SECONDS = 24 * 3600
