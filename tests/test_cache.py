@@ -434,6 +434,34 @@ def test_an_image_b64_writes_into_a_page_is_written_again_once_it_changed(
     assert not (root / ".cache" / "pmkb" / "pages").exists()
 
 
+# A hook that changes every page's HTML before pmkb takes it (its handler runs first): what it
+# adds depends on the site's settings, which the cache's key knows nothing of.
+EARLY_HTML_HOOK = """
+from mkdocs.plugins import event_priority
+
+
+@event_priority(200)
+def on_page_content(html, page, config, files):
+    return html + '<p class="banner">' + config.extra["banner"] + "</p>"
+"""
+
+
+def test_a_plugin_that_changes_the_html_before_pmkb_sees_its_change_on_every_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, mkdocs={"hooks": ["banner.py"]}, files={"banner.py": EARLY_HTML_HOOK})
+    config = root / "mkdocs.yml"
+    shown = []
+    for banner in ("Freeze until Monday", "Freeze lifted"):
+        written = yaml.safe_load(config.read_text(encoding="utf-8"))
+        written["extra"] = {"banner": banner}
+        config.write_text(yaml.safe_dump(written), encoding="utf-8")
+        _build_here(root, "site", monkeypatch)
+        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
+        shown.append(f'<p class="banner">{banner}</p>' in page)
+    assert shown == [True, True]
+
+
 def test_another_markdown_extension_setting_converts_every_page_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -584,6 +584,35 @@ def test_a_warning_about_the_configuration_is_shown_once_when_workers_convert(
     assert len(said) == 1, result.stderr
 
 
+def test_a_plugin_that_changes_the_html_before_pmkb_changes_every_incident_page(
+    tmp_path: Path,
+) -> None:
+    # Its handler runs before pmkb's: no worker converts a page it would not see.
+    from pmkb.parallel import PARALLEL_FROM
+
+    hook = (
+        "from mkdocs.plugins import event_priority\n\n\n"
+        "@event_priority(200)\n"
+        "def on_page_content(html, page, config, files):\n"
+        "    return html + '<p>Seen by the early hook.</p>'\n"
+    )
+    root = make_project(
+        tmp_path,
+        _many(PARALLEL_FROM + 10),
+        theme="mkdocs",
+        site=True,
+        options={"workers": 2},
+        mkdocs={"hooks": ["early.py"]},
+        files={"early.py": hook},
+    )
+    result = build_as_a_user(root)
+    assert result.returncode == 0, result.stderr
+    pages = sorted((root / "site" / "incidents").glob("pm-*/index.html"))
+    assert len(pages) == PARALLEL_FROM + 10
+    unseen = [p.parent.name for p in pages if "Seen by the early hook." not in p.read_text("utf-8")]
+    assert unseen == []
+
+
 def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_itself(
     tmp_path: Path,
 ) -> None:

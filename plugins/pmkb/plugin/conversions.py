@@ -260,6 +260,10 @@ class Conversions:
         """Once the navigation is made, given the build's `others` plugins: whether finished
         pages can be used, whether incident pages get their HTML as the theme builds them, and
         then the first pages handed to workers."""
+        if _runs_first(others, "on_page_content"):
+            # Another plugin changes each page's HTML before pmkb takes it (priority 100 or
+            # more): what a worker or the cache would give is not what this build publishes.
+            self.cache_asked, self.cache = True, None
         self.finished = self._finished_pages(config, files, others)
         # Pages handed out are read by MkDocs as their front matter alone.
         if self.serving or handle(
@@ -289,7 +293,7 @@ class Conversions:
         # after an edit took 10.7 s, not 9.6).
         if not (
             handle(others, ("on_page_content", "on_env"))
-            or _builds_first(others)
+            or _runs_first(others, "on_page_context")
             or self._finished_before()
         ):
             self.files, self.deferring = files, True
@@ -474,11 +478,12 @@ class Conversions:
             logger.removeHandler(self.recorder)
 
 
-def _builds_first(plugins: list[object]) -> bool:
-    """Whether any of `plugins` reads a page in `on_page_context` before pmkb puts its HTML in
-    (priority 100; at the same priority, MkDocs runs the plugins in the order they are listed)."""
+def _runs_first(plugins: list[object], event_name: str) -> bool:
+    """Whether any of `plugins` handles the page event `event_name` before pmkb does (pmkb's
+    handlers of `on_page_content` and `on_page_context` have priority 100; at the same priority,
+    MkDocs runs the plugins in the order they are listed)."""
     for plugin in plugins:
-        event = getattr(plugin, "on_page_context", None)
+        event = getattr(plugin, event_name, None)
         methods = event.methods if isinstance(event, CombinedEvent) else (event,)
         if any(getattr(m, "mkdocs_priority", 0) >= 100 for m in methods if m is not None):
             return True
