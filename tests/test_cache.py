@@ -27,7 +27,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from helpers import BUILD_EPOCH, build, make_project, postmortem
+from helpers import BUILD_EPOCH, build, make_project, postmortem, read
 from pmkb.plugin.conversion_cache import FORMAT
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
@@ -460,6 +460,43 @@ def test_a_plugin_that_changes_the_html_before_pmkb_sees_its_change_on_every_bui
         page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
         shown.append(f'<p class="banner">{banner}</p>' in page)
     assert shown == [True, True]
+
+
+# A team's own Markdown extension, in the project folder: it signs every page.
+SIGNING_EXTENSION = """
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+
+
+class Signed(Postprocessor):
+    def run(self, text):
+        return text + "<p>SIGNATURE</p>"
+
+
+class SignedExtension(Extension):
+    def extendMarkdown(self, md):
+        md.postprocessors.register(Signed(md), "signed", 0)
+
+
+def makeExtension(**kwargs):
+    return SignedExtension(**kwargs)
+"""
+
+
+def test_a_teams_own_markdown_extension_once_edited_converts_the_pages_again(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path, markdown_extensions=["toc", "tables", "signed"])
+    importable = {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    shown = []
+    for signature in ("Reviewed by the SRE guild", "Reviewed again by the platform team"):
+        extension = SIGNING_EXTENSION.replace("SIGNATURE", signature)
+        (root / "signed.py").write_text(extension, encoding="utf-8")
+        result = build(root, env=importable)
+        assert result.returncode == 0, result.stderr
+        shown.append(f"<p>{signature}</p>" in read(root, "incidents/db-failover/index.html"))
+    assert shown == [True, True]
+    assert (root / ".cache" / "pmkb" / "pages").is_dir()
 
 
 def test_another_markdown_extension_setting_converts_every_page_again(

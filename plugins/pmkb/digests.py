@@ -24,7 +24,15 @@ def code_digest() -> str:
     """A digest of pmkb's own files as installed (each one's name, size and modification time):
     what made a result kept between runs. The version number alone does not change while the
     code is edited in place (an editable install), and stale findings would go unnoticed."""
-    root = Path(__file__).parent
+    return files_digest(Path(__file__).parent)
+
+
+def files_digest(root: Path) -> str:
+    """A digest of the files in the folder `root` and its folders, or of the file `root`: each
+    one's name, size and modification time."""
+    if root.is_file():
+        found = root.stat()
+        return digest(f"{root.name}:{found.st_size}:{found.st_mtime_ns}")
     parts: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

@@ -11,6 +11,7 @@ read from it is sanitized like freshly converted HTML.
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import json
 import logging
 import os
@@ -27,12 +28,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from markdown.util import get_installed_extensions
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from ..digests import code_digest, digest
+from ..digests import code_digest, digest, files_digest
 from ..kept import UNUSED_FOR_SECONDS
 
 # Bumped whenever what an entry holds, or how it is read, changes.
@@ -46,8 +48,10 @@ READS_OTHER_FILES = frozenset(
 TOUCHED_EVERY_SECONDS = 24 * 3600
 CLEANED_EVERY_SECONDS = 24 * 3600
 CLEANED = ".cleaned"  # the file whose modification time says when the folder was last looked over
-# The distributions whose versions can change how Markdown is converted.
+# The distributions whose versions can change how Markdown is converted, and their top-level
+# packages; any other code an extension brings is known by its files (see `extension_code`).
 CONVERTERS = ("pmkb", "mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
+_VERSIONED = frozenset({"pmkb", "mkdocs", "markdown", "pymdownx", "material", "pygments"})
 
 
 class Unstable(Exception):
@@ -409,6 +413,7 @@ def build_key(
         code_digest(),  # pmkb's own files: a finished page holds what its templates wrote
         [_stable(e) for e in extensions],
         _stable(extension_configs),
+        extension_code(extensions, extension_configs),
         _stable(settings),
         sorted(plugins),
         sorted(files),
@@ -436,6 +441,55 @@ def _extension_name(extension: object) -> str:
     if isinstance(extension, str):
         return extension
     return type(extension).__module__
+
+
+def extension_code(
+    extensions: Iterable[object], extension_configs: Mapping[str, object]
+) -> dict[str, str]:
+    """Per top-level module of the Markdown extensions, and of the functions their settings name,
+    that CONVERTERS does not version: a digest of its files (see `files_digest`). A team's own
+    extension, edited, or another package's, upgraded, converts pages differently."""
+    installed = {entry.name: entry.value for entry in get_installed_extensions()}
+    modules = {
+        installed.get(name, name).partition(":")[0].partition(".")[0]
+        for name in map(_extension_name, extensions)
+    }
+    modules |= _code_modules(extension_configs)
+    found: dict[str, str] = {}
+    for module in sorted(modules - _VERSIONED):
+        places = _module_files(module)
+        found[module] = digest(*(files_digest(place) for place in places)) if places else ""
+    return found
+
+
+def _code_modules(value: object) -> set[str]:
+    """The top-level modules of the functions and classes a setting names."""
+    if isinstance(value, Mapping):
+        return set().union(*(_code_modules(v) for v in value.values()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return set().union(*(_code_modules(v) for v in value))
+    if callable(value) and isinstance(module := getattr(value, "__module__", None), str):
+        return {module.partition(".")[0]}
+    return set()
+
+
+def _module_files(name: str) -> list[Path]:
+    """Where the top-level module `name` was, or would be, imported from: a package's folders or
+    a module's file (none: not found, or not from files)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        origin, folders = getattr(module, "__file__", None), getattr(module, "__path__", None)
+    else:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return []
+        if spec is None:
+            return []
+        origin, folders = spec.origin, spec.submodule_search_locations
+    if folders:
+        return sorted(Path(folder) for folder in folders)
+    return [Path(origin)] if isinstance(origin, str) and os.path.isfile(origin) else []
 
 
 def _stable(value: object) -> object:
