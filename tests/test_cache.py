@@ -499,6 +499,23 @@ def test_a_teams_own_markdown_extension_once_edited_converts_the_pages_again(
     assert (root / ".cache" / "pmkb" / "pages").is_dir()
 
 
+def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_or_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The escapes hide the placeholders' kept form from the Markdown; converted, it is there.
+    summary = "Odd text pmkb\\-block\\-stable\\-0 and pmkb\\-block\\-stable\\-3 here."
+    body = postmortem("Placeholder lookalike", "2025-04-02", summary=summary)
+    pages = []
+    for name, options in (("cached", {}), ("uncached", {"cache_dir": ""})):
+        root = make_project(tmp_path / name, {"2025/odd.md": body}, site=True, options=options)
+        for _ in range(2):  # converted, then from the cache when there is one
+            _build_here(root, "site", monkeypatch)
+            pages.append(read(root, "incidents/odd/index.html"))
+    assert len(set(pages)) == 1
+    assert "Odd text pmkb-block-stable-0 and pmkb-block-stable-3 here." in pages[0]
+    assert pages[0].count('class="pmkb-title"') == 1
+
+
 def test_another_markdown_extension_setting_converts_every_page_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -613,6 +613,27 @@ def test_a_plugin_that_changes_the_html_before_pmkb_changes_every_incident_page(
     assert unseen == []
 
 
+def test_a_worker_leaves_an_authors_kept_placeholder_as_text(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    postmortems = _many(PARALLEL_FROM + 10)
+    for number in (5, 399):  # near the start and the end of the build
+        name = f"{2000 + number % 20}/pm-{number:04d}.md"
+        text = str(postmortems[name])
+        odd = text.replace(
+            "A short summary", "Odd text pmkb\\-block\\-stable\\-0 here. A short summary"
+        )
+        assert odd != text
+        postmortems[name] = odd
+    root = make_project(tmp_path, postmortems, theme="mkdocs", site=True, options={"workers": 2})
+    result = build_as_a_user(root)
+    assert result.returncode == 0, result.stderr
+    for page in ("pm-0005", "pm-0399"):
+        html = (root / "site" / "incidents" / page / "index.html").read_text("utf-8")
+        assert "Odd text pmkb-block-stable-0 here. A short summary" in html
+        assert html.count('class="pmkb-title"') == 1
+
+
 def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_itself(
     tmp_path: Path,
 ) -> None:

@@ -41,7 +41,7 @@ from ..parallel import (
     may_start_processes,
     stop,
 )
-from ..site.blocks import fill
+from ..site.blocks import fill, placeholders_alone, unstable
 from ..site.safe_html import sanitize
 from .conversion_cache import (
     RECORDED,
@@ -306,27 +306,41 @@ def _convert(
     writes it. The entries of the conversion cache and of the finished pages are stored."""
     if _state is None:
         return None
-    config, files, recorder = _state.config, _state.files, _state.recorder
+    config, files = _state.config, _state.files
     file = files.get_file_from_path(src_uri)
     if file is None:
         return None
     page = Page(None, file, config)
-    page.markdown = markdown
-    recorder.records = []
-    try:
-        page.render(config, files)
-    finally:
-        records, recorder.records = recorder.records, None
+    html, records = _rendered(page, markdown, files)
+    portable = placeholders_alone(markdown, html)
+    if not portable:
+        # The author's text wrote a placeholder's kept form: converted again with this
+        # process's placeholders, whose blocks go in here, and not kept.
+        html, records = _rendered(page, unstable(markdown), files)
     file.page = None  # the worker keeps no page
-    html = page.content or ""
     converted = converted_page(html, page, records)
+    made = fill(html if _state.trust_html else sanitize(html), blocks, portable=portable)
+    if not portable:
+        return packed(Converted(made, converted.toc, converted.anchors, converted.links, records))
     _state.cache.put(key, converted)
-    made = fill(html if _state.trust_html else sanitize(html), blocks, portable=True)
     if finishing is not None and _state.finished is not None:
         _state.finished.put(finishing.key, converted_page(made, page, records, finishing))
     # Not compressed (a 15 kB page took 0.18 ms, more than sending it): the build holds an
     # answer only until it builds the page, a few pages ahead of the one it builds.
     return packed(Converted(made, converted.toc, converted.anchors, converted.links, records))
+
+
+def _rendered(page: Page, markdown: str, files: Files) -> tuple[str, list[tuple[str, int, str]]]:
+    """In a worker: `markdown` converted as the page's, and what the conversion logged."""
+    assert _state is not None
+    recorder = _state.recorder
+    page.markdown = markdown
+    recorder.records = []
+    try:
+        page.render(_state.config, files)
+    finally:
+        records, recorder.records = recorder.records, None
+    return page.content or "", records
 
 
 def _serve(tasks: Connection, answers: Connection, convert: Callable[..., bytes | None]) -> None:

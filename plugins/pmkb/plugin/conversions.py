@@ -17,7 +17,7 @@ from mkdocs.utils.meta import get_data
 from ..digests import digest
 from ..parallel import PARALLEL_FROM
 from ..settings import Settings
-from ..site.blocks import fill, front_matter_block, stable, unstable
+from ..site.blocks import fill, front_matter_block, placeholders_alone, stable, unstable
 from ..site.render import IncidentSource
 from ..site.safe_html import sanitize
 from .conversion_cache import (
@@ -214,7 +214,7 @@ class Conversions:
         finished = self.finished_found.pop(src_uri, None)
         if finished is not None:
             return _restored(page, finished, files)
-        html, records = self._converted_once(html, page, files)
+        html, records = self._converted_once(html, page, config, files)
         blocks = self.blocks.pop(src_uri, ())
         made = fill(html if self.settings.trust_html else sanitize(html), blocks)
         finishing = self.finishing.pop(src_uri, None)
@@ -237,7 +237,7 @@ class Conversions:
         return page.content or ""
 
     def _converted_once(
-        self, html: str, page: Page, files: Files
+        self, html: str, page: Page, config: MkDocsConfig, files: Files
     ) -> tuple[str, list[tuple[str, int, str]] | None]:
         """The page as converting its Markdown made it, and what the conversion logged: from the
         cache, or just converted (and then stored), before any plugin has changed it. What was
@@ -249,6 +249,12 @@ class Conversions:
         if self.converting is not None and self.converting[0] == src_uri:
             records, self.recorder.records = self.recorder.records or [], None
             key, self.converting = self.converting[1], None
+            if not placeholders_alone(page.markdown or "", html):
+                # Converted again as without the cache (what it logged, it logs again): the
+                # author's text stays text, and the page is not kept.
+                page.markdown = unstable(page.markdown or "")
+                page.render(config, files)
+                return page.content or "", None
             assert self.cache is not None
             self.cache.put(key, converted_page(html, page, records))
             return unstable(html), records

@@ -94,3 +94,11 @@ def stable(markdown: str) -> str | None:
 def unstable(html: str) -> str:
     """What the Markdown of `stable` converted to, with this build's placeholders back."""
     return html.replace(_STABLE, _TOKEN)
+
+
+def placeholders_alone(portable: str, html: str) -> bool:
+    """Whether the placeholders `html` holds in the form `stable` writes are those of `portable`,
+    the Markdown it was converted from. An author's text can write that form with escapes that
+    Markdown takes out (`pmkb\\-block\\-stable\\-0`): such HTML is not kept between builds,
+    nor would its placeholders be told from the author's text."""
+    return html.count(_STABLE) == portable.count(_STABLE)
