@@ -50,6 +50,7 @@ from ..site.feeds import (
 from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
+from . import material_search
 from .conversion_cache import machine_secret
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
@@ -80,6 +81,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.holding = True
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
         self.dirty_serve = False
+        self.served_pages: set[str] | None = None  # its pages' URLs, as of the last build
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
         self.inputs: dict[str, str] = {}  # per incident page, the digest of what it is made from
@@ -494,6 +496,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         _relink(nav.pages)
         if self.dirty_serve:
             self._nav_is_compared(nav, files)
+            pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+            self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
         return nav
 
     # Last, once every other plugin has settled the navigation: which incident pages it lists
@@ -532,7 +536,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._index_written()  # one writer of the index at a time
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _build_ended(self, *, config: MkDocsConfig) -> None:
         if self.conversions is not None:
             self.conversions.close()  # every page is built
             self.conversions.stop_recording()
@@ -556,6 +560,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.titles.update(self.made_titles)
             self.made_titles = {}
             self.shown = self.made_shown
+
+    # Last, after Material's search plugin has written its index (see material_search).
+    @event_priority(-100)
+    def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
+        if self.dirty_serve and self.served_pages is not None:
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            material_search.mended(index, self.served_pages)
+
+    on_post_build = CombinedEvent(_build_ended, _dirty_search_index_mended)
 
     def on_shutdown(self) -> None:
         self._index_written()
