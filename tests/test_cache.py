@@ -516,6 +516,50 @@ def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_
     assert pages[0].count('class="pmkb-title"') == 1
 
 
+# A team's own extension that warns, on a logger of its own, about every page it converts.
+WARNING_EXTENSION = """
+import logging
+
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+
+class Owners(Preprocessor):
+    def run(self, lines):
+        logging.getLogger("team.owners").warning("a page names no owner")
+        return lines
+
+
+class OwnersExtension(Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(Owners(md), "owners", 0)
+
+
+def makeExtension(**kwargs):
+    return OwnersExtension(**kwargs)
+"""
+
+
+def test_an_extensions_warnings_on_its_own_logger_are_shown_in_every_build(
+    tmp_path: Path,
+) -> None:
+    said = []
+    for name, options in (("cached", {}), ("uncached", {"cache_dir": ""})):
+        root = _project(
+            tmp_path / name,
+            markdown_extensions=["toc", "tables", "owners"],
+            options=options,
+            files={"owners.py": WARNING_EXTENSION},
+        )
+        importable = {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+        for _ in range(2):  # the second build takes the incident pages from the cache
+            result = build(root, env=importable)
+            assert result.returncode == 0, result.stderr
+            said.append(result.stderr.count("a page names no owner"))
+    # The home page and the three incident pages at least, the same number in every build.
+    assert said[0] >= 4 and len(set(said)) == 1, said
+
+
 def test_another_markdown_extension_setting_converts_every_page_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -521,12 +521,13 @@ class Recorder(logging.Handler):
     """Keeps the messages logged while a page converts, to log them again when it is not.
 
     One handler on each of the RECORDED loggers. A message that reaches both (MkDocs' logger
-    passes messages on to the root in a build run from Python) is kept once. When nothing is
-    being recorded, the handler stands aside: a message that no other handler takes goes to
-    Python's handler of last resort, as it would without this one (a handler on the root, even
-    one that keeps nothing, tells Python not to use it: a hook's warnings on its own logger
-    were lost for the whole build). Not in a worker (`passes_on` False), whose messages outside
-    a conversion (loading the configuration) the build's process has logged already.
+    passes messages on to the root in a build run from Python) is kept once. Kept or not, a
+    message that no other handler takes goes to Python's handler of last resort, as it would
+    without this one: a handler on the root, even one that keeps nothing, tells Python not to
+    use it (a hook's warnings on its own logger were lost for the whole build, and an
+    extension's, while it converted a page, in the build that converted it). Not in a worker
+    (`passes_on` False): the build logs what a worker's conversion logged, and had logged what
+    the worker's loading of the configuration logs.
     """
 
     def __init__(self, *, passes_on: bool = True) -> None:
@@ -541,7 +542,6 @@ class Recorder(logging.Handler):
         self.last = record
         if self.records is not None:
             self.records.append((record.name, record.levelno, record.getMessage()))
-            return
         last = logging.lastResort
         if (
             self.passes_on
