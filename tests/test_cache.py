@@ -410,8 +410,10 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
     assert not (snippets / ".cache" / "pmkb" / "pages").exists()
 
 
+# Named by its module, or by module and class, as Python-Markdown takes either.
+@pytest.mark.parametrize("b64", ["pymdownx.b64", "pymdownx.b64:B64Extension"])
 def test_an_image_b64_writes_into_a_page_is_written_again_once_it_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, b64: str
 ) -> None:
     # pymdownx.b64 reads each image into the page: the key cannot cover the image, so pages are
     # converted every time (with trust_html, the sanitizer keeps the inlined image).
@@ -421,7 +423,7 @@ def test_an_image_b64_writes_into_a_page_is_written_again_once_it_changed(
         {"2025/graph.md": body},
         site=True,
         options={"trust_html": True},
-        markdown_extensions=["toc", "pymdownx.b64"],
+        markdown_extensions=["toc", b64],
         files={"img/graph.png": b"first graph"},
     )
     shown = []

@@ -402,7 +402,8 @@ def build_key(
     Raises Unstable when a setting has no lasting form (an object known only by its address), or
     when an extension reads files besides the page: then no page can be looked up.
     """
-    names = [_extension_name(e) for e in extensions]
+    # Named by module, or by module and class (`pymdownx.b64:B64Extension`).
+    names = [_extension_name(e).partition(":")[0] for e in extensions]
     if READS_OTHER_FILES.intersection(names):
         raise Unstable("an extension reads other files: " + ", ".join(sorted(names)))
     versions = {name: _version(name) for name in CONVERTERS}
