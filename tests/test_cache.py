@@ -562,6 +562,18 @@ def test_an_extensions_warnings_on_its_own_logger_are_shown_in_every_build(
     assert said[0] >= 4 and len(set(said)) == 1, said
 
 
+def test_a_warning_of_a_page_that_writes_a_kept_placeholder_is_given_once(
+    tmp_path: Path,
+) -> None:
+    summary = "See pmkb\\-block\\-stable\\-0 and [the runbook](../../runbooks/missing.md)."
+    body = postmortem("Placeholder and a broken link", "2025-04-02", summary=summary)
+    root = make_project(tmp_path / "kb", {"2025/odd.md": body}, site=True)
+    for _ in range(2):
+        result = build(root, strict=True)
+        warned = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+        assert len(warned) == 1 and "missing.md" in warned[0], result.stderr
+
+
 def test_another_markdown_extension_setting_converts_every_page_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

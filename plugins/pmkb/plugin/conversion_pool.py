@@ -312,15 +312,18 @@ def _convert(
         return None
     page = Page(None, file, config)
     html, records = _rendered(page, markdown, files)
-    portable = placeholders_alone(markdown, html)
-    if not portable:
-        # The author's text wrote a placeholder's kept form: converted again with this
-        # process's placeholders, whose blocks go in here, and not kept.
+    kept = placeholders_alone(markdown, html)
+    if not kept:
+        # The author's text made a placeholder's kept form: converted again with this process's
+        # placeholders, and not kept.
         html, records = _rendered(page, unstable(markdown), files)
     file.page = None  # the worker keeps no page
     converted = converted_page(html, page, records)
-    made = fill(html if _state.trust_html else sanitize(html), blocks, portable=portable)
-    if not portable:
+    # This process's placeholders, before the sanitizer turns what an author wrote as entities
+    # (`&#45;`) into the kept form.
+    placed = unstable(html) if kept else html
+    made = fill(placed if _state.trust_html else sanitize(placed), blocks)
+    if not kept:
         return packed(Converted(made, converted.toc, converted.anchors, converted.links, records))
     _state.cache.put(key, converted)
     if finishing is not None and _state.finished is not None:

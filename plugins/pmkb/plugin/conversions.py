@@ -250,8 +250,9 @@ class Conversions:
             records, self.recorder.records = self.recorder.records or [], None
             key, self.converting = self.converting[1], None
             if not placeholders_alone(page.markdown or "", html):
-                # Converted again as without the cache (what it logged, it logs again): the
-                # author's text stays text, and the page is not kept.
+                # The author's text made the placeholders' kept form some way `stable` does not
+                # see: converted again as without the cache (what it logged, it logs again), so
+                # that the text stays text, and not kept.
                 page.markdown = unstable(page.markdown or "")
                 page.render(config, files)
                 return page.content or "", None

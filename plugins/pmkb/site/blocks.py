@@ -27,7 +27,6 @@ _TOKEN = "pmkb-block-" + secrets.token_hex(8) + "-"
 _STABLE = "pmkb-block-stable-"
 # Searched for by its literal start, which the regex engine finds fast, at thousands of pages.
 _PLACEHOLDER = re.compile(re.escape(_TOKEN) + r"(\d+)")
-_STABLE_PLACEHOLDER = re.compile(re.escape(_STABLE) + r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -50,18 +49,15 @@ def block(context: Context, html: str) -> Markup:
     return Markup(f"{_TOKEN}{len(blocks) - 1}\n")
 
 
-def fill(html: str, blocks: tuple[str, ...], *, portable: bool = False) -> str:
-    """`html` with each placeholder (with the paragraph Markdown made of it) replaced by its block;
-    with `portable`, each placeholder in the form `stable` writes.
+def fill(html: str, blocks: tuple[str, ...]) -> str:
+    """`html` with each placeholder (with the paragraph Markdown made of it) replaced by its block.
 
     A placeholder found elsewhere (an author's unclosed code fence swallowed the rest of the page,
     say) is replaced too: the block is pmkb's own escaped HTML wherever it lands.
     """
     if not blocks:
         return html
-    parts = (_STABLE_PLACEHOLDER if portable else _PLACEHOLDER).split(
-        html
-    )  # text, index, text, index, ..., text
+    parts = _PLACEHOLDER.split(html)  # text, index, text, index, ..., text
     for i in range(1, len(parts), 2):
         # A placeholder alone in a paragraph (as Markdown makes it) takes the paragraph with it.
         if parts[i - 1].endswith("<p>") and parts[i + 1].startswith("</p>"):
@@ -85,8 +81,9 @@ _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 def stable(markdown: str) -> str | None:
     """A page's Markdown with its placeholders written as every build writes them, so that what
     it converts to can be kept between builds; None if the author's own text holds that form,
-    which would then become placeholders too."""
-    if _STABLE in markdown:
+    which would then become placeholders too, as it stands or behind escapes that Markdown
+    takes out (`pmkb\\-block\\-stable\\-0`)."""
+    if _STABLE in markdown.replace("\\", ""):
         return None
     return markdown.replace(_TOKEN, _STABLE)
 
@@ -98,7 +95,7 @@ def unstable(html: str) -> str:
 
 def placeholders_alone(portable: str, html: str) -> bool:
     """Whether the placeholders `html` holds in the form `stable` writes are those of `portable`,
-    the Markdown it was converted from. An author's text can write that form with escapes that
-    Markdown takes out (`pmkb\\-block\\-stable\\-0`): such HTML is not kept between builds,
-    nor would its placeholders be told from the author's text."""
+    the Markdown it was converted from: if an author's text made that form some way `stable`
+    does not see, the HTML is not kept between builds, nor would its placeholders be told from
+    the author's text."""
     return html.count(_STABLE) == portable.count(_STABLE)
