@@ -117,13 +117,18 @@ def _clean_build(root: Path) -> Path:
     return root / "site"
 
 
-# The faceted search indexes pmkb's pages itself; the compact one leaves them to Material's.
-@pytest.mark.parametrize("search", ["auto", "compact"])
+# The faceted search indexes pmkb's pages itself; the compact one leaves them to the theme's
+# search plugin: Material's, or MkDocs' own.
+@pytest.mark.parametrize(
+    ("search", "theme"), [("auto", "material"), ("compact", "material"), ("compact", "mkdocs")]
+)
 def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
-    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch, search: str
+    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch, search: str, theme: str
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True, options={"search": search})
+    root = make_project(
+        tmp_path / "kb", _postmortems(), site=True, theme=theme, options={"search": search}
+    )
     folder = root / "postmortems"
     out = tmp_path / "served"
     plugin = _serve(root, out).plugins["pmkb"]
@@ -145,7 +150,8 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
         plugin.on_shutdown()
         if search != "compact":
             assert _search_index(out) == _search_index(clean), step
-        # Material's search index too: it replaces the entries of one page a rebuild.
+        # The theme's search index too: Material's replaces the entries of one page a rebuild,
+        # MkDocs' holds only the pages built.
         assert _material_entries(out) == _material_entries(clean), step
         # Every page converted again is one whose published HTML changed (or is new).
         after = _contents(clean)
@@ -193,6 +199,13 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     made = rebuild("undraft")
     assert "incidents/draft.md" in made
     assert len(made) < total // 3
+
+    # The site's own home page, built first (Material's search then took out every entry whose
+    # location starts with its own, "": all of them).
+    home = root / "docs" / "index.md"
+    home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
+    made = rebuild("home")
+    assert made == ["index.md"]
 
 
 def test_a_configuration_change_converts_every_page_again(

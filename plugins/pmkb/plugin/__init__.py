@@ -81,7 +81,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.holding = True
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
         self.dirty_serve = False
-        self.served_pages: set[str] | None = None  # its pages' URLs, as of the last build
+        # Its pages' URLs, as of the last build; the pages built since; the search index's entries
+        # as the last build left them (see material_search).
+        self.served_pages: set[str] | None = None
+        self.built_pages: set[str] = set()
+        self.search_entries_served: list[dict[str, Any]] | None = None
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
         self.inputs: dict[str, str] = {}  # per incident page, the digest of what it is made from
@@ -476,6 +480,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     # end of the build and reads it no more (see `_markdown_is_let_go`).
     @event_priority(-100)
     def _content_is_let_go(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if self.dirty_serve:
+            self.built_pages.add(page.url)
         if page.file.generated_by == "pmkb":
             page.content = ""
         return output
@@ -566,7 +572,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
         if self.dirty_serve and self.served_pages is not None:
             index = Path(config.site_dir) / "search" / "search_index.json"
-            material_search.mended(index, self.served_pages)
+            built, self.built_pages = self.built_pages, set()
+            self.search_entries_served = material_search.mended(
+                index, self.served_pages, built, self.search_entries_served
+            )
 
     on_post_build = CombinedEvent(_build_ended, _dirty_search_index_mended)
 

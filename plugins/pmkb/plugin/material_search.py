@@ -1,40 +1,59 @@
-"""Material's search index after a `serve --dirty` rebuild, made the same as a clean build's.
+"""The search index a `serve --dirty` rebuild writes, made the same as a clean build's.
 
-Under a dirty reload, Material's search plugin keeps the previous build's index and replaces the
-entries of one page, the first it indexes this time: it expects a rebuild to build one page. A
-pmkb rebuild builds the edited incident and the listing, service and factor pages it appears on,
-whose entries then came twice, and a page the edit took away (a postmortem drafted, renamed or
-deleted) kept its entries. The index is written again with each page's latest entries, for the
-pages of the site only; the order of entries does not matter to the search.
+Under a dirty reload, Material's search plugin keeps the previous build's index and takes out
+the entries of the first page it indexes this time (every entry whose location starts with that
+page's: for the home page, all of them), expecting a rebuild to build one page; MkDocs' own
+search plugin keeps nothing of the previous build. A pmkb rebuild builds the edited incident and
+the listing, service and factor pages it appears on, and may take pages away (a postmortem
+drafted, renamed or deleted). So the index is put together here: the previous rebuild's entries
+of every page not built again and still in the site, then the new entries of the pages built.
+The order of entries does not matter to the search.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+Entry = dict[str, Any]
 
 
-def mended(path: Path, pages: set[str]) -> None:
-    """Rewrite the search index at `path` with each page's last run of entries (a page's entries
-    come one after another, and Material appends this build's after the previous build's), and
-    with no entries of a page not in `pages` (URLs); left alone if it is not such an index."""
+def mended(
+    path: Path, pages: set[str], built: set[str], previous: list[Entry] | None
+) -> list[Entry] | None:
+    """Rewrite the search index at `path`, written by a build of the pages `built` (URLs) of a
+    site of `pages`, given the entries the previous build's index ended with (None: this is the
+    first build); return the entries it now holds. An index of another shape is left alone
+    (None)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         docs = data["docs"]
     except (OSError, ValueError, KeyError, TypeError):
-        return
+        return None
     if not isinstance(docs, list) or not all(isinstance(entry, dict) for entry in docs):
-        return
-    runs: list[tuple[str, list[object]]] = []
+        return None
+    # A page's entries come one after another, and this build's after any kept from the
+    # previous one: a page's last run of entries is its newest.
+    runs: list[tuple[str, list[Entry]]] = []
     for entry in docs:
-        page = str(entry.get("location", "")).partition("#")[0]
+        page = _page(entry)
         if runs and runs[-1][0] == page:
             runs[-1][1].append(entry)
         else:
             runs.append((page, [entry]))
-    latest = dict(runs)  # a page's later run replaces its earlier one
-    kept = [entry for page, entries in latest.items() if page in pages for entry in entries]
-    if len(kept) != len(docs):
+    newest = dict(runs)
+    if previous is None:
+        kept = [entry for page, entries in newest.items() if page in pages for entry in entries]
+    else:
+        kept = [e for e in previous if (page := _page(e)) in pages and page not in built]
+        kept += [entry for page, entries in newest.items() if page in built for entry in entries]
+    if kept != docs:
         data["docs"] = kept
         # As Material writes it.
         path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+    return kept
+
+
+def _page(entry: Entry) -> str:
+    return str(entry.get("location", "")).partition("#")[0]
