@@ -50,7 +50,7 @@ from ..site.feeds import (
 from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
-from . import material_search
+from . import dirty_search
 from .conversion_cache import machine_secret
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
@@ -82,7 +82,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
         self.dirty_serve = False
         # Its pages' URLs, as of the last build; the pages built since; the search index's entries
-        # as the last build left them (see material_search).
+        # as the last build left them (see dirty_search).
         self.served_pages: set[str] | None = None
         self.built_pages: set[str] = set()
         self.search_entries_served: list[dict[str, Any]] | None = None
@@ -567,13 +567,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.made_titles = {}
             self.shown = self.made_shown
 
-    # Last, after Material's search plugin has written its index (see material_search).
+    # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)
     def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
         if self.dirty_serve and self.served_pages is not None:
             index = Path(config.site_dir) / "search" / "search_index.json"
             built, self.built_pages = self.built_pages, set()
-            self.search_entries_served = material_search.mended(
+            self.search_entries_served = dirty_search.mended(
                 index, self.served_pages, built, self.search_entries_served
             )
 
