@@ -301,15 +301,20 @@ def test_html_read_from_the_cache_is_sanitized_like_converted_html(
     assert "Database failover stalled writes" in page
 
 
-def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(
-    tmp_path: Path,
-) -> None:
+def _with_a_broken_link(tmp_path: Path) -> Path:
+    """A site whose one postmortem links to a page that does not exist."""
     body = postmortem(
         "Broken link in the timeline",
         "2025-04-02",
         summary="See [the runbook](../../runbooks/missing.md) for the steps.",
     )
-    root = make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
+    return make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
+
+
+def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    root = _with_a_broken_link(tmp_path)
     first, second = build(root, strict=True), build(root, strict=True)
     assert (root / ".cache" / "pmkb" / "pages").is_dir()
     warned = [
@@ -332,12 +337,7 @@ def test_a_builds_warning_is_logged_once_when_mkdocs_passes_its_messages_to_the_
 ) -> None:
     # A build run from Python (a script, a test) leaves MkDocs' logger passing messages on to
     # the root, where pmkb also records: the message reached both, was kept twice and said twice.
-    body = postmortem(
-        "Broken link in the timeline",
-        "2025-04-02",
-        summary="See [the runbook](../../runbooks/missing.md) for the steps.",
-    )
-    root = make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
+    root = _with_a_broken_link(tmp_path)
     monkeypatch.setattr(logging.getLogger("mkdocs"), "propagate", True)
     for build_number in (1, 2):  # converted, then from the cache
         caplog.clear()
@@ -464,10 +464,26 @@ def test_a_plugin_that_changes_the_html_before_pmkb_sees_its_change_on_every_bui
     assert shown == [True, True]
 
 
-# A team's own Markdown extension, in the project folder: it signs every page.
-SIGNING_EXTENSION = """
+def _importable(root: Path) -> dict[str, str]:
+    """The environment of a build that imports the project folder's own modules (a team's
+    Markdown extension, say)."""
+    return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+
+
+# A team's own Markdown extension, in the project folder: it signs every page, and warns, on a
+# logger of its own, about every page it converts.
+TEAM_EXTENSION = """
+import logging
+
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
+
+
+class Owners(Preprocessor):
+    def run(self, lines):
+        logging.getLogger("team.owners").warning("a page names no owner")
+        return lines
 
 
 class Signed(Postprocessor):
@@ -475,26 +491,26 @@ class Signed(Postprocessor):
         return text + "<p>SIGNATURE</p>"
 
 
-class SignedExtension(Extension):
+class TeamExtension(Extension):
     def extendMarkdown(self, md):
+        md.preprocessors.register(Owners(md), "owners", 0)
         md.postprocessors.register(Signed(md), "signed", 0)
 
 
 def makeExtension(**kwargs):
-    return SignedExtension(**kwargs)
+    return TeamExtension(**kwargs)
 """
 
 
 def test_a_teams_own_markdown_extension_once_edited_converts_the_pages_again(
     tmp_path: Path,
 ) -> None:
-    root = _project(tmp_path, markdown_extensions=["toc", "tables", "signed"])
-    importable = {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    root = _project(tmp_path, markdown_extensions=["toc", "tables", "team"])
     shown = []
     for signature in ("Reviewed by the SRE guild", "Reviewed again by the platform team"):
-        extension = SIGNING_EXTENSION.replace("SIGNATURE", signature)
-        (root / "signed.py").write_text(extension, encoding="utf-8")
-        result = build(root, env=importable)
+        extension = TEAM_EXTENSION.replace("SIGNATURE", signature)
+        (root / "team.py").write_text(extension, encoding="utf-8")
+        result = build(root, env=_importable(root))
         assert result.returncode == 0, result.stderr
         shown.append(f"<p>{signature}</p>" in read(root, "incidents/db-failover/index.html"))
     assert shown == [True, True]
@@ -518,30 +534,6 @@ def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_
     assert pages[0].count('class="pmkb-title"') == 1
 
 
-# A team's own extension that warns, on a logger of its own, about every page it converts.
-WARNING_EXTENSION = """
-import logging
-
-from markdown.extensions import Extension
-from markdown.preprocessors import Preprocessor
-
-
-class Owners(Preprocessor):
-    def run(self, lines):
-        logging.getLogger("team.owners").warning("a page names no owner")
-        return lines
-
-
-class OwnersExtension(Extension):
-    def extendMarkdown(self, md):
-        md.preprocessors.register(Owners(md), "owners", 0)
-
-
-def makeExtension(**kwargs):
-    return OwnersExtension(**kwargs)
-"""
-
-
 def test_an_extensions_warnings_on_its_own_logger_are_shown_in_every_build(
     tmp_path: Path,
 ) -> None:
@@ -549,13 +541,12 @@ def test_an_extensions_warnings_on_its_own_logger_are_shown_in_every_build(
     for name, options in (("cached", {}), ("uncached", {"cache_dir": ""})):
         root = _project(
             tmp_path / name,
-            markdown_extensions=["toc", "tables", "owners"],
+            markdown_extensions=["toc", "tables", "team"],
             options=options,
-            files={"owners.py": WARNING_EXTENSION},
+            files={"team.py": TEAM_EXTENSION},
         )
-        importable = {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
         for _ in range(2):  # the second build takes the incident pages from the cache
-            result = build(root, env=importable)
+            result = build(root, env=_importable(root))
             assert result.returncode == 0, result.stderr
             said.append(result.stderr.count("a page names no owner"))
     # The home page and the three incident pages at least, the same number in every build.

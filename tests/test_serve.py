@@ -564,24 +564,33 @@ def test_a_plugin_that_reads_pages_before_they_are_built_sees_their_html(
     assert all(b"pmkb-card" in page and b"Read by the reading hook." in page for page in incidents)
 
 
-def test_a_warning_about_the_configuration_is_shown_once_when_workers_convert(
-    tmp_path: Path,
-) -> None:
-    # Each worker loads the configuration again: what that logs, the build has shown already.
+def _built_by_two_workers(
+    tmp_path: Path, postmortems: dict[str, str | bytes] | None = None, **project: Any
+) -> tuple[Path, str]:
+    """Enough postmortems for workers (`_many`, unless given) built as a user builds them, with
+    two workers: the project folder, and what the build logged."""
     from pmkb.parallel import PARALLEL_FROM
 
     root = make_project(
         tmp_path,
-        _many(PARALLEL_FROM + 10),
+        postmortems or _many(PARALLEL_FROM + 10),
         theme="mkdocs",
         site=True,
         options={"workers": 2},
-        mkdocs={"unheard_of_setting": 1},
+        **project,
     )
     result = build_as_a_user(root)
     assert result.returncode == 0, result.stderr
-    said = [line for line in result.stderr.splitlines() if "unheard_of_setting" in line]
-    assert len(said) == 1, result.stderr
+    return root, result.stderr
+
+
+def test_a_warning_about_the_configuration_is_shown_once_when_workers_convert(
+    tmp_path: Path,
+) -> None:
+    # Each worker loads the configuration again: what that logs, the build has shown already.
+    _, logged = _built_by_two_workers(tmp_path, mkdocs={"unheard_of_setting": 1})
+    said = [line for line in logged.splitlines() if "unheard_of_setting" in line]
+    assert len(said) == 1, logged
 
 
 def test_a_plugin_that_changes_the_html_before_pmkb_changes_every_incident_page(
@@ -596,17 +605,9 @@ def test_a_plugin_that_changes_the_html_before_pmkb_changes_every_incident_page(
         "def on_page_content(html, page, config, files):\n"
         "    return html + '<p>Seen by the early hook.</p>'\n"
     )
-    root = make_project(
-        tmp_path,
-        _many(PARALLEL_FROM + 10),
-        theme="mkdocs",
-        site=True,
-        options={"workers": 2},
-        mkdocs={"hooks": ["early.py"]},
-        files={"early.py": hook},
+    root, _ = _built_by_two_workers(
+        tmp_path, mkdocs={"hooks": ["early.py"]}, files={"early.py": hook}
     )
-    result = build_as_a_user(root)
-    assert result.returncode == 0, result.stderr
     pages = sorted((root / "site" / "incidents").glob("pm-*/index.html"))
     assert len(pages) == PARALLEL_FROM + 10
     unseen = [p.parent.name for p in pages if "Seen by the early hook." not in p.read_text("utf-8")]
@@ -631,9 +632,7 @@ def test_a_worker_leaves_an_authors_kept_placeholder_as_text(tmp_path: Path) -> 
         odd = text.replace("A short summary", f"Odd text {form} here. A short summary")
         assert odd != text
         postmortems[name] = odd
-    root = make_project(tmp_path, postmortems, theme="mkdocs", site=True, options={"workers": 2})
-    result = build_as_a_user(root)
-    assert result.returncode == 0, result.stderr
+    root, _ = _built_by_two_workers(tmp_path, postmortems)
     for number in written:
         html = (root / "site" / "incidents" / f"pm-{number:04d}" / "index.html").read_text("utf-8")
         assert "Odd text pmkb-block-stable-0 here. A short summary" in html, number

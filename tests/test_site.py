@@ -572,23 +572,6 @@ def test_a_plugin_that_reads_a_page_before_pmkb_puts_its_html_in_sees_its_conten
     assert '<meta name="description" content="Sections: Summary, Impact, Timeline,' in page
 
 
-def test_a_theme_that_shows_every_pages_contents_in_its_sidebar_shows_an_incidents(
-    tmp_path: Path,
-) -> None:
-    body = "## Summary\n\nShort.\n\n### What broke\n\nA queue.\n\n## Impact\n\nSome.\n"
-    root = make_project(
-        tmp_path,
-        {"2024/a.md": postmortem("Queue stalled", "2024-03-05", body=body)},
-        theme="readthedocs",
-        mkdocs={"theme": {"name": "readthedocs", "collapse_navigation": False}},
-        nav=["index.md", {"The queue incident": "incidents/a.md"}],
-        site=True,
-    )
-    assert build(root).returncode == 0
-    # The home page is built before the incident's: its sidebar lists the incident's sections.
-    assert 'href="incidents/a/#what-broke">What broke</a>' in read(root, "index.html")
-
-
 # A hook (or a plugin listed after pmkb) that puts an incident in the navigation after pmkb's
 # own `on_nav` has run.
 FEATURED_HOOK = """
@@ -604,20 +587,24 @@ def on_nav(nav, config, files):
 """
 
 
-def test_an_incident_a_hook_puts_in_the_navigation_shows_its_sections_on_every_page(
-    tmp_path: Path,
+@pytest.mark.parametrize("listed_by", ["nav", "hook"])
+def test_a_theme_that_shows_every_pages_contents_in_its_sidebar_shows_an_incidents(
+    tmp_path: Path, listed_by: str
 ) -> None:
     body = "## Summary\n\nShort.\n\n### What broke\n\nA queue.\n\n## Impact\n\nSome.\n"
+    by_hook = listed_by == "hook"
     root = make_project(
         tmp_path,
         {"2024/a.md": postmortem("Queue stalled", "2024-03-05", body=body)},
         theme="readthedocs",
         mkdocs={
             "theme": {"name": "readthedocs", "collapse_navigation": False},
-            "hooks": ["featured.py"],
+            **({"hooks": ["featured.py"]} if by_hook else {}),
         },
-        files={"featured.py": FEATURED_HOOK},
+        nav=None if by_hook else ["index.md", {"The queue incident": "incidents/a.md"}],
+        files={"featured.py": FEATURED_HOOK} if by_hook else None,
         site=True,
     )
     assert build(root).returncode == 0
+    # The home page is built before the incident's: its sidebar lists the incident's sections.
     assert 'href="incidents/a/#what-broke">What broke</a>' in read(root, "index.html")
