@@ -80,12 +80,29 @@ _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 
 def stable(markdown: str) -> str | None:
     """A page's Markdown with its placeholders written as every build writes them, so that what
-    it converts to can be kept between builds; None if the author's own text holds that form,
-    which would then become placeholders too, as it stands or behind escapes that Markdown
-    takes out (`pmkb\\-block\\-stable\\-0`)."""
-    if _STABLE in markdown.replace("\\", ""):
+    it converts to can be kept between builds; None if the author's own text may make that
+    form, which would then become placeholders too."""
+    if _may_make_kept_form(markdown):
         return None
     return markdown.replace(_TOKEN, _STABLE)
+
+
+# The kept form as an author's text can make it: its three words in a row, in any case, with
+# anything but letters and digits between them: as it stands, behind escapes that Markdown takes
+# out (`pmkb\\-block\\-stable\\-0`), or as a heading's id (`## Pmkb block stable 0`).
+_KEPT_FORM_BEFORE = re.compile(r"pmkb[\W_]*block[\W_]*s\Z", re.IGNORECASE)
+
+
+def _may_make_kept_form(markdown: str) -> bool:
+    # Looked for from the last word's tail, which str.find finds fast (7 us a page of 5 kB,
+    # where one search of the whole text ignoring case took 30).
+    for tail in ("table", "TABLE"):
+        at = markdown.find(tail)
+        while at != -1:
+            if _KEPT_FORM_BEFORE.search(markdown, max(0, at - 40), at):
+                return True
+            at = markdown.find(tail, at + len(tail))
+    return False
 
 
 def unstable(html: str) -> str:
