@@ -92,9 +92,9 @@ def _search_index(site: Path) -> dict[str, bytes]:
     return found
 
 
-def _material_entries(site: Path) -> list[str]:
-    """The entries of Material's search index, each as JSON, in order (their order in the file
-    does not matter to the search)."""
+def _theme_search_entries(site: Path) -> list[str]:
+    """The entries of the theme's search index (Material's or MkDocs'), each as JSON, in order
+    (their order in the file does not matter to the search)."""
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     return sorted(json.dumps(entry, sort_keys=True) for entry in index["docs"])
 
@@ -152,7 +152,7 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
             assert _search_index(out) == _search_index(clean), step
         # The theme's search index too: Material's replaces the entries of one page a rebuild,
         # MkDocs' holds only the pages built.
-        assert _material_entries(out) == _material_entries(clean), step
+        assert _theme_search_entries(out) == _theme_search_entries(clean), step
         # Every page converted again is one whose published HTML changed (or is new).
         after = _contents(clean)
         assert [m for m in made if before.get(_page_path(m)) == after[_page_path(m)]] == [], step
@@ -267,6 +267,48 @@ def test_after_a_failed_build_every_generated_page_is_converted_again(
     converted.clear()
     build(_config(root, out), dirty=True)
     assert len(converted) == total - 1  # every generated page; docs/index.md is unmodified
+
+
+# A hook that fails the build, once its pages are written, while the file `fail` exists.
+FAILING_HOOK = """
+from pathlib import Path
+
+
+def on_post_build(config):
+    if (Path(config.config_file_path).parent / "fail").exists():
+        raise RuntimeError("stopped after writing the pages")
+"""
+
+
+def test_after_a_failed_build_the_search_index_still_holds_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs' own search plugin writes the pages built alone; pmkb adds the others' entries.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(
+        tmp_path / "kb",
+        _postmortems(),
+        site=True,
+        theme="mkdocs",
+        options={"search": "compact"},
+        mkdocs={"hooks": ["failing.py"]},
+        files={"failing.py": FAILING_HOOK},
+    )
+    out = tmp_path / "served"
+    _serve(root, out)
+    home = root / "docs" / "index.md"
+    home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
+    (root / "fail").touch()
+    with pytest.raises(Exception, match="stopped after writing the pages"):
+        build(_config(root, out), dirty=True)
+    (root / "fail").unlink()
+    build(_config(root, out), dirty=True)  # every generated page; not the home page, written
+    # The home page's entries are there (as the failed build left it: its edit shows once the
+    # page is built again), and every other page's.
+    served = {json.loads(entry)["location"] for entry in _theme_search_entries(out)}
+    clean = {json.loads(entry)["location"] for entry in _theme_search_entries(_clean_build(root))}
+    assert served == clean
+    assert "" in served
 
 
 def test_an_edit_to_one_body_renders_only_that_incident_page(

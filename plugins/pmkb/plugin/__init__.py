@@ -594,6 +594,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # titles kept are those of pages whose files the failed build did not change.
         self.digests, self.shape = {}, None
         self.shown, self.on_this_day = None, None
+        # The search index was not written: the next one keeps the entries it has of the pages
+        # this build wrote (old until they are built again), rather than none.
+        self.built_pages = set()
 
     def _conversions_ended(self) -> None:
         """The last build's workers stopped and its recording ended, however it ended."""
