@@ -402,10 +402,9 @@ def build_key(
     Raises Unstable when a setting has no lasting form (an object known only by its address), or
     when an extension reads files besides the page: then no page can be looked up.
     """
-    # Named by module, or by module and class (`pymdownx.b64:B64Extension`).
-    names = [_extension_name(e).partition(":")[0] for e in extensions]
-    if READS_OTHER_FILES.intersection(names):
-        raise Unstable("an extension reads other files: " + ", ".join(sorted(names)))
+    modules = [_extension_module(e) for e in extensions]
+    if READS_OTHER_FILES.intersection(modules):
+        raise Unstable("an extension reads other files: " + ", ".join(sorted(modules)))
     versions = {name: _version(name) for name in CONVERTERS}
     parts = [
         FORMAT.decode(),
@@ -414,7 +413,7 @@ def build_key(
         code_digest(),  # pmkb's own files: a finished page holds what its templates wrote
         [_stable(e) for e in extensions],
         _stable(extension_configs),
-        extension_code(extensions, extension_configs),
+        extension_code(modules, extension_configs),
         _stable(settings),
         sorted(plugins),
         sorted(files),
@@ -438,23 +437,26 @@ def conversion_key(
     )
 
 
-def _extension_name(extension: object) -> str:
-    if isinstance(extension, str):
-        return extension
-    return type(extension).__module__
+def _extension_module(extension: object) -> str:
+    """The module a Markdown extension comes from, however it is named: by module, by module and
+    class (`pymdownx.b64:B64Extension`), by the short name it is installed under (`toc`), or
+    given as an instance."""
+    if not isinstance(extension, str):
+        return type(extension).__module__
+    for entry in get_installed_extensions():
+        if entry.name == extension:
+            return str(entry.value).partition(":")[0]
+    return extension.partition(":")[0]
 
 
 def extension_code(
-    extensions: Iterable[object], extension_configs: Mapping[str, object]
+    extension_modules: Iterable[str], extension_configs: Mapping[str, object]
 ) -> dict[str, str]:
-    """Per top-level module of the Markdown extensions, and of the functions their settings name,
-    that CONVERTERS does not version: a digest of its files (see `files_digest`). A team's own
-    extension, edited, or another package's, upgraded, converts pages differently."""
-    installed = {entry.name: entry.value for entry in get_installed_extensions()}
-    modules = {
-        installed.get(name, name).partition(":")[0].partition(".")[0]
-        for name in map(_extension_name, extensions)
-    }
+    """Per top-level module of the Markdown extensions (`_extension_module`), and of the functions
+    their settings name, that CONVERTERS does not version: a digest of its files (see
+    `files_digest`). A team's own extension, edited, or another package's, upgraded, converts
+    pages differently."""
+    modules = {module.partition(".")[0] for module in extension_modules}
     modules |= _code_modules(extension_configs)
     found: dict[str, str] = {}
     for module in sorted(modules - _VERSIONED):
