@@ -50,7 +50,7 @@ from ..site.feeds import (
 from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
-from . import dirty_search
+from . import dirty_search, left_behind
 from .conversion_cache import machine_secret
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
@@ -86,6 +86,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.served_pages: set[str] | None = None
         self.built_pages: set[str] = set()
         self.search_entries_served: list[dict[str, Any]] | None = None
+        # The files pmkb's pages wrote into the site, and every file of the site, in the build
+        # under way; what pmkb wrote before (see left_behind).
+        self.own_files: set[str] = set()
+        self.site_files: set[str] = set()
+        self.own_files_served: set[str] = set()
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
         self.inputs: dict[str, str] = {}  # per incident page, the digest of what it is made from
@@ -126,6 +131,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape = {}, {}, None
+        self.own_files_served = set()
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
 
@@ -504,6 +510,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self._nav_is_compared(nav, files)
             pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
+            written = [f for f in files if f.inclusion is not InclusionLevel.EXCLUDED]
+            self.site_files = {f.dest_uri for f in written}
+            self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
         return nav
 
     # Last, once every other plugin has settled the navigation: which incident pages it lists
@@ -566,6 +575,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.titles.update(self.made_titles)
             self.made_titles = {}
             self.shown = self.made_shown
+            left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
+            self.own_files_served = self.own_files
 
     # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)
@@ -597,6 +608,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # The search index was not written: the next one keeps the entries it has of the pages
         # this build wrote (old until they are built again), rather than none.
         self.built_pages = set()
+        # It may have written any of its files: those it no longer makes go at the next build.
+        self.own_files_served |= self.own_files
 
     def _conversions_ended(self) -> None:
         """The last build's workers stopped and its recording ended, however it ended."""
