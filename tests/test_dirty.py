@@ -200,6 +200,11 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     made = rebuild("undraft")
     assert "incidents/draft.md" in made
     assert len(made) < total // 3
+    (folder / "draft.md").write_text(
+        published.replace("status: published", "status: draft"), "utf-8"
+    )
+    rebuild("draft again")
+    assert not (out / "incidents" / "draft").exists()
 
     # The site's own home page, built first (Material's search then took out every entry whose
     # location starts with its own, "": all of them).
@@ -207,6 +212,38 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
     made = rebuild("home")
     assert made == ["index.md"]
+
+
+def test_pages_finished_in_an_earlier_session_are_told_apart_by_what_they_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page finished before is read as its front matter alone, the same for every related list
+    # it may show: an incident whose related incident's title went back to one of two earlier
+    # titles, each finished in an earlier session, kept the related list of the other.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    related = root / "postmortems" / "pm-03.md"  # among the incidents pm-12 lists as related
+    original = related.read_text(encoding="utf-8")
+
+    def titled(title: str) -> None:
+        related.write_text(original.replace("Incident 3", title), encoding="utf-8")
+
+    config = _serve(root, tmp_path / "first")
+    for title in ("First title", "Second title"):
+        titled(title)
+        build(_config(root, tmp_path / "first"), dirty=True)
+    config.plugins.on_shutdown()
+
+    # Another session, in a fresh site, with the same cache: it sees both titles again.
+    titled("Incident 3")
+    out = tmp_path / "second"
+    _serve(root, out)
+    for title in ("First title", "Second title"):
+        titled(title)
+        build(_config(root, out), dirty=True)
+        shown = (out / "incidents" / "pm-12" / "index.html").read_text(encoding="utf-8")
+        assert title in shown
+    _assert_same_site(out, _clean_build(root))
 
 
 def test_a_configuration_change_converts_every_page_again(

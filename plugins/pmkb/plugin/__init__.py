@@ -59,6 +59,10 @@ from .other_pages import OtherPages
 
 log = get_plugin_logger(__name__)
 
+# How many sets of inputs an incident page remembers the content of, in `serve --dirty`: an author
+# saving as they type and undoing goes back a few saves.
+_KNOWN_INPUTS = 8
+
 
 # MkDocs' BasePlugin.__init_subclass__ (which reads the config class) is untyped.
 class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
@@ -93,8 +97,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.own_files_served: set[str] = set()
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
-        self.inputs: dict[str, str] = {}  # per incident page, the digest of what it is made from
-        self.made_inputs: dict[str, str] = {}
+        # Per incident page, the digests of its content by the digest of what it was made from,
+        # in the builds of this session with this configuration (the newest few): an edit undone
+        # gives the page inputs it had before, and the content they made.
+        self.known: dict[str, dict[str, str]] = {}
         self.titles: dict[str, str] = {}  # per page, its title when it was last built
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
@@ -130,7 +136,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # One bound method for every generated file, not one made for each of thousands.
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
-        self.digests, self.titles, self.shape = {}, {}, None
+        self.digests, self.titles, self.shape, self.known = {}, {}, None, {}
         self.own_files_served = set()
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
@@ -175,7 +181,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.blocks = {}
         self.held = {}
         self.search_entries = {}
-        self.made_digests, self.made_titles, self.made_inputs = {}, {}, {}
+        self.made_digests, self.made_titles = {}, {}
         self.shape_compared = False
         self._conversions_ended()
         self.secret = None
@@ -328,28 +334,36 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         Its digest covers all pmkb gives MkDocs for the page: the Markdown (an incident's is
         rendered here, and kept for the build if it changed), the blocks placed after
         conversion, the edit link, the search entry and the inclusion level. An incident page
-        whose inputs (the postmortem, what related incidents are chosen by) are those of the
-        previous build keeps that build's digest without being rendered.
+        made from inputs (the postmortem, what related incidents are chosen by) it was made from
+        before in this session takes the digest they made then, without being rendered: were it
+        rendered, a page finished before from those inputs would be its front matter alone.
         """
         src = file.src_uri
+        inputs = None
         if isinstance(file, RenderedOnRead) and file.render is not None and file.inputs:
-            inputs = self.made_inputs[src] = file.inputs()
-            if (
-                self.shape_compared
-                and self.inputs.get(src) == inputs
-                and self.digests.get(src) is not None
-            ):
-                self.made_digests[src] = self.digests[src]
-                return False
+            inputs = file.inputs()
+            known = self.known.get(src, {}).get(inputs)
+            if self.shape_compared and known is not None:
+                self.made_digests[src] = known
+                return known != self.digests.get(src)
         content = file.content_bytes  # an incident's Markdown, rendered now; it sets the blocks
+        # A page finished before is its front matter alone, the same whatever else it shows: its
+        # inputs tell it apart.
+        finished = self.conversions is not None and self.conversions.was_finished(src)
         made = self.made_digests[src] = digest(
             content,
+            inputs if finished and inputs is not None else "",
             src,
             file.edit_uri or "",
             str(file.inclusion),
             self.search_entries[src]() if src in self.search_entries else "",
             *self.blocks.get(src, ()),
         )
+        if inputs is not None and self.shape_compared:
+            by_inputs = self.known.setdefault(src, {})
+            by_inputs[inputs] = made
+            if len(by_inputs) > _KNOWN_INPUTS:
+                del by_inputs[next(iter(by_inputs))]  # the oldest
         if self.shape_compared and self.digests.get(src) == made:
             self.blocks.pop(src, None)  # the page is not converted: its blocks go
             return False
@@ -541,7 +555,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         own = sorted(f.src_uri for f in files if f.generated_by is None)
         shape = digest(repr((self.config_shape, _nav_shape(nav.items), own)))
         if shape != self.shape:
-            self.digests, self.shape = {}, shape
+            self.digests, self.known, self.shape = {}, {}, shape
         self.shape_compared = True
         for page in nav.pages:
             title = self.titles.get(page.file.src_uri)
@@ -571,7 +585,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
-            self.inputs, self.made_inputs = self.made_inputs, {}
             self.titles.update(self.made_titles)
             self.made_titles = {}
             self.shown = self.made_shown

@@ -162,6 +162,10 @@ class Conversions:
         self._recording(src_uri, key)
         return portable
 
+    def was_finished(self, src_uri: str) -> bool:
+        """Whether the page's text was its front matter alone: it was finished before."""
+        return src_uri in self.finished_found
+
     def filled_later(self, src_uri: str) -> bool:
         """Whether the page's HTML is put in by `html` or `placed`, not converted by MkDocs: it
         was finished, converted before, handed to a worker, or is made as the page is built."""
