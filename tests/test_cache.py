@@ -517,6 +517,33 @@ def test_a_teams_own_markdown_extension_once_edited_converts_the_pages_again(
     assert (root / ".cache" / "pmkb" / "pages").is_dir()
 
 
+# The same extension, added by a hook of the site's own (MkDocs loads a hook by its path, not
+# as a module on the import path).
+TEAM_EXTENSION_HOOK = (
+    TEAM_EXTENSION
+    + """
+
+def on_config(config):
+    config.markdown_extensions.append(TeamExtension())
+    return config
+"""
+)
+
+
+def test_an_extension_a_hook_adds_once_edited_converts_the_pages_again(tmp_path: Path) -> None:
+    root = _project(tmp_path, mkdocs={"hooks": ["hooks/team.py"]})
+    shown = []
+    for signature in ("Reviewed by the SRE guild", "Reviewed again by the platform team"):
+        extension = TEAM_EXTENSION_HOOK.replace("SIGNATURE", signature)
+        (root / "hooks").mkdir(exist_ok=True)
+        (root / "hooks" / "team.py").write_text(extension, encoding="utf-8")
+        for _ in range(2):  # the second build takes the incident pages from the cache
+            result = build(root)
+            assert result.returncode == 0, result.stderr
+            shown.append(f"<p>{signature}</p>" in read(root, "incidents/db-failover/index.html"))
+    assert shown == [True] * 4
+
+
 def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_or_without(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

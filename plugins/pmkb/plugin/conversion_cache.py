@@ -26,6 +26,7 @@ from functools import cache
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NamedTuple
 
 from markdown.util import get_installed_extensions
@@ -572,10 +573,17 @@ def replay(records: Iterable[tuple[str, int, str]]) -> None:
 
 
 def plugin_versions(plugins: Mapping[str, object]) -> list[str]:
-    """Each plugin of the build, with the distribution and version it comes from."""
+    """Each plugin of the build, with the distribution and version it comes from; each hook (a
+    module MkDocs loads from its path) with its file's digest: a hook may add an extension of its
+    own, or name a function of its own in an extension's settings."""
     distributions = _distributions()
     shown: list[str] = []
     for name, plugin in plugins.items():
+        if isinstance(plugin, ModuleType):
+            origin = getattr(plugin, "__file__", None)
+            made = files_digest(Path(origin)) if origin and os.path.isfile(origin) else ""
+            shown.append(f"{name}=hook:{made}")
+            continue
         package = type(plugin).__module__.partition(".")[0]
         shown.extend(f"{name}={d}=={_version(d)}" for d in sorted(distributions.get(package, [])))
         if package not in distributions:
