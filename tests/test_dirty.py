@@ -6,7 +6,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 
-from helpers import BUILD_EPOCH, make_project, postmortem
+from helpers import BODY_TEMPLATE, BUILD_EPOCH, make_project, postmortem
 from helpers import build as build_site
 from pmkb.model import Postmortem
 from pmkb.site.pages import base as page_base
@@ -244,6 +244,65 @@ def test_pages_finished_in_an_earlier_session_are_told_apart_by_what_they_show(
         shown = (out / "incidents" / "pm-12" / "index.html").read_text(encoding="utf-8")
         assert title in shown
     _assert_same_site(out, _clean_build(root))
+
+
+def _served_step_by_step(root: Path, out: Path) -> Callable[[], None]:
+    """A `serve --dirty` session started in `out`; the rebuild its reload runs, checked against a
+    clean build of the same sources, every page but the home page's (which --dirty leaves as
+    MkDocs does, by its file's time)."""
+    _serve(root, out)
+
+    def rebuild() -> None:
+        build(_config(root, out), dirty=True)
+        _assert_same_site(out, _clean_build(root), but=("index.html",))
+
+    return rebuild
+
+
+def test_a_title_the_navigation_shows_is_shown_anew_on_every_page_of_pmkb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The home page's title comes from its heading, an incident's from its postmortem: neither
+    # is known when the navigation is made, and no pmkb page's own content changes with them.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(
+        tmp_path / "kb", _postmortems(), site=True, nav=["index.md", "incidents/pm-03.md"]
+    )
+    rebuild = _served_step_by_step(root, tmp_path / "served")
+    (root / "docs" / "index.md").write_text("# Start page\n\nWelcome.\n", encoding="utf-8")
+    rebuild()
+    shown = (tmp_path / "served" / "services" / "index.html").read_text(encoding="utf-8")
+    assert "Start page" in shown
+    listed = root / "postmortems" / "pm-03.md"
+    listed.write_text(
+        listed.read_text(encoding="utf-8").replace("Incident 3", "Database failover"), "utf-8"
+    )
+    rebuild()
+    shown = (tmp_path / "served" / "services" / "index.html").read_text(encoding="utf-8")
+    assert "Database failover" in shown
+
+
+def test_a_link_in_a_body_follows_its_target_page_as_it_comes_and_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page's Markdown stays the same; what its link resolves to does not.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    body = BODY_TEMPLATE.format(summary="Same cause as [the May outage](pm-99.md).")
+    postmortems = {**_postmortems(), "pm-01.md": postmortem("Incident 1", "2024-02-02", body=body)}
+    root = make_project(tmp_path / "kb", postmortems, site=True)
+    rebuild = _served_step_by_step(root, tmp_path / "served")
+    target = root / "postmortems" / "pm-99.md"
+    unrelated = postmortem(
+        "Incident 99", "2024-05-19", services=["search"], factors=["traffic-surge"]
+    )
+    target.write_text(unrelated, encoding="utf-8")
+    rebuild()
+    page = (tmp_path / "served" / "incidents" / "pm-01" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../pm-99/">the May outage</a>' in page
+    target.unlink()
+    rebuild()
+    page = (tmp_path / "served" / "incidents" / "pm-01" / "index.html").read_text(encoding="utf-8")
+    assert "../pm-99/" not in page
 
 
 def test_a_configuration_change_converts_every_page_again(

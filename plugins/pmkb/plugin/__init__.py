@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from ..clock import build_date
@@ -56,6 +57,7 @@ from .conversions import Conversions, handle
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
+from .page_links import link_targets
 
 log = get_plugin_logger(__name__)
 
@@ -105,6 +107,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
+        # The site's files as of on_nav (where links lead); the titles the navigation shows, at
+        # the last build and at this one.
+        self.files_seen: Files | None = None
+        self.nav_titles: str | None = None
+        self.made_nav_titles: str | None = None
         self.config_shape = ""
         # The listing, catalog, trend and export pages last made, kept for the next build.
         self.other_pages = OtherPages(remember=False)
@@ -350,9 +357,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # A page finished before is its front matter alone, the same whatever else it shows: its
         # inputs tell it apart.
         finished = self.conversions is not None and self.conversions.was_finished(src)
+        links = []
+        if b".md" in content and self.files_seen is not None:
+            links = link_targets(content.decode("utf-8"), src, self.files_seen)
         made = self.made_digests[src] = digest(
             content,
             inputs if finished and inputs is not None else "",
+            *links,
             src,
             file.edit_uri or "",
             str(file.inclusion),
@@ -524,6 +535,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self._nav_is_compared(nav, files)
             pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
+            self.files_seen = files
             written = [f for f in files if f.inclusion is not InclusionLevel.EXCLUDED]
             self.site_files = {f.dest_uri for f in written}
             self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
@@ -556,11 +568,31 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         shape = digest(repr((self.config_shape, _nav_shape(nav.items), own)))
         if shape != self.shape:
             self.digests, self.known, self.shape = {}, {}, shape
+        # A title the navigation shows (the home page's heading, an incident's title when the
+        # navigation lists it) is on every page: changed, every generated page is built again.
+        shown = [(page.file.src_uri, self._nav_title(page)) for page in nav.pages]
+        self.made_nav_titles = digest(repr(shown))
+        if self.made_nav_titles != self.nav_titles:
+            self.digests = {}
         self.shape_compared = True
         for page in nav.pages:
             title = self.titles.get(page.file.src_uri)
             if page.title is None and title is not None and not page.file.is_modified():
                 page.title = title
+
+    def _nav_title(self, page: Page) -> str | None:
+        """The title the navigation will show for `page`, before MkDocs reads it: set in
+        mkdocs.yml, in the front matter of a page pmkb generates, as the last build read it from
+        a page of the site's own that did not change, or as its text gives it."""
+        file = page.file
+        if page.title is not None:
+            return str(page.title)
+        if file.generated_by == "pmkb":
+            head = file.head() if isinstance(file, RenderedOnRead) and file.head else None
+            return _source_title(head if head is not None else file.content_string)
+        if file.generated_by is None and not file.is_modified():
+            return self.titles.get(file.src_uri)
+        return _source_title(file.content_string)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._index_written()  # one writer of the index at a time
@@ -587,6 +619,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.digests, self.made_digests = self.made_digests, {}
             self.titles.update(self.made_titles)
             self.made_titles = {}
+            self.nav_titles = self.made_nav_titles
+            self.files_seen = None
             self.shown = self.made_shown
             left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
             self.own_files_served = self.own_files
@@ -700,6 +734,22 @@ def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
                 found = os.stat(os.path.join(folder, name))
                 parts.append((folder, name, found.st_mtime_ns, found.st_size))
     return digest(repr(parts))
+
+
+def _source_title(text: str) -> str | None:
+    """A page's title as its text gives it: its front matter's `title`, or its first level-one
+    heading (`# Title`, or a line underlined with `=`), as MkDocs takes it in most pages."""
+    markdown, meta = get_data(text)
+    if "title" in meta:
+        return str(meta["title"])
+    previous = ""
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip().rstrip("#").strip()
+        if previous.strip() and line.strip() and not line.strip("=").strip():
+            return previous.strip()
+        previous = line
+    return None
 
 
 def _nav_shape(items: list[Any]) -> list[object]:
