@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from helpers import Runner, make_project, postmortem
+from helpers import BODY_TEMPLATE, Result, Runner, make_project, postmortem
 from pmkb.read import check_index, knowledge
 
 COUNT = 40
@@ -148,3 +150,119 @@ def test_a_file_changed_just_before_it_was_checked_is_read_again(
     reads.clear()
     run("check", named, cwd=root)
     assert len(reads) == COUNT + 1
+
+
+# What a named file is told is what the whole knowledge base's check tells of it, for files the
+# check does not read as postmortems too.
+
+
+def _codes(result: Result) -> list[tuple[str, str]]:
+    return [(path, code) for path, _line, _col, code, _level in result.found]
+
+
+def test_a_named_file_that_is_no_postmortem_gets_what_the_full_check_says_of_it(
+    tmp_path: Path, run: Runner
+) -> None:
+    valid = postmortem("Checkout errors", "2025-03-01")
+    root = make_project(
+        tmp_path / "kb",
+        {"a.md": valid, ".notes.md": "---\ntitle: notes\n---\nscratch\n", ".trash/old.md": valid},
+        files={"postmortems/README.md": "# About\n", "postmortems/notes.txt": "to do\n"},
+        options={},
+    )
+    full = run("check", "--format", "json", cwd=root)
+    assert ("postmortems/.notes.md", "PMK014") in _codes(full)
+    assert ("postmortems/.trash", "PMK014") in _codes(full)
+    expected = {
+        "postmortems/.notes.md": [("postmortems/.notes.md", "PMK014")],
+        "postmortems/.trash/old.md": [("postmortems/.trash", "PMK014")],
+        "postmortems/README.md": [],
+        "postmortems/notes.txt": [],
+    }
+    for named, codes in expected.items():
+        result = run("check", "--format", "json", named, cwd=root)
+        assert (_codes(result), result.code) == (codes, 0), named
+        assert result.data["files"] == 0
+
+
+def test_a_docs_page_an_incidents_new_id_takes_is_reported_with_the_postmortem(
+    tmp_path: Path, run: Runner
+) -> None:
+    root = make_project(
+        tmp_path / "kb",
+        {"a.md": postmortem("Checkout errors", "2025-03-01", extra={"id": "guide"})},
+        files={"docs/incidents/guide.md": "# Guide\n"},
+        options={},
+    )
+    collision = ("docs/incidents/guide.md", "PMK604")
+    assert collision in _codes(run("check", "--format", "json", cwd=root))
+    named = run("check", "--format", "json", "postmortems/a.md", cwd=root)
+    assert collision in _codes(named)
+    assert named.code == 1
+
+
+def test_a_services_visibility_edit_is_checked_on_the_postmortems_it_affects(
+    tmp_path: Path, run: Runner
+) -> None:
+    body = BODY_TEMPLATE.format(summary="Checkout failed.") + "\n## External summary\n\nSorry.\n"
+    public = postmortem("Checkout errors", "2025-03-01", extra={"visibility": "public"}, body=body)
+    services = {"checkout": {"name": "Checkout", "owner": "team", "visibility": "public"}}
+    root = make_project(tmp_path / "kb", {"a.md": public}, services=services, options={})
+    assert run("check", "postmortems/services.yml", cwd=root).code == 0
+    catalog = root / "postmortems" / "services.yml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("visibility: public", "visibility: internal"), "utf-8")
+    result = run("check", "--format", "json", "postmortems/services.yml", cwd=root)
+    assert ("postmortems/a.md", "PMK119") in _codes(result)
+    assert result.code == 1
+
+
+def test_a_cache_kept_in_the_postmortems_folder_is_not_read_as_part_of_it(
+    tmp_path: Path, run: Runner
+) -> None:
+    root = make_project(
+        tmp_path / "kb",
+        {"a.md": postmortem("Checkout errors", "2025-03-01")},
+        options={"cache_dir": "postmortems/cache"},
+    )
+    first = run("check", cwd=root)
+    assert (root / "postmortems" / "cache").is_dir()
+    assert run("check", cwd=root).out == first.out
+    assert "PMK011" not in first.out
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+needs_links = pytest.mark.skipif(
+    sys.platform == "win32", reason="symbolic links need privileges on Windows"
+)
+
+
+@needs_links
+def test_a_linked_postmortem_named_or_under_a_folder_named_is_reported_once(
+    tmp_path: Path, run: Runner
+) -> None:
+    valid = postmortem("Checkout errors", "2025-03-01")
+    root = make_project(
+        tmp_path / "kb", {"a.md": valid}, files={"archive/old.md": valid}, options={}
+    )
+    (root / "postmortems" / "old.md").symlink_to(Path("..") / "archive" / "old.md")
+    link = [("postmortems/old.md", "PMK010")]
+    assert _codes(run("check", "--format", "json", cwd=root)) == link
+    for named in ("postmortems/old.md", "postmortems", "."):
+        result = run("check", "--strict", "--format", "json", named, cwd=root)
+        assert (_codes(result), result.code) == (link, 1), named
+
+
+@needs_git
+@needs_links
+def test_a_link_a_change_adds_is_reported_by_the_check_of_changes(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
+    git("init", "-q", "-b", "main")
+    valid = postmortem("Checkout errors", "2025-03-01")
+    make_project(tmp_path, {"a.md": valid}, files={".gitignore": ".cache/\n"}, options={})
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    (tmp_path / "postmortems" / "b.md").symlink_to("a.md")
+    result = run("check", "--strict", "--format", "json", "--changed-since", "HEAD")
+    assert (_codes(result), result.code) == ([("postmortems/b.md", "PMK010")], 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 class ChangesError(Exception):
@@ -47,4 +47,5 @@ def changed_since(ref: str, cwd: Path) -> list[Path]:
     changed = _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", base, "--"], top)
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
     names = [name for name in [*changed.split("\0"), *untracked.split("\0")] if name]
-    return sorted({(top / name).resolve() for name in names})
+    # A link is named as itself, not as the file it leads to (which may not have changed).
+    return sorted({(top / name).parent.resolve() / PurePosixPath(name).name for name in names})

@@ -7,17 +7,19 @@ import sys
 from pathlib import Path
 
 from ..findings import Finding, Level, finding, printable, safe_json
-from ..read.knowledge import MARKDOWN, KnowledgeBase, load
+from ..read.knowledge import KnowledgeBase, load
 from ..read.source import read_source
 from ..read.validate import Checker
 from ..settings import Settings
 from .changes import ChangesError, changed_since
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Commands, project_settings
 
-# The findings of a postmortem that a catalog does not resolve cleanly: an unknown service; an
-# unknown factor, or an alias. Whatever an edit of that catalog does to a postmortem (an entry
-# removed or renamed, an alias removed or moved to another factor) shows as one of them.
-SERVICE_REFERENCES = frozenset({"PMK109"})
+# The findings of a postmortem that a catalog decides: an unknown service, or one whose
+# visibility narrows the postmortem's (and a public postmortem with no external summary, which a
+# service made public can make); an unknown factor, or an alias. Whatever an edit of that catalog
+# does to a postmortem (an entry removed or renamed, a service's visibility changed, an alias
+# removed or moved to another factor) shows as one of them.
+SERVICE_REFERENCES = frozenset({"PMK109", "PMK119", "PMK120"})
 FACTOR_REFERENCES = frozenset({"PMK110", "PMK111"})
 
 
@@ -60,39 +62,66 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
 def _selected(
     kb: KnowledgeBase, paths: list[Path], settings: Settings
 ) -> tuple[set[str], list[Finding], int]:
-    """Displays of the files the user named, findings for named files outside the knowledge base."""
+    """The displays whose findings the user asked for by naming `paths` (each file, and each file
+    and folder under a folder named), findings for named files outside the knowledge base, and how
+    many postmortem files that is. A named file the full check does not read as a postmortem (a
+    hidden or linked one, a README) gets what the full check says of it, and of the folder that
+    hides it."""
     # Found under the resolved postmortems folder, links not followed: resolved already.
     known = {pm.path: pm.display for pm in kb.postmortems}
     known.update({s.path: s.display for s in kb.unreadable})
+    postmortems = settings.postmortems_dir
     chosen: set[str] = set()
     extra: list[Finding] = []
-    outside = 0
+    files = 0
     checker: Checker | None = None
     for raw in paths:
         if _through_link(raw, settings.root):
             # As in the folder walk: a link could lead anywhere, and its target's contents would be
             # quoted in findings that CI logs publish.
             display = printable(settings.display_path(raw.absolute()))
-            extra.append(finding(display, 1, 1, "PMK010", "symbolic link: not followed"))
+            if not any(f.path == display and f.code == "PMK010" for f in kb.findings):
+                extra.append(finding(display, 1, 1, "PMK010", "symbolic link: not followed"))
             chosen.add(display)
             continue
         path = raw.resolve()
         if path.is_dir():
-            chosen.update(d for p, d in known.items() if p.is_relative_to(path))
+            inside = [d for p, d in known.items() if p.is_relative_to(path)]
+            chosen.update(inside)
+            files += len(inside)
+            # What the walk said of the files and folders there that it did not read.
+            named = settings.display_path(path)
+            chosen.update(f.path for f in kb.findings if _under(f.path, named))
             continue
         if path in known:
             chosen.add(known[path])
+            files += 1
             continue
         if path in (settings.services_file, settings.factors_file):
             continue  # catalogs are always checked
         display = settings.display_path(path)
+        if path.is_relative_to(postmortems) and path.exists():
+            # In the knowledge base, and not read as a postmortem: hidden, in a hidden folder, or
+            # not a postmortem's name.
+            chosen.add(display)
+            chosen.update(
+                settings.display_path(f)
+                for f in path.parents
+                if f != postmortems and f.is_relative_to(postmortems)
+            )
+            continue
         source = read_source(path, display)
         checker = checker or Checker(settings, kb.full_catalog)
         pm = checker.check(source)
         extra.extend(pm.findings if pm else source.findings)
         chosen.add(display)
-        outside += 1
-    return chosen, extra, outside
+        files += 1
+    return chosen, extra, files
+
+
+def _under(display: str, folder: str) -> bool:
+    """Whether the file or folder shown as `display` is `folder`, shown the same way, or in it."""
+    return folder == "." or display == folder or display.startswith(folder.rstrip("/") + "/")
 
 
 def _catalogs(settings: Settings) -> set[Path]:
@@ -121,13 +150,10 @@ def run(args: argparse.Namespace) -> int:
         except ChangesError as exc:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
+        # Every changed file in the knowledge base's folder: what the full check says of each (a
+        # file it does not read as a postmortem included) is what `_selected` chooses.
         root = settings.postmortems_dir
-        paths.extend(
-            p
-            for p in changed
-            if (p.is_relative_to(root) and p.suffix.lower() in MARKDOWN)
-            and p.name.lower() not in ("readme.md", "index.md")
-        )
+        paths.extend(p for p in changed if p.is_relative_to(root) and p not in catalog_files)
         paths.extend(p for p in changed if p in catalog_files)
     edited = {p.resolve() for p in paths} & catalog_files
     # Named files (a pre-commit hook, an editor) are checked in full and the others known from
@@ -147,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         )
         paths.extend(pm.path for pm in kb.postmortems if any(f.code in codes for f in pm.findings))
     if args.paths or args.changed_since is not None:
-        chosen, extra, _outside = _selected(kb, paths, settings)
+        chosen, extra, checked = _selected(kb, paths, settings)
         catalogs = {
             settings.display_path(settings.services_file),
             settings.display_path(settings.factors_file),
@@ -162,8 +188,8 @@ def run(args: argparse.Namespace) -> int:
             if f.path in chosen
             or f.path in catalogs
             or (f.code == "PMK112" and ids.get(f.path) in chosen_ids)
+            or kb.concerning.get(f) in chosen
         ] + extra
-        checked = len(chosen)
         listed = tuple(pm for pm in kb.postmortems if pm.display in chosen)
     errors = sum(f.level is Level.ERROR for f in findings)
     warnings = sum(f.level is Level.WARNING for f in findings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
@@ -139,6 +139,9 @@ class KnowledgeBase:
     )  # displays of postmortems withheld (duplicate id, bad status)
     # Every entry, whatever the audience: what postmortems are checked against.
     full_catalog: Catalog = field(default_factory=Catalog)
+    # Findings on one file about a postmortem's (a page of docs_dir whose address an incident
+    # page takes): the postmortem's display, so that checking that file alone shows them.
+    concerning: Mapping[Finding, str] = field(default_factory=dict)
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -194,7 +197,9 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     findings: list[Finding] = []
     found: list[Path] = []
     ignored: list[str] = []
-    for base, dirs, files in _walk(root):
+    # pmkb's own cache may be kept in the folder: it holds no postmortem, and what it holds
+    # changes with every check.
+    for base, dirs, files in _walk(root, settings.cache_dir):
         findings.extend(_unread_folders(base, dirs, display))
         for entry in files:
             name, path = entry.name, base / entry.name
@@ -214,9 +219,11 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     return sorted(found), findings
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
+def _walk(
+    root: Path, skipped: Path | None = None
+) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
     """Like `os.walk(root)` top-down, folders and files sorted by name, not following links nor
-    entering hidden folders; with the directory entries, whose link and type answers cost no
+    entering hidden folders nor the folder `skipped`; with the directory entries, whose link and type answers cost no
     more system calls (at thousands of postmortems, asking each path again took a tenth of a
     second of `pmkb check FILE`)."""
     try:
@@ -232,10 +239,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.Di
         except OSError:
             is_dir = False
         (dirs if is_dir else files).append(entry)
+    if skipped is not None and skipped.parent == root:
+        dirs = [entry for entry in dirs if entry.name != skipped.name]
     yield root, dirs, files
     for entry in dirs:
         if not entry.name.startswith(".") and not entry.is_symlink():
-            yield from _walk(root / entry.name)
+            yield from _walk(root / entry.name, skipped)
 
 
 def _unread_folders(
@@ -338,7 +347,9 @@ def load(
     rejected |= {pm.display for pm in checked if not pm.status}
     # A body that would take the Markdown converter minutes is never handed to it.
     rejected |= {pm.display for pm in checked if any(f.code == "PMK015" for f in pm.findings)}
-    checked, withheld, page_findings = _page_collisions(settings, catalog, checked, rejected)
+    checked, withheld, page_findings, concerning = _page_collisions(
+        settings, catalog, checked, rejected
+    )
     rejected |= withheld
     findings.extend(page_findings)
     if settings.audience == "public":
@@ -353,6 +364,7 @@ def load(
         tuple(findings),
         frozenset(rejected),
         catalog,
+        concerning,
     )
 
 
@@ -452,11 +464,13 @@ def _check_chunk(
 
 def _page_collisions(
     settings: Settings, catalog: Catalog, postmortems: list[Postmortem], rejected: set[str]
-) -> tuple[list[Postmortem], set[str], list[Finding]]:
+) -> tuple[list[Postmortem], set[str], list[Finding], dict[Finding, str]]:
     """Pages that would be one file of the site: each later claim is reported.
 
     A postmortem whose page would be another page's file is withheld, as a duplicate id is.
     Drafts count too: their page collides the day they are published, and the check says so now.
+    Of the findings on docs_dir's files, those whose page an incident page takes are returned
+    with that postmortem's display too (see `KnowledgeBase.concerning`).
     """
     site = Site(settings, settings.directory_urls)
     display = settings.display_path
@@ -475,7 +489,11 @@ def _page_collisions(
         *docs,
     ]
     withheld: dict[str, Finding] = {}
+    concerning: dict[Finding, str] = {}
+    pages = {site.output(claim.src): claim.display for claim in incidents.values()}
     for claim, found in collisions(site, claims):
+        if claim.in_docs and site.output(claim.src) in pages:
+            concerning[found] = pages[site.output(claim.src)]
         if incidents.get(claim.display) is claim:
             withheld[claim.display] = replace(
                 found, message=found.message + "; this file is not published"
@@ -486,7 +504,7 @@ def _page_collisions(
         replace(pm, findings=(*pm.findings, withheld[pm.display])) if pm.display in withheld else pm
         for pm in postmortems
     ]
-    return result, set(withheld), findings
+    return result, set(withheld), findings, concerning
 
 
 def _docs_claims(settings: Settings) -> tuple[list[Claim], list[Finding]]:
