@@ -305,6 +305,26 @@ def test_a_link_in_a_body_follows_its_target_page_as_it_comes_and_goes(
     assert "../pm-99/" not in page
 
 
+def test_the_search_follows_its_option_changed_while_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Material keeps the entries of a page it now leaves out (pmkb's pages, once the faceted
+    # search indexes them), and pmkb the faceted search's files once the option turns it off.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True, options={"search": "compact"})
+    out = tmp_path / "served"
+    plugin = _serve(root, out).plugins["pmkb"]
+    config = root / "mkdocs.yml"
+    for before, after in (("compact", "auto"), ("auto", "compact")):
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace(f"search: {before}", f"search: {after}"), "utf-8")
+        build(_config(root, out), dirty=True)
+        plugin.on_shutdown()  # the faceted index, written beside the served site
+        clean = _clean_build(root)
+        assert _theme_search_entries(out) == _theme_search_entries(clean), after
+        assert (out / "search" / "index").exists() == (clean / "search" / "index").exists()
+
+
 def test_a_configuration_change_converts_every_page_again(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -90,13 +91,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # Its pages' URLs, as of the last build; the pages built since; the search index's entries
         # as the last build left them (see dirty_search).
         self.served_pages: set[str] | None = None
-        self.built_pages: set[str] = set()
+        self.built_pages: dict[str, bool] = {}  # by URL: whether the theme's search indexes it
         self.search_entries_served: list[dict[str, Any]] | None = None
         # The files pmkb's pages wrote into the site, and every file of the site, in the build
         # under way; what pmkb wrote before (see left_behind).
         self.own_files: set[str] = set()
         self.site_files: set[str] = set()
         self.own_files_served: set[str] = set()
+        self.faceted_served = False  # whether the last build wrote the faceted search's files
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
         # Per incident page, the digests of its content by the digest of what it was made from,
@@ -144,7 +146,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape, self.known = {}, {}, None, {}
-        self.own_files_served = set()
+        self.own_files_served, self.faceted_served = set(), False
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
 
@@ -512,7 +514,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)
     def _content_is_let_go(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if self.dirty_serve:
-            self.built_pages.add(page.url)
+            search = page.meta.get("search")
+            excluded = isinstance(search, dict) and bool(search.get("exclude"))
+            self.built_pages[page.url] = not (excluded and _honours_exclude(config))
         if page.file.generated_by == "pmkb":
             page.content = ""
         return output
@@ -624,13 +628,17 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.shown = self.made_shown
             left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
             self.own_files_served = self.own_files
+            if self.search_plan is None and self.faceted_served:
+                # The faceted search is no longer the site's (its option changed): nor its files.
+                shutil.rmtree(Path(config.site_dir) / search_index.INDEX_FOLDER, ignore_errors=True)
+            self.faceted_served = self.search_plan is not None
 
     # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)
     def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
         if self.dirty_serve and self.served_pages is not None:
             index = Path(config.site_dir) / "search" / "search_index.json"
-            built, self.built_pages = self.built_pages, set()
+            built, self.built_pages = self.built_pages, {}
             self.search_entries_served = dirty_search.mended(
                 index, self.served_pages, built, self.search_entries_served
             )
@@ -654,7 +662,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.shown, self.on_this_day = None, None
         # The search index was not written: the next one keeps the entries it has of the pages
         # this build wrote (old until they are built again), rather than none.
-        self.built_pages = set()
+        self.built_pages = {}
         # It may have written any of its files: those it no longer makes go at the next build.
         self.own_files_served |= self.own_files
 
@@ -734,6 +742,15 @@ def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
                 found = os.stat(os.path.join(folder, name))
                 parts.append((folder, name, found.st_mtime_ns, found.st_size))
     return digest(repr(parts))
+
+
+def _honours_exclude(config: MkDocsConfig) -> bool:
+    """Whether the theme's search plugin leaves out a page whose metadata says `search: exclude`:
+    Material's does, MkDocs' own does not."""
+    return any(
+        type(plugin).__module__.startswith("material.plugins.search.")
+        for plugin in config.plugins.values()
+    )
 
 
 def _source_title(text: str) -> str | None:

@@ -13,6 +13,7 @@ The order of entries does not matter to the search.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ Entry = dict[str, Any]
 
 
 def mended(
-    path: Path, pages: set[str], built: set[str], previous: list[Entry] | None
+    path: Path, pages: set[str], built: Mapping[str, bool], previous: list[Entry] | None
 ) -> list[Entry] | None:
-    """Rewrite the search index at `path`, written by a build of the pages `built` (URLs) of a
-    site of `pages`, given the entries the previous build's index ended with (None: this is the
-    first build); return the entries it now holds. An index of another shape is left alone
-    (None)."""
+    """Rewrite the search index at `path`, written by a build of the pages `built` (URLs, each
+    with whether the search indexes it: a page excluded has no entries this build, and Material
+    keeps its old ones) of a site of `pages`, given the entries the previous build's index ended
+    with (None: this is the first build); return the entries it now holds. An index of another
+    shape is left alone (None)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         docs = data["docs"]
@@ -47,7 +49,7 @@ def mended(
         kept = [entry for page, entries in newest.items() if page in pages for entry in entries]
     else:
         kept = [e for e in previous if (page := _page(e)) in pages and page not in built]
-        kept += [entry for page, entries in newest.items() if page in built for entry in entries]
+        kept += [e for page, entries in newest.items() if built.get(page) for e in entries]
     if kept != docs:
         data["docs"] = kept
         # As Material writes it.
