@@ -537,9 +537,15 @@ def test_a_one_off_build_converts_each_incident_page_as_the_theme_builds_it(
 # one that wraps images or counts words does): they see each incident page's HTML, converted in
 # MkDocs' loop, with workers or without.
 READING_HOOKS = {
+    # It takes a moment a page, as real work on the HTML does: the worker, started while the
+    # loop runs, then has pages to take even on a machine busy with other work.
     "on_page_content": """
+import time
+
+
 def on_page_content(html, page, config, files):
     if page.file.src_uri.startswith("incidents/pm-"):
+        time.sleep(0.003)
         return html + "<p>Read by the reading hook.</p>"
     return html
 """,
