@@ -282,6 +282,23 @@ def test_a_title_the_navigation_shows_is_shown_anew_on_every_page_of_pmkb(
     assert "Database failover" in shown
 
 
+def test_a_heading_with_markup_is_not_taken_for_a_new_title(
+    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs' title is the heading's text ("Welcome to ACME"); the page's own text says
+    # "Welcome to *ACME*". Whichever a build goes by, it is the same at the next.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    home = "# Welcome to *ACME*\n\nOn call: see the rota.\n"
+    root = make_project(tmp_path / "kb", _postmortems(), site=True, files={"docs/index.md": home})
+    out = tmp_path / "served"
+    _serve(root, out)
+    (root / "docs" / "index.md").write_text(home + "\nEscalate after ten minutes.\n", "utf-8")
+    for step in ("edit", "nothing"):
+        converted.clear()
+        build(_config(root, out), dirty=True)
+        assert converted == (["index.md"] if step == "edit" else []), step
+
+
 def test_a_link_in_a_body_follows_its_target_page_as_it_comes_and_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

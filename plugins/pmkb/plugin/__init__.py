@@ -585,18 +585,18 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 page.title = title
 
     def _nav_title(self, page: Page) -> str | None:
-        """The title the navigation will show for `page`, before MkDocs reads it: set in
-        mkdocs.yml, in the front matter of a page pmkb generates, as the last build read it from
-        a page of the site's own that did not change, or as its text gives it."""
+        """What tells the title the navigation will show for `page`, before MkDocs reads it: the
+        title set in mkdocs.yml, or the page's text (for a page pmkb generates, its front matter
+        alone). Read the same way at every build, so that a page the last build did not read
+        compares alike."""
         file = page.file
         if page.title is not None:
             return str(page.title)
-        if file.generated_by == "pmkb":
+        try:
             head = file.head() if isinstance(file, RenderedOnRead) and file.head else None
             return _source_title(head if head is not None else file.content_string)
-        if file.generated_by is None and not file.is_modified():
-            return self.titles.get(file.src_uri)
-        return _source_title(file.content_string)
+        except (OSError, ValueError):  # MkDocs says so when it reads the page
+            return None
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._index_written()  # one writer of the index at a time
