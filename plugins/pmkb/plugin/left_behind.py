@@ -1,10 +1,10 @@
 """The files of pmkb's pages that a `serve --dirty` rebuild no longer makes.
 
 MkDocs' `--dirty` writes over the site of the previous build and never takes a file out, so a
-postmortem drafted, renamed or deleted would still be served at its old address, and a service
-no incident names any more would keep its page. pmkb knows which files it made at the previous
-build: those this build does not make are taken out of the site, with the folders they leave
-empty. Files of the site's own pages follow MkDocs' rule and are left alone.
+postmortem drafted, renamed or deleted would still be served at its old address. pmkb knows
+which files it made at the previous build: those this build does not make are taken out of the
+site, with the folders they leave empty. Files of the site's own pages follow MkDocs' rule and
+are left alone.
 """
 
 from __future__ import annotations

@@ -223,9 +223,9 @@ def _walk(
     root: Path, skipped: Path | None = None
 ) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
     """Like `os.walk(root)` top-down, folders and files sorted by name, not following links nor
-    entering hidden folders nor the folder `skipped`; with the directory entries, whose link and type answers cost no
-    more system calls (at thousands of postmortems, asking each path again took a tenth of a
-    second of `pmkb check FILE`)."""
+    entering hidden folders nor the folder `skipped`; with the directory entries, whose link and
+    type answers cost no more system calls (at thousands of postmortems, asking each path again
+    took a tenth of a second of `pmkb check FILE`)."""
     try:
         with os.scandir(root) as listing:
             entries = sorted(listing, key=lambda e: e.name)
