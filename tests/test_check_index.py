@@ -217,18 +217,24 @@ def test_a_services_visibility_edit_is_checked_on_the_postmortems_it_affects(
     assert result.code == 1
 
 
+@pytest.mark.parametrize("cache", ["postmortems/cache", "postmortems", "postmortems/2025"])
 def test_a_cache_kept_in_the_postmortems_folder_is_not_read_as_part_of_it(
-    tmp_path: Path, run: Runner
+    tmp_path: Path, run: Runner, cache: str
 ) -> None:
     root = make_project(
         tmp_path / "kb",
-        {"a.md": postmortem("Checkout errors", "2025-03-01")},
-        options={"cache_dir": "postmortems/cache"},
+        {
+            "a.md": postmortem("Checkout errors", "2025-03-01"),
+            "2025/b.md": postmortem("Queue backlog", "2025-04-01", status="bogus"),
+        },
+        options={"cache_dir": cache},
     )
     first = run("check", cwd=root)
-    assert (root / "postmortems" / "cache").is_dir()
+    assert any((root / cache).glob("postmortems-*.json"))  # what the check keeps
     assert run("check", cwd=root).out == first.out
     assert "PMK011" not in first.out
+    # Postmortems in the same folder are read all the same.
+    assert "postmortems/2025/b.md" in first.out and first.code == 1
 
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -266,3 +272,82 @@ def test_a_link_a_change_adds_is_reported_by_the_check_of_changes(
     (tmp_path / "postmortems" / "b.md").symlink_to("a.md")
     result = run("check", "--strict", "--format", "json", "--changed-since", "HEAD")
     assert (_codes(result), result.code) == ([("postmortems/b.md", "PMK010")], 1)
+
+
+@needs_links
+def test_what_a_hidden_folder_holds_gets_what_the_full_check_says_of_the_folder(
+    tmp_path: Path, run: Runner
+) -> None:
+    valid = postmortem("Checkout errors", "2025-03-01")
+    root = make_project(
+        tmp_path / "kb",
+        {"a.md": valid, ".trash/keep.md": valid, ".trash/sub/x.md": valid},
+        options={},
+    )
+    (root / "postmortems" / ".trash" / "link.md").symlink_to(Path("..") / "a.md")
+    hidden = [("postmortems/.trash", "PMK014")]
+    assert _codes(run("check", "--format", "json", cwd=root)) == hidden
+    for named in (
+        "postmortems/.trash/link.md",
+        "postmortems/.trash/sub",
+        "postmortems/.trash/sub/x.md",
+    ):
+        result = run("check", "--strict", "--format", "json", named, named, cwd=root)
+        assert (_codes(result), result.code) == (hidden, 0), named
+
+
+def test_a_folder_holding_the_project_gets_every_finding(tmp_path: Path, run: Runner) -> None:
+    root = make_project(
+        tmp_path / "mono" / "kb",
+        {"a.md": postmortem("Checkout errors", "2025-03-01"), ".old.md": "---\ntitle: x\n---\n"},
+        options={},
+    )
+    everything = run("check", "--format", "json", "--config", "kb/mkdocs.yml", cwd=root.parent)
+    assert _codes(everything) == [("postmortems/.old.md", "PMK014")]
+    for named in (".", str(tmp_path)):
+        result = run(
+            "check", "--format", "json", "--config", "kb/mkdocs.yml", named, cwd=root.parent
+        )
+        assert (_codes(result), result.data["files"]) == (_codes(everything), 1), named
+
+
+def test_a_file_named_twice_or_in_a_folder_named_counts_once(tmp_path: Path, run: Runner) -> None:
+    root = make_project(
+        tmp_path / "kb", {"a.md": postmortem("Checkout errors", "2025-03-01")}, options={}
+    )
+    for named in (["postmortems/a.md", "postmortems/a.md"], ["postmortems", "postmortems/a.md"]):
+        assert run("check", "--format", "json", *named, cwd=root).data["files"] == 1
+
+
+def test_a_service_page_a_catalog_edit_puts_at_a_docs_pages_address_is_reported(
+    tmp_path: Path, run: Runner
+) -> None:
+    root = make_project(
+        tmp_path / "kb",
+        {"a.md": postmortem("Checkout errors", "2025-03-01")},
+        files={"docs/services/search.md": "# Search\n"},
+        options={},
+    )
+    catalog = root / "postmortems" / "services.yml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8") + "search: {name: Search, owner: team}\n", "utf-8"
+    )
+    collision = ("docs/services/search.md", "PMK604")
+    assert collision in _codes(run("check", "--format", "json", cwd=root))
+    named = run("check", "--format", "json", "postmortems/services.yml", cwd=root)
+    assert (collision in _codes(named), named.code) == (True, 1)
+
+
+@needs_git
+def test_a_docs_page_a_change_adds_at_an_incidents_address_is_reported(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
+    git("init", "-q", "-b", "main")
+    written = postmortem("Checkout errors", "2025-03-01", extra={"id": "guide"})
+    make_project(tmp_path, {"a.md": written}, files={".gitignore": ".cache/\n"}, options={})
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    (tmp_path / "docs" / "incidents").mkdir(parents=True)
+    (tmp_path / "docs" / "incidents" / "guide.md").write_text("# Guide\n", encoding="utf-8")
+    result = run("check", "--format", "json", "--changed-since", "HEAD")
+    assert (_codes(result), result.code) == ([("docs/incidents/guide.md", "PMK604")], 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -62,66 +63,105 @@ def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
 def _selected(
     kb: KnowledgeBase, paths: list[Path], settings: Settings
 ) -> tuple[set[str], list[Finding], int]:
-    """The displays whose findings the user asked for by naming `paths` (each file, and each file
-    and folder under a folder named), findings for named files outside the knowledge base, and how
-    many postmortem files that is. A named file the full check does not read as a postmortem (a
-    hidden or linked one, a README) gets what the full check says of it, and of the folder that
-    hides it."""
+    """The displays whose findings the user asked for by naming `paths`, findings for named
+    files outside the knowledge base, and how many postmortem files that is.
+
+    A file or folder in the postmortems folder gets what the full check says of it: a postmortem
+    its findings; one the walk does not read (hidden, a link, a README) what the walk said of
+    it, or of the hidden or linked folder on its way; a folder every finding in it. A folder
+    holding the project gets every finding. A page of docs_dir gets what the check says of it.
+    Any other file is read and checked on its own."""
     # Found under the resolved postmortems folder, links not followed: resolved already.
     known = {pm.path: pm.display for pm in kb.postmortems}
     known.update({s.path: s.display for s in kb.unreadable})
-    postmortems = settings.postmortems_dir
+    everything = kb.all_findings
+    display = settings.display_path
     chosen: set[str] = set()
-    extra: list[Finding] = []
-    files = 0
+    counted: set[Path] = set()
+    extra: dict[str, list[Finding]] = {}  # by the path of a file outside, checked once
     checker: Checker | None = None
+
+    def folder_chosen(folder: Path) -> None:
+        if settings.root.is_relative_to(folder):
+            inside = list(known)
+            chosen.update(f.path for f in everything)
+        else:
+            inside = [p for p in known if p.is_relative_to(folder)]
+            # A finding's display is relative to the project's (resolved) root, or absolute.
+            chosen.update(
+                f.path for f in everything if (settings.root / f.path).is_relative_to(folder)
+            )
+        counted.update(inside)
+        chosen.update(known[p] for p in inside)
+
     for raw in paths:
-        if _through_link(raw, settings.root):
-            # As in the folder walk: a link could lead anywhere, and its target's contents would be
-            # quoted in findings that CI logs publish.
-            display = printable(settings.display_path(raw.absolute()))
-            if not any(f.path == display and f.code == "PMK010" for f in kb.findings):
-                extra.append(finding(display, 1, 1, "PMK010", "symbolic link: not followed"))
-            chosen.add(display)
-            continue
-        path = raw.resolve()
+        absolute = Path(os.path.normpath(raw.absolute()))
+        names = _names_below(absolute, settings.postmortems_dir)
+        if names is not None:
+            here, blocked = settings.postmortems_dir, False
+            for name in names[:-1]:
+                here = here / name
+                if name.startswith(".") or here.is_symlink():
+                    chosen.add(display(here))  # the walk went no further: what it said of this
+                    blocked = True
+                    break
+            if blocked:
+                continue
+            target = settings.postmortems_dir.joinpath(*names)
+            if target.is_symlink() or (names and names[-1].startswith(".")):
+                chosen.add(display(target))
+                continue
+            if target.is_dir():
+                folder_chosen(target)
+                continue
+            if target in known:
+                chosen.add(known[target])
+                counted.add(target)
+                continue
+            if target in (settings.services_file, settings.factors_file):
+                continue  # catalogs are always checked
+            if target.exists():
+                chosen.add(display(target))  # not a postmortem's name: what the walk said of it
+                continue
+        path = absolute.resolve()
         if path.is_dir():
-            inside = [d for p, d in known.items() if p.is_relative_to(path)]
-            chosen.update(inside)
-            files += len(inside)
-            # What the walk said of the files and folders there that it did not read.
-            named = settings.display_path(path)
-            chosen.update(f.path for f in kb.findings if _under(f.path, named))
-            continue
-        if path in known:
-            chosen.add(known[path])
-            files += 1
+            folder_chosen(path)
             continue
         if path in (settings.services_file, settings.factors_file):
-            continue  # catalogs are always checked
-        display = settings.display_path(path)
-        if path.is_relative_to(postmortems) and path.exists():
-            # In the knowledge base, and not read as a postmortem: hidden, in a hidden folder, or
-            # not a postmortem's name.
-            chosen.add(display)
-            chosen.update(
-                settings.display_path(f)
-                for f in path.parents
-                if f != postmortems and f.is_relative_to(postmortems)
-            )
             continue
-        source = read_source(path, display)
+        docs = settings.docs_dir
+        if docs is not None and path.is_relative_to(docs) and path.exists():
+            chosen.add(display(path))
+            continue
+        shown = printable(display(absolute if _through_link(raw, settings.root) else path))
+        chosen.add(shown)
+        if shown in extra:
+            continue
+        if _through_link(raw, settings.root):
+            # A link could lead anywhere, and its target's contents would be quoted in findings
+            # that CI logs publish.
+            extra[shown] = [finding(shown, 1, 1, "PMK010", "symbolic link: not followed")]
+            continue
+        source = read_source(path, shown)
         checker = checker or Checker(settings, kb.full_catalog)
         pm = checker.check(source)
-        extra.extend(pm.findings if pm else source.findings)
-        chosen.add(display)
-        files += 1
-    return chosen, extra, files
+        extra[shown] = list(pm.findings if pm else source.findings)
+        counted.add(path)
+    return chosen, [f for found in extra.values() for f in found], len(counted)
 
 
-def _under(display: str, folder: str) -> bool:
-    """Whether the file or folder shown as `display` is `folder`, shown the same way, or in it."""
-    return folder == "." or display == folder or display.startswith(folder.rstrip("/") + "/")
+def _names_below(path: Path, folder: Path) -> list[str] | None:
+    """The names from `folder` (resolved) down to `path` (absolute, links in it not followed),
+    when `path` is `folder` or in it; else None."""
+    names: list[str] = []
+    here = path
+    while True:
+        if here == folder or here.resolve() == folder:
+            return names[::-1]
+        if here == here.parent:
+            return None
+        names.append(here.name)
+        here = here.parent
 
 
 def _catalogs(settings: Settings) -> set[Path]:
@@ -151,9 +191,14 @@ def run(args: argparse.Namespace) -> int:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
         # Every changed file in the knowledge base's folder: what the full check says of each (a
-        # file it does not read as a postmortem included) is what `_selected` chooses.
-        root = settings.postmortems_dir
-        paths.extend(p for p in changed if p.is_relative_to(root) and p not in catalog_files)
+        # file it does not read as a postmortem included) is what `_selected` chooses; the same
+        # in docs_dir (a page there may take an incident's address).
+        folders = [settings.postmortems_dir, *([settings.docs_dir] if settings.docs_dir else [])]
+        paths.extend(
+            p
+            for p in changed
+            if any(p.is_relative_to(f) for f in folders) and p not in catalog_files
+        )
         paths.extend(p for p in changed if p in catalog_files)
     edited = {p.resolve() for p in paths} & catalog_files
     # Named files (a pre-commit hook, an editor) are checked in full and the others known from
@@ -182,13 +227,14 @@ def run(args: argparse.Namespace) -> int:
         # later file by path, which may be one that was not chosen.
         ids = {pm.display: pm.id for pm in kb.postmortems}
         chosen_ids = {ids[d] for d in chosen if d in ids}
+        concerned = chosen | catalogs
         findings = [
             f
             for f in findings
             if f.path in chosen
             or f.path in catalogs
             or (f.code == "PMK112" and ids.get(f.path) in chosen_ids)
-            or kb.concerning.get(f) in chosen
+            or kb.concerning.get(f) in concerned
         ] + extra
         listed = tuple(pm for pm in kb.postmortems if pm.display in chosen)
     errors = sum(f.level is Level.ERROR for f in findings)

@@ -194,12 +194,11 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     # Decided on the name first: hashing thousands of new paths to look them up among the
     # catalogs cost a fifth of `pmkb check FILE`'s walk; only a catalog's name needs it.
     catalog_names = {p.name.lower() for p in catalogs}
+    cache = settings.cache_dir
     findings: list[Finding] = []
     found: list[Path] = []
     ignored: list[str] = []
-    # pmkb's own cache may be kept in the folder: it holds no postmortem, and what it holds
-    # changes with every check.
-    for base, dirs, files in _walk(root, settings.cache_dir):
+    for base, dirs, files in _walk(root):
         findings.extend(_unread_folders(base, dirs, display))
         for entry in files:
             name, path = entry.name, base / entry.name
@@ -212,20 +211,19 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                 findings.extend(_unread_file(path, catalogs, display))
             elif lowered.endswith(MARKDOWN) and lowered not in ("readme.md", "index.md"):
                 found.append(path)
-            else:
+            elif cache is None or not path.is_relative_to(cache):
+                # pmkb's own cache may be kept in the folder: its files change with every check.
                 ignored.append(display(path))
     if ignored:
         findings.append(_ignored_files(root, ignored, display))
     return sorted(found), findings
 
 
-def _walk(
-    root: Path, skipped: Path | None = None
-) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
+def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
     """Like `os.walk(root)` top-down, folders and files sorted by name, not following links nor
-    entering hidden folders nor the folder `skipped`; with the directory entries, whose link and
-    type answers cost no more system calls (at thousands of postmortems, asking each path again
-    took a tenth of a second of `pmkb check FILE`)."""
+    entering hidden folders; with the directory entries, whose link and type answers cost no
+    more system calls (at thousands of postmortems, asking each path again took a tenth of a
+    second of `pmkb check FILE`)."""
     try:
         with os.scandir(root) as listing:
             entries = sorted(listing, key=lambda e: e.name)
@@ -239,12 +237,10 @@ def _walk(
         except OSError:
             is_dir = False
         (dirs if is_dir else files).append(entry)
-    if skipped is not None and skipped.parent == root:
-        dirs = [entry for entry in dirs if entry.name != skipped.name]
     yield root, dirs, files
     for entry in dirs:
         if not entry.name.startswith(".") and not entry.is_symlink():
-            yield from _walk(root / entry.name, skipped)
+            yield from _walk(root / entry.name)
 
 
 def _unread_folders(
@@ -490,7 +486,7 @@ def _page_collisions(
     ]
     withheld: dict[str, Finding] = {}
     concerning: dict[Finding, str] = {}
-    pages = {site.output(claim.src): claim.display for claim in incidents.values()}
+    pages = {site.output(claim.src): claim.display for claim in claims if not claim.in_docs}
     for claim, found in collisions(site, claims):
         if claim.in_docs and site.output(claim.src) in pages:
             concerning[found] = pages[site.output(claim.src)]
