@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -536,11 +537,17 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             nav.pages.append(page)
         _relink(nav.pages)
         if self.dirty_serve:
+            written = [f for f in files if f.inclusion is not InclusionLevel.EXCLUDED]
+            for file in written:
+                if file.generated_by != "pmkb" and file.dest_uri in self.own_files_served:
+                    # A file of the site's own at the address of a page pmkb made last time (a
+                    # postmortem deleted that took it): newer, pmkb's output would hide it from
+                    # MkDocs' test of what changed, and its title would be taken for the file's.
+                    Path(file.abs_dest_path).unlink(missing_ok=True)
             self._nav_is_compared(nav, files)
             pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
             self.files_seen = files
-            written = [f for f in files if f.inclusion is not InclusionLevel.EXCLUDED]
             self.site_files = {f.dest_uri for f in written}
             self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
         return nav
@@ -656,9 +663,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_build_error(self, *, error: Exception) -> None:
         self._conversions_ended()
-        # A build that stopped part way: the next one converts every generated page again. The
-        # titles kept are those of pages whose files the failed build did not change.
+        # A build that stopped part way: the next one converts every generated page again. A page
+        # it converted may be written already, and not be read again: its title is the new one.
         self.digests, self.shape = {}, None
+        self.titles.update(self.made_titles)
         self.shown, self.on_this_day = None, None
         # The search index was not written: the next one keeps the entries it has of the pages
         # this build wrote (old until they are built again), rather than none.
@@ -754,19 +762,25 @@ def _honours_exclude(config: MkDocsConfig) -> bool:
 
 
 def _source_title(text: str) -> str | None:
-    """A page's title as its text gives it: its front matter's `title`, or its first level-one
-    heading (`# Title`, or a line underlined with `=`), as MkDocs takes it in most pages."""
+    """What gives a page its title in its text, as MkDocs reads it: its front matter's `title`,
+    else a level-one heading that opens the page (`# Title`, `#Title`, or a line underlined with
+    `=`); raw HTML that opens it stands for itself. None: the page's title is its name."""
     markdown, meta = get_data(text)
     if "title" in meta:
         return str(meta["title"])
-    previous = ""
-    for line in markdown.splitlines():
-        if line.startswith("# "):
-            return line[2:].strip().rstrip("#").strip()
-        if previous.strip() and line.strip() and not line.strip("=").strip():
-            return previous.strip()
-        previous = line
-    return None
+    blank = _BLANK_LINES.match(markdown)
+    lines = markdown[blank.end() if blank else 0 :].split("\n", 2)
+    first = lines[0].strip()
+    if _ATX_TITLE.match(first):
+        return first.strip("#").strip()
+    if len(lines) > 1 and first and lines[1].strip() and not lines[1].strip().strip("="):
+        return first
+    return first if first.startswith("<") else None
+
+
+# A level-one heading, as Python-Markdown reads one: no space is needed after the `#`.
+_ATX_TITLE = re.compile(r"#(?!#)")
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
 
 
 def _nav_shape(items: list[Any]) -> list[object]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import unquote
 
 from mkdocs.structure.files import Files
 
@@ -29,7 +30,7 @@ def link_targets(markdown: str, src_uri: str, files: Files) -> list[str]:
         target = match.group()
         if ".md" not in target or "://" in target:
             continue
-        path = target.partition("#")[0].partition("?")[0]
+        path = unquote(target.partition("#")[0].partition("?")[0])  # as MkDocs reads it
         if not path.endswith(".md"):
             continue
         # As MkDocs resolves it: from the site's root when it starts with a slash.
