@@ -226,13 +226,15 @@ def test_a_cache_kept_in_the_postmortems_folder_is_not_read_as_part_of_it(
         {
             "a.md": postmortem("Checkout errors", "2025-03-01"),
             "2025/b.md": postmortem("Queue backlog", "2025-04-01", status="bogus"),
+            "2025/notes.txt": "to do\n",
         },
         options={"cache_dir": cache},
     )
     first = run("check", cwd=root)
     assert any((root / cache).glob("postmortems-*.json"))  # what the check keeps
     assert run("check", cwd=root).out == first.out
-    assert "PMK011" not in first.out
+    # The team's own file is listed as ignored; pmkb's are not.
+    assert "PMK011 ignored 1 file(s)" in first.out and "postmortems/2025/notes.txt" in first.out
     # Postmortems in the same folder are read all the same.
     assert "postmortems/2025/b.md" in first.out and first.code == 1
 
@@ -351,3 +353,47 @@ def test_a_docs_page_a_change_adds_at_an_incidents_address_is_reported(
     (tmp_path / "docs" / "incidents" / "guide.md").write_text("# Guide\n", encoding="utf-8")
     result = run("check", "--format", "json", "--changed-since", "HEAD")
     assert (_codes(result), result.code) == ([("docs/incidents/guide.md", "PMK604")], 1)
+
+
+@needs_links
+@pytest.mark.parametrize(
+    ("named", "shown"),
+    [
+        ("postmortems/self/a.md", "postmortems/self"),
+        ("postmortems/self", "postmortems/self"),
+        ("postmortems/up/postmortems/a.md", "postmortems/up"),
+        ("postmortems/linked/../a.md", "postmortems/linked"),
+    ],
+)
+def test_a_path_through_a_link_is_not_followed_to_another_file(
+    tmp_path: Path, run: Runner, named: str, shown: str
+) -> None:
+    root = make_project(
+        tmp_path / "kb", {"a.md": postmortem("A", "2025-03-01", status="bogus")}, options={}
+    )
+    folder = root / "postmortems"
+    (folder / "self").symlink_to(".")
+    (folder / "up").symlink_to("..")
+    (tmp_path / "out" / "dir").mkdir(parents=True)
+    (folder / "linked").symlink_to(tmp_path / "out" / "dir")
+    assert (shown, "PMK010") in _codes(run("check", "--format", "json", cwd=root))
+    result = run("check", "--format", "json", named, cwd=root)
+    assert (_codes(result), result.data["files"]) == ([(shown, "PMK010")], 0)
+
+
+def test_a_named_path_that_cannot_be_looked_at_is_reported_unreadable(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in a folder the user may not read (root reads any, so the refusal is simulated).
+    root = make_project(tmp_path / "kb", {"a.md": postmortem("A", "2025-03-01")}, options={})
+    (root / "postmortems" / "locked").mkdir()
+    is_symlink = Path.is_symlink
+
+    def refused(self: Path) -> bool:
+        if "locked" in self.parts:
+            raise PermissionError(13, "Permission denied", str(self))
+        return is_symlink(self)
+
+    monkeypatch.setattr(Path, "is_symlink", refused)
+    result = run("check", "--format", "json", "postmortems/locked/z.md", cwd=root)
+    assert _codes(result) == [("postmortems/locked/z.md", "PMK012")]

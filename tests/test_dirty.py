@@ -269,12 +269,13 @@ def test_a_title_the_navigation_shows_is_shown_anew_on_every_page_of_pmkb(
         tmp_path / "kb", _postmortems(), site=True, nav=["index.md", "incidents/pm-03.md"]
     )
     rebuild = _served_step_by_step(root, tmp_path / "served")
-    # Python-Markdown needs no space after the `#`.
-    for title in ("#Welcome", "#Start page"):
+    # Python-Markdown needs no space after the `#`, and a definition makes no element.
+    rota = "[rota]: https://example.com/rota\n\n"
+    for title in ("#Welcome", "#Start page", rota + "# On call", rota + "# Escalation"):
         (root / "docs" / "index.md").write_text(f"{title}\n\nWelcome.\n", encoding="utf-8")
         rebuild()
         shown = (tmp_path / "served" / "services" / "index.html").read_text(encoding="utf-8")
-        assert title.strip("# ") in shown
+        assert title.rpartition("#")[2].strip() in shown
     listed = root / "postmortems" / "pm-03.md"
     listed.write_text(
         listed.read_text(encoding="utf-8").replace("Incident 3", "Database failover"), "utf-8"
@@ -292,6 +293,8 @@ def test_a_title_the_navigation_shows_is_shown_anew_on_every_page_of_pmkb(
     [
         ("# Welcome to *ACME*\n\nOn call: see the rota.\n", "# Welcome to *ACME*\n\nEscalate.\n"),
         ("Welcome.\n\n# On call\n\nSee the rota.\n", "Welcome.\n\n# On-call rota\n"),
+        # Indented, it is no heading.
+        ("  # On call\n\nSee the rota.\n", "  # On-call rota\n\nSee the rota.\n"),
     ],
 )
 def test_an_edit_that_leaves_the_title_is_not_taken_for_a_new_title(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..findings import Finding, Level, finding, printable, safe_json
@@ -95,53 +96,41 @@ def _selected(
         chosen.update(known[p] for p in inside)
 
     for raw in paths:
-        absolute = Path(os.path.normpath(raw.absolute()))
-        names = _names_below(absolute, settings.postmortems_dir)
-        if names is not None:
-            here, blocked = settings.postmortems_dir, False
-            for name in names[:-1]:
-                here = here / name
-                if name.startswith(".") or here.is_symlink():
-                    chosen.add(display(here))  # the walk went no further: what it said of this
-                    blocked = True
-                    break
-            if blocked:
-                continue
-            target = settings.postmortems_dir.joinpath(*names)
-            if target.is_symlink() or (names and names[-1].startswith(".")):
-                chosen.add(display(target))
-                continue
-            if target.is_dir():
-                folder_chosen(target)
-                continue
-            if target in known:
-                chosen.add(known[target])
-                counted.add(target)
-                continue
-            if target in (settings.services_file, settings.factors_file):
-                continue  # catalogs are always checked
-            if target.exists():
-                chosen.add(display(target))  # not a postmortem's name: what the walk said of it
-                continue
-        path = absolute.resolve()
-        if path.is_dir():
-            folder_chosen(path)
-            continue
-        if path in (settings.services_file, settings.factors_file):
-            continue
-        docs = settings.docs_dir
-        if docs is not None and path.is_relative_to(docs) and path.exists():
-            chosen.add(display(path))
-            continue
-        shown = printable(display(absolute if _through_link(raw, settings.root) else path))
+        absolute = raw.absolute()
+        try:
+            link = _first_link(absolute, settings.root)
+            if link is not None:
+                at = Path(os.path.normpath(link))  # no link before it: `..` is only spelling
+                # The walk went no further than the link, or a hidden folder before it.
+                if _chosen_in_knowledge_base(at, settings, known, chosen, counted, folder_chosen):
+                    continue
+            else:
+                # No link on the way below the project: the path is what it spells.
+                lexical = absolute.is_relative_to(settings.root)
+                path = Path(os.path.normpath(absolute)) if lexical else absolute.resolve()
+                if _chosen_in_knowledge_base(path, settings, known, chosen, counted, folder_chosen):
+                    continue
+                if path.is_dir():
+                    folder_chosen(path)
+                    continue
+                if path in (settings.services_file, settings.factors_file):
+                    continue  # catalogs are always checked
+                docs = settings.docs_dir
+                if docs is not None and path.is_relative_to(docs) and path.exists():
+                    chosen.add(display(path))
+                    continue
+        except OSError:
+            link = None  # read below, which says why it cannot be
+        shown = printable(display(absolute if link is not None else absolute.resolve()))
         chosen.add(shown)
         if shown in extra:
             continue
-        if _through_link(raw, settings.root):
+        if link is not None:
             # A link could lead anywhere, and its target's contents would be quoted in findings
             # that CI logs publish.
             extra[shown] = [finding(shown, 1, 1, "PMK010", "symbolic link: not followed")]
             continue
+        path = absolute.resolve()
         source = read_source(path, shown)
         checker = checker or Checker(settings, kb.full_catalog)
         pm = checker.check(source)
@@ -150,34 +139,59 @@ def _selected(
     return chosen, [f for found in extra.values() for f in found], len(counted)
 
 
-def _names_below(path: Path, folder: Path) -> list[str] | None:
-    """The names from `folder` (resolved) down to `path` (absolute, links in it not followed),
-    when `path` is `folder` or in it; else None."""
-    names: list[str] = []
-    here = path
-    while True:
-        if here == folder or here.resolve() == folder:
-            return names[::-1]
-        if here == here.parent:
-            return None
-        names.append(here.name)
-        here = here.parent
+def _chosen_in_knowledge_base(
+    path: Path,
+    settings: Settings,
+    known: dict[Path, str],
+    chosen: set[str],
+    counted: set[Path],
+    folder_chosen: Callable[[Path], None],
+) -> bool:
+    """For `path` in the postmortems folder (no link on the way), choose what the full check says
+    of it, as the walk reaches it: a hidden folder on the way stops it. False: `path` is not in
+    the folder, or does not exist (it is then read, and reported unreadable)."""
+    folder = settings.postmortems_dir
+    if not path.is_relative_to(folder):
+        return False
+    names = path.relative_to(folder).parts
+    here = folder
+    for name in names[:-1]:
+        here = here / name
+        if name.startswith("."):
+            chosen.add(settings.display_path(here))
+            return True
+    if path.is_symlink() or (names and names[-1].startswith(".")):
+        chosen.add(settings.display_path(path))
+    elif path.is_dir():
+        folder_chosen(path)
+    elif path in known:
+        chosen.add(known[path])
+        counted.add(path)
+    elif path in (settings.services_file, settings.factors_file):
+        pass  # catalogs are always checked
+    elif path.exists():
+        chosen.add(settings.display_path(path))  # not a postmortem's name: what the walk said
+    else:
+        return False
+    return True
+
+
+def _first_link(path: Path, root: Path) -> Path | None:
+    """The first symbolic link on the way from `root` down to `path` (absolute, as written), or
+    `path` itself when it lies outside `root` and is a link; None when there is none."""
+    if not path.is_relative_to(root):
+        return path if path.is_symlink() else None
+    here = root
+    for name in path.relative_to(root).parts:
+        here = here / name
+        if here.is_symlink():
+            return here
+    return None
 
 
 def _catalogs(settings: Settings) -> set[Path]:
     """The two catalog files, resolved as `changed_since` and `_selected` resolve paths."""
     return {settings.services_file.resolve(), settings.factors_file.resolve()}
-
-
-def _through_link(path: Path, root: Path) -> bool:
-    """Whether `path`, or a folder on the way to it below `root`, is a symbolic link."""
-    absolute = path.absolute()
-    here = absolute
-    while here != here.parent and (here == absolute or here.is_relative_to(root)):
-        if here.is_symlink():
-            return True
-        here = here.parent
-    return False
 
 
 def run(args: argparse.Namespace) -> int:

@@ -764,23 +764,33 @@ def _honours_exclude(config: MkDocsConfig) -> bool:
 def _source_title(text: str) -> str | None:
     """What gives a page its title in its text, as MkDocs reads it: its front matter's `title`,
     else a level-one heading that opens the page (`# Title`, `#Title`, or a line underlined with
-    `=`); raw HTML that opens it stands for itself. None: the page's title is its name."""
+    `=`), after any blocks of link, footnote or abbreviation definitions (they make no element);
+    raw HTML that opens it stands for itself. None: the page's title is its name."""
     markdown, meta = get_data(text)
     if "title" in meta:
         return str(meta["title"])
-    blank = _BLANK_LINES.match(markdown)
-    lines = markdown[blank.end() if blank else 0 :].split("\n", 2)
-    first = lines[0].strip()
-    if _ATX_TITLE.match(first):
+    lines = iter(markdown.split("\n"))
+    first, defining = "", False
+    for line in lines:
+        if not line.strip():
+            defining = False
+        elif _DEFINITION.match(line) or (defining and line[:1] in (" ", "\t")):
+            defining = True
+        else:
+            first = line.rstrip()
+            break
+    if first.startswith("#") and not first.startswith("##"):
         return first.strip("#").strip()
-    if len(lines) > 1 and first and lines[1].strip() and not lines[1].strip().strip("="):
-        return first
+    underline = next(lines, "")
+    if first and not first.startswith(" " * 4) and _SETEXT_ONE.fullmatch(underline):
+        return first.strip()
     return first if first.startswith("<") else None
 
 
-# A level-one heading, as Python-Markdown reads one: no space is needed after the `#`.
-_ATX_TITLE = re.compile(r"#(?!#)")
-_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
+# A definition of a link (`[id]: url`), a footnote (`[^id]: text`) or an abbreviation
+# (`*[HTML]: text`); and the line of `=` under a level-one heading.
+_DEFINITION = re.compile(r" {0,3}\*?\[[^\]\n]+\]:")
+_SETEXT_ONE = re.compile(r"=+[ \t]*")
 
 
 def _nav_shape(items: list[Any]) -> list[object]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -211,12 +212,24 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                 findings.extend(_unread_file(path, catalogs, display))
             elif lowered.endswith(MARKDOWN) and lowered not in ("readme.md", "index.md"):
                 found.append(path)
-            elif cache is None or not path.is_relative_to(cache):
-                # pmkb's own cache may be kept in the folder: its files change with every check.
+            elif cache is None or not _kept_by_pmkb(path, cache):
                 ignored.append(display(path))
     if ignored:
         findings.append(_ignored_files(root, ignored, display))
     return sorted(found), findings
+
+
+# What pmkb keeps in its `cache_dir`, which may be inside the postmortems folder: its files change
+# with every check, and are no part of the knowledge base.
+_KEPT_FILES = re.compile(r"(?:\.tmp-\d+-)?(?:checked\.json|postmortems-\w+\.json|other-pages-\w+)")
+_KEPT_FOLDERS = ("pages", "finished")
+
+
+def _kept_by_pmkb(path: Path, cache: Path) -> bool:
+    """Whether the file `path` is one pmkb keeps in its cache folder `cache`."""
+    if path.parent == cache:
+        return _KEPT_FILES.fullmatch(path.name) is not None
+    return any(path.is_relative_to(cache / name) for name in _KEPT_FOLDERS)
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
