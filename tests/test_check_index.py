@@ -397,3 +397,23 @@ def test_a_named_path_that_cannot_be_looked_at_is_reported_unreadable(
     monkeypatch.setattr(Path, "is_symlink", refused)
     result = run("check", "--format", "json", "postmortems/locked/z.md", cwd=root)
     assert _codes(result) == [("postmortems/locked/z.md", "PMK012")]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_passed_over(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its postmortems would otherwise go unchecked and unpublished without a word (root may list
+    # any folder, so the refusal is simulated).
+    valid = postmortem("Checkout errors", "2025-03-01")
+    root = make_project(tmp_path / "kb", {"a.md": valid, "locked/b.md": valid}, options={})
+    scandir = os.scandir
+
+    def refused(path: str | Path) -> object:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(knowledge.os, "scandir", refused)
+    result = run("check", "--format", "json", cwd=root)
+    assert (_codes(result), result.code) == ([("postmortems/locked", "PMK012")], 1)
+    assert "folder cannot be read (Permission denied)" in result.messages[0]

@@ -240,7 +240,8 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "PMK012",
         E,
-        "The file does not exist or cannot be read.",
+        "The file does not exist or cannot be read, or a folder of the postmortems folder cannot "
+        "be listed (its files are then neither checked nor published).",
         "`pmkb check postmortems/missing.md`",
         "name an existing file",
     ),

@@ -199,7 +199,8 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     findings: list[Finding] = []
     found: list[Path] = []
     ignored: list[str] = []
-    for base, dirs, files in _walk(root):
+    unlisted: list[tuple[Path, str]] = []
+    for base, dirs, files in _walk(root, unlisted):
         findings.extend(_unread_folders(base, dirs, display))
         for entry in files:
             name, path = entry.name, base / entry.name
@@ -216,6 +217,9 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                 ignored.append(display(path))
     if ignored:
         findings.append(_ignored_files(root, ignored, display))
+    for folder, reason in unlisted:
+        message = f"folder cannot be read ({reason}): its files are neither checked nor published"
+        findings.append(finding(display(folder), 1, 1, "PMK012", message))
     return sorted(found), findings
 
 
@@ -232,16 +236,20 @@ def _kept_by_pmkb(path: Path, cache: Path) -> bool:
     return any(path.is_relative_to(cache / name) for name in _KEPT_FOLDERS)
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
+def _walk(
+    root: Path, unlisted: list[tuple[Path, str]]
+) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
     """Like `os.walk(root)` top-down, folders and files sorted by name, not following links nor
     entering hidden folders; with the directory entries, whose link and type answers cost no
     more system calls (at thousands of postmortems, asking each path again took a tenth of a
-    second of `pmkb check FILE`)."""
+    second of `pmkb check FILE`). A folder that cannot be listed is added to `unlisted`, with
+    why, and passed over."""
     try:
         with os.scandir(root) as listing:
             entries = sorted(listing, key=lambda e: e.name)
-    except OSError:
-        return  # as os.walk: a folder that cannot be listed is passed over
+    except OSError as exc:
+        unlisted.append((root, exc.strerror or type(exc).__name__))
+        return
     dirs: list[os.DirEntry[str]] = []
     files: list[os.DirEntry[str]] = []
     for entry in entries:
@@ -253,7 +261,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.Di
     yield root, dirs, files
     for entry in dirs:
         if not entry.name.startswith(".") and not entry.is_symlink():
-            yield from _walk(root / entry.name)
+            yield from _walk(root / entry.name, unlisted)
 
 
 def _unread_folders(
