@@ -108,13 +108,13 @@ def _selected(
                 # No link on the way below the project: the path is what it spells.
                 lexical = absolute.is_relative_to(settings.root)
                 path = Path(os.path.normpath(absolute)) if lexical else absolute.resolve()
+                if path in (settings.services_file, settings.factors_file):
+                    continue  # catalogs are always checked
                 if _chosen_in_knowledge_base(path, settings, known, chosen, counted, folder_chosen):
                     continue
                 if path.is_dir():
                     folder_chosen(path)
                     continue
-                if path in (settings.services_file, settings.factors_file):
-                    continue  # catalogs are always checked
                 docs = settings.docs_dir
                 if docs is not None and path.is_relative_to(docs) and path.exists():
                     chosen.add(display(path))
@@ -167,8 +167,6 @@ def _chosen_in_knowledge_base(
     elif path in known:
         chosen.add(known[path])
         counted.add(path)
-    elif path in (settings.services_file, settings.factors_file):
-        pass  # catalogs are always checked
     elif path.exists():
         chosen.add(settings.display_path(path))  # not a postmortem's name: what the walk said
     else:

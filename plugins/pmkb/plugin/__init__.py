@@ -110,11 +110,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
-        # The site's files as of on_nav (where links lead); the titles the navigation shows, at
-        # the last build and at this one.
-        self.files_seen: Files | None = None
-        self.nav_titles: str | None = None
-        self.made_nav_titles: str | None = None
+        self.files_seen: Files | None = None  # the site's files as of on_nav (where links lead)
         self.config_shape = ""
         # The listing, catalog, trend and export pages last made, kept for the next build.
         self.other_pages = OtherPages(remember=False)
@@ -572,19 +568,16 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return page
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
-        """A `serve --dirty` build: when the configuration, the theme or the navigation changed,
-        every generated page counts as modified; otherwise the pages that are not built again keep
+        """A `serve --dirty` build: when the configuration, the theme or the navigation (with the
+        titles it shows) changed, every generated page counts as modified; otherwise the pages that are not built again keep
         their titles, which the navigation of the pages that are shows."""
         own = sorted(f.src_uri for f in files if f.generated_by is None)
-        shape = digest(repr((self.config_shape, _nav_shape(nav.items), own)))
+        # A title the navigation shows (the home page's heading, an incident's title when the
+        # navigation lists it) is on every page: it is part of the shape too.
+        titles = [(page.file.src_uri, self._nav_title(page)) for page in nav.pages]
+        shape = digest(repr((self.config_shape, _nav_shape(nav.items), own, titles)))
         if shape != self.shape:
             self.digests, self.known, self.shape = {}, {}, shape
-        # A title the navigation shows (the home page's heading, an incident's title when the
-        # navigation lists it) is on every page: changed, every generated page is built again.
-        shown = [(page.file.src_uri, self._nav_title(page)) for page in nav.pages]
-        self.made_nav_titles = digest(repr(shown))
-        if self.made_nav_titles != self.nav_titles:
-            self.digests = {}
         self.shape_compared = True
         for page in nav.pages:
             title = self.titles.get(page.file.src_uri)
@@ -630,7 +623,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.digests, self.made_digests = self.made_digests, {}
             self.titles.update(self.made_titles)
             self.made_titles = {}
-            self.nav_titles = self.made_nav_titles
             self.files_seen = None
             self.shown = self.made_shown
             left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
