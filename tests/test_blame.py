@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from pmkb.read.blame import BlameMatcher
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pmkb.read.blame import DEFAULT_PHRASES, BlameMatcher
 from pmkb.read.sections import Section
 
 MATCHER = BlameMatcher()
@@ -113,3 +117,59 @@ def test_sections_are_scanned_with_the_same_result(sentence: str, phrase: str) -
     assert [(h.line, h.text.lower()) for h in MATCHER.scan_section(section)] == [
         (12, phrase.lower())
     ]
+
+
+def _without_lookarounds(pattern: str) -> str:
+    """`pattern` with its look-arounds taken out, so that strings can be generated from it: a
+    look-ahead that ends a phrase (the verb after "should have") is written as text to match, the
+    others go (the string generated is judged by the whole phrase)."""
+    out: list[str] = []
+    at = 0
+    while at < len(pattern):
+        if pattern.startswith("(?=", at) and out:
+            out.append("(?:")
+            at += 3
+            continue
+        if pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), at):
+            depth = 0
+            while True:
+                if pattern[at] == "\\":
+                    at += 2
+                    continue
+                depth += {"(": 1, ")": -1}.get(pattern[at], 0)
+                at += 1
+                if depth == 0:
+                    break
+            continue
+        step = 2 if pattern[at] == "\\" else 1
+        out.append(pattern[at : at + step])
+        at += step
+    return "".join(out)
+
+
+@pytest.mark.parametrize("phrase", list(DEFAULT_PHRASES))
+def test_the_screen_never_hides_what_a_phrase_matches(phrase: str) -> None:
+    # The key words that screen sections and lines are written by hand beside the phrases: any
+    # wording a phrase reports must hold one of them, or the check passes it in silence.
+    seen: list[str] = []
+
+    @settings(
+        max_examples=100,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.from_regex(re.compile(_without_lookarounds(phrase)), fullmatch=True))
+    def screened(words: str) -> None:
+        sentence = f"Then {words} again."
+        hits = [(h.line, h.col, h.text) for h in MATCHER.scan_line(sentence, 12)]
+        if hits:
+            seen.append(words)
+        section = Section(
+            "Contributing factors", 10, 1, ("Intro line.", sentence), 11, (False, False)
+        )
+        assert [(h.line, h.col, h.text) for h in MATCHER.scan_section(section)] == hits
+
+    screened()
+    assert seen, "no generated wording was reported: the phrase is not tested"
