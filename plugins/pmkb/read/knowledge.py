@@ -433,7 +433,9 @@ def _checked_or_stored(
 ) -> list[tuple[Postmortem | None, SourceFile]]:
     """Every file checked, or as checked before where it is unchanged (see `checked_store`)."""
     assert settings.cache_dir is not None
-    key = repr((code_digest(), settings, catalog, build_date(), wall_clock_today()))
+    # Without their text (`pmkb check`), the store is a sixth of the size, and its own file: a
+    # build never finds a postmortem without its body.
+    key = repr((code_digest(), settings, catalog, build_date(), wall_clock_today(), text))
     store = CheckedStore.of(settings.cache_dir, key)
     display = settings.display_path
     found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
@@ -444,17 +446,16 @@ def _checked_or_stored(
         if pm is None:
             unknown.append(path)
         else:
-            found[path] = (pm if text else _without_text(pm), SourceFile(path, shown))
+            found[path] = (pm, SourceFile(path, shown))
     # Taken before the files are read, as for the check index: an edit saved while they are
     # checked leaves the store's entry unused.
     read_at = time.time_ns()
     known = [identity(path) for path in unknown]
-    # Checked with their text, which the store keeps for the next build.
-    checked = chunked_map(partial(_check_chunk, settings, catalog, True), unknown, jobs)
+    checked = chunked_map(partial(_check_chunk, settings, catalog, text), unknown, jobs)
     for ident, (pm, source) in zip(known, checked, strict=True):
         if pm is not None:
             store.record(pm, ident, read_at)
-        found[source.path] = (pm if text or pm is None else _without_text(pm), source)
+        found[source.path] = (pm, source)
     store.write()
     return [found[path] for path in paths]
 
