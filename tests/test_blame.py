@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmkb.read.blame import DEFAULT_PHRASES, BlameMatcher
+from pmkb.read.blame import _KEYWORDS, DEFAULT_PHRASES, BlameMatcher, _folded
 from pmkb.read.sections import Section
 
 MATCHER = BlameMatcher()
@@ -173,3 +173,42 @@ def test_the_screen_never_hides_what_a_phrase_matches(phrase: str) -> None:
 
     screened()
     assert seen, "no generated wording was reported: the phrase is not tested"
+
+
+# What re.IGNORECASE takes for one letter, str.lower() may not: it leaves the long s and the
+# dotless i (matched as `s` and `i`) and makes a dotted capital I an `i` and a combining dot. The
+# screen must fold every such pair alike, or it hides what the phrases match.
+@pytest.mark.parametrize(
+    ("phrases", "line", "found"),
+    [
+        ({}, "He was carele\u017fs.", "carele\u017fs"),
+        ({}, "An engineer m\u0131stakenly ran it.", "engineer m\u0131stakenly"),
+        ({}, "NEGL\u0130GENT review.", "NEGL\u0130GENT"),
+        # A Turkish team's phrases, in capitals as headings and titles write them.
+        ({"insan hatas\u0131": "X."}, "Neden: \u0130NSAN HATASI.", "\u0130NSAN HATASI"),
+        ({"yanl\u0131\u015fl\u0131kla": "X."}, "YANLI\u015eLIKLA sildi.", "YANLI\u015eLIKLA"),
+        # A class of `a-z` and one character beyond U+FFFF misses its other case (CPython).
+        ({"\U00010400\U00010400": ""}, "x \U00010428\U00010428 y", "\U00010428\U00010428"),
+    ],
+)
+def test_the_screen_folds_case_as_the_phrases_match_it(
+    phrases: dict[str, str], line: str, found: str
+) -> None:
+    matcher = BlameMatcher(phrases)
+    section = Section("Contributing factors", 10, 1, ("Intro line.", line), 11, (False, False))
+    assert [h.text for h in matcher.scan_section(section)] == [found]
+
+
+def test_the_screen_folds_every_character_ignorecase_matches_alike() -> None:
+    assert all(_folded(word) == word for word in _KEYWORDS)
+    cased = sorted(
+        {
+            c
+            for c in map(chr, range(0x110000))
+            if not 0xD800 <= ord(c) <= 0xDFFF and (c.lower() != c or c.upper() != c)
+        }
+    )
+    text = "\n".join(cased)
+    for char in cased:
+        for other in re.finditer(re.escape(char), text, re.IGNORECASE):
+            assert _folded(char) in _folded(other.group()), (char, other.group())

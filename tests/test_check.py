@@ -1913,3 +1913,13 @@ def test_the_benchmarks_synthetic_postmortems_pass_the_check(tmp_path: Path, run
     result = run("check", cwd=project.root)
     assert result.code == 0, result.out
     assert "0 error(s), 0 warning(s)" in result.out
+
+
+def test_team_blame_phrases_in_turkish_capitals(tmp_path: Path, check_json: Runner) -> None:
+    # `\u0130NSAN HATASI` lowercases to a dotted i with a combining dot, and holds no key word of
+    # `insan hatas\u0131` (a dotless i): the screen passed the title the phrase matches.
+    text = swap("Checkout errors after a config change", "K\u00f6k neden \u0130NSAN HATASI")
+    options = {"blame_phrases": {"insan hatas\u0131": "X."}}
+    result = check_file(tmp_path, check_json, text, options)
+    assert result.found == [(A, 2, 18, "PMK401", "warning")]
+    assert result.messages == ["blame language in the title: `\u0130NSAN HATASI`. X."]

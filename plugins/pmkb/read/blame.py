@@ -182,12 +182,23 @@ class BlameMatcher:
         self._suggestions = list(phrases.values())
         alternatives = "|".join(f"(?P<p{i}>{p})" for i, p in enumerate(phrases))
         # A word that every match contains, to rule out clean text with one quick search.
-        extra_words = (max(p.lower().split(), key=len) for p in (extra or {}) if p.strip())
+        # (None of a phrase's words, folded, is empty: no screen then, as one that passes all.)
+        extra_words = (
+            max(_folded(p).split(), key=len, default="") for p in (extra or {}) if p.strip()
+        )
         self._screen = re.compile(_one_pass(sorted({*_KEYWORDS, *extra_words})))
         # Every default phrase starts with a letter, and each team phrase with its first
         # character: testing that first, as one character class, spares trying every phrase at
         # every space and punctuation mark (a line of spaces is scanned twenty times faster).
-        firsts = "".join(sorted({re.escape(p.strip()[0]) for p in extra or {} if p.strip()}))
+        # The first character in all its cases: under IGNORECASE, a class that holds `a-z` and a
+        # letter beyond U+FFFF (`𐐀`) does not match that letter's other case.
+        firsts = "".join(
+            sorted(
+                re.escape(case)
+                for first in {p.strip()[0] for p in extra or {} if p.strip()}
+                for case in {first, first.lower(), first.upper(), first.casefold()}
+            )
+        )
         self._source = rf"(?<![\w-])(?=[a-z{firsts}])(?:{alternatives})(?![\w])"
 
     @cached_property
@@ -208,7 +219,7 @@ class BlameMatcher:
 
     def may_match(self, text: str) -> bool:
         """False when no phrase can occur in the text: a quick test before the line-by-line scan."""
-        return self._screen.search(text.lower()) is not None
+        return self._screen.search(_folded(text)) is not None
 
     def scan_section(self, section: Section) -> Iterator[BlameHit]:
         # Most sections hold none of the phrases' key words; one search over the text rules them out.
@@ -217,6 +228,18 @@ class BlameMatcher:
         for offset, text in enumerate(section.lines):
             if not section.code[offset] and self.may_match(text):
                 yield from self.scan_line(text, section.first_line + offset)
+
+
+def _folded(text: str) -> str:
+    """The text as the screen compares it: any two characters that re.IGNORECASE takes for one
+    another fold alike. `str.lower` does not: it leaves the long s (U+017F, matched as `s`) and
+    the dotless i (U+0131, matched as `i`), turns a dotted capital I (U+0130) into `i` and a
+    combining dot, and a capital sigma into one of two sigmas by what follows it. A Turkish team's
+    phrase in capitals, or `careless` with a long s, passed the screen in silence."""
+    folded = text.casefold()  # as fast as lower() on ASCII, which most text is
+    if folded.isascii():
+        return folded
+    return folded.replace("\u0131", "i").replace("\u0307", "")
 
 
 def _one_pass(words: list[str]) -> str:
