@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
+
+# What pmkb keeps in `cache_dir`, by name (`{}`: a digest of what the file is for): the check index,
+# the checked postmortems of each key, the listing pages of each configuration, and the converted
+# and the finished pages, a folder each. `is_kept` tells them from a team's own files.
+CHECK_INDEX = "checked.json"
+CHECKED_POSTMORTEMS = "postmortems-{}.json"
+OTHER_PAGES = "other-pages-{}"
+CONVERTED_PAGES = "pages"
+FINISHED_PAGES = "finished"
+_TEMPORARY = ".tmp-{}-{}"  # `write_whole`'s name for a file being written: its process, its name
+_KEPT_FILES = re.compile(
+    "|".join(
+        re.escape(name).replace(re.escape("{}"), r"\w+")
+        for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, OTHER_PAGES)
+    )
+)
+_BEING_WRITTEN = re.compile(r"\.tmp-\d+-(.*)")  # `_TEMPORARY`'s names, and the name in each
 
 # What pmkb keeps that no run has used for this long is removed: cache entries, and the files of
 # settings or configurations no longer built.
@@ -20,7 +38,7 @@ def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
     name, then rename it: a run stopped half way, or two runs at once, never leave a partial
     file under the real name. False when the folder cannot be written, which only means the
     next run does more."""
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    temporary = path.with_name(_TEMPORARY.format(os.getpid(), path.name))
     try:
         with temporary.open("wb") as out:
             for part in [data] if isinstance(data, bytes) else data:
@@ -75,3 +93,13 @@ def remove_unused(kept: Path, others: str) -> None:
         with suppress(OSError):
             if other != kept and other.stat().st_mtime < limit:
                 other.unlink()
+
+
+def is_kept(path: Path, cache: Path) -> bool:
+    """Whether the file `path` is one pmkb keeps in its cache folder `cache` (or is writing)."""
+    if path.parent == cache:
+        written = _BEING_WRITTEN.fullmatch(path.name)
+        return _KEPT_FILES.fullmatch(written.group(1) if written else path.name) is not None
+    return path.is_relative_to(cache / CONVERTED_PAGES) or path.is_relative_to(
+        cache / FINISHED_PAGES
+    )

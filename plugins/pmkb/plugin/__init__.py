@@ -27,6 +27,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
+from ..kept import OTHER_PAGES
 from ..parallel import collector_paused, started_again
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..settings import (
@@ -802,7 +803,7 @@ def _other_pages_file(cache_dir: Path, config: MkDocsConfig) -> Path:
     """Where this configuration's listing pages are kept: a file for each mkdocs.yml, so that two
     sites built from one checkout (the internal one and the public one, say) do not each make
     the other's listing pages again."""
-    return cache_dir / f"other-pages-{digest(str(config.config_file_path or ''))[:16]}"
+    return cache_dir / OTHER_PAGES.format(digest(str(config.config_file_path or ""))[:16])
 
 
 def _titled_in_nav(items: object, files: Files) -> set[int]:

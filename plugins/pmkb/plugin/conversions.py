@@ -15,6 +15,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
 from ..digests import digest
+from ..kept import CONVERTED_PAGES, FINISHED_PAGES
 from ..parallel import PARALLEL_FROM
 from ..settings import Settings
 from ..site.blocks import fill, front_matter_block, placeholders_alone, stable, unstable
@@ -198,7 +199,7 @@ class Conversions:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
                     self.cache = ConversionCache(
-                        self.settings.cache_dir / "pages", key, listed=not self.serving
+                        self.settings.cache_dir / CONVERTED_PAGES, key, listed=not self.serving
                     )
         return self.cache
 
@@ -473,7 +474,7 @@ class Conversions:
             return None
         if self.secret is None:
             return None
-        folder = conversions.folder.parent / "finished"
+        folder = conversions.folder.parent / FINISHED_PAGES
         return FinishedPages(folder, conversions.build_key, self.secret, listed=conversions.listed)
 
     def remove_unused(self) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..digests import digest
 from ..findings import Finding, Level
-from ..kept import kept_files, mark_used, remove_unused, write_kept
+from ..kept import CHECKED_POSTMORTEMS, kept_files, mark_used, remove_unused, write_kept
 from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity, settled
 
@@ -44,7 +44,7 @@ class CheckedStore:
     def of(cls, folder: Path, key: str) -> CheckedStore:
         """The store for `key` in `folder`. Each key has its own file: a build and `pmkb check`
         read the settings a little differently, and would otherwise undo each other's store."""
-        return cls.read(folder / f"postmortems-{digest(key)[:16]}.json", key)
+        return cls.read(folder / CHECKED_POSTMORTEMS.format(digest(key)[:16]), key)
 
     @classmethod
     def read(cls, file: Path, key: str) -> CheckedStore:
@@ -81,7 +81,7 @@ class CheckedStore:
         if not write_kept(self.file, self.key, FORMAT, self.made):
             return
         # The stores of settings or dates no run has used for a while.
-        remove_unused(self.file, "postmortems-*.json")
+        remove_unused(self.file, CHECKED_POSTMORTEMS.format("*"))
 
 
 def _data(pm: Postmortem) -> dict[str, Any]:

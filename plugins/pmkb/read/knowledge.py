@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -14,6 +13,7 @@ from pathlib import Path
 from ..clock import build_date
 from ..digests import code_digest
 from ..findings import Finding, finding
+from ..kept import CHECK_INDEX, is_kept
 from ..model import Catalog, Postmortem, visible_to
 from ..parallel import chunked_map, collector_paused
 from ..settings import Settings
@@ -213,7 +213,7 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                 findings.extend(_unread_file(path, catalogs, display))
             elif lowered.endswith(MARKDOWN) and lowered not in ("readme.md", "index.md"):
                 found.append(path)
-            elif cache is None or not _kept_by_pmkb(path, cache):
+            elif cache is None or not is_kept(path, cache):
                 ignored.append(display(path))
     if ignored:
         findings.append(_ignored_files(root, ignored, display))
@@ -225,17 +225,6 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
 
 # What pmkb keeps in its `cache_dir`, which may be inside the postmortems folder: its files change
 # with every check, and are no part of the knowledge base.
-_KEPT_FILES = re.compile(r"(?:\.tmp-\d+-)?(?:checked\.json|postmortems-\w+\.json|other-pages-\w+)")
-_KEPT_FOLDERS = ("pages", "finished")
-
-
-def _kept_by_pmkb(path: Path, cache: Path) -> bool:
-    """Whether the file `path` is one pmkb keeps in its cache folder `cache`."""
-    if path.parent == cache:
-        return _KEPT_FILES.fullmatch(path.name) is not None
-    return any(path.is_relative_to(cache / name) for name in _KEPT_FOLDERS)
-
-
 def _walk(
     root: Path, unlisted: list[tuple[Path, str]]
 ) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
@@ -392,7 +381,7 @@ def _checked_or_indexed(
     assert settings.cache_dir is not None
     # How a file is read can change with pmkb's code, and what is read with the settings.
     key = repr((code_digest(), settings))
-    index = CheckIndex.read(settings.cache_dir / "checked.json", key)
+    index = CheckIndex.read(settings.cache_dir / CHECK_INDEX, key)
     # Discovered paths are resolved already (the folder is, and links are not followed): they
     # are compared as text, which at thousands of files is much cheaper than as paths.
     named = {str(p) for p in only}
