@@ -212,3 +212,19 @@ def test_the_screen_folds_every_character_ignorecase_matches_alike() -> None:
     for char in cased:
         for other in re.finditer(re.escape(char), text, re.IGNORECASE):
             assert _folded(char) in _folded(other.group()), (char, other.group())
+
+
+@pytest.mark.parametrize(
+    "phrases",
+    [
+        {"x" * 5000: "X."},  # one long word: a chain as deep as its letters
+        {"a" * k + "b": "X." for k in range(600)},  # a branch at every letter: nested groups
+    ],
+)
+def test_the_screen_takes_team_phrases_of_any_length(phrases: dict[str, str]) -> None:
+    matcher = BlameMatcher(phrases)
+    word = max(phrases, key=len)
+    line = f"Then {word.upper()} again."
+    section = Section("Contributing factors", 10, 1, ("Intro line.", line), 11, (False, False))
+    assert [h.text for h in matcher.scan_section(section)] == [word.upper()]
+    assert not matcher.may_match("Nothing of the phrase here.")

@@ -242,6 +242,9 @@ def _folded(text: str) -> str:
     return folded.replace("\u0131", "i").replace("\u0307", "")
 
 
+_DEPTH = 32  # longer than any of _KEYWORDS
+
+
 def _one_pass(words: list[str]) -> str:
     """A pattern that finds any of `words`, written as a tree of their common beginnings: one
     pass over the text, trying only the words that go on from each letter (a fifth faster than a
@@ -250,7 +253,10 @@ def _one_pass(words: list[str]) -> str:
     tree: dict[str, Any] = {}
     for word in words:
         node = tree
-        for char in word:
+        # Text that holds a word holds its beginning: the first _DEPTH characters find it as
+        # well, and bound the tree's depth. A team phrase of 500 letters nested the pattern
+        # (and `written`) past the recursion limit, and `pmkb check` stopped on a RecursionError.
+        for char in word[:_DEPTH]:
             node = node.setdefault(char, {})
         node[""] = {}
 
