@@ -182,7 +182,8 @@ class BlameMatcher:
         self._suggestions = list(phrases.values())
         alternatives = "|".join(f"(?P<p{i}>{p})" for i, p in enumerate(phrases))
         # A word that every match contains, to rule out clean text with one quick search.
-        # (None of a phrase's words, folded, is empty: no screen then, as one that passes all.)
+        # A phrase with no word left once folded (a lone combining dot) has the empty key word,
+        # which every text holds: it is never screened out.
         extra_words = (
             max(_folded(p).split(), key=len, default="") for p in (extra or {}) if p.strip()
         )
