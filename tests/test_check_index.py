@@ -7,12 +7,13 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from helpers import BODY_TEMPLATE, Result, Runner, make_project, postmortem
+from helpers import BODY_TEMPLATE, Result, Runner, build, make_project, postmortem
 from pmkb.read import check_index, knowledge
 
 COUNT = 40
@@ -417,3 +418,38 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_passed_over(
     result = run("check", "--format", "json", cwd=root)
     assert (_codes(result), result.code) == ([("postmortems/locked", "PMK012")], 1)
     assert "folder cannot be read (Permission denied)" in result.messages[0]
+
+
+@pytest.mark.parametrize("cache", ["postmortems", "postmortems/2025"])
+def test_a_build_never_removes_a_postmortem_named_like_a_file_pmkb_keeps(
+    tmp_path: Path, cache: str
+) -> None:
+    # pmkb removes its own files of configurations no build has used for two weeks: in a cache
+    # folder that is (in) the postmortems folder, a postmortem of that age named alike stays.
+    page = f"{cache}/other-pages-outage.md"
+    root = make_project(
+        tmp_path / "kb",
+        files={page: postmortem("Other pages outage", "2025-03-01")},
+        site=True,
+        options={"cache_dir": cache},
+    )
+    month_ago = time.time() - 30 * 86400
+    os.utime(root / page, (month_ago, month_ago))
+    assert build(root).returncode == 0
+    assert (root / page).exists()
+    assert any((root / cache).glob("other-pages-*"))  # what the build keeps
+
+
+def test_a_check_never_removes_a_team_file_named_like_its_store(
+    tmp_path: Path, run: Runner
+) -> None:
+    # The same for the checked postmortems a check keeps (`postmortems-<16 hex digits>.json`).
+    pms = {"2025/pm-01.md": postmortem("Incident 1", "2025-03-01")}
+    root = make_project(tmp_path / "kb", pms, options={"cache_dir": "postmortems"})
+    team = root / "postmortems" / "postmortems-2024.json"
+    team.write_text("{}", encoding="utf-8")
+    month_ago = time.time() - 30 * 86400
+    os.utime(team, (month_ago, month_ago))
+    run("check", cwd=root)
+    assert team.exists()
+    assert any((root / "postmortems").glob("postmortems-*.json"))

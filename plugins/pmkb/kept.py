@@ -11,9 +11,10 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-# What pmkb keeps in `cache_dir`, by name (`{}`: a digest of what the file is for): the check index,
-# the checked postmortems of each key, the listing pages of each configuration, and the converted
-# and the finished pages, a folder each. `is_kept` tells them from a team's own files.
+# What pmkb keeps in `cache_dir`, by name (`{}`: 16 hex digits of a digest of what the file is
+# for): the check index, the checked postmortems of each key, the listing pages of each
+# configuration, and the converted and the finished pages, a folder each. `is_kept` tells them
+# from a team's own files, and `remove_unused` removes no other.
 CHECK_INDEX = "checked.json"
 CHECKED_POSTMORTEMS = "postmortems-{}.json"
 OTHER_PAGES = "other-pages-{}"
@@ -22,7 +23,7 @@ FINISHED_PAGES = "finished"
 _TEMPORARY = ".tmp-{}-{}"  # `write_whole`'s name for a file being written: its process, its name
 _KEPT_FILES = re.compile(
     "|".join(
-        re.escape(name).replace(re.escape("{}"), r"\w+")
+        re.escape(name).replace(re.escape("{}"), "[0-9a-f]{16}")
         for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, OTHER_PAGES)
     )
 )
@@ -90,6 +91,10 @@ def remove_unused(kept: Path, others: str) -> None:
     gone."""
     limit = time.time() - UNUSED_FOR_SECONDS
     for other in kept.parent.glob(others):
+        # Only names pmkb gives (and `other-pages`, the one file of earlier versions): a cache
+        # folder inside the postmortems folder may hold a team's `other-pages-outage.md`.
+        if not (_KEPT_FILES.fullmatch(other.name) or other.name == "other-pages"):
+            continue
         with suppress(OSError):
             if other != kept and other.stat().st_mtime < limit:
                 other.unlink()
