@@ -18,6 +18,7 @@ from typing import Any
 CHECK_INDEX = "checked.json"
 CHECKED_POSTMORTEMS = "postmortems-{}.json"
 OTHER_PAGES = "other-pages-{}"
+OTHER_PAGES_BEFORE = "other-pages"  # the one file of earlier versions, for all configurations
 CONVERTED_PAGES = "pages"
 FINISHED_PAGES = "finished"
 _TEMPORARY = ".tmp-{}-{}"  # `write_whole`'s name for a file being written: its process, its name
@@ -91,9 +92,9 @@ def remove_unused(kept: Path, others: str) -> None:
     gone."""
     limit = time.time() - UNUSED_FOR_SECONDS
     for other in kept.parent.glob(others):
-        # Only names pmkb gives (and `other-pages`, the one file of earlier versions): a cache
-        # folder inside the postmortems folder may hold a team's `other-pages-outage.md`.
-        if not (_KEPT_FILES.fullmatch(other.name) or other.name == "other-pages"):
+        # Only names pmkb gives: a cache folder inside the postmortems folder may hold a team's
+        # `other-pages-outage.md`.
+        if not (_KEPT_FILES.fullmatch(other.name) or other.name == OTHER_PAGES_BEFORE):
             continue
         with suppress(OSError):
             if other != kept and other.stat().st_mtime < limit:

@@ -570,8 +570,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation (with the
-        titles it shows) changed, every generated page counts as modified; otherwise the pages that are not built again keep
-        their titles, which the navigation of the pages that are shows."""
+        titles it shows) changed, every generated page counts as modified; otherwise the pages
+        that are not built again keep their titles, which the navigation of the pages that are
+        shows."""
         own = sorted(f.src_uri for f in files if f.generated_by is None)
         # A title the navigation shows (the home page's heading, an incident's title when the
         # navigation lists it) is on every page: it is part of the shape too.

@@ -17,7 +17,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from ..digests import code_digest, digest
-from ..kept import OTHER_PAGES, mark_used, remove_unused, write_whole
+from ..kept import OTHER_PAGES_BEFORE, mark_used, remove_unused, write_whole
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
 
@@ -88,9 +88,9 @@ class OtherPages:
         with suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
         if write_whole(self.file, self._lines(key, pages)):
-            # The files of configurations no build has used for a while (and the one file of
-            # earlier versions, `other-pages`).
-            remove_unused(self.file, OTHER_PAGES.removesuffix("-{}") + "*")
+            # The files of configurations no build has used for a while, and that of earlier
+            # versions.
+            remove_unused(self.file, OTHER_PAGES_BEFORE + "*")
 
     def _lines(self, key: str, pages: tuple[GeneratedPage, ...]) -> Iterator[bytes]:
         """The file, a line at a time: its format, the key, a page a line, and the seal of all

@@ -213,6 +213,7 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                 findings.extend(_unread_file(path, catalogs, display))
             elif lowered.endswith(MARKDOWN) and lowered not in ("readme.md", "index.md"):
                 found.append(path)
+            # pmkb's own cache may be in the folder: its files are no part of the knowledge base.
             elif cache is None or not is_kept(path, cache):
                 ignored.append(display(path))
     if ignored:
@@ -223,8 +224,6 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     return sorted(found), findings
 
 
-# What pmkb keeps in its `cache_dir`, which may be inside the postmortems folder: its files change
-# with every check, and are no part of the knowledge base.
 def _walk(
     root: Path, unlisted: list[tuple[Path, str]]
 ) -> Iterator[tuple[Path, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
