@@ -110,6 +110,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.titles: dict[str, str] = {}  # per page, its title when it was last built
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
+        # The same, for which the site's own pages were last all built: None before the first
+        # build, "" after a build that stopped part way.
+        self.own_shape: str | None = None
         self.shape_compared = False  # set in on_nav; a file asked before then counts as modified
         self.files_seen: Files | None = None  # the site's files as of on_nav (where links lead)
         self.config_shape = ""
@@ -144,6 +147,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape, self.known = {}, {}, None, {}
+        self.own_shape = None
         self.own_files_served, self.faceted_served = set(), False
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
@@ -296,13 +300,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if shown is None or shown == self.shown:
             return
         for file in placing:
-            source = file.abs_src_path
-            if source is None:
-                continue  # content another plugin gave: MkDocs builds it every time
-            # MkDocs counts a file whose content was set as modified; set to what the file
-            # holds, the page is built again as it stands, and its source path kept.
-            file.content_string = file.content_string
-            file.abs_src_path = source
+            _built_again(file)
 
     def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
         """The listing, catalog, trend and export pages, and the feeds: the pages of the last
@@ -580,6 +578,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         shape = digest(repr((self.config_shape, _nav_shape(nav.items), own, titles)))
         if shape != self.shape:
             self.digests, self.known, self.shape = {}, {}, shape
+        # The site's own pages too: MkDocs' --dirty goes by their files' times, and would leave
+        # them as the last configuration built them (under use_directory_urls turned off, the
+        # home page at its old address, its search entry gone with it).
+        if self.own_shape is not None and self.own_shape != shape:
+            for file in files.documentation_pages():
+                if file.generated_by is None:
+                    _built_again(file)
+        self.own_shape = shape
         self.shape_compared = True
         for page in nav.pages:
             title = self.titles.get(page.file.src_uri)
@@ -660,6 +666,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # A build that stopped part way: the next one converts every generated page again. A page
         # it converted may be written already, and not be read again: its title is the new one.
         self.digests, self.shape = {}, None
+        if self.own_shape is not None:
+            self.own_shape = ""  # some of the site's own pages may not have been built again
         self.titles.update(self.made_titles)
         self.shown, self.on_this_day = None, None
         # The search index was not written: the next one keeps the entries it has of the pages
@@ -723,6 +731,17 @@ def _placing_pages(files: Files) -> list[File]:
         if places(text):
             found.append(file)
     return found
+
+
+def _built_again(file: File) -> None:
+    """Have `serve --dirty` build the site's own page `file` again, whatever its file's time."""
+    source = file.abs_src_path
+    if source is None:
+        return  # content another plugin gave: MkDocs builds it every time
+    # MkDocs counts a file whose content was set as modified; set to what the file holds, the
+    # page is built again as it stands, and its source path kept.
+    file.content_string = file.content_string
+    file.abs_src_path = source
 
 
 def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
