@@ -1388,6 +1388,45 @@ def test_blame_in_a_multiline_title_line(tmp_path: Path, check_json: Runner) -> 
     assert check_file(tmp_path, check_json, text).found == [(A, 3, 8, "PMK401", "warning")]
 
 
+# Titles that read as blame only as YAML gives them: no line of the file holds the phrase as
+# written, so it is reported at the value, quoted as the page shows it.
+@pytest.mark.parametrize(
+    ("title", "phrase"),
+    [
+        (r'"Checkout down after human\x20error"', "human error"),
+        (r'"Checkout down after human\u0020error"', "human error"),
+        ('"Outage caused by human \\\n    error"', "human error"),
+        (">-\n    Outage caused by human\n    error", "human error"),
+        ("Outage caused by human\n    error", "human error"),
+        ("'Outage caused by human\n    error'", "human error"),
+        ("'The deploy didn''t follow the runbook'", "didn't follow the runbook"),
+    ],
+    ids=["x20", "u0020", "escaped-break", "folded", "plain", "single-quoted", "quote-escape"],
+)
+def test_blame_in_a_title_as_yaml_gives_it(
+    tmp_path: Path, check_json: Runner, title: str, phrase: str
+) -> None:
+    text = swap("Checkout errors after a config change", title)
+    result = check_file(tmp_path, check_json, text)
+    assert result.found == [(A, 2, 8, "PMK401", "warning")]
+    assert result.messages[0].startswith(f"blame language in the title: `{phrase}`. ")
+
+
+def test_blame_in_a_title_once_each(tmp_path: Path, check_json: Runner) -> None:
+    # The phrase as written keeps its column, the escaped one is at the value, neither twice.
+    text = swap("Checkout errors after a config change", r'"Human error, then human\x20error"')
+    result = check_file(tmp_path, check_json, text)
+    assert result.found == [(A, 2, 8, "PMK401", "warning"), (A, 2, 9, "PMK401", "warning")]
+    assert [m.split("`")[1] for m in result.messages] == ["human error", "Human error"]
+
+
+def test_blame_in_a_comment_after_the_title_is_not_the_titles(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    text = swap("Checkout errors after a config change", "Checkout errors  # human error?")
+    assert check_file(tmp_path, check_json, text).found == []
+
+
 def test_blame_before_the_first_section(tmp_path: Path, check_json: Runner) -> None:
     text = FRONT + "\n# Outage\n\nIt was human error.\n" + BODY
     assert check_file(tmp_path, check_json, text).found == [(A, 12, 8, "PMK401", "warning")]

@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from ..settings import Settings
 from ..suggest import did_you_mean
 from ..urls import unusable_id
 from .actionable import exhorts, vague_action
-from .blame import BlameMatcher, handle_mentions
+from .blame import BlameHit, BlameMatcher, handle_mentions
 from .custom_fields import CustomField
 from .schema import (
     ACTION_FIELD_NAMES,
@@ -589,22 +590,35 @@ class Checker:
         return tuple(items)
 
     # Body.
-    def _title_blame(self, meta: LocatedDict, front_lines: tuple[str, ...]) -> list[Any]:
-        """Blame phrases in the title, located in the file as written (quoted or folded over lines)."""
-        if "title" not in meta or not isinstance(meta["title"], str):
+    def _title_blame(self, meta: LocatedDict, front_lines: tuple[str, ...]) -> list[BlameHit]:
+        """Blame phrases in the title as its page shows it, each where it stands in the file."""
+        title = meta.get("title")
+        if not isinstance(title, str):
+            return []
+        # The parsed title, as `_text` publishes it: an escape (`human\x20error`) or a phrase
+        # folded over two lines reads as blame only there, not in any line of the file.
+        shown = " ".join(title.split())
+        if not self.blame.may_match(shown):  # as for the body: most titles hold none
             return []
         line, col = meta.value_marks["title"]
         later_keys = [ln for ln, _ in meta.key_marks.values() if ln > line]
         end = min(later_keys, default=len(front_lines))
-        hits: list[Any] = []
+        written: dict[str, list[BlameHit]] = {}
         for number in range(line, end):
             if number - 1 >= len(front_lines):
                 break
             text = front_lines[number - 1]
             offset = col - 1 if number == line else 0
-            if self.blame.may_match(text[offset:]):  # as for the body: most titles hold none
-                hits.extend(self.blame.scan_line(text[offset:], number, offset))
-        return hits
+            if self.blame.may_match(text[offset:]):
+                for hit in self.blame.scan_line(text[offset:], number, offset):
+                    written.setdefault(hit.text, []).append(hit)
+        # Each phrase of the title once: at its column where the file has it as written, else at
+        # the value, whose escapes or folding made it. A hit in the lines alone (in a comment
+        # after the value, or with the words before it on the line above) is not in the title.
+        return [
+            written[hit.text].pop(0) if written.get(hit.text) else replace(hit, col=col)
+            for hit in self.blame.scan_line(shown, line)
+        ]
 
     def _sections(
         self,
