@@ -866,8 +866,8 @@ def listings_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     made: list[int] = []
     original = Renderer.other_pages
 
-    def counted(self: Renderer) -> Any:
-        pages = original(self)
+    def counted(self: Renderer, jobs: int = 1) -> Any:
+        pages = original(self, jobs)
         made.append(len(pages))
         return pages
 

@@ -548,9 +548,9 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     listed: list[int] = []
     other_pages = Renderer.other_pages
 
-    def listing(renderer: Renderer) -> list[GeneratedPage]:
+    def listing(renderer: Renderer, jobs: int = 1) -> list[GeneratedPage]:
         listed.append(1)
-        return other_pages(renderer)
+        return other_pages(renderer, jobs)
 
     monkeypatch.setattr(Renderer, "other_pages", listing)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)

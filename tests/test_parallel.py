@@ -8,13 +8,20 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from helpers import in_fresh_process
+from helpers import SITE_FACTORS, SITE_SERVICES, in_fresh_process, make_project, postmortem
 from pmkb import parallel
 from pmkb.parallel import PARALLEL_FROM, chunked_map
+from pmkb.read.knowledge import load
+from pmkb.settings import load_settings
+from pmkb.site.pages.base import GeneratedPage
+from pmkb.site.render import Renderer
+from pmkb.urls import Site
 
 
 def _pids_and_squares(chunk: list[int]) -> list[tuple[int, int]]:
@@ -164,3 +171,55 @@ def _alive(pid: int) -> bool:
     # On Linux, a child of init that has exited but not been reaped yet counts as gone.
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def _other_pages(root: Path, jobs: int) -> tuple[set[int], list[tuple[str, str]]]:
+    """In a fresh process: the processes that made the other pages (listings, catalog pages,
+    trends, exports) of the knowledge base in `root`, and the pages."""
+    made_by: set[int] = set()
+    original = Renderer.exports
+
+    def exports(renderer: Renderer) -> Any:
+        made_by.add(os.getpid())
+        return original(renderer)
+
+    Renderer.exports = exports  # type: ignore[method-assign]
+    listing = Renderer.incidents
+
+    def incidents(renderer: Renderer) -> Any:
+        # Sent back by a worker with its pages: the pid of the process that made the listing.
+        pages = listing(renderer)
+        made_by.add(os.getpid())
+        return [*pages, GeneratedPage(f"pid-{os.getpid()}", "", "data")]
+
+    Renderer.incidents = incidents  # type: ignore[method-assign]
+    settings_ = load_settings({}, root)
+    renderer = Renderer(load(settings_), Site(settings_), date(2026, 11, 25))
+    pages = renderer.other_pages(jobs)
+    pids = {int(p.src.removeprefix("pid-")) for p in pages if p.src.startswith("pid-")} | made_by
+    # Blocks in place: each process that starts a build draws its own placeholders.
+    kept = [(p.src, p.inline()) for p in pages if not p.src.startswith("pid-")]
+    return pids, kept
+
+
+def test_the_other_pages_made_in_two_processes_are_those_made_in_one(tmp_path: Path) -> None:
+    services, factors = list(SITE_SERVICES), list(SITE_FACTORS)
+    root = make_project(
+        tmp_path / "kb",
+        {
+            f"{2020 + i % 6}/pm-{i:03d}.md": postmortem(
+                f"Incident {i}",
+                f"{2020 + i % 6}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                services=[services[i % len(services)]],
+                factors=[factors[i // 3 % len(factors)]],
+            )
+            for i in range(PARALLEL_FROM)
+        },
+        site=True,
+    )
+    one_pid, one = in_fresh_process(_other_pages, root, 1)
+    two_pids, two = in_fresh_process(_other_pages, root, 2)
+    assert len(one_pid) == 1 and len(two_pids) == 2  # the listing and the exports apart
+    assert two == one
+    assert [src for src, _ in one][:1] == ["incidents/index.md"]
+    assert any(src.endswith(".csv") for src, _ in one)

@@ -186,10 +186,11 @@ def test_loading_and_rendering_in_several_processes_give_the_same_result(
     root = make_project(tmp_path, files, theme="mkdocs", site=True)
     got = in_fresh_process(_one_and_two_jobs, root, fork)
     assert got["methods"] == {"fork" if fork else "spawn"}
-    # One worker pool to load, whose worker sent its share back; one to render, only with fork:
-    # incident pages are rendered from what this process holds, which spawned workers lack.
-    assert got["pools"] == ((1, 1) if fork else (1, 0))
-    assert got["answers"] == ((1, 1) if fork else (1, 0))
+    # One worker pool to load, whose worker sent its share back; two to render, only with fork
+    # (the incident pages, and the other pages): pages are rendered from what this process
+    # holds, which spawned workers lack.
+    assert got["pools"] == ((1, 2) if fork else (1, 0))
+    assert got["answers"] == ((1, 2) if fork else (1, 0))
     for key in ("findings", "ids", "per_file", "rejected", "pages"):
         one, two = got[key]
         assert one == two, key
@@ -315,15 +316,15 @@ def test_a_build_with_workers_makes_the_site_one_process_makes(tmp_path: Path, f
     files["2001/pm-0001.md"] = postmortem("Broken", "2001-01-02", services=["chekout"])
     roots = _alone_and_with_workers(tmp_path, files)
     got = in_fresh_process(_build_with_and_without_workers, roots, fork)
-    # In the second build only: the files were read and checked in two processes, the incident
-    # pages converted in two (the worker taking them from the end while the build takes them from
-    # the start), and the search index written in two; the sites are the same, index included.
-    # Loading and the search index start workers with the platform's method; conversion
-    # workers are spawned everywhere.
+    # In the second build only: the files were read and checked in two processes, the other
+    # pages made in two where the build forks, the incident pages converted in two, and the
+    # search index written in two; the sites are the same, index included. Loading and the
+    # search index start workers with the platform's method; conversion workers are spawned
+    # everywhere.
     method = "fork" if fork else "spawn"
-    assert got["pools"] == [method, "spawn", method]
+    assert got["pools"] == [method, *(["fork"] if fork else []), "spawn", method]
     converted = got["converted"]
-    assert len(converted) > 20 and got["answers"] == 2
+    assert len(converted) > 20 and got["answers"] == (3 if fork else 2)
     assert all("pmkb-block" not in html and "pmkb-card" in html for html in converted)
     assert len(_same_sites(roots)) > PARALLEL_FROM
 
@@ -366,7 +367,7 @@ def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: 
     got = in_fresh_process(_build_with_and_without_workers, roots, True, None, True)
     # The first page to convert was rendered to be handed out when the pool failed to start: it
     # is converted here with its blocks, like every other page.
-    assert got["pools"] == ["fork", "spawn", "fork"] and got["converted"] == []
+    assert got["pools"] == ["fork", "fork", "spawn", "fork"] and got["converted"] == []
     assert len(_same_sites(roots)) > PARALLEL_FROM
 
 
@@ -431,7 +432,7 @@ def test_workers_whose_settings_differ_from_the_build_convert_no_page(tmp_path: 
         )
     roots = _alone_and_with_workers(tmp_path, files, hook=("abbreviations.py", ABBREVIATIONS_HOOK))
     got = in_fresh_process(_build_with_and_without_workers, roots, True)
-    assert got["pools"][2:] == ["fork"] and got["converted"] == []
+    assert got["pools"][3:] == ["fork"] and got["converted"] == []
     site = _same_sites(roots)
     shown = [name for name, data in site.items() if b'<abbr title="Domain Name System">' in data]
     assert len(shown) == 5
@@ -653,7 +654,7 @@ def test_a_build_whose_workers_never_answer_waits_once_and_converts_the_pages_it
     files = _many(PARALLEL_FROM + 10)
     roots = _alone_and_with_workers(tmp_path, files)
     got = in_fresh_process(_build_with_and_without_workers, roots, True, _stalled)
-    assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
+    assert got["pools"][3:] == ["fork"] and got["converted"] == [] and got["left"] == []
     assert got["seconds"] < 60  # one wait of a second, not one per page
     _same_sites(roots)
 
@@ -668,7 +669,7 @@ def test_a_build_whose_workers_fail_or_end_converts_the_pages_itself(
     got = in_fresh_process(_build_with_and_without_workers, roots, True, worker)
     # The build goes on without them: no worker's page, none left running, and the search
     # index is written in two processes again (the threads that wrote to the workers ended).
-    assert got["pools"][2:] == ["fork"] and got["converted"] == [] and got["left"] == []
+    assert got["pools"][3:] == ["fork"] and got["converted"] == [] and got["left"] == []
     assert got["seconds"] < 60
     assert len(_same_sites(roots)) > PARALLEL_FROM
 

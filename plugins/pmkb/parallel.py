@@ -42,16 +42,13 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if FORK else "spawn")
 
 
-def runs_in_parallel(count: int, jobs: int) -> bool:
-    """Whether `chunked_map` over `count` items would start worker processes."""
+def runs_in_parallel(count: int, jobs: int, least: int | None = None) -> bool:
+    """Whether `chunked_map` over `count` items would start worker processes (not for fewer than
+    `least`, by default PARALLEL_FROM)."""
+    least = PARALLEL_FROM if least is None else least
     # Forking a process that runs other threads (a theme's or plugin's pool, a file watcher) can
     # leave locks held forever in the child, so then everything runs here.
-    return (
-        jobs > 1
-        and count >= PARALLEL_FROM
-        and threading.active_count() == 1
-        and may_start_processes()
-    )
+    return jobs > 1 and count >= least and threading.active_count() == 1 and may_start_processes()
 
 
 def started_again() -> bool:
@@ -73,7 +70,9 @@ def may_start_processes() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: int) -> list[R]:
+def chunked_map(
+    function: Callable[[list[T]], list[R]], items: list[T], jobs: int, *, least: int | None = None
+) -> list[R]:
     """`function` over contiguous chunks of `items`, one process per chunk, joined back in order.
 
     This process takes the first chunk itself instead of waiting, and so unpickles less. With
@@ -86,7 +85,7 @@ def chunked_map(function: Callable[[list[T]], list[R]], items: list[T], jobs: in
     found itself running a script again, see `started_again`) is not started anew, as a
     `multiprocessing.Pool` would, for as long as the patience lasts.
     """
-    if not runs_in_parallel(len(items), jobs):
+    if not runs_in_parallel(len(items), jobs, least):
         return function(items)
     size = -(-len(items) // jobs)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]

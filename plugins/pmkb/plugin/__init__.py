@@ -306,7 +306,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         """The listing, catalog, trend and export pages, and the feeds: the pages of the last
         build (or `serve` rebuild) when what they are made from is unchanged (an edit to a
         postmortem's body, say), the feeds made again."""
-        pages = self.other_pages.pages(renderer.other_inputs(), renderer.other_pages)
+        assert self.settings is not None
+        make = partial(renderer.other_pages, self.settings.jobs)
+        pages = self.other_pages.pages(renderer.other_inputs(), make)
         return pages + renderer.feeds()
 
     def _add(
