@@ -758,6 +758,8 @@ def test_changed_since_reports_only_changed_and_added_files(
         ("postmortems/2025/uncommitted.md", 4, 11, "PMK107", "error"),
         ("postmortems/2026/added.md", 6, 12, "PMK109", "error"),
         ("postmortems/2026/untracked.md", 4, 11, "PMK107", "error"),
+        # Not checked as a postmortem: ignored, as the full check says (on the folder).
+        ("postmortems/README.md", 1, 1, "PMK011", "info"),
     ]
     assert result.data["files"] == 5  # with renamed.md, which has no findings
     assert result.code == EXIT_FINDINGS

@@ -177,13 +177,47 @@ def test_a_named_file_that_is_no_postmortem_gets_what_the_full_check_says_of_it(
     expected = {
         "postmortems/.notes.md": [("postmortems/.notes.md", "PMK014")],
         "postmortems/.trash/old.md": [("postmortems/.trash", "PMK014")],
-        "postmortems/README.md": [],
-        "postmortems/notes.txt": [],
+        # Listed by the full check on the postmortems folder, with the other files it ignored.
+        "postmortems/README.md": [("postmortems/README.md", "PMK011")],
+        "postmortems/notes.txt": [("postmortems/notes.txt", "PMK011")],
     }
     for named, codes in expected.items():
         result = run("check", "--format", "json", named, cwd=root)
         assert (_codes(result), result.code) == (codes, 0), named
         assert result.data["files"] == 0
+
+
+def test_a_named_file_or_folder_the_walk_ignores_is_reported_not_passed_in_silence(
+    tmp_path: Path, run: Runner
+) -> None:
+    """The full check lists the files that are no postmortems on the postmortems folder: named
+    alone, or in a folder named, they get that finding on what was named, at its level."""
+    valid = postmortem("Checkout errors", "2025-03-01")
+    root = make_project(
+        tmp_path / "kb",
+        {"2026/a.md": valid, "2026/outage/index.md": valid, "2026/outage.txt": valid},
+        options={},
+    )
+    full = run("check", cwd=root)
+    assert full.lines[0] == (
+        "postmortems:1:1: info PMK011 ignored 2 file(s) that are not postmortems: "
+        "postmortems/2026/outage.txt, postmortems/2026/outage/index.md"
+    )
+    for named in ("postmortems/2026/outage.txt", "postmortems/2026/outage/index.md"):
+        result = run("check", "--strict", named, cwd=root)
+        assert result.lines == [
+            f"{named}:1:1: info PMK011 ignored 1 file(s) that are not postmortems: {named}",
+            "Checked 0 postmortem file(s): 0 error(s), 0 warning(s).",
+        ]
+        assert result.code == 0
+    result = run("check", "postmortems/2026", cwd=root)
+    assert result.lines == [
+        "postmortems/2026:1:1: info PMK011 ignored 2 file(s) that are not postmortems: "
+        "postmortems/2026/outage.txt, postmortems/2026/outage/index.md",
+        "Checked 1 postmortem file(s): 0 error(s), 0 warning(s).",
+    ]
+    # A folder holding the postmortems folder shows the full check's line, and only it.
+    assert run("check", "postmortems", cwd=root).lines == full.lines
 
 
 def test_a_docs_page_an_incidents_new_id_takes_is_reported_with_the_postmortem(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..findings import Finding, Level, finding, printable, safe_json
-from ..read.knowledge import KnowledgeBase, load
+from ..read.knowledge import KnowledgeBase, ignored_files, load
 from ..read.source import read_source
 from ..read.validate import Checker
 from ..settings import Settings
@@ -69,8 +69,10 @@ def _selected(
 
     A file or folder in the postmortems folder gets what the full check says of it: a postmortem
     its findings; one the walk does not read (hidden, a link, a README) what the walk said of
-    it, or of the hidden or linked folder on its way; a folder every finding in it. A folder
-    holding the project gets every finding. A page of docs_dir gets what the check says of it.
+    it, or of the hidden or linked folder on its way; a folder every finding in it. A file the
+    walk ignored as no postmortem gets the PMK011 the walk put on the postmortems folder, and a
+    folder in it one for the ignored files it holds. A folder holding the project gets every
+    finding. A page of docs_dir gets what the check says of it.
     Any other file is read and checked on its own."""
     # Found under the resolved postmortems folder, links not followed: resolved already.
     known = {pm.path: pm.display for pm in kb.postmortems}
@@ -79,8 +81,10 @@ def _selected(
     display = settings.display_path
     chosen: set[str] = set()
     counted: set[Path] = set()
-    extra: dict[str, list[Finding]] = {}  # by the path of a file outside, checked once
+    # By the path named: a file outside, checked once, or one the walk ignored, or a folder of them.
+    extra: dict[str, list[Finding]] = {}
     checker: Checker | None = None
+    ignored = set(kb.ignored)
 
     def folder_chosen(folder: Path) -> None:
         if settings.root.is_relative_to(folder):
@@ -92,6 +96,12 @@ def _selected(
             chosen.update(
                 f.path for f in everything if (settings.root / f.path).is_relative_to(folder)
             )
+            # The walk lists the files it ignored on the postmortems folder, chosen only when
+            # `folder` holds it: those in `folder` are listed on it, or they pass in silence.
+            if not settings.postmortems_dir.is_relative_to(folder):
+                held = [display(p) for p in kb.ignored if p.is_relative_to(folder)]
+                if held:
+                    extra[display(folder)] = [ignored_files(display(folder), held)]
         counted.update(inside)
         chosen.update(known[p] for p in inside)
 
@@ -110,6 +120,11 @@ def _selected(
                 path = Path(os.path.normpath(absolute)) if lexical else absolute.resolve()
                 if path in (settings.services_file, settings.factors_file):
                     continue  # catalogs are always checked
+                if path in ignored:
+                    # Listed on the postmortems folder, which is not chosen: a file named and
+                    # not checked would pass in silence.
+                    extra[display(path)] = [ignored_files(display(path), [display(path)])]
+                    continue
                 if _chosen_in_knowledge_base(path, settings, known, chosen, counted, folder_chosen):
                     continue
                 if path.is_dir():

@@ -143,6 +143,9 @@ class KnowledgeBase:
     # Findings on one file about a postmortem's (a page of docs_dir whose address an incident
     # page takes): the postmortem's display, so that checking that file alone shows them.
     concerning: Mapping[Finding, str] = field(default_factory=dict)
+    # Files of the postmortems folder the walk passed over as no postmortems, in the order its
+    # PMK011 lists them: that finding is on the folder, and checking one of them alone shows it.
+    ignored: tuple[Path, ...] = ()
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -184,13 +187,14 @@ class KnowledgeBase:
         return len(self.postmortems) + len(self.unreadable)
 
 
-def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
-    """Markdown files under the postmortems folder, sorted; symlinks and other files reported."""
+def discover(settings: Settings) -> tuple[list[Path], list[Path], list[Finding]]:
+    """Markdown files under the postmortems folder, sorted, and the other files, ignored, in the
+    order walked; symlinks and the ignored files reported."""
     root = settings.postmortems_dir
     display = settings.display_path
     if not root.is_dir():
         message = "the postmortems folder does not exist (option `postmortems_dir`)"
-        return [], [finding(display(root), 1, 1, "PMK501", message)]
+        return [], [], [finding(display(root), 1, 1, "PMK501", message)]
     catalogs = {settings.services_file, settings.factors_file}
     # Decided on the name first: hashing thousands of new paths to look them up among the
     # catalogs cost a fifth of `pmkb check FILE`'s walk; only a catalog's name needs it.
@@ -198,7 +202,7 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
     cache = settings.cache_dir
     findings: list[Finding] = []
     found: list[Path] = []
-    ignored: list[str] = []
+    ignored: list[Path] = []
     unlisted: list[tuple[Path, str]] = []
     for base, dirs, files in _walk(root, unlisted):
         findings.extend(_unread_folders(base, dirs, display))
@@ -215,13 +219,13 @@ def discover(settings: Settings) -> tuple[list[Path], list[Finding]]:
                 found.append(path)
             # pmkb's own cache may be in the folder: its files are no part of the knowledge base.
             elif cache is None or not is_kept(path, cache):
-                ignored.append(display(path))
+                ignored.append(path)
     if ignored:
-        findings.append(_ignored_files(root, ignored, display))
+        findings.append(ignored_files(display(root), [display(p) for p in ignored]))
     for folder, reason in unlisted:
         message = f"folder cannot be read ({reason}): its files are neither checked nor published"
         findings.append(finding(display(folder), 1, 1, "PMK012", message))
-    return sorted(found), findings
+    return sorted(found), ignored, findings
 
 
 def _walk(
@@ -282,13 +286,13 @@ def _unread_file(path: Path, catalogs: set[Path], display: Callable[[Path], str]
     return [finding(display(path), 1, 1, "PMK010", "symbolic link: not followed")]
 
 
-def _ignored_files(root: Path, ignored: list[str], display: Callable[[Path], str]) -> Finding:
-    """One finding naming (the first ten of) the files that are not postmortems."""
+def ignored_files(at: str, ignored: list[str]) -> Finding:
+    """One finding on `at` naming (the first ten of) the files that are not postmortems."""
     listed = ", ".join(ignored[:10]) + (
         f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
     )
     message = f"ignored {len(ignored)} file(s) that are not postmortems: {listed}"
-    return finding(display(root), 1, 1, "PMK011", message)
+    return finding(at, 1, 1, "PMK011", message)
 
 
 def _holds_markdown(folder: Path) -> bool:
@@ -325,7 +329,7 @@ def load(
     those a full load gives them.
     """
     catalog, findings = catalog_of(settings)
-    paths, folder_findings = discover(settings)
+    paths, ignored, folder_findings = discover(settings)
     findings.extend(folder_findings)
     with collector_paused():
         if only is not None and settings.cache_dir is not None:
@@ -370,6 +374,7 @@ def load(
         frozenset(rejected),
         catalog,
         concerning,
+        tuple(ignored),
     )
 
 
