@@ -157,6 +157,37 @@ def test_without_a_catalog_edit_the_untouched_postmortems_are_not_checked(
     assert (code, files, found) == (0, 1, set())
 
 
+@pytest.mark.parametrize("how", ["deleted", "deleted, not committed", "renamed away"])
+@pytest.mark.parametrize("name", ["services.yml", "factors.yml"])
+def test_a_catalog_gone_fails_every_postmortem_naming_its_entries_as_the_full_check_does(
+    project: Path, git: Git, run: Runner, name: str, how: str
+) -> None:
+    """Every postmortem names a service and a factor: each is reported, not the catalog alone."""
+    if how == "renamed away":
+        (project / "catalogs").mkdir()
+        git("mv", f"postmortems/{name}", f"catalogs/{name}")
+    else:
+        git("rm", "-q", f"postmortems/{name}")
+    if how != "deleted, not committed":
+        git("commit", "-q", "-m", f"Remove {name}")
+    unknown = (
+        "postmortems/2026/payments.md:6:12: error PMK109 unknown service `payments`"
+        if name == "services.yml"
+        else "postmortems/2026/payments.md:7:24: error PMK110 unknown contributing factor"
+        " `missing-alert`"
+    )
+    full = run("check")
+    result = run("check", "--changed-since", "main")
+    assert result.lines == full.lines
+    assert unknown in result.lines
+    assert (
+        f"postmortems/{name}:1:1: error PMK501 cannot read the catalog: No such file or directory"
+        in result.lines
+    )
+    assert result.lines[-1].startswith("Checked 4 postmortem file(s): ")
+    assert result.code == full.code == 1
+
+
 @pytest.mark.parametrize("name", ["services.yml", "factors.yml"])
 def test_the_pre_commit_hook_on_a_catalog_checks_the_postmortems_it_affects(
     project: Path, git: Git, check_json: Runner, name: str

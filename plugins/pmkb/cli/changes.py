@@ -24,8 +24,9 @@ def _git(args: list[str], cwd: Path) -> str:
     return result.stdout
 
 
-def changed_since(ref: str, cwd: Path) -> list[Path]:
-    """Files added, copied, modified or renamed since `ref` (committed or not), and untracked files.
+def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
+    """Files added, copied, modified or renamed since `ref` (committed or not), and untracked
+    files; and the files deleted since, a file renamed counted deleted under its old name.
 
     Changes are counted from the merge base of `ref` and HEAD, as a pull request's diff is: files
     changed on the base branch since the pull request's branch left it are not included.
@@ -44,8 +45,20 @@ def changed_since(ref: str, cwd: Path) -> list[Path]:
         base = _git(["merge-base", ref, "HEAD"], cwd).strip()
     except ChangesError as exc:
         raise ChangesError(f"no common ancestor of `{ref}` and HEAD: {exc}") from None
-    changed = _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", base, "--"], top)
+    # Without renames, a file renamed is its new name added and its old one deleted: a catalog
+    # renamed away is gone for the check as a deleted one is. `-z`: status and path alternate.
+    diff = _git(
+        ["diff", "--name-status", "-z", "--no-renames", "--diff-filter=ACMD", base, "--"], top
+    ).split("\0")
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
-    names = [name for name in [*changed.split("\0"), *untracked.split("\0")] if name]
+    changes = list(zip(diff[0::2], diff[1::2], strict=False))  # the last field is empty
+    names = [name for status, name in changes if status != "D"] + untracked.split("\0")
+    return _paths(top, names), _paths(top, [name for status, name in changes if status == "D"])
+
+
+def _paths(top: Path, names: list[str]) -> list[Path]:
+    """The files git names relative to `top`, sorted, without repeats."""
     # A link is named as itself, not as the file it leads to (which may not have changed).
-    return sorted({(top / name).parent.resolve() / PurePosixPath(name).name for name in names})
+    return sorted(
+        {(top / name).parent.resolve() / PurePosixPath(name).name for name in names if name}
+    )

@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
     catalog_files = _catalogs(settings)
     if args.changed_since is not None:
         try:
-            changed = changed_since(args.changed_since, settings.root)
+            changed, deleted = changed_since(args.changed_since, settings.root)
         except ChangesError as exc:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
@@ -226,7 +226,9 @@ def run(args: argparse.Namespace) -> int:
             for p in changed
             if any(p.is_relative_to(f) for f in folders) and p not in catalog_files
         )
-        paths.extend(p for p in changed if p in catalog_files)
+        # A deleted file has nothing left to check, but a catalog deleted (or renamed away) is a
+        # catalog edit: each postmortem naming its entries fails, as in the full check.
+        paths.extend(p for p in [*changed, *deleted] if p in catalog_files)
     edited = {p.resolve() for p in paths} & catalog_files
     # Named files (a pre-commit hook, an editor) are checked in full and the others known from
     # the check index; a catalog edit can affect any postmortem, so then every one is checked.
