@@ -30,6 +30,7 @@ from helpers import (
     as_json,
     catalog_text,
     make_project,
+    symlink,
 )
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pmkb.findings import Finding, Level
@@ -767,6 +768,22 @@ def test_changed_since_reports_only_changed_and_added_files(
 
     everything = run("check", "--format", "json")
     assert ("postmortems/2025/untouched-broken.md", 4, 11, "PMK107", "error") in everything.found
+
+
+@needs_git
+def test_changed_since_reports_a_postmortem_turned_into_a_link_as_the_full_check_does(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
+    # Git says the file changed type (`T`): it is neither added, modified nor deleted.
+    git("init", "-q", "-b", "main")
+    make_project(tmp_path, files={"postmortems/a.md": VALID, "elsewhere/b.md": VALID})
+    commit(git, "base")
+    (tmp_path / "postmortems/a.md").unlink()
+    symlink(tmp_path / "postmortems/a.md", tmp_path / "elsewhere/b.md")
+    commit(git, "a link now")
+    link = ("postmortems/a.md", 1, 1, "PMK010", "warning")
+    assert link in run("check", "--format", "json").found
+    assert run("check", "--format", "json", "--changed-since", "HEAD~1").found == [link]
 
 
 @needs_git

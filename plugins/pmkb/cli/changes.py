@@ -25,8 +25,9 @@ def _git(args: list[str], cwd: Path) -> str:
 
 
 def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
-    """Files added, copied, modified or renamed since `ref` (committed or not), and untracked
-    files; and the files deleted since, a file renamed counted deleted under its old name.
+    """Files added, copied, modified, renamed or changed in type since `ref` (committed or not),
+    and untracked files; and the files deleted since, a file renamed counted deleted under its
+    old name.
 
     Changes are counted from the merge base of `ref` and HEAD, as a pull request's diff is: files
     changed on the base branch since the pull request's branch left it are not included.
@@ -46,9 +47,10 @@ def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
     except ChangesError as exc:
         raise ChangesError(f"no common ancestor of `{ref}` and HEAD: {exc}") from None
     # Without renames, a file renamed is its new name added and its old one deleted: a catalog
-    # renamed away is gone for the check as a deleted one is. `-z`: status and path alternate.
+    # renamed away is gone for the check as a deleted one is. A file that changed type (`T`: a
+    # postmortem made a link) counts as changed. `-z`: status and path alternate.
     diff = _git(
-        ["diff", "--name-status", "-z", "--no-renames", "--diff-filter=ACMD", base, "--"], top
+        ["diff", "--name-status", "-z", "--no-renames", "--diff-filter=ACMDT", base, "--"], top
     ).split("\0")
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
     changes = list(zip(diff[0::2], diff[1::2], strict=False))  # the last field is empty
