@@ -424,6 +424,35 @@ def test_directory_urls_turned_off_and_on_while_serving_keep_the_home_pages_sear
         assert (out / "index.html").read_bytes() == (clean / "index.html").read_bytes()
 
 
+def test_a_draft_page_of_the_sites_own_follows_a_configuration_change_while_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `serve` builds the pages `draft_docs` names (MkDocs' documentation_pages() leaves them out
+    # by default): the draft kept the site's old name.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(
+        tmp_path / "kb",
+        _postmortems(),
+        site=True,
+        mkdocs={"draft_docs": "drafts/\n"},
+        files={"docs/drafts/wip.md": "# Work in progress\n\nNot published yet.\n"},
+    )
+    out = tmp_path / "served"
+    serve_url = "http://127.0.0.1:8000/"
+    config = _config(root, out)
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, serve_url=serve_url, dirty=True)
+    draft = out / "drafts" / "wip" / "index.html"
+    assert "Test KB" in draft.read_text(encoding="utf-8")
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
+    )
+    build(_config(root, out), serve_url=serve_url, dirty=True)
+    shown = draft.read_text(encoding="utf-8")
+    assert "Renamed KB" in shown and "Test KB" not in shown
+
+
 def test_a_configuration_change_converts_every_page_again(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -582,9 +582,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.digests, self.known, self.shape = {}, {}, shape
         # The site's own pages too: MkDocs' --dirty goes by their files' times, and would leave
         # them as the last configuration built them (under use_directory_urls turned off, the
-        # home page at its old address, its search entry gone with it).
+        # home page at its old address, its search entry gone with it). Drafts as well, which
+        # `serve` builds (`draft_docs`).
         if self.own_shape is not None and self.own_shape != shape:
-            for file in files.documentation_pages():
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
                 if file.generated_by is None:
                     _built_again(file)
         self.own_shape = shape
