@@ -453,6 +453,45 @@ def test_a_draft_page_of_the_sites_own_follows_a_configuration_change_while_serv
     assert "Renamed KB" in shown and "Test KB" not in shown
 
 
+# A hook that adds a page read from a file outside docs_dir, as MkDocs lets a plugin do: MkDocs'
+# --dirty goes by that file's time, as for the site's own pages.
+PAGE_FROM_FILE_HOOK = """
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+
+def on_files(files, config):
+    source = Path(config.config_file_path).parent / "extra" / "runbook.md"
+    files.append(File.generated(config, "runbook.md", abs_src_path=str(source)))
+    return files
+"""
+
+
+def test_another_plugins_page_read_from_a_file_follows_a_configuration_change_while_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(
+        tmp_path / "kb",
+        _postmortems(),
+        site=True,
+        mkdocs={"hooks": ["hook.py"]},
+        files={
+            "hook.py": PAGE_FROM_FILE_HOOK,
+            "extra/runbook.md": "# Runbook\n\nKept beside the docs.\n",
+        },
+    )
+    out = tmp_path / "served"
+    _serve(root, out)
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
+    )
+    build(_config(root, out), dirty=True)
+    _assert_same_site(out, _clean_build(root))
+
+
 def test_a_configuration_change_converts_every_page_again(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -583,10 +583,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # The site's own pages too: MkDocs' --dirty goes by their files' times, and would leave
         # them as the last configuration built them (under use_directory_urls turned off, the
         # home page at its old address, its search entry gone with it). Drafts as well, which
-        # `serve` builds (`draft_docs`).
+        # `serve` builds (`draft_docs`); and another plugin's pages read from a file
+        # (`File.generated(..., abs_src_path=...)`), which MkDocs too goes by the file's time for.
         if self.own_shape is not None and self.own_shape != shape:
             for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
-                if file.generated_by is None:
+                if file.generated_by != "pmkb":
                     _built_again(file)
         self.own_shape = shape
         self.shape_compared = True
@@ -737,7 +738,8 @@ def _placing_pages(files: Files) -> list[File]:
 
 
 def _built_again(file: File) -> None:
-    """Have `serve --dirty` build the site's own page `file` again, whatever its file's time."""
+    """Have `serve --dirty` build the page `file` (the site's own, or another plugin's read from
+    a file) again, whatever its file's time."""
     source = file.abs_src_path
     if source is None:
         return  # content another plugin gave: MkDocs builds it every time
