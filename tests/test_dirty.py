@@ -492,6 +492,48 @@ def test_another_plugins_page_read_from_a_file_follows_a_configuration_change_wh
     _assert_same_site(out, _clean_build(root))
 
 
+def test_an_editors_swap_file_in_docs_converts_no_page_again(
+    tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs leaves files whose names start with a dot out of the site (`exclude_docs`): one an
+    # editor writes beside the page it opens changes nothing a page shows or links to.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    out = tmp_path / "served"
+    _serve(root, out)
+    converted.clear()
+    build(_config(root, out), dirty=True)
+    unchanged = list(converted)
+    assert len(unchanged) < COUNT
+    swap = root / "docs" / ".index.md.swp"
+    swap.write_bytes(b"b0VIM 9.0\x00\x00\xff")
+    converted.clear()
+    build(_config(root, out), dirty=True)
+    assert converted == unchanged
+    swap.unlink()
+    converted.clear()
+    build(_config(root, out), dirty=True)
+    assert converted == unchanged
+
+
+def test_a_page_of_the_sites_own_gone_bad_with_a_configuration_change_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    out = tmp_path / "served"
+    _serve(root, out)
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
+    )
+    (root / "docs" / "index.md").write_bytes(b"# Home\n\n\xff not text\n")
+    with pytest.raises(UnicodeDecodeError):
+        build(_config(root, out), dirty=True)
+    # MkDocs' own message on the file, as without the configuration change.
+    assert "Error reading page 'index.md'" in caplog.text
+
+
 def test_a_configuration_change_converts_every_page_again(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -573,7 +573,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         titles it shows) changed, every generated page counts as modified; otherwise the pages
         that are not built again keep their titles, which the navigation of the pages that are
         shows."""
-        own = sorted(f.src_uri for f in files if f.generated_by is None)
+        # Files the served site leaves out (an editor's `.index.md.swp`, say) change neither a
+        # page nor where a link leads (`InclusionLevel.is_in_serve`, which has no types).
+        own = sorted(
+            f.src_uri
+            for f in files
+            if f.generated_by is None and f.inclusion.value >= InclusionLevel.DRAFT.value
+        )
         # A title the navigation shows (the home page's heading, an incident's title when the
         # navigation lists it) is on every page: it is part of the shape too.
         titles = [(page.file.src_uri, self._nav_title(page)) for page in nav.pages]
@@ -745,7 +751,10 @@ def _built_again(file: File) -> None:
         return  # content another plugin gave: MkDocs builds it every time
     # MkDocs counts a file whose content was set as modified; set to what the file holds, the
     # page is built again as it stands, and its source path kept.
-    file.content_string = file.content_string
+    try:
+        file.content_string = file.content_string
+    except (OSError, UnicodeDecodeError):
+        return  # changed since it was built: MkDocs reads it again, and says what is wrong
     file.abs_src_path = source
 
 
