@@ -698,7 +698,8 @@ def report(
             "and writes the pages in one process, as for a plain site; meanwhile worker processes "
             "(`workers` minus one) convert the incident pages ahead of the one being built, and "
             "the build's process converts a share itself. Reading and checking the postmortems "
-            "uses one process per CPU. Search "
+            "uses one process per CPU, and so does making the listing, catalog, trend and export "
+            "pages where the build forks (Linux). Search "
             f"indexing takes {_s(ours[search])} s against {_s(base[search])} s: in compact mode "
             "the search plugin reads a short entry for each incident instead of the whole page, "
             "so most of what remains is the service and factor pages.",
