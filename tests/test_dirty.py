@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.commands.build import build
@@ -107,6 +108,31 @@ def _page_path(src_uri: str) -> str:
     """Where a page's HTML is written, with directory URLs."""
     stem = src_uri.removesuffix(".md")
     return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
+
+
+def _served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The project of `_postmortems()` as a site, built as `mkdocs serve --dirty` starts (on
+    BUILD_EPOCH's day): its folder, and the served site's."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    out = tmp_path / "served"
+    _serve(root, out)
+    return root, out
+
+
+def _hooked(root: Path, hook: str, code: str, **project: Any) -> Path:
+    """The project of `_postmortems()` as a site, with `code` run as the hook file `hook`."""
+    files = {hook: code, **project.pop("files", {})}
+    return make_project(
+        root, _postmortems(), site=True, mkdocs={"hooks": [hook]}, files=files, **project
+    )
+
+
+def _site_renamed(root: Path) -> None:
+    """mkdocs.yml changed: the site's name, shown on every page, is now "Renamed KB"."""
+    mkdocs_yml = root / "mkdocs.yml"
+    text = mkdocs_yml.read_text(encoding="utf-8")
+    mkdocs_yml.write_text(text.replace("Test KB", "Renamed KB"), encoding="utf-8")
 
 
 def _clean_build(root: Path) -> Path:
@@ -343,13 +369,7 @@ def test_after_a_failed_rebuild_a_title_it_wrote_is_shown_on_pmkbs_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(
-        tmp_path / "kb",
-        _postmortems(),
-        site=True,
-        mkdocs={"hooks": ["failing.py"]},
-        files={"failing.py": FAILING_PAGE_HOOK},
-    )
+    root = _hooked(tmp_path / "kb", "failing.py", FAILING_PAGE_HOOK)
     rebuild = _served_step_by_step(root, tmp_path / "served")
     (root / "docs" / "index.md").write_text("# Start page\n\nWelcome.\n", encoding="utf-8")
     (root / "fail").touch()
@@ -410,10 +430,7 @@ def test_directory_urls_turned_off_and_on_while_serving_keep_the_home_pages_sear
 ) -> None:
     # The home page's address changes ("" and "index.html") but not its file: MkDocs' --dirty
     # alone would not build it again, and its entry, kept under the old address, would go.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    out = tmp_path / "served"
-    _serve(root, out)
+    root, out = _served(tmp_path, monkeypatch)
     config = root / "mkdocs.yml"
     original = config.read_text(encoding="utf-8")
     for text in (original + "use_directory_urls: false\n", original):
@@ -444,10 +461,7 @@ def test_a_draft_page_of_the_sites_own_follows_a_configuration_change_while_serv
     build(config, serve_url=serve_url, dirty=True)
     draft = out / "drafts" / "wip" / "index.html"
     assert "Test KB" in draft.read_text(encoding="utf-8")
-    mkdocs_yml = root / "mkdocs.yml"
-    mkdocs_yml.write_text(
-        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
-    )
+    _site_renamed(root)
     build(_config(root, out), serve_url=serve_url, dirty=True)
     shown = draft.read_text(encoding="utf-8")
     assert "Renamed KB" in shown and "Test KB" not in shown
@@ -472,22 +486,11 @@ def test_another_plugins_page_read_from_a_file_follows_a_configuration_change_wh
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(
-        tmp_path / "kb",
-        _postmortems(),
-        site=True,
-        mkdocs={"hooks": ["hook.py"]},
-        files={
-            "hook.py": PAGE_FROM_FILE_HOOK,
-            "extra/runbook.md": "# Runbook\n\nKept beside the docs.\n",
-        },
-    )
+    runbook = {"extra/runbook.md": "# Runbook\n\nKept beside the docs.\n"}
+    root = _hooked(tmp_path / "kb", "hook.py", PAGE_FROM_FILE_HOOK, files=runbook)
     out = tmp_path / "served"
     _serve(root, out)
-    mkdocs_yml = root / "mkdocs.yml"
-    mkdocs_yml.write_text(
-        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
-    )
+    _site_renamed(root)
     build(_config(root, out), dirty=True)
     _assert_same_site(out, _clean_build(root))
 
@@ -497,10 +500,7 @@ def test_an_editors_swap_file_in_docs_converts_no_page_again(
 ) -> None:
     # MkDocs leaves files whose names start with a dot out of the site (`exclude_docs`): one an
     # editor writes beside the page it opens changes nothing a page shows or links to.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    out = tmp_path / "served"
-    _serve(root, out)
+    root, out = _served(tmp_path, monkeypatch)
     converted.clear()
     build(_config(root, out), dirty=True)
     unchanged = list(converted)
@@ -519,14 +519,8 @@ def test_an_editors_swap_file_in_docs_converts_no_page_again(
 def test_a_page_of_the_sites_own_gone_bad_with_a_configuration_change_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    out = tmp_path / "served"
-    _serve(root, out)
-    mkdocs_yml = root / "mkdocs.yml"
-    mkdocs_yml.write_text(
-        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
-    )
+    root, out = _served(tmp_path, monkeypatch)
+    _site_renamed(root)
     (root / "docs" / "index.md").write_bytes(b"# Home\n\n\xff not text\n")
     with pytest.raises(UnicodeDecodeError):
         build(_config(root, out), dirty=True)
@@ -537,17 +531,11 @@ def test_a_page_of_the_sites_own_gone_bad_with_a_configuration_change_is_named(
 def test_a_configuration_change_converts_every_page_again(
     tmp_path: Path, converted: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    out = tmp_path / "served"
-    _serve(root, out)
+    root, out = _served(tmp_path, monkeypatch)
     total = len(converted)
 
     converted.clear()
-    mkdocs_yml = root / "mkdocs.yml"
-    mkdocs_yml.write_text(
-        mkdocs_yml.read_text(encoding="utf-8").replace("Test KB", "Renamed KB"), encoding="utf-8"
-    )
+    _site_renamed(root)
     build(_config(root, out), dirty=True)
     # docs/index.md too, though its file is older than its page: it shows the site's new name.
     assert len(converted) == total
@@ -612,15 +600,8 @@ def test_after_a_failed_build_the_search_index_still_holds_every_page(
 ) -> None:
     # MkDocs' own search plugin writes the pages built alone; pmkb adds the others' entries.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(
-        tmp_path / "kb",
-        _postmortems(),
-        site=True,
-        theme="mkdocs",
-        options={"search": "compact"},
-        mkdocs={"hooks": ["failing.py"]},
-        files={"failing.py": FAILING_HOOK},
-    )
+    options = {"search": "compact"}
+    root = _hooked(tmp_path / "kb", "failing.py", FAILING_HOOK, theme="mkdocs", options=options)
     out = tmp_path / "served"
     _serve(root, out)
     home = root / "docs" / "index.md"
