@@ -219,7 +219,8 @@ def test_the_other_pages_made_in_two_processes_are_those_made_in_one(tmp_path: P
     )
     one_pid, one = in_fresh_process(_other_pages, root, 1)
     two_pids, two = in_fresh_process(_other_pages, root, 2)
-    assert len(one_pid) == 1 and len(two_pids) == 2  # the listing and the exports apart
+    # The listing and the exports made apart where the build forks (Linux), here elsewhere.
+    assert len(one_pid) == 1 and len(two_pids) == (2 if parallel.FORK else 1)
     assert two == one
     assert [src for src, _ in one][:1] == ["incidents/index.md"]
     assert any(src.endswith(".csv") for src, _ in one)
