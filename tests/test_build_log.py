@@ -57,6 +57,19 @@ def test_errors_in_held_back_drafts_publish_nothing_wrong(tmp_path: Path) -> Non
     )
 
 
+def test_postmortems_the_audience_may_not_see_are_counted(tmp_path: Path) -> None:
+    restricted = postmortem("Restricted", "2024-01-02", extra={"visibility": "restricted"})
+    make_project(tmp_path, {"a.md": GOOD, "b.md": restricted})
+    assert line(tmp_path) == (
+        logging.INFO,
+        "2 postmortems found, 1 published, 1 not for this site's audience (internal), "
+        "0 drafts held back, 0 with errors",
+    )
+    assert line(tmp_path, audience="restricted")[1].startswith(
+        "2 postmortems found, 2 published, 0"
+    )
+
+
 def test_a_strict_build_fails_on_the_errors_instead(tmp_path: Path) -> None:
     make_project(tmp_path, {"a.md": GOOD, "b.md": BAD})
     assert line(tmp_path, strict=True) == (

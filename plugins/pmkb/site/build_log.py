@@ -16,10 +16,12 @@ def summary_line(kb: KnowledgeBase, strict: bool) -> tuple[int, str]:
     """
     errors = sum(1 for pm in kb.postmortems if pm.errors) + len(kb.unreadable)
     drafts = len(kb.drafts)
-    line = (
-        f"{kb.file_count} postmortems found, {len(kb.published)} published, "
-        f"{drafts} drafts held back, {errors} with errors"
-    )
+    line = f"{kb.file_count} postmortems found, {len(kb.published)} published, "
+    # Those the site's audience may not see: counted, or the numbers would not add up.
+    kept = sum(1 for pm in kb.postmortems if kb.is_publishable(pm) and not kb.is_published(pm))
+    if kept:
+        line += f"{kept} not for this site's audience ({kb.settings.audience}), "
+    line += f"{drafts} drafts held back, {errors} with errors"
     # The findings of postmortems not final (in review, or drafts shown as previews) are info
     # (`pmkb check` fails on them, not the build): the line says how many, so that the gaps
     # are not missed.
