@@ -1427,6 +1427,23 @@ def test_blame_in_a_comment_after_the_title_is_not_the_titles(
     assert check_file(tmp_path, check_json, text).found == []
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        r'"Outage after human\x20error"  # was: human error',
+        ">-\n  Outage after human\n  error\n# human error",
+    ],
+    ids=["escape", "folded"],
+)
+def test_blame_in_a_title_is_at_the_value_not_in_a_comment_after_it(
+    tmp_path: Path, check_json: Runner, title: str
+) -> None:
+    # The title's phrase, made by an escape or folding, is at the value: the comment's phrase
+    # as written is not the title's.
+    text = swap("Checkout errors after a config change", title)
+    assert check_file(tmp_path, check_json, text).found == [(A, 2, 8, "PMK401", "warning")]
+
+
 def test_blame_before_the_first_section(tmp_path: Path, check_json: Runner) -> None:
     text = FRONT + "\n# Outage\n\nIt was human error.\n" + BODY
     assert check_file(tmp_path, check_json, text).found == [(A, 12, 8, "PMK401", "warning")]

@@ -601,13 +601,15 @@ class Checker:
         if not self.blame.may_match(shown):  # as for the body: most titles hold none
             return []
         line, col = meta.value_marks["title"]
-        later_keys = [ln for ln, _ in meta.key_marks.values() if ln > line]
-        end = min(later_keys, default=len(front_lines))
+        # The value's own text only: a comment after it, on its line or below, is not the title.
+        end_line, end_col = meta.value_ends["title"]
         written: dict[str, list[BlameHit]] = {}
-        for number in range(line, end):
+        for number in range(line, end_line + 1):
             if number - 1 >= len(front_lines):
                 break
             text = front_lines[number - 1]
+            if number == end_line:
+                text = text[: end_col - 1]
             offset = col - 1 if number == line else 0
             if self.blame.may_match(text[offset:]):
                 for hit in self.blame.scan_line(text[offset:], number, offset):

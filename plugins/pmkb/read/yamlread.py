@@ -22,11 +22,14 @@ class LocatedDict(dict[Any, Any]):
 
     key_marks: dict[Any, Mark]
     value_marks: dict[Any, Mark]
+    # Where each value ends: the line and column just after it (a comment after it is not it).
+    value_ends: dict[Any, Mark]
 
     def __init__(self) -> None:
         super().__init__()
         self.key_marks = {}
         self.value_marks = {}
+        self.value_ends = {}
 
 
 class LocatedList(list[Any]):
@@ -119,6 +122,7 @@ def _build(loader: _Loader, node: yaml.Node, depth: int, seen: set[int]) -> Any:
             data[key] = _build(loader, value_node, depth + 1, seen)
             data.key_marks[key] = _mark(key_node)
             data.value_marks[key] = _mark(value_node)
+            data.value_ends[key] = value_node.end_mark.line + 1, value_node.end_mark.column + 1
         return data
     if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
         items = LocatedList()
