@@ -218,6 +218,15 @@ def test_a_named_file_or_folder_the_walk_ignores_is_reported_not_passed_in_silen
     ]
     # A folder holding the postmortems folder shows the full check's line, and only it.
     assert run("check", "postmortems", cwd=root).lines == full.lines
+    # Each ignored file once, on the widest path named that holds it, however they are named.
+    for named in (
+        ["postmortems/2026/outage.txt", "postmortems/2026"],
+        ["postmortems/2026/outage", "postmortems/2026", "postmortems/2026/outage/index.md"],
+    ):
+        assert run("check", *named, cwd=root).lines == result.lines, named
+    assert run("check", "postmortems", "postmortems/2026/outage.txt", cwd=root).lines == (
+        full.lines
+    )
 
 
 def test_a_docs_page_an_incidents_new_id_takes_is_reported_with_the_postmortem(

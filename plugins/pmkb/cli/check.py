@@ -85,6 +85,9 @@ def _selected(
     extra: dict[str, list[Finding]] = {}
     checker: Checker | None = None
     ignored = set(kb.ignored)
+    # The named files the walk ignored, and the named folders holding some: each such file is
+    # listed once, on the widest of them (see `_ignored_named`).
+    ignoring: list[Path] = []
 
     def folder_chosen(folder: Path) -> None:
         if settings.root.is_relative_to(folder):
@@ -99,9 +102,7 @@ def _selected(
             # The walk lists the files it ignored on the postmortems folder, chosen only when
             # `folder` holds it: those in `folder` are listed on it, or they pass in silence.
             if not settings.postmortems_dir.is_relative_to(folder):
-                held = [display(p) for p in kb.ignored if p.is_relative_to(folder)]
-                if held:
-                    extra[display(folder)] = [ignored_files(display(folder), held)]
+                ignoring.append(folder)
         counted.update(inside)
         chosen.update(known[p] for p in inside)
 
@@ -121,9 +122,9 @@ def _selected(
                 if path in (settings.services_file, settings.factors_file):
                     continue  # catalogs are always checked
                 if path in ignored:
-                    # Listed on the postmortems folder, which is not chosen: a file named and
-                    # not checked would pass in silence.
-                    extra[display(path)] = [ignored_files(display(path), [display(path)])]
+                    # Listed on the postmortems folder, which may not be chosen: a file named
+                    # and not checked would pass in silence.
+                    ignoring.append(path)
                     continue
                 if _chosen_in_knowledge_base(path, settings, known, chosen, counted, folder_chosen):
                     continue
@@ -151,7 +152,26 @@ def _selected(
         pm = checker.check(source)
         extra[shown] = list(pm.findings if pm else source.findings)
         counted.add(path)
+    if display(settings.postmortems_dir) not in chosen:  # else its PMK011 lists them all
+        extra.update(_ignored_named(ignoring, kb.ignored, display))
     return chosen, [f for found in extra.values() for f in found], len(counted)
+
+
+def _ignored_named(
+    named: list[Path], ignored: tuple[Path, ...], display: Callable[[Path], str]
+) -> dict[str, list[Finding]]:
+    """A PMK011 on each named file or folder of the postmortems folder (the folder itself not
+    named) for the files the walk ignored there, each file listed once: on the widest of the
+    named paths that holds it."""
+    widest = [
+        p for p in dict.fromkeys(named) if not any(p != o and p.is_relative_to(o) for o in named)
+    ]
+    found: dict[str, list[Finding]] = {}
+    for at in widest:
+        held = [display(p) for p in ignored if p.is_relative_to(at)]
+        if held:
+            found[display(at)] = [ignored_files(display(at), held)]
+    return found
 
 
 def _chosen_in_knowledge_base(
