@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import FACTORS, SERVICES, VALID, Runner, catalog_text, make_project
+from helpers import FACTORS, SERVICES, VALID, Runner, catalog_text, make_project, symlink
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -186,6 +186,24 @@ def test_a_catalog_gone_fails_every_postmortem_naming_its_entries_as_the_full_ch
     )
     assert result.lines[-1].startswith("Checked 4 postmortem file(s): ")
     assert result.code == full.code == 1
+
+
+def test_a_catalog_made_a_link_is_checked_as_the_catalog_not_as_a_postmortem(
+    project: Path, git: Git, run: Runner
+) -> None:
+    # The link's target, a new file, is what the catalog resolves to: it is the catalog, read
+    # through the link as the full check reads it, not a postmortem without front matter.
+    catalog = project / "postmortems" / "services.yml"
+    (project / "elsewhere.yml").write_bytes(catalog.read_bytes())
+    catalog.unlink()
+    symlink(catalog, Path("..") / "elsewhere.yml")
+    git("add", "-A")
+    git("commit", "-q", "-m", "The catalog kept elsewhere")
+    full = run("check")
+    result = run("check", "--changed-since", "main")
+    assert not [line for line in result.lines if line.startswith("elsewhere.yml")]
+    assert result.lines == full.lines
+    assert result.code == full.code
 
 
 @pytest.mark.parametrize("name", ["services.yml", "factors.yml"])

@@ -241,14 +241,18 @@ def run(args: argparse.Namespace) -> int:
         # file it does not read as a postmortem included) is what `_selected` chooses; the same
         # in docs_dir (a page there may take an incident's address).
         folders = [settings.postmortems_dir, *([settings.docs_dir] if settings.docs_dir else [])]
+        # A catalog changed as its file or as the file it leads to (one made a link, say) is
+        # named as the catalog, which is checked as one, never as a postmortem.
+        catalog_named = {p: p for p in (settings.services_file, settings.factors_file)}
+        catalog_named |= {p.resolve(): p for p in (settings.services_file, settings.factors_file)}
         paths.extend(
             p
             for p in changed
-            if any(p.is_relative_to(f) for f in folders) and p not in catalog_files
+            if any(p.is_relative_to(f) for f in folders) and p not in catalog_named
         )
         # A deleted file has nothing left to check, but a catalog deleted (or renamed away) is a
         # catalog edit: each postmortem naming its entries fails, as in the full check.
-        paths.extend(p for p in [*changed, *deleted] if p in catalog_files)
+        paths.extend(catalog_named[p] for p in [*changed, *deleted] if p in catalog_named)
     edited = {p.resolve() for p in paths} & catalog_files
     # Named files (a pre-commit hook, an editor) are checked in full and the others known from
     # the check index; a catalog edit can affect any postmortem, so then every one is checked.
