@@ -243,8 +243,8 @@ def run(args: argparse.Namespace) -> int:
         folders = [settings.postmortems_dir, *([settings.docs_dir] if settings.docs_dir else [])]
         # A catalog changed as its file or as the file it leads to (one made a link, say) is
         # named as the catalog, which is checked as one, never as a postmortem.
-        catalog_named = {p: p for p in (settings.services_file, settings.factors_file)}
-        catalog_named |= {p.resolve(): p for p in (settings.services_file, settings.factors_file)}
+        catalog_paths = (settings.services_file, settings.factors_file)
+        catalog_named = {p: c for c in catalog_paths for p in (c, c.resolve())}
         paths.extend(
             p
             for p in changed
