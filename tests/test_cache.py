@@ -28,7 +28,8 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from helpers import BUILD_EPOCH, build, make_project, postmortem, read
-from pmkb.plugin.conversion_cache import FORMAT
+from pmkb.plugin import conversion_cache
+from pmkb.plugin.conversion_cache import FORMAT, PACK
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
 
@@ -104,8 +105,53 @@ def _same_tree(a: Path, b: Path) -> bool:
     return not _differences(a, b)
 
 
-def _entries(root: Path, folder: str = "pages") -> list[Path]:
-    return sorted(p for p in (root / ".cache" / "pmkb" / folder).glob("*/*") if p.is_file())
+def _folder(root: Path, folder: str = "pages") -> Path:
+    return root / ".cache" / "pmkb" / folder
+
+
+def _frames(pack: bytes) -> list[bytes]:
+    """The entries of a pack: each is a line with its length, then the entry."""
+    found = []
+    while pack:
+        line, _, rest = pack.partition(b"\n")
+        found.append(rest[: int(line)])
+        pack = rest[int(line) :]
+    return found
+
+
+def _framed(entries: list[bytes]) -> bytes:
+    return b"".join(b"%d\n" % len(entry) + entry for entry in entries)
+
+
+def _name(entry: bytes) -> str:
+    return entry.split(b"\n")[1].split()[0].decode()
+
+
+def _entries(root: Path, folder: str = "pages") -> dict[str, bytes]:
+    """The entries of this version a build finds, by name: of two with one name, the later
+    pack's."""
+    packs = sorted(_folder(root, folder).glob("*.pack"))
+    return {
+        _name(entry): entry
+        for pack in packs
+        for entry in _frames(pack.read_bytes())
+        if entry.startswith(FORMAT) and entry.count(b"\n") > 1
+    }
+
+
+def _pack_made(folder: Path, when: float, entries: list[bytes]) -> Path:
+    """A pack of `entries` as if made at the time `when`."""
+    pack = folder / PACK.format(int(when * 1e9), 1, "0")
+    pack.write_bytes(_framed(entries))
+    os.utime(pack, (when, when))
+    return pack
+
+
+def _stored(root: Path, folder: str, entries: list[bytes]) -> None:
+    """The folder's packs replaced by one of `entries`."""
+    for pack in _folder(root, folder).glob("*.pack"):
+        pack.unlink()
+    _pack_made(_folder(root, folder), time.time(), entries)
 
 
 def _no_finished_pages(root: Path) -> None:
@@ -152,41 +198,82 @@ def test_mkdocs_renders_no_page_whose_html_pmkb_has_from_a_finished_page_or_the_
     assert _same_tree(root / "site-cold", root / "site-cached")
 
 
-def test_entries_no_build_used_for_two_weeks_are_removed_by_the_first_build_of_a_day(
+def test_packs_made_before_two_weeks_are_removed_by_the_first_build_of_a_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path)
     _build_here(root, "site", monkeypatch)
     used = _entries(root)
-    unused = used[0].parent / ("0" * 62)
-    unused.write_bytes(used[0].read_bytes())
-    weeks_ago = time.time() - 15 * 24 * 3600
-    os.utime(unused, (weeks_ago, weeks_ago))
-    marker = root / ".cache" / "pmkb" / "pages" / ".cleaned"
+    folder = _folder(root)
+    entry = next(iter(used.values()))
+    unused = _pack_made(
+        folder, time.time() - 15 * 24 * 3600, [entry.replace(_name(entry).encode(), b"0" * 64)]
+    )
+    # An entry of an earlier version (a file each, in a folder named by two hex digits), and a
+    # file that is not one.
+    (folder / "ab").mkdir()
+    legacy, other = folder / "ab" / ("c" * 62), folder / "ab" / "notes.txt"
+    legacy.write_bytes(entry)
+    other.write_text("mine")
+    marker = folder / ".cleaned"
     assert marker.is_file()  # the first build looked the folder over
     _build_here(root, "site", monkeypatch)
-    assert unused.exists()  # not looked for again the same day
+    assert unused.exists() and legacy.exists()  # not looked for again the same day
     day_ago = time.time() - 25 * 3600
     os.utime(marker, (day_ago, day_ago))
     _build_here(root, "site", monkeypatch)
-    assert not unused.exists()
+    assert not unused.exists() and not legacy.exists()
+    assert other.read_text() == "mine"
     assert _entries(root) == used  # what the builds use stays
     assert time.time() - marker.stat().st_mtime < 3600
 
 
-def test_a_used_entry_is_marked_used_once_a_day_not_on_every_read(
+def test_an_entry_read_from_a_pack_older_than_a_week_is_written_again_and_a_recent_one_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path)
     _build_here(root, "site", monkeypatch)
-    stale, recent = _entries(root)[:2]
-    two_days_ago, hour_ago = time.time() - 2 * 24 * 3600, time.time() - 3600
-    os.utime(stale, (two_days_ago, two_days_ago))
-    os.utime(recent, (hour_ago, hour_ago))
+    folder = _folder(root)
+    (pack,) = folder.glob("*.pack")
+    entries = _frames(pack.read_bytes())
+    pack.unlink()
+    _pack_made(folder, time.time() - 8 * 24 * 3600, entries[:1])
+    _pack_made(folder, time.time() - 3600, entries[1:])
     _no_finished_pages(root)
-    assert _build_here(root, "site", monkeypatch) == 1  # both read, neither converted
-    assert time.time() - stale.stat().st_mtime < 600
-    assert recent.stat().st_mtime == pytest.approx(hour_ago, abs=1)
+    assert _build_here(root, "site", monkeypatch) == 1  # all read, none converted
+    newest = max(folder.glob("*.pack"))
+    assert _frames(newest.read_bytes()) == entries[:1]  # kept by the clean-up a week more
+
+
+def test_the_daily_clean_up_makes_one_pack_of_the_small_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every build after a build writes a small pack: each is a file to open.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    folder = _folder(root)
+    (pack,) = folder.glob("*.pack")
+    entries = _frames(pack.read_bytes())
+    pack.unlink()
+    hours_ago = time.time() - 2 * 3600
+    for n, entry in enumerate(entries):
+        _pack_made(folder, hours_ago - n, [entry])
+    # Read from more packs than a build keeps open at once.
+    monkeypatch.setattr(conversion_cache, "OPEN_PACKS", 2)
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    assert len(list(folder.glob("*.pack"))) == len(entries)  # looked over today: none merged
+    day_ago = time.time() - 25 * 3600
+    os.utime(folder / ".cleaned", (day_ago, day_ago))
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    (merged,) = folder.glob("*.pack")
+    # Named as made when the oldest of them was: what was not used since goes as early.
+    assert merged.name.startswith(f"{int((hours_ago - len(entries) + 1) * 1e9):016x}")
+    assert sorted(_frames(merged.read_bytes())) == sorted(entries)
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    assert _same_tree(root / "site", root / "site-clean")
 
 
 def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
@@ -260,16 +347,15 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
 ) -> None:
     root = _project(tmp_path)
     _build_here(root, "site-clean", monkeypatch)
-    entries = _entries(root)
-    good = {path: path.read_bytes() for path in entries}
+    good = _entries(root)
     for damage in range(len(_damaged(next(iter(good.values()))))):
-        for path, data in good.items():
-            path.write_bytes(_damaged(data)[damage])
+        _stored(root, "pages", [_damaged(data)[damage] for data in good.values()])
         _no_finished_pages(root)
         converted = _build_here(root, "site", monkeypatch)
-        assert converted == len(entries) + 1, f"damage {damage}"
+        assert converted == len(good) + 1, f"damage {damage}"
         assert not _differences(root / "site", root / "site-clean"), f"damage {damage}"
-        assert {path: path.read_bytes() for path in entries} == good, f"damage {damage}"
+        now = _entries(root)
+        assert {key: now.get(key) for key in good} == good, f"damage {damage}"
 
 
 def test_html_read_from_the_cache_is_sanitized_like_converted_html(
@@ -279,18 +365,17 @@ def test_html_read_from_the_cache_is_sanitized_like_converted_html(
     # digest carrying a script publishes no script.
     root = _project(tmp_path)
     _build_here(root, "site", monkeypatch)
-    poisoned = 0
-    for path in _entries(root):
-        data = path.read_bytes()
+    poisoned = []
+    for data in _entries(root).values():
         _, _, rest = data.partition(b"\n")
         line, _, payload = rest.partition(b"\n")
         fields, html = _split(payload)
         html += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
-        poisoned += 1
         body = _payload(fields, html)
         key = line.split()[0].decode()
-        path.write_bytes(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
-    assert poisoned == len(_entries(root)) > 10
+        poisoned.append(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
+    _stored(root, "pages", poisoned)
+    assert len(poisoned) == len(_entries(root)) > 10
     _no_finished_pages(root)
     _build_here(root, "site-poisoned", monkeypatch)
     page = (root / "site-poisoned" / "incidents" / "db-failover" / "index.html").read_text(
@@ -380,7 +465,7 @@ def test_cache_dir_empty_keeps_no_cache_and_a_custom_folder_is_used(
     assert not (off / ".cache").exists()
     elsewhere = _project(tmp_path / "elsewhere", options={"cache_dir": "build/pmkb-cache"})
     _build_here(elsewhere, "site", monkeypatch)
-    assert list((elsewhere / "build" / "pmkb-cache" / "pages").glob("*/*"))
+    assert list((elsewhere / "build" / "pmkb-cache" / "pages").glob("*.pack"))
     assert _build_here(elsewhere, "site", monkeypatch) == 1
 
 
@@ -713,7 +798,7 @@ def test_a_plugin_that_edits_pages_sees_every_page_made_again_by_the_next_build(
         monkeypatch.setenv("KB_EDITION", edition)
         _build_here(root, "site", monkeypatch)
         assert f"Built for the {edition} edition." in page.read_text(encoding="utf-8"), edition
-    assert _entries(root, "finished") == []  # none is written, as none would be used
+    assert _entries(root, "finished") == {}  # none is written, as none would be used
 
 
 def _called_for(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
@@ -784,20 +869,23 @@ def test_finished_pages_this_machine_did_not_seal_are_not_used(
     root = _project(tmp_path)
     _build_here(root, "site-clean", monkeypatch)
     forged = []
-    for path in _entries(root, "finished"):
-        _, _, rest = path.read_bytes().partition(b"\n")
+    for data in _entries(root, "finished").values():
+        _, _, rest = data.partition(b"\n")
         line, _, payload = rest.partition(b"\n")
         fields, html = _split(payload)
         html = html.replace("</h1>", "</h1><script>alert(1)</script>")
-        forged.append((path, line.split()[0].decode(), _payload(fields, html)))
+        forged.append((line.split()[0].decode(), _payload(fields, html)))
     assert len(forged) == 3
     # Sealed as the conversion cache seals its entries, and with another machine's key.
     for seal in (
         lambda body: sha256(body).hexdigest(),
         lambda body: hmac.new(b"k" * 32, body, sha256).hexdigest(),
     ):
-        for path, key, body in forged:
-            path.write_bytes(FORMAT + f"{key} {seal(body)}\n".encode() + body)
+        _stored(
+            root,
+            "finished",
+            [FORMAT + f"{key} {seal(body)}\n".encode() + body for key, body in forged],
+        )
         rendered.clear()
         _build_here(root, "site", monkeypatch)
         assert len(rendered) == 3
@@ -827,7 +915,7 @@ def test_the_first_build_on_a_machine_makes_its_key_and_no_finished_page(
     root = _project(tmp_path)
     _build_here(root, "site-first", monkeypatch)
     assert (tmp_path / "new-machine" / "pmkb" / "finished-pages.key").stat().st_size == 32
-    assert _entries(root, "finished") == []
+    assert _entries(root, "finished") == {}
     _build_here(root, "site-second", monkeypatch)
     assert len(_entries(root, "finished")) == 3
     rendered.clear()

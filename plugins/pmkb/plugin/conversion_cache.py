@@ -19,7 +19,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
@@ -27,7 +27,7 @@ from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from markdown.util import get_installed_extensions
 from mkdocs.config.defaults import MkDocsConfig
@@ -36,7 +36,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
-from ..kept import UNUSED_FOR_SECONDS
+from ..kept import UNUSED_FOR_SECONDS, write_whole
 
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
@@ -44,9 +44,18 @@ FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: se
 READS_OTHER_FILES = frozenset(
     {"pymdownx.snippets", "pymdownx.b64", "markdown_include.include", "mdx_include"}
 )
-# A used entry's modification time is set to now when it is older than this: the clean-up needs
-# no finer time, and setting it on every read was a write to the disk for every page of a build.
-TOUCHED_EVERY_SECONDS = 24 * 3600
+# A pack's name: when it was made (nanoseconds, 16 hex digits), its process, and a random part.
+PACK = "{:016x}-{}-{}.pack"
+_PACK = re.compile(r"[0-9a-f]{16}-\d+-[0-9a-f]+\.pack")
+_LEGACY = re.compile(r"[0-9a-f]{62}")  # an entry of an earlier version, in its shard folder
+# An entry read from a pack older than this is written again into the build's own pack, so
+# that the clean-up, which removes packs by when they were made, keeps it.
+REFRESHED_AFTER_SECONDS = UNUSED_FOR_SECONDS // 2
+# The clean-up makes one pack of the packs smaller than this, when there are this many of them:
+# a build after a build writes a small one, and each is a file to open.
+MERGED_BELOW = 16 * 1024 * 1024
+MERGED_FROM = 8
+OPEN_PACKS = 32  # the most packs a build keeps open to read from at once
 CLEANED_EVERY_SECONDS = 24 * 3600
 CLEANED = ".cleaned"  # the file whose modification time says when the folder was last looked over
 # The distributions whose versions can change how Markdown is converted, and their top-level
@@ -127,17 +136,26 @@ def _anchor(item: Mapping[str, Any]) -> AnchorLink:
 
 
 class ConversionCache:
-    """A folder of converted pages for one build's conversion settings (`build_key`)."""
+    """A folder of converted pages for one build's conversion settings (`build_key`).
 
-    def __init__(self, folder: Path, build_key: str, *, listed: bool = True) -> None:
+    Entries are appended to packs, files of entries one after the other (each a line with its
+    length, then the entry), one pack for each process that writes, named by when it was made.
+    At thousands of pages, a file for each entry cost more than converting some of them: making
+    a file took a tenth of a millisecond of the system's time (a cold build at 5,000 postmortems
+    made 10,000 of them, 1.7 s), appending to one a hundredth.
+    """
+
+    def __init__(self, folder: Path, build_key: str) -> None:
         self.folder = folder
         self.build_key = build_key
-        # With `listed`, the entries' names, listed at the first lookup: most lookups of a first
-        # build find nothing, and a failed open per page cost more than listing the folder. A
-        # `serve` rebuild looks up a few pages, and opens them.
-        self.listed = listed
-        self.names: set[str] | None = None
-        self.shards: set[str] = set()  # the shard folders made, or found, in this build
+        # Where each entry is (its pack, where it starts, its length), from the packs' lines of
+        # length, read at the first lookup; a key found twice is the later pack's.
+        self.index: dict[str, tuple[str, int, int]] | None = None
+        self.readers: dict[str, BinaryIO] = {}
+        self.pack: BinaryIO | None = None  # this process's pack, made at the first entry
+        self.pack_name = ""
+        self.written = 0
+        self.now = time.time()
 
     def seal(self, payload: bytes) -> str:
         """What an entry's header line holds after its name: the digest of its content."""
@@ -147,32 +165,43 @@ class ConversionCache:
         """The name of the entry for this page's Markdown under this build's settings."""
         return digest(self.build_key, src_uri, url, markdown)
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key[2:]
-
     def get(self, key: str) -> Converted | None:
         """The entry named `key`, if there is one and it is whole and well-formed."""
-        if self.listed and self.names is None:
-            self.names = {shard + name for shard, name in _entries(self.folder)}
-        if self.names is not None and key not in self.names:
+        if self.index is None:
+            self.index = {}
+            for name in sorted(_packs(self.folder)):  # by when they were made
+                found, _ = _scan(self.folder / name)
+                self.index.update({k: (name, start, n) for k, (start, n) in found.items()})
+        where = self.index.get(key)
+        if where is None:
             return None
-        path = self._path(key)
+        name, start, length = where
+        data = self._read(name, start, length)
+        converted = None if data is None else self._usable(_parsed(data, key, self.seal))
+        if converted is None:
+            # Damaged, cut short by a build that stopped while writing it, or forged: the page,
+            # converted again, is put after it, and read in its place.
+            del self.index[key]
+        elif data is not None and _made(name) < self.now - REFRESHED_AFTER_SECONDS:
+            # Still used: written again into this process's pack, which the clean-up, going by
+            # when a pack was made, keeps longer. Once a week at most for each entry.
+            self._append(key, data)
+        return converted
+
+    def _read(self, name: str, start: int, length: int) -> bytes | None:
         try:
-            with path.open("rb") as handle:
-                data = handle.read()
-                touched = os.fstat(handle.fileno()).st_mtime
+            reader = self.readers.get(name)
+            if reader is None:
+                if len(self.readers) >= OPEN_PACKS:  # many small packs: not all open at once
+                    self.close_readers()
+                # Kept open for the build's next entries from this pack; closed by `close`.
+                reader = open(self.folder / name, "rb", buffering=0)  # noqa: SIM115
+                self.readers[name] = reader
+            reader.seek(start)
+            data = reader.read(length)
         except OSError:
             return None
-        converted = self._usable(_parsed(data, key, self.seal))
-        if converted is None:
-            # Damaged, cut short by a build that stopped while writing it, or forged: removed,
-            # so that the page, converted again, is written in its place.
-            with suppress(OSError):
-                path.unlink()
-        elif time.time() - touched > TOUCHED_EVERY_SECONDS:
-            with suppress(OSError):
-                os.utime(path)  # used: kept by the next clean-up
-        return converted
+        return data if len(data) == length else None
 
     def _usable(self, found: Converted | None) -> Converted | None:
         """What of an entry read whole and well-formed can be used: all of it, here."""
@@ -181,47 +210,102 @@ class ConversionCache:
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
         payload = packed(converted)
-        data = FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload
-        # Each shard folder is made once a build: at thousands of pages, the calls cost more than
-        # the data. The folder known by its name and the entry by its path as text: making and
-        # hashing Path objects, and a JSON encoder (`packed`), for every entry were a ninth of
-        # the time an entry took to write (90 -> 80 us, most of the rest the system's).
-        shard = os.path.join(self.folder, key[:2])
-        if key[:2] not in self.shards:
+        self._append(key, FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload)
+
+    def _append(self, key: str, entry: bytes) -> None:
+        if self.pack is None:
+            name = PACK.format(time.time_ns(), os.getpid(), secrets.token_hex(4))
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                # Buffered, and flushed entry by entry: a rebuild of `mkdocs serve` reads what the
+                # one before wrote, through a reader of its own.
+                self.pack = open(self.folder / name, "xb")  # noqa: SIM115
+            except OSError:
+                self.written = -1  # no pack: no entry is kept
+                return
+            self.pack_name = name
+        if self.written < 0:
+            return
+        frame = b"%d\n" % len(entry)
+        try:
+            self.pack.write(frame + entry)
+            self.pack.flush()
+        except OSError:
+            # A disk full, say: the entries before this one stay, the pack ends here.
+            self.written = -1
+            return
+        if self.index is not None:
+            self.index[key] = (self.pack_name, self.written + len(frame), len(entry))
+        self.written += len(frame) + len(entry)
+
+    def close(self) -> None:
+        """The build has ended: its pack and the packs it read are closed (on Windows, a file
+        that is open cannot be removed)."""
+        if self.pack is not None:
             with suppress(OSError):
-                os.makedirs(shard, exist_ok=True)
-                self.shards.add(key[:2])
-        # Written under its own name, not under another and then renamed: the entry's digest
-        # already tells a whole entry from one cut short, and at thousands of pages the second
-        # name cost a third of the cache's writing. An entry there already is another process's
-        # of the same page, hence the same bytes.
-        with suppress(OSError), open(os.path.join(shard, key[2:]), "xb") as out:
-            out.write(data)
+                self.pack.close()
+        self.pack, self.written = None, -1
+        self.close_readers()
+
+    def close_readers(self) -> None:
+        for reader in self.readers.values():
+            with suppress(OSError):
+                reader.close()
+        self.readers = {}
 
     def remove_unused(self, now: float | None = None) -> int:
-        """Remove entries no build has used for a while, unless the folder was looked over in the
-        last day; how many were removed."""
+        """Once a day, remove the packs made before any entry in them was last used (those
+        older than two weeks: a build writes what it uses of a pack older than a week into its
+        own), and make one pack of the small ones; how many packs were removed."""
         now = time.time() if now is None else now
         marker = self.folder / CLEANED
         with suppress(OSError):
             # A time ahead of the clock (a clock set back, a copied cache) is no recent look.
             if now - CLEANED_EVERY_SECONDS < marker.stat().st_mtime <= now:
                 return 0
-        # The look stats every entry, a tenth of a second at thousands of pages.
-        limit = now - UNUSED_FOR_SECONDS
-        removed = 0
-        for shard, name in _entries(self.folder):
-            path = self.folder / shard / name
+        removed = _removed_legacy(self.folder)
+        kept: list[tuple[str, int]] = []
+        for name in sorted(_packs(self.folder)):
+            path = self.folder / name
             try:
-                if path.stat().st_mtime < limit:
+                if _made(name) < now - UNUSED_FOR_SECONDS:
                     path.unlink()
                     removed += 1
+                    continue
+                stat = path.stat()
             except OSError:
                 continue
+            # Not one another build may still be writing: none is written to for an hour.
+            if name != self.pack_name and stat.st_mtime < now - 3600:
+                kept.append((name, stat.st_size))
+        small = [name for name, size in kept if size < MERGED_BELOW]
+        if len(small) >= MERGED_FROM:
+            removed += self._merged(small)
         with suppress(OSError):
             marker.touch()
             os.utime(marker, (now, now))
         return removed
+
+    def _merged(self, names: list[str]) -> int:
+        """Write the packs `names` as one, named as made when the oldest was; how many went.
+        Their entries are not checked (that is for when they are read), only their lengths."""
+        made = min(map(_made_ns, names))
+        merged = self.folder / PACK.format(made, os.getpid(), secrets.token_hex(4))
+
+        def whole(name: str) -> bytes:
+            try:
+                return (self.folder / name).read_bytes()[: _scan(self.folder / name)[1]]
+            except OSError:
+                return b""
+
+        if not write_whole(merged, (whole(name) for name in names)):
+            return 0
+        gone = 0
+        for name in names:
+            with suppress(OSError):
+                (self.folder / name).unlink()
+                gone += 1
+        return gone
 
 
 class FinishedPages(ConversionCache):
@@ -236,8 +320,8 @@ class FinishedPages(ConversionCache):
     HTML is sanitized again when read, still serves it.
     """
 
-    def __init__(self, folder: Path, build_key: str, secret: bytes, *, listed: bool = True) -> None:
-        super().__init__(folder, build_key, listed=listed)
+    def __init__(self, folder: Path, build_key: str, secret: bytes) -> None:
+        super().__init__(folder, build_key)
         self.secret = secret
 
     def seal(self, payload: bytes) -> str:
@@ -280,18 +364,75 @@ def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
 
 
-def _entries(folder: Path) -> Iterator[tuple[str, str]]:
-    """Each entry's shard folder and file name; names, not paths: a warm build lists thousands."""
+def _packs(folder: Path) -> list[str]:
+    """The names of the packs in `folder`."""
     try:
-        shards = list(os.scandir(folder))
+        return [
+            e.name
+            for e in os.scandir(folder)
+            if _PACK.fullmatch(e.name) and e.is_file(follow_symlinks=False)
+        ]
     except OSError:
-        return
-    for shard in shards:
+        return []
+
+
+def _made_ns(name: str) -> int:
+    return int(name[:16], 16)
+
+
+def _made(name: str) -> float:
+    """When the pack `name` was made, in seconds since the epoch."""
+    return _made_ns(name) / 1e9
+
+
+# The most a pack's frame and the start of its entry need, to tell the entry's name.
+_HEAD = 12 + 1 + len(FORMAT) + 64 + 1
+
+
+def _scan(path: Path) -> tuple[dict[str, tuple[int, int]], int]:
+    """Where each entry of the pack `path` starts and how long it is, by name, and where its last
+    whole entry ends: an entry cut short (a build stopped while writing it) ends the pack."""
+    found: dict[str, tuple[int, int]] = {}
+    end = 0
+    with suppress(OSError), open(path, "rb", buffering=0) as pack:
+        size = os.fstat(pack.fileno()).st_size
+        while end < size:
+            pack.seek(end)
+            line, newline, rest = pack.read(_HEAD).partition(b"\n")
+            if not (newline and line.isdigit() and len(line) <= 12):
+                break
+            start, length = end + len(line) + 1, int(line)
+            if start + length > size:
+                break
+            entry = rest[:length]
+            if entry.startswith(FORMAT):  # an entry of another format is passed over
+                name = entry[len(FORMAT) :].partition(b" ")[0]
+                found[name.decode("ascii", "replace")] = (start, length)
+            end = start + length
+    return found, end
+
+
+def _removed_legacy(folder: Path) -> int:
+    """Remove the entries of earlier versions, a file each in folders named by two hex digits:
+    none is read any more. How many were removed."""
+    removed = 0
+    for shard in _listed(folder):
         if len(shard.name) == 2 and shard.is_dir(follow_symlinks=False):
-            try:
-                yield from ((shard.name, e.name) for e in os.scandir(shard.path) if e.is_file())
-            except OSError:
-                continue
+            for entry in _listed(Path(shard.path)):
+                with suppress(OSError):
+                    if entry.is_file(follow_symlinks=False) and _LEGACY.fullmatch(entry.name):
+                        os.unlink(entry.path)
+                        removed += 1
+            with suppress(OSError):
+                os.rmdir(shard.path)
+    return removed
+
+
+def _listed(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        return list(os.scandir(folder))
+    except OSError:
+        return []
 
 
 def _parsed(data: bytes, key: str, seal: Callable[[bytes], str]) -> Converted | None:

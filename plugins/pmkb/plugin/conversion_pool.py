@@ -288,7 +288,7 @@ def _start(setup: Setup) -> None:
     except (Exception, SystemExit):  # a configuration this process cannot load: decline
         return
     if same:
-        cache = ConversionCache(Path(setup.cache_folder), setup.key, listed=False)
+        cache = ConversionCache(Path(setup.cache_folder), setup.key)
         finished = None
         if setup.finished_folder is not None and setup.secret is not None:
             finished = FinishedPages(Path(setup.finished_folder), setup.key, setup.secret)

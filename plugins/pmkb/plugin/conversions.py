@@ -198,9 +198,7 @@ class Conversions:
                 except Unstable as exc:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
-                    self.cache = ConversionCache(
-                        self.settings.cache_dir / CONVERTED_PAGES, key, listed=not self.serving
-                    )
+                    self.cache = ConversionCache(self.settings.cache_dir / CONVERTED_PAGES, key)
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -460,6 +458,9 @@ class Conversions:
         """Stop the workers: every page is built, or the build has ended."""
         if self.pool is not None:
             self.pool.close()
+        for kept in (self.cache, self.finished):
+            if kept is not None:
+                kept.close()
         self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
         self.later, self.renders, self.files, self.deferring = set(), {}, None, False
 
@@ -475,7 +476,7 @@ class Conversions:
         if self.secret is None:
             return None
         folder = conversions.folder.parent / FINISHED_PAGES
-        return FinishedPages(folder, conversions.build_key, self.secret, listed=conversions.listed)
+        return FinishedPages(folder, conversions.build_key, self.secret)
 
     def remove_unused(self) -> None:
         """A one-off build has used every entry it will: those no build used for a while go."""
