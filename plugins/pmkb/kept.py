@@ -17,6 +17,7 @@ from typing import Any
 # from a team's own files, and `remove_unused` removes no other.
 CHECK_INDEX = "checked.json"
 CHECKED_POSTMORTEMS = "postmortems-{}.json"
+CHECKED_CHANGES = "postmortems-{}.changes"  # what runs changed since theirs was written
 OTHER_PAGES = "other-pages-{}"
 OTHER_PAGES_BEFORE = "other-pages"  # the one file of earlier versions, for all configurations
 CONVERTED_PAGES = "pages"
@@ -25,7 +26,7 @@ _TEMPORARY = ".tmp-{}-{}"  # `write_whole`'s name for a file being written: its 
 _KEPT_FILES = re.compile(
     "|".join(
         re.escape(name).replace(re.escape("{}"), "[0-9a-f]{16}")
-        for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, OTHER_PAGES)
+        for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, CHECKED_CHANGES, OTHER_PAGES)
     )
 )
 _BEING_WRITTEN = re.compile(r"\.tmp-\d+-(.*)")  # `_TEMPORARY`'s names, and the name in each
