@@ -276,6 +276,35 @@ def test_the_daily_clean_up_makes_one_pack_of_the_small_ones(
     assert _same_tree(root / "site", root / "site-clean")
 
 
+def test_an_entry_a_build_used_is_kept_a_week_though_the_clean_up_merged_its_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    folder = _folder(root)
+    (pack,) = folder.glob("*.pack")
+    entries = _frames(pack.read_bytes())
+    pack.unlink()
+    day = 24 * 3600
+    _pack_made(folder, time.time() - 10 * day, entries)
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1  # and every entry written again
+    # Other builds' small packs, and the day's first build an hour later: the small packs merged.
+    for n in range(conversion_cache.MERGED_FROM):
+        _pack_made(folder, time.time() - 2 * day - n, entries[:1])
+    hours_ago = time.time() - 2 * 3600
+    for path in [*folder.glob("*.pack"), folder / ".cleaned"]:
+        made = min(path.stat().st_mtime, hours_ago - day * (path.name == ".cleaned"))
+        os.utime(path, (made, made))
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    # The clean-up five days after: each entry was used less than a week before.
+    cache = conversion_cache.ConversionCache(folder, "")
+    cache.remove_unused(now=time.time() + 5 * day)
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+
+
 def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -275,8 +275,14 @@ class ConversionCache:
                 stat = path.stat()
             except OSError:
                 continue
-            # Not one another build may still be writing: none is written to for an hour.
-            if name != self.pack_name and stat.st_mtime < now - 3600:
+            # Not one another build may still be writing: none is written to for an hour. Nor
+            # one made before a week: the merged pack is named as made when the oldest was, and
+            # what a build wrote again to keep it would then go with what it kept it from.
+            if (
+                name != self.pack_name
+                and stat.st_mtime < now - 3600
+                and _made(name) >= now - REFRESHED_AFTER_SECONDS
+            ):
                 kept.append((name, stat.st_size))
         small = [name for name, size in kept if size < MERGED_BELOW]
         if len(small) >= MERGED_FROM:
