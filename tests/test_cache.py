@@ -305,6 +305,22 @@ def test_an_entry_a_build_used_is_kept_a_week_though_the_clean_up_merged_its_pac
     assert _build_here(root, "site", monkeypatch) == 1
 
 
+def test_a_merge_a_stopped_build_left_part_way_is_removed_by_the_next_clean_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    folder = _folder(root)
+    (pack,) = folder.glob("*.pack")
+    left = folder / f".tmp-1234-{PACK.format(time.time_ns(), 1, '0')}"
+    left.write_bytes(pack.read_bytes())
+    day_ago = time.time() - 25 * 3600
+    for path in (left, folder / ".cleaned"):
+        os.utime(path, (day_ago, day_ago))
+    _build_here(root, "site", monkeypatch)
+    assert sorted(path.name for path in folder.iterdir()) == [".cleaned", pack.name]
+
+
 def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

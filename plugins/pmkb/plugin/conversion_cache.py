@@ -48,6 +48,8 @@ READS_OTHER_FILES = frozenset(
 PACK = "{:016x}-{}-{}.pack"
 _PACK = re.compile(r"[0-9a-f]{16}-\d+-[0-9a-f]+\.pack")
 _LEGACY = re.compile(r"[0-9a-f]{62}")  # an entry of an earlier version, in its shard folder
+# A merged pack as `write_whole` writes it, before it is renamed.
+_MERGING = re.compile(r"\.tmp-\d+-" + _PACK.pattern)
 # An entry read from a pack older than this is written again into the build's own pack, so
 # that the clean-up, which removes packs by when they were made, keeps it.
 REFRESHED_AFTER_SECONDS = UNUSED_FOR_SECONDS // 2
@@ -264,6 +266,14 @@ class ConversionCache:
             if now - CLEANED_EVERY_SECONDS < marker.stat().st_mtime <= now:
                 return 0
         removed = _removed_legacy(self.folder)
+        for entry in _listed(self.folder):
+            # A merge that a stopped build left part way: nothing else ever removes it.
+            with suppress(OSError):
+                if (
+                    _MERGING.fullmatch(entry.name)
+                    and entry.stat(follow_symlinks=False).st_mtime < now - 3600
+                ):
+                    os.unlink(entry.path)
         kept: list[tuple[str, int]] = []
         for name in sorted(_packs(self.folder)):
             path = self.folder / name
