@@ -368,6 +368,10 @@ def _damaged(data: bytes) -> list[bytes]:
         return FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body
 
     (toc, anchors, links, records), html = _split(payload)
+    nested = b"[" * 100_000 + b"]" * 100_000 + b"\n" + html.encode()
+    deep: list[object] = []
+    for _ in range(300):
+        deep = [{"title": "A", "id": "a", "level": 2, "children": deep}]
     return [
         b"",  # emptied
         data[: len(data) // 2],  # cut short
@@ -384,6 +388,8 @@ def _damaged(data: bytes) -> list[bytes]:
                   "children": []}], anchors, links, records], html),  # markup in a title
         signed([[{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,
                   "children": []}], anchors, links, records], html),  # an id leaving its quotes
+        FORMAT + f"{key} {sha256(nested).hexdigest()}\n".encode() + nested,  # nested too deep
+        signed([deep, anchors, links, records], html),  # deeper than headings go
     ]  # fmt: skip
 
 

@@ -485,7 +485,7 @@ def unpacked(payload: bytes) -> Converted | None:
         value = json.loads(head.decode("utf-8", "surrogatepass"))
         toc, anchors, links, records, *more = value
         html = body.decode("utf-8", "surrogatepass")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # nested past what Python reads
         return None
     front_matter, search = more if len(more) == 2 else (None, None)
     if not (
@@ -505,18 +505,23 @@ def unpacked(payload: bytes) -> Converted | None:
     return Converted(html, toc, anchors, links, found, front_matter, search)
 
 
-def _is_toc(items: object) -> bool:
+def _is_toc(items: object, depth: int = 6) -> bool:
     # Themes write a title and an id into the page as they are: Python-Markdown's `toc` writes
     # titles as escaped text and ids as slugs, and an entry holding anything else is not its work.
-    return isinstance(items, list) and all(
-        isinstance(item, dict)
-        and isinstance(item.get("title"), str)
-        and "<" not in item["title"]
-        and isinstance(item.get("id"), str)
-        and not _UNSAFE_IN_ID.search(item["id"])
-        and isinstance(item.get("level"), int)
-        and _is_toc(item.get("children"))
-        for item in items
+    # Nor one nested deeper than the six levels of headings: themes render it level by level.
+    return (
+        isinstance(items, list)
+        and (depth > 0 or not items)
+        and all(
+            isinstance(item, dict)
+            and isinstance(item.get("title"), str)
+            and "<" not in item["title"]
+            and isinstance(item.get("id"), str)
+            and not _UNSAFE_IN_ID.search(item["id"])
+            and isinstance(item.get("level"), int)
+            and _is_toc(item.get("children"), depth - 1)
+            for item in items
+        )
     )
 
 
