@@ -409,6 +409,22 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
         assert {key: now.get(key) for key in good} == good, f"damage {damage}"
 
 
+def test_a_pack_of_frames_too_short_for_an_entry_is_read_no_further(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not written by pmkb: a million empty frames before the entries would be a million reads
+    # for every build.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    good = list(_entries(root).values())
+    _stored(root, "pages", [b"", *good])
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == len(good) + 1  # none of them read
+    assert _same_tree(root / "site", root / "site-clean")
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1  # read from the build's own pack
+
+
 def test_html_read_from_the_cache_is_sanitized_like_converted_html(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

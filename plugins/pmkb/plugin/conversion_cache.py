@@ -403,6 +403,7 @@ def _made(name: str) -> float:
 
 # The most a pack's frame and the start of its entry need, to tell the entry's name.
 _HEAD = 12 + 1 + len(FORMAT) + 64 + 1
+_SHORTEST = len(FORMAT) + 64 + 1  # an entry's format line, name and the space after it
 
 
 def _scan(path: Path) -> tuple[dict[str, tuple[int, int]], int]:
@@ -418,7 +419,9 @@ def _scan(path: Path) -> tuple[dict[str, tuple[int, int]], int]:
             if not (newline and line.isdigit() and len(line) <= 12):
                 break
             start, length = end + len(line) + 1, int(line)
-            if start + length > size:
+            # Too short for any entry's name: not written by pmkb, and a pack of millions of
+            # such frames would cost every build time to read through.
+            if start + length > size or length < _SHORTEST:
                 break
             entry = rest[:length]
             if entry.startswith(FORMAT):  # an entry of another format is passed over
