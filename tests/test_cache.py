@@ -974,6 +974,24 @@ def test_finished_pages_this_machine_did_not_seal_are_not_used(
         key_file.write_bytes(secret)
 
 
+def test_a_finished_page_filed_under_another_pages_name_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    # Sealed with this machine's key, but for another page: its seal covers the name too.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    first, second, third = _entries(root, "finished").values()
+
+    def renamed(entry: bytes, name: str) -> bytes:
+        return entry.replace(_name(entry).encode(), name.encode(), 1)
+
+    _stored(root, "finished", [renamed(first, _name(second)), renamed(second, _name(first)), third])
+    rendered.clear()
+    _build_here(root, "site", monkeypatch)
+    assert len(rendered) == 2
+    assert _same_tree(root / "site", root / "site-clean")
+
+
 def test_the_first_build_on_a_machine_makes_its_key_and_no_finished_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
 ) -> None:

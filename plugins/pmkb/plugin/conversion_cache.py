@@ -159,8 +159,9 @@ class ConversionCache:
         self.written = 0
         self.now = time.time()
 
-    def seal(self, payload: bytes) -> str:
-        """What an entry's header line holds after its name: the digest of its content."""
+    def seal(self, key: str, payload: bytes) -> str:
+        """What the header line of the entry named `key` holds after its name: the digest of its
+        content."""
         return sha256(payload).hexdigest()
 
     def key(self, src_uri: str, url: str, markdown: str) -> str:
@@ -212,7 +213,7 @@ class ConversionCache:
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
         payload = packed(converted)
-        self._append(key, FORMAT + f"{key} {self.seal(payload)}\n".encode() + payload)
+        self._append(key, FORMAT + f"{key} {self.seal(key, payload)}\n".encode() + payload)
 
     def _append(self, key: str, entry: bytes) -> None:
         if self.pack is None:
@@ -340,8 +341,9 @@ class FinishedPages(ConversionCache):
         super().__init__(folder, build_key)
         self.secret = secret
 
-    def seal(self, payload: bytes) -> str:
-        return hmac.new(self.secret, payload, sha256).hexdigest()
+    def seal(self, key: str, payload: bytes) -> str:
+        # Its name too: a page's entry filed under another page's name is not that page.
+        return hmac.new(self.secret, key.encode() + b"\n" + payload, sha256).hexdigest()
 
     def _usable(self, found: Converted | None) -> Converted | None:
         return found if found is not None and found.front_matter is not None else None
@@ -454,12 +456,12 @@ def _listed(folder: Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _parsed(data: bytes, key: str, seal: Callable[[bytes], str]) -> Converted | None:
+def _parsed(data: bytes, key: str, seal: Callable[[str, bytes], str]) -> Converted | None:
     header, _, rest = data.partition(b"\n")
     if header + b"\n" != FORMAT:
         return None
     line, _, payload = rest.partition(b"\n")
-    if not hmac.compare_digest(line, f"{key} {seal(payload)}".encode()):
+    if not hmac.compare_digest(line, f"{key} {seal(key, payload)}".encode()):
         return None
     return unpacked(payload)
 
