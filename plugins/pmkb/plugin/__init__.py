@@ -55,7 +55,7 @@ from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
 from . import dirty_search, left_behind
-from .conversion_cache import machine_secret
+from .conversion_cache import ConversionCache, machine_secret
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
@@ -123,6 +123,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.secret: bytes | None = None
         # Where this build's generated pages get their HTML: made anew in each build's on_config.
         self.conversions: Conversions | None = None
+        # The conversion cache and finished pages of the last `serve` build, by kind (see
+        # `Conversions`): a rebuild with the same settings takes them and their index.
+        self.kept_caches: dict[type, ConversionCache] = {}
         self.serving = False
         # `mkdocs serve`: the faceted index is written beside the served site while the reader
         # looks at the page, from the words of the pages the rebuild did not write again.
@@ -207,6 +210,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             secret=self.secret,
             blocks=self.blocks,
             search_entries=self.search_entries,
+            kept=self.kept_caches,
         )
         if self.dirty_serve:
             self.config_shape = _config_shape(config, self.config)

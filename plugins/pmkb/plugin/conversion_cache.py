@@ -247,8 +247,20 @@ class ConversionCache:
         if self.pack is not None:
             with suppress(OSError):
                 self.pack.close()
-        self.pack, self.written = None, -1
+        # `mkdocs serve`'s next build may take this cache again: it stores into a pack of its own.
+        self.pack, self.written = None, 0
         self.close_readers()
+
+    def same_as(self, other: ConversionCache) -> bool:
+        """Whether `other` is this cache: the same folder, settings and seal."""
+        return (self.folder, self.build_key, self._sealed_by()) == (
+            other.folder,
+            other.build_key,
+            other._sealed_by(),
+        )
+
+    def _sealed_by(self) -> bytes | None:
+        return None
 
     def close_readers(self) -> None:
         for reader in self.readers.values():
@@ -340,6 +352,9 @@ class FinishedPages(ConversionCache):
     def __init__(self, folder: Path, build_key: str, secret: bytes) -> None:
         super().__init__(folder, build_key)
         self.secret = secret
+
+    def _sealed_by(self) -> bytes | None:
+        return self.secret
 
     def seal(self, key: str, payload: bytes) -> str:
         # Its name too: a page's entry filed under another page's name is not that page.

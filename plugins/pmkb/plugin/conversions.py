@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import CombinedEvent, get_plugin_logger
@@ -48,6 +49,7 @@ HELD_AHEAD = 64
 LEAD = 2 * WAITING_PER_WORKER
 # How many incident pages a build looks up among the finished pages to tell a build after a build.
 PROBED = 8
+_Kept = TypeVar("_Kept", bound=ConversionCache)
 # The loggers whose messages a conversion records (see RECORDED).
 _RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
 
@@ -67,6 +69,7 @@ class Conversions:
         secret: bytes | None,
         blocks: dict[str, tuple[str, ...]],
         search_entries: dict[str, Callable[[], str]],
+        kept: dict[type, ConversionCache] | None = None,
     ) -> None:
         self.settings = settings
         self.serving = serving
@@ -75,6 +78,8 @@ class Conversions:
         self.secret = secret
         self.blocks = blocks
         self.search_entries = search_entries
+        # In `mkdocs serve`, the caches of the build before, by kind, shared with the plugin.
+        self.kept = {} if kept is None else kept
         # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
         # found in it, and the page being converted with the key its result is stored under.
         self.cache: ConversionCache | None = None
@@ -198,7 +203,8 @@ class Conversions:
                 except Unstable as exc:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
-                    self.cache = ConversionCache(self.settings.cache_dir / CONVERTED_PAGES, key)
+                    folder = self.settings.cache_dir / CONVERTED_PAGES
+                    self.cache = self._reused(ConversionCache(folder, key))
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -476,7 +482,19 @@ class Conversions:
         if self.secret is None:
             return None
         folder = conversions.folder.parent / FINISHED_PAGES
-        return FinishedPages(folder, conversions.build_key, self.secret)
+        return self._reused(FinishedPages(folder, conversions.build_key, self.secret))
+
+    def _reused(self, made: _Kept) -> _Kept:
+        """In `mkdocs serve`, the same cache as the build before (its folder, settings and key):
+        its packs are not read through again, 30 ms a rebuild at 5,000 postmortems."""
+        if not self.serving:
+            return made
+        before = self.kept.get(type(made))
+        if isinstance(before, type(made)) and before.same_as(made):
+            before.now = made.now
+            return before
+        self.kept[type(made)] = made
+        return made
 
     def remove_unused(self) -> None:
         """A one-off build has used every entry it will: those no build used for a while go."""
