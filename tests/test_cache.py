@@ -147,6 +147,19 @@ def _pack_made(folder: Path, when: float, entries: list[bytes]) -> Path:
     return pack
 
 
+def _taken_apart(
+    root: Path, site: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[bytes]]:
+    """Build the project into `site`, then take its one pack of converted pages apart: the
+    folder, and the pack's entries (the pack removed)."""
+    _build_here(root, site, monkeypatch)
+    folder = _folder(root)
+    (pack,) = folder.glob("*.pack")
+    entries = _frames(pack.read_bytes())
+    pack.unlink()
+    return folder, entries
+
+
 def _stored(root: Path, folder: str, entries: list[bytes]) -> None:
     """The folder's packs replaced by one of `entries`."""
     for pack in _folder(root, folder).glob("*.pack"):
@@ -232,11 +245,7 @@ def test_an_entry_read_from_a_pack_older_than_a_week_is_written_again_and_a_rece
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path)
-    _build_here(root, "site", monkeypatch)
-    folder = _folder(root)
-    (pack,) = folder.glob("*.pack")
-    entries = _frames(pack.read_bytes())
-    pack.unlink()
+    folder, entries = _taken_apart(root, "site", monkeypatch)
     _pack_made(folder, time.time() - 8 * 24 * 3600, entries[:1])
     _pack_made(folder, time.time() - 3600, entries[1:])
     _no_finished_pages(root)
@@ -250,11 +259,7 @@ def test_the_daily_clean_up_makes_one_pack_of_the_small_ones(
 ) -> None:
     # Every build after a build writes a small pack: each is a file to open.
     root = _project(tmp_path)
-    _build_here(root, "site-clean", monkeypatch)
-    folder = _folder(root)
-    (pack,) = folder.glob("*.pack")
-    entries = _frames(pack.read_bytes())
-    pack.unlink()
+    folder, entries = _taken_apart(root, "site-clean", monkeypatch)
     hours_ago = time.time() - 2 * 3600
     for n, entry in enumerate(entries):
         _pack_made(folder, hours_ago - n, [entry])
@@ -280,11 +285,7 @@ def test_an_entry_a_build_used_is_kept_a_week_though_the_clean_up_merged_its_pac
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path)
-    _build_here(root, "site-clean", monkeypatch)
-    folder = _folder(root)
-    (pack,) = folder.glob("*.pack")
-    entries = _frames(pack.read_bytes())
-    pack.unlink()
+    folder, entries = _taken_apart(root, "site-clean", monkeypatch)
     day = 24 * 3600
     _pack_made(folder, time.time() - 10 * day, entries)
     _no_finished_pages(root)
