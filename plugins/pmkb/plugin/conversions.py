@@ -69,7 +69,7 @@ class Conversions:
         secret: bytes | None,
         blocks: dict[str, tuple[str, ...]],
         search_entries: dict[str, Callable[[], str]],
-        kept: dict[type, ConversionCache] | None = None,
+        kept: dict[type, ConversionCache],
     ) -> None:
         self.settings = settings
         self.serving = serving
@@ -79,7 +79,7 @@ class Conversions:
         self.blocks = blocks
         self.search_entries = search_entries
         # In `mkdocs serve`, the caches of the build before, by kind, shared with the plugin.
-        self.kept = {} if kept is None else kept
+        self.kept = kept
         # The conversion cache: looked up once a build (None: off, or not yet asked), the pages
         # found in it, and the page being converted with the key its result is stored under.
         self.cache: ConversionCache | None = None
