@@ -371,9 +371,10 @@ def test_a_build_that_cannot_start_workers_converts_every_page_itself(tmp_path: 
     assert len(_same_sites(roots)) > PARALLEL_FROM
 
 
-def _built_twice(root: Path) -> dict[str, Any]:
+def _built_twice(root: Path, edits: dict[str, str] | None = None) -> dict[str, Any]:
     """In a fresh process: `mkdocs build` the project twice, the second time with nothing
-    changed; per build, how many conversion pools started, and the site it wrote."""
+    changed, or with `edits` (postmortem files' names and their new text) written in between;
+    per build, how many conversion pools started, and the site it wrote."""
     import os
 
     from pmkb.plugin.conversion_pool import ConversionPool
@@ -388,7 +389,10 @@ def _built_twice(root: Path) -> dict[str, Any]:
 
     ConversionPool.start = classmethod(counted)  # type: ignore[method-assign, assignment]
     sites = []
-    for _ in range(2):
+    for build_again in (False, True):
+        if build_again:
+            for name, text in (edits or {}).items():
+                (root / "postmortems" / name).write_text(text, encoding="utf-8")
         started.append(0)
         _mkdocs_build(root)
         sites.append(_files(root / "site"))
@@ -410,6 +414,27 @@ def test_a_build_that_finds_its_pages_converted_before_starts_no_worker(tmp_path
     first, again = got["sites"]
     assert len(first) > PARALLEL_FROM
     assert [name for name in first if first[name] != again.get(name)] == []
+
+
+def test_a_build_after_an_edit_converts_the_edited_pages_itself(tmp_path: Path) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _many(PARALLEL_FROM + 10)
+    edited = sorted(files)[:3]
+    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
+    edits = {
+        name: postmortem(f"Edited {n}", "2019-03-04", summary=f"Summary written again {n}.")
+        for n, name in enumerate(edited)
+    }
+    got = in_fresh_process(_built_twice, root, edits)
+    # Three pages to convert: sooner here than in a worker that must first start and import
+    # MkDocs, and none is started.
+    assert got["started"] == [1, 0]
+    first, again = got["sites"]
+    changed = sorted(name for name in first if first[name] != again.get(name))
+    for n, name in enumerate(edited):
+        page = f"incidents/{Path(name).stem}/index.html"
+        assert page in changed and f"Summary written again {n}.".encode() in again[page]
 
 
 # Runs in `on_config`, which a worker reading mkdocs.yml does not: its conversion settings then

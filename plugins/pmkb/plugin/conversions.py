@@ -49,6 +49,10 @@ HELD_AHEAD = 64
 LEAD = 2 * WAITING_PER_WORKER
 # How many incident pages a build looks up among the finished pages to tell a build after a build.
 PROBED = 8
+# How many pages a build finds it must convert before it starts workers: a build after an edit
+# converts a page or two, which this process converts in milliseconds, where a worker is a new
+# interpreter that imports MkDocs and the theme first (0.7 s of CPU).
+STARTED_AFTER = WAITING_PER_WORKER
 _Kept = TypeVar("_Kept", bound=ConversionCache)
 # The loggers whose messages a conversion records (see RECORDED).
 _RECORDED_LOGGERS = tuple(logging.getLogger(name) for name in RECORDED)
@@ -108,6 +112,7 @@ class Conversions:
         # render it again.
         self.pool: ConversionPool | None = None
         self.setup: Setup | None = None
+        self.missed = 0  # pages this build found it must convert, up to STARTED_AFTER
         self.front, self.cursor = -1, 0
         self.sent: dict[str, Sent] = {}
         for logger in _RECORDED_LOGGERS:
@@ -428,6 +433,9 @@ class Conversions:
         if found is not None:
             self.found[src_uri] = found
             return True
+        if self.pool is None and self.missed < STARTED_AFTER:
+            self.missed += 1
+            return False
         pool = self._started()
         if pool is None:
             return False
@@ -468,6 +476,7 @@ class Conversions:
             if kept is not None:
                 kept.close()
         self.pool, self.setup, self.handing, self.position, self.sent = None, None, [], {}, {}
+        self.missed = 0
         self.later, self.renders, self.files, self.deferring = set(), {}, None, False
 
     def _finished_pages(
