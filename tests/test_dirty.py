@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown import Markdown
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -767,4 +768,40 @@ def test_a_rebuild_reads_through_no_pack_of_the_cache_the_build_before_read(
     )
     build(_config(root, out), dirty=True)
     assert scanned == []
+    _assert_same_site(out, _clean_build(root))
+
+
+def test_a_rebuild_finds_the_entries_another_builds_clean_up_merged_into_one_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The daily clean-up of a `mkdocs build` run beside the session makes one pack of the small
+    # ones: the index the served build kept named packs that were gone, and the next rebuild
+    # converted every page again.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    _clean_build(root)
+    out = tmp_path / "served"
+    config = _config(root, out)
+    config.plugins.on_startup(command="serve", dirty=False)
+    build(config)
+    converted: list[str] = []
+    convert = Markdown.convert
+
+    def counted(self: Markdown, source: str) -> str:
+        if source.strip():
+            converted.append(source)
+        return convert(self, source)
+
+    monkeypatch.setattr(Markdown, "convert", counted)
+    build(_config(root, out))
+    again = list(converted)  # the site's own pages, which MkDocs converts every build
+    assert 0 < len(again) < COUNT
+    for kind in ("pages", "finished"):
+        folder = root / ".cache" / "pmkb" / kind
+        packs = sorted(path.name for path in folder.glob("*.pack"))
+        conversion_cache.ConversionCache(folder, "")._merged(packs)
+        assert not {path.name for path in folder.glob("*.pack")} & set(packs)
+    converted.clear()
+    build(_config(root, out))
+    assert converted == again
     _assert_same_site(out, _clean_build(root))

@@ -153,6 +153,7 @@ class ConversionCache:
         # Where each entry is (its pack, where it starts, its length), from the packs' lines of
         # length, read at the first lookup; a key found twice is the later pack's.
         self.index: dict[str, tuple[str, int, int]] | None = None
+        self.indexed: set[str] = set()  # the packs the index holds the entries of
         self.readers: dict[str, BinaryIO] = {}
         self.pack: BinaryIO | None = None  # this process's pack, made at the first entry
         self.pack_name = ""
@@ -172,7 +173,8 @@ class ConversionCache:
         """The entry named `key`, if there is one and it is whole and well-formed."""
         if self.index is None:
             self.index = {}
-            for name in sorted(_packs(self.folder)):  # by when they were made
+            self.indexed = set(_packs(self.folder))
+            for name in sorted(self.indexed):  # by when they were made
                 found, _ = _scan(self.folder / name)
                 self.index.update({k: (name, start, n) for k, (start, n) in found.items()})
         where = self.index.get(key)
@@ -227,6 +229,7 @@ class ConversionCache:
                 self.written = -1  # no pack: no entry is kept
                 return
             self.pack_name = name
+            self.indexed.add(name)
         if self.written < 0:
             return
         frame = b"%d\n" % len(entry)
@@ -261,6 +264,13 @@ class ConversionCache:
 
     def _sealed_by(self) -> bytes | None:
         return None
+
+    def taken_again(self) -> None:
+        """`mkdocs serve`'s next build takes this cache: its index is read again if the packs
+        are not those it was read from (another build's clean-up merged or removed them, and
+        their entries were missed, every page converted again)."""
+        if self.index is not None and set(_packs(self.folder)) != self.indexed:
+            self.index = None
 
     def close_readers(self) -> None:
         for reader in self.readers.values():

@@ -501,6 +501,7 @@ class Conversions:
         before = self.kept.get(type(made))
         if isinstance(before, type(made)) and before.same_as(made):
             before.now = made.now
+            before.taken_again()
             return before
         self.kept[type(made)] = made
         return made
