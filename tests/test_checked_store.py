@@ -165,6 +165,33 @@ def test_a_store_from_elsewhere_or_damaged_is_not_trusted(
         assert (again.code, again.out) == (expected.code, expected.out)
 
 
+def test_a_store_or_changes_nested_past_what_python_reads_are_not_trusted(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    # JSON nested a hundred thousand levels deep failed every check and build with a
+    # RecursionError, which is no ValueError: the cache folder is anyone's to write.
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    written = store.read_text(encoding="utf-8")
+    key = json.dumps(json.loads(written)["key"])
+    nested = "[" * 100_000 + "]" * 100_000
+    changes = store.with_suffix(".changes")
+    changes.write_text(
+        f'{{"format": 2, "key": {key}, "files": {{"set": {{}}, "gone": {nested}}}}}',
+        encoding="utf-8",
+    )
+    checks.clear()
+    again = run("check", "--format", "json", cwd=root)
+    assert checks == []  # the store itself holds
+    assert (again.code, again.out) == (expected.code, expected.out)
+    store.write_text(f'{{"format": 2, "key": {key}, "files": {nested}}}', encoding="utf-8")
+    checks.clear()
+    again = run("check", "--format", "json", cwd=root)
+    assert len(checks) == COUNT
+    assert (again.code, again.out) == (expected.code, expected.out)
+
+
 def test_another_build_date_or_catalog_checks_again(
     tmp_path: Path, run: Runner, checks: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -68,7 +68,7 @@ def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
     unreadable, of another format or for another key."""
     try:
         data = json.loads(file.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # nested past what Python reads
         return None
     if not (
         isinstance(data, dict)
