@@ -338,14 +338,84 @@ def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
         config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site-warm"))
         config.plugins.on_startup(command="build", dirty=False)
         mkdocs_build(config)
-    assert any("The purge emptied every edge cache" in text for text in converted)
-    # Not the other two incidents, nor the payments service page, which does not list it.
-    assert not any("Expired certificate on the API" in text.split("\n", 3)[1] for text in converted)
+    # The edited incident alone, not the other two; and fewer than the 16 pages of the site
+    # (not the payments service page, which does not list it).
+    incidents = _incidents_converted(converted)
+    assert len(incidents) == 1 and "The purge emptied every edge cache" in incidents[0]
     assert len(converted) < 10
     # And what was published is what a build without the cache publishes.
     shutil.rmtree(root / ".cache")
     _build_here(root, "site-clean", monkeypatch)
     assert _same_tree(root / "site-warm", root / "site-clean")
+
+
+def _incidents_converted(converted: list[str]) -> list[str]:
+    """The incident pages' Markdown texts among those converted (their titles are pmkb's
+    blocks, their sections the author's)."""
+    return [text for text in converted if "\n## Summary\n" in text]
+
+
+def test_a_postmortem_added_or_removed_converts_its_page_and_the_pages_that_list_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    added = root / "postmortems" / "2025" / "queue-backlog.md"
+    added.write_text(
+        postmortem(
+            "Queue backlog delayed e-mails",
+            "2025-04-08",
+            services=["payments"],
+            summary="The mail queue grew for hours.",
+        ),
+        encoding="utf-8",
+    )
+    for step in ("added", "removed"):
+        with _conversions() as converted:
+            config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / f"site-{step}"))
+            config.plugins.on_startup(command="build", dirty=False)
+            mkdocs_build(config)
+        # The added incident alone: none of the others, which link to no page that came or
+        # went (every page was converted again when the site's files were part of the key).
+        incidents = _incidents_converted(converted)
+        assert len(incidents) == (step == "added"), step
+        assert all("The mail queue grew for hours." in text for text in incidents)
+        shutil.move(root / ".cache", root / ".cache-kept")
+        _build_here(root, f"site-{step}-clean", monkeypatch)
+        shutil.rmtree(root / ".cache")
+        shutil.move(root / ".cache-kept", root / ".cache")
+        assert _differences(root / f"site-{step}", root / f"site-{step}-clean") == [], step
+        added.unlink(missing_ok=True)
+
+
+def test_a_page_linking_to_a_postmortem_yet_to_come_is_converted_again_when_it_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    linking = postmortem(
+        "Cache stampede after the deploy",
+        "2025-05-02",
+        summary="It happened again, as [the later stampede](later.md) shows.",
+    )
+    root = make_project(tmp_path / "kb", {"2025/first.md": linking}, site=True)
+    later = root / "postmortems" / "2025" / "later.md"
+    sites = []
+    for step in ("missing", "added", "removed"):
+        if step == "added":
+            later.write_text(postmortem("The later stampede", "2025-06-01"), encoding="utf-8")
+        if step == "removed":
+            later.unlink()
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs"):
+            _build_here(root, f"site-{step}", monkeypatch)
+        warned = [r.getMessage() for r in caplog.records if "later.md" in r.getMessage()]
+        page = (root / f"site-{step}" / "incidents" / "first" / "index.html").read_text("utf-8")
+        if step == "added":
+            assert '<a href="../later/">the later stampede</a>' in page and warned == []
+        else:
+            assert '<a href="later.md">the later stampede</a>' in page
+            assert len(warned) == 1 and "not found among documentation files" in warned[0]
+        sites.append(page)
+    assert sites[0] == sites[2]
 
 
 def _split(payload: bytes) -> tuple[list[object], str]:
@@ -368,7 +438,7 @@ def _damaged(data: bytes) -> list[bytes]:
         body = _payload(fields, html) if html is not None else json.dumps(fields).encode()
         return FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body
 
-    (toc, anchors, links, records), html = _split(payload)
+    (toc, anchors, links, records, lookups), html = _split(payload)
     nested = b"[" * 100_000 + b"]" * 100_000 + b"\n" + html.encode()
     deep: list[object] = []
     for _ in range(300):
@@ -377,20 +447,23 @@ def _damaged(data: bytes) -> list[bytes]:
         b"",  # emptied
         data[: len(data) // 2],  # cut short
         data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped
-        b"pmkb-conversion-cache 1\n" + rest,  # another format
+        b"pmkb-conversion-cache 3\n" + rest,  # another format
         FORMAT + b"0" * 64 + b" " + line.split()[1] + b"\n" + payload,  # another page's name
         FORMAT + line + b"\n" + b"[1, 2]\n",  # its digest not its content's
-        signed([toc, anchors, links], html),  # a field missing
-        signed([toc, anchors, links, records], b"\xff<p>not UTF-8</p>"),  # not text
-        signed([toc, anchors, links, records], None),  # no line break before the HTML
-        signed([toc, anchors, links, [["mkdocs", "warning", 3]]], html),  # a record malformed
-        signed([toc, anchors, links, [["mkdocs", 30, "\x1b]0;owned\x07 a link"]]], html),  # escapes
+        signed([toc, anchors, links, records], html),  # a field missing
+        signed([toc, anchors, links, records, lookups], b"\xff<p>not UTF-8</p>"),  # not text
+        signed([toc, anchors, links, records, lookups], None),  # no line break before the HTML
+        signed([toc, anchors, links, [["mkdocs", "warning", 3]], lookups], html),  # a record malformed
+        signed([toc, anchors, links, [["mkdocs", 30, "\x1b]0;owned\x07 a link"]], lookups], html),  # escapes
+        signed([toc, anchors, links, records, [["a.md", None, 0]]], html),  # a look-up malformed
+        signed([toc, anchors, links, records, [["a.md", "a/", True]]], html),  # a level not a number
+        signed([toc, anchors, links, records, "a.md"], html),  # look-ups not a list
         signed([[{"title": "<img src=x onerror=alert(1)>", "id": "a", "level": 2,
-                  "children": []}], anchors, links, records], html),  # markup in a title
+                  "children": []}], anchors, links, records, lookups], html),  # markup in a title
         signed([[{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,
-                  "children": []}], anchors, links, records], html),  # an id leaving its quotes
+                  "children": []}], anchors, links, records, lookups], html),  # an id leaving its quotes
         FORMAT + f"{key} {sha256(nested).hexdigest()}\n".encode() + nested,  # nested too deep
-        signed([deep, anchors, links, records], html),  # deeper than headings go
+        signed([deep, anchors, links, records, lookups], html),  # deeper than headings go
     ]  # fmt: skip
 
 

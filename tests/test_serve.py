@@ -437,6 +437,25 @@ def test_a_build_after_an_edit_converts_the_edited_pages_itself(tmp_path: Path) 
         assert page in changed and f"Summary written again {n}.".encode() in again[page]
 
 
+def test_a_page_a_worker_converted_is_converted_again_once_the_page_it_links_to_comes(
+    tmp_path: Path,
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _many(PARALLEL_FROM + 10)
+    # The oldest incident, last in MkDocs' order: a worker converts it.
+    files["2000/zz-linking.md"] = postmortem(
+        "Linking", "2000-01-01", summary="As [the later one](later.md) shows."
+    )
+    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
+    edits = {"2000/later.md": postmortem("The later one", "2000-01-02")}
+    got = in_fresh_process(_built_twice, root, edits)
+    first, again = got["sites"]
+    page = "incidents/zz-linking/index.html"
+    assert b'<a href="later.md">the later one</a>' in first[page]
+    assert b'<a href="../later/">the later one</a>' in again[page]
+
+
 # Runs in `on_config`, which a worker reading mkdocs.yml does not: its conversion settings then
 # differ from the build's, so it must decline every page.
 ABBREVIATIONS_HOOK = """

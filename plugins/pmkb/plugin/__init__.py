@@ -61,6 +61,7 @@ from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import OtherPages
 from .page_links import link_targets
+from .watched_files import WatchedFiles
 
 log = get_plugin_logger(__name__)
 
@@ -294,7 +295,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             if id(made_file) not in titled:
                 FilledPage(made_file, config, conversions.filled_later)
         log.log(*summary_line(kb, config.strict))
-        return files
+        # The same files, noting what each page's conversion looks up among them: a kept
+        # conversion then stays good until a file it links to comes, goes or moves, not until
+        # any file of the site does (see watched_files).
+        return WatchedFiles(files)
 
     def _placing_pages_follow(self, placing: list[File]) -> None:
         """`serve --dirty`: the site's own pages that place the "on this day" block are built

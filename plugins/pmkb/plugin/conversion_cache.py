@@ -31,15 +31,18 @@ from typing import Any, BinaryIO, NamedTuple
 
 from markdown.util import get_installed_extensions
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
 from ..kept import UNUSED_FOR_SECONDS, write_whole
+from .watched_files import Lookup, WatchedFiles, same_answers
 
 # Bumped whenever what an entry holds, or how it is read, changes.
-FORMAT = b"pmkb-conversion-cache 3\n"  # 2: the HTML after a line of JSON; 3: search entries
+FORMAT = (
+    b"pmkb-conversion-cache 4\n"  # 2: the HTML after a line of JSON; 3: search entries; 4: look-ups
+)
 # Extensions whose output depends on files other than the page: their pages are always converted.
 READS_OTHER_FILES = frozenset(
     {"pymdownx.snippets", "pymdownx.b64", "markdown_include.include", "mdx_include"}
@@ -79,6 +82,9 @@ class Converted:
     anchors: list[str]  # the ids a link can point to on the page
     links: dict[str, dict[str, str]] | None  # links to other pages' anchors, by page src_uri
     records: list[tuple[str, int, str]]  # what the conversion logged: logger, level, message
+    # The site's files the conversion looked up, with their answers (see watched_files): the
+    # entry is for a site whose files answer them alike.
+    lookups: list[Lookup]
     # A finished page's front matter (see FinishedPages); a converted page has none.
     front_matter: str | None = None
     # A finished page's compact search entry, if the site has them: made from what the page is.
@@ -93,10 +99,11 @@ def converted_page(
     html: str,
     page: Page,
     records: list[tuple[str, int, str]],
+    lookups: list[Lookup],
     finishing: Finishing | None = None,
 ) -> Converted:
-    """What converting `page` to `html` gave, as the caches keep it; with `finishing`, as a
-    finished page."""
+    """What converting `page` to `html` gave (what it logged, the files it looked up), as the
+    caches keep it; with `finishing`, as a finished page."""
     links = page.links_to_anchors
     return Converted(
         html,
@@ -104,6 +111,7 @@ def converted_page(
         sorted(page.present_anchor_ids or ()),
         None if links is None else {target.src_uri: dict(found) for target, found in links.items()},
         records,
+        lookups,
         None if finishing is None else finishing.front_matter,
         None if finishing is None else finishing.search,
     )
@@ -147,9 +155,11 @@ class ConversionCache:
     made 10,000 of them, 1.7 s), appending to one a hundredth.
     """
 
-    def __init__(self, folder: Path, build_key: str) -> None:
+    def __init__(self, folder: Path, build_key: str, files: Files | None = None) -> None:
         self.folder = folder
         self.build_key = build_key
+        # The site's files this build: an entry is used where they answer its look-ups alike.
+        self.files = files
         # Where each entry is (its pack, where it starts, its length), from the packs' lines of
         # length, read at the first lookup; a key found twice is the later pack's.
         self.index: dict[str, tuple[str, int, int]] | None = None
@@ -183,6 +193,9 @@ class ConversionCache:
         name, start, length = where
         data = self._read(name, start, length)
         converted = None if data is None else self._usable(_parsed(data, key, self.seal))
+        if converted is not None and not self._same_files(converted):
+            # Made when a file it links to was added, removed or moved since: converted again.
+            converted, data = None, None
         if converted is None:
             # Damaged, cut short by a build that stopped while writing it, or forged: the page,
             # converted again, is put after it, and read in its place.
@@ -211,6 +224,12 @@ class ConversionCache:
     def _usable(self, found: Converted | None) -> Converted | None:
         """What of an entry read whole and well-formed can be used: all of it, here."""
         return found
+
+    def _same_files(self, found: Converted) -> bool:
+        """Whether this build's files answer the entry's look-ups as they were answered."""
+        if self.files is None:
+            return not found.lookups
+        return same_answers(self.files, found.lookups)
 
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
@@ -359,8 +378,10 @@ class FinishedPages(ConversionCache):
     HTML is sanitized again when read, still serves it.
     """
 
-    def __init__(self, folder: Path, build_key: str, secret: bytes) -> None:
-        super().__init__(folder, build_key)
+    def __init__(
+        self, folder: Path, build_key: str, secret: bytes, files: Files | None = None
+    ) -> None:
+        super().__init__(folder, build_key, files)
         self.secret = secret
 
     def _sealed_by(self) -> bytes | None:
@@ -500,7 +521,13 @@ def packed(converted: Converted) -> bytes:
     but the HTML, then the HTML as it is. Neither compressed nor escaped into JSON: for a 15 kB
     page that took 0.18 ms to write and 0.13 ms to read back, now 0.02 and 0.03, for entries
     3.5 times the size (a CI cache is compressed as a whole anyway)."""
-    fields = [converted.toc, converted.anchors, converted.links, converted.records]
+    fields = [
+        converted.toc,
+        converted.anchors,
+        converted.links,
+        converted.records,
+        converted.lookups,
+    ]
     if converted.front_matter is not None:
         fields += [converted.front_matter, converted.search]
     # JSON without indentation has no line break outside its strings, and none inside them.
@@ -513,7 +540,7 @@ def unpacked(payload: bytes) -> Converted | None:
     head, newline, body = payload.partition(b"\n")
     try:
         value = json.loads(head.decode("utf-8", "surrogatepass"))
-        toc, anchors, links, records, *more = value
+        toc, anchors, links, records, lookups, *more = value
         html = body.decode("utf-8", "surrogatepass")
     except (ValueError, TypeError, RecursionError):  # nested past what Python reads
         return None
@@ -529,10 +556,13 @@ def unpacked(payload: bytes) -> Converted | None:
         and (links is None or _is_links(links))
         and isinstance(records, list)
         and all(_is_record(r) for r in records)
+        and isinstance(lookups, list)
+        and all(_is_lookup(lookup) for lookup in lookups)
     ):
         return None
     found = [(n, lv, m) for n, lv, m in records]
-    return Converted(html, toc, anchors, links, found, front_matter, search)
+    looked_up = [(path, url, level) for path, url, level in lookups]
+    return Converted(html, toc, anchors, links, found, looked_up, front_matter, search)
 
 
 def _is_toc(items: object, depth: int = 6) -> bool:
@@ -579,6 +609,14 @@ def _is_record(record: object) -> bool:
     )
 
 
+def _is_lookup(lookup: object) -> bool:
+    if not (isinstance(lookup, list) and len(lookup) == 3):
+        return False
+    path, url, level = lookup
+    found = isinstance(url, str) and isinstance(level, int) and not isinstance(level, bool)
+    return isinstance(path, str) and (found or url is level is None)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -587,10 +625,11 @@ def build_key(
     extension_configs: Mapping[str, object],
     settings: Mapping[str, object],
     plugins: Iterable[str],
-    files: Iterable[tuple[str, str]],
+    files: Iterable[tuple[str, str]] | None,
     log_levels: Iterable[int],
 ) -> str:
-    """The digest of everything but the page that a conversion depends on.
+    """The digest of everything but the page that a conversion depends on: with `files` (each
+    one's src_uri and URL), the site's files too, where a conversion's look-ups are not known.
 
     Raises Unstable when a setting has no lasting form (an object known only by its address), or
     when an extension reads files besides the page: then no page can be looked up.
@@ -609,7 +648,7 @@ def build_key(
         extension_code(modules, extension_configs),
         _stable(settings),
         sorted(plugins),
-        sorted(files),
+        None if files is None else sorted(files),
         list(log_levels),  # a quieter build logs, and so records, less
     ]
     return digest(json.dumps(parts, sort_keys=True))
@@ -619,13 +658,14 @@ def conversion_key(
     config: MkDocsConfig, files: Iterable[File], plugins: Iterable[str], log_levels: Iterable[int]
 ) -> str:
     """`build_key` for pages converted under `config`, linking to `files`, with these plugins
-    (see `plugin_versions`) and the recorded loggers at these levels."""
+    (see `plugin_versions`) and the recorded loggers at these levels. Each entry holds what its
+    conversion looked up among `files` when they are watched; else the key covers them all."""
     return build_key(
         config.markdown_extensions,
         config.mdx_configs,
         {"use_directory_urls": config.use_directory_urls, "validation": config.validation},
         plugins,
-        ((f.src_uri, f.url) for f in files),
+        None if isinstance(files, WatchedFiles) else ((f.src_uri, f.url) for f in files),
         log_levels,
     )
 

@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -55,6 +55,7 @@ from .conversion_cache import (
     packed,
     unpacked,
 )
+from .watched_files import Lookup, WatchedFiles
 
 # What a worker is told once: enough to convert any of the build's pages as the build would.
 # Plain values only, so that a spawned worker can be given them.
@@ -245,7 +246,7 @@ class ConversionPool:
 @dataclass(frozen=True)
 class _Worker:
     config: MkDocsConfig
-    files: Files
+    files: WatchedFiles
     recorder: Recorder
     cache: ConversionCache
     finished: FinishedPages | None
@@ -271,7 +272,7 @@ def _start(setup: Setup) -> None:
     logging.getLogger("mkdocs").propagate = setup.propagate
     try:
         config = load_config(setup.config_file, use_directory_urls=setup.use_directory_urls)
-        files = Files(
+        files = WatchedFiles(
             [
                 File(
                     src_uri,
@@ -288,10 +289,10 @@ def _start(setup: Setup) -> None:
     except (Exception, SystemExit):  # a configuration this process cannot load: decline
         return
     if same:
-        cache = ConversionCache(Path(setup.cache_folder), setup.key)
+        cache = ConversionCache(Path(setup.cache_folder), setup.key, files)
         finished = None
         if setup.finished_folder is not None and setup.secret is not None:
-            finished = FinishedPages(Path(setup.finished_folder), setup.key, setup.secret)
+            finished = FinishedPages(Path(setup.finished_folder), setup.key, setup.secret, files)
         _state = _Worker(config, files, recorder, cache, finished, setup.trust_html)
 
 
@@ -311,39 +312,45 @@ def _convert(
     if file is None:
         return None
     page = Page(None, file, config)
-    html, records = _rendered(page, markdown, files)
+    html, records, lookups = _rendered(page, markdown, files)
     kept = placeholders_alone(markdown, html)
     if not kept:
         # The author's text made a placeholder's kept form: converted again with this process's
         # placeholders, and not kept.
-        html, records = _rendered(page, unstable(markdown), files)
+        html, records, lookups = _rendered(page, unstable(markdown), files)
     file.page = None  # the worker keeps no page
-    converted = converted_page(html, page, records)
+    converted = converted_page(html, page, records, lookups)
     # This process's placeholders, before the sanitizer turns what an author wrote as entities
     # (`&#45;`) into the kept form.
     placed = unstable(html) if kept else html
     made = fill(placed if _state.trust_html else sanitize(placed), blocks)
+    answer = packed(replace(converted, html=made))
     if not kept:
-        return packed(Converted(made, converted.toc, converted.anchors, converted.links, records))
+        return answer
     _state.cache.put(key, converted)
     if finishing is not None and _state.finished is not None:
-        _state.finished.put(finishing.key, converted_page(made, page, records, finishing))
+        _state.finished.put(finishing.key, converted_page(made, page, records, lookups, finishing))
     # Not compressed (a 15 kB page took 0.18 ms, more than sending it): the build holds an
     # answer only until it builds the page, a few pages ahead of the one it builds.
-    return packed(Converted(made, converted.toc, converted.anchors, converted.links, records))
+    return answer
 
 
-def _rendered(page: Page, markdown: str, files: Files) -> tuple[str, list[tuple[str, int, str]]]:
-    """In a worker: `markdown` converted as the page's, and what the conversion logged."""
+def _rendered(
+    page: Page, markdown: str, files: WatchedFiles
+) -> tuple[str, list[tuple[str, int, str]], list[Lookup]]:
+    """In a worker: `markdown` converted as the page's, what the conversion logged, and the
+    files it looked up."""
     assert _state is not None
     recorder = _state.recorder
     page.markdown = markdown
     recorder.records = []
+    files.watching()
     try:
         page.render(_state.config, files)
     finally:
         records, recorder.records = recorder.records, None
-    return page.content or "", records
+        lookups = files.watched()
+    return page.content or "", records, lookups
 
 
 def _serve(tasks: Connection, answers: Connection, convert: Callable[..., bytes | None]) -> None:

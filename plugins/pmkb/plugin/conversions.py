@@ -37,6 +37,7 @@ from .conversion_cache import (
 )
 from .conversion_pool import WAITING_PER_WORKER, ConversionPool, Sent, Setup, file_rows
 from .lazy_files import RenderedOnRead
+from .watched_files import WatchedFiles
 
 log = get_plugin_logger(__name__)
 # Pages handed to the workers, or looked up ahead and found in the cache, held until built.
@@ -90,6 +91,8 @@ class Conversions:
         self.cache_asked = False
         self.found: dict[str, Converted] = {}
         self.converting: tuple[str, str] | None = None
+        # The build's files, when they note what a conversion looks up (see watched_files).
+        self.watched: WatchedFiles | None = None
         self.recorder = Recorder()
         # Finished incident pages (see FinishedPages): set in `planned` when this build may use
         # them; the pages found there, and per page rendered now, what its entry needs.
@@ -192,6 +195,8 @@ class Conversions:
         to be stored with its entry `key` in the conversion cache."""
         self.converting = (src_uri, key)
         self.recorder.records = []
+        if self.watched is not None:
+            self.watched.watching()
 
     def _cache(self, config: MkDocsConfig, files: Files) -> ConversionCache | None:
         """This build's conversion cache, once every plugin has settled the files and settings."""
@@ -209,7 +214,8 @@ class Conversions:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
                     folder = self.settings.cache_dir / CONVERTED_PAGES
-                    self.cache = self._reused(ConversionCache(folder, key))
+                    self.watched = files if isinstance(files, WatchedFiles) else None
+                    self.cache = self._reused(ConversionCache(folder, key, files))
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -228,12 +234,13 @@ class Conversions:
         finished = self.finished_found.pop(src_uri, None)
         if finished is not None:
             return _restored(page, finished, files)
-        html, records = self._converted_once(html, page, config, files)
+        html, kept = self._converted_once(html, page, config, files)
         blocks = self.blocks.pop(src_uri, ())
         made = fill(html if self.settings.trust_html else sanitize(html), blocks)
         finishing = self.finishing.pop(src_uri, None)
-        if finishing is not None and records is not None and self.finished is not None:
-            self.finished.put(finishing.key, converted_page(made, page, records, finishing))
+        if finishing is not None and kept is not None and self.finished is not None:
+            finished = converted_page(made, page, kept.records, kept.lookups, finishing)
+            self.finished.put(finishing.key, finished)
         return made
 
     def _converted_here(self, sent: Sent, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -252,16 +259,18 @@ class Conversions:
 
     def _converted_once(
         self, html: str, page: Page, config: MkDocsConfig, files: Files
-    ) -> tuple[str, list[tuple[str, int, str]] | None]:
-        """The page as converting its Markdown made it, and what the conversion logged: from the
-        cache, or just converted (and then stored), before any plugin has changed it. What was
-        logged is unknown (None) when the page was converted outside the cache."""
+    ) -> tuple[str, Converted | None]:
+        """The page as converting its Markdown made it, and its cache entry (what the conversion
+        logged and looked up): from the cache, or just converted (and then stored), before any
+        plugin has changed it. The entry is None when the page was converted outside the
+        cache."""
         src_uri = page.file.src_uri
         found = self.found.pop(src_uri, None)
         if found is not None:
-            return unstable(_restored(page, found, files)), found.records
+            return unstable(_restored(page, found, files)), found
         if self.converting is not None and self.converting[0] == src_uri:
             records, self.recorder.records = self.recorder.records or [], None
+            lookups = [] if self.watched is None else self.watched.watched()
             key, self.converting = self.converting[1], None
             if not placeholders_alone(page.markdown or "", html):
                 # The author's text made the placeholders' kept form some way `stable` does not
@@ -271,8 +280,9 @@ class Conversions:
                 page.render(config, files)
                 return page.content or "", None
             assert self.cache is not None
-            self.cache.put(key, converted_page(html, page, records))
-            return unstable(html), records
+            kept = converted_page(html, page, records, lookups)
+            self.cache.put(key, kept)
+            return unstable(html), kept
         return html, None
 
     def planned(
@@ -491,7 +501,7 @@ class Conversions:
         if self.secret is None:
             return None
         folder = conversions.folder.parent / FINISHED_PAGES
-        return self._reused(FinishedPages(folder, conversions.build_key, self.secret))
+        return self._reused(FinishedPages(folder, conversions.build_key, self.secret, files))
 
     def _reused(self, made: _Kept) -> _Kept:
         """In `mkdocs serve`, the same cache as the build before (its folder, settings and key):
@@ -500,7 +510,7 @@ class Conversions:
             return made
         before = self.kept.get(type(made))
         if isinstance(before, type(made)) and before.same_as(made):
-            before.now = made.now
+            before.now, before.files = made.now, made.files
             before.taken_again()
             return before
         self.kept[type(made)] = made
