@@ -664,15 +664,19 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     assert "The summary, rewritten." in (
         tmp_path / "served" / "incidents" / "pm-03" / "index.html"
     ).read_text(encoding="utf-8")
-    # A title is shown on the pages that list the incident as related: those are rendered again.
+    # A title is shown on the pages that may list the incident as related: those of its service
+    # and factor are rendered again, not the others.
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three"),
         encoding="utf-8",
     )
     rendered.clear()
     build(_config(root, tmp_path / "served"), dirty=True)
-    assert len(rendered) == COUNT
+    sharing = [i for i in range(COUNT) if i % 3 == 3 % 3 or i // 3 % 3 == 3 // 3 % 3]
+    assert sorted(rendered) == [f"pm-{i:02d}" for i in sharing]
+    assert 0 < len(sharing) < COUNT
     assert len(listed) == 2  # the title is in the incidents table
+    _assert_same_site(tmp_path / "served", _clean_build(root))
 
 
 def test_a_catalog_change_checks_every_postmortem_again_from_its_file(

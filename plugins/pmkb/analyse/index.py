@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from ..digests import digest
 from ..model import Postmortem
 
 # Candidate incidents for "related" are the ones nearest in time in each shared posting list, so the
@@ -59,6 +60,7 @@ class Index:
                 members = [self._position[pm.id] for pm in reversed(items)]
                 self._members[(kind, key)] = members
                 self._timeline[(kind, key)] = [self._ordinals[i] for i in members]
+        self._list_digests: dict[tuple[str, str], str] = {}
 
     def _mask(self, keys: tuple[str, ...], kind: str) -> int:
         mask = 0
@@ -75,6 +77,29 @@ class Index:
     def cooccurring(self, factor: str, incidents: list[Postmortem]) -> list[tuple[str, int]]:
         """The other factors of `incidents` (those of `factor`, or some of them), most frequent first."""
         return _ranked(Counter(f for pm in incidents for f in pm.factors if f != factor))
+
+    def related_inputs(self, pm: Postmortem) -> str:
+        """A digest of all `related` reads for `pm`: the lists of its services and factors, with
+        what each incident in them is chosen and shown by. A page's related incidents can change
+        only with it: an incident added, removed or changed that shares none of these leaves it
+        as it was."""
+        parts = []
+        for kind, keys in (("s", pm.services), ("f", pm.factors)):
+            for key in keys:
+                listed = self._list_digests.get((kind, key))
+                if listed is None and (kind, key) in self._members:
+                    members = [self.incidents[i] for i in self._members[(kind, key)]]
+                    listed = digest(
+                        repr(
+                            [
+                                (m.id, m.title, m.date, m.severity, m.services, m.factors)
+                                for m in members
+                            ]
+                        )
+                    )
+                    self._list_digests[(kind, key)] = listed
+                parts.append(f"{kind} {key} {listed}")
+        return digest(*parts)
 
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
         """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""

@@ -260,7 +260,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         for source in renderer.incident_sources():
             render = partial(conversions.rendered, source)
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
-            file.inputs, file.head = source.inputs, source.head
+            file.inputs, file.head, file.body = source.inputs, source.head, source.body
             search = source.search if source.searched else None
             self._add(file, files, config, "incident", source.source_path, search)
             fillable.append(file)
@@ -357,6 +357,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         inputs = None
         if isinstance(file, RenderedOnRead) and file.render is not None and file.inputs:
             inputs = file.inputs()
+            if file.body is not None and self.files_seen is not None:
+                # And where the body's links lead: a file it links to may come, go or move while
+                # nothing the page is made from changes.
+                inputs = digest(inputs, *link_targets(file.body(), src, self.files_seen))
             known = self.known.get(src, {}).get(inputs)
             if self.shape_compared and known is not None:
                 self.made_digests[src] = known

@@ -43,6 +43,9 @@ class RenderedOnRead(GeneratedFile):
     # Its front matter alone, made without the rest of the text, set by the plugin: what MkDocs
     # reads of a page whose HTML pmkb puts in when the page is built.
     head: Callable[[], str] | None = None
+    # The author's Markdown the text holds, set by the plugin: where its links lead is compared
+    # too, as `inputs` say nothing of the site's other files.
+    body: Callable[[], str] | None = None
 
     @classmethod
     def of(

@@ -103,7 +103,6 @@ class PageContext:
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
         self._shared: dict[bool, str] = {}
-        self._neighbourhood: str | None = None
 
     # Made when a page first needs it: a `serve` rebuild after an edit to a postmortem's body
     # reuses the listing, trend and export pages, and no incident page reads it.
@@ -127,19 +126,6 @@ class PageContext:
             parts = (self.kb.catalog, self.kb.settings, self.site, self.today if dated else None)
             self._shared[dated] = digest(repr((*parts, self.compact_search, self.body is None)))
         return self._shared[dated]
-
-    def neighbourhood(self) -> str:
-        """A digest of what the index chooses related incidents by, and shows of them."""
-        if self._neighbourhood is None:
-            self._neighbourhood = digest(
-                repr(
-                    [
-                        (pm.id, pm.title, pm.date, pm.severity, pm.services, pm.factors)
-                        for pm in self.index.incidents
-                    ]
-                )
-            )
-        return self._neighbourhood
 
     def listed(self, src: str, **wanted: str) -> str:
         """A link from the page at `src` to the incidents with these values (`service=<id>`,

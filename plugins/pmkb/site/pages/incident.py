@@ -88,16 +88,20 @@ class IncidentSource:
         page whose inputs did not change since the last build need not be rendered to tell."""
         return incident_inputs(self.context, self.pm)
 
+    def body(self) -> str:
+        """The postmortem's Markdown body as the text holds it."""
+        return self.pm.body
+
 
 def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
     """A digest of all `incident_text` makes the page from: the postmortem, what every page
-    shares, and what related incidents are chosen and shown by. The last is one digest over every
-    incident: cheaper than choosing each page's related incidents, at the price of rendering every
-    incident page again when an incident's title, date, severity, services or factors change.
-    Of the build date, the page shows only which action items are overdue: a page is not made
-    again each day, only on the day one of its items falls due."""
+    shares, and what its related incidents are chosen and shown by (the incidents of its services
+    and factors: cheaper than choosing them, at the price of rendering the page again when one of
+    those incidents changes title, date, severity, services or factors, or comes or goes). Of the
+    build date, the page shows only which action items are overdue: a page is not made again each
+    day, only on the day one of its items falls due."""
     overdue = repr([item.is_overdue(ctx.today) for item in pm.action_items])
-    parts = (ctx.shared(dated=False), ctx.neighbourhood(), ctx.fingerprint(pm), overdue)
+    parts = (ctx.shared(dated=False), ctx.index.related_inputs(pm), ctx.fingerprint(pm), overdue)
     return digest(*parts)
 
 
