@@ -16,7 +16,8 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
   (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
   (e2) check-again `pmkb check` right after (e), with its checked postmortems (an author's next);
   (f) check-one `pmkb check` of one file;
-  (g) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else.
+  (g) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else;
+  (c2) added    the warm build again, last, with one postmortem added (a pull request's next).
 
 Before each command, the site and caches the one before left are moved aside, as MkDocs or a
 fresh checkout would delete them, and deleted only at the end (see TRASH for why).
@@ -72,7 +73,17 @@ KEPT = "<!-- The sections below are measured by other means; benchmarks/run.py k
 RELOAD_EDITS = 5
 # Builds see the same "today" every time, so overdue action items do not change between runs.
 SOURCE_DATE_EPOCH = str(int(datetime(2026, 12, 1, tzinfo=UTC).timestamp()))
-KINDS = ("baseline", "pmkb", "warm", "serial", "check", "check-again", "check-one", "floor")
+KINDS = (
+    "baseline",
+    "pmkb",
+    "warm",
+    "serial",
+    "check",
+    "check-again",
+    "check-one",
+    "floor",
+    "added",
+)
 LABELS = {
     "baseline": "(a) baseline `mkdocs build`, plain MkDocs + Material",
     "pmkb": "(b) `mkdocs build` with pmkb, cold (no conversion cache)",
@@ -82,6 +93,7 @@ LABELS = {
     "check-again": "(e2) `pmkb check` again (checked postmortems kept)",
     "check-one": "(f) `pmkb check` of one file",
     "floor": "(g) floor: front matter with PyYAML's C loader",
+    "added": "(c2) `mkdocs build` with pmkb, warm (cache of (c), one postmortem added)",
 }
 _WRAPPER = (
     "import resource, subprocess, sys\n"
@@ -377,8 +389,13 @@ def run_size(
         "check-again": ([pmkb, "check"], project.root),
         "check-one": ([pmkb, "check", str(edited.relative_to(project.root))], project.root),
         "floor": ([sys.executable, str(BENCH / "floor.py"), "postmortems"], project.root),
+        "added": ([mkdocs, "build", "--quiet"], project.root),
     }
     original = edited.read_text(encoding="utf-8")
+    # A new postmortem beside the edited one, the same but for its title and file: what a pull
+    # request that adds one brings. Taken out once measured, before the next run's cold build.
+    added = edited.with_name(f"{edited.stem}-again.md")
+    title = next(line for line in original.splitlines() if line.startswith("title: "))
     # As a pre-commit hook finds it after its first run: the check index written (not timed),
     # once the files just generated have settled. The index does not trust the identity of a file
     # changed within SETTLED_NS of its check, and would check the last files written again in the
@@ -392,8 +409,12 @@ def run_size(
                 _forget_all_but_the_check_index(project.root / ".cache" / "pmkb")
             if kind == "warm":  # what an author's next build finds: one postmortem changed
                 edited.write_text(reload.edited(original, f"run {run}"), encoding="utf-8")
+            if kind == "added":
+                again = original.replace(title, f"{title} (again, run {run})", 1)
+                added.write_text(again, encoding="utf-8")
             _set_aside(cwd / "site")  # what MkDocs would delete first (see TRASH)
             sample = measure(command, cwd, env)
+            added.unlink(missing_ok=True)
             result.samples[kind].append(sample)
             log(
                 f"N={n} run {run}/{repeat} {kind:8} {sample.seconds:7.2f} s wall "
@@ -473,6 +494,7 @@ def targets(results: dict[int, SizeResult]) -> list[Target]:
         cpu = big.cpu("pmkb") / big.cpu("baseline")
         out.append(Target("cold build CPU time ≤ 1.2x baseline at N=5000", _x(cpu), cpu <= 1.2))
     against_baseline("warm build (one postmortem edited) ≤ 0.5x the cold baseline", "warm", 0.5)
+    against_baseline("warm build (one postmortem added) ≤ 0.5x the cold baseline", "added", 0.5)
     if big and big.reload:
         ours = statistics.median(big.reload["pmkb --dirty"])
         plain = statistics.median(big.reload["baseline --dirty"])
@@ -742,7 +764,7 @@ def report(
         "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run; "
         "the machine has built before (its key for finished pages exists), so (b) writes finished pages, as an "
         "author's build does, where a CI runner's first build writes none. "
-        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
+        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, last in each run (after (g)), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
         "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
         "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
         "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",
