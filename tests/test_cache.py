@@ -13,7 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -396,6 +396,37 @@ def test_a_postmortem_added_or_removed_converts_its_page_and_the_pages_that_list
         shutil.move(root / ".cache-kept", root / ".cache")
         assert _differences(root / f"site-{step}", root / f"site-{step}-clean") == [], step
         added.unlink(missing_ok=True)
+
+
+def test_a_postmortem_added_renders_again_only_the_incidents_whose_related_it_may_join(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    from pmkb.analyse.index import NEIGHBOURS
+
+    # One service's incidents, a day apart: a new one, newer than all, is weighed as related
+    # only by the NEIGHBOURS nearest it in time.
+    count = 2 * NEIGHBOURS + 20
+    start = date(2024, 1, 1)
+    files = {
+        f"2024/day-{n:03d}.md": postmortem(
+            f"Day {n:03d}", (start + timedelta(days=n)).isoformat(), services=["payments"]
+        )
+        for n in range(count)
+    }
+    root = make_project(tmp_path / "kb", files, site=True)
+    _build_here(root, "site", monkeypatch)
+    assert len(rendered) == count
+    rendered.clear()
+    (root / "postmortems" / "2024" / "newest.md").write_text(
+        postmortem("Newest", (start + timedelta(days=count)).isoformat(), services=["payments"]),
+        encoding="utf-8",
+    )
+    _build_here(root, "site-added", monkeypatch)
+    assert "Newest" in rendered and "Day 000" not in rendered
+    assert len(rendered) <= NEIGHBOURS + 2
+    shutil.rmtree(root / ".cache")
+    _build_here(root, "site-clean", monkeypatch)
+    assert _differences(root / "site-added", root / "site-clean") == []
 
 
 def test_a_page_linking_to_a_postmortem_yet_to_come_is_converted_again_when_it_comes(

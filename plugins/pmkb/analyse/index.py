@@ -5,8 +5,10 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from ..digests import digest
 from ..model import Postmortem
@@ -60,7 +62,6 @@ class Index:
                 members = [self._position[pm.id] for pm in reversed(items)]
                 self._members[(kind, key)] = members
                 self._timeline[(kind, key)] = [self._ordinals[i] for i in members]
-        self._list_digests: dict[tuple[str, str], str] = {}
 
     def _mask(self, keys: tuple[str, ...], kind: str) -> int:
         mask = 0
@@ -79,40 +80,43 @@ class Index:
         return _ranked(Counter(f for pm in incidents for f in pm.factors if f != factor))
 
     def related_inputs(self, pm: Postmortem) -> str:
-        """A digest of all `related` reads for `pm`: the lists of its services and factors, with
-        what each incident in them is chosen and shown by. A page's related incidents can change
-        only with it: an incident added, removed or changed that shares none of these leaves it
-        as it was."""
-        parts = []
+        """A digest of all `related` reads for `pm`: the incidents it weighs, with what each is
+        chosen and shown by. A page's related incidents can change only with it: an incident
+        added, removed or changed that is not among them leaves the page as it was."""
+        shown = self._shown
+        return digest(
+            *(
+                f"{kind} {key} " + " ".join(shown[i] for i in window)
+                for (kind, key), window in self._windows(pm)
+            )
+        )
+
+    @cached_property
+    def _shown(self) -> list[str]:
+        """Per incident, a digest of what `related` chooses it by and shows of it."""
+        return [
+            digest(repr((m.id, m.title, m.date, m.severity, m.services, m.factors)))[:16]
+            for m in self.incidents
+        ]
+
+    def _windows(self, pm: Postmortem) -> Iterator[tuple[tuple[str, str], list[int]]]:
+        """The incidents `related` weighs for `pm`, by list: in each list of its services and
+        factors, the NEIGHBOURS nearest its date on either side."""
+        me = _ordinal(pm.date)
         for kind, keys in (("s", pm.services), ("f", pm.factors)):
             for key in keys:
-                listed = self._list_digests.get((kind, key))
-                if listed is None and (kind, key) in self._members:
-                    members = [self.incidents[i] for i in self._members[(kind, key)]]
-                    listed = digest(
-                        repr(
-                            [
-                                (m.id, m.title, m.date, m.severity, m.services, m.factors)
-                                for m in members
-                            ]
-                        )
-                    )
-                    self._list_digests[(kind, key)] = listed
-                parts.append(f"{kind} {key} {listed}")
-        return digest(*parts)
+                # An incident outside the index (one withheld from the site) may name keys none has.
+                members = self._members.get((kind, key))
+                if members is not None:
+                    at = bisect_left(self._timeline[(kind, key)], me)
+                    yield (kind, key), members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS]
 
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
         """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""
         me = _ordinal(pm.date)
         candidates: set[int] = set()
-        for kind, keys in (("s", pm.services), ("f", pm.factors)):
-            # An incident outside the index (one withheld from the site) may name keys none has.
-            for key in keys:
-                if (kind, key) not in self._members:
-                    continue
-                members = self._members[(kind, key)]
-                at = bisect_left(self._timeline[(kind, key)], me)
-                candidates.update(members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS])
+        for _, window in self._windows(pm):
+            candidates.update(window)
         candidates.discard(self._position.get(pm.id, -1))
         factors, services = self._mask(pm.factors, "f"), self._mask(pm.services, "s")
         ordinals, factor_bits, service_bits = self._ordinals, self._factor_bits, self._service_bits
