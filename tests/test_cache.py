@@ -241,6 +241,34 @@ def test_packs_made_before_two_weeks_are_removed_by_the_first_build_of_a_day(
     assert time.time() - marker.stat().st_mtime < 3600
 
 
+def test_a_pack_dated_more_than_a_day_ahead_of_the_clock_is_removed_by_the_clean_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Made by a machine whose clock ran ahead, or before this one's was set back: going by when
+    # it was made, no clean-up would remove it before that day came, however far off.
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    folder = _folder(root)
+    entry = next(iter(_entries(root).values()))
+    ahead = {
+        hours: _pack_made(
+            folder,
+            time.time() + hours * 3600,
+            [entry.replace(_name(entry).encode(), b"%064d" % hours)],
+        )
+        for hours in (1, 72, 24 * 365 * 30)
+    }
+    marker = folder / ".cleaned"
+    day_ago = time.time() - 25 * 3600
+    os.utime(marker, (day_ago, day_ago))
+    _build_here(root, "site", monkeypatch)
+    assert {hours: pack.exists() for hours, pack in ahead.items()} == {
+        1: True,
+        72: False,
+        24 * 365 * 30: False,
+    }
+
+
 def test_an_entry_read_from_a_pack_older_than_a_week_is_written_again_and_a_recent_one_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

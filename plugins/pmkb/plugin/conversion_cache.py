@@ -320,7 +320,11 @@ class ConversionCache:
         for name in sorted(_packs(self.folder)):
             path = self.folder / name
             try:
-                if _made(name) < now - UNUSED_FOR_SECONDS:
+                # A pack made ahead of the clock (on a machine whose clock ran ahead, or before
+                # this one's was set back) cannot tell when its entries were last used: more than
+                # a day ahead, it goes as one made too long ago does.
+                made = _made(name)
+                if made < now - UNUSED_FOR_SECONDS or made > now + CLEANED_EVERY_SECONDS:
                     path.unlink()
                     removed += 1
                     continue
