@@ -553,10 +553,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                     # postmortem deleted that took it): newer, pmkb's output would hide it from
                     # MkDocs' test of what changed, and its title would be taken for the file's.
                     Path(file.abs_dest_path).unlink(missing_ok=True)
+            # Before the navigation is compared: it asks whether the pages it lists changed, and
+            # a page says so once a build, by where its links lead among these files too.
+            self.files_seen = files
             self._nav_is_compared(nav, files)
             pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
-            self.files_seen = files
             self.site_files = {f.dest_uri for f in written}
             self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
         return nav
