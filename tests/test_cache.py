@@ -759,6 +759,42 @@ def test_a_plugin_that_changes_the_html_before_pmkb_sees_its_change_on_every_bui
     assert shown == [True, True]
 
 
+# A plugin before pmkb (a translation plugin, say) whose files resolve a link their own way.
+OWN_FILES_HOOK = """
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
+
+
+class Renamed(Files):
+    def get_file_from_path(self, path):
+        return super().get_file_from_path(path.replace("runbook.md", "guide.md"))
+
+
+@event_priority(50)
+def on_files(files, config):
+    return Renamed(files)
+"""
+
+
+def test_the_files_another_plugin_made_before_pmkb_resolve_the_links_of_pmkbs_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    linking = postmortem(
+        "Runbook followed", "2025-05-02", summary="As [the runbook](../runbook.md) says."
+    )
+    root = make_project(
+        tmp_path / "kb",
+        {"2025/first.md": linking},
+        site=True,
+        mkdocs={"hooks": ["renamed.py"]},
+        files={"renamed.py": OWN_FILES_HOOK, "docs/guide.md": "# Guide\n"},
+    )
+    for site in ("site", "site-warm"):
+        _build_here(root, site, monkeypatch)
+        page = (root / site / "incidents" / "first" / "index.html").read_text("utf-8")
+        assert '<a href="../../guide/">the runbook</a>' in page, site
+
+
 def _importable(root: Path) -> dict[str, str]:
     """The environment of a build that imports the project folder's own modules (a team's
     Markdown extension, say)."""

@@ -297,8 +297,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         log.log(*summary_line(kb, config.strict))
         # The same files, noting what each page's conversion looks up among them: a kept
         # conversion then stays good until a file it links to comes, goes or moves, not until
-        # any file of the site does (see watched_files).
-        return WatchedFiles(files)
+        # any file of the site does (see watched_files). Files of another plugin's own kind
+        # (one that resolves links its own way) stay as they are: a copy would lose that way.
+        return WatchedFiles(files) if type(files) is Files else files
 
     def _placing_pages_follow(self, placing: list[File]) -> None:
         """`serve --dirty`: the site's own pages that place the "on this day" block are built
