@@ -12,12 +12,12 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
                 navigation with `not_in_nav`; drafts excluded with `draft_docs`;
   (b) pmkb      `mkdocs build` of the pmkb project, its caches set aside first (cold);
   (c) warm      the same right after (b), one postmortem edited: what an author's next build costs;
+  (c2) added    the same right after (c), one postmortem added: what a pull request's next costs;
   (d) serial    (b) with `workers: 0` and no cache: everything in one process;
   (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
   (e2) check-again `pmkb check` right after (e), with its checked postmortems (an author's next);
   (f) check-one `pmkb check` of one file;
-  (g) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else;
-  (c2) added    the warm build again, last, with one postmortem added (a pull request's next).
+  (g) floor     benchmarks/floor.py: PyYAML's C loader on each file's front matter, nothing else.
 
 Before each command, the site and caches the one before left are moved aside, as MkDocs or a
 fresh checkout would delete them, and deleted only at the end (see TRASH for why).
@@ -77,12 +77,12 @@ KINDS = (
     "baseline",
     "pmkb",
     "warm",
+    "added",
     "serial",
     "check",
     "check-again",
     "check-one",
     "floor",
-    "added",
 )
 LABELS = {
     "baseline": "(a) baseline `mkdocs build`, plain MkDocs + Material",
@@ -393,7 +393,7 @@ def run_size(
     }
     original = edited.read_text(encoding="utf-8")
     # A new postmortem beside the edited one, the same but for its title and file: what a pull
-    # request that adds one brings. Taken out once measured, before the next run's cold build.
+    # request that adds one brings. Taken out once measured; (e) then forgets the caches.
     added = edited.with_name(f"{edited.stem}-again.md")
     title = next(line for line in original.splitlines() if line.startswith("title: "))
     # As a pre-commit hook finds it after its first run: the check index written (not timed),
@@ -764,7 +764,7 @@ def report(
         "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run; "
         "the machine has built before (its key for finished pages exists), so (b) writes finished pages, as an "
         "author's build does, where a CI runner's first build writes none. "
-        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, last in each run (after (g)), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
+        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
         "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
         "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
         "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",
