@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from hashlib import sha256
 
 from ..digests import digest
 from ..model import Postmortem
@@ -18,6 +19,7 @@ from ..model import Postmortem
 NEIGHBOURS = 40
 FACTOR_WEIGHT, SERVICE_WEIGHT = 3, 2
 NO_DATE = 10**9  # days apart when either incident has no date: ranks after every dated one
+_SHOWN = 16  # bytes of each incident's digest in `related_inputs`
 
 
 @dataclass(frozen=True)
@@ -83,40 +85,46 @@ class Index:
         """A digest of all `related` reads for `pm`: the incidents it weighs, with what each is
         chosen and shown by. A page's related incidents can change only with it: an incident
         added, removed or changed that is not among them leaves the page as it was."""
+        # Each list's incidents' digests, end to end: a window of them is one slice, not a join
+        # for every page (a warm build asks for every incident page's inputs).
         shown = self._shown
         return digest(
             *(
-                f"{kind} {key} " + " ".join(shown[i] for i in window)
-                for (kind, key), window in self._windows(pm)
+                f"{kind} {key}".encode() + shown[(kind, key)][start * _SHOWN : end * _SHOWN]
+                for (kind, key), start, end in self._windows(pm)
             )
         )
 
     @cached_property
-    def _shown(self) -> list[str]:
-        """Per incident, a digest of what `related` chooses it by and shows of it."""
-        return [
-            digest(repr((m.id, m.title, m.date, m.severity, m.services, m.factors)))[:16]
+    def _shown(self) -> dict[tuple[str, str], bytes]:
+        """Per list, the digests of what `related` chooses each of its incidents by and shows of
+        it, _SHOWN bytes each, in the list's order."""
+        each = [
+            sha256(
+                repr((m.id, m.title, m.date, m.severity, m.services, m.factors)).encode()
+            ).digest()[:_SHOWN]
             for m in self.incidents
         ]
+        return {key: b"".join(each[i] for i in members) for key, members in self._members.items()}
 
-    def _windows(self, pm: Postmortem) -> Iterator[tuple[tuple[str, str], list[int]]]:
+    def _windows(self, pm: Postmortem) -> Iterator[tuple[tuple[str, str], int, int]]:
         """The incidents `related` weighs for `pm`, by list: in each list of its services and
-        factors, the NEIGHBOURS nearest its date on either side."""
+        factors, the NEIGHBOURS nearest its date on either side, as where they start and end."""
         me = _ordinal(pm.date)
         for kind, keys in (("s", pm.services), ("f", pm.factors)):
             for key in keys:
                 # An incident outside the index (one withheld from the site) may name keys none has.
-                members = self._members.get((kind, key))
-                if members is not None:
-                    at = bisect_left(self._timeline[(kind, key)], me)
-                    yield (kind, key), members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS]
+                timeline = self._timeline.get((kind, key))
+                if timeline is not None:
+                    at = bisect_left(timeline, me)
+                    yield (kind, key), max(0, at - NEIGHBOURS), at + NEIGHBOURS
 
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
         """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""
         me = _ordinal(pm.date)
         candidates: set[int] = set()
-        for _, window in self._windows(pm):
-            candidates.update(window)
+        for key, start, end in self._windows(pm):
+            candidates.update(self._members[key][start:end])
         candidates.discard(self._position.get(pm.id, -1))
         factors, services = self._mask(pm.factors, "f"), self._mask(pm.services, "s")
         ordinals, factor_bits, service_bits = self._ordinals, self._factor_bits, self._service_bits
