@@ -211,7 +211,7 @@ def test_mkdocs_renders_no_page_whose_html_pmkb_has_from_a_finished_page_or_the_
     assert _same_tree(root / "site-cold", root / "site-cached")
 
 
-def test_packs_made_before_two_weeks_are_removed_by_the_first_build_of_a_day(
+def test_packs_made_before_two_weeks_or_ahead_of_the_clock_are_removed_by_the_first_build_of_a_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path)
@@ -222,6 +222,16 @@ def test_packs_made_before_two_weeks_are_removed_by_the_first_build_of_a_day(
     unused = _pack_made(
         folder, time.time() - 15 * 24 * 3600, [entry.replace(_name(entry).encode(), b"0" * 64)]
     )
+    # Made by a machine whose clock ran ahead, or before this one's was set back: going by when
+    # it was made, no clean-up would remove it before that day came, however far off.
+    ahead = {
+        hours: _pack_made(
+            folder,
+            time.time() + hours * 3600,
+            [entry.replace(_name(entry).encode(), b"%064d" % hours)],
+        )
+        for hours in (1, 72, 24 * 365 * 30)
+    }
     # An entry of an earlier version (a file each, in a folder named by two hex digits), and a
     # file that is not one.
     (folder / "ab").mkdir()
@@ -236,37 +246,15 @@ def test_packs_made_before_two_weeks_are_removed_by_the_first_build_of_a_day(
     os.utime(marker, (day_ago, day_ago))
     _build_here(root, "site", monkeypatch)
     assert not unused.exists() and not legacy.exists()
-    assert other.read_text() == "mine"
-    assert _entries(root) == used  # what the builds use stays
-    assert time.time() - marker.stat().st_mtime < 3600
-
-
-def test_a_pack_dated_more_than_a_day_ahead_of_the_clock_is_removed_by_the_clean_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Made by a machine whose clock ran ahead, or before this one's was set back: going by when
-    # it was made, no clean-up would remove it before that day came, however far off.
-    root = _project(tmp_path)
-    _build_here(root, "site", monkeypatch)
-    folder = _folder(root)
-    entry = next(iter(_entries(root).values()))
-    ahead = {
-        hours: _pack_made(
-            folder,
-            time.time() + hours * 3600,
-            [entry.replace(_name(entry).encode(), b"%064d" % hours)],
-        )
-        for hours in (1, 72, 24 * 365 * 30)
-    }
-    marker = folder / ".cleaned"
-    day_ago = time.time() - 25 * 3600
-    os.utime(marker, (day_ago, day_ago))
-    _build_here(root, "site", monkeypatch)
     assert {hours: pack.exists() for hours, pack in ahead.items()} == {
         1: True,
         72: False,
         24 * 365 * 30: False,
     }
+    assert other.read_text() == "mine"
+    ahead[1].unlink()
+    assert _entries(root) == used  # what the builds use stays
+    assert time.time() - marker.stat().st_mtime < 3600
 
 
 def test_an_entry_read_from_a_pack_older_than_a_week_is_written_again_and_a_recent_one_not(
