@@ -434,14 +434,15 @@ def _private(path: str, flags: int) -> int:
 
 def _packs(folder: Path) -> list[str]:
     """The names of the packs in `folder`."""
+    return [e.name for e in _listed(folder) if _PACK.fullmatch(e.name) and _is_file(e)]
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    # One entry that cannot be looked at is not a pack; the others still are.
     try:
-        return [
-            e.name
-            for e in os.scandir(folder)
-            if _PACK.fullmatch(e.name) and e.is_file(follow_symlinks=False)
-        ]
+        return entry.is_file(follow_symlinks=False)
     except OSError:
-        return []
+        return False
 
 
 def _made_ns(name: str) -> int:
@@ -491,7 +492,7 @@ def _removed_legacy(folder: Path) -> int:
         if len(shard.name) == 2 and shard.is_dir(follow_symlinks=False):
             for entry in _listed(Path(shard.path)):
                 with suppress(OSError):
-                    if entry.is_file(follow_symlinks=False) and _LEGACY.fullmatch(entry.name):
+                    if _is_file(entry) and _LEGACY.fullmatch(entry.name):
                         os.unlink(entry.path)
                         removed += 1
             with suppress(OSError):
