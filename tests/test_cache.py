@@ -316,7 +316,7 @@ def test_an_entry_a_build_used_is_kept_a_week_though_the_clean_up_merged_its_pac
     _no_finished_pages(root)
     assert _build_here(root, "site", monkeypatch) == 1
     # The clean-up five days after: each entry was used less than a week before.
-    cache = conversion_cache.ConversionCache(folder, "")
+    cache = conversion_cache.ConversionCache(folder, "", Files([]))
     cache.remove_unused(now=time.time() + 5 * day)
     _no_finished_pages(root)
     assert _build_here(root, "site", monkeypatch) == 1

@@ -15,6 +15,7 @@ from markdown import Markdown
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from helpers import BODY_TEMPLATE, BUILD_EPOCH, make_project, postmortem
@@ -809,7 +810,7 @@ def test_a_rebuild_finds_the_entries_another_builds_clean_up_merged_into_one_pac
     for kind in ("pages", "finished"):
         folder = root / ".cache" / "pmkb" / kind
         packs = sorted(path.name for path in folder.glob("*.pack"))
-        conversion_cache.ConversionCache(folder, "")._merged(packs)
+        conversion_cache.ConversionCache(folder, "", Files([]))._merged(packs)
         assert not {path.name for path in folder.glob("*.pack")} & set(packs)
     converted.clear()
     build(_config(root, out))

@@ -155,7 +155,7 @@ class ConversionCache:
     made 10,000 of them, 1.7 s), appending to one a hundredth.
     """
 
-    def __init__(self, folder: Path, build_key: str, files: Files | None = None) -> None:
+    def __init__(self, folder: Path, build_key: str, files: Files) -> None:
         self.folder = folder
         self.build_key = build_key
         # The site's files this build: an entry is used where they answer its look-ups alike.
@@ -227,8 +227,6 @@ class ConversionCache:
 
     def _same_files(self, found: Converted) -> bool:
         """Whether this build's files answer the entry's look-ups as they were answered."""
-        if self.files is None:
-            return not found.lookups
         return same_answers(self.files, found.lookups)
 
     def put(self, key: str, converted: Converted) -> None:
@@ -382,9 +380,7 @@ class FinishedPages(ConversionCache):
     HTML is sanitized again when read, still serves it.
     """
 
-    def __init__(
-        self, folder: Path, build_key: str, secret: bytes, files: Files | None = None
-    ) -> None:
+    def __init__(self, folder: Path, build_key: str, secret: bytes, files: Files) -> None:
         super().__init__(folder, build_key, files)
         self.secret = secret
 
