@@ -89,7 +89,7 @@ class IncidentSource:
         return incident_inputs(self.context, self.pm)
 
     def body(self) -> str:
-        """The postmortem's Markdown body as the text holds it."""
+        """The postmortem's Markdown body, as written: the links the text holds are its."""
         return self.pm.body
 
 
@@ -97,9 +97,9 @@ def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
     """A digest of all `incident_text` makes the page from: the postmortem, what every page
     shares, and what its related incidents are chosen and shown by (the incidents it weighs:
     cheaper than choosing them, at the price of rendering the page again when one of those
-    changes title, date, severity, services or factors, or comes or goes). Of the
-    build date, the page shows only which action items are overdue: a page is not made again each
-    day, only on the day one of its items falls due."""
+    changes title, date, severity, services or factors, or comes or goes). Of the build date,
+    the page shows only which action items are overdue: a page is not made again each day, only
+    on the day one of its items falls due."""
     overdue = repr([item.is_overdue(ctx.today) for item in pm.action_items])
     parts = (ctx.shared(dated=False), ctx.index.related_inputs(pm), ctx.fingerprint(pm), overdue)
     return digest(*parts)
