@@ -300,7 +300,7 @@ BUILD_EPOCH = "1764028800"
 
 
 def build(
-    root: Path, *, strict: bool = False, env: dict[str, str] | None = None
+    root: Path, *, strict: bool = False, dirty: bool = False, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `mkdocs build` in a subprocess, as a user would."""
     command = [
@@ -309,6 +309,7 @@ def build(
         "mkdocs",
         "build",
         *(["--strict"] if strict else []),
+        *(["--dirty"] if dirty else []),
         "-f",
         str(root / "mkdocs.yml"),
     ]

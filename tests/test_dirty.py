@@ -6,6 +6,8 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -241,6 +243,51 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
     made = rebuild("home")
     assert made == ["index.md"]
+
+
+@pytest.mark.parametrize(
+    ("search", "theme"), [("auto", "material"), ("compact", "material"), ("compact", "mkdocs")]
+)
+def test_a_dirty_build_leaves_the_site_a_clean_build_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search: str, theme: str
+) -> None:
+    # `mkdocs build --dirty` writes over the last build's site the pages whose files changed,
+    # and every one of pmkb's: the theme's search plugin then indexes those alone (not the about
+    # page), and MkDocs takes no file out.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
+    root = make_project(
+        tmp_path / "kb",
+        _postmortems(),
+        site=True,
+        theme=theme,
+        options={"search": search},
+        files=about,
+    )
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    home = root / "docs" / "index.md"
+    home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
+    later = time.time() + 60  # newer than its page, as MkDocs' --dirty tells a changed file
+    os.utime(home, (later, later))
+    folder = root / "postmortems"
+    # Withdrawn: its page must no longer be published.
+    drafted = (folder / "pm-07.md").read_text(encoding="utf-8")
+    (folder / "pm-07.md").write_text(drafted.replace("status: published", "status: draft"), "utf-8")
+    (folder / "pm-08.md").rename(folder / "pm-08-renamed.md")
+    retitled = (folder / "pm-09.md").read_text(encoding="utf-8")
+    (folder / "pm-09.md").write_text(retitled.replace("Incident 9", "Incident nine"), "utf-8")
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
+    shutil.rmtree(clean / ".cache", ignore_errors=True)
+    _clean_build(clean)
+    assert not (root / "site" / _page_path("incidents/pm-07.md")).exists()
+    assert not (root / "site" / _page_path("incidents/pm-08.md")).exists()
+    _assert_same_site(root / "site", clean / "site")
+    assert _theme_search_entries(root / "site") == _theme_search_entries(clean / "site")
+    if search == "auto":
+        assert _search_index(root / "site") == _search_index(clean / "site")
 
 
 def test_pages_finished_in_an_earlier_session_are_told_apart_by_what_they_show(

@@ -13,20 +13,22 @@ from typing import Any
 
 # What pmkb keeps in `cache_dir`, by name (`{}`: 16 hex digits of a digest of what the file is
 # for): the check index, the checked postmortems of each key, the listing pages of each
-# configuration, and the converted and the finished pages, a folder each. `is_kept` tells them
+# configuration, the files pmkb's pages wrote into each site folder, and the converted and the
+# finished pages, a folder each. `is_kept` tells them
 # from a team's own files, and `remove_unused` removes no other.
 CHECK_INDEX = "checked.json"
 CHECKED_POSTMORTEMS = "postmortems-{}.json"
 CHECKED_CHANGES = "postmortems-{}.changes"  # what runs changed since theirs was written
 OTHER_PAGES = "other-pages-{}"
 OTHER_PAGES_BEFORE = "other-pages"  # the one file of earlier versions, for all configurations
+SITE_FILES = "site-files-{}.json"
 CONVERTED_PAGES = "pages"
 FINISHED_PAGES = "finished"
 _TEMPORARY = ".tmp-{}-{}"  # `write_whole`'s name for a file being written: its process, its name
 _KEPT_FILES = re.compile(
     "|".join(
         re.escape(name).replace(re.escape("{}"), "[0-9a-f]{16}")
-        for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, CHECKED_CHANGES, OTHER_PAGES)
+        for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, CHECKED_CHANGES, OTHER_PAGES, SITE_FILES)
     )
 )
 _BEING_WRITTEN = re.compile(r"\.tmp-\d+-(.*)")  # `_TEMPORARY`'s names, and the name in each

@@ -91,6 +91,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.holding = True
         # `mkdocs serve --dirty`: what the previous build made, to tell which pages changed.
         self.dirty_serve = False
+        # `mkdocs build --dirty` (or `gh-deploy --dirty`): it builds every page of pmkb's, and
+        # the site's own that changed, over the site of the build before.
+        self.dirty_build = False
         # Its pages' URLs, as of the last build; the pages built since; the search index's entries
         # as the last build left them (see dirty_search).
         self.served_pages: set[str] | None = None
@@ -147,6 +150,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.cache = ParseCache() if command == "serve" else None
         self.serving = command == "serve"
         self.dirty_serve = command == "serve" and dirty
+        self.dirty_build = command != "serve" and dirty
         # One bound method for every generated file, not one made for each of thousands.
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
@@ -444,7 +448,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _markdown_is_let_go(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.dirty_serve and page.title is not None:
+        if (self.dirty_serve or not self.serving) and page.title is not None:
             self.made_titles[page.file.src_uri] = page.title
         if page.file.generated_by != "pmkb":
             return html
@@ -524,7 +528,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     # end of the build and reads it no more (see `_markdown_is_let_go`).
     @event_priority(-100)
     def _content_is_let_go(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if self.dirty_serve:
+        if self.dirty_serve or self.dirty_build:
             search = page.meta.get("search")
             excluded = isinstance(search, dict) and bool(search.get("exclude"))
             self.built_pages[page.url] = not (excluded and _honours_exclude(config))
@@ -546,22 +550,30 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             nav.items.append(page)
             nav.pages.append(page)
         _relink(nav.pages)
-        if self.dirty_serve:
+        if self.dirty_serve or not self.serving:
             written = [f for f in files if f.inclusion is not InclusionLevel.EXCLUDED]
+            self.site_files = {f.dest_uri for f in written}
+            self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
+        if self.dirty_serve or self.dirty_build:
             for file in written:
                 if file.generated_by != "pmkb" and file.dest_uri in self.own_files_served:
                     # A file of the site's own at the address of a page pmkb made last time (a
                     # postmortem deleted that took it): newer, pmkb's output would hide it from
                     # MkDocs' test of what changed, and its title would be taken for the file's.
                     Path(file.abs_dest_path).unlink(missing_ok=True)
+            built = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
+            pages = files.documentation_pages(inclusion=built)
+            self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
+        if self.dirty_build:
+            for page in nav.pages:
+                title = self.titles.get(page.file.src_uri)
+                if page.title is None and title is not None and not page.file.is_modified():
+                    page.title = title
+        if self.dirty_serve:
             # Before the navigation is compared: it asks whether the pages it lists changed, and
             # a page says so once a build, by where its links lead among these files too.
             self.files_seen = files
             self._nav_is_compared(nav, files)
-            pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
-            self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
-            self.site_files = {f.dest_uri for f in written}
-            self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
         return nav
 
     # Last, once every other plugin has settled the navigation: which incident pages it lists
@@ -633,6 +645,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._index_written()  # one writer of the index at a time
+        if self.dirty_build:
+            # As the build before left the site, before this one writes over it.
+            site_dir = Path(config.site_dir)
+            index = site_dir / "search" / "search_index.json"
+            self.search_entries_served = dirty_search.previous_entries(index)
+            self.own_files_served, self.titles = set(), {}
+            if self.settings is not None and self.settings.cache_dir is not None:
+                found = left_behind.made_before(self.settings.cache_dir, site_dir)
+                self.own_files_served, self.titles = found
 
     def _build_ended(self, *, config: MkDocsConfig) -> None:
         if self.conversions is not None:
@@ -651,6 +672,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
         if not self.serving and self.conversions is not None:
             self.conversions.remove_unused()
+        if not self.serving and self.settings is not None and self.settings.cache_dir is not None:
+            site_dir = Path(config.site_dir)
+            if self.dirty_build:
+                left_behind.taken_out(site_dir, self.own_files_served - self.site_files)
+            titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
+            left_behind.keep_made(self.settings.cache_dir, site_dir, self.own_files, titles)
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -668,7 +695,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)
     def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
-        if self.dirty_serve and self.served_pages is not None:
+        if (self.dirty_serve or self.dirty_build) and self.served_pages is not None:
             index = Path(config.site_dir) / "search" / "search_index.json"
             built, self.built_pages = self.built_pages, {}
             self.search_entries_served = dirty_search.mended(

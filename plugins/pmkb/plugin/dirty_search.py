@@ -1,6 +1,8 @@
-"""The search index a `serve --dirty` rebuild writes, made the same as a clean build's.
+"""The search index a `--dirty` build writes, made the same as a clean build's.
 
-Under a dirty reload, Material's search plugin keeps the previous build's index and takes out
+A `mkdocs build --dirty` builds the pages whose files changed, and the theme's search plugin
+writes their entries alone: the site's search finds nothing else (with pmkb's faceted search,
+which indexes pmkb's pages itself, the theme's index was left empty). Under a dirty reload, Material's search plugin keeps the previous build's index and takes out
 the entries of the first page it indexes this time (every entry whose location starts with that
 page's: for the home page, all of them), expecting a rebuild to build one page; MkDocs' own
 search plugin keeps nothing of the previous build. A pmkb rebuild builds the edited incident and
@@ -28,13 +30,10 @@ def mended(
     keeps its old ones) of a site of `pages`, given the entries the previous build's index ended
     with (None: this is the first build); return the entries it now holds. An index of another
     shape is left alone (None)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        docs = data["docs"]
-    except (OSError, ValueError, KeyError, TypeError):
+    found = _read(path)
+    if found is None:
         return None
-    if not isinstance(docs, list) or not all(isinstance(entry, dict) for entry in docs):
-        return None
+    data, docs = found
     # A page's entries come one after another, and this build's after any kept from the
     # previous one: a page's last run of entries is its newest.
     runs: list[tuple[str, list[Entry]]] = []
@@ -55,6 +54,24 @@ def mended(
         # As Material writes it.
         path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
     return kept
+
+
+def previous_entries(path: Path) -> list[Entry] | None:
+    """The entries of the search index at `path`, as a build before this one wrote it (None:
+    there is none, or not of the theme's shape)."""
+    found = _read(path)
+    return None if found is None else found[1]
+
+
+def _read(path: Path) -> tuple[dict[str, Any], list[Entry]] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        docs = data["docs"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    if not isinstance(docs, list) or not all(isinstance(entry, dict) for entry in docs):
+        return None
+    return data, docs
 
 
 def _page(entry: Entry) -> str:

@@ -1,16 +1,25 @@
-"""The files of pmkb's pages that a `serve --dirty` rebuild no longer makes.
+"""The files of pmkb's pages that a `--dirty` build no longer makes.
 
 MkDocs' `--dirty` writes over the site of the previous build and never takes a file out, so a
-postmortem drafted, renamed or deleted would still be served at its old address. pmkb knows
-which files it made at the previous build: those this build does not make are taken out of the
-site, with the folders they leave empty. Files of the site's own pages follow MkDocs' rule and
-are left alone.
+postmortem drafted, renamed or deleted would still be published at its old address: for a
+postmortem withdrawn because of what it said, by the next `mkdocs gh-deploy --dirty` too. pmkb
+knows which files it made at the previous build (`serve` remembers them; a one-off build keeps
+them in `cache_dir`, one list for each site folder): those this build does not make are taken
+out of the site, with the folders they leave empty. Files of the site's own pages follow
+MkDocs' rule and are left alone. A one-off build keeps each page's title beside them: under
+`--dirty`, MkDocs reads no page it does not build, and the navigation would show "None" for it
+on every page it does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+
+from ..digests import digest
+from ..kept import SITE_FILES, kept_files, remove_unused, write_kept
+
+_FORMAT = 1
 
 
 def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
@@ -30,3 +39,35 @@ def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
             except OSError:  # not empty (or gone): the folders above are not empty either
                 break
             folder = folder.parent
+
+
+def _kept(cache_dir: Path, site_dir: Path) -> tuple[Path, str]:
+    """Where what a build left in `site_dir` is kept, and the key it is kept under (the folder
+    itself)."""
+    folder = str(site_dir.resolve())
+    return cache_dir / SITE_FILES.format(digest(folder)[:16]), folder
+
+
+def made_before(cache_dir: Path, site_dir: Path) -> tuple[set[str], dict[str, str]]:
+    """What the builds before left in `site_dir`: the files pmkb's pages wrote at the last one,
+    and the title of each page as it was last built (none known: nothing is taken out)."""
+    file, key = _kept(cache_dir, site_dir)
+    found = kept_files(file, key, _FORMAT) or {}
+    own, titles = found.get("own"), found.get("titles")
+    if not (
+        isinstance(own, list)
+        and all(isinstance(uri, str) for uri in own)
+        and isinstance(titles, dict)
+        and all(isinstance(title, str) for title in titles.values())
+    ):
+        return set(), {}
+    return set(own), titles
+
+
+def keep_made(cache_dir: Path, site_dir: Path, own: Iterable[str], titles: dict[str, str]) -> None:
+    """Keep what this build left in `site_dir` for the next `--dirty` one: the files pmkb's pages
+    wrote, and the title of each page. The lists of site folders no build has written for two
+    weeks go."""
+    file, key = _kept(cache_dir, site_dir)
+    write_kept(file, key, _FORMAT, {"own": sorted(own), "titles": dict(sorted(titles.items()))})
+    remove_unused(file, SITE_FILES.format("*"))
