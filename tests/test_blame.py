@@ -228,3 +228,61 @@ def test_the_screen_takes_team_phrases_of_any_length(phrases: dict[str, str]) ->
     section = Section("Contributing factors", 10, 1, ("Intro line.", line), 11, (False, False))
     assert [h.text for h in matcher.scan_section(section)] == [word.upper()]
     assert not matcher.may_match("Nothing of the phrase here.")
+
+
+# The screen looks for each key word from one of its rarer characters and checks what stands
+# before it by looking behind: a word at the very start or end of a text, or beside other
+# letters, must be found as well as one between spaces.
+PROSE = (
+    "During the upgrade the deploy pipeline paused at 14:02 while the replica caught up; "
+    "the on-call engineer paged the database team, who moved writes to the standby, and "
+    "traffic was back to normal by 14:40 with no data lost."
+)
+TEAM = {
+    "#yolo-deploy": "Punctuation first.",
+    "#hotheaded": "Punctuation first, and then letters as common as any.",
+    "\u0130hmal": "A dotted capital I.",
+    "yanl\u0131\u015fl\u0131kla": "A dotless i.",
+    "übermüdet": "Letters beyond ASCII.",
+    "\U00010400" * 6: "Letters beyond U+FFFF.",
+    "ran-the-migration-without-a-second-pair-of-eyes": "Longer than the screen's depth.",
+}
+
+
+def _placed(word: str) -> list[str]:
+    middle = len(PROSE) // 2
+    return [
+        f"{word}{PROSE}",
+        f"{word} {PROSE}",
+        f"{PROSE[:middle]}{word}{PROSE[middle:]}",
+        f"{PROSE[:middle]} {word} {PROSE[middle:]}",
+        f"{PROSE}{word}",
+        f"{PROSE} {word}",
+        word,
+    ]
+
+
+@pytest.mark.parametrize("word", _KEYWORDS)
+def test_the_screen_lets_every_key_word_through_wherever_it_stands(word: str) -> None:
+    team = BlameMatcher(TEAM)
+    for form in (word, word.upper()):
+        for text in _placed(form):
+            assert MATCHER.may_match(text), text
+            assert team.may_match(text), text
+
+
+@pytest.mark.parametrize("phrase", TEAM)
+def test_the_screen_lets_every_team_phrase_through_wherever_it_stands(phrase: str) -> None:
+    for matcher in (BlameMatcher(TEAM), BlameMatcher({phrase: TEAM[phrase]})):
+        for form in (phrase, phrase.upper(), phrase.lower()):
+            for text in _placed(form):
+                assert matcher.may_match(text), text
+
+
+@pytest.mark.parametrize("phrases", [{}, TEAM])
+def test_the_screen_rules_out_prose_without_key_words(phrases: dict[str, str]) -> None:
+    matcher = BlameMatcher(phrases)
+    assert not matcher.may_match(PROSE)
+    assert not matcher.may_match(PROSE.upper())
+    # Every key word but its last character, where the screen starts to match and then fails.
+    assert not matcher.may_match(", ".join(word[:-1] for word in _KEYWORDS))
