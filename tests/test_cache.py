@@ -1041,9 +1041,9 @@ def _called_for(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
     seen: list[str] = []
     function = getattr(incident, name)
 
-    def counted(ctx: Any, pm: Any) -> Any:
+    def counted(ctx: Any, pm: Any, **made: Any) -> Any:
         seen.append(pm.title)
-        return function(ctx, pm)
+        return function(ctx, pm, **made)
 
     monkeypatch.setattr(incident, name, counted)
     return seen

@@ -686,9 +686,9 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     rendered: list[str] = []
     render = incident.incident_text
 
-    def counted(ctx: object, pm: incident.Postmortem) -> object:
+    def counted(ctx: object, pm: incident.Postmortem, **made: str | None) -> object:
         rendered.append(pm.id)
-        return render(ctx, pm)  # type: ignore[arg-type]
+        return render(ctx, pm, **made)  # type: ignore[arg-type]
 
     monkeypatch.setattr(incident, "incident_text", counted)
     # The listings, catalog pages, trends and exports show nothing of a body: made once.
@@ -797,6 +797,80 @@ def test_digests_of_dropped_postmortems_are_swept_out() -> None:
         page_base._fingerprint(live[-1], True)
     assert all(ref() is not None for ref, _ in page_base._FINGERPRINTS.values())
     assert all(page_base._FINGERPRINTS[id(pm)][0]() is pm for pm in live)
+
+
+def test_an_incident_pages_parts_are_its_own_postmortems_whichever_comes_first(
+    tmp_path: Path,
+) -> None:
+    # An incident page's front matter and card line are made by one of its parts and kept for
+    # another (IncidentSource): each part shows the page's own postmortem as the functions make
+    # it alone, in the build's order or any other, and a rebuild's sources show an edit.
+    from datetime import date
+
+    from pmkb.read.knowledge import load
+    from pmkb.settings import load_settings
+    from pmkb.site.pages.incident import IncidentSource, incident_meta, incident_text, search_entry
+    from pmkb.site.render import Renderer
+    from pmkb.urls import Site
+
+    root = make_project(
+        tmp_path / "kb",
+        {
+            "a.md": postmortem("Checkout down", "2024-01-10", severity="SEV1"),
+            "b.md": postmortem("Search empty", "2024-02-01", services=["search"]),
+        },
+        site=True,
+    )
+    settings = load_settings({}, root)
+
+    def sources() -> tuple[list[IncidentSource], dict[str, tuple[str, str, str]]]:
+        renderer = Renderer(load(settings), Site(settings), date(2025, 11, 25), compact_search=True)
+        made = renderer.incident_sources()
+        ctx = renderer.context
+        alone = {
+            s.src: (
+                f"---\n{incident_meta(s.pm)}\n---\n",
+                incident_text(ctx, s.pm).inline(),
+                search_entry(ctx, s.pm),
+            )
+            for s in made
+        }
+        return made, alone
+
+    def parts(source: IncidentSource, order: str) -> tuple[str, str, str]:
+        shown = {}
+        for part in order:
+            if part == "h":
+                shown[part] = source.head()
+            elif part == "t":
+                shown[part] = source.text().inline()
+            else:
+                shown[part] = source.search()
+        return shown["h"], shown["t"], shown["s"]
+
+    made, alone = sources()
+    # As a build asks: every page's front matter as MkDocs reads the pages, then each text and
+    # search entry; the pages hold neither once made.
+    heads = [s.head() for s in made]
+    for source, head in zip(made, heads, strict=True):
+        assert (head, source.text().inline(), source.search()) == alone[source.src]
+    assert all(s._meta is None and s._card is None for s in made)
+    for order in ("sth", "tsht", "hhtss", "htthss"):
+        made, _ = sources()
+        for source in made:
+            assert parts(source, order) == alone[source.src], order
+    edited = root / "postmortems" / "a.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8")
+        .replace("Checkout down", "Checkout down again")
+        .replace("SEV1", "SEV3"),
+        encoding="utf-8",
+    )
+    made, again = sources()
+    for source in made:
+        assert parts(source, "hts") == again[source.src]
+    assert "Checkout down again" in again["incidents/a.md"][0]
+    assert "· SEV3 ·" in again["incidents/a.md"][2]
 
 
 def test_a_rebuild_reads_through_no_pack_of_the_cache_the_build_before_read(
