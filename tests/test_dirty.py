@@ -785,6 +785,31 @@ def test_a_postmortem_digest_is_its_own_even_when_an_earlier_object_had_its_addr
     )
 
 
+@pytest.mark.parametrize("full_first", [True, False])
+def test_a_postmortems_full_digest_follows_its_text_and_the_other_does_not(
+    full_first: bool,
+) -> None:
+    # The full digest is made from the one without the body: whichever is asked first, the full
+    # one changes with the body, headings and summary, and the other only with the rest.
+    from dataclasses import replace
+
+    first = _postmortem("a", "Checkout failed")
+    others = [
+        replace(first, body="## Summary\n\nOther text.\n"),
+        replace(first, section_titles=("Summary",)),
+        replace(first, summary="Other text."),
+        replace(first, title="Checkout failed, retitled"),
+    ]
+    digests = set()
+    for pm in [first, *others]:
+        order = (True, False) if full_first else (False, True)
+        made = {body: page_base._fingerprint(pm, body) for body in order}
+        assert made[True] != made[False]
+        digests.add(made[True])
+        assert (made[False] == page_base._fingerprint(first, False)) == (pm is not others[-1])
+    assert len(digests) == 5
+
+
 def test_digests_of_dropped_postmortems_are_swept_out() -> None:
     dropped = [_postmortem(f"gone-{n}", "Dropped") for n in range(3000)]
     for pm in dropped:
