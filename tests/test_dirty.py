@@ -290,6 +290,35 @@ def test_a_dirty_build_leaves_the_site_a_clean_build_makes(
         assert _search_index(root / "site") == _search_index(clean / "site")
 
 
+def _site_files_list(root: Path) -> Path:
+    """The list of the site's files the last build kept in the project's cache_dir."""
+    [listed] = (root / ".cache" / "pmkb").glob("site-files-*.json")
+    return listed
+
+
+def test_a_damaged_list_of_the_sites_files_removes_nothing_but_files_in_the_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The list is read back from cache_dir: the site folder, a folder, a path through a file or
+    # through a link out of the site, a name the system refuses are passed over.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "notes.txt").write_text("Not the site's.\n", encoding="utf-8")
+    (root / "site" / "shared").symlink_to(outside, target_is_directory=True)
+    listed = _site_files_list(root)
+    kept = json.loads(listed.read_text(encoding="utf-8"))
+    kept["files"]["own"] = ["", ".", "incidents", "index.html/x", "shared/notes.txt", "a\x00b"]
+    listed.write_text(json.dumps(kept), encoding="utf-8")
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    assert (outside / "notes.txt").exists()
+    assert (root / "site" / "incidents" / "index.html").exists()
+
+
 def test_pages_finished_in_an_earlier_session_are_told_apart_by_what_they_show(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

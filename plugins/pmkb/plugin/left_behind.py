@@ -31,7 +31,15 @@ def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
         if ".." in parts or uri.startswith("/"):
             continue
         path = root.joinpath(*parts)
-        path.unlink(missing_ok=True)
+        # A file of the site's folders alone: the list is read back from cache_dir, where it may
+        # be damaged (the site folder itself, a folder, a name the system refuses), and a folder
+        # of the site may be a link out of it.
+        try:
+            if path.is_dir() or not path.parent.resolve().is_relative_to(root):
+                continue
+            path.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            continue
         folder = path.parent
         while folder != root and root in folder.parents:
             try:
