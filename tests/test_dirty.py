@@ -319,6 +319,46 @@ def test_a_damaged_list_of_the_sites_files_removes_nothing_but_files_in_the_site
     assert (root / "site" / "incidents" / "index.html").exists()
 
 
+# A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
+# it), a page sending the address of a renamed postmortem to its new one.
+REDIRECT_HOOK = """
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+
+@event_priority(50)
+def on_post_build(config):
+    if not (Path(config.config_file_path).parent / "postmortems" / "pm-08.md").exists():
+        page = Path(config.site_dir) / "incidents" / "pm-08" / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text('<meta http-equiv="refresh" content="0; url=../pm-08-renamed/">')
+"""
+
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+def test_a_file_another_plugin_writes_at_an_address_pmkb_left_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = _hooked(tmp_path / "kb", "redirects.py", REDIRECT_HOOK)
+    out = root / "site"
+    if command == "build":
+        first = build_site(root)
+        assert first.returncode == 0, first.stderr
+    else:
+        _serve(root, out)
+    folder = root / "postmortems"
+    (folder / "pm-08.md").rename(folder / "pm-08-renamed.md")
+    if command == "build":
+        dirty = build_site(root, dirty=True)
+        assert dirty.returncode == 0, dirty.stderr
+    else:
+        build(_config(root, out), dirty=True)
+    redirect = out / "incidents" / "pm-08" / "index.html"
+    assert "pm-08-renamed" in redirect.read_text(encoding="utf-8")
+
+
 def test_pages_finished_in_an_earlier_session_are_told_apart_by_what_they_show(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -561,6 +561,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                     # postmortem deleted that took it): newer, pmkb's output would hide it from
                     # MkDocs' test of what changed, and its title would be taken for the file's.
                     Path(file.abs_dest_path).unlink(missing_ok=True)
+            # Before the build writes: another plugin may write a file at such an address once
+            # the site is built (mkdocs-redirects, a page at a renamed postmortem's old address).
+            left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
             built = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
             pages = files.documentation_pages(inclusion=built)
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
@@ -674,8 +677,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.conversions.remove_unused()
         if not self.serving and self.settings is not None and self.settings.cache_dir is not None:
             site_dir = Path(config.site_dir)
-            if self.dirty_build:
-                left_behind.taken_out(site_dir, self.own_files_served - self.site_files)
             titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
             left_behind.keep_made(self.settings.cache_dir, site_dir, self.own_files, titles)
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
@@ -685,7 +686,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.made_titles = {}
             self.files_seen = None
             self.shown = self.made_shown
-            left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
             self.own_files_served = self.own_files
             if self.search_plan is None and self.faceted_served:
                 # The faceted search is no longer the site's (its option changed): nor its files.
