@@ -319,6 +319,26 @@ def test_a_damaged_list_of_the_sites_files_removes_nothing_but_files_in_the_site
     assert (root / "site" / "incidents" / "index.html").exists()
 
 
+def test_a_dirty_build_takes_out_the_faceted_search_once_its_option_turns_it_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its files hold every page it indexed: a postmortem withdrawn since too.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True, options={"search": "auto"})
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("search: auto", "search: compact"), encoding="utf-8")
+    drafted = root / "postmortems" / "pm-07.md"
+    drafted.write_text(
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"), "utf-8"
+    )
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    assert not (root / "site" / "search" / "index").exists()
+
+
 # A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
 # it), a page sending the address of a renamed postmortem to its new one.
 REDIRECT_HOOK = """

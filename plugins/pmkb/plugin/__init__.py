@@ -655,8 +655,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.search_entries_served = dirty_search.previous_entries(index)
             self.own_files_served, self.titles = set(), {}
             if self.settings is not None and self.settings.cache_dir is not None:
-                found = left_behind.made_before(self.settings.cache_dir, site_dir)
-                self.own_files_served, self.titles = found
+                made = left_behind.made_before(self.settings.cache_dir, site_dir)
+                self.own_files_served, self.titles = made.own, made.titles
+                if made.faceted and not self.settings.faceted_search:
+                    # The faceted search is no longer the site's (its option changed): nor its
+                    # files, which hold every page it indexed (a postmortem withdrawn since).
+                    shutil.rmtree(site_dir / search_index.INDEX_FOLDER, ignore_errors=True)
 
     def _build_ended(self, *, config: MkDocsConfig) -> None:
         if self.conversions is not None:
@@ -678,7 +682,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if not self.serving and self.settings is not None and self.settings.cache_dir is not None:
             site_dir = Path(config.site_dir)
             titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
-            left_behind.keep_made(self.settings.cache_dir, site_dir, self.own_files, titles)
+            faceted = self.search_plan is not None
+            left_behind.keep_made(
+                self.settings.cache_dir, site_dir, self.own_files, titles, faceted
+            )
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from ..digests import digest
 from ..kept import SITE_FILES, kept_files, remove_unused, write_kept
@@ -56,9 +57,16 @@ def _kept(cache_dir: Path, site_dir: Path) -> tuple[Path, str]:
     return cache_dir / SITE_FILES.format(digest(folder)[:16]), folder
 
 
-def made_before(cache_dir: Path, site_dir: Path) -> tuple[set[str], dict[str, str]]:
-    """What the builds before left in `site_dir`: the files pmkb's pages wrote at the last one,
-    and the title of each page as it was last built (none known: nothing is taken out)."""
+class Made(NamedTuple):
+    """What the builds before left in a site folder (nothing known: nothing is taken out)."""
+
+    own: set[str]  # the files pmkb's pages wrote at the last one
+    titles: dict[str, str]  # the title of each page as it was last built
+    faceted: bool  # whether the last one wrote the faceted search's index
+
+
+def made_before(cache_dir: Path, site_dir: Path) -> Made:
+    """What the builds before left in `site_dir`."""
     file, key = _kept(cache_dir, site_dir)
     found = kept_files(file, key, _FORMAT) or {}
     own, titles = found.get("own"), found.get("titles")
@@ -68,14 +76,17 @@ def made_before(cache_dir: Path, site_dir: Path) -> tuple[set[str], dict[str, st
         and isinstance(titles, dict)
         and all(isinstance(title, str) for title in titles.values())
     ):
-        return set(), {}
-    return set(own), titles
+        return Made(set(), {}, False)
+    return Made(set(own), titles, found.get("faceted") is True)
 
 
-def keep_made(cache_dir: Path, site_dir: Path, own: Iterable[str], titles: dict[str, str]) -> None:
+def keep_made(
+    cache_dir: Path, site_dir: Path, own: Iterable[str], titles: dict[str, str], faceted: bool
+) -> None:
     """Keep what this build left in `site_dir` for the next `--dirty` one: the files pmkb's pages
-    wrote, and the title of each page. The lists of site folders no build has written for two
-    weeks go."""
+    wrote, the title of each page, and whether it wrote the faceted search's index. The lists of
+    site folders no build has written for two weeks go."""
     file, key = _kept(cache_dir, site_dir)
-    write_kept(file, key, _FORMAT, {"own": sorted(own), "titles": dict(sorted(titles.items()))})
+    made = {"own": sorted(own), "titles": dict(sorted(titles.items())), "faceted": faceted}
+    write_kept(file, key, _FORMAT, made)
     remove_unused(file, SITE_FILES.format("*"))
