@@ -300,9 +300,14 @@ BUILD_EPOCH = "1764028800"
 
 
 def build(
-    root: Path, *, strict: bool = False, dirty: bool = False, env: dict[str, str] | None = None
+    root: Path,
+    *,
+    strict: bool = False,
+    dirty: bool = False,
+    env: dict[str, str] | None = None,
+    config: str = "mkdocs.yml",
 ) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build` in a subprocess, as a user would."""
+    """Run `mkdocs build` in a subprocess, as a user would (of `config`, in `root`)."""
     command = [
         sys.executable,
         "-m",
@@ -311,7 +316,7 @@ def build(
         *(["--strict"] if strict else []),
         *(["--dirty"] if dirty else []),
         "-f",
-        str(root / "mkdocs.yml"),
+        str(root / config),
     ]
     environment = {
         **os.environ,

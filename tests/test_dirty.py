@@ -339,6 +339,32 @@ def test_a_dirty_build_takes_out_the_faceted_search_once_its_option_turns_it_off
     assert not (root / "site" / "search" / "index").exists()
 
 
+def test_a_dirty_build_after_another_configurations_shows_the_titles_that_build_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build without pmkb wrote the site's own pages between two with it, and kept no titles:
+    # the about page's title, changed in between, was shown as the first build had it.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    about = {"docs/about.md": "# About\n\nHow we write postmortems.\n"}
+    root = make_project(tmp_path / "kb", _postmortems(), site=True, files=about)
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    (root / "docs" / "about.md").write_text(
+        "# About us\n\nHow we write postmortems.\n", encoding="utf-8"
+    )
+    text = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "plain.yml").write_text(text.replace("- pmkb: {}\n", ""), encoding="utf-8")
+    plain = build_site(root, config="plain.yml")
+    assert plain.returncode == 0, plain.stderr
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
+    shutil.rmtree(clean / ".cache", ignore_errors=True)
+    _clean_build(clean)
+    assert "About us" in (root / "site" / "incidents" / "index.html").read_text(encoding="utf-8")
+    _assert_same_site(root / "site", clean / "site")
+
+
 # A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
 # it), a page sending the address of a renamed postmortem to its new one.
 REDIRECT_HOOK = """

@@ -104,6 +104,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.own_files: set[str] = set()
         self.site_files: set[str] = set()
         self.own_files_served: set[str] = set()
+        # `mkdocs build --dirty`: when the build that kept `titles` ended (see left_behind).
+        self.titles_ended = 0
         self.faceted_served = False  # whether the last build wrote the faceted search's files
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
@@ -569,9 +571,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
         if self.dirty_build:
             for page in nav.pages:
+                if page.title is not None or page.file.is_modified():
+                    continue
                 title = self.titles.get(page.file.src_uri)
-                if page.title is None and title is not None and not page.file.is_modified():
+                if title is not None and not self._written_since_titles(page.file):
                     page.title = title
+                elif self.settings is not None and self.settings.cache_dir is not None:
+                    # Its title as the site shows it is not known (another build wrote the page
+                    # since, or none kept its title): it is built again, as a clean build would.
+                    _built_again(page.file)
         if self.dirty_serve:
             # Before the navigation is compared: it asks whether the pages it lists changed, and
             # a page says so once a build, by where its links lead among these files too.
@@ -597,6 +605,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.conversions is not None:
             self.conversions.reaching(page.file.src_uri)
         return page
+
+    def _written_since_titles(self, file: File) -> bool:
+        """Whether the page of `file` was written since the build that kept the titles ended: by
+        a build that keeps none (another configuration's, one that stopped part way)."""
+        try:
+            return os.stat(file.abs_dest_path).st_mtime_ns > self.titles_ended
+        except OSError:
+            return True
 
     def _nav_is_compared(self, nav: Navigation, files: Files) -> None:
         """A `serve --dirty` build: when the configuration, the theme or the navigation (with the
@@ -657,6 +673,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             if self.settings is not None and self.settings.cache_dir is not None:
                 made = left_behind.made_before(self.settings.cache_dir, site_dir)
                 self.own_files_served, self.titles = made.own, made.titles
+                self.titles_ended = made.ended
                 if made.faceted and not self.settings.faceted_search:
                     # The faceted search is no longer the site's (its option changed): nor its
                     # files, which hold every page it indexed (a postmortem withdrawn since).
@@ -793,8 +810,8 @@ def _placing_pages(files: Files) -> list[File]:
 
 
 def _built_again(file: File) -> None:
-    """Have `serve --dirty` build the page `file` (the site's own, or another plugin's read from
-    a file) again, whatever its file's time."""
+    """Have a `--dirty` build build the page `file` (the site's own, or another plugin's read
+    from a file) again, whatever its file's time."""
     source = file.abs_src_path
     if source is None:
         return  # content another plugin gave: MkDocs builds it every time

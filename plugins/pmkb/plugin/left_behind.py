@@ -13,6 +13,7 @@ on every page it does.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -63,6 +64,8 @@ class Made(NamedTuple):
     own: set[str]  # the files pmkb's pages wrote at the last one
     titles: dict[str, str]  # the title of each page as it was last built
     faceted: bool  # whether the last one wrote the faceted search's index
+    # When the last one ended, in ns: a page written since is no longer as the titles say.
+    ended: int
 
 
 def made_before(cache_dir: Path, site_dir: Path) -> Made:
@@ -76,17 +79,24 @@ def made_before(cache_dir: Path, site_dir: Path) -> Made:
         and isinstance(titles, dict)
         and all(isinstance(title, str) for title in titles.values())
     ):
-        return Made(set(), {}, False)
-    return Made(set(own), titles, found.get("faceted") is True)
+        return Made(set(), {}, False, 0)
+    ended = found.get("ended")
+    ended = ended if isinstance(ended, int) else 0
+    return Made(set(own), titles, found.get("faceted") is True, ended)
 
 
 def keep_made(
     cache_dir: Path, site_dir: Path, own: Iterable[str], titles: dict[str, str], faceted: bool
 ) -> None:
     """Keep what this build left in `site_dir` for the next `--dirty` one: the files pmkb's pages
-    wrote, the title of each page, and whether it wrote the faceted search's index. The lists of
-    site folders no build has written for two weeks go."""
+    wrote, the title of each page, whether it wrote the faceted search's index, and when it ended.
+    The lists of site folders no build has written for two weeks go."""
     file, key = _kept(cache_dir, site_dir)
-    made = {"own": sorted(own), "titles": dict(sorted(titles.items())), "faceted": faceted}
+    made = {
+        "own": sorted(own),
+        "titles": dict(sorted(titles.items())),
+        "faceted": faceted,
+        "ended": time.time_ns(),
+    }
     write_kept(file, key, _FORMAT, made)
     remove_unused(file, SITE_FILES.format("*"))
