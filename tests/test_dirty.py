@@ -365,6 +365,30 @@ def test_a_dirty_build_after_another_configurations_shows_the_titles_that_build_
     _assert_same_site(root / "site", clean / "site")
 
 
+def test_a_dirty_build_shows_a_pages_own_title_once_the_navigation_no_longer_gives_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The title mkdocs.yml gave was kept as the page's, and shown on every page of pmkb's.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    about = {"docs/about.md": "# About\n\nHow we write postmortems.\n"}
+    nav = ["index.md", {"How we work": "about.md"}]
+    root = make_project(tmp_path / "kb", _postmortems(), site=True, files=about, nav=nav)
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("How we work: about.md", "about.md"), encoding="utf-8")
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
+    shutil.rmtree(clean / ".cache", ignore_errors=True)
+    _clean_build(clean)
+    shown = (root / "site" / "incidents" / "index.html").read_text(encoding="utf-8")
+    assert "How we work" not in shown
+    # The home page is not built again: its file did not change.
+    _assert_same_site(root / "site", clean / "site", but=("index.html",))
+
+
 # A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
 # it), a page sending the address of a renamed postmortem to its new one.
 REDIRECT_HOOK = """

@@ -114,6 +114,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # gives the page inputs it had before, and the content they made.
         self.known: dict[str, dict[str, str]] = {}
         self.titles: dict[str, str] = {}  # per page, its title when it was last built
+        # A one-off build: the pages whose title the configuration gives (`nav`), at every build.
+        self.nav_titled: set[str] = set()
         self.made_titles: dict[str, str] = {}
         self.shape: str | None = None  # the configuration, theme and navigation of the last build
         # The same, for which the site's own pages were last all built: None before the first
@@ -569,6 +571,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             built = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
             pages = files.documentation_pages(inclusion=built)
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
+        if not self.serving:
+            self.nav_titled = {page.file.src_uri for page in nav.pages if page.title is not None}
         if self.dirty_build:
             for page in nav.pages:
                 if page.title is not None or page.file.is_modified():
@@ -699,6 +703,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if not self.serving and self.settings is not None and self.settings.cache_dir is not None:
             site_dir = Path(config.site_dir)
             titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
+            # Not the pages' own: once `nav` no longer gives it, the page is built again.
+            titles = {src: t for src, t in titles.items() if src not in self.nav_titled}
             faceted = self.search_plan is not None
             left_behind.keep_made(
                 self.settings.cache_dir, site_dir, self.own_files, titles, faceted
