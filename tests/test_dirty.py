@@ -389,6 +389,43 @@ def test_a_dirty_build_shows_a_pages_own_title_once_the_navigation_no_longer_giv
     _assert_same_site(root / "site", clean / "site", but=("index.html",))
 
 
+# A hook that fails the build once its pages are written, before pmkb's on_post_build, while the
+# file `fail` exists.
+FAILING_BEFORE_PMKB_HOOK = """
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+
+@event_priority(50)
+def on_post_build(config):
+    if (Path(config.config_file_path).parent / "fail").exists():
+        raise RuntimeError("stopped after writing the pages")
+"""
+
+
+def test_a_postmortem_a_failed_build_published_is_taken_out_once_withdrawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = _hooked(tmp_path / "kb", "failing.py", FAILING_BEFORE_PMKB_HOOK)
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    added = root / "postmortems" / "pm-99.md"
+    text = postmortem("Incident 99", "2024-05-19", services=["search"], factors=["traffic-surge"])
+    added.write_text(text, encoding="utf-8")
+    (root / "fail").touch()
+    failed = build_site(root)
+    assert "stopped after writing the pages" in failed.stderr
+    page = root / "site" / _page_path("incidents/pm-99.md")
+    assert page.exists()
+    (root / "fail").unlink()
+    added.write_text(text.replace("status: published", "status: draft"), encoding="utf-8")
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    assert not page.exists()
+
+
 # A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
 # it), a page sending the address of a renamed postmortem to its new one.
 REDIRECT_HOOK = """

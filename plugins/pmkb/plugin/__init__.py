@@ -573,6 +573,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
         if not self.serving:
             self.nav_titled = {page.file.src_uri for page in nav.pages if page.title is not None}
+            # Before the build writes: should it stop part way (an error, or stopped), the next
+            # --dirty build takes out what it may have written all the same.
+            own = self.own_files_served | self.own_files
+            self._site_files_kept(config, own, self.titles, self.titles_ended)
         if self.dirty_build:
             for page in nav.pages:
                 if page.title is not None or page.file.is_modified():
@@ -609,6 +613,19 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.conversions is not None:
             self.conversions.reaching(page.file.src_uri)
         return page
+
+    def _site_files_kept(
+        self, config: MkDocsConfig, own: set[str], titles: dict[str, str], ended: int | None = None
+    ) -> None:
+        """Keep in cache_dir, for the next `mkdocs build --dirty` of the site folder, the files
+        pmkb's pages wrote there, the pages' titles, and when they were written (None: now)."""
+        if self.settings is None or self.settings.cache_dir is None:
+            return
+        # Not the pages' own: once `nav` no longer gives it, the page is built again.
+        titles = {src: t for src, t in titles.items() if src not in self.nav_titled}
+        faceted = self.search_plan is not None
+        site_dir = Path(config.site_dir)
+        left_behind.keep_made(self.settings.cache_dir, site_dir, own, titles, faceted, ended)
 
     def _written_since_titles(self, file: File) -> bool:
         """Whether the page of `file` was written since the build that kept the titles ended: by
@@ -700,15 +717,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
         if not self.serving and self.conversions is not None:
             self.conversions.remove_unused()
-        if not self.serving and self.settings is not None and self.settings.cache_dir is not None:
-            site_dir = Path(config.site_dir)
+        if not self.serving:
             titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
-            # Not the pages' own: once `nav` no longer gives it, the page is built again.
-            titles = {src: t for src, t in titles.items() if src not in self.nav_titled}
-            faceted = self.search_plan is not None
-            left_behind.keep_made(
-                self.settings.cache_dir, site_dir, self.own_files, titles, faceted
-            )
+            self._site_files_kept(config, self.own_files, titles)
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}

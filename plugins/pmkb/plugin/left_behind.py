@@ -86,17 +86,22 @@ def made_before(cache_dir: Path, site_dir: Path) -> Made:
 
 
 def keep_made(
-    cache_dir: Path, site_dir: Path, own: Iterable[str], titles: dict[str, str], faceted: bool
+    cache_dir: Path,
+    site_dir: Path,
+    own: Iterable[str],
+    titles: dict[str, str],
+    faceted: bool,
+    ended: int | None = None,
 ) -> None:
     """Keep what this build left in `site_dir` for the next `--dirty` one: the files pmkb's pages
-    wrote, the title of each page, whether it wrote the faceted search's index, and when it ended.
-    The lists of site folders no build has written for two weeks go."""
+    wrote, the title of each page, whether it wrote the faceted search's index, and when it ended
+    (None: now). The lists of site folders no build has written for two weeks go."""
     file, key = _kept(cache_dir, site_dir)
     made = {
         "own": sorted(own),
         "titles": dict(sorted(titles.items())),
         "faceted": faceted,
-        "ended": time.time_ns(),
+        "ended": time.time_ns() if ended is None else ended,
     }
     write_kept(file, key, _FORMAT, made)
     remove_unused(file, SITE_FILES.format("*"))
