@@ -426,6 +426,37 @@ def test_a_postmortem_a_failed_build_published_is_taken_out_once_withdrawn(
     assert not page.exists()
 
 
+def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The public site, built from the same checkout into its own folder with the same cache_dir,
+    # removed the list of the internal one, last built three weeks before: a postmortem withdrawn
+    # since stayed.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    weeks_ago = time.time() - 21 * 24 * 3600
+    listed = _site_files_list(root)
+    os.utime(listed, (weeks_ago, weeks_ago))
+    # The list of a folder gone goes.
+    gone = listed.with_name("site-files-0123456789abcdef.json")
+    gone.write_text(json.dumps({"key": str(tmp_path / "gone")}), encoding="utf-8")
+    os.utime(gone, (weeks_ago, weeks_ago))
+    (root / "public.yml").write_text("INHERIT: mkdocs.yml\nsite_dir: public\n", encoding="utf-8")
+    public = build_site(root, config="public.yml")
+    assert public.returncode == 0, public.stderr
+    assert listed.exists()
+    assert not gone.exists()
+    drafted = root / "postmortems" / "pm-07.md"
+    drafted.write_text(
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"), "utf-8"
+    )
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    assert not (root / "site" / _page_path("incidents/pm-07.md")).exists()
+
+
 # A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
 # it), a page sending the address of a renamed postmortem to its new one.
 REDIRECT_HOOK = """

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -89,10 +89,12 @@ def mark_used(kept: Path) -> None:
         os.utime(kept)
 
 
-def remove_unused(kept: Path, others: str) -> None:
+def remove_unused(
+    kept: Path, others: str, needed: Callable[[Path], bool] = lambda other: False
+) -> None:
     """Remove the files beside `kept` named like `others` (a glob pattern) that no run has used
     (written, or read: `mark_used`) for UNUSED_FOR_SECONDS: those of settings or configurations
-    gone."""
+    gone. A file `needed` says is still needed stays, however old."""
     limit = time.time() - UNUSED_FOR_SECONDS
     for other in kept.parent.glob(others):
         # Only names pmkb gives: a cache folder inside the postmortems folder may hold a team's
@@ -100,7 +102,7 @@ def remove_unused(kept: Path, others: str) -> None:
         if not (_KEPT_FILES.fullmatch(other.name) or other.name == OTHER_PAGES_BEFORE):
             continue
         with suppress(OSError):
-            if other != kept and other.stat().st_mtime < limit:
+            if other != kept and other.stat().st_mtime < limit and not needed(other):
                 other.unlink()
 
 

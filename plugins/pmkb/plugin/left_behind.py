@@ -13,6 +13,8 @@ on every page it does.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -95,7 +97,7 @@ def keep_made(
 ) -> None:
     """Keep what this build left in `site_dir` for the next `--dirty` one: the files pmkb's pages
     wrote, the title of each page, whether it wrote the faceted search's index, and when it ended
-    (None: now). The lists of site folders no build has written for two weeks go."""
+    (None: now). The lists of site folders gone, that no build has written for two weeks, go."""
     file, key = _kept(cache_dir, site_dir)
     made = {
         "own": sorted(own),
@@ -104,4 +106,14 @@ def keep_made(
         "ended": time.time_ns() if ended is None else ended,
     }
     write_kept(file, key, _FORMAT, made)
-    remove_unused(file, SITE_FILES.format("*"))
+    remove_unused(file, SITE_FILES.format("*"), _folder_there)
+
+
+def _folder_there(kept: Path) -> bool:
+    """Whether the site folder whose list is `kept` is still there: its next `--dirty` build
+    needs the list, however long after the last (a postmortem withdrawn since would stay)."""
+    try:
+        key = json.loads(kept.read_bytes()).get("key")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return False
+    return isinstance(key, str) and os.path.isabs(key) and os.path.isdir(key)
