@@ -457,6 +457,28 @@ def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_do
     assert not (root / "site" / _page_path("incidents/pm-07.md")).exists()
 
 
+def test_a_dirty_build_builds_again_a_page_that_places_the_on_this_day_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the block shows changed though the page's file did not: it named a postmortem of this
+    # week in an earlier year after it was withdrawn.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)  # 2025-11-25
+    home = {"docs/index.md": "# Home\n\n<!-- pmkb:on-this-day -->\n"}
+    this_week = {"pm-99.md": postmortem("Withdrawn this week", "2024-11-25")}
+    root = make_project(tmp_path / "kb", {**_postmortems(), **this_week}, site=True, files=home)
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    page = root / "site" / "index.html"
+    assert "Withdrawn this week" in page.read_text(encoding="utf-8")
+    drafted = root / "postmortems" / "pm-99.md"
+    drafted.write_text(
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"), "utf-8"
+    )
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    assert "Withdrawn this week" not in page.read_text(encoding="utf-8")
+
+
 # A hook that writes, once the site is built and before pmkb (as mkdocs-redirects listed before
 # it), a page sending the address of a renamed postmortem to its new one.
 REDIRECT_HOOK = """

@@ -260,6 +260,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.on_this_day = renderer.on_this_day() if placing else None
         if self.dirty_serve:
             self._placing_pages_follow(placing)
+        elif self.dirty_build:
+            # What the block shows may have changed since the build before (a postmortem
+            # withdrawn, the build date), though the pages' files did not: they are few.
+            for file in placing:
+                _built_again(file)
         fillable: list[File] = []
         conversions = self.conversions
         assert conversions is not None
