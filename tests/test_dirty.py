@@ -148,6 +148,13 @@ def _clean_build(root: Path) -> Path:
     return root / "site"
 
 
+def _built_once(root: Path) -> Path:
+    """The project `root`, built by `mkdocs build`: the build before a `--dirty` one."""
+    first = build_site(root)
+    assert first.returncode == 0, first.stderr
+    return root
+
+
 # The faceted search indexes pmkb's pages itself; the compact one leaves them to the theme's
 # search plugin: Material's, or MkDocs' own.
 @pytest.mark.parametrize(
@@ -256,16 +263,16 @@ def test_a_dirty_build_leaves_the_site_a_clean_build_makes(
     # page), and MkDocs takes no file out.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
-    root = make_project(
-        tmp_path / "kb",
-        _postmortems(),
-        site=True,
-        theme=theme,
-        options={"search": search},
-        files=about,
+    root = _built_once(
+        make_project(
+            tmp_path / "kb",
+            _postmortems(),
+            site=True,
+            theme=theme,
+            options={"search": search},
+            files=about,
+        )
     )
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
     home = root / "docs" / "index.md"
     home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
     later = time.time() + 60  # newer than its page, as MkDocs' --dirty tells a changed file
@@ -302,9 +309,7 @@ def test_a_damaged_list_of_the_sites_files_removes_nothing_but_files_in_the_site
     # The list is read back from cache_dir: the site folder, a folder, a path through a file or
     # through a link out of the site, a name the system refuses are passed over.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(make_project(tmp_path / "kb", _postmortems(), site=True))
     outside = tmp_path / "shared"
     outside.mkdir()
     (outside / "notes.txt").write_text("Not the site's.\n", encoding="utf-8")
@@ -324,9 +329,9 @@ def test_a_dirty_build_takes_out_the_faceted_search_once_its_option_turns_it_off
 ) -> None:
     # Its files hold every page it indexed: a postmortem withdrawn since too.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True, options={"search": "auto"})
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(
+        make_project(tmp_path / "kb", _postmortems(), site=True, options={"search": "auto"})
+    )
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("search: auto", "search: compact"), encoding="utf-8")
@@ -346,9 +351,7 @@ def test_a_dirty_build_after_another_configurations_shows_the_titles_that_build_
     # the about page's title, changed in between, was shown as the first build had it.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     about = {"docs/about.md": "# About\n\nHow we write postmortems.\n"}
-    root = make_project(tmp_path / "kb", _postmortems(), site=True, files=about)
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(make_project(tmp_path / "kb", _postmortems(), site=True, files=about))
     (root / "docs" / "about.md").write_text(
         "# About us\n\nHow we write postmortems.\n", encoding="utf-8"
     )
@@ -372,9 +375,9 @@ def test_a_dirty_build_shows_a_pages_own_title_once_the_navigation_no_longer_giv
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     about = {"docs/about.md": "# About\n\nHow we write postmortems.\n"}
     nav = ["index.md", {"How we work": "about.md"}]
-    root = make_project(tmp_path / "kb", _postmortems(), site=True, files=about, nav=nav)
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(
+        make_project(tmp_path / "kb", _postmortems(), site=True, files=about, nav=nav)
+    )
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("How we work: about.md", "about.md"), encoding="utf-8")
@@ -389,28 +392,26 @@ def test_a_dirty_build_shows_a_pages_own_title_once_the_navigation_no_longer_giv
     _assert_same_site(root / "site", clean / "site", but=("index.html",))
 
 
-# A hook that fails the build once its pages are written, before pmkb's on_post_build, while the
-# file `fail` exists.
-FAILING_BEFORE_PMKB_HOOK = """
+# A hook that fails the build, once its pages are written, while the file `fail` exists.
+FAILING_HOOK = """
 from pathlib import Path
 
-from mkdocs.plugins import event_priority
 
-
-@event_priority(50)
 def on_post_build(config):
     if (Path(config.config_file_path).parent / "fail").exists():
         raise RuntimeError("stopped after writing the pages")
 """
+# The same, before pmkb's on_post_build.
+FAILING_BEFORE_PMKB_HOOK = "from mkdocs.plugins import event_priority\n" + FAILING_HOOK.replace(
+    "def on_post_build", "@event_priority(50)\ndef on_post_build"
+)
 
 
 def test_a_postmortem_a_failed_build_published_is_taken_out_once_withdrawn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = _hooked(tmp_path / "kb", "failing.py", FAILING_BEFORE_PMKB_HOOK)
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(_hooked(tmp_path / "kb", "failing.py", FAILING_BEFORE_PMKB_HOOK))
     added = root / "postmortems" / "pm-99.md"
     text = postmortem("Incident 99", "2024-05-19", services=["search"], factors=["traffic-surge"])
     added.write_text(text, encoding="utf-8")
@@ -433,9 +434,7 @@ def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_do
     # removed the list of the internal one, last built three weeks before: a postmortem withdrawn
     # since stayed.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    root = make_project(tmp_path / "kb", _postmortems(), site=True)
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(make_project(tmp_path / "kb", _postmortems(), site=True))
     weeks_ago = time.time() - 21 * 24 * 3600
     listed = _site_files_list(root)
     os.utime(listed, (weeks_ago, weeks_ago))
@@ -465,9 +464,9 @@ def test_a_dirty_build_builds_again_a_page_that_places_the_on_this_day_block(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)  # 2025-11-25
     home = {"docs/index.md": "# Home\n\n<!-- pmkb:on-this-day -->\n"}
     this_week = {"pm-99.md": postmortem("Withdrawn this week", "2024-11-25")}
-    root = make_project(tmp_path / "kb", {**_postmortems(), **this_week}, site=True, files=home)
-    first = build_site(root)
-    assert first.returncode == 0, first.stderr
+    root = _built_once(
+        make_project(tmp_path / "kb", {**_postmortems(), **this_week}, site=True, files=home)
+    )
     page = root / "site" / "index.html"
     assert "Withdrawn this week" in page.read_text(encoding="utf-8")
     drafted = root / "postmortems" / "pm-99.md"
@@ -867,17 +866,6 @@ def test_after_a_failed_build_every_generated_page_is_converted_again(
     build(_config(root, out), dirty=True)
     # Every page: the site's own too, which a build that stopped part way may not have built.
     assert len(converted) == total
-
-
-# A hook that fails the build, once its pages are written, while the file `fail` exists.
-FAILING_HOOK = """
-from pathlib import Path
-
-
-def on_post_build(config):
-    if (Path(config.config_file_path).parent / "fail").exists():
-        raise RuntimeError("stopped after writing the pages")
-"""
 
 
 def test_after_a_failed_build_the_search_index_still_holds_every_page(
