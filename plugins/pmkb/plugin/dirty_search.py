@@ -2,10 +2,11 @@
 
 A `mkdocs build --dirty` builds the pages whose files changed, and the theme's search plugin
 writes their entries alone: the site's search finds nothing else (with pmkb's faceted search,
-which indexes pmkb's pages itself, the theme's index was left empty). Under a dirty reload, Material's search plugin keeps the previous build's index and takes out
-the entries of the first page it indexes this time (every entry whose location starts with that
-page's: for the home page, all of them), expecting a rebuild to build one page; MkDocs' own
-search plugin keeps nothing of the previous build. A pmkb rebuild builds the edited incident and
+which indexes pmkb's pages itself, the theme's index was left empty). Under a dirty reload,
+Material's search plugin keeps the previous build's index and takes out the entries of the
+first page it indexes this time (every entry whose location starts with that page's: for the
+home page, all of them), expecting a rebuild to build one page; MkDocs' own search plugin keeps
+nothing of the previous build. A pmkb rebuild builds the edited incident and
 the listing, service and factor pages it appears on, and may take pages away (a postmortem
 drafted, renamed or deleted). So the index is put together here: the previous rebuild's entries
 of every page not built again and still in the site, then the new entries of the pages built.

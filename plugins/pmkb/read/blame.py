@@ -314,7 +314,8 @@ def _one_pass(words: list[str]) -> str:
 
 def _anchors(words: list[str]) -> set[str]:
     """Characters such that every word holds one, together as rare in prose as a greedy choice
-    finds them: the most words for the least frequency first, then those no longer needed dropped."""
+    finds them: the most words for the least frequency first, then those no longer needed
+    dropped."""
     holders: dict[str, set[str]] = {}
     for word in words:
         for char in word:
