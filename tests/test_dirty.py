@@ -20,7 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from helpers import BODY_TEMPLATE, BUILD_EPOCH, make_project, postmortem
+from helpers import BODY_TEMPLATE, BUILD_EPOCH, in_fresh_process, make_project, postmortem
 from helpers import build as build_site
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
@@ -1179,3 +1179,70 @@ def test_a_rebuild_finds_the_entries_another_builds_clean_up_merged_into_one_pac
     build(_config(root, out))
     assert converted == again
     _assert_same_site(out, _clean_build(root))
+
+
+def _served_with_workers(root: Path, out: Path, edited: str) -> dict[str, Any]:
+    """In a fresh process, as `mkdocs serve --dirty` runs: the first build into `out`, then the
+    rebuild once the postmortem `edited` has a new title; per build, how many conversion pools
+    started, how many pages a worker converted, and the pages MkDocs read."""
+    from pmkb.plugin.conversion_pool import ConversionPool
+
+    os.environ["SOURCE_DATE_EPOCH"] = BUILD_EPOCH
+    pools, answers, read = [0, 0], [0, 0], [[], []]  # type: ignore[var-annotated]
+    start, take, read_source = ConversionPool.start.__func__, ConversionPool.take, Page.read_source  # type: ignore[attr-defined]
+    at = 0
+
+    def counted_start(cls: type[ConversionPool], *args: Any) -> ConversionPool | None:
+        pools[at] += 1
+        return start(cls, *args)  # type: ignore[no-any-return]
+
+    def counted_take(self: ConversionPool, sent: Any) -> Any:
+        made = take(self, sent)
+        answers[at] += made is not None
+        return made
+
+    def counted_read(page: Page, config: MkDocsConfig) -> None:
+        read[at].append(page.file.src_uri)
+        read_source(page, config)
+
+    ConversionPool.start = classmethod(counted_start)  # type: ignore[method-assign, assignment]
+    ConversionPool.take = counted_take  # type: ignore[method-assign]
+    Page.read_source = counted_read  # type: ignore[method-assign]
+    _serve(root, out)
+    at = 1
+    path = root / "postmortems" / edited
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Incident 7", "Incident seven"), encoding="utf-8"
+    )
+    build(_config(root, out), dirty=True)
+    return {"pools": pools, "answers": answers, "read": read}
+
+
+def test_the_first_build_of_serve_dirty_converts_in_workers_and_its_rebuilds_stay_small(
+    tmp_path: Path,
+) -> None:
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = {
+        f"pm-{i:04d}.md": postmortem(
+            f"Incident {i}", f"20{10 + i % 15}-0{1 + i % 9}-{1 + i % 28:02d}",
+            services=[SERVICES[i % 3]], factors=[FACTORS[i // 3 % 3]],
+        )
+        for i in range(PARALLEL_FROM + 10)
+    }  # fmt: skip
+    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
+    out = tmp_path / "served"
+    got = in_fresh_process(_served_with_workers, root, out, "pm-0007.md")
+    # The first build builds every page, and hands incident pages to a worker; the rebuild
+    # converts the few pages the title shows on, itself.
+    assert got["pools"] == [1, 0]
+    assert got["answers"][0] > 20 and got["answers"][1] == 0
+    first, again = got["read"]
+    assert len(first) > PARALLEL_FROM and "incidents/pm-0007.md" in again
+    assert len(again) < 40, again
+    # Each page built again shows the change (its related incidents list the new title), and
+    # the served site is a clean build's.
+    clean = _clean_build(root)
+    _assert_same_site(out, clean)
+    shown = [src for src in again if src.startswith("incidents/pm-")]
+    assert all(b"Incident seven" in (out / _page_path(src)).read_bytes() for src in shown)

@@ -368,18 +368,24 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         rendered, a page finished before from those inputs would be its front matter alone.
         """
         src = file.src_uri
-        inputs = None
-        if isinstance(file, RenderedOnRead) and file.render is not None and file.inputs:
-            inputs = file.inputs()
-            if file.body is not None and self.files_seen is not None:
-                # And where the body's links lead: a file it links to may come, go or move while
-                # nothing the page is made from changes.
-                inputs = digest(inputs, *link_targets(file.body(), src, self.files_seen))
+        inputs = self._page_inputs(file)
+        if inputs is not None:
             known = self.known.get(src, {}).get(inputs)
             if self.shape_compared and known is not None:
                 self.made_digests[src] = known
                 return known != self.digests.get(src)
         content = file.content_bytes  # an incident's Markdown, rendered now; it sets the blocks
+        made = self._made_from(file, content, inputs)
+        if self.shape_compared and self.digests.get(src) == made:
+            self.blocks.pop(src, None)  # the page is not converted: its blocks go
+            return False
+        file.content_bytes = content  # read once more when the page is made: not rendered again
+        return True
+
+    def _made_from(self, file: GeneratedFile, content: bytes, inputs: str | None) -> str:
+        """The digest of the page `file` made as `content` from `inputs` (`_page_inputs`), noted
+        for this build (and, by its inputs, for the next ones)."""
+        src = file.src_uri
         # A page finished before is its front matter alone, the same whatever else it shows: its
         # inputs tell it apart.
         finished = self.conversions is not None and self.conversions.was_finished(src)
@@ -397,15 +403,43 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             *self.blocks.get(src, ()),
         )
         if inputs is not None and self.shape_compared:
-            by_inputs = self.known.setdefault(src, {})
-            by_inputs[inputs] = made
-            if len(by_inputs) > _KNOWN_INPUTS:
-                del by_inputs[next(iter(by_inputs))]  # the oldest
-        if self.shape_compared and self.digests.get(src) == made:
-            self.blocks.pop(src, None)  # the page is not converted: its blocks go
-            return False
-        file.content_bytes = content  # read once more when the page is made: not rendered again
-        return True
+            self._known_as(src, inputs, made)
+        return made
+
+    def _page_inputs(self, file: GeneratedFile) -> str | None:
+        """A digest of what an incident page not yet rendered is made from, and of where its
+        body's links lead: a file it links to may come, go or move while nothing the page is
+        made from changes. None for any other file."""
+        if not (isinstance(file, RenderedOnRead) and file.render is not None and file.inputs):
+            return None
+        inputs = file.inputs()
+        if file.body is not None and self.files_seen is not None:
+            inputs = digest(inputs, *link_targets(file.body(), file.src_uri, self.files_seen))
+        return inputs
+
+    def _known_as(self, src: str, inputs: str, made: str) -> None:
+        by_inputs = self.known.setdefault(src, {})
+        by_inputs[inputs] = made
+        if len(by_inputs) > _KNOWN_INPUTS:
+            del by_inputs[next(iter(by_inputs))]  # the oldest
+
+    def _all_built(self, files: Files) -> None:
+        """A `serve --dirty` build with nothing to compare to (the session's first, or the first
+        since the configuration changed) builds every page. An incident page is not rendered to
+        tell so: its digest is made once it is rendered to be converted, here or by a worker."""
+        for file in files:
+            if not (isinstance(file, RenderedOnRead) and file.changed is not None):
+                continue
+            inputs = self._page_inputs(file)
+            if inputs is None or file.render is None:
+                continue
+            file.render = partial(self._digested, file, file.render, inputs)
+            file.take_verdict(True)
+
+    def _digested(self, file: GeneratedFile, render: Callable[[], str], inputs: str) -> str:
+        text = render()
+        self._made_from(file, text.encode("utf-8"), inputs)
+        return text
 
     # Last, so that the Markdown looked up is the one MkDocs converts, whatever other plugins did.
     @event_priority(-100)
@@ -598,6 +632,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             # a page says so once a build, by where its links lead among these files too.
             self.files_seen = files
             self._nav_is_compared(nav, files)
+            if not self.digests:
+                self._all_built(files)
         return nav
 
     # Last, once every other plugin has settled the navigation: which incident pages it lists
@@ -609,7 +645,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         others = [plugin for plugin in config.plugins.values() if plugin is not self]
         self.holding = not handle(others, ("on_env",))
         if self.conversions is not None:
-            self.conversions.planned(config, files, nav, others)
+            every_page = not self.dirty_serve or not self.digests
+            self.conversions.planned(config, files, nav, others, every_page=every_page)
         return nav
 
     on_nav = CombinedEvent(_listing_pages_joined, _conversions_planned)

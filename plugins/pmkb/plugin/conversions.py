@@ -286,18 +286,26 @@ class Conversions:
         return html, None
 
     def planned(
-        self, config: MkDocsConfig, files: Files, nav: Navigation, others: list[object]
+        self,
+        config: MkDocsConfig,
+        files: Files,
+        nav: Navigation,
+        others: list[object],
+        *,
+        every_page: bool = True,
     ) -> None:
-        """Once the navigation is made, given the build's `others` plugins: whether finished
-        pages can be used, whether incident pages get their HTML as the theme builds them, and
-        then the first pages handed to workers."""
+        """Once the navigation is made, given the build's `others` plugins and whether it builds
+        `every_page` (a `serve --dirty` rebuild does not): whether finished pages can be used,
+        whether incident pages get their HTML as the theme builds them, and then the first
+        pages handed to workers."""
         if _runs_first(others, "on_page_content"):
             # Another plugin changes each page's HTML before pmkb takes it (priority 100 or
             # more): what a worker or the cache would give is not what this build publishes.
             self.cache_asked, self.cache = True, None
         self.finished = self._finished_pages(config, files, others)
-        # Pages handed out are read by MkDocs as their front matter alone.
-        if self.serving or handle(
+        # Pages handed out are read by MkDocs as their front matter alone. A `serve --dirty`
+        # rebuild tells the pages it builds as MkDocs' loop reaches them: it hands out none.
+        if not every_page or handle(
             others, ("on_pre_page", "on_page_read_source", "on_page_markdown")
         ):
             return
@@ -323,7 +331,8 @@ class Conversions:
         # took the collector over the whole heap twice as often; at 5,000 postmortems, a build
         # after an edit took 10.7 s, not 9.6).
         if not (
-            handle(others, ("on_page_content", "on_env"))
+            self.serving
+            or handle(others, ("on_page_content", "on_env"))
             or _runs_first(others, "on_page_context")
             or self._finished_before()
         ):

@@ -19,6 +19,10 @@ class GeneratedFile(File):
     changed: Callable[[GeneratedFile], bool] | None = None
     _verdict: bool | None = None
 
+    def take_verdict(self, modified: bool) -> None:
+        """Answer `is_modified` so this build, without asking `changed`."""
+        self._verdict = modified
+
     def is_modified(self) -> bool:
         """Whether this file's output may differ from the previous build's (asked with --dirty)."""
         if self.changed is None:
