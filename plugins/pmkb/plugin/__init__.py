@@ -135,6 +135,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # `Conversions`): a rebuild with the same settings takes them and their index.
         self.kept_caches: dict[type, ConversionCache] = {}
         self.serving = False
+        # `mkdocs serve`: the conversion key of the last build that ended (see `planned`).
+        self.served_key: str | None = None
         # `mkdocs serve`: the faceted index is written beside the served site while the reader
         # looks at the page, from the words of the pages the rebuild did not write again.
         self.search_cache: search_index.PageCache | None = None
@@ -159,7 +161,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.changed = self._changed
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape, self.known = {}, {}, None, {}
-        self.own_shape = None
+        self.own_shape, self.served_key = None, None
         self.own_files_served, self.faceted_served = set(), False
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
@@ -646,7 +648,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.holding = not handle(others, ("on_env",))
         if self.conversions is not None:
             every_page = not self.dirty_serve or not self.digests
-            self.conversions.planned(config, files, nav, others, every_page=every_page)
+            self.conversions.planned(
+                config, files, nav, others, every_page=every_page, key_before=self.served_key
+            )
         return nav
 
     on_nav = CombinedEvent(_listing_pages_joined, _conversions_planned)
@@ -744,6 +748,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def _build_ended(self, *, config: MkDocsConfig) -> None:
         if self.conversions is not None:
+            if self.serving and self.conversions.cache is not None:
+                self.served_key = self.conversions.cache.build_key
             self.conversions.close()  # every page is built
             self.conversions.stop_recording()
         self.on_this_day = None
