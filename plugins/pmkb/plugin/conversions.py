@@ -333,15 +333,13 @@ class Conversions:
         # MkDocs converts every page, then builds every page with the theme, in one process.
         # Put in as each page is built, an incident page's HTML can be made by a worker while
         # this process builds the pages before it, or here: the second CPU is not left idle
-        # while the theme's templates run. A one-off build only (`serve --dirty` tells a changed
-        # page by its text as MkDocs reads it), only when no other plugin would see a page
-        # before its HTML is in, and not in a build after a build, whose pages are finished:
+        # while the theme's templates run. Only when no other plugin would see a page before its
+        # HTML is in, and not in a build after a build, whose pages are finished:
         # put in later, they would only cost more (their contents made while the theme runs
         # took the collector over the whole heap twice as often; at 5,000 postmortems, a build
         # after an edit took 10.7 s, not 9.6).
         if not (
-            self.serving
-            or handle(others, ("on_page_content", "on_env"))
+            handle(others, ("on_page_content", "on_env"))
             or _runs_first(others, "on_page_context")
             or self._finished_before()
         ):
