@@ -1181,41 +1181,68 @@ def test_a_rebuild_finds_the_entries_another_builds_clean_up_merged_into_one_pac
     _assert_same_site(out, _clean_build(root))
 
 
-def _served_with_workers(root: Path, out: Path, edited: str) -> dict[str, Any]:
-    """In a fresh process, as `mkdocs serve --dirty` runs: the first build into `out`, then the
-    rebuild once the postmortem `edited` has a new title; per build, how many conversion pools
-    started, how many pages a worker converted, and the pages MkDocs read."""
+def _served_in_steps(
+    root: Path, out: Path, dirty: bool, steps: list[list[tuple[str, str, str]]]
+) -> dict[str, list[Any]]:
+    """In a fresh process, as `mkdocs serve` runs (with `--dirty` or not): the first build into
+    `out`, then a rebuild after each step's edits (a file of `root`, the text replaced in it and
+    what replaces it; a file written anew when the text replaced is empty). Per build: how many
+    conversion pools started, how many pages a worker converted, and the pages MkDocs read."""
     from pmkb.plugin.conversion_pool import ConversionPool
 
     os.environ["SOURCE_DATE_EPOCH"] = BUILD_EPOCH
-    pools, answers, read = [0, 0], [0, 0], [[], []]  # type: ignore[var-annotated]
+    got: dict[str, list[Any]] = {"pools": [], "answers": [], "read": []}
     start, take, read_source = ConversionPool.start.__func__, ConversionPool.take, Page.read_source  # type: ignore[attr-defined]
-    at = 0
 
     def counted_start(cls: type[ConversionPool], *args: Any) -> ConversionPool | None:
-        pools[at] += 1
+        got["pools"][-1] += 1
         return start(cls, *args)  # type: ignore[no-any-return]
 
     def counted_take(self: ConversionPool, sent: Any) -> Any:
         made = take(self, sent)
-        answers[at] += made is not None
+        got["answers"][-1] += made is not None
         return made
 
     def counted_read(page: Page, config: MkDocsConfig) -> None:
-        read[at].append(page.file.src_uri)
+        got["read"][-1].append(page.file.src_uri)
         read_source(page, config)
 
     ConversionPool.start = classmethod(counted_start)  # type: ignore[method-assign, assignment]
     ConversionPool.take = counted_take  # type: ignore[method-assign]
     Page.read_source = counted_read  # type: ignore[method-assign]
-    _serve(root, out)
-    at = 1
-    path = root / "postmortems" / edited
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("Incident 7", "Incident seven"), encoding="utf-8"
-    )
-    build(_config(root, out), dirty=True)
-    return {"pools": pools, "answers": answers, "read": read}
+    config = _config(root, out)
+    config.plugins.on_startup(command="serve", dirty=dirty)
+    for step in [[], *steps]:
+        for name, old, new in step:
+            path = root / name
+            text = path.read_text(encoding="utf-8") if old else ""
+            path.write_text(text.replace(old, new) if old else new, encoding="utf-8")
+        got["pools"].append(0), got["answers"].append(0), got["read"].append([])
+        build(config if len(got["pools"]) == 1 else _config(root, out), dirty=dirty)
+    config.plugins.on_shutdown()
+    return got
+
+
+def _linking_postmortems(count: int, linking: int) -> dict[str, str]:
+    """`count` postmortems, the first `linking` of which link to the site's page runbook.md."""
+    return {
+        f"pm-{i:04d}.md": postmortem(
+            f"Incident {i}", f"20{10 + i % 15}-0{1 + i % 9}-{1 + i % 28:02d}",
+            services=[SERVICES[i % 3]], factors=[FACTORS[i // 3 % 3]],
+            summary="See [the runbook](../runbook.md)." if i < linking else "A short summary.",
+        )
+        for i in range(count)
+    }  # fmt: skip
+
+
+def _many_served(tmp_path: Path, linking: int = 0) -> tuple[Path, Path]:
+    """A project of enough postmortems for workers (`workers: 2`), the first `linking` of which
+    link to the page runbook.md, and the folder it is served into."""
+    from pmkb.parallel import PARALLEL_FROM
+
+    files = _linking_postmortems(PARALLEL_FROM + 10, linking)
+    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
+    return root, tmp_path / "served"
 
 
 def test_the_first_build_of_serve_dirty_converts_in_workers_and_its_rebuilds_stay_small(
@@ -1223,16 +1250,9 @@ def test_the_first_build_of_serve_dirty_converts_in_workers_and_its_rebuilds_sta
 ) -> None:
     from pmkb.parallel import PARALLEL_FROM
 
-    files = {
-        f"pm-{i:04d}.md": postmortem(
-            f"Incident {i}", f"20{10 + i % 15}-0{1 + i % 9}-{1 + i % 28:02d}",
-            services=[SERVICES[i % 3]], factors=[FACTORS[i // 3 % 3]],
-        )
-        for i in range(PARALLEL_FROM + 10)
-    }  # fmt: skip
-    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
-    out = tmp_path / "served"
-    got = in_fresh_process(_served_with_workers, root, out, "pm-0007.md")
+    root, out = _many_served(tmp_path)
+    retitled = [("postmortems/pm-0007.md", "Incident 7", "Incident seven")]
+    got = in_fresh_process(_served_in_steps, root, out, True, [retitled])
     # The first build builds every page, and hands incident pages to a worker; the rebuild
     # converts the few pages the title shows on, itself.
     assert got["pools"] == [1, 0]
@@ -1248,79 +1268,31 @@ def test_the_first_build_of_serve_dirty_converts_in_workers_and_its_rebuilds_sta
     assert all(b"Incident seven" in (out / _page_path(src)).read_bytes() for src in shown)
 
 
-def _pools_started(
-    root: Path, out: Path, dirty: bool, steps: list[list[tuple[str, str, str]]]
-) -> list[int]:
-    """In a fresh process, as `mkdocs serve` runs (with `--dirty` or not): the first build into
-    `out`, then a rebuild after each step's edits (a file of `root`, the text replaced in it and
-    what replaces it; a file written anew when the text replaced is empty); how many conversion
-    pools each build started."""
-    from pmkb.plugin.conversion_pool import ConversionPool
-
-    os.environ["SOURCE_DATE_EPOCH"] = BUILD_EPOCH
-    pools: list[int] = []
-    start = ConversionPool.start.__func__  # type: ignore[attr-defined]
-
-    def counted_start(cls: type[ConversionPool], *args: Any) -> ConversionPool | None:
-        pools[-1] += 1
-        return start(cls, *args)  # type: ignore[no-any-return]
-
-    ConversionPool.start = classmethod(counted_start)  # type: ignore[method-assign, assignment]
-    config = _config(root, out)
-    config.plugins.on_startup(command="serve", dirty=dirty)
-    for step in [[], *steps]:
-        for name, old, new in step:
-            path = root / name
-            text = path.read_text(encoding="utf-8") if old else ""
-            path.write_text(text.replace(old, new) if old else new, encoding="utf-8")
-        pools.append(0)
-        build(config if not pools[:-1] else _config(root, out), dirty=dirty)
-    config.plugins.on_shutdown()
-    return pools
-
-
-def _linking_postmortems(count: int, linking: int) -> dict[str, str]:
-    """`count` postmortems, the first `linking` of which link to the site's page runbook.md."""
-    return {
-        f"pm-{i:04d}.md": postmortem(
-            f"Incident {i}", f"20{10 + i % 15}-0{1 + i % 9}-{1 + i % 28:02d}",
-            services=[SERVICES[i % 3]], factors=[FACTORS[i // 3 % 3]],
-            summary="See [the runbook](../runbook.md)." if i < linking else "A short summary.",
-        )
-        for i in range(count)
-    }  # fmt: skip
-
-
 def test_a_serve_rebuild_after_edits_to_many_postmortems_starts_no_worker(
     tmp_path: Path,
 ) -> None:
     from pmkb.parallel import PARALLEL_FROM
 
-    files = _linking_postmortems(PARALLEL_FROM + 10, 0)
-    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
-    out = tmp_path / "served"
+    root, out = _many_served(tmp_path)
     # A branch checked out, say: 40 pages convert again, in this process, as a worker would
     # first take a second to start.
     edited = [
         (f"postmortems/pm-{i:04d}.md", "A short summary", "A longer summary")
         for i in range(0, PARALLEL_FROM, 10)
     ]
-    assert in_fresh_process(_pools_started, root, out, False, [edited]) == [1, 0]
+    assert in_fresh_process(_served_in_steps, root, out, False, [edited])["pools"] == [1, 0]
     _assert_same_site(out, _clean_build(root))
 
 
 def test_a_dirty_rebuild_after_a_page_is_added_starts_no_worker_unless_pages_convert_anew(
     tmp_path: Path,
 ) -> None:
-    from pmkb.parallel import PARALLEL_FROM
-
-    files = _linking_postmortems(PARALLEL_FROM + 10, 40)
-    root = make_project(tmp_path / "kb", files, theme="mkdocs", site=True, options={"workers": 2})
-    out = tmp_path / "served"
+    root, out = _many_served(tmp_path, linking=40)
     # The page added changes the site's files: every page is built again, and the 40 that link
     # to it convert again, in this process. An extension added converts every page again:
     # then workers help.
     added = [("docs/runbook.md", "", "# Runbook\n")]
     extension = [("mkdocs.yml", "- tables\n", "- tables\n- attr_list\n")]
-    assert in_fresh_process(_pools_started, root, out, True, [added, extension]) == [1, 0, 1]
+    got = in_fresh_process(_served_in_steps, root, out, True, [added, extension])
+    assert got["pools"] == [1, 0, 1]
     _assert_same_site(out, _clean_build(root))
