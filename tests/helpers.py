@@ -25,6 +25,7 @@ Projects and what runs on them:
 
 from __future__ import annotations
 
+import filecmp
 import json
 import multiprocessing
 import os
@@ -327,6 +328,17 @@ def build(
     return subprocess.run(
         command, capture_output=True, text=True, env=environment, cwd=root, check=False
     )
+
+
+def site_differences(a: Path, b: Path) -> list[str]:
+    """The files that are not the same in two site folders (none: the same site)."""
+    compared = filecmp.dircmp(a, b)
+    found = [*compared.left_only, *compared.right_only, *compared.funny_files]
+    _, mismatch, errors = filecmp.cmpfiles(a, b, compared.common_files, shallow=False)
+    found += [*mismatch, *errors]
+    for folder in compared.common_dirs:
+        found += [f"{folder}/{name}" for name in site_differences(a / folder, b / folder)]
+    return found
 
 
 def read(root: Path, path: str) -> str:

@@ -4,7 +4,6 @@ what a build without the cache publishes."""
 from __future__ import annotations
 
 import base64
-import filecmp
 import hmac
 import json
 import logging
@@ -27,7 +26,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from helpers import BUILD_EPOCH, build, make_project, postmortem, read
+from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
 from pmkb.plugin import conversion_cache
 from pmkb.plugin.conversion_cache import FORMAT, PACK
 from pmkb.site.pages import incident
@@ -90,19 +89,8 @@ def _build_here(
     return len(converted)
 
 
-def _differences(a: Path, b: Path) -> list[str]:
-    """The files that are not the same in two site folders (none: the same site)."""
-    compared = filecmp.dircmp(a, b)
-    found = [*compared.left_only, *compared.right_only, *compared.funny_files]
-    _, mismatch, errors = filecmp.cmpfiles(a, b, compared.common_files, shallow=False)
-    found += [*mismatch, *errors]
-    for folder in compared.common_dirs:
-        found += [f"{folder}/{name}" for name in _differences(a / folder, b / folder)]
-    return found
-
-
 def _same_tree(a: Path, b: Path) -> bool:
-    return not _differences(a, b)
+    return not site_differences(a, b)
 
 
 def _folder(root: Path, folder: str = "pages") -> Path:
@@ -410,7 +398,7 @@ def test_a_postmortem_added_or_removed_converts_its_page_and_the_pages_that_list
         _build_here(root, f"site-{step}-clean", monkeypatch)
         shutil.rmtree(root / ".cache")
         shutil.move(root / ".cache-kept", root / ".cache")
-        assert _differences(root / f"site-{step}", root / f"site-{step}-clean") == [], step
+        assert site_differences(root / f"site-{step}", root / f"site-{step}-clean") == [], step
         added.unlink(missing_ok=True)
 
 
@@ -442,7 +430,7 @@ def test_a_postmortem_added_renders_again_only_the_incidents_whose_related_it_ma
     assert len(rendered) <= NEIGHBOURS + 2
     shutil.rmtree(root / ".cache")
     _build_here(root, "site-clean", monkeypatch)
-    assert _differences(root / "site-added", root / "site-clean") == []
+    assert site_differences(root / "site-added", root / "site-clean") == []
 
 
 def test_a_page_linking_to_a_postmortem_yet_to_come_is_converted_again_when_it_comes(
@@ -535,7 +523,7 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
         _no_finished_pages(root)
         converted = _build_here(root, "site", monkeypatch)
         assert converted == len(good) + 1, f"damage {damage}"
-        assert not _differences(root / "site", root / "site-clean"), f"damage {damage}"
+        assert not site_differences(root / "site", root / "site-clean"), f"damage {damage}"
         now = _entries(root)
         assert {key: now.get(key) for key in good} == good, f"damage {damage}"
 

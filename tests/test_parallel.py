@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.process
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -14,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from helpers import SITE_FACTORS, SITE_SERVICES, in_fresh_process, make_project, postmortem
+from helpers import (
+    SITE_FACTORS,
+    SITE_SERVICES,
+    in_fresh_process,
+    make_project,
+    postmortem,
+    site_differences,
+)
 from pmkb import parallel
 from pmkb.parallel import PARALLEL_FROM, chunked_map
 from pmkb.read.knowledge import load
@@ -224,3 +233,122 @@ def test_the_other_pages_made_in_two_processes_are_those_made_in_one(tmp_path: P
     assert two == one
     assert [src for src, _ in one][:1] == ["incidents/index.md"]
     assert any(src.endswith(".csv") for src, _ in one)
+
+
+def _many_postmortems(tmp_path: Path, count: int = 30, **options: Any) -> Path:
+    services, factors = list(SITE_SERVICES), list(SITE_FACTORS)
+    return make_project(
+        tmp_path / "kb",
+        {
+            f"{2020 + i % 6}/pm-{i:03d}.md": postmortem(
+                f"Incident {i}",
+                f"{2020 + i % 6}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                services=[services[i % len(services)]],
+                factors=[factors[i // 3 % len(factors)]],
+            )
+            for i in range(count)
+        },
+        site=True,
+        options={"workers": 2, **options},
+    )
+
+
+@pytest.mark.parametrize("options", [{}, {"listing_page_size": 4}, {"audience": "public"}])
+def test_the_other_pages_planned_are_those_made(tmp_path: Path, options: dict[str, Any]) -> None:
+    # A build that has them made in another process files them from the plan, before they exist.
+    root = _many_postmortems(tmp_path, **options)
+    settings_ = load_settings(options, root)
+    renderer = Renderer(load(settings_), Site(settings_), date(2026, 11, 25))
+    made = [(p.src, p.kind, p.in_nav) for p in renderer.other_pages(1)]
+    assert renderer.other_plan() == made
+    # The incidents table, on one page or eight of four rows (30 incidents), and four others.
+    pages = 8 if "listing_page_size" in options else 1
+    assert sum(1 for _, kind, _ in made if kind == "listing") == 4 + pages
+    empty = make_project(tmp_path / "empty", {}, site=True)
+    settings_ = load_settings({}, empty)
+    renderer = Renderer(load(settings_), Site(settings_), date(2026, 11, 25))
+    assert renderer.other_plan() == [(p.src, p.kind, p.in_nav) for p in renderer.other_pages(1)]
+
+
+def _built_with_pages_beside(
+    root: Path, site: str, beside: bool, fail: bool = False, fail_build: bool = False
+) -> Any:
+    """In a fresh process: build `root` into `root/site` in this process, with the listing and
+    catalog pages made beside the build (where it can fork) or not; with `fail`, a process
+    other than the build's fails to make them; with `fail_build`, the build fails before it
+    reads any page. The processes that made them (the build's own first), and the worker
+    processes left once the build ended."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+    from mkdocs.plugins import BasePlugin
+
+    parallel.PARALLEL_FROM = 1 if beside else 10**9
+    made_by = root / "made-by"
+    here = os.getpid()
+    original = Renderer.other_pages
+
+    def other_pages(renderer: Renderer, jobs: int = 1) -> Any:
+        with made_by.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        if fail and os.getpid() != here:
+            raise RuntimeError("a worker's failure")
+        return original(renderer, jobs)
+
+    Renderer.other_pages = other_pages  # type: ignore[method-assign]
+    made_by.unlink(missing_ok=True)
+    os.environ.update(SOURCE_DATE_EPOCH="1764028800", NO_MKDOCS_2_WARNING="1")
+    os.chdir(root)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / site))
+    config.plugins.on_startup(command="build", dirty=False)
+    if fail_build:
+
+        class Failing(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
+            def on_nav(self, nav: Any, /, **kwargs: Any) -> Any:
+                raise RuntimeError("a plugin's failure")
+
+        config.plugins["failing"] = Failing()  # type: ignore[no-untyped-call]
+    with contextlib.suppress(Abort, RuntimeError):
+        mkdocs_build(config)
+    pids = [int(line) for line in made_by.read_text().split()] if made_by.exists() else []
+    return here, pids, len(multiprocessing.active_children())
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_the_listing_pages_are_made_beside_the_build_and_published_alike(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path)
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
+    assert here not in made_by and len(made_by) == 1 and left == 0
+    # The worker kept them: the next build (a body edited) takes them, and makes none.
+    first = root / "postmortems" / "2020" / "pm-000.md"
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace("## Summary\n", "## Summary\n\nEdited.\n"), encoding="utf-8")
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site-warm", True)
+    assert made_by == [] and left == 0
+    shutil.rmtree(root / ".cache")
+    here, made_by, _ = in_fresh_process(_built_with_pages_beside, root, "site-here", False)
+    assert made_by == [here]
+    assert site_differences(root / "site-warm", root / "site-here") == []
+    first.write_text(text, encoding="utf-8")
+    shutil.rmtree(root / ".cache")
+    in_fresh_process(_built_with_pages_beside, root, "site-again", False)
+    assert site_differences(root / "site", root / "site-again") == []
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_listing_pages_a_worker_failed_to_make_are_made_by_the_build(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path)
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True, True)
+    assert len(made_by) == 2 and made_by[0] != here and made_by[1] == here and left == 0
+    shutil.rmtree(root / ".cache")
+    in_fresh_process(_built_with_pages_beside, root, "site-here", False)
+    assert site_differences(root / "site", root / "site-here") == []
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_a_build_that_fails_stops_the_worker_making_its_listing_pages(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path, count=200)  # more than a pipe holds: the worker waits
+    here, made_by, left = in_fresh_process(
+        _built_with_pages_beside, root, "site", True, False, True
+    )
+    assert here not in made_by and left == 0

@@ -8,8 +8,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 # Imported where processes are started: `pmkb check FILE` starts none, and the import was a
 # fiftieth of its time.
@@ -109,6 +109,42 @@ def chunked_map(
         for process, answers in workers:
             stop(process)  # any worker still busy, so that none outlives this call
             answers.close()
+
+
+class Beside(Generic[R]):
+    """`function()` worked out in a forked process while this one goes on, with `parallel`
+    (where forking is possible); else here, when `result` first asks for it.
+
+    `result` waits for the worker at most PATIENCE_SECONDS, and does the work here if it failed,
+    died or did not answer; `close` stops a worker whose answer is no longer wanted (a build that
+    failed). No worker outlives this process."""
+
+    def __init__(self, function: Callable[[], R], *, parallel: bool) -> None:
+        self.function = function
+        self.worker: tuple[BaseProcess, Connection] | None = None
+        if parallel and FORK:
+            with suppress(OSError):  # a process limit: the work is done here
+                self.worker = _started(_called, [function])
+
+    def result(self) -> R:
+        if self.worker is not None:
+            answer = _answer_of(self.worker[1], time.monotonic() + PATIENCE_SECONDS)
+            self.close()
+            if answer is not None:
+                found: R = answer[0]
+                return found
+        return self.function()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            process, answers = self.worker
+            self.worker = None
+            stop(process)
+            answers.close()
+
+
+def _called(functions: list[Callable[[], R]]) -> list[R]:
+    return [function() for function in functions]
 
 
 def stop(process: BaseProcess) -> None:

@@ -24,6 +24,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
+from .. import parallel
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
@@ -59,7 +60,7 @@ from .conversion_cache import ConversionCache, machine_secret
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
-from .other_pages import OtherPages
+from .other_pages import LaterPages, OtherPages
 from .page_links import link_targets
 from .watched_files import WatchedFiles
 
@@ -126,6 +127,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.config_shape = ""
         # The listing, catalog, trend and export pages last made, kept for the next build.
         self.other_pages = OtherPages(remember=False)
+        self.later: LaterPages | None = None  # those of them another process is making
         # This machine's key for what pmkb keeps of its own HTML (finished and other pages), read
         # once a build: None when there is none yet, or no cache.
         self.secret: bytes | None = None
@@ -279,7 +281,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             search = source.search if source.searched else None
             self._add(file, files, config, "incident", source.source_path, search)
             fillable.append(file)
-        pages = self._other_pages(renderer) + asset_pages(site)
+        pages, later = self._other_pages(renderer)
+        pages += asset_pages(site)
+        self.later = later
         self.search_plan = search_index.build_plan(kb, site, files)
         if self.search_plan is not None:
             pages += search_index.search_pages(site, self.search_plan)
@@ -290,16 +294,22 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             inclusion = (
                 InclusionLevel.NOT_IN_NAV if page.kind != "asset" else InclusionLevel.UNDEFINED
             )
-            # UTF-8 bytes: MkDocs holds every generated file's content for the whole build, and a
-            # str with one character beyond Latin-1 takes two bytes a character.
-            content = page.content.encode("utf-8")
-            made = GeneratedFile.generated(config, page.src, content=content, inclusion=inclusion)
+            made: File
+            if later is not None and page.src in later.srcs:
+                made = later.file(config, page.src, inclusion)  # its text and blocks come later
+            else:
+                # UTF-8 bytes: MkDocs holds every generated file's content for the whole build,
+                # and a str with one character beyond Latin-1 takes two bytes a character.
+                content = page.content.encode("utf-8")
+                made = GeneratedFile.generated(
+                    config, page.src, content=content, inclusion=inclusion
+                )
+                if page.kind not in ("asset", "data"):
+                    self.blocks[page.src] = page.blocks
             entry = None if page.search is None else partial(str, page.search)
             self._add(made, files, config, page.kind, page.source_path, entry)
             if made.is_documentation_page():
                 fillable.append(made)
-            if page.kind not in ("asset", "data"):
-                self.blocks[page.src] = page.blocks
             if page.in_nav:
                 self.listing_files.append(made)
             if is_feed(page.src):
@@ -326,14 +336,21 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         for file in placing:
             _built_again(file)
 
-    def _other_pages(self, renderer: Renderer) -> list[GeneratedPage]:
+    def _other_pages(self, renderer: Renderer) -> tuple[list[GeneratedPage], LaterPages | None]:
         """The listing, catalog, trend and export pages, and the feeds: the pages of the last
         build (or `serve` rebuild) when what they are made from is unchanged (an edit to a
-        postmortem's body, say), the feeds made again."""
+        postmortem's body, say), the feeds made again. Pages made anew are, in a one-off build
+        of many postmortems that can fork, made by another process while this one goes on: filed
+        as planned, their texts to come (the LaterPages returned)."""
         assert self.settings is not None
-        make = partial(renderer.other_pages, self.settings.jobs)
-        pages = self.other_pages.pages(renderer.other_inputs(), make)
-        return pages + renderer.feeds()
+        jobs, count = self.settings.jobs, len(renderer.kb.postmortems)
+        beside = not self.serving and parallel.FORK and parallel.runs_in_parallel(count, jobs)
+        make = partial(renderer.other_pages, 1 if beside else jobs)
+        found = self.other_pages.pages(renderer.other_inputs(), make, beside=beside)
+        if isinstance(found, parallel.Beside):
+            later = LaterPages(found, renderer.other_plan(), self.blocks)
+            return later.planned() + renderer.feeds(), later
+        return found + renderer.feeds(), None
 
     def _add(
         self,
@@ -823,6 +840,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
     def _conversions_ended(self) -> None:
         """The last build's workers stopped and its recording ended, however it ended."""
+        if self.later is not None:
+            self.later.close()
+            self.later = None
         if self.conversions is not None:
             self.conversions.close()
             self.conversions.stop_recording()

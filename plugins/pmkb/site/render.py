@@ -20,12 +20,12 @@ from ..digests import digest
 from ..model import Postmortem
 from ..parallel import PARALLEL_FROM, chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
-from ..urls import ASSETS, Site
+from ..urls import ASSETS, Site, listing_pages
 from .feeds import FeedSite, PageFeeds, factor_feed, service_feed, site_feed
 from .pages.action_items import action_items_page
 from .pages.assets import asset_pages
 from .pages.base import GeneratedPage, PageContext
-from .pages.exports import export_pages, feed_pages, records
+from .pages.exports import EXPORTS, export_pages, feed_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
 from .pages.incident import IncidentSource, compact_search, incident_page
@@ -131,9 +131,9 @@ class Renderer:
         pages, exports. None shows a summary, which feeds quote: `serve` reuses them after an
         edit to a body, and makes the feeds (50 ms at 5,000 postmortems) again.
 
-        In `jobs` processes where forking is possible: a one-off build makes them (1.2 s at
-        5,000 postmortems) before any page is converted, while its other processes have nothing
-        to do."""
+        In `jobs` processes where forking is possible (1.2 s of work at 5,000 postmortems):
+        `pmkb generate` waits for them. A build has one forked process make them while it goes
+        on, and files them from `other_plan` meanwhile."""
         # Made in this order, which splits the work about evenly between two processes (the
         # exports and the incidents listing take the longest), and returned in the pages' own.
         parts: list[tuple[str, ...]] = [("exports",), ("services",)]
@@ -152,6 +152,19 @@ class Renderer:
             _RENDERER = None
         first, *catalogs, listing, trends, action_items = made
         return [page for part in (listing, *catalogs, trends, action_items, first) for page in part]
+
+    def other_plan(self) -> list[tuple[str, str, bool]]:
+        """The pages `other_pages` makes, in its order, as (src, kind, in_nav), without making
+        them: a build files them while another process makes them."""
+        site, catalog = self.site, self.kb.catalog
+        count = listing_pages(len(self.index.incidents), self.kb.settings.listing_page_size)
+        plan = [(site.incidents_page(n), "listing", n == 1) for n in range(1, count + 1)]
+        plan.append((site.services(), "listing", True))
+        plan += [(site.service(ident), "service", False) for ident in sorted(catalog.services)]
+        plan.append((site.factors(), "listing", True))
+        plan += [(site.factor(ident), "factor", False) for ident in sorted(catalog.factors)]
+        plan += [(site.trends(), "listing", True), (site.action_items(), "listing", True)]
+        return plan + [(src, "data", False) for src in EXPORTS]
 
     def incident(self, pm: Postmortem) -> GeneratedPage:
         return incident_page(self.context, pm)

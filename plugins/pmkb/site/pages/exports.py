@@ -9,6 +9,9 @@ from .. import export
 from ..feeds import FeedSite, atoms, feeds
 from .base import GeneratedPage, PageContext
 
+# The data files `export_pages` makes, in its order.
+EXPORTS = ("incidents.json", "incidents.csv", "action-items.csv")
+
 
 def records(ctx: PageContext) -> list[dict[str, Any]]:
     """Each published incident as the record the exports write."""
@@ -20,17 +23,12 @@ def export_pages(ctx: PageContext) -> list[GeneratedPage]:
     """incidents.json, incidents.csv and action-items.csv."""
     found = records(ctx)
     items = [(i.incident, i.item) for i in ctx.analysis.items[::-1]]
-    return [
-        GeneratedPage("incidents.json", export.to_json(found), "data"),
-        GeneratedPage(
-            "incidents.csv",
-            export.to_csv(found, export.columns(ctx.kb.settings.shown_custom_fields)),
-            "data",
-        ),
-        GeneratedPage(
-            "action-items.csv", export.action_items_csv(items, ctx.site, ctx.today), "data"
-        ),
-    ]
+    texts = (
+        export.to_json(found),
+        export.to_csv(found, export.columns(ctx.kb.settings.shown_custom_fields)),
+        export.action_items_csv(items, ctx.site, ctx.today),
+    )
+    return [GeneratedPage(src, text, "data") for src, text in zip(EXPORTS, texts, strict=True)]
 
 
 def feed_pages(ctx: PageContext, at: FeedSite | None) -> list[GeneratedPage]:
