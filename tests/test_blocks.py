@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 from jinja2 import Environment
 
-from pmkb.site.blocks import Rendered, block, fill
+from pmkb.site.blocks import Rendered, block, fill, unsearched
 
 TEMPLATE = """# Title
 
@@ -55,3 +55,20 @@ def test_inline_puts_the_blocks_into_the_markdown_for_other_tools() -> None:
     text = rendered.inline()
     assert '<div class="card" data-x="1">' in text and "pmkb-block-" not in text
     assert fill("<p>nothing to place</p>", ()) == "<p>nothing to place</p>"
+
+
+def test_only_blocks_that_are_one_element_the_search_leaves_out_are_cut_from_what_it_reads() -> (
+    None
+):
+    table = (
+        '<div class="pmkb-table-wrap" data-search-exclude>\n<div><table></table></div>\n</div>\n'
+    )
+    kept = (
+        "<div data-search-exclude>Left out</div>\n<p>Indexed after it</p>",  # two elements
+        "<div data-search-exclude><div>Left out</div>",  # not closed
+        '<div class="pmkb-table-wrap">Indexed</div>',
+        '<p class="pmkb-muted">Mentions data-search-exclude in its text</p>',
+        "<div data-search-excluded>Another attribute</div>",
+    )
+    badges = '<p class="pmkb-card__badges" data-search-exclude tabindex="0">SEV1</p>'
+    assert unsearched((table, *kept, badges)) == (table, badges)

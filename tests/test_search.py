@@ -371,3 +371,67 @@ def test_an_index_made_in_processes_is_the_index_made_in_one(site: Path, tmp_pat
         made.append(in_fresh_process(_index_files, copy, plan, jobs))
     assert len(made[0]) > len(pages)
     assert made[0] == made[1]
+
+
+def _built_with_search_reading(root: str, site_dir: str, cut: bool) -> dict[str, str]:
+    """In a fresh process: build `root` into `site_dir`, with the tables Material's search leaves
+    out cut from what it reads of service and factor pages, or not; what it read of those."""
+    import os
+
+    from material.plugins.search.plugin import SearchPlugin
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    import pmkb.plugin
+
+    if not cut:
+        pmkb.plugin.unsearched = lambda blocks: ()  # type: ignore[attr-defined]
+    read: dict[str, str] = {}
+    original = SearchPlugin.on_page_context
+
+    def reading(self: SearchPlugin, context: Any, *, page: Any, **kwargs: Any) -> Any:
+        if page.file.src_uri.startswith(("services/", "factors/")) and page.file.name != "index":
+            read[page.file.src_uri] = page.content
+        return original(self, context, page=page, **kwargs)
+
+    SearchPlugin.on_page_context = reading  # type: ignore[method-assign]
+    os.environ.update(SOURCE_DATE_EPOCH="1764028800", NO_MKDOCS_2_WARNING="1")
+    os.chdir(root)
+    config = load_config(os.path.join(root, "mkdocs.yml"), site_dir=site_dir)
+    config.plugins.on_startup(command="build", dirty=False)
+    mkdocs_build(config)
+    return read
+
+
+@pytest.mark.parametrize("search", ["full", "compact"])
+def test_catalog_pages_are_indexed_alike_without_the_tables_the_search_leaves_out(
+    tmp_path: Path, search: str
+) -> None:
+    # Material's search drops every element marked `data-search-exclude`, after parsing it:
+    # handed a service's page without its incident table, it makes the same entries sooner.
+    make_project(
+        tmp_path,
+        {
+            f"pm-{i}.md": postmortem(
+                f"Incident {i}",
+                f"2024-01-{i + 1:02d}",
+                services=["payments"],
+                factors=["config-change"],
+            )
+            for i in range(3)
+        },
+        options={"search": search},
+        site=True,
+    )
+    cut = in_fresh_process(_built_with_search_reading, str(tmp_path), str(tmp_path / "a"), True)
+    whole = in_fresh_process(_built_with_search_reading, str(tmp_path), str(tmp_path / "b"), False)
+    assert cut.keys() == whole.keys() and len(cut) > 2
+    for src in ("services/payments.md", "factors/config-change.md"):
+        assert "Incident 2" in whole[src] and "data-search-exclude" in whole[src]  # in the table
+        assert "Incident 2" not in cut[src] and "data-search-exclude" not in cut[src]
+        assert "Most frequent" in cut[src] or "Services" in cut[src]
+    index_a = (tmp_path / "a" / "search" / "search_index.json").read_bytes()
+    assert index_a == (tmp_path / "b" / "search" / "search_index.json").read_bytes()
+    assert b"payments" in index_a
+    page = (tmp_path / "a" / "services" / "payments" / "index.html").read_text(encoding="utf-8")
+    assert "Incident 2" in page and "data-search-exclude" in page  # published whole

@@ -163,17 +163,17 @@ class LaterPages:
     pages, by which time they are made. A build after an addition at 5,000 postmortems waited
     0.55 s for them, and 0.1 s more to keep them, before MkDocs read its first page.
 
-    Filed from `Renderer.other_plan`; the first file read takes every page's text, and its
-    blocks into `blocks`."""
+    Filed from `Renderer.other_plan`; the first file read takes every page's text, and hands
+    each page to `blocks_kept` for its HTML blocks."""
 
     def __init__(
         self,
         making: Beside[list[GeneratedPage]],
         plan: list[tuple[str, str, bool]],
-        blocks: dict[str, tuple[str, ...]],
+        blocks_kept: Callable[[GeneratedPage], None],
     ) -> None:
         self.making: Beside[list[GeneratedPage]] | None = making
-        self.plan, self.blocks = plan, blocks
+        self.plan, self.blocks_kept = plan, blocks_kept
         self.srcs = {src for src, _, _ in plan}
         self.files: dict[str, RenderedOnRead] = {}
 
@@ -203,8 +203,7 @@ class LaterPages:
                 wrong = next((m, p) for m, p in zip_longest(shown, planned) if m != p)
                 raise PluginError(f"pmkb: a page made is not as planned: {wrong[0]} {wrong[1]}")
             for page in made:
-                if page.kind != "data":
-                    self.blocks[page.src] = page.blocks
+                self.blocks_kept(page)
                 # UTF-8, as MkDocs holds every generated file's content (see `_files_added`).
                 self.files[page.src].content_bytes = page.content.encode("utf-8")
         file = self.files[src]

@@ -68,6 +68,31 @@ def fill(html: str, blocks: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
+# A block's first tag, when it carries the attribute by which Material's search leaves an element
+# out of its index.
+_UNSEARCHED_START = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*\sdata-search-exclude[\s=>]")
+
+
+def unsearched(blocks: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `blocks` that are one element Material's search leaves out (`data-search-exclude`
+    on it): a page the search plugin reads without them is indexed alike, and not parsed whole
+    (an incident table of a service's page, 10 ms). pmkb's own HTML: every `<` is a tag of its
+    templates (values are escaped), so counting the element's tags finds where it ends."""
+    return tuple(block for block in blocks if _one_unsearched_element(block))
+
+
+def _one_unsearched_element(block: str) -> bool:
+    start = _UNSEARCHED_START.match(block)
+    if start is None:
+        return False
+    depth = 0
+    for tag in re.finditer(rf"<(/?){start[1]}\b[^>]*>", block):
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return block[tag.end() :].strip() == ""
+    return False
+
+
 def front_matter_block(markdown: str) -> str:
     """The front matter a generated page's Markdown opens with, its `---` lines included; ""
     when it has none."""
