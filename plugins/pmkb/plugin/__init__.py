@@ -553,7 +553,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     # Compact search: the search plugin (Material's or MkDocs', both at the default priority 0)
     # reads `page.content` in its on_page_context. Around it, an incident page's content is its
     # short search entry, so the index holds one entry per incident and the search plugin does
-    # not parse the whole page; the theme then renders the page's own content. Other plugins at
+    # not parse the whole page; the theme then renders the page's own content. So, with
+    # Material's search, a catalog page without the tables it leaves out. Other plugins at
     # priority 0 that read the content in this event see the short version too.
     @event_priority(1)
     def _search_reads_entry(
