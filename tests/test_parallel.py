@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from helpers import (
     SITE_FACTORS,
@@ -352,3 +353,29 @@ def test_a_build_that_fails_stops_the_worker_making_its_listing_pages(tmp_path: 
         _built_with_pages_beside, root, "site", True, False, True
     )
     assert here not in made_by and left == 0
+
+
+# A hook that sets the text of a listing page and of an export in `on_files`, after pmkb's, without
+# reading them first: its texts are published, as when the pages are made in the build's process.
+_SETTING_HOOK = """\
+def on_files(files, config):
+    files.get_file_from_path("trends/index.md").content_string = "# Our trends\\n\\nOur own.\\n"
+    files.get_file_from_path("incidents.csv").content_string = "our,own\\n"
+    return files
+"""
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_listing_pages_another_plugin_sets_keep_its_text_when_made_beside(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["hooks"] = ["hooks.py"]
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (root / "hooks.py").write_text(_SETTING_HOOK, encoding="utf-8")
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
+    assert here not in made_by and len(made_by) == 1 and left == 0
+    assert (root / "site" / "incidents.csv").read_text(encoding="utf-8") == "our,own\n"
+    assert "Our own." in (root / "site" / "trends" / "index.html").read_text(encoding="utf-8")
+    shutil.rmtree(root / ".cache")
+    in_fresh_process(_built_with_pages_beside, root, "site-here", False)
+    assert site_differences(root / "site", root / "site-here") == []

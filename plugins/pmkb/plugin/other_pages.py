@@ -204,8 +204,11 @@ class LaterPages:
                 raise PluginError(f"pmkb: a page made is not as planned: {wrong[0]} {wrong[1]}")
             for page in made:
                 self.blocks_kept(page)
+                filed = self.files[page.src]
+                if filed.render is None:
+                    continue  # another plugin set its text since (in `on_files`, say): it stands
                 # UTF-8, as MkDocs holds every generated file's content (see `_files_added`).
-                self.files[page.src].content_bytes = page.content.encode("utf-8")
+                filed.content_bytes = page.content.encode("utf-8")
         file = self.files[src]
         if file.render is not None:  # read again after the pages failed to be made
             raise PluginError("pmkb: the listing pages could not be made")
