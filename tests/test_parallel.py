@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -379,3 +380,53 @@ def test_listing_pages_another_plugin_sets_keep_its_text_when_made_beside(tmp_pa
     shutil.rmtree(root / ".cache")
     in_fresh_process(_built_with_pages_beside, root, "site-here", False)
     assert site_differences(root / "site", root / "site-here") == []
+
+
+def _failed_while_the_worker_writes(root: Path) -> tuple[list[str], int]:
+    """In a fresh process: a build whose worker is part way through writing the listing pages
+    it keeps when the build fails. The files left in the cache folder being written, and the
+    worker processes left."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+    from mkdocs.plugins import BasePlugin
+
+    from pmkb.plugin import other_pages
+
+    parallel.PARALLEL_FROM = 1
+    here, original = os.getpid(), other_pages.write_whole
+    cache = root / ".cache" / "pmkb"
+
+    def slowly(parts: Iterator[bytes]) -> Iterator[bytes]:
+        yield next(parts)
+        time.sleep(60)  # the build fails meanwhile
+        yield from parts
+
+    def write_whole(path: Path, data: Iterable[bytes]) -> bool:
+        return original(path, data if os.getpid() == here else slowly(iter(data)))
+
+    other_pages.write_whole = write_whole  # type: ignore[assignment]
+
+    class Failing(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
+        def on_nav(self, nav: Any, /, **kwargs: Any) -> Any:
+            deadline = time.monotonic() + 20
+            while not list(cache.glob(".tmp-*")) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            raise RuntimeError("a plugin's failure")
+
+    os.environ.update(SOURCE_DATE_EPOCH="1764028800", NO_MKDOCS_2_WARNING="1")
+    os.chdir(root)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    config.plugins["failing"] = Failing()  # type: ignore[no-untyped-call]
+    with contextlib.suppress(Abort, RuntimeError):
+        mkdocs_build(config)
+    return sorted(p.name for p in cache.glob(".tmp-*")), len(multiprocessing.active_children())
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_a_build_that_fails_while_the_worker_keeps_its_pages_leaves_no_part_written_file(
+    tmp_path: Path,
+) -> None:
+    root = _many_postmortems(tmp_path)
+    assert in_fresh_process(_failed_while_the_worker_writes, root) == ([], 0)

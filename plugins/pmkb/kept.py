@@ -43,7 +43,7 @@ def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
     name, then rename it: a run stopped half way, or two runs at once, never leave a partial
     file under the real name. False when the folder cannot be written, which only means the
     next run does more."""
-    temporary = path.with_name(_TEMPORARY.format(os.getpid(), path.name))
+    temporary = being_written(path)
     try:
         with temporary.open("wb") as out:
             for part in [data] if isinstance(data, bytes) else data:
@@ -54,6 +54,11 @@ def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
             temporary.unlink()
         return False
     return True
+
+
+def being_written(path: Path, pid: int | None = None) -> Path:
+    """The name `write_whole` in the process `pid` (by default, this one) writes `path` under."""
+    return path.with_name(_TEMPORARY.format(os.getpid() if pid is None else pid, path.name))
 
 
 def write_kept(file: Path, key: str, format_: int, files: dict[str, Any]) -> bool:

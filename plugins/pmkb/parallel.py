@@ -117,10 +117,17 @@ class Beside(Generic[R]):
 
     `result` waits for the worker at most PATIENCE_SECONDS, and does the work here if it failed,
     died or did not answer; `close` stops a worker whose answer is no longer wanted (a build that
-    failed). No worker outlives this process."""
+    failed), then calls `stopped` with its process id: what a worker stopped part way left
+    half done (a file half written) goes. No worker outlives this process."""
 
-    def __init__(self, function: Callable[[], R], *, parallel: bool) -> None:
-        self.function = function
+    def __init__(
+        self,
+        function: Callable[[], R],
+        *,
+        parallel: bool,
+        stopped: Callable[[int], None] | None = None,
+    ) -> None:
+        self.function, self.stopped = function, stopped
         self.worker: tuple[BaseProcess, Connection] | None = None
         if parallel and FORK:
             with suppress(OSError):  # a process limit: the work is done here
@@ -141,6 +148,8 @@ class Beside(Generic[R]):
             self.worker = None
             stop(process)
             answers.close()
+            if self.stopped is not None and process.pid is not None:
+                self.stopped(process.pid)
 
 
 def _called(functions: list[Callable[[], R]]) -> list[R]:

@@ -23,7 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import InclusionLevel
 
 from ..digests import code_digest, digest
-from ..kept import OTHER_PAGES_BEFORE, mark_used, remove_unused, write_whole
+from ..kept import OTHER_PAGES_BEFORE, being_written, mark_used, remove_unused, write_whole
 from ..parallel import Beside
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
@@ -61,7 +61,8 @@ class OtherPages:
             return list(self.last[1])
         found = self._read(key)
         if found is None and beside and not self.remember:
-            return Beside(partial(self._made, key, make), parallel=True)
+            making = partial(self._made, key, make)
+            return Beside(making, parallel=True, stopped=self._part_written_removed)
         made = list(found) if found is not None else self._made(key, make)
         self.last = (key, tuple(made)) if self.remember else None
         return made
@@ -70,6 +71,13 @@ class OtherPages:
         made = make()
         self._write(key, tuple(made))
         return made
+
+    def _part_written_removed(self, pid: int) -> None:
+        """The file a worker stopped part way (a build that failed, or gave up waiting) was
+        writing: under its own name, which no later build writes or removes again."""
+        if self.file is not None:
+            with suppress(OSError):
+                being_written(self.file, pid).unlink(missing_ok=True)
 
     def _read(self, key: str) -> tuple[GeneratedPage, ...] | None:
         if self.file is None:
