@@ -382,6 +382,32 @@ def test_listing_pages_another_plugin_sets_keep_its_text_when_made_beside(tmp_pa
     assert site_differences(root / "site", root / "site-here") == []
 
 
+# A hook that gives every listing page a text of its own as MkDocs reads it: MkDocs then reads
+# none of pmkb's, and the exports are the first of them it asks for, when it copies them.
+_READING_HOOK = """\
+def on_page_read_source(page, config):
+    if page.file.generated_by == "pmkb" and not page.file.src_uri.startswith("incidents/pm"):
+        return "# Ours\\n"
+    return None
+"""
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_exports_made_beside_are_written_though_no_listing_page_was_read(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["hooks"] = ["hooks.py"]
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (root / "hooks.py").write_text(_READING_HOOK, encoding="utf-8")
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
+    assert here not in made_by and len(made_by) == 1 and left == 0
+    assert "Ours" in (root / "site" / "trends" / "index.html").read_text(encoding="utf-8")
+    assert "Incident 7" in (root / "site" / "incidents.csv").read_text(encoding="utf-8")
+    shutil.rmtree(root / ".cache")
+    in_fresh_process(_built_with_pages_beside, root, "site-here", False)
+    assert site_differences(root / "site", root / "site-here") == []
+
+
 def _failed_while_the_worker_writes(root: Path) -> tuple[list[str], int]:
     """In a fresh process: a build whose worker is part way through writing the listing pages
     it keeps when the build fails. The files left in the cache folder being written, and the

@@ -86,3 +86,10 @@ class RenderedOnRead(GeneratedFile):
     def content_bytes(self, value: bytes) -> None:
         self.render = None
         File.content_bytes.fset(self, value)  # type: ignore[attr-defined]
+
+    def copy_file(self, dirty: bool = False) -> None:
+        # MkDocs writes a generated file from the text it holds, not through `content_bytes`:
+        # rendered first (an export whose text comes with the listing pages, say).
+        if self.render is not None:
+            self.content_bytes = self.render().encode("utf-8")
+        super().copy_file(dirty)
