@@ -21,6 +21,7 @@ import yaml
 from helpers import (
     SITE_FACTORS,
     SITE_SERVICES,
+    build,
     in_fresh_process,
     make_project,
     postmortem,
@@ -316,9 +317,28 @@ def _built_with_pages_beside(
     return here, pids, len(multiprocessing.active_children())
 
 
+def _kept_the_day_before(root: Path) -> None:
+    """A build the day before, which keeps its listing pages: the next build, on another day,
+    makes them again, beside it (a first build makes them itself, its workers busy)."""
+    result = build(root, env={"SOURCE_DATE_EPOCH": "1763942400"})
+    assert result.returncode == 0, result.stderr
+    assert any((root / ".cache" / "pmkb").glob("other-pages-*"))
+
+
+@pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
+def test_a_first_build_makes_its_listing_pages_itself(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path)
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
+    assert made_by == [here] and left == 0
+    _kept_the_day_before(root)
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
+    assert here not in made_by and len(made_by) == 1 and left == 0
+
+
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_the_listing_pages_are_made_beside_the_build_and_published_alike(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
+    _kept_the_day_before(root)
     here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
     assert here not in made_by and len(made_by) == 1 and left == 0
     # The worker kept them: the next build (a body edited) takes them, and makes none.
@@ -340,6 +360,7 @@ def test_the_listing_pages_are_made_beside_the_build_and_published_alike(tmp_pat
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_listing_pages_a_worker_failed_to_make_are_made_by_the_build(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
+    _kept_the_day_before(root)
     here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True, True)
     assert len(made_by) == 2 and made_by[0] != here and made_by[1] == here and left == 0
     shutil.rmtree(root / ".cache")
@@ -350,6 +371,7 @@ def test_listing_pages_a_worker_failed_to_make_are_made_by_the_build(tmp_path: P
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_a_build_that_fails_stops_the_worker_making_its_listing_pages(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path, count=200)  # more than a pipe holds: the worker waits
+    _kept_the_day_before(root)
     here, made_by, left = in_fresh_process(
         _built_with_pages_beside, root, "site", True, False, True
     )
@@ -369,6 +391,7 @@ def on_files(files, config):
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_listing_pages_another_plugin_sets_keep_its_text_when_made_beside(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
+    _kept_the_day_before(root)
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     config["hooks"] = ["hooks.py"]
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -395,6 +418,7 @@ def on_page_read_source(page, config):
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_exports_made_beside_are_written_though_no_listing_page_was_read(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
+    _kept_the_day_before(root)
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     config["hooks"] = ["hooks.py"]
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -455,4 +479,5 @@ def test_a_build_that_fails_while_the_worker_keeps_its_pages_leaves_no_part_writ
     tmp_path: Path,
 ) -> None:
     root = _many_postmortems(tmp_path)
+    _kept_the_day_before(root)
     assert in_fresh_process(_failed_while_the_worker_writes, root) == ([], 0)
