@@ -214,30 +214,6 @@ def _other_pages(root: Path, jobs: int) -> tuple[set[int], list[tuple[str, str]]
     return pids, kept
 
 
-def test_the_other_pages_made_in_two_processes_are_those_made_in_one(tmp_path: Path) -> None:
-    services, factors = list(SITE_SERVICES), list(SITE_FACTORS)
-    root = make_project(
-        tmp_path / "kb",
-        {
-            f"{2020 + i % 6}/pm-{i:03d}.md": postmortem(
-                f"Incident {i}",
-                f"{2020 + i % 6}-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                services=[services[i % len(services)]],
-                factors=[factors[i // 3 % len(factors)]],
-            )
-            for i in range(PARALLEL_FROM)
-        },
-        site=True,
-    )
-    one_pid, one = in_fresh_process(_other_pages, root, 1)
-    two_pids, two = in_fresh_process(_other_pages, root, 2)
-    # The listing and the exports made apart where the build forks (Linux), here elsewhere.
-    assert len(one_pid) == 1 and len(two_pids) == (2 if parallel.FORK else 1)
-    assert two == one
-    assert [src for src, _ in one][:1] == ["incidents/index.md"]
-    assert any(src.endswith(".csv") for src, _ in one)
-
-
 def _many_postmortems(tmp_path: Path, count: int = 30, **options: Any) -> Path:
     services, factors = list(SITE_SERVICES), list(SITE_FACTORS)
     return make_project(
@@ -254,6 +230,17 @@ def _many_postmortems(tmp_path: Path, count: int = 30, **options: Any) -> Path:
         site=True,
         options={"workers": 2, **options},
     )
+
+
+def test_the_other_pages_made_in_two_processes_are_those_made_in_one(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path, count=PARALLEL_FROM)
+    one_pid, one = in_fresh_process(_other_pages, root, 1)
+    two_pids, two = in_fresh_process(_other_pages, root, 2)
+    # The listing and the exports made apart where the build forks (Linux), here elsewhere.
+    assert len(one_pid) == 1 and len(two_pids) == (2 if parallel.FORK else 1)
+    assert two == one
+    assert [src for src, _ in one][:1] == ["incidents/index.md"]
+    assert any(src.endswith(".csv") for src, _ in one)
 
 
 @pytest.mark.parametrize("options", [{}, {"listing_page_size": 4}, {"audience": "public"}])
@@ -325,6 +312,21 @@ def _kept_the_day_before(root: Path) -> None:
     assert any((root / ".cache" / "pmkb").glob("other-pages-*"))
 
 
+def _hooked(root: Path, hook: str) -> None:
+    """`root`'s site with `hook` as its hooks file."""
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["hooks"] = ["hooks.py"]
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (root / "hooks.py").write_text(hook, encoding="utf-8")
+
+
+def _same_when_made_here(root: Path, site: str) -> None:
+    """The site `root/site` is the one a build that makes its listing pages itself publishes."""
+    shutil.rmtree(root / ".cache")
+    in_fresh_process(_built_with_pages_beside, root, f"{site}-here", False)
+    assert site_differences(root / site, root / f"{site}-here") == []
+
+
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_a_first_build_makes_its_listing_pages_itself(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
@@ -363,9 +365,7 @@ def test_listing_pages_a_worker_failed_to_make_are_made_by_the_build(tmp_path: P
     _kept_the_day_before(root)
     here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True, True)
     assert len(made_by) == 2 and made_by[0] != here and made_by[1] == here and left == 0
-    shutil.rmtree(root / ".cache")
-    in_fresh_process(_built_with_pages_beside, root, "site-here", False)
-    assert site_differences(root / "site", root / "site-here") == []
+    _same_when_made_here(root, "site")
 
 
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
@@ -392,17 +392,12 @@ def on_files(files, config):
 def test_listing_pages_another_plugin_sets_keep_its_text_when_made_beside(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
     _kept_the_day_before(root)
-    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["hooks"] = ["hooks.py"]
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (root / "hooks.py").write_text(_SETTING_HOOK, encoding="utf-8")
+    _hooked(root, _SETTING_HOOK)
     here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
     assert here not in made_by and len(made_by) == 1 and left == 0
     assert (root / "site" / "incidents.csv").read_text(encoding="utf-8") == "our,own\n"
     assert "Our own." in (root / "site" / "trends" / "index.html").read_text(encoding="utf-8")
-    shutil.rmtree(root / ".cache")
-    in_fresh_process(_built_with_pages_beside, root, "site-here", False)
-    assert site_differences(root / "site", root / "site-here") == []
+    _same_when_made_here(root, "site")
 
 
 # A hook that gives every listing page a text of its own as MkDocs reads it: MkDocs then reads
@@ -419,17 +414,12 @@ def on_page_read_source(page, config):
 def test_exports_made_beside_are_written_though_no_listing_page_was_read(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
     _kept_the_day_before(root)
-    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["hooks"] = ["hooks.py"]
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (root / "hooks.py").write_text(_READING_HOOK, encoding="utf-8")
+    _hooked(root, _READING_HOOK)
     here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
     assert here not in made_by and len(made_by) == 1 and left == 0
     assert "Ours" in (root / "site" / "trends" / "index.html").read_text(encoding="utf-8")
     assert "Incident 7" in (root / "site" / "incidents.csv").read_text(encoding="utf-8")
-    shutil.rmtree(root / ".cache")
-    in_fresh_process(_built_with_pages_beside, root, "site-here", False)
-    assert site_differences(root / "site", root / "site-here") == []
+    _same_when_made_here(root, "site")
 
 
 def _failed_while_the_worker_writes(root: Path) -> tuple[list[str], int]:
