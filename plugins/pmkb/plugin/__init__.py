@@ -344,17 +344,18 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         build (or `serve` rebuild) when what they are made from is unchanged (an edit to a
         postmortem's body, say), the feeds made again. Pages made anew are, in a one-off build
         of many postmortems that can fork, made by another process while this one goes on: filed
-        as planned, their texts to come (the LaterPages returned). Only after a build that kept
-        them: its incident pages are mostly finished, and the second CPU idle. A first build's
-        conversion workers keep it busy, and a forked process holding a copy of this one beside
-        them took the peak memory from 1.0 to 1.4 times plain MkDocs' at 5,000 postmortems."""
-        assert self.settings is not None
+        as planned, their texts to come (the LaterPages returned). Only after a build that left
+        converted pages (here, or in a CI cache): most pages are found converted, and the
+        second CPU is idle. A first build's conversion workers keep it busy, and a forked
+        process holding a copy of this one beside them took the peak memory from 1.0 to 1.4
+        times plain MkDocs' at 5,000 postmortems."""
+        assert self.settings is not None and self.conversions is not None
         jobs, count = self.settings.jobs, len(renderer.kb.postmortems)
         beside = (
             not self.serving
             and parallel.FORK
             and parallel.runs_in_parallel(count, jobs)
-            and self.other_pages.kept_before()
+            and self.conversions.converted_before()
         )
         make = partial(renderer.other_pages, 1 if beside else jobs)
         found = self.other_pages.pages(renderer.other_inputs(), make, beside=beside)

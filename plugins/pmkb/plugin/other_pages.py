@@ -67,10 +67,6 @@ class OtherPages:
         self.last = (key, tuple(made)) if self.remember else None
         return made
 
-    def kept_before(self) -> bool:
-        """Whether a build before this one kept its pages (made from other inputs, or not)."""
-        return self.file is not None and self.file.exists()
-
     def _made(self, key: str, make: Callable[[], list[GeneratedPage]]) -> list[GeneratedPage]:
         made = make()
         self._write(key, tuple(made))
