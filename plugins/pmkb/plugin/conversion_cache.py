@@ -428,6 +428,11 @@ def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
 
 
+def holds_packs(folder: Path) -> bool:
+    """Whether `folder` holds any pack: a build has stored converted pages there."""
+    return bool(_packs(folder))
+
+
 def _packs(folder: Path) -> list[str]:
     """The names of the packs in `folder`."""
     return [e.name for e in _listed(folder) if _PACK.fullmatch(e.name) and _is_file(e)]

@@ -4,7 +4,6 @@ cache, a worker process, or MkDocs converting it here (and then stored for the n
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
@@ -33,6 +32,7 @@ from .conversion_cache import (
     Unstable,
     conversion_key,
     converted_page,
+    holds_packs,
     plugin_versions,
     replay,
 )
@@ -536,13 +536,8 @@ class Conversions:
     def converted_before(self) -> bool:
         """Whether an earlier build left converted pages (on this machine, or restored from a CI
         cache): then most pages are found converted, and few workers, if any, start."""
-        if self.settings.cache_dir is None:
-            return False
-        try:
-            with os.scandir(self.settings.cache_dir / CONVERTED_PAGES) as entries:
-                return any(True for _ in entries)
-        except OSError:
-            return False
+        folder = self.settings.cache_dir
+        return folder is not None and holds_packs(folder / CONVERTED_PAGES)
 
     def remove_unused(self) -> None:
         """A one-off build has used every entry it will: those no build used for a while go."""
