@@ -368,7 +368,7 @@ def test_aliases_and_names_reach_the_search_index_escaped(tmp_path: Path) -> Non
 def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: str) -> None:
     from mkdocs.utils.meta import get_data
 
-    from pmkb.plugin.conversions import split_front_matter
+    from pmkb.plugin.conversions import front_matter_values, split_front_matter
     from pmkb.site.render import _meta_text, front_matter
 
     text = front_matter(title, description=_meta_text(sentence), tags=[_meta_text(sentence)])
@@ -383,3 +383,5 @@ def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: s
     # MkDocs' reader splits it.
     page = f"---\n{text}\n---\n\n\n{sentence}\n"
     assert split_front_matter(page) == (f"---\n{text}\n---\n", get_data(page)[0])
+    # MkDocs reads the page without it: the plugin gives the page the same values.
+    assert front_matter_values(f"---\n{text}\n---\n") == get_data(page)[1] == meta

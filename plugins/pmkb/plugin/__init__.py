@@ -405,7 +405,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         conversion, the edit link, the search entry and the inclusion level. An incident page
         made from inputs (the postmortem, what related incidents are chosen by) it was made from
         before in this session takes the digest they made then, without being rendered: were it
-        rendered, a page finished before from those inputs would be its front matter alone.
+        rendered, a page finished before from those inputs would be read as nothing.
         """
         src = file.src_uri
         inputs = self._page_inputs(file)
@@ -426,14 +426,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         """The digest of the page `file` made as `content` from `inputs` (`_page_inputs`), noted
         for this build (and, by its inputs, for the next ones)."""
         src = file.src_uri
-        # A page finished before is its front matter alone, the same whatever else it shows: its
-        # inputs tell it apart.
+        # A page finished before is read as nothing, whatever it shows: its inputs tell it apart.
         finished = self.conversions is not None and self.conversions.was_finished(src)
         links = []
         if b".md" in content and self.files_seen is not None:
             links = link_targets(content.decode("utf-8"), src, self.files_seen)
         made = self.made_digests[src] = digest(
             content,
+            self.conversions.meta_text(src) if self.conversions is not None else "",
             inputs if finished and inputs is not None else "",
             *links,
             src,
@@ -481,9 +481,18 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self._made_from(file, text.encode("utf-8"), inputs)
         return text
 
+    # First, so that every plugin finds an incident page's front matter as MkDocs would have read
+    # it: pmkb gives MkDocs the page without it (see Conversions.rendered).
+    @event_priority(100)
+    def _meta_given(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> None:
+        if self.conversions is not None and page.file.generated_by == "pmkb":
+            self.conversions.meta(page)
+
     # Last, so that the Markdown looked up is the one MkDocs converts, whatever other plugins did.
     @event_priority(-100)
-    def on_page_markdown(
+    def _markdown_taken(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if page.file.generated_by != "pmkb":
@@ -496,6 +505,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         page.file.content_bytes = b""
         assert self.conversions is not None
         return self.conversions.markdown(markdown, page, config, files)
+
+    on_page_markdown = CombinedEvent(_meta_given, _markdown_taken)
 
     def _on_this_day_placed(self, markdown: str, page: Page) -> str | None:
         """A page of the site's own, with the "on this day" block where its marker stands: its
