@@ -1065,6 +1065,31 @@ def test_a_finished_incident_page_is_neither_rendered_nor_converted_again(
     assert _same_tree(root / "site-edited", root / "site-clean")
 
 
+# A plugin that shows, on each incident page, the front matter it finds on the page.
+META_HOOK = """
+def on_page_context(context, page, config, nav):
+    if page.file.src_uri == "incidents/cdn-purge.md":
+        tags = ", ".join(page.meta.get("tags", []))
+        page.content += f"<p class=seen>{page.meta.get('title')} | {tags}</p>"
+    return context
+"""
+
+
+def test_an_incident_pages_front_matter_is_on_the_page_whether_converted_or_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs reads an incident page without its front matter; pmkb gives the page its values.
+    root = _project(tmp_path, mkdocs={"hooks": ["meta.py"]}, files={"meta.py": META_HOOK})
+    _build_here(root, "site-cold", monkeypatch)
+    _build_here(root, "site-warm", monkeypatch)  # every incident page finished
+    assert _entries(root, "finished")
+    for site in ("site-cold", "site-warm"):
+        page = (root / site / "incidents" / "cdn-purge" / "index.html").read_text("utf-8")
+        assert "<p class=seen>CDN purge emptied the cache | search, traffic-surge</p>" in page
+        assert "<title>CDN purge emptied the cache - " in page
+        assert '<meta name="description" content="A short summary' in page
+
+
 def test_a_finished_page_keeps_its_compact_search_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
