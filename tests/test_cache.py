@@ -1321,6 +1321,45 @@ def test_listing_pages_this_machine_did_not_seal_are_made_again(
         assert _same_tree(root / "site", root / "site-clean")
 
 
+def test_runners_given_one_key_share_their_finished_and_listing_pages(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rendered: list[str],
+    listings_made: list[int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Each CI runner is a new machine: with a key of their own (PMKB_CACHE_KEY, a CI secret),
+    # the next runner takes what the last one kept; without it, or with another, it does not.
+    root = _project(tmp_path)
+    monkeypatch.setenv("PMKB_CACHE_KEY", "a" * 31 + "b")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "runner-1"))
+    _build_here(root, "site-1", monkeypatch)
+    assert len(rendered) == len(_entries(root, "finished")) == 3 and len(listings_made) == 1
+    assert not (tmp_path / "runner-1").exists()  # no machine key made, nor needed
+    rendered.clear()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "runner-2"))
+    _build_here(root, "site-2", monkeypatch)
+    assert rendered == [] and len(listings_made) == 1
+    assert _same_tree(root / "site-1", root / "site-2")
+    # Another key, or none (a pull request's build, which has no secrets): all made again.
+    for key in ("a" * 32, ""):
+        monkeypatch.setenv("PMKB_CACHE_KEY", key)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"runner-{key[:1]}"))
+        rendered.clear()
+        made = len(listings_made)
+        _build_here(root, "site-3", monkeypatch)
+        assert len(rendered) == 3 and len(listings_made) == made + 1, key
+        assert _same_tree(root / "site-1", root / "site-3")
+    # A key too short to be safe is refused, with a warning (which --strict makes an error).
+    monkeypatch.setenv("PMKB_CACHE_KEY", "a" * 31)
+    rendered.clear()
+    with caplog.at_level(logging.WARNING):
+        _build_here(root, "site-4", monkeypatch)
+    assert len(rendered) == 3
+    assert "PMKB_CACHE_KEY holds 31 characters, fewer than 32: not used" in caplog.text
+    assert "a" * 31 not in caplog.text
+
+
 def test_once_mkdocs_shuts_the_plugin_down_it_holds_nothing_of_the_build(tmp_path: Path) -> None:
     # MkDocs keeps a plugin with `on_startup` to the end of the process: what it still held then
     # (every postmortem, its pages) made a 5,000-postmortem build take 0.2 s longer to exit.

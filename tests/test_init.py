@@ -203,6 +203,28 @@ def test_the_workflows_install_pmkb_from_one_file(kb: Path, name: str) -> None:
     assert set(caches) == {".github/pmkb-requirements.txt"}
 
 
+def test_only_the_publishing_build_is_given_the_cache_key(kb: Path) -> None:
+    # The key seals pages pmkb publishes as they are: a workflow that builds pull requests must
+    # never hold it, and the one that publishes restores what it lets the next runner take.
+    def keyed(name: str) -> list[str]:
+        flow = _workflow(kb, name)
+        return [
+            step.get("run", step.get("uses", ""))
+            for job in flow["jobs"].values()
+            for step in job["steps"]
+            if "PMKB_CACHE_KEY" in step.get("env", {})
+        ]
+
+    assert keyed("pr.yml") == []
+    assert keyed("publish.yml") == ["mkdocs build --strict"]
+    steps = _workflow(kb, "publish.yml")["jobs"]["build"]["steps"]
+    build = next(s for s in steps if s.get("run") == "mkdocs build --strict")
+    assert build["env"] == {"PMKB_CACHE_KEY": "${{ secrets.PMKB_CACHE_KEY }}"}
+    (cache,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    paths = cache["with"]["path"].split()
+    assert paths == [".cache/pmkb/pages", ".cache/pmkb/finished", ".cache/pmkb/other-pages-*"]
+
+
 def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:
     runs = [s.get("run", "") for s in _workflow(kb, "pr.yml")["jobs"]["check"]["steps"]]
     assert "pmkb check --changed-since origin/${{ github.base_ref }} --format github" in runs

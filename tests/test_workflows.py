@@ -147,6 +147,18 @@ def test_publish_workflow_builds_and_deploys_with_the_pages_actions() -> None:
     assert step["id"] == "deployment"
 
 
+def test_only_the_publishing_build_holds_the_cache_key() -> None:
+    # Pages sealed with the key are published as they are: no workflow that builds a pull
+    # request may hold it.
+    for name in ("pr.yml", "tests.yml", "publish.yml"):
+        steps = [s for job in _workflow(name)["jobs"].values() for s in _steps(job)]
+        keyed = [s.get("run") for s in steps if "PMKB_CACHE_KEY" in s.get("env", {})]
+        assert keyed == (["mkdocs build --strict"] if name == "publish.yml" else []), name
+    build = _steps(_workflow("publish.yml")["jobs"]["build"])
+    cache = build[_index(build, uses="actions/cache")]
+    assert "\n.cache/pmkb/finished\n" in f"\n{cache['with']['path']}"
+
+
 # pmkb's own tests.
 
 

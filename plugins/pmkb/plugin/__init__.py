@@ -56,7 +56,7 @@ from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
 from . import dirty_search, left_behind
-from .conversion_cache import ConversionCache, machine_secret
+from .conversion_cache import KEY_LEAST, KEY_VARIABLE, ConversionCache, given_secret, machine_secret
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
@@ -131,8 +131,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # The listing, catalog, trend and export pages last made, kept for the next build.
         self.other_pages = OtherPages(remember=False)
         self.later: LaterPages | None = None  # those of them another process is making
-        # This machine's key for what pmkb keeps of its own HTML (finished and other pages), read
-        # once a build: None when there is none yet, or no cache.
+        # The key that seals what pmkb keeps of its own HTML (finished and other pages), read once
+        # a build: the one given in PMKB_CACHE_KEY, else this machine's; None when there is none
+        # yet, or no cache.
         self.secret: bytes | None = None
         # Where this build's generated pages get their HTML: made anew in each build's on_config.
         self.conversions: Conversions | None = None
@@ -216,7 +217,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self._conversions_ended()
         self.secret = None
         if self.settings.cache_dir is not None:
-            self.secret = _machine_secret()
+            self.secret = _cache_secret()
             self.other_pages.keep_in(
                 _other_pages_file(self.settings.cache_dir, config), self.secret
             )
@@ -903,8 +904,17 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return server
 
 
-def _machine_secret() -> bytes | None:
-    """This machine's key for what pmkb keeps of its own HTML (see `machine_secret`)."""
+def _cache_secret() -> bytes | None:
+    """The key for what pmkb keeps of its own HTML: the one given in PMKB_CACHE_KEY (a CI
+    secret, shared by the runners that have it), else this machine's (see `machine_secret`)."""
+    given = os.environ.get(KEY_VARIABLE, "")
+    if given:
+        if len(given) >= KEY_LEAST:
+            return given_secret(given)
+        log.warning(
+            f"{KEY_VARIABLE} holds {len(given)} characters, fewer than {KEY_LEAST}: not used; "
+            "finished and listing pages are sealed with this machine's key"
+        )
     try:
         return machine_secret(_user_folder())
     except RuntimeError:  # no home folder to keep the key in

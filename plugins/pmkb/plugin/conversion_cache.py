@@ -395,6 +395,19 @@ class FinishedPages(ConversionCache):
         return found if found is not None and found.front_matter is not None else None
 
 
+# The environment variable that gives builds a key of their own for sealing finished and listing
+# pages, in place of the machine's: set from a CI secret, the runners that have it share them.
+KEY_VARIABLE = "PMKB_CACHE_KEY"
+# The fewest characters such a key may have: 32 random letters and digits are not guessed.
+KEY_LEAST = 32
+
+
+def given_secret(value: str) -> bytes:
+    """The sealing key made from a key given in KEY_VARIABLE (text of KEY_LEAST characters or
+    more, checked by the caller): 32 bytes, as a machine's key is."""
+    return sha256(b"pmkb cache key\0" + value.encode("utf-8", "surrogatepass")).digest()
+
+
 def machine_secret(folder: Path) -> bytes | None:
     """This user's key for sealing finished pages, kept in `folder` (readable by the user alone);
     None when there is none yet, or it cannot be read. The first call on a machine makes the key
