@@ -1360,6 +1360,44 @@ def test_runners_given_one_key_share_their_finished_and_listing_pages(
     assert "a" * 31 not in caplog.text
 
 
+def _installed_anew(tmp_path: Path, name: str, when: float) -> Path:
+    """pmkb as a new CI runner installs it: the same files, written at another time (pip writes
+    an installed file's time as it writes it; a checkout, the time it checks it out)."""
+    source = Path(conversion_cache.__file__).parent.parent
+    copy = tmp_path / name / "pmkb"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in [copy, *copy.rglob("*")]:
+        os.utime(path, (when, when))
+    return copy.parent
+
+
+def test_a_new_runner_given_the_key_takes_the_pages_though_its_files_are_written_anew(
+    tmp_path: Path,
+) -> None:
+    # Each CI runner checks the project out and installs pmkb anew: every file has a new time.
+    # What the last runner kept must still be found, or the key and the cache serve nothing.
+    root = _project(tmp_path, mkdocs={"hooks": ["hook.py"]}, files={"hook.py": ""})
+    kept: dict[str, dict[str, bytes]] = {"finished": {}, "pages": {}}
+    for runner, when in (("runner-1", 1_700_000_000.0), ("runner-2", 1_700_086_400.0)):
+        for path in root.rglob("*"):
+            if ".cache" not in path.parts:
+                os.utime(path, (when, when))  # checked out anew
+        env = {
+            "PYTHONPATH": str(_installed_anew(tmp_path, runner, when)),
+            "PMKB_CACHE_KEY": "k" * 40,
+            "XDG_CACHE_HOME": str(tmp_path / runner / "home"),
+        }
+        result = build(root, strict=True, env=env)
+        assert result.returncode == 0, result.stderr
+        if runner == "runner-1":
+            kept = {folder: _entries(root, folder) for folder in kept}
+            listings = next((root / ".cache" / "pmkb").glob("other-pages-*")).read_bytes()
+            assert len(kept["finished"]) == 3
+    # The second runner found every page it needed: it stored no entry of its own.
+    assert {folder: _entries(root, folder) for folder in kept} == kept
+    assert next((root / ".cache" / "pmkb").glob("other-pages-*")).read_bytes() == listings
+
+
 def test_once_mkdocs_shuts_the_plugin_down_it_holds_nothing_of_the_build(tmp_path: Path) -> None:
     # MkDocs keeps a plugin with `on_startup` to the end of the process: what it still held then
     # (every postmortem, its pages) made a 5,000-postmortem build take 0.2 s longer to exit.

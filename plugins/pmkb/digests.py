@@ -21,24 +21,41 @@ def digest(*parts: str | bytes) -> str:
 
 @cache
 def code_digest() -> str:
-    """A digest of pmkb's own files as installed (each one's name, size and modification time):
-    what made a result kept between runs. The version number alone does not change while the
-    code is edited in place (an editable install), and stale findings would go unnoticed."""
+    """A digest of pmkb's own files as installed (each one's name and content): what made a
+    result kept between runs. The version number alone does not change while the code is edited
+    in place (an editable install), and stale findings would go unnoticed."""
     return files_digest(Path(__file__).parent)
 
 
 def files_digest(root: Path) -> str:
     """A digest of the files in the folder `root` and its folders, or of the file `root`: each
-    one's name, size and modification time."""
+    one's name and content. Not their times: a CI runner checks the project out and installs
+    its packages anew, every file with a new time, and would find nothing the last one kept."""
     if root.is_file():
-        found = root.stat()
-        return digest(f"{root.name}:{found.st_size}:{found.st_mtime_ns}")
+        return digest(f"{root.name}:{_content_digest(str(root))}")
     parts: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            found = os.stat(os.path.join(folder, name))
-            parts.append(
-                f"{os.path.relpath(folder, root)}/{name}:{found.st_size}:{found.st_mtime_ns}"
-            )
+            made = _content_digest(os.path.join(folder, name))
+            parts.append(f"{os.path.relpath(folder, root)}/{name}:{made}")
     return digest(*parts)
+
+
+# Per file read by `_content_digest`, its size and modification time then, and the digest of its
+# content: read again only once either changed (`serve` asks at every rebuild).
+_contents: dict[str, tuple[int, int, str]] = {}
+
+
+def _content_digest(path: str) -> str:
+    found = os.stat(path)
+    known = _contents.get(path)
+    if known is not None and known[:2] == (found.st_size, found.st_mtime_ns):
+        return known[2]
+    try:
+        with open(path, "rb") as file:
+            made = sha256(file.read()).hexdigest()
+    except OSError:  # listed, not readable: known by its size and time alone
+        made = f"{found.st_size}:{found.st_mtime_ns}"
+    _contents[path] = (found.st_size, found.st_mtime_ns, made)
+    return made
