@@ -44,8 +44,8 @@ class RenderedOnRead(GeneratedFile):
     # A digest of what `render` makes the text from, set by the plugin: while the text is not
     # rendered, `serve --dirty` compares this instead of the text.
     inputs: Callable[[], str] | None = None
-    # Its front matter alone, made without the rest of the text, set by the plugin: what MkDocs
-    # reads of a page whose HTML pmkb puts in when the page is built.
+    # Its front matter alone, made without the rest of the text, set by the plugin: what pmkb
+    # gives the page (`page.meta`) when its HTML is put in as the page is built.
     head: Callable[[], str] | None = None
     # The author's Markdown the text holds, set by the plugin: where its links lead is compared
     # too, as `inputs` say nothing of the site's other files.
