@@ -13,6 +13,9 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
   (b) pmkb      `mkdocs build` of the pmkb project, its caches set aside first (cold);
   (c) warm      the same right after (b), one postmortem edited: what an author's next build costs;
   (c2) added    the same right after (c), one postmortem added: what a pull request's next costs;
+  (c3) ci       (c) as a new CI runner runs it: given PMKB_CACHE_KEY, a user cache folder of its
+                own, and only what the publish workflow restores (`pages/`, `finished/`,
+                `other-pages-*`) of an untimed build with the same key before the runs;
   (d) serial    (b) with `workers: 0` and no cache: everything in one process;
   (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
   (e2) check-again `pmkb check` right after (e), with its checked postmortems (an author's next);
@@ -78,6 +81,7 @@ KINDS = (
     "pmkb",
     "warm",
     "added",
+    "ci",
     "serial",
     "check",
     "check-again",
@@ -94,7 +98,12 @@ LABELS = {
     "check-one": "(f) `pmkb check` of one file",
     "floor": "(g) floor: front matter with PyYAML's C loader",
     "added": "(c2) `mkdocs build` with pmkb, warm (cache of (c), one postmortem added)",
+    "ci": "(c3) `mkdocs build` with pmkb on a new CI runner (caches restored, key given, one edit)",
 }
+# The key the CI runs (c3) are given, as a publish workflow passes its secret PMKB_CACHE_KEY.
+CI_KEY = "benchmark-" + "k" * 32
+# What the publish workflows `pmkb init` writes restore of `cache_dir` (see docs/adopting.md).
+CI_KEPT = ("pages", "finished", "other-pages-*")
 _WRAPPER = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
@@ -266,6 +275,39 @@ def _forget_all_but_the_check_index(cache: Path) -> None:
     _set_aside(*(kept for kept in cache.glob("*") if kept.name != "checked.json"))
 
 
+def _ci_cache_saved(root: Path, build: list[str], env: dict[str, str]) -> Path:
+    """Build `root` once, untimed, with `env` (which gives PMKB_CACHE_KEY) on a runner of its own,
+    and keep a copy of what a CI cache restores of its `cache_dir` (CI_KEPT): the folder."""
+    cache = root / ".cache" / "pmkb"
+    _set_aside(*cache.glob("*"))
+    saved = WORK / f"ci-{root.name}"
+    shutil.rmtree(saved, ignore_errors=True)
+    subprocess.run(
+        build,
+        cwd=root,
+        env={**env, "XDG_CACHE_HOME": str(saved / "seed-runner")},
+        check=True,
+        capture_output=True,
+    )
+    _set_aside(root / "site")
+    for pattern in CI_KEPT:
+        for kept in cache.glob(pattern):
+            copy = shutil.copytree if kept.is_dir() else shutil.copy2
+            copy(kept, saved / "cache" / kept.name)
+    return saved / "cache"
+
+
+def _ci_cache_restored(saved: Path, cache: Path) -> None:
+    """`cache` as a CI cache step leaves it: the copies in `saved` (and the check index, which
+    only (f) reads)."""
+    _forget_all_but_the_check_index(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    for kept in saved.iterdir():
+        copy = shutil.copytree if kept.is_dir() else shutil.copy2
+        copy(kept, cache / kept.name)
+    os.sync()  # the copy's writes settle before the timed build
+
+
 # Outputs of earlier runs are moved here, and deleted only once everything is measured. On ext4
 # without a journal, a new file does not take the inode of one deleted in the last minutes, and
 # looks past each of them first: deleting the 10,000 files of a cold build's cache and site, then
@@ -396,7 +438,10 @@ def run_size(
         "check-one": ([pmkb, "check", str(edited.relative_to(project.root))], project.root),
         "floor": ([sys.executable, str(BENCH / "floor.py"), "postmortems"], project.root),
         "added": ([mkdocs, "build", "--quiet"], project.root),
+        "ci": ([mkdocs, "build", "--quiet"], project.root),
     }
+    ci_env = {**env, "PMKB_CACHE_KEY": CI_KEY}
+    ci_saved = _ci_cache_saved(project.root, [mkdocs, "build", "--quiet"], ci_env)
     original = edited.read_text(encoding="utf-8")
     # A new postmortem beside the edited one, the same but for its title and file: what a pull
     # request that adds one brings. Taken out once measured; (e) then forgets the caches.
@@ -418,8 +463,14 @@ def run_size(
             if kind == "added":
                 again = original.replace(title, f"{title} (again, run {run})", 1)
                 added.write_text(again, encoding="utf-8")
+            kind_env = env
+            if kind == "ci":  # a new runner: the restored caches alone, and no key of its own
+                edited.write_text(reload.edited(original, f"ci run {run}"), encoding="utf-8")
+                home = ci_saved.parent / f"runner-{run}-{time.monotonic_ns()}"
+                _ci_cache_restored(ci_saved, project.root / ".cache" / "pmkb")
+                kind_env = {**ci_env, "XDG_CACHE_HOME": str(home)}
             _set_aside(cwd / "site")  # what MkDocs would delete first (see TRASH)
-            sample = measure(command, cwd, env)
+            sample = measure(command, cwd, kind_env)
             added.unlink(missing_ok=True)
             result.samples[kind].append(sample)
             log(
@@ -501,6 +552,7 @@ def targets(results: dict[int, SizeResult]) -> list[Target]:
         out.append(Target("cold build CPU time ≤ 1.2x baseline at N=5000", _x(cpu), cpu <= 1.2))
     against_baseline("warm build (one postmortem edited) ≤ 0.5x the cold baseline", "warm", 0.5)
     against_baseline("warm build (one postmortem added) ≤ 0.5x the cold baseline", "added", 0.5)
+    against_baseline("warm build on a new CI runner (c3) ≤ 0.5x the cold baseline", "ci", 0.5)
     if big and big.reload:
         ours = statistics.median(big.reload["pmkb --dirty"])
         plain = statistics.median(big.reload["baseline --dirty"])
@@ -776,7 +828,7 @@ def report(
         "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run; "
         "the machine has built before (its key for finished pages exists), so (b) writes finished pages, as an "
         "author's build does, where a CI runner's first build writes none. "
-        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
+        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (c3) ci: (c) as a new CI runner runs it, one postmortem's summary changed: `PMKB_CACHE_KEY` set, a user cache folder of its own (no machine key), and in `.cache/pmkb/` only the `pages/`, `finished/` and `other-pages-*` of an untimed build with the same key before the runs, as the publish workflow `pmkb init` writes restores them. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
         "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
         "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
         "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",
