@@ -305,7 +305,8 @@ def _ci_cache_restored(saved: Path, cache: Path) -> None:
     for kept in saved.iterdir():
         copy = shutil.copytree if kept.is_dir() else shutil.copy2
         copy(kept, cache / kept.name)
-    os.sync()  # the copy's writes settle before the timed build
+    if hasattr(os, "sync"):  # not on Windows
+        os.sync()  # the copy's writes settle before the timed build
 
 
 # Outputs of earlier runs are moved here, and deleted only once everything is measured. On ext4
