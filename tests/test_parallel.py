@@ -321,6 +321,13 @@ def _hooked(root: Path, hook: str) -> None:
     (root / "hooks.py").write_text(hook, encoding="utf-8")
 
 
+def _built_beside(root: Path) -> None:
+    """Build `root` into `root/site` in a fresh process: its listing pages made by one worker
+    beside the build, and no worker left once it ended."""
+    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
+    assert here not in made_by and len(made_by) == 1 and left == 0
+
+
 def _same_when_made_here(root: Path, site: str) -> None:
     """The site `root/site` is the one a build that makes its listing pages itself publishes."""
     shutil.rmtree(root / ".cache")
@@ -341,16 +348,14 @@ def test_a_first_build_makes_its_listing_pages_itself_and_one_after_it_beside(
     for kept in (root / ".cache" / "pmkb").iterdir():
         if kept.name != "pages":
             shutil.rmtree(kept) if kept.is_dir() else kept.unlink()
-    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
-    assert here not in made_by and len(made_by) == 1 and left == 0
+    _built_beside(root)
 
 
 @pytest.mark.skipif(not parallel.FORK, reason="made beside the build only where it can fork")
 def test_the_listing_pages_are_made_beside_the_build_and_published_alike(tmp_path: Path) -> None:
     root = _many_postmortems(tmp_path)
     _kept_the_day_before(root)
-    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
-    assert here not in made_by and len(made_by) == 1 and left == 0
+    _built_beside(root)
     # The worker kept them: the next build (a body edited) takes them, and makes none.
     first = root / "postmortems" / "2020" / "pm-000.md"
     text = first.read_text(encoding="utf-8")
@@ -401,8 +406,7 @@ def test_listing_pages_another_plugin_sets_keep_its_text_when_made_beside(tmp_pa
     root = _many_postmortems(tmp_path)
     _kept_the_day_before(root)
     _hooked(root, _SETTING_HOOK)
-    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
-    assert here not in made_by and len(made_by) == 1 and left == 0
+    _built_beside(root)
     assert (root / "site" / "incidents.csv").read_text(encoding="utf-8") == "our,own\n"
     assert "Our own." in (root / "site" / "trends" / "index.html").read_text(encoding="utf-8")
     _same_when_made_here(root, "site")
@@ -423,8 +427,7 @@ def test_exports_made_beside_are_written_though_no_listing_page_was_read(tmp_pat
     root = _many_postmortems(tmp_path)
     _kept_the_day_before(root)
     _hooked(root, _READING_HOOK)
-    here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site", True)
-    assert here not in made_by and len(made_by) == 1 and left == 0
+    _built_beside(root)
     assert "Ours" in (root / "site" / "trends" / "index.html").read_text(encoding="utf-8")
     assert "Incident 7" in (root / "site" / "incidents.csv").read_text(encoding="utf-8")
     _same_when_made_here(root, "site")
