@@ -14,7 +14,8 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
   (c) warm      the same right after (b), one postmortem edited: what an author's next build costs;
   (c2) added    the same right after (c), one postmortem added: what a pull request's next costs;
   (c3) ci       (c) as a new CI runner runs it: given PMKB_CACHE_KEY, a user cache folder of its
-                own, and only what the publish workflow restores (`pages/`, `finished/`,
+                own, every postmortem file with new times (a fresh checkout), and only what the
+                publish workflow restores (`pages/`, `postmortems-*`, `finished/`,
                 `other-pages-*`) of an untimed build with the same key before the runs;
   (d) serial    (b) with `workers: 0` and no cache: everything in one process;
   (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
@@ -103,7 +104,7 @@ LABELS = {
 # The key the CI runs (c3) are given, as a publish workflow passes its secret PMKB_CACHE_KEY.
 CI_KEY = "benchmark-" + "k" * 32
 # What the publish workflows `pmkb init` writes restore of `cache_dir` (see docs/adopting.md).
-CI_KEPT = ("pages", "finished", "other-pages-*")
+CI_KEPT = ("pages", "postmortems-*", "finished", "other-pages-*")
 _WRAPPER = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
@@ -469,6 +470,8 @@ def run_size(
                 edited.write_text(reload.edited(original, f"ci run {run}"), encoding="utf-8")
                 home = ci_saved.parent / f"runner-{run}-{time.monotonic_ns()}"
                 _ci_cache_restored(ci_saved, project.root / ".cache" / "pmkb")
+                for checked_out in project.files:  # new times: its files' identities are new
+                    os.utime(checked_out)
                 kind_env = {**ci_env, "XDG_CACHE_HOME": str(home)}
             _set_aside(cwd / "site")  # what MkDocs would delete first (see TRASH)
             sample = measure(command, cwd, kind_env)
@@ -829,7 +832,7 @@ def report(
         "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run; "
         "the machine has built before (its key for finished pages exists), so (b) writes finished pages, as an "
         "author's build does, where a CI runner's first build writes none. "
-        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (c3) ci: (c) as a new CI runner runs it, one postmortem's summary changed: `PMKB_CACHE_KEY` set, a user cache folder of its own (no machine key), and in `.cache/pmkb/` only the `pages/`, `finished/` and `other-pages-*` of an untimed build with the same key before the runs, as the publish workflow `pmkb init` writes restores them. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
+        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (c3) ci: (c) as a new CI runner runs it, one postmortem's summary changed: `PMKB_CACHE_KEY` set, a user cache folder of its own (no machine key), every postmortem file given new times as a fresh checkout has, and in `.cache/pmkb/` only the `pages/`, `postmortems-*`, `finished/` and `other-pages-*` of an untimed build with the same key before the runs, as the publish workflow `pmkb init` writes restores them. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
         "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
         "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
         "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",

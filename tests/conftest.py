@@ -12,7 +12,7 @@ import pytest
 
 from helpers import Result, Runner
 from pmkb import cli
-from pmkb.plugin.conversion_cache import machine_secret
+from pmkb.cache_key import machine_secret
 
 
 @pytest.fixture(autouse=True, scope="session")

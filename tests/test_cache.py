@@ -27,8 +27,10 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
+from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
 from pmkb.plugin.conversion_cache import FORMAT, PACK
+from pmkb.read import knowledge
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
 
@@ -1358,6 +1360,40 @@ def test_runners_given_one_key_share_their_finished_and_listing_pages(
     assert len(rendered) == 3
     assert "PMKB_CACHE_KEY holds 31 characters, fewer than 32: not used" in caplog.text
     assert "a" * 31 not in caplog.text
+
+
+def test_a_fresh_checkout_given_the_key_checks_no_postmortem_the_last_runner_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI runner checks the project out anew, at the same path: every file has a new identity
+    # (inode, times). With the key, the checked postmortems the last runner kept (the cache
+    # restored) are known by their bytes; with another key or none, they are all checked again.
+    root = _project(tmp_path)
+    checked: list[str] = []
+    check = knowledge.Checker.check
+
+    def counted(self: knowledge.Checker, source: knowledge.SourceFile) -> Postmortem | None:
+        checked.append(source.display)
+        return check(self, source)
+
+    monkeypatch.setattr(knowledge.Checker, "check", counted)
+    monkeypatch.setenv("PMKB_CACHE_KEY", "k" * 40)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-1"))
+    _build_here(root, "site", monkeypatch)
+    assert len(checked) == len(POSTMORTEMS)
+    built = tmp_path / "site-1"
+    shutil.move(root / "site", built)
+    for runner, key, expected in (("2", "k" * 40, 0), ("3", "j" * 40, len(POSTMORTEMS)), ("4", "", len(POSTMORTEMS))):  # fmt: skip
+        checkout = tmp_path / f"checkout-{runner}"
+        shutil.move(root, checkout)
+        shutil.copytree(checkout, root)  # new inodes, as a checkout's; the cache as restored
+        monkeypatch.setenv("PMKB_CACHE_KEY", key)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"home-{runner}"))
+        checked.clear()
+        _build_here(root, "site", monkeypatch)
+        assert len(checked) == expected, runner
+        assert _same_tree(built, root / "site")
+        shutil.rmtree(root / "site")
 
 
 def _installed_anew(tmp_path: Path, name: str, when: float) -> Path:

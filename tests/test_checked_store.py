@@ -3,13 +3,17 @@ changed, and reports and publishes exactly what checking every file gives."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
+import shutil
 import sys
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +43,14 @@ def _project(root: Path) -> Path:
     files["2025/pm-04.md"] = postmortem("Incident 4", "2025-05-05", body="## Summary\n\nShort.\n")
     files["2025/pm-05.md"] = postmortem("Incident 5", "2025-06-06", extra={"id": "pm-04"})
     return make_project(root, files, options={})
+
+
+def _kept(store: Path) -> dict[str, Any]:
+    """What a store file holds, past the line that seals it."""
+    sealed, _, data = store.read_bytes().partition(b"\n")
+    assert sealed.startswith(b"pmkb-sealed ")
+    found: dict[str, Any] = json.loads(data)
+    return found
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +146,7 @@ def test_the_check_keeps_findings_and_ids_not_the_text(tmp_path: Path, run: Runn
     root = _project(tmp_path / "kb")
     run("check", cwd=root)
     [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
-    entries = json.loads(store.read_text(encoding="utf-8"))["files"].values()
+    entries = _kept(store)["files"].values()
     assert len(entries) == COUNT
     assert all(e[1]["body"] == "" and e[1]["summary"] == "" for e in entries)
     assert any(e[1]["findings"] for e in entries)
@@ -148,7 +160,7 @@ def test_a_store_from_elsewhere_or_damaged_is_not_trusted(
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
     [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
-    good = json.loads(store.read_text(encoding="utf-8"))
+    good = _kept(store)
     elsewhere = json.loads(json.dumps(good))
     for entry in elsewhere["files"].values():
         entry[0][2] -= 1  # another modification time
@@ -165,6 +177,35 @@ def test_a_store_from_elsewhere_or_damaged_is_not_trusted(
         assert (again.code, again.out) == (expected.code, expected.out)
 
 
+def test_files_with_new_times_are_known_by_their_bytes_only_in_a_store_sealed_here(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    # A fresh checkout gives every file new times. The store this machine sealed knows them by
+    # their bytes; a store committed to the repository or filled elsewhere, unsealed or sealed
+    # with another key, could claim any file clean (or public): every file is checked again.
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+
+    def checked_anew() -> str:
+        for path in (root / "postmortems").rglob("*.md"):
+            os.utime(path)  # new times, as a checkout writes
+        checks.clear()
+        return run("check", "--format", "json", cwd=root).out
+
+    assert checked_anew() == expected.out
+    assert checks == []
+    forged = _kept(store)
+    for entry in forged["files"].values():
+        entry[1]["findings"] = []  # a clean bill, for the very bytes of each file
+    data = json.dumps(forged).encode()
+    elsewhere = hmac.new(b"another machine's key", data, sha256).hexdigest().encode()
+    for text in (data, b"pmkb-sealed " + elsewhere + b"\n" + data, b"pmkb-sealed 00\n" + data):
+        store.write_bytes(text)
+        assert checked_anew() == expected.out
+        assert len(checks) == COUNT
+
+
 def test_a_store_or_changes_nested_past_what_python_reads_are_not_trusted(
     tmp_path: Path, run: Runner, checks: list[str]
 ) -> None:
@@ -173,19 +214,18 @@ def test_a_store_or_changes_nested_past_what_python_reads_are_not_trusted(
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
     [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
-    written = store.read_text(encoding="utf-8")
-    key = json.dumps(json.loads(written)["key"])
+    key = json.dumps(_kept(store)["key"])
     nested = "[" * 100_000 + "]" * 100_000
     changes = store.with_suffix(".changes")
     changes.write_text(
-        f'{{"format": 2, "key": {key}, "files": {{"set": {{}}, "gone": {nested}}}}}',
+        f'{{"format": 3, "key": {key}, "files": {{"set": {{}}, "gone": {nested}}}}}',
         encoding="utf-8",
     )
     checks.clear()
     again = run("check", "--format", "json", cwd=root)
     assert checks == []  # the store itself holds
     assert (again.code, again.out) == (expected.code, expected.out)
-    store.write_text(f'{{"format": 2, "key": {key}, "files": {nested}}}', encoding="utf-8")
+    store.write_text(f'{{"format": 3, "key": {key}, "files": {nested}}}', encoding="utf-8")
     checks.clear()
     again = run("check", "--format", "json", cwd=root)
     assert len(checks) == COUNT
@@ -250,7 +290,7 @@ def test_every_postmortem_of_the_example_is_kept_as_it_was_checked(tmp_path: Pat
     )  # fmt: skip
     store = CheckedStore(tmp_path / "postmortems.json", "key", {})
     for pm in (*kb.postmortems, odd):
-        store.record(pm, identity(pm.path), time.time_ns())
+        store.record(pm, identity(pm.path), time.time_ns(), b"\x01" * 32)
     store.write()
     again = CheckedStore.read(tmp_path / "postmortems.json", "key")
     for pm in (*kb.postmortems, odd):
@@ -301,14 +341,29 @@ def test_a_file_edited_while_it_is_checked_is_checked_again_next_time(
     assert not [f for f in json.loads(second.out)["findings"] if f["path"].endswith("pm-03.md")]
 
 
-def test_a_file_changed_just_before_it_was_checked_is_checked_again(
+def test_a_file_changed_just_before_it_was_checked_is_known_by_its_bytes_not_its_identity(
     tmp_path: Path, run: Runner, checks: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Within the same tick of the file system's clock as a later write, a file would keep its
-    # identity: one written less than two seconds before its check is not known by it.
+    # identity: one written less than two seconds before its check is not known by it, only by
+    # the bytes that were checked.
     monkeypatch.setattr(check_index, "SETTLED_NS", 2_000_000_000)
     root = _project(tmp_path / "kb")
     run("check", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    assert all(entry[0] is None for entry in _kept(store)["files"].values())
     checks.clear()
-    run("check", cwd=root)
-    assert len(checks) == COUNT  # every file of the project was written just before
+    expected = run("check", "--format", "json", cwd=root)
+    assert checks == []  # every file read again, and found as it was checked
+    edited = root / "postmortems" / "2025" / "pm-03.md"
+    before = edited.stat()
+    # The same size and modification time: only the bytes tell.
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Dana forgot", "Dana missed"), encoding="utf-8"
+    )
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    checks.clear()
+    again = run("check", "--format", "json", cwd=root)
+    assert checks == ["postmortems/2025/pm-03.md"]
+    shutil.rmtree(root / ".cache")
+    assert again.out == run("check", "--format", "json", cwd=root).out != expected.out

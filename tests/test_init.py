@@ -222,7 +222,12 @@ def test_only_the_publishing_build_is_given_the_cache_key(kb: Path) -> None:
     assert build["env"] == {"PMKB_CACHE_KEY": "${{ secrets.PMKB_CACHE_KEY }}"}
     (cache,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
     paths = cache["with"]["path"].split()
-    assert paths == [".cache/pmkb/pages", ".cache/pmkb/finished", ".cache/pmkb/other-pages-*"]
+    assert paths == [
+        ".cache/pmkb/pages",
+        ".cache/pmkb/postmortems-*",
+        ".cache/pmkb/finished",
+        ".cache/pmkb/other-pages-*",
+    ]
 
 
 def test_the_pr_workflow_checks_changed_postmortems(kb: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import re
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ _KEPT_FILES = re.compile(
         for name in (CHECK_INDEX, CHECKED_POSTMORTEMS, CHECKED_CHANGES, OTHER_PAGES, SITE_FILES)
     )
 )
+# The start of a sealed file's first line, before its HMAC.
+_SEALED = b"pmkb-sealed"
 _BEING_WRITTEN = re.compile(r"\.tmp-\d+-(.*)")  # `_TEMPORARY`'s names, and the name in each
 
 # What pmkb keeps that no run has used for this long is removed: cache entries, and the files of
@@ -61,31 +65,56 @@ def being_written(path: Path, pid: int | None = None) -> Path:
     return path.with_name(_TEMPORARY.format(os.getpid() if pid is None else pid, path.name))
 
 
-def write_kept(file: Path, key: str, format_: int, files: dict[str, Any]) -> bool:
-    """Save per-file entries under `key`, as `kept_files` reads them back."""
+def write_kept(
+    file: Path, key: str, format_: int, files: dict[str, Any], secret: bytes | None = None
+) -> bool:
+    """Save per-file entries under `key`, as `kept_files` reads them back; with `secret`, sealed
+    (a first line holding an HMAC of the rest under it), as `sealed_files` reads them back."""
     with suppress(OSError):
         file.parent.mkdir(parents=True, exist_ok=True)
     # One call, then one write: `json.dump` to a file writes it piece by piece, slower.
-    data = json.dumps({"format": format_, "key": key, "files": files})
-    return write_whole(file, data.encode("utf-8"))
+    data = json.dumps({"format": format_, "key": key, "files": files}).encode("utf-8")
+    if secret is not None:
+        data = b"%s %s\n%s" % (_SEALED, _seal(secret, data).encode(), data)
+    return write_whole(file, data)
 
 
 def kept_files(file: Path, key: str, format_: int) -> dict[str, Any] | None:
     """The per-file entries a JSON file of `format_` keeps under `key`; None when it is missing,
     unreadable, of another format or for another key."""
+    return sealed_files(file, key, format_, None)[0]
+
+
+def sealed_files(
+    file: Path, key: str, format_: int, secret: bytes | None
+) -> tuple[dict[str, Any] | None, bool]:
+    """As `kept_files`, and whether the file was sealed with `secret` (never without one)."""
     try:
-        data = json.loads(file.read_bytes())
-    except (OSError, ValueError, RecursionError):  # nested past what Python reads
-        return None
+        data = file.read_bytes()
+    except OSError:
+        return None, False
+    sealed = False
+    if data.startswith(_SEALED + b" "):
+        head, _, data = data.partition(b"\n")
+        found = head[len(_SEALED) + 1 :]
+        sealed = secret is not None and hmac.compare_digest(found, _seal(secret, data).encode())
+    try:
+        parsed = json.loads(data)
+    except (ValueError, RecursionError):  # nested past what Python reads
+        return None, False
     if not (
-        isinstance(data, dict)
-        and data.get("format") == format_
-        and data.get("key") == key
-        and isinstance(data.get("files"), dict)
+        isinstance(parsed, dict)
+        and parsed.get("format") == format_
+        and parsed.get("key") == key
+        and isinstance(parsed.get("files"), dict)
     ):
-        return None
-    files: dict[str, Any] = data["files"]
-    return files
+        return None, False
+    files: dict[str, Any] = parsed["files"]
+    return files, sealed
+
+
+def _seal(secret: bytes, data: bytes) -> str:
+    return hmac.new(secret, data, sha256).hexdigest()
 
 
 def mark_used(kept: Path) -> None:

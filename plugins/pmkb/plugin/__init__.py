@@ -25,6 +25,7 @@ from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from .. import parallel
+from ..cache_key import cache_secret
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
@@ -56,7 +57,7 @@ from ..site.pages.on_this_day import OnThisDay, place, places
 from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
 from ..urls import Site
 from . import dirty_search, left_behind
-from .conversion_cache import KEY_LEAST, KEY_VARIABLE, ConversionCache, given_secret, machine_secret
+from .conversion_cache import ConversionCache
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
 from .lazy_files import GeneratedFile, RenderedOnRead
@@ -217,7 +218,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self._conversions_ended()
         self.secret = None
         if self.settings.cache_dir is not None:
-            self.secret = _cache_secret()
+            self.secret, problem = cache_secret()
+            if problem is not None:
+                log.warning(problem)
             self.other_pages.keep_in(
                 _other_pages_file(self.settings.cache_dir, config), self.secret
             )
@@ -902,29 +905,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 if path.exists():
                     server.watch(str(path))
         return server
-
-
-def _cache_secret() -> bytes | None:
-    """The key for what pmkb keeps of its own HTML: the one given in PMKB_CACHE_KEY (a CI
-    secret, shared by the runners that have it), else this machine's (see `machine_secret`)."""
-    given = os.environ.get(KEY_VARIABLE, "")
-    if given:
-        if len(given) >= KEY_LEAST:
-            return given_secret(given)
-        log.warning(
-            f"{KEY_VARIABLE} holds {len(given)} characters, fewer than {KEY_LEAST}: not used; "
-            "finished and listing pages are sealed with this machine's key"
-        )
-    try:
-        return machine_secret(_user_folder())
-    except RuntimeError:  # no home folder to keep the key in
-        return None
-
-
-def _user_folder() -> Path:
-    """This user's cache folder, outside any project: where the key of finished pages is kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    return (Path(base) if base else Path.home() / ".cache") / "pmkb"
 
 
 @lru_cache(maxsize=1024)

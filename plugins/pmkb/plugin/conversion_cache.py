@@ -395,52 +395,6 @@ class FinishedPages(ConversionCache):
         return found if found is not None and found.front_matter is not None else None
 
 
-# The environment variable that gives builds a key of their own for sealing finished and listing
-# pages, in place of the machine's: set from a CI secret, the runners that have it share them.
-KEY_VARIABLE = "PMKB_CACHE_KEY"
-# The fewest characters such a key may have: 32 random letters and digits are not guessed.
-KEY_LEAST = 32
-
-
-def given_secret(value: str) -> bytes:
-    """The sealing key made from a key given in KEY_VARIABLE (text of KEY_LEAST characters or
-    more, checked by the caller): 32 bytes, as a machine's key is."""
-    return sha256(b"pmkb cache key\0" + value.encode("utf-8", "surrogatepass")).digest()
-
-
-def machine_secret(folder: Path) -> bytes | None:
-    """This user's key for sealing finished pages, kept in `folder` (readable by the user alone);
-    None when there is none yet, or it cannot be read. The first call on a machine makes the key
-    and still answers None: that build can find no finished page, and on a CI runner, a new
-    machine every time, it would write them for no one (a tenth of a cold build)."""
-    path = folder / "finished-pages.key"
-    try:
-        found = path.read_bytes()
-    except FileNotFoundError:
-        found = None
-    except OSError:
-        return None
-    if found is not None:
-        if len(found) == 32:
-            return found
-        # Not a key as this function writes it (on Windows, one written before it was written in
-        # binary mode could have grown): made again, as on a new machine, not refused for ever.
-        with suppress(OSError):
-            path.unlink()
-    with suppress(OSError):  # another build made it first, or the folder is read-only
-        folder.mkdir(parents=True, exist_ok=True)
-        # Through `open`, which asks for binary mode on Windows too: a descriptor from
-        # `os.open` alone writes each line feed of the key there as two bytes.
-        with open(path, "xb", opener=_private) as out:
-            out.write(secrets.token_bytes(32))
-    return None
-
-
-def _private(path: str, flags: int) -> int:
-    """Open a new file as `open` asks, readable and writable by its owner alone."""
-    return os.open(path, flags, 0o600)
-
-
 def holds_packs(folder: Path) -> bool:
     """Whether `folder` holds any pack: a build has stored converted pages there."""
     return bool(_packs(folder))

@@ -9,12 +9,20 @@ before the file was read, kept only if the file had settled by then: an edit sav
 file was being checked is never taken for what was checked. An entry is also only used under the
 same key: the settings, the catalogs, the build date and the very code of pmkb that checked it.
 
+A fresh checkout (a CI runner, a clone) gives every file a new identity. There, a file is known
+by a digest of its bytes instead, which each entry also keeps; but only when the store is sealed
+with the key of `cache_key` (this machine's, or the one given to the CI runners that share the
+store): whoever can fill the cache folder (a pull request that commits one, say) could otherwise
+have any file pass its checks, or a private postmortem published. An identity is no secret but
+cannot be foretold, so entries known by it need no seal.
+
 What is read is data, never code (JSON, each value's type checked as it is rebuilt): an entry
 that does not rebuild is a file checked again, not an error.
 """
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,15 +34,16 @@ from ..findings import Finding, Level
 from ..kept import (
     CHECKED_CHANGES,
     CHECKED_POSTMORTEMS,
-    kept_files,
     mark_used,
     remove_unused,
+    sealed_files,
     write_kept,
 )
 from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity, settled
+from .source import content_digest, read_capped
 
-FORMAT = 2  # 2: section titles in place of headings
+FORMAT = 3  # 2: section titles in place of headings; 3: the digest of the bytes checked
 # A run that changed at most this share of the entries writes only what runs changed since the
 # store was written (beside it, `CHECKED_CHANGES`): after an edit to one postmortem of 5,000,
 # writing them all again took 0.25 s of a build.
@@ -43,35 +52,40 @@ CHANGES_UP_TO = 1 / 8
 
 @dataclass
 class CheckedStore:
-    """Per postmortem file (by its path as findings show it): its identity and the checked
-    postmortem, as JSON."""
+    """Per postmortem file (by its path as findings show it): its identity, the checked
+    postmortem, as JSON, and the digest of the bytes checked (hexadecimal)."""
 
     file: Path
     key: str
     entries: dict[str, list[Any]]
+    secret: bytes | None = None  # what the store is sealed with when written
+    # Whether entries may be known by their digest: all were read sealed with `secret`.
+    by_content: bool = False
     changed: bool = False
     made: dict[str, list[Any]] = field(default_factory=dict)
     # The entries of `file` itself, without the changes written beside it.
     base: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, folder: Path, key: str) -> CheckedStore:
-        """The store for `key` in `folder`. Each key has its own file: a build and `pmkb check`
-        read the settings a little differently, and would otherwise undo each other's store."""
-        return cls.read(folder / CHECKED_POSTMORTEMS.format(digest(key)[:16]), key)
+    def of(cls, folder: Path, key: str, secret: bytes | None = None) -> CheckedStore:
+        """The store for `key` in `folder`, sealed with `secret`. Each key has its own file: a
+        build and `pmkb check` read the settings a little differently, and would otherwise undo
+        each other's store."""
+        return cls.read(folder / CHECKED_POSTMORTEMS.format(digest(key)[:16]), key, secret)
 
     @classmethod
-    def read(cls, file: Path, key: str) -> CheckedStore:
+    def read(cls, file: Path, key: str, secret: bytes | None = None) -> CheckedStore:
         """The store in `file`, or an empty one if it is missing, unreadable or for another key."""
-        files = kept_files(file, key, FORMAT)
+        files, sealed = sealed_files(file, key, FORMAT, secret)
         if files is None:
-            return cls(file, key, {})
+            return cls(file, key, {}, secret)
         mark_used(file)  # not removed as another key's old store
         entries = dict(files)
         # Each entry holds its file's identity, so changes written beside another store than
         # this one (a run stopped between writing the two) only mean files checked again.
-        changes = kept_files(_changes(file), key, FORMAT)
+        changes, changes_sealed = sealed_files(_changes(file), key, FORMAT, secret)
         if changes is not None:
+            sealed = sealed and changes_sealed
             mark_used(_changes(file))
             made, gone = changes.get("set"), changes.get("gone")
             if isinstance(made, dict) and isinstance(gone, list):
@@ -79,13 +93,19 @@ class CheckedStore:
                     if isinstance(display, str):
                         entries.pop(display, None)
                 entries.update(made)
-        return cls(file, key, entries, base=files)
+        return cls(file, key, entries, secret, by_content=sealed, base=files)
 
     def get(self, path: Path, display: str) -> Postmortem | None:
-        """The postmortem as checked before, if its file is unchanged and the entry rebuilds."""
+        """The postmortem as checked before, if its file is unchanged (by its identity, or, in a
+        sealed store, by its bytes) and the entry rebuilds."""
         entry = self.entries.get(display)
-        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] == identity(path)):
+        if not (isinstance(entry, list) and len(entry) == 3):
             return None
+        known = identity(path)
+        if known is None or entry[0] != known:
+            entry = self._by_content(path, display, entry, known)
+            if entry is None:
+                return None
         try:
             pm = _postmortem(entry[1], path, display)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -93,10 +113,25 @@ class CheckedStore:
         self.made[display] = entry
         return pm
 
-    def record(self, pm: Postmortem, known: list[int] | None, read_at: int) -> None:
+    def _by_content(
+        self, path: Path, display: str, entry: list[Any], known: list[int] | None
+    ) -> list[Any] | None:
+        """`entry` with the file's identity now, if the store may know files by their bytes and
+        the file's are those checked: the next run knows it by its identity again."""
+        if not self.by_content or known is None or not isinstance(entry[2], str):
+            return None
+        read_at = time.time_ns()  # after `known` was taken: see `record`
+        data = read_capped(path, display, [])
+        if data is None or content_digest(data).hex() != entry[2]:
+            return None
+        self.changed = True
+        return [settled(known, read_at), entry[1], entry[2]]
+
+    def record(self, pm: Postmortem, known: list[int] | None, read_at: int, read: bytes) -> None:
         """Keep a freshly checked postmortem for the next run, with its file's identity `known`,
-        taken before the file was read at `read_at` (none if the file had just changed)."""
-        self.made[pm.display] = [settled(known, read_at), _data(pm)]
+        taken before the file was read at `read_at` (none if the file had just changed), and the
+        `content_digest` of the bytes `read`."""
+        self.made[pm.display] = [settled(known, read_at), _data(pm), read.hex()]
         self.changed = True
 
     def write(self) -> None:
@@ -109,9 +144,10 @@ class CheckedStore:
         made = {display: e for display, e in self.made.items() if self.base.get(display) is not e}
         gone = [display for display in self.base if display not in self.made]
         if self.base and len(made) + len(gone) <= len(self.base) * CHANGES_UP_TO:
-            write_kept(_changes(self.file), self.key, FORMAT, {"set": made, "gone": gone})
+            changes = {"set": made, "gone": gone}
+            write_kept(_changes(self.file), self.key, FORMAT, changes, self.secret)
             return
-        if not write_kept(self.file, self.key, FORMAT, self.made):
+        if not write_kept(self.file, self.key, FORMAT, self.made, self.secret):
             return
         with suppress(OSError):
             _changes(self.file).unlink(missing_ok=True)

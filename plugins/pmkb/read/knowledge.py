@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 
+from ..cache_key import cache_secret
 from ..clock import build_date
 from ..digests import code_digest
 from ..findings import Finding, finding
@@ -22,7 +22,7 @@ from .audience import audiences_of, public_view, shown_catalog
 from .catalog import catalog_of
 from .check_index import CheckIndex, identity, settled
 from .checked_store import CheckedStore
-from .source import SourceFile, parse_source, read_capped, read_source
+from .source import SourceFile, content_digest, parse_source, read_capped, read_source
 from .validate import Checker, wall_clock_today
 
 MARKDOWN = (".md", ".markdown")
@@ -77,14 +77,14 @@ class ParseCache:
         if data is None:
             self.entries.pop(path, None)
             return SourceFile(path, display, findings=findings)
-        digest = hashlib.blake2b(data, digest_size=32).digest()
+        digest = content_digest(data)
         # Taken before the read: a write in between changes it, and the next build reads again.
         kept = settled(known, read_at)
         if cached is not None and cached[0] == digest and cached[1] == display:
             self.entries[path] = (*cached[:3], kept)
             return cached[2]
         self.parses += 1
-        source = parse_source(path, display, data)
+        source = parse_source(path, display, data, digest)
         self.entries[path] = (digest, display, source, kept)
         return source
 
@@ -429,7 +429,9 @@ def _checked_or_stored(
     # Without their text (`pmkb check`), the store is a sixth of the size, and its own file: a
     # build never finds a postmortem without its body.
     key = repr((code_digest(), settings, catalog, build_date(), wall_clock_today(), text))
-    store = CheckedStore.of(settings.cache_dir, key)
+    # A shared key (CI) or this machine's: files are then known by their bytes where their
+    # identity is new (a fresh checkout). A key too short to use is the build's to warn of.
+    store = CheckedStore.of(settings.cache_dir, key, cache_secret()[0])
     display = settings.display_path
     found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
     unknown: list[Path] = []
@@ -447,7 +449,7 @@ def _checked_or_stored(
     checked = chunked_map(partial(_check_chunk, settings, catalog, text), unknown, jobs)
     for ident, (pm, source) in zip(known, checked, strict=True):
         if pm is not None:
-            store.record(pm, ident, read_at)
+            store.record(pm, ident, read_at, source.digest)
         found[source.path] = (pm, source)
     store.write()
     return [found[path] for path in paths]
@@ -460,7 +462,10 @@ def _without_text(pm: Postmortem) -> Postmortem:
 def _checked(checker: Checker, source: SourceFile) -> tuple[Postmortem | None, SourceFile]:
     pm = checker.check(source)
     # A checked postmortem carries everything later steps need; only unreadable files keep their source.
-    return pm, source if pm is None else SourceFile(source.path, source.display)
+    # The digest stays: the checked store keeps it, to know the file by on another machine.
+    return pm, source if pm is None else SourceFile(
+        source.path, source.display, digest=source.digest
+    )
 
 
 def _check_chunk(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -36,6 +37,7 @@ class SourceFile:
         str, ...
     ] = ()  # the file's lines up to the closing `---`, for locating values
     findings: list[Finding] = field(default_factory=list)
+    digest: bytes = b""  # `content_digest` of the bytes read; empty when none could be read
 
     @property
     def readable(self) -> bool:
@@ -210,9 +212,17 @@ def read_capped(
     return data
 
 
-def parse_source(path: Path, display: str, data: bytes) -> SourceFile:
-    """Decode and split a postmortem's bytes; never raises for bad content."""
-    source = SourceFile(path=path, display=display)
+def content_digest(data: bytes) -> bytes:
+    """What a file's bytes are known by between runs: equal digests, equal bytes."""
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+def parse_source(path: Path, display: str, data: bytes, digest: bytes | None = None) -> SourceFile:
+    """Decode and split a postmortem's bytes (whose `content_digest` is `digest`, when the caller
+    has it); never raises for bad content."""
+    if digest is None:
+        digest = content_digest(data)
+    source = SourceFile(path=path, display=display, digest=digest)
     text = decode(data, display, source.findings)
     if text is not None:
         split(text, source)
