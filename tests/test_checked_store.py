@@ -367,3 +367,104 @@ def test_a_file_changed_just_before_it_was_checked_is_known_by_its_bytes_not_its
     assert checks == ["postmortems/2025/pm-03.md"]
     shutil.rmtree(root / ".cache")
     assert again.out == run("check", "--format", "json", cwd=root).out != expected.out
+
+
+def _new_times(root: Path) -> None:
+    for path in (root / "postmortems").rglob("*.md"):
+        os.utime(path)  # new times, as a checkout writes
+
+
+def test_sealed_store_with_changes_unsealed_or_sealed_elsewhere_knows_no_file_by_its_bytes(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    # The store this machine sealed, beside changes anyone wrote: a clean bill for pm-03's very
+    # bytes there must not be taken once the file has new times.
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    kept = _kept(store)
+    entry = kept["files"]["postmortems/2025/pm-03.md"]
+    entry[1]["findings"] = []
+    data = json.dumps({"format": 3, "key": kept["key"], "files": {
+        "set": {"postmortems/2025/pm-03.md": entry}, "gone": []}}).encode()  # fmt: skip
+    elsewhere = hmac.new(b"another machine's key", data, sha256).hexdigest().encode()
+    for text in (data, b"pmkb-sealed " + elsewhere + b"\n" + data):
+        store.with_suffix(".changes").write_bytes(text)
+        _new_times(root)
+        checks.clear()
+        assert run("check", "--format", "json", cwd=root).out == expected.out
+        assert "postmortems/2025/pm-03.md" in checks
+
+
+def test_an_unsealed_entry_known_by_its_identity_is_not_sealed_with_its_digest(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    # An unsealed store's entry is taken on its identity alone: the digest beside it was never
+    # checked, and must not be sealed on for a later run to know the file by.
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    forged = _kept(store)
+    forged["files"]["postmortems/2025/pm-03.md"][1]["findings"] = []
+    store.write_text(json.dumps(forged), encoding="utf-8")  # unsealed
+    # Two files edited of twelve: the store is written whole, sealed.
+    for name in ("pm-07.md", "pm-08.md"):
+        other = root / "postmortems" / "2025" / name
+        other.write_text(other.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    run("check", cwd=root)
+    for name in ("pm-07.md", "pm-08.md"):
+        other = root / "postmortems" / "2025" / name
+        other.write_text(
+            other.read_text(encoding="utf-8").removesuffix("\nOne more line.\n"), "utf-8"
+        )
+    assert _kept(store)  # sealed
+    _new_times(root)
+    checks.clear()
+    assert run("check", "--format", "json", cwd=root).out == expected.out
+    assert "postmortems/2025/pm-03.md" in checks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"pmkb-sealed \xff\xfe\x80\n{}",
+        b"pmkb-sealed " + b"0" * 64,
+        b"pmkb-sealed ",
+        b"pmkb-sealed \n",
+        b"pmkb-sealed \n\xff\xfe{",
+        b"\xef\xbb\xbfpmkb-sealed 00\n{}",
+    ],
+)
+def test_hostile_seal_lines_are_files_checked_again(
+    tmp_path: Path, run: Runner, checks: list[str], text: bytes
+) -> None:
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store.write_bytes(text)
+    store.with_suffix(".changes").write_bytes(text)
+    _new_times(root)
+    checks.clear()
+    again = run("check", "--format", "json", cwd=root)
+    assert (again.code, again.out) == (expected.code, expected.out)
+    assert len(checks) == COUNT
+
+
+def test_folders_where_the_store_and_its_changes_would_be(
+    tmp_path: Path, run: Runner, checks: list[str]
+) -> None:
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store.with_suffix(".changes").mkdir()
+    edited = root / "postmortems" / "2025" / "pm-03.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    run("check", cwd=root)  # writes changes: where a folder is
+    edited.write_text(edited.read_text(encoding="utf-8").removesuffix("\nMore.\n"), "utf-8")
+    assert run("check", "--format", "json", cwd=root).out == expected.out
+    store.unlink()
+    store.mkdir()
+    for _ in range(2):
+        _new_times(root)
+        again = run("check", "--format", "json", cwd=root)
+        assert (again.code, again.out) == (expected.code, expected.out)

@@ -53,7 +53,8 @@ CHANGES_UP_TO = 1 / 8
 @dataclass
 class CheckedStore:
     """Per postmortem file (by its path as findings show it): its identity, the checked
-    postmortem, as JSON, and the digest of the bytes checked (hexadecimal)."""
+    postmortem, as JSON, and the digest of the bytes checked (hexadecimal; None when it came
+    from a store not sealed with `secret`)."""
 
     file: Path
     key: str
@@ -106,6 +107,10 @@ class CheckedStore:
             entry = self._by_content(path, display, entry, known)
             if entry is None:
                 return None
+        elif not self.by_content and entry[2] is not None:
+            # Known by its identity alone: the digest beside it, never checked, is not sealed on
+            # for a later run to know the file by.
+            entry = [entry[0], entry[1], None]
         try:
             pm = _postmortem(entry[1], path, display)
         except (KeyError, TypeError, ValueError, AttributeError):
