@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import time
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from hashlib import sha256
@@ -468,3 +469,35 @@ def test_folders_where_the_store_and_its_changes_would_be(
         _new_times(root)
         again = run("check", "--format", "json", cwd=root)
         assert (again.code, again.out) == (expected.code, expected.out)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_pipe_where_the_store_would_be_is_not_waited_on(tmp_path: Path, run: Runner) -> None:
+    # A shared CI cache (a tar file) can hold a named pipe, a repository a link to one or to
+    # /dev/zero: reading it would wait for ever, or fill the memory.
+    import threading
+
+    root = _project(tmp_path / "kb")
+    expected = run("check", "--format", "json", cwd=root)
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store.unlink()
+    os.mkfifo(store)
+    index = root / ".cache" / "pmkb" / "checked.json"  # what `pmkb check FILE` reads
+    index.unlink(missing_ok=True)
+    os.mkfifo(index)
+    found: list[str] = []
+
+    def both() -> None:
+        found.append(run("check", "--format", "json", cwd=root).out)
+        found.append(run("check", "postmortems/2025/pm-03.md", cwd=root).out)
+
+    worker = threading.Thread(target=both, daemon=True)
+    worker.start()
+    worker.join(20)
+    if worker.is_alive():  # let it go: a writer opens the pipe and closes it
+        for pipe in (store, index):
+            with suppress(OSError):
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(20)
+        pytest.fail("waited on the pipe")
+    assert found[0] == expected.out and "pm-03.md" in found[1]

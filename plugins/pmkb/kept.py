@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -89,9 +90,8 @@ def sealed_files(
     file: Path, key: str, format_: int, secret: bytes | None
 ) -> tuple[dict[str, Any] | None, bool]:
     """As `kept_files`, and whether the file was sealed with `secret` (never without one)."""
-    try:
-        data = file.read_bytes()
-    except OSError:
+    data = read_kept(file)
+    if data is None:
         return None, False
     sealed = False
     if data.startswith(_SEALED + b" "):
@@ -111,6 +111,22 @@ def sealed_files(
         return None, False
     files: dict[str, Any] = parsed["files"]
     return files, sealed
+
+
+def read_kept(file: Path) -> bytes | None:
+    """The bytes of `file`; None when it cannot be read or is not a regular file: a cache folder
+    anyone fills can hold a named pipe, or a link to /dev/zero, which would be waited on for
+    ever, or fill the memory."""
+    try:
+        with open(file, "rb", opener=_without_waiting) as kept:
+            return kept.read() if stat.S_ISREG(os.fstat(kept.fileno()).st_mode) else None
+    except OSError:
+        return None
+
+
+def _without_waiting(path: str, flags: int) -> int:
+    """Open as `open` asks, without waiting for a named pipe's writer."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _seal(secret: bytes, data: bytes) -> str:

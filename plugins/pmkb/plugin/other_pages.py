@@ -23,7 +23,14 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import InclusionLevel
 
 from ..digests import code_digest, digest
-from ..kept import OTHER_PAGES_BEFORE, being_written, mark_used, remove_unused, write_whole
+from ..kept import (
+    OTHER_PAGES_BEFORE,
+    being_written,
+    mark_used,
+    read_kept,
+    remove_unused,
+    write_whole,
+)
 from ..parallel import Beside
 from ..site.blocks import stable, unstable
 from ..site.pages.base import GeneratedPage
@@ -82,9 +89,8 @@ class OtherPages:
     def _read(self, key: str) -> tuple[GeneratedPage, ...] | None:
         if self.file is None:
             return None
-        try:
-            data = self.file.read_bytes()
-        except OSError:
+        data = read_kept(self.file)
+        if data is None:
             return None
         # Another key (what the pages are made from changed) is told from the first line, before
         # the seal of 20 MB is checked: a `serve` rebuild after a title's edit reads it so.
