@@ -1191,6 +1191,19 @@ def test_the_first_build_on_a_machine_makes_its_key_and_no_finished_page(
     assert _same_tree(root / "site-first", root / "site-third")
 
 
+def test_a_relative_user_cache_folder_is_not_where_the_key_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    # XDG_CACHE_HOME=.cache would keep the key in the project's own cache folder, beside the
+    # pages it seals, where a pull request can commit both: ignored, as the XDG spec asks.
+    monkeypatch.setenv("XDG_CACHE_HOME", ".cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    root = _project(tmp_path)
+    _build_here(root, "site", monkeypatch)
+    assert not list(root.rglob("finished-pages.key"))
+    assert (tmp_path / "home" / ".cache" / "pmkb" / "finished-pages.key").stat().st_size == 32
+
+
 def test_a_finished_page_is_made_again_on_the_day_one_of_its_action_items_falls_due(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
 ) -> None:

@@ -81,6 +81,11 @@ def cache_secret() -> tuple[bytes | None, str | None]:
 
 
 def user_folder() -> Path:
-    """This user's cache folder, outside any project: where the machine's key is kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    return (Path(base) if base else Path.home() / ".cache") / "pmkb"
+    """This user's cache folder, outside any project: where the machine's key is kept. A relative
+    folder is ignored, as the XDG specification asks: `.cache` would put the key in the very
+    folder of the project a pull request can fill."""
+    for variable in ("XDG_CACHE_HOME", "LOCALAPPDATA"):
+        base = os.environ.get(variable, "")
+        if base and os.path.isabs(base):
+            return Path(base) / "pmkb"
+    return Path.home() / ".cache" / "pmkb"

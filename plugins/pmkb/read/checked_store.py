@@ -132,11 +132,11 @@ class CheckedStore:
         self.changed = True
         return [settled(known, read_at), entry[1], entry[2]]
 
-    def record(self, pm: Postmortem, known: list[int] | None, read_at: int, read: bytes) -> None:
+    def record(self, pm: Postmortem, known: list[int] | None, read_at: int, checked: bytes) -> None:
         """Keep a freshly checked postmortem for the next run, with its file's identity `known`,
-        taken before the file was read at `read_at` (none if the file had just changed), and the
-        `content_digest` of the bytes `read`."""
-        self.made[pm.display] = [settled(known, read_at), _data(pm), read.hex()]
+        taken before the file was read at `read_at` (none if the file had just changed), and
+        `checked`, the `content_digest` of the bytes checked."""
+        self.made[pm.display] = [settled(known, read_at), _data(pm), checked.hex()]
         self.changed = True
 
     def write(self) -> None:
