@@ -7,8 +7,12 @@ import filecmp
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +26,16 @@ from mkdocs.structure.pages import Page
 
 from helpers import BODY_TEMPLATE, BUILD_EPOCH, in_fresh_process, make_project, postmortem
 from helpers import build as build_site
+from pmkb.analyse.index import Index
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
+from pmkb.read.knowledge import KnowledgeBase, load
+from pmkb.settings import load_settings
 from pmkb.site.pages import base as page_base
+from pmkb.site.pages.base import PageContext
+from pmkb.site.pages.incident import incident_inputs
+from pmkb.site.render import GeneratedPage, Renderer
+from pmkb.urls import Site
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -898,7 +909,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     # At thousands of incidents, rendering every incident page to find the one that changed
     # took longer than the rebuild itself: pages whose inputs did not change are not rendered.
     from pmkb.site.pages import incident
-    from pmkb.site.render import GeneratedPage, Renderer
+    from pmkb.site.render import Renderer
 
     rendered: list[str] = []
     render = incident.incident_text
@@ -948,6 +959,51 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     assert 0 < len(sharing) < COUNT
     assert len(listed) == 2  # the title is in the incidents table
     _assert_same_site(tmp_path / "served", _clean_build(root))
+
+
+def test_serve_given_its_configuration_file_by_name_rebuilds_only_what_an_edit_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, converted: list[str]
+) -> None:
+    # `mkdocs serve -f mkdocs.yml` hands MkDocs the open file: the first build knows it by the
+    # name given, each rebuild (the file closed, opened again) by its full path. Compared as
+    # they came, the first rebuild took the configuration for changed and built every page.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = make_project(tmp_path / "kb", _postmortems(), site=True)
+    monkeypatch.chdir(root)
+    served = tmp_path / "served"
+    with open("mkdocs.yml", "rb") as given:  # as click opens it
+        config = load_config(given, site_dir=str(served))
+        config.plugins.on_startup(command="serve", dirty=True)
+    assert not os.path.isabs(config.config_file_path)
+    build(config, dirty=True)
+    edited = root / "postmortems" / "pm-03.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("A short summary", "A longer summary"),
+        encoding="utf-8",
+    )
+    converted.clear()
+    listed: list[int] = []
+    other_pages = Renderer.other_pages
+
+    def listing(renderer: Renderer, jobs: int = 1) -> list[GeneratedPage]:
+        listed.append(1)
+        return other_pages(renderer, jobs)
+
+    monkeypatch.setattr(Renderer, "other_pages", listing)
+    again = load_config(given, site_dir=str(served))
+    assert os.path.isabs(again.config_file_path)
+    build(again, dirty=True)
+    assert "incidents/pm-03.md" in converted and len(converted) < COUNT / 2
+    assert listed == []  # a body's edit: the listing pages kept for this configuration serve
+    # The clean build is given mkdocs.yml by its full path, `mkdocs build -f mkdocs.yml` by
+    # name: the same configuration, which keeps one file of listing pages, not two.
+    _assert_same_site(served, _clean_build(root))
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", "by-name"],
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(list((root / ".cache" / "pmkb").glob("other-pages-*"))) == 1
 
 
 def test_a_catalog_change_checks_every_postmortem_again_from_its_file(
@@ -1027,6 +1083,44 @@ def test_a_postmortems_full_digest_follows_its_text_and_the_other_does_not(
     assert len(digests) == 5
 
 
+def test_an_incident_pages_inputs_are_kept_with_its_postmortem_while_all_else_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `serve` keeps the postmortems of unchanged files: their pages' inputs are not worked out
+    # again, unless what else they are made from changed (another incident's title, which
+    # related incidents show; the build date; the settings).
+    root = make_project(tmp_path, _postmortems(), options={})
+    settings = load_settings({}, root)
+    kb = load(settings)
+    pm = kb.published[0]
+    worked_out: list[str] = []
+    related_inputs = Index.related_inputs
+
+    def counted(self: Index, of: Postmortem) -> str:
+        worked_out.append(of.id)
+        return related_inputs(self, of)
+
+    monkeypatch.setattr(Index, "related_inputs", counted)
+
+    def inputs(kb: KnowledgeBase, today: date = date(2025, 11, 25)) -> str:
+        return incident_inputs(PageContext(kb, Site(settings), today), pm)
+
+    first = inputs(kb)
+    assert worked_out == [pm.id]
+    assert inputs(kb) == first and worked_out == [pm.id]  # a rebuild: the same objects
+    other = next(p for p in kb.published if p is not pm and set(p.factors) & set(pm.factors))
+    retitled = replace(kb, postmortems=tuple(
+        replace(p, title=p.title + " (retitled)") if p is other else p for p in kb.postmortems
+    ))  # fmt: skip
+    changed = [inputs(retitled), inputs(kb, date(2025, 11, 26))]
+    assert worked_out == [pm.id] * 3
+    page_base._WORKED.clear()  # as a new process works them out
+    assert changed == [inputs(retitled), inputs(kb, date(2025, 11, 26))]
+    # Another title among its related incidents changes the page; a day later, with no action
+    # item falling due, it does not.
+    assert changed[0] != first and changed[1] == first
+
+
 def test_digests_of_dropped_postmortems_are_swept_out() -> None:
     dropped = [_postmortem(f"gone-{n}", "Dropped") for n in range(3000)]
     for pm in dropped:
@@ -1037,8 +1131,8 @@ def test_digests_of_dropped_postmortems_are_swept_out() -> None:
     while page_base._SWEPT_AT[0] == swept:  # the table doubles, and is swept
         live.append(_postmortem(f"live-{len(live)}", "Kept"))
         page_base._fingerprint(live[-1], True)
-    assert all(ref() is not None for ref, _ in page_base._FINGERPRINTS.values())
-    assert all(page_base._FINGERPRINTS[id(pm)][0]() is pm for pm in live)
+    assert all(ref() is not None for ref, _ in page_base._WORKED.values())
+    assert all(page_base._WORKED[id(pm)][0]() is pm for pm in live)
 
 
 def test_an_incident_pages_parts_are_its_own_postmortems_whichever_comes_first(

@@ -108,6 +108,15 @@ class Index:
         )
 
     @cached_property
+    def related_state(self) -> str:
+        """A digest of all `related_inputs` reads besides its postmortem: every list's incidents
+        and what each is chosen and shown by. While it is the same, so is `related_inputs` of an
+        unchanged postmortem."""
+        return digest(
+            *(f"{kind} {key}".encode() + shown for (kind, key), shown in self._shown.items())
+        )
+
+    @cached_property
     def _shown(self) -> dict[tuple[str, str], bytes]:
         """Per list, the digests of what `related` chooses each of its incidents by and shows of
         it, _SHOWN bytes each, in the list's order."""

@@ -25,12 +25,37 @@ from ..blocks import Rendered
 from .shared import Chips, environment, snippet
 
 # Per postmortem object, while the object lives: `mkdocs serve` keeps the postmortems of unchanged
-# files from one rebuild to the next, and their digests with them (with and without the body).
+# files from one rebuild to the next, and what is worked out of them with them (see `Worked`).
 # An entry whose postmortem is gone is told by its dead reference, and swept out once the table
 # has doubled since the last sweep: no callback per entry, which at thousands of postmortems
 # made five objects each for every garbage collection to look at, a fifth of a serve process's.
-_FINGERPRINTS: dict[int, tuple[weakref.ref[Postmortem], dict[bool, str]]] = {}
+_WORKED: dict[int, tuple[weakref.ref[Postmortem], Worked]] = {}
 _SWEPT_AT = [0]  # the table's size after the last sweep
+
+
+class Worked:
+    """What is worked out of one postmortem object: its digests with and without the body, and
+    the inputs of its incident page with what else they were made from (`incident_inputs`)."""
+
+    __slots__ = ("fingerprints", "inputs")
+
+    def __init__(self) -> None:
+        self.fingerprints: dict[bool, str] = {}
+        self.inputs: tuple[str, str] | None = None
+
+
+def worked(pm: Postmortem) -> Worked:
+    """What is worked out of `pm` so far, for as long as the object lives."""
+    found = _WORKED.get(id(pm))
+    if found is None or found[0]() is not pm:
+        if len(_WORKED) >= 2 * max(_SWEPT_AT[0], 1024):
+            for key in [k for k, (ref, _) in _WORKED.items() if ref() is None]:
+                del _WORKED[key]
+            _SWEPT_AT[0] = len(_WORKED)
+        found = _WORKED[id(pm)] = (weakref.ref(pm), Worked())
+    return found[1]
+
+
 # What the listings, catalog pages, trends and exports never show of a postmortem.
 _BODY_FIELDS = frozenset({"body", "section_titles", "summary"})
 # A postmortem's other fields, and its text but the body, which is digested as it is: its repr
@@ -40,24 +65,18 @@ _TEXT = attrgetter("section_titles", "summary")
 
 
 def _fingerprint(pm: Postmortem, body: bool) -> str:
-    found = _FINGERPRINTS.get(id(pm))
-    if found is None or found[0]() is not pm:
-        if len(_FINGERPRINTS) >= 2 * max(_SWEPT_AT[0], 1024):
-            for key in [k for k, (ref, _) in _FINGERPRINTS.items() if ref() is None]:
-                del _FINGERPRINTS[key]
-            _SWEPT_AT[0] = len(_FINGERPRINTS)
-        found = _FINGERPRINTS[id(pm)] = (weakref.ref(pm), {})
-    made = found[1].get(body)
+    fingerprints = worked(pm).fingerprints
+    made = fingerprints.get(body)
     if made is None:
         # The full one is made from the one without the body, not from the fields again: a
         # build makes both for every postmortem (the other pages' inputs, then each incident
         # page's), and the fields' repr was half of each (every incident page's inputs at 5,000
         # postmortems: 0.26 -> 0.17 s).
-        made = found[1].get(False)
+        made = fingerprints.get(False)
         if made is None:
-            made = found[1][False] = digest(repr(_HEAD(pm)))
+            made = fingerprints[False] = digest(repr(_HEAD(pm)))
         if body:
-            made = found[1][True] = digest(made, repr(_TEXT(pm)), pm.body)
+            made = fingerprints[True] = digest(made, repr(_TEXT(pm)), pm.body)
     return made
 
 
@@ -109,6 +128,12 @@ class PageContext:
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
         self._shared: dict[bool, str] = {}
+
+    @cached_property
+    def inputs_state(self) -> str:
+        """A digest of what every incident page's inputs are made from but its own postmortem:
+        what every page shares, the build date, and what related incidents are chosen by."""
+        return digest(self.shared(dated=False), self.today.isoformat(), self.index.related_state)
 
     # Made when a page first needs it: a `serve` rebuild after an edit to a postmortem's body
     # reuses the listing, trend and export pages, and no incident page reads it.

@@ -16,7 +16,7 @@ from ...read.custom_fields import shown
 from ...settings import Settings
 from ...urls import Site
 from ..blocks import Rendered
-from .base import GeneratedPage, PageContext
+from .base import GeneratedPage, PageContext, worked
 from .text import (
     STATUS_LABELS,
     duration,
@@ -122,10 +122,19 @@ def incident_inputs(ctx: PageContext, pm: Postmortem) -> str:
     cheaper than choosing them, at the price of rendering the page again when one of those
     changes title, date, severity, services or factors, or comes or goes). Of the build date,
     the page shows only which action items are overdue: a page is not made again each day, only
-    on the day one of its items falls due."""
+    on the day one of its items falls due.
+
+    Kept with the postmortem object (`worked`), as long as what else they are made from is the
+    same (`PageContext.inputs_state`): a `serve` rebuild keeps the postmortems of unchanged
+    files, and working out every incident's inputs again took 0.14 s of each at 5,000."""
+    state, found = ctx.inputs_state, worked(pm)
+    if found.inputs is not None and found.inputs[0] == state:
+        return found.inputs[1]
     overdue = repr([item.is_overdue(ctx.today) for item in pm.action_items])
     parts = (ctx.shared(dated=False), ctx.index.related_inputs(pm), ctx.fingerprint(pm), overdue)
-    return digest(*parts)
+    made = digest(*parts)
+    found.inputs = (state, made)
+    return made
 
 
 def incident_text(
