@@ -16,16 +16,19 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 
 BIN = Path(sys.executable).parent
 POLL_SECONDS = 0.05
 FIRST_BUILD_LIMIT = 900.0  # a 5,000-page site builds in about a minute; ten times that is a hang
 RELOAD_LIMIT = 300.0
 MARK = "## Summary\n\n"
+BUILT = b"Documentation built in"  # what MkDocs logs as a build ends
 
 
 def free_port() -> int:
@@ -68,13 +71,16 @@ def measure(project: Path, file: Path, url_path: str, dirty: bool, edits: int) -
     original = file.read_text(encoding="utf-8")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     url = f"http://127.0.0.1:{port}/{url_path.strip('/')}/"
-    server = subprocess.Popen(
-        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, once the server has ended)
+    server = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         first = wait_for(url, "</html>", FIRST_BUILD_LIMIT)
         times = []
         for edit in range(edits):
+            # Each save is timed from a server at rest: a page is served as soon as its file is
+            # written, while the build goes on writing others, and a save then would wait for
+            # that build's end too, and every later one a little longer.
+            builds_ended(log, edit + 1, RELOAD_LIMIT)
             token = f"reload-{os.getpid()}-{edit}"
             # The file's time changes by more than a file system's resolution between edits.
             time.sleep(1.0)
@@ -88,6 +94,19 @@ def measure(project: Path, file: Path, url_path: str, dirty: bool, edits: int) -
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
+
+
+def builds_ended(log: BinaryIO, count: int, limit: float) -> None:
+    """Wait until the server's log says `count` builds have ended (MkDocs logs the time each
+    took); raises TimeoutError after `limit` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        log.seek(0)
+        if log.read().count(BUILT) >= count:
+            return
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"the server did not end build {count} within {limit:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
