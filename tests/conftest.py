@@ -13,6 +13,8 @@ import pytest
 from helpers import Result, Runner
 from pmkb import cli
 from pmkb.cache_key import machine_secret
+from pmkb.model import Postmortem
+from pmkb.read import knowledge
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -29,6 +31,20 @@ def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         del os.environ["XDG_CACHE_HOME"]
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The postmortem files checked in full, by path as findings show them."""
+    seen: list[str] = []
+    check = knowledge.Checker.check
+
+    def counted(self: knowledge.Checker, source: knowledge.SourceFile) -> Postmortem | None:
+        seen.append(source.display)
+        return check(self, source)
+
+    monkeypatch.setattr(knowledge.Checker, "check", counted)
+    return seen
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_dif
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
 from pmkb.plugin.conversion_cache import FORMAT, PACK
-from pmkb.read import knowledge
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
 
@@ -1376,20 +1375,13 @@ def test_runners_given_one_key_share_their_finished_and_listing_pages(
 
 
 def test_a_fresh_checkout_given_the_key_checks_no_postmortem_the_last_runner_checked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checks: list[str]
 ) -> None:
     # A CI runner checks the project out anew, at the same path: every file has a new identity
     # (inode, times). With the key, the checked postmortems the last runner kept (the cache
     # restored) are known by their bytes; with another key or none, they are all checked again.
     root = _project(tmp_path)
-    checked: list[str] = []
-    check = knowledge.Checker.check
-
-    def counted(self: knowledge.Checker, source: knowledge.SourceFile) -> Postmortem | None:
-        checked.append(source.display)
-        return check(self, source)
-
-    monkeypatch.setattr(knowledge.Checker, "check", counted)
+    checked = checks
     monkeypatch.setenv("PMKB_CACHE_KEY", "k" * 40)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-1"))
     _build_here(root, "site", monkeypatch)
@@ -1452,8 +1444,6 @@ def test_once_mkdocs_shuts_the_plugin_down_it_holds_nothing_of_the_build(tmp_pat
     # (every postmortem, its pages) made a 5,000-postmortem build take 0.2 s longer to exit.
     import gc
     import weakref
-
-    from pmkb.model import Postmortem
 
     root = make_project(
         tmp_path / "kb",

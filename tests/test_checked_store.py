@@ -20,7 +20,7 @@ import pytest
 
 from helpers import BUILD_EPOCH, Runner, make_project, postmortem
 from pmkb.findings import Finding, Level
-from pmkb.model import ActionItem, Postmortem
+from pmkb.model import ActionItem
 from pmkb.read import check_index, knowledge
 from pmkb.read.check_index import identity
 from pmkb.read.checked_store import CheckedStore
@@ -46,6 +46,12 @@ def _project(root: Path) -> Path:
     return make_project(root, files, options={})
 
 
+def _store(root: Path) -> Path:
+    """The one store of checked postmortems the project's runs wrote."""
+    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    return store
+
+
 def _kept(store: Path) -> dict[str, Any]:
     """What a store file holds, past the line that seals it."""
     sealed, _, data = store.read_bytes().partition(b"\n")
@@ -59,20 +65,6 @@ def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The projects' files are written a moment before they are checked: as if long before, so
     that the store keeps them (see the tests of files that change around their check)."""
     monkeypatch.setattr(check_index, "SETTLED_NS", 0)
-
-
-@pytest.fixture
-def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The postmortem files checked in full, by path as findings show them."""
-    seen: list[str] = []
-    check = knowledge.Checker.check
-
-    def counted(self: knowledge.Checker, source: knowledge.SourceFile) -> Postmortem | None:
-        seen.append(source.display)
-        return check(self, source)
-
-    monkeypatch.setattr(knowledge.Checker, "check", counted)
-    return seen
 
 
 def test_a_second_check_checks_no_unchanged_file_and_reports_the_same(
@@ -146,7 +138,7 @@ def test_the_check_keeps_findings_and_ids_not_the_text(tmp_path: Path, run: Runn
     # times the size, and writing and reading it back was a tenth of a check at thousands.
     root = _project(tmp_path / "kb")
     run("check", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     entries = _kept(store)["files"].values()
     assert len(entries) == COUNT
     assert all(e[1]["body"] == "" and e[1]["summary"] == "" for e in entries)
@@ -160,7 +152,7 @@ def test_a_store_from_elsewhere_or_damaged_is_not_trusted(
     # every file whose entry does not hold is checked again, and the findings are the same.
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     good = _kept(store)
     elsewhere = json.loads(json.dumps(good))
     for entry in elsewhere["files"].values():
@@ -186,7 +178,7 @@ def test_files_with_new_times_are_known_by_their_bytes_only_in_a_store_sealed_he
     # with another key, could claim any file clean (or public): every file is checked again.
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
 
     def checked_anew() -> str:
         for path in (root / "postmortems").rglob("*.md"):
@@ -214,7 +206,7 @@ def test_a_store_or_changes_nested_past_what_python_reads_are_not_trusted(
     # RecursionError, which is no ValueError: the cache folder is anyone's to write.
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     key = json.dumps(_kept(store)["key"])
     nested = "[" * 100_000 + "]" * 100_000
     changes = store.with_suffix(".changes")
@@ -351,7 +343,7 @@ def test_a_file_changed_just_before_it_was_checked_is_known_by_its_bytes_not_its
     monkeypatch.setattr(check_index, "SETTLED_NS", 2_000_000_000)
     root = _project(tmp_path / "kb")
     run("check", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     assert all(entry[0] is None for entry in _kept(store)["files"].values())
     checks.clear()
     expected = run("check", "--format", "json", cwd=root)
@@ -382,7 +374,7 @@ def test_sealed_store_with_changes_unsealed_or_sealed_elsewhere_knows_no_file_by
     # bytes there must not be taken once the file has new times.
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     kept = _kept(store)
     entry = kept["files"]["postmortems/2025/pm-03.md"]
     entry[1]["findings"] = []
@@ -404,7 +396,7 @@ def test_an_unsealed_entry_known_by_its_identity_is_not_sealed_with_its_digest(
     # checked, and must not be sealed on for a later run to know the file by.
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     forged = _kept(store)
     forged["files"]["postmortems/2025/pm-03.md"][1]["findings"] = []
     store.write_text(json.dumps(forged), encoding="utf-8")  # unsealed
@@ -441,7 +433,7 @@ def test_hostile_seal_lines_are_files_checked_again(
 ) -> None:
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     store.write_bytes(text)
     store.with_suffix(".changes").write_bytes(text)
     _new_times(root)
@@ -456,7 +448,7 @@ def test_folders_where_the_store_and_its_changes_would_be(
 ) -> None:
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     store.with_suffix(".changes").mkdir()
     edited = root / "postmortems" / "2025" / "pm-03.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
@@ -479,7 +471,7 @@ def test_a_pipe_where_the_store_would_be_is_not_waited_on(tmp_path: Path, run: R
 
     root = _project(tmp_path / "kb")
     expected = run("check", "--format", "json", cwd=root)
-    [store] = (root / ".cache" / "pmkb").glob("postmortems-*.json")
+    store = _store(root)
     store.unlink()
     os.mkfifo(store)
     index = root / ".cache" / "pmkb" / "checked.json"  # what `pmkb check FILE` reads

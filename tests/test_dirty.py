@@ -83,6 +83,20 @@ def converted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield seen
 
 
+@pytest.fixture
+def listed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item each time the listing, catalog, trend and export pages are made."""
+    made: list[int] = []
+    other_pages = Renderer.other_pages
+
+    def listing(renderer: Renderer, jobs: int = 1) -> list[GeneratedPage]:
+        made.append(1)
+        return other_pages(renderer, jobs)
+
+    monkeypatch.setattr(Renderer, "other_pages", listing)
+    return made
+
+
 def _html(site: Path) -> dict[str, Path]:
     return {
         p.relative_to(site).as_posix(): p for p in site.rglob("*") if p.suffix in (".html", ".htm")
@@ -904,12 +918,11 @@ def test_after_a_failed_build_the_search_index_still_holds_every_page(
 
 
 def test_an_edit_to_one_body_renders_only_that_incident_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listed: list[int]
 ) -> None:
     # At thousands of incidents, rendering every incident page to find the one that changed
     # took longer than the rebuild itself: pages whose inputs did not change are not rendered.
     from pmkb.site.pages import incident
-    from pmkb.site.render import Renderer
 
     rendered: list[str] = []
     render = incident.incident_text
@@ -920,14 +933,6 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
 
     monkeypatch.setattr(incident, "incident_text", counted)
     # The listings, catalog pages, trends and exports show nothing of a body: made once.
-    listed: list[int] = []
-    other_pages = Renderer.other_pages
-
-    def listing(renderer: Renderer, jobs: int = 1) -> list[GeneratedPage]:
-        listed.append(1)
-        return other_pages(renderer, jobs)
-
-    monkeypatch.setattr(Renderer, "other_pages", listing)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = make_project(tmp_path / "kb", _postmortems(), site=True)
     _serve(root, tmp_path / "served")
@@ -962,7 +967,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
 
 
 def test_serve_given_its_configuration_file_by_name_rebuilds_only_what_an_edit_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, converted: list[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, converted: list[str], listed: list[int]
 ) -> None:
     # `mkdocs serve -f mkdocs.yml` hands MkDocs the open file: the first build knows it by the
     # name given, each rebuild (the file closed, opened again) by its full path. Compared as
@@ -982,14 +987,7 @@ def test_serve_given_its_configuration_file_by_name_rebuilds_only_what_an_edit_c
         encoding="utf-8",
     )
     converted.clear()
-    listed: list[int] = []
-    other_pages = Renderer.other_pages
-
-    def listing(renderer: Renderer, jobs: int = 1) -> list[GeneratedPage]:
-        listed.append(1)
-        return other_pages(renderer, jobs)
-
-    monkeypatch.setattr(Renderer, "other_pages", listing)
+    listed.clear()
     again = load_config(given, site_dir=str(served))
     assert os.path.isabs(again.config_file_path)
     build(again, dirty=True)
@@ -1143,11 +1141,7 @@ def test_an_incident_pages_parts_are_its_own_postmortems_whichever_comes_first(
     # it alone, in the build's order or any other, and a rebuild's sources show an edit.
     from datetime import date
 
-    from pmkb.read.knowledge import load
-    from pmkb.settings import load_settings
     from pmkb.site.pages.incident import IncidentSource, incident_meta, incident_text, search_entry
-    from pmkb.site.render import Renderer
-    from pmkb.urls import Site
 
     root = make_project(
         tmp_path / "kb",
