@@ -948,13 +948,13 @@ def _built_again(file: File) -> None:
 def _config_shape(config: MkDocsConfig, options: PmkbConfig) -> str:
     """What of the configuration and the theme can change every page: mkdocs.yml as written, the
     options as read (environment variables included), and the theme's own overrides."""
-    path = Path(config.config_file_path).resolve() if config.config_file_path else None
+    path = _config_file(config)
     parts: list[object] = [
         path.read_bytes() if path is not None and path.is_file() else b"",
         str(path),
         sorted(options.items()),
-        # MkDocs gives `serve -f mkdocs.yml` the path as written for the first build and in full
-        # for each rebuild: compared as such, the first rebuild built every page (7 s at 5,000).
+        # Compared as MkDocs gives it (see `_config_file`), the first rebuild of `serve -f
+        # mkdocs.yml` built every page (7 s at 5,000).
         {k: v for k, v in config.items() if k not in ("plugins", "theme", "config_file_path")},
         config.theme.name,
         config.theme.dirs,
@@ -1026,10 +1026,14 @@ def _nav_shape(items: list[Any]) -> list[object]:
 def _other_pages_file(cache_dir: Path, config: MkDocsConfig) -> Path:
     """Where this configuration's listing pages are kept: a file for each mkdocs.yml, so that two
     sites built from one checkout (the internal one and the public one, say) do not each make
-    the other's listing pages again. By its full path: MkDocs gives the path as written
-    (`-f mkdocs.yml`) to a build and to `serve`'s first, and in full to each rebuild."""
-    path = Path(config.config_file_path).resolve() if config.config_file_path else ""
-    return cache_dir / OTHER_PAGES.format(digest(str(path))[:16])
+    the other's listing pages again."""
+    return cache_dir / OTHER_PAGES.format(digest(str(_config_file(config) or ""))[:16])
+
+
+def _config_file(config: MkDocsConfig) -> Path | None:
+    """The configuration file, by its full path: MkDocs gives the path as written (`-f
+    mkdocs.yml`) to a build and to `serve`'s first, and in full to each rebuild."""
+    return Path(config.config_file_path).resolve() if config.config_file_path else None
 
 
 def _titled_in_nav(items: object, files: Files) -> set[int]:
