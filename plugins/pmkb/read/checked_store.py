@@ -29,7 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..digests import digest
+from ..digests import content_digest, digest
 from ..findings import Finding, Level
 from ..kept import (
     CHECKED_CHANGES,
@@ -41,7 +41,7 @@ from ..kept import (
 )
 from ..model import ActionItem, CustomValue, Postmortem
 from .check_index import identity, settled
-from .source import content_digest, read_capped
+from .source import read_capped
 
 FORMAT = 3  # 2: section titles in place of headings; 3: the digest of the bytes checked
 # A run that changed at most this share of the entries writes only what runs changed since the

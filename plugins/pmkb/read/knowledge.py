@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..cache_key import cache_secret
 from ..clock import build_date
-from ..digests import code_digest
+from ..digests import code_digest, content_digest
 from ..findings import Finding, finding
 from ..kept import CHECK_INDEX, is_kept
 from ..model import Catalog, Postmortem, visible_to
@@ -22,7 +22,7 @@ from .audience import audiences_of, public_view, shown_catalog
 from .catalog import catalog_of
 from .check_index import CheckIndex, identity, settled
 from .checked_store import CheckedStore
-from .source import SourceFile, content_digest, parse_source, read_capped, read_source
+from .source import SourceFile, parse_source, read_capped, read_source
 from .validate import Checker, wall_clock_today
 
 MARKDOWN = (".md", ".markdown")

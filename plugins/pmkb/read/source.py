@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..digests import content_digest
 from ..findings import Finding, finding
 from .yamlread import LocatedDict, YamlProblem, load_located
 
@@ -210,11 +210,6 @@ def read_capped(
         )
         return None
     return data
-
-
-def content_digest(data: bytes) -> bytes:
-    """What a file's bytes are known by between runs: equal digests, equal bytes."""
-    return hashlib.blake2b(data, digest_size=32).digest()
 
 
 def parse_source(path: Path, display: str, data: bytes, digest: bytes | None = None) -> SourceFile:
