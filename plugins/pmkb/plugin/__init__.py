@@ -284,7 +284,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         for source in renderer.incident_sources():
             render = partial(conversions.rendered, source)
             file = RenderedOnRead.of(config, source.src, render, InclusionLevel.NOT_IN_NAV)
-            file.inputs, file.head, file.body = source.inputs, source.head, source.body
+            file.source = source
             search = source.search if source.searched else None
             self._add(file, files, config, "incident", source.source_path, search)
             fillable.append(file)
@@ -323,9 +323,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.feed_files[page.src] = made
         # A page MkDocs finds made keeps its title: not made for a page `nav` names with a title.
         titled = _titled_in_nav(config.nav, files)
+        filled_later = conversions.filled_later  # one bound method for every page
         for made_file in fillable:
             if id(made_file) not in titled:
-                FilledPage(made_file, config, conversions.filled_later)
+                FilledPage(made_file, config, filled_later)
         log.log(*summary_line(kb, config.strict))
         # The same files, noting what each page's conversion looks up among them: a kept
         # conversion then stays good until a file it links to comes, goes or moves, not until

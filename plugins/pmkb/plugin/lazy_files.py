@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, InclusionLevel
+
+
+class PageSource(Protocol):
+    """What a page rendered on read is made from (an incident's `IncidentSource`)."""
+
+    def inputs(self) -> str: ...
+    def head(self) -> str: ...
+    def body(self) -> str: ...
 
 
 class GeneratedFile(File):
@@ -41,15 +50,28 @@ class RenderedOnRead(GeneratedFile):
     """
 
     render: Callable[[], str] | None = None
-    # A digest of what `render` makes the text from, set by the plugin: while the text is not
-    # rendered, `serve --dirty` compares this instead of the text.
-    inputs: Callable[[], str] | None = None
-    # Its front matter alone, made without the rest of the text, set by the plugin: what pmkb
-    # gives the page (`page.meta`) when its HTML is put in as the page is built.
-    head: Callable[[], str] | None = None
-    # The author's Markdown the text holds, set by the plugin: where its links lead is compared
-    # too, as `inputs` say nothing of the site's other files.
-    body: Callable[[], str] | None = None
+    # What the text is made from, set by the plugin for an incident page. Kept as one object, and
+    # its parts asked for through it: bound methods kept for each of thousands of pages would be
+    # as many more objects in every `serve` rebuild for the garbage collector to walk.
+    source: PageSource | None = None
+
+    @property
+    def inputs(self) -> Callable[[], str] | None:
+        """A digest of what `render` makes the text from: while the text is not rendered,
+        `serve --dirty` compares this instead of the text."""
+        return None if self.source is None else self.source.inputs
+
+    @property
+    def head(self) -> Callable[[], str] | None:
+        """Its front matter alone, made without the rest of the text: what pmkb gives the page
+        (`page.meta`) when its HTML is put in as the page is built."""
+        return None if self.source is None else self.source.head
+
+    @property
+    def body(self) -> Callable[[], str] | None:
+        """The author's Markdown the text holds: where its links lead is compared too, as
+        `inputs` say nothing of the site's other files."""
+        return None if self.source is None else self.source.body
 
     @classmethod
     def of(
