@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from mkdocs.structure.files import Files
 
 from helpers import BUILD_EPOCH, in_fresh_process, make_project, postmortem
 from helpers import build as build_as_a_user
+from pmkb.plugin.idle_collection import THREAD_NAME
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -72,6 +75,60 @@ def test_at_a_thousand_postmortems_one_edit_costs_one_parse(tmp_path: Path) -> N
     assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
     assert rebuild_files() is plugin
     assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
+
+
+def _full_collections() -> tuple[list[str], Callable[[], None]]:
+    """The names of the threads that run full garbage collections from now on, and how to stop
+    noting them."""
+    names: list[str] = []
+
+    def noted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            names.append(threading.current_thread().name)
+
+    gc.callbacks.append(noted)
+    return names, lambda: gc.callbacks.remove(noted)
+
+
+def test_a_serve_build_leaves_its_garbage_to_one_collection_once_nothing_is_built(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path, 5)
+    names, stop = _full_collections()
+    try:
+        first = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+        first.plugins.on_startup(command="serve", dirty=True)
+        plugin = first.plugins["pmkb"]
+        plugin.idle.delay = 60.0  # the next build starts long before
+        build(first)
+        waiting = plugin.idle.timer
+        assert waiting is not None and waiting.is_alive() and waiting.name == THREAD_NAME
+        # The next save's build starts: no collection comes in the middle of it.
+        second = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+        second.plugins.on_pre_build(config=second)
+        assert waiting.finished.is_set()
+        waiting.join(5)
+        assert not waiting.is_alive()
+        plugin.idle.delay = 0.01
+        build(second)
+        last = plugin.idle.timer
+        assert last is not None and last is not waiting
+        last.join(5)
+        assert names.count(THREAD_NAME) == 1  # the second build's, once it had ended
+        first.plugins.on_shutdown()
+        assert plugin.idle.timer is None
+    finally:
+        stop()
+
+
+def test_a_build_starts_no_idle_collection(tmp_path: Path) -> None:
+    root = _project(tmp_path, 5)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+    config.plugins.on_startup(command="build", dirty=False)
+    before = set(threading.enumerate())  # other tests' servers may still have theirs waiting
+    build(config)
+    assert config.plugins["pmkb"].idle is None
+    assert [t for t in threading.enumerate() if t not in before and t.name == THREAD_NAME] == []
 
 
 def test_serve_watches_the_postmortems_and_catalogs(tmp_path: Path) -> None:

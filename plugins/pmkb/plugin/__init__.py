@@ -60,6 +60,7 @@ from . import dirty_search, left_behind
 from .conversion_cache import ConversionCache
 from .conversions import Conversions, handle
 from .filled_page import FilledPage
+from .idle_collection import IdleCollection
 from .lazy_files import GeneratedFile, RenderedOnRead
 from .other_pages import LaterPages, OtherPages
 from .page_links import link_targets
@@ -148,6 +149,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # looks at the page, from the words of the pages the rebuild did not write again.
         self.search_cache: search_index.PageCache | None = None
         self.indexing: threading.Thread | None = None
+        # `mkdocs serve`: the last build's garbage is collected while nothing is built.
+        self.idle: IdleCollection | None = None
         # Per page, the feeds its <head> announces besides the site's; the feeds' files by path.
         self.feed_links: PageFeeds | None = None
         self.feed_files: dict[str, File] = {}
@@ -172,6 +175,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.own_files_served, self.faceted_served = set(), False
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
+        self.idle = IdleCollection() if self.serving else None
 
     def load_config(
         self, options: dict[str, Any], config_file_path: str | None = None
@@ -793,6 +797,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return None
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self.idle is not None:
+            self.idle.cancel()
         self._index_written()  # one writer of the index at a time
         if self.dirty_build:
             # As the build before left the site, before this one writes over it.
@@ -843,6 +849,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 # The faceted search is no longer the site's (its option changed): nor its files.
                 shutil.rmtree(Path(config.site_dir) / search_index.INDEX_FOLDER, ignore_errors=True)
             self.faceted_served = self.search_plan is not None
+        if self.idle is not None:
+            self.idle.after_build()
 
     # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)
@@ -857,6 +865,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     on_post_build = CombinedEvent(_build_ended, _dirty_search_index_mended)
 
     def on_shutdown(self) -> None:
+        if self.idle is not None:
+            self.idle.cancel()
         self._index_written()
         self._conversions_ended()
         # What the last build made its pages from goes now, not with the interpreter: MkDocs
