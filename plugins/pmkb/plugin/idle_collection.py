@@ -9,7 +9,7 @@ import threading
 # Long enough that the browsers MkDocs reloads at the end of a build have fetched their page (a
 # collection holds the interpreter, and the server's threads would wait for it), short enough
 # to come before most next saves.
-IDLE_SECONDS = 1.0
+IDLE_SECONDS = 0.5
 THREAD_NAME = "pmkb idle collection"
 
 
