@@ -4,8 +4,8 @@
 
 Starts `mkdocs serve` in PROJECT on a free port, waits for the first build, then, `--edits`
 times: writes a new sentence into FILE's summary and polls URL_PATH until the page shows it.
-Prints one JSON line: the seconds of each edit, and of the first build. run.py uses it for
-pmkb's project and the plain MkDocs one.
+Prints one JSON line: the seconds of each edit, of the first build, and of each rebuild as the
+server's log reports it. run.py uses it for pmkb's project and the plain MkDocs one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ FIRST_BUILD_LIMIT = 900.0  # a 5,000-page site builds in about a minute; ten tim
 RELOAD_LIMIT = 300.0
 MARK = "## Summary\n\n"
 BUILT = b"Documentation built in"  # what MkDocs logs as a build ends
+_BUILT_IN = re.compile(rb"Documentation built in ([0-9.]+) seconds")
 
 
 def free_port() -> int:
@@ -86,7 +88,8 @@ def measure(project: Path, file: Path, url_path: str, dirty: bool, edits: int) -
             time.sleep(1.0)
             file.write_text(edited(original, token), encoding="utf-8")
             times.append(wait_for(url, token, RELOAD_LIMIT))
-        return {"first_build": first, "edits": times}
+        builds_ended(log, edits + 1, RELOAD_LIMIT)
+        return {"first_build": first, "edits": times, "rebuilds": build_seconds(log)[1:]}
     finally:
         file.write_text(original, encoding="utf-8")
         server.terminate()
@@ -95,6 +98,12 @@ def measure(project: Path, file: Path, url_path: str, dirty: bool, edits: int) -
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def build_seconds(log: BinaryIO) -> list[float]:
+    """The seconds each build the server's log reports took, in order (the first build's first)."""
+    log.seek(0)
+    return [float(found) for found in _BUILT_IN.findall(log.read())]
 
 
 def builds_ended(log: BinaryIO, count: int, limit: float) -> None:
