@@ -77,24 +77,25 @@ def test_at_a_thousand_postmortems_one_edit_costs_one_parse(tmp_path: Path) -> N
     assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
 
 
-def _full_collections() -> tuple[list[str], Callable[[], None]]:
-    """The names of the threads that run full garbage collections from now on, and how to stop
-    noting them."""
-    names: list[str] = []
+def _full_collections() -> tuple[list[threading.Thread], Callable[[], None]]:
+    """The threads that run full garbage collections from now on, and how to stop noting them.
+    Threads, not names: an earlier test's server may still have its idle collection waiting,
+    under the same name, and run it during this test."""
+    threads: list[threading.Thread] = []
 
     def noted(phase: str, info: dict[str, int]) -> None:
         if phase == "start" and info["generation"] == 2:
-            names.append(threading.current_thread().name)
+            threads.append(threading.current_thread())
 
     gc.callbacks.append(noted)
-    return names, lambda: gc.callbacks.remove(noted)
+    return threads, lambda: gc.callbacks.remove(noted)
 
 
 def test_a_serve_build_leaves_its_garbage_to_one_collection_once_nothing_is_built(
     tmp_path: Path,
 ) -> None:
     root = _project(tmp_path, 5)
-    names, stop = _full_collections()
+    collected_by, stop = _full_collections()
     try:
         first = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
         first.plugins.on_startup(command="serve", dirty=True)
@@ -103,22 +104,51 @@ def test_a_serve_build_leaves_its_garbage_to_one_collection_once_nothing_is_buil
         build(first)
         waiting = plugin.idle.timer
         assert waiting is not None and waiting.is_alive() and waiting.name == THREAD_NAME
-        # The next save's build starts: no collection comes in the middle of it.
+        assert waiting.daemon  # never keeps the server from exiting
+        # The next save's build starts: no collection comes in the middle of it, and no thread
+        # of it is left running (a build forks only while it runs no other thread).
         second = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
         second.plugins.on_pre_build(config=second)
-        assert waiting.finished.is_set()
-        waiting.join(5)
-        assert not waiting.is_alive()
+        assert waiting.finished.is_set() and not waiting.is_alive()
         plugin.idle.delay = 0.01
         build(second)
         last = plugin.idle.timer
         assert last is not None and last is not waiting
         last.join(5)
-        assert names.count(THREAD_NAME) == 1  # the second build's, once it had ended
+        assert waiting not in collected_by
+        assert collected_by.count(last) == 1  # the second build's, once it had ended
         first.plugins.on_shutdown()
         assert plugin.idle.timer is None
     finally:
         stop()
+
+
+def test_a_serve_build_counts_its_idle_time_from_its_last_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmkb.plugin import dirty_search
+
+    root = _project(tmp_path, 5)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+    config.plugins.on_startup(command="serve", dirty=True)
+    plugin = config.plugins["pmkb"]
+    pending: list[object] = []
+    mended = dirty_search.mended
+
+    def noted(*args: Any) -> Any:
+        pending.append(plugin.idle.timer)
+        return mended(*args)
+
+    monkeypatch.setattr(dirty_search, "mended", noted)
+    try:
+        build(config)
+        # pmkb's last step of the build (the search index mended, once Material's search plugin
+        # has written it; at thousands of pages, the time a collection waits) came before the
+        # wait for a collection started: it is counted from the build's end.
+        assert pending == [None]
+        assert plugin.idle.timer is not None
+    finally:
+        config.plugins.on_shutdown()
 
 
 def test_a_build_starts_no_idle_collection(tmp_path: Path) -> None:

@@ -849,8 +849,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 # The faceted search is no longer the site's (its option changed): nor its files.
                 shutil.rmtree(Path(config.site_dir) / search_index.INDEX_FOLDER, ignore_errors=True)
             self.faceted_served = self.search_plan is not None
-        if self.idle is not None:
-            self.idle.after_build()
 
     # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)
@@ -862,7 +860,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 index, self.served_pages, built, self.search_entries_served
             )
 
-    on_post_build = CombinedEvent(_build_ended, _dirty_search_index_mended)
+    # After every other plugin's on_post_build too (the "last" of MkDocs' convention is -100):
+    # the wait for the idle collection counts from the build's end, not from within it, where
+    # Material's search index and pmkb's mended one may be written for longer than the wait.
+    @event_priority(-1000)
+    def _idle_from_now(self, *, config: MkDocsConfig) -> None:
+        if self.idle is not None:
+            self.idle.after_build()
+
+    on_post_build = CombinedEvent(_build_ended, _dirty_search_index_mended, _idle_from_now)
 
     def on_shutdown(self) -> None:
         if self.idle is not None:

@@ -38,7 +38,11 @@ class IdleCollection:
         self.timer = timer
 
     def cancel(self) -> None:
-        """A build starts (or the server stops): no collection in the middle of it."""
+        """A build starts (or the server stops): no collection in the middle of it, and no
+        thread of it left running once this returns (a build forks only while it runs no other
+        thread: see `parallel.runs_in_parallel`). A collection under way is waited for; the
+        build would wait for it all the same."""
         if self.timer is not None:
             self.timer.cancel()
+            self.timer.join()
             self.timer = None
