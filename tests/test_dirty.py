@@ -32,9 +32,9 @@ from pmkb.plugin import conversion_cache
 from pmkb.read.knowledge import KnowledgeBase, load
 from pmkb.settings import load_settings
 from pmkb.site.pages import base as page_base
-from pmkb.site.pages.base import PageContext
+from pmkb.site.pages.base import GeneratedPage, PageContext
 from pmkb.site.pages.incident import incident_inputs
-from pmkb.site.render import GeneratedPage, Renderer
+from pmkb.site.render import Renderer
 from pmkb.urls import Site
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

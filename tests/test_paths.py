@@ -322,7 +322,8 @@ def test_build_reports_a_docs_file_on_a_generated_page(tmp_path: Path) -> None:
 
 def test_every_rendered_page_is_claimed(tmp_path: Path) -> None:
     # The collision check lists pmkb's pages itself; it must know every page the renderer makes.
-    from pmkb.site.render import Renderer, asset_pages
+    from pmkb.site.pages.assets import asset_pages
+    from pmkb.site.render import Renderer
 
     make_project(tmp_path, files={A: VALID, "postmortems/b.md": swap_status(VALID, "draft")})
     settings = load_settings({"publish_drafts": True}, tmp_path)

@@ -369,15 +369,15 @@ def test_no_character_of_a_title_breaks_the_front_matter(title: str, sentence: s
     from mkdocs.utils.meta import get_data
 
     from pmkb.plugin.conversions import front_matter_values, split_front_matter
-    from pmkb.site.render import _meta_text, front_matter
+    from pmkb.site.pages.text import front_matter, meta_text
 
-    text = front_matter(title, description=_meta_text(sentence), tags=[_meta_text(sentence)])
+    text = front_matter(title, description=meta_text(sentence), tags=[meta_text(sentence)])
     assert "\n" not in text  # MkDocs finds the front matter's end by its line of dashes
     meta = yaml.safe_load(text)
     assert meta == {
-        "title": _meta_text(title),
-        "description": _meta_text(sentence),
-        "tags": [_meta_text(sentence)],
+        "title": meta_text(title),
+        "description": meta_text(sentence),
+        "tags": [meta_text(sentence)],
     }
     # A page handed to a worker is split where its front matter ends, without parsing it: as
     # MkDocs' reader splits it.

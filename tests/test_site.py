@@ -13,7 +13,7 @@ import pytest
 from helpers import build, make_project, postmortem, read, search_docs
 from pmkb.analyse.index import NEIGHBOURS, NO_DATE, Index
 from pmkb.model import Postmortem
-from pmkb.site import render
+from pmkb.site.pages.shared import LIST_LIMIT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -151,7 +151,7 @@ def test_factor_page_lists_services_and_cooccurring_factors(site: Path) -> None:
 def test_service_and_factor_pages_list_the_latest_incidents_and_link_to_the_rest(
     tmp_path: Path,
 ) -> None:
-    limit = render.LIST_LIMIT
+    limit = LIST_LIMIT
     days = [date(2020, 1, 1) + timedelta(days=7 * n) for n in range(limit + 3)]
     make_project(
         tmp_path, {f"{d}.md": postmortem(f"Incident of {d}", d.isoformat(), factors=["missing-alert"]) for d in days},

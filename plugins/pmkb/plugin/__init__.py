@@ -53,8 +53,11 @@ from ..site.feeds import (
     link_title,
     site_feed,
 )
+from ..site.pages.assets import asset_pages
+from ..site.pages.base import GeneratedPage
+from ..site.pages.incident import compact_search
 from ..site.pages.on_this_day import OnThisDay, place, places
-from ..site.render import GeneratedPage, Renderer, asset_pages, compact_search
+from ..site.render import Renderer
 from ..urls import Site
 from . import dirty_search, left_behind
 from .conversion_cache import ConversionCache

@@ -21,7 +21,7 @@ from ..kept import CONVERTED_PAGES, FINISHED_PAGES
 from ..parallel import PARALLEL_FROM
 from ..settings import Settings
 from ..site.blocks import fill, front_matter_block, placeholders_alone, stable, unstable
-from ..site.render import IncidentSource
+from ..site.pages.incident import IncidentSource
 from ..site.safe_html import sanitize
 from .conversion_cache import (
     RECORDED,

@@ -33,8 +33,10 @@ from ..settings import Settings
 from ..urls import Site
 from . import search_index
 from .blocks import Rendered
+from .pages.assets import asset_pages
+from .pages.base import GeneratedPage
 from .pages.on_this_day import MARKER_NAME, OnThisDay, place
-from .render import GeneratedPage, Renderer, asset_pages
+from .render import Renderer
 from .safe_html import sanitized_markdown
 
 # In the output folder, the list of the files pmkb wrote there: what the next run may replace.

@@ -1,8 +1,7 @@
 """Generated pages: Markdown (with HTML pieces) for every incident, listing, service and factor.
 
 `Renderer` puts the pages of one build together; each page type is built in its own module of
-`pmkb.pages`, and its HTML written in pmkb/templates. The names other code imports from here
-are kept here.
+`pmkb.site.pages`, and its HTML written in pmkb/templates.
 """
 
 from __future__ import annotations
@@ -20,46 +19,19 @@ from ..digests import digest
 from ..model import Postmortem
 from ..parallel import PARALLEL_FROM, chunked_map, collector_paused
 from ..read.knowledge import KnowledgeBase
-from ..urls import ASSETS, Site, listing_pages
+from ..urls import Site, listing_pages
 from .feeds import FeedSite, PageFeeds, factor_feed, service_feed, site_feed
 from .pages.action_items import action_items_page
-from .pages.assets import asset_pages
 from .pages.base import GeneratedPage, PageContext
 from .pages.exports import EXPORTS, export_pages, feed_pages, records
 from .pages.factor import factor_page
 from .pages.factors import factors_page
-from .pages.incident import IncidentSource, compact_search, incident_page
+from .pages.incident import IncidentSource, incident_page
 from .pages.incidents import incidents_pages
 from .pages.on_this_day import OnThisDay, on_this_day
 from .pages.service import service_page
 from .pages.services import services_page
-from .pages.shared import LIST_LIMIT, PER_FACTOR_LIMIT
-from .pages.text import (
-    ITEM_LABELS,
-    STATUS_LABELS,
-    duration,
-    front_matter,
-    markdown_text,
-)
-from .pages.text import meta_text as _meta_text
 from .pages.trends import trends_page
-
-__all__ = [
-    "ASSETS",
-    "ITEM_LABELS",
-    "LIST_LIMIT",
-    "PER_FACTOR_LIMIT",
-    "STATUS_LABELS",
-    "GeneratedPage",
-    "IncidentSource",
-    "Renderer",
-    "_meta_text",
-    "asset_pages",
-    "compact_search",
-    "duration",
-    "front_matter",
-    "markdown_text",
-]
 
 
 class Renderer:
