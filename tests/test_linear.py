@@ -34,6 +34,7 @@ from pmkb.read.source import MAX_BYTES, read_source
 from pmkb.read.validate import _exhortations
 from pmkb.read.yamlread import YamlProblem, load_located
 from pmkb.settings import Settings, load_settings
+from pmkb.site.pages.incident import incident_page
 from pmkb.site.render import Renderer
 from pmkb.urls import Site
 
@@ -189,7 +190,7 @@ def run_file(base: Base, text: str, most: float = DEADLINE) -> dict[str, float]:
     seconds["load"], kb = timed(lambda: load(base.settings), most)
     (pm,) = kb.postmortems
     renderer = Renderer(kb, Site(base.settings), date(2026, 11, 25))
-    seconds["render"], _ = timed(lambda: renderer.incident(pm), most)
+    seconds["render"], _ = timed(lambda: incident_page(renderer.context, pm), most)
     return seconds
 
 

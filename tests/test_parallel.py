@@ -31,7 +31,8 @@ from pmkb import parallel
 from pmkb.parallel import PARALLEL_FROM, chunked_map
 from pmkb.read.knowledge import load
 from pmkb.settings import load_settings
-from pmkb.site.pages.base import GeneratedPage
+from pmkb.site import render
+from pmkb.site.pages.base import GeneratedPage, PageContext
 from pmkb.site.render import Renderer
 from pmkb.urls import Site
 
@@ -189,22 +190,22 @@ def _other_pages(root: Path, jobs: int) -> tuple[set[int], list[tuple[str, str]]
     """In a fresh process: the processes that made the other pages (listings, catalog pages,
     trends, exports) of the knowledge base in `root`, and the pages."""
     made_by: set[int] = set()
-    original = Renderer.exports
+    original = render._PARTS["exports"]
 
-    def exports(renderer: Renderer) -> Any:
+    def exports(ctx: PageContext) -> Any:
         made_by.add(os.getpid())
-        return original(renderer)
+        return original(ctx)
 
-    Renderer.exports = exports  # type: ignore[method-assign]
-    listing = Renderer.incidents
+    render._PARTS["exports"] = exports
+    listing = render._PARTS["incidents"]
 
-    def incidents(renderer: Renderer) -> Any:
+    def incidents(ctx: PageContext) -> Any:
         # Sent back by a worker with its pages: the pid of the process that made the listing.
-        pages = listing(renderer)
+        pages = listing(ctx)
         made_by.add(os.getpid())
         return [*pages, GeneratedPage(f"pid-{os.getpid()}", "", "data")]
 
-    Renderer.incidents = incidents  # type: ignore[method-assign]
+    render._PARTS["incidents"] = incidents
     settings_ = load_settings({}, root)
     renderer = Renderer(load(settings_), Site(settings_), date(2026, 11, 25))
     pages = renderer.other_pages(jobs)

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
-
-from jinja2 import Environment
 
 from .. import parallel
-from ..analyse.analysis import Analysis
 from ..analyse.index import Index
 from ..digests import digest
 from ..model import Postmortem
@@ -23,7 +19,7 @@ from ..urls import Site, listing_pages
 from .feeds import FeedSite, PageFeeds, factor_feed, service_feed, site_feed
 from .pages.action_items import action_items_page
 from .pages.base import GeneratedPage, PageContext
-from .pages.exports import EXPORTS, export_pages, feed_pages, records
+from .pages.exports import EXPORTS, export_pages, feed_pages
 from .pages.factor import factor_page
 from .pages.factors import factors_page
 from .pages.incident import IncidentSource, incident_page
@@ -50,8 +46,6 @@ class Renderer:
         self.context = PageContext(kb, site, today, compact_search=compact_search, body=body)
         self.kb = kb
         self.site = site
-        self.today = today
-        self.compact_search = compact_search
         self.feed_site = feeds  # None: no feeds, for want of the site's address
         # What service and factor pages link to as their feed, when there are feeds.
         self.context.env.globals["feed"] = (
@@ -63,14 +57,6 @@ class Renderer:
     @property
     def index(self) -> Index:
         return self.context.index
-
-    @property
-    def analysis(self) -> Analysis:
-        return self.context.analysis
-
-    @property
-    def env(self) -> Environment:
-        return self.context.env
 
     def pages(self, jobs: int = 1) -> list[GeneratedPage]:
         """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
@@ -113,15 +99,15 @@ class Renderer:
         parts.append(("factors",))
         parts += [("factor", ident) for ident in sorted(self.kb.catalog.factors)]
         parts += [("incidents",), ("trends",), ("action_items",)]
-        global _RENDERER
-        _RENDERER = self
+        global _CONTEXT
+        _CONTEXT = self.context
         try:
             with collector_paused():
                 # Parts, not postmortems: each shows many postmortems, or all of them.
                 many = parallel.FORK and len(self.kb.postmortems) >= PARALLEL_FROM
                 made = chunked_map(_other_parts, parts, jobs if many else 1, least=2)
         finally:
-            _RENDERER = None
+            _CONTEXT = None
         first, *catalogs, listing, trends, action_items = made
         return [page for part in (listing, *catalogs, trends, action_items, first) for page in part]
 
@@ -138,39 +124,9 @@ class Renderer:
         plan += [(site.trends(), "listing", True), (site.action_items(), "listing", True)]
         return plan + [(src, "data", False) for src in EXPORTS]
 
-    def incident(self, pm: Postmortem) -> GeneratedPage:
-        return incident_page(self.context, pm)
-
-    def incidents(self) -> list[GeneratedPage]:
-        return incidents_pages(self.context)
-
-    def services(self) -> GeneratedPage:
-        return services_page(self.context)
-
-    def service(self, ident: str) -> GeneratedPage:
-        return service_page(self.context, ident)
-
-    def factors(self) -> GeneratedPage:
-        return factors_page(self.context)
-
-    def factor(self, ident: str) -> GeneratedPage:
-        return factor_page(self.context, ident)
-
-    def trends(self) -> GeneratedPage:
-        return trends_page(self.context)
-
-    def action_items(self) -> GeneratedPage:
-        return action_items_page(self.context)
-
     def on_this_day(self) -> OnThisDay:
         """The "on this day" block, for the site's own pages that place it."""
         return on_this_day(self.context)
-
-    def records(self) -> list[dict[str, Any]]:
-        return records(self.context)
-
-    def exports(self) -> list[GeneratedPage]:
-        return export_pages(self.context)
 
     def feeds(self) -> list[GeneratedPage]:
         return feed_pages(self.context, self.feed_site)
@@ -185,18 +141,25 @@ class Renderer:
 # The pages being made: forked workers find it here, already built.
 _CONTEXT: PageContext | None = None
 
-
-# The renderer whose other pages are being made: forked workers find it here, as `_CONTEXT`.
-_RENDERER: Renderer | None = None
+# What makes each part of `other_pages`, from the context and the part's arguments.
+_PARTS: dict[str, Callable[..., GeneratedPage | list[GeneratedPage]]] = {
+    "exports": export_pages,
+    "services": services_page,
+    "service": service_page,
+    "factors": factors_page,
+    "factor": factor_page,
+    "incidents": incidents_pages,
+    "trends": trends_page,
+    "action_items": action_items_page,
+}
 
 
 def _other_parts(parts: list[tuple[str, ...]]) -> list[list[GeneratedPage]]:
-    """Each part's pages: a part names a method of the renderer and its arguments."""
-    renderer = _RENDERER
-    assert renderer is not None
+    """Each part's pages: a part names its maker in `_PARTS` and its arguments."""
+    assert _CONTEXT is not None
     made: list[list[GeneratedPage]] = []
     for name, *arguments in parts:
-        found = getattr(renderer, name)(*arguments)
+        found = _PARTS[name](_CONTEXT, *arguments)
         made.append(found if isinstance(found, list) else [found])
     return made
 
