@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 # Imported where processes are started: `pmkb check FILE` starts none, and the import was a
 # fiftieth of its time.
 if TYPE_CHECKING:
-    import multiprocessing.context
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
@@ -33,13 +32,6 @@ PATIENCE_FACTOR = 10.0
 # Every worker's process name (`multiprocessing`'s `name`), which a new interpreter is given before
 # it runs anything: see `started_again`.
 WORKER_NAME = "pmkb worker"
-
-
-def context() -> multiprocessing.context.BaseContext:
-    """How worker processes are started here: forked on Linux, spawned elsewhere."""
-    import multiprocessing
-
-    return multiprocessing.get_context("fork" if FORK else "spawn")
 
 
 def runs_in_parallel(count: int, jobs: int, least: int | None = None) -> bool:
@@ -112,24 +104,18 @@ def chunked_map(
 
 
 class Beside(Generic[R]):
-    """`function()` worked out in a forked process while this one goes on, with `parallel`
-    (where forking is possible); else here, when `result` first asks for it.
+    """`function()` worked out in a forked process while this one goes on (where forking is
+    possible); else here, when `result` first asks for it.
 
     `result` waits for the worker at most PATIENCE_SECONDS, and does the work here if it failed,
     died or did not answer; `close` stops a worker whose answer is no longer wanted (a build that
     failed), then calls `stopped` with its process id: what a worker stopped part way left
     half done (a file half written) goes. No worker outlives this process."""
 
-    def __init__(
-        self,
-        function: Callable[[], R],
-        *,
-        parallel: bool,
-        stopped: Callable[[int], None] | None = None,
-    ) -> None:
+    def __init__(self, function: Callable[[], R], *, stopped: Callable[[int], None]) -> None:
         self.function, self.stopped = function, stopped
         self.worker: tuple[BaseProcess, Connection] | None = None
-        if parallel and FORK:
+        if FORK:
             with suppress(OSError):  # a process limit: the work is done here
                 self.worker = _started(_called, [function])
 
@@ -148,7 +134,7 @@ class Beside(Generic[R]):
             self.worker = None
             stop(process)
             answers.close()
-            if self.stopped is not None and process.pid is not None:
+            if process.pid is not None:
                 self.stopped(process.pid)
 
 
@@ -172,7 +158,7 @@ def _started(
     """A worker doing `function` over `chunk`, and the end of the pipe its answer comes by."""
     import multiprocessing
 
-    answers, answer = context().Pipe(duplex=False)
+    answers, answer = multiprocessing.Pipe(duplex=False)
     arguments = (function, chunk, answer)
     process: BaseProcess
     if sys.platform != "win32" and FORK:  # written out so that type checkers see each context

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .findings import Finding, finding
 from .settings import LISTING_OPTIONS, Settings
 
-# The files pmkb adds beside its pages (render.py writes them under these names).
+# The files pmkb adds beside its pages (site/pages/assets.py writes them under these names).
 ASSETS = ("pmkb.css", "pmkb.js")
 EXPORTS = ("incidents.json", "incidents.csv", "action-items.csv")
 # The folder, under `incidents_path`, of the incidents table's pages after the first.

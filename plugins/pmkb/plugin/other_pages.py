@@ -69,7 +69,7 @@ class OtherPages:
         found = self._read(key)
         if found is None and beside and not self.remember:
             making = partial(self._made, key, make)
-            return Beside(making, parallel=True, stopped=self._part_written_removed)
+            return Beside(making, stopped=self._part_written_removed)
         made = list(found) if found is not None else self._made(key, make)
         self.last = (key, tuple(made)) if self.remember else None
         return made
