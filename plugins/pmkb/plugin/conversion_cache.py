@@ -593,54 +593,37 @@ def _is_lookup(lookup: object) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def build_key(
-    extensions: Iterable[object],
-    extension_configs: Mapping[str, object],
-    settings: Mapping[str, object],
-    plugins: Iterable[str],
-    files: Iterable[tuple[str, str]] | None,
-    log_levels: Iterable[int],
+def conversion_key(
+    config: MkDocsConfig, files: Iterable[File], plugins: Iterable[str], log_levels: Iterable[int]
 ) -> str:
-    """The digest of everything but the page that a conversion depends on: with `files` (each
-    one's src_uri and URL), the site's files too, where a conversion's look-ups are not known.
+    """The digest of everything but the page that a conversion depends on, for pages converted
+    under `config`, linking to `files`, with these plugins (see `plugin_versions`) and the
+    recorded loggers at these levels. Each entry holds what its conversion looked up among
+    `files` when they are watched; else the key covers them all (each one's src_uri and URL).
 
     Raises Unstable when a setting has no lasting form (an object known only by its address), or
     when an extension reads files besides the page: then no page can be looked up.
     """
+    extensions = config.markdown_extensions
     modules = [_extension_module(e) for e in extensions]
     if READS_OTHER_FILES.intersection(modules):
         raise Unstable("an extension reads other files: " + ", ".join(sorted(modules)))
     versions = {name: _version(name) for name in CONVERTERS}
+    settings = {"use_directory_urls": config.use_directory_urls, "validation": config.validation}
     parts = [
         FORMAT.decode(),
         sys.version,
         versions,
         code_digest(),  # pmkb's own files: a finished page holds what its templates wrote
         [_stable(e) for e in extensions],
-        _stable(extension_configs),
-        extension_code(modules, extension_configs),
+        _stable(config.mdx_configs),
+        extension_code(modules, config.mdx_configs),
         _stable(settings),
         sorted(plugins),
-        None if files is None else sorted(files),
+        None if isinstance(files, WatchedFiles) else sorted((f.src_uri, f.url) for f in files),
         list(log_levels),  # a quieter build logs, and so records, less
     ]
     return digest(json.dumps(parts, sort_keys=True))
-
-
-def conversion_key(
-    config: MkDocsConfig, files: Iterable[File], plugins: Iterable[str], log_levels: Iterable[int]
-) -> str:
-    """`build_key` for pages converted under `config`, linking to `files`, with these plugins
-    (see `plugin_versions`) and the recorded loggers at these levels. Each entry holds what its
-    conversion looked up among `files` when they are watched; else the key covers them all."""
-    return build_key(
-        config.markdown_extensions,
-        config.mdx_configs,
-        {"use_directory_urls": config.use_directory_urls, "validation": config.validation},
-        plugins,
-        None if isinstance(files, WatchedFiles) else ((f.src_uri, f.url) for f in files),
-        log_levels,
-    )
 
 
 def _extension_module(extension: object) -> str:
