@@ -462,11 +462,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         """A digest of what an incident page not yet rendered is made from, and of where its
         body's links lead: a file it links to may come, go or move while nothing the page is
         made from changes. None for any other file."""
-        if not (isinstance(file, RenderedOnRead) and file.render is not None and file.inputs):
+        if not isinstance(file, RenderedOnRead) or file.render is None or file.source is None:
             return None
-        inputs = file.inputs()
-        if file.body is not None and self.files_seen is not None:
-            inputs = digest(inputs, *link_targets(file.body(), file.src_uri, self.files_seen))
+        inputs = file.source.inputs()
+        if self.files_seen is not None:
+            body = file.source.body()
+            inputs = digest(inputs, *link_targets(body, file.src_uri, self.files_seen))
         return inputs
 
     def _known_as(self, src: str, inputs: str, made: str) -> None:
@@ -794,7 +795,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if page.title is not None:
             return str(page.title)
         try:
-            head = file.head() if isinstance(file, RenderedOnRead) and file.head else None
+            head = file.source.head() if isinstance(file, RenderedOnRead) and file.source else None
             return _source_title(head if head is not None else file.content_string)
         except (OSError, ValueError):  # MkDocs says so when it reads the page
             return None

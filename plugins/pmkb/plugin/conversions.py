@@ -350,7 +350,7 @@ class Conversions:
             for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
             if isinstance(f, RenderedOnRead)
             and f.render is not None
-            and f.head is not None
+            and f.source is not None
             and id(f) not in listed
         ]
         self.position = {f.src_uri: n for n, f in enumerate(self.handing)}
@@ -369,10 +369,10 @@ class Conversions:
         ):
             self.files, self.deferring = files, True
             for file in self.handing:
-                assert file.render is not None and file.head is not None
+                assert file.render is not None and file.source is not None
                 self.renders[file.src_uri] = file.render
                 self.later.add(file.src_uri)
-                file.render = partial(self.meta_only, file.src_uri, file.head)
+                file.render = partial(self.meta_only, file.src_uri, file.source.head)
         self.setup = self._pool_setup(config, files)
         self._hand_out()
 
@@ -382,10 +382,10 @@ class Conversions:
         finished = self.finished
         if finished is None:
             return False
-        first = [(f.src_uri, f.inputs) for f in self.handing[:PROBED] if f.inputs is not None]
+        first = [(f.src_uri, f.source) for f in self.handing[:PROBED] if f.source is not None]
         found = sum(
-            finished.get(digest(finished.build_key, src, inputs())) is not None
-            for src, inputs in first
+            finished.get(digest(finished.build_key, src, source.inputs())) is not None
+            for src, source in first
         )
         return found * 2 > len(first)
 

@@ -12,9 +12,17 @@ from mkdocs.structure.files import File, InclusionLevel
 class PageSource(Protocol):
     """What a page rendered on read is made from (an incident's `IncidentSource`)."""
 
-    def inputs(self) -> str: ...
-    def head(self) -> str: ...
-    def body(self) -> str: ...
+    def inputs(self) -> str:
+        """A digest of what the text is made from: while the text is not rendered, `serve
+        --dirty` compares this instead of the text."""
+
+    def head(self) -> str:
+        """Its front matter alone, made without the rest of the text: what pmkb gives the page
+        (`page.meta`) when its HTML is put in as the page is built."""
+
+    def body(self) -> str:
+        """The author's Markdown the text holds: where its links lead is compared too, as
+        `inputs` say nothing of the site's other files."""
 
 
 class GeneratedFile(File):
@@ -54,24 +62,6 @@ class RenderedOnRead(GeneratedFile):
     # its parts asked for through it: bound methods kept for each of thousands of pages would be
     # as many more objects in every `serve` rebuild for the garbage collector to walk.
     source: PageSource | None = None
-
-    @property
-    def inputs(self) -> Callable[[], str] | None:
-        """A digest of what `render` makes the text from: while the text is not rendered,
-        `serve --dirty` compares this instead of the text."""
-        return None if self.source is None else self.source.inputs
-
-    @property
-    def head(self) -> Callable[[], str] | None:
-        """Its front matter alone, made without the rest of the text: what pmkb gives the page
-        (`page.meta`) when its HTML is put in as the page is built."""
-        return None if self.source is None else self.source.head
-
-    @property
-    def body(self) -> Callable[[], str] | None:
-        """The author's Markdown the text holds: where its links lead is compared too, as
-        `inputs` say nothing of the site's other files."""
-        return None if self.source is None else self.source.body
 
     @classmethod
     def of(
