@@ -193,7 +193,7 @@ class ConversionCache:
         name, start, length = where
         data = self._read(name, start, length)
         converted = None if data is None else self._usable(_parsed(data, key, self.seal))
-        if converted is not None and not self._same_files(converted):
+        if converted is not None and not same_answers(self.files, converted.lookups):
             # Made when a file it links to was added, removed or moved since: converted again.
             converted, data = None, None
         if converted is None:
@@ -224,10 +224,6 @@ class ConversionCache:
     def _usable(self, found: Converted | None) -> Converted | None:
         """What of an entry read whole and well-formed can be used: all of it, here."""
         return found
-
-    def _same_files(self, found: Converted) -> bool:
-        """Whether this build's files answer the entry's look-ups as they were answered."""
-        return same_answers(self.files, found.lookups)
 
     def put(self, key: str, converted: Converted) -> None:
         """Store an entry; a folder that cannot be written only means the next build converts."""
