@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import date
 
 from .. import parallel
-from ..analyse.index import Index
 from ..digests import digest
 from ..model import Postmortem
 from ..parallel import PARALLEL_FROM, chunked_map, collector_paused
@@ -54,10 +53,6 @@ class Renderer:
             else {}
         )
 
-    @property
-    def index(self) -> Index:
-        return self.context.index
-
     def pages(self, jobs: int = 1) -> list[GeneratedPage]:
         """Every generated page, in a stable order; incident pages in `jobs` processes where forking is possible."""
         global _CONTEXT
@@ -65,7 +60,7 @@ class Renderer:
         try:
             with collector_paused():
                 pages = chunked_map(
-                    _incident_pages, self.index.incidents, jobs if parallel.FORK else 1
+                    _incident_pages, self.context.index.incidents, jobs if parallel.FORK else 1
                 )
         finally:
             _CONTEXT = None
@@ -73,7 +68,7 @@ class Renderer:
 
     def incident_sources(self) -> list[IncidentSource]:
         """The incident pages of `pages()`, each rendered only when its text is asked for."""
-        return [IncidentSource(self.context, pm) for pm in self.index.incidents]
+        return [IncidentSource(self.context, pm) for pm in self.context.index.incidents]
 
     def other_inputs(self) -> str:
         """A digest of all `other_pages` makes its pages from: every postmortem but its body
@@ -115,7 +110,7 @@ class Renderer:
         """The pages `other_pages` makes, in its order, as (src, kind, in_nav), without making
         them: a build files them while another process makes them."""
         site, catalog = self.site, self.kb.catalog
-        count = listing_pages(len(self.index.incidents), self.kb.settings.listing_page_size)
+        count = listing_pages(len(self.context.index.incidents), self.kb.settings.listing_page_size)
         plan = [(site.incidents_page(n), "listing", n == 1) for n in range(1, count + 1)]
         plan.append((site.services(), "listing", True))
         plan += [(site.service(ident), "service", False) for ident in sorted(catalog.services)]
@@ -135,7 +130,7 @@ class Renderer:
         """Per generated page, the feeds it announces besides the site's; None without feeds."""
         if self.feed_site is None:
             return None
-        return PageFeeds(self.index.incidents, self.kb.catalog, self.site)
+        return PageFeeds(self.context.index.incidents, self.kb.catalog, self.site)
 
 
 # The pages being made: forked workers find it here, already built.

@@ -8,5 +8,5 @@
 - `history`: the incidents-per-quarter chart of the service and factor pages;
 - `exports`, `assets`: the data files and the stylesheet and script served beside the pages.
 
-HTML is written only in the templates (pmkb/templates); `pmkb.render.Renderer` puts it together.
+HTML is written only in the templates (pmkb/templates); `pmkb.site.render.Renderer` puts it together.
 """
