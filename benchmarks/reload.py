@@ -29,7 +29,10 @@ POLL_SECONDS = 0.05
 FIRST_BUILD_LIMIT = 900.0  # a 5,000-page site builds in about a minute; ten times that is a hang
 RELOAD_LIMIT = 300.0
 MARK = "## Summary\n\n"
-BUILT = b"Documentation built in"  # what MkDocs logs as a build ends
+SERVING = b"Serving on"  # what MkDocs' server logs once its first build has ended
+RELOADED = b"Reloading browsers"  # and once each rebuild has ended
+# The seconds a build took. MkDocs logs a message once: a rebuild that took as long as one
+# before it (to the hundredth) is not logged again, so the server's log may show fewer.
 _BUILT_IN = re.compile(rb"Documentation built in ([0-9.]+) seconds")
 
 
@@ -82,13 +85,13 @@ def measure(project: Path, file: Path, url_path: str, dirty: bool, edits: int) -
             # Each save is timed from a server at rest: a page is served as soon as its file is
             # written, while the build goes on writing others, and a save then would wait for
             # that build's end too, and every later one a little longer.
-            builds_ended(log, edit + 1, RELOAD_LIMIT)
+            builds_ended(log, edit, RELOAD_LIMIT)
             token = f"reload-{os.getpid()}-{edit}"
             # The file's time changes by more than a file system's resolution between edits.
             time.sleep(1.0)
             file.write_text(edited(original, token), encoding="utf-8")
             times.append(wait_for(url, token, RELOAD_LIMIT))
-        builds_ended(log, edits + 1, RELOAD_LIMIT)
+        builds_ended(log, edits, RELOAD_LIMIT)
         return {"first_build": first, "edits": times, "rebuilds": build_seconds(log)[1:]}
     finally:
         file.write_text(original, encoding="utf-8")
@@ -106,16 +109,17 @@ def build_seconds(log: BinaryIO) -> list[float]:
     return [float(found) for found in _BUILT_IN.findall(log.read())]
 
 
-def builds_ended(log: BinaryIO, count: int, limit: float) -> None:
-    """Wait until the server's log says `count` builds have ended (MkDocs logs the time each
-    took); raises TimeoutError after `limit` seconds."""
+def builds_ended(log: BinaryIO, rebuilds: int, limit: float) -> None:
+    """Wait until the server's log says its first build and `rebuilds` more have ended; raises
+    TimeoutError after `limit` seconds."""
     started = time.monotonic()
     while time.monotonic() - started < limit:
         log.seek(0)
-        if log.read().count(BUILT) >= count:
+        text = log.read()
+        if SERVING in text and text.count(RELOADED) >= rebuilds:
             return
         time.sleep(POLL_SECONDS)
-    raise TimeoutError(f"the server did not end build {count} within {limit:.0f} s")
+    raise TimeoutError(f"the server did not end rebuild {rebuilds} within {limit:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:

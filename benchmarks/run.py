@@ -771,7 +771,8 @@ def report(
             "",
             "The server's own figure for each save's rebuild (its log's \"Documentation built "
             'in") is shown beside: it leaves out the wait for the watcher (up to half a second) '
-            "and the page's fetch.",
+            "and the page's fetch. MkDocs logs a message once, so a rebuild that took as long as "
+            "an earlier one (to the hundredth) is missing there.",
             "",
             "| Server | First build | Seconds, each save | Median | Rebuild, each save (server's log) | Median |",
             "| --- | --- | --- | --- | --- | --- |",
