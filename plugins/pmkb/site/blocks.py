@@ -46,7 +46,12 @@ def block(context: Context, html: str) -> Markup:
     """Jinja filter: keep `html` for later and leave its placeholder in the page."""
     blocks: list[str] = context["blocks"]
     blocks.append(str(html).strip("\n"))
-    return Markup(f"{_TOKEN}{len(blocks) - 1}\n")
+    return Markup(placeholder(len(blocks) - 1))
+
+
+def placeholder(index: int) -> str:
+    """The line that stands for block `index` of a page's blocks in its Markdown."""
+    return f"{_TOKEN}{index}\n"
 
 
 def fill(html: str, blocks: tuple[str, ...]) -> str:

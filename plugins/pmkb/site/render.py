@@ -1,7 +1,8 @@
 """Generated pages: Markdown (with HTML pieces) for every incident, listing, service and factor.
 
 `Renderer` puts the pages of one build together; each page type is built in its own module of
-`pmkb.site.pages`, and its HTML written in pmkb/templates.
+`pmkb.site.pages`, and its HTML written in pmkb/site/templates (an incident page's, in
+`pages.incident_html`).
 """
 
 from __future__ import annotations

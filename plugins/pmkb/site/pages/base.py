@@ -22,7 +22,7 @@ from ...model import KIND_LABELS, Postmortem
 from ...read.knowledge import KnowledgeBase
 from ...urls import SEARCH_PAGE, Site, listing_pages
 from ..blocks import Rendered
-from .shared import Chips, environment, snippet
+from .shared import Badges, Chips, environment, snippet
 
 # Per postmortem object, while the object lives: `mkdocs serve` keeps the postmortems of unchanged
 # files from one rebuild to the next, and what is worked out of them with them (see `Worked`).
@@ -123,8 +123,9 @@ class PageContext:
         self.today = today
         self.compact_search = compact_search
         self.index = Index(list(kb.published))
-        self.env = environment(kb.catalog, site, today, kb.settings.severities)
-        self._chips = Chips(kb.catalog, site, self.env)
+        self.badges = Badges(kb.settings.severities)
+        self.env = environment(kb.catalog, site, today, self.badges)
+        self.chips = Chips(kb.catalog, site, self.env)
         # Called for every incident (compact search): the macro is looked up once, here.
         self.search_entry = snippet(self.env, "search_entry")
         self._shared: dict[bool, str] = {}
@@ -183,7 +184,7 @@ class PageContext:
         its HTML blocks."""
         link = partial(self.site.link, src)
         listed = partial(self.listed, src)
-        chip = partial(self._chips.make, root=self.site.root(src))
+        chip = partial(self.chips.make, root=self.site.root(src))
         blocks: list[str] = []
         # The front matter is written whole by `text.front_matter`, its values already escaped.
         markdown = self.env.get_template(template).render(

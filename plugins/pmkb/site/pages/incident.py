@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from markupsafe import Markup, escape
-
-from ...analyse.index import Related
 from ...analyse.trends import elapsed, start_of
 from ...digests import digest
 from ...findings import Finding
 from ...model import KIND_LABELS, Catalog, Postmortem
 from ...read.custom_fields import shown
 from ...settings import Settings
-from ...urls import Site
-from ..blocks import Rendered
+from ..blocks import Rendered, placeholder
+from . import incident_html as html
 from .base import GeneratedPage, PageContext, worked
+from .incident_html import review_text
 from .text import (
     STATUS_LABELS,
     duration,
@@ -25,7 +23,6 @@ from .text import (
     front_matter,
     meta_text,
     names,
-    plural,
 )
 
 
@@ -144,28 +141,60 @@ def incident_text(
     card's line of text (`incident_meta`, `card_text`), when they are made already."""
     if meta is None:
         meta = incident_meta(pm)
+    settings = ctx.kb.settings
     if card is None:
-        card = card_text(pm, ctx.kb.catalog, ctx.kb.settings)
+        card = card_text(pm, ctx.kb.catalog, settings)
     body = pm.body.strip()
     if ctx.body is not None:
         body = ctx.body(body)
+    src = ctx.site.incident(pm.id)
+    chip = partial(ctx.chips.make, root=ctx.site.root(src))
+    sev = ctx.badges.sev
+    # The page's head is one block, not one for each of its parts: each placeholder is one more
+    # paragraph for Python-Markdown to parse (0.1 s of a build at 5,000 postmortems for two).
+    blocks = [
+        html.head(
+            pm,
+            problems(pm, settings),
+            card,
+            card_fields(pm, settings),
+            sev,
+            ctx.badges.status,
+            chip,
+        )
+    ]
     # The body goes in as Markdown, unescaped: it is converted, and sanitized, with the page.
-    return ctx.render(
-        "incident.md.j2",
-        ctx.site.incident(pm.id),
-        meta,
-        pm=pm,
-        body=Markup(body),
-        problems=problems(pm, ctx.kb.settings),
-        public=ctx.kb.settings.audience == "public",
-        related=ctx.index.related(pm, ctx.kb.settings.related_limit),
-        own_actions=own_action_items(pm, ctx.kb.settings),
-        card_text=card,
-        kind_label=KIND_LABELS[pm.kind],
-        review=review_text(pm),
-        custom_rows=card_fields(pm, ctx.kb.settings),
-        related_items=related_items,
-    )
+    text = [f"---\n{meta}\n---\n\n{placeholder(0)}\n{body}\n\n"]
+
+    def place(block: str) -> str:
+        blocks.append(block)
+        return placeholder(len(blocks) - 1)
+
+    # A public page has no action items: their owners and tickets are internal, and what changes
+    # for customers is the external summary's to say.
+    if settings.audience != "public":
+        own = own_action_items(pm, settings)
+        if not (own and not pm.action_items):
+            text.append(f"## {'Tracked action items' if own else 'Action items'}\n\n")
+        if own and pm.action_items:
+            text.append(place(html.own_actions_note(own)) + "\n")
+        if pm.action_items:
+            text.append(place(html.action_items(pm.action_items, ctx.today)))
+        elif not own:
+            text.append(place('<p class="pmkb-empty">No action items were recorded.</p>'))
+    text.append("\n## Related incidents\n")
+    related = ctx.index.related(pm, settings.related_limit)
+    if related:
+        link = partial(ctx.site.link, src)
+        text.append(place(html.related_items(related, link, sev, chip, ctx.site)))
+    else:
+        text.append(
+            place(
+                '<p class="pmkb-empty">No other incident shares a service or contributing '
+                "factor with this one.</p>"
+            )
+        )
+    return Rendered("".join(text), tuple(blocks))
 
 
 def incident_meta(pm: Postmortem) -> str:
@@ -173,46 +202,6 @@ def incident_meta(pm: Postmortem) -> str:
     tags = [meta_text(tag) for tag in sorted({*pm.services, *pm.factors})]
     description = meta_text(first_sentence(pm.summary))
     return front_matter(pm.title, tags=tags, description=description)
-
-
-def related_items(
-    related: list[Related],
-    link: Callable[[str], str],
-    sev: Callable[[str | None], Markup],
-    chip: Callable[[str, str], Markup],
-    site: Site,
-) -> Markup:
-    """The related incidents' list items: each links to its incident, with its severity, date and
-    why it is related. Written here, not in the template, where the list (five items of four
-    calls each) took a quarter of the time an incident page took to render; here, half that."""
-    items = []
-    for r in related:
-        other = r.incident
-        when = f"{other.date.isoformat()} · " if other.date else ""
-        items.append(
-            f'<li><a href="{escape(link(site.incident(other.id)))}">{escape(other.title)}</a> '
-            f'{sev(other.severity)} <small class="pmkb-why">{when}{shared_with(r, chip)}</small>'
-            "</li>\n"
-        )
-    # Badges and chips are markup already, the link and title escaped above, the date digits.
-    return Markup("".join(items))
-
-
-def shared_with(r: Related, chip: Callable[[str, str], Markup]) -> Markup:
-    """Why an incident is related: the factors and services it shares, each linking to its page,
-    and the days between the two. Written here, not as a template macro: five a page, the macro
-    calls were a fifth of the time an incident page took to render."""
-    # Joined as plain text, once marked safe: the chips are markup already, the rest is this
-    # function's own words and numbers (Markup's own joins escape each part again).
-    parts = []
-    for kind, shared in (("factor", r.shared_factors), ("service", r.shared_services)):
-        if shared:
-            chips = " ".join(chip(kind, ident) for ident in shared)
-            parts.append(f"same {kind}{'s' if len(shared) > 1 else ''}: {chips}")
-    days = r.days_apart
-    if days is not None:
-        parts.append("same day" if days == 0 else f"{plural(days, 'day')} apart")
-    return Markup("; ".join(parts))
 
 
 def problems(pm: Postmortem, settings: Settings) -> list[Finding]:
@@ -288,17 +277,6 @@ def card_text(pm: Postmortem, catalog: Catalog, settings: Settings) -> str:
         facts.append(f"Reviewed {review}")
     facts += [f"{label}: {value}" for label, value in card_fields(pm, settings)]
     return " · ".join(facts)
-
-
-def review_text(pm: Postmortem) -> str:
-    """The review as the card words it after "Reviewed": "by Ines Carvalho, Daniel Okafor on
-    2025-01-28", "by Ines Carvalho" or "on 2025-01-28"; "" when none is recorded."""
-    parts = []
-    if pm.reviewers:
-        parts.append("by " + ", ".join(pm.reviewers))
-    if pm.reviewed:
-        parts.append(f"on {pm.reviewed.isoformat()}")
-    return " ".join(parts)
 
 
 def search_entry(ctx: PageContext, pm: Postmortem, *, card: str | None = None) -> str:

@@ -42,9 +42,7 @@ class _CompiledOnce(BytecodeCache):
 _COMPILED = _CompiledOnce()
 
 
-def environment(
-    catalog: Catalog, site: Site, today: date, severities: tuple[str, ...]
-) -> Environment:
+def environment(catalog: Catalog, site: Site, today: date, badges: Badges) -> Environment:
     """The templates' environment, with pmkb's filters and the values every page may show.
 
     Nothing it holds refers to a renderer or the knowledge base (a Jinja environment and its
@@ -63,7 +61,6 @@ def environment(
         # own environment: checking their files at every page was two `stat` calls a page.
         auto_reload=False,
     )
-    badges = Badges(severities, snippet(env, "badge"))
     env.filters.update(
         duration=duration,
         md=markdown_text,
@@ -118,11 +115,10 @@ class Chips:
 
 
 class Badges:
-    """Severity and status badges, each made once per value (a Jinja macro call costs more)."""
+    """Severity and status badges, each made once per value: a page shows the same few many times."""
 
-    def __init__(self, severities: tuple[str, ...], badge: Callable[..., Markup]) -> None:
+    def __init__(self, severities: tuple[str, ...]) -> None:
         self._rank = {s: i + 1 for i, s in enumerate(severities)}
-        self._badge = badge
         self._made: dict[tuple[str, str, str], Markup] = {}
 
     def sev(self, severity: str | None) -> Markup:
@@ -139,6 +135,8 @@ class Badges:
         key = (kind, modifier, text)
         badge = self._made.get(key)
         if badge is None:
-            badge = self._badge(kind, modifier, text)
+            badge = Markup('<span class="pmkb-{0} pmkb-{0}--{1}">{2}</span>').format(
+                kind, modifier, text
+            )
             self._made[key] = badge
         return badge
