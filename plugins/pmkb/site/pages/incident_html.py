@@ -2,8 +2,9 @@
 its action items and its related incidents, every value escaped.
 
 Written in Python, not as a template: an incident page is made for every incident of every build,
-and its template's calls and escapes were a tenth of a one-process build at 5,000 postmortems.
-The page's Markdown (`incident.incident_text`) carries each of these as one block.
+and its template's calls and escapes made up most of the time its text took (at 5,000
+postmortems, every incident's text: 1.39 s with the template, 0.95 s so, related incidents
+chosen in both). The page's Markdown (`incident.incident_text`) carries each as one block.
 """
 
 from __future__ import annotations
