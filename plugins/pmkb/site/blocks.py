@@ -1,13 +1,13 @@
 """pmkb's own HTML blocks, kept out of Markdown conversion and sanitizing, placed back after.
 
-pmkb builds much of each page as HTML from its templates, with every value escaped (an
-incident's header card, action items and related incidents, the incidents table, the charts).
-That HTML needs neither Python-Markdown, which would only parse it to pass it through, nor the
-sanitizer, which is for contributors' text and would strip pmkb's forms, data attributes and
-SVG. So a template marks each such block (`{% filter block %}...{% endfilter %}`), the page's
-Markdown carries a placeholder paragraph in its place, and once the page is converted and
-sanitized the placeholders are swapped for the blocks: the way Material's tags plugin places
-its listings, through documented events only.
+pmkb builds much of each page as HTML, with every value escaped (an incident's header card,
+action items and related incidents, the incidents table, the charts). That HTML needs neither
+Python-Markdown, which would only parse it to pass it through, nor the sanitizer, which is for
+contributors' text and would strip pmkb's forms, data attributes and SVG. So each such block is
+kept apart (a template marks it with `{% filter block %}...{% endfilter %}`, an incident page's
+are written by `pages.incident_html`), the page's Markdown carries a placeholder paragraph in
+its place, and once the page is converted and sanitized the placeholders are swapped for the
+blocks: the way Material's tags plugin places its listings, through documented events only.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ _UNSEARCHED_START = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*\sdata-search-exclude[\
 def unsearched(blocks: tuple[str, ...]) -> tuple[str, ...]:
     """Those of `blocks` that are one element Material's search leaves out (`data-search-exclude`
     on it): a page the search plugin reads without them is indexed alike, and not parsed whole
-    (an incident table of a service's page, 10 ms). pmkb's own HTML: every `<` is a tag of its
-    templates (values are escaped), so counting the element's tags finds where it ends."""
+    (an incident table of a service's page, 10 ms). pmkb's own HTML: every `<` is one of its
+    tags (values are escaped), so counting the element's tags finds where it ends."""
     return tuple(block for block in blocks if _one_unsearched_element(block))
 
 

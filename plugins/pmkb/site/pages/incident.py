@@ -12,9 +12,15 @@ from ...model import KIND_LABELS, Catalog, Postmortem
 from ...read.custom_fields import shown
 from ...settings import Settings
 from ..blocks import Rendered, placeholder
-from . import incident_html as html
 from .base import GeneratedPage, PageContext, worked
-from .incident_html import review_text
+from .incident_html import (
+    NO_ACTION_ITEMS,
+    NO_RELATED,
+    action_items,
+    head,
+    own_actions_note,
+    related_items,
+)
 from .text import (
     STATUS_LABELS,
     duration,
@@ -23,6 +29,7 @@ from .text import (
     front_matter,
     meta_text,
     names,
+    review_text,
 )
 
 
@@ -152,24 +159,17 @@ def incident_text(
     sev = ctx.badges.sev
     # The page's head is one block, not one for each of its parts: each placeholder is one more
     # paragraph for Python-Markdown to parse (0.1 s of a build at 5,000 postmortems for two).
-    blocks = [
-        html.head(
-            pm,
-            problems(pm, settings),
-            card,
-            card_fields(pm, settings),
-            sev,
-            ctx.badges.status,
-            chip,
-        )
-    ]
-    # The body goes in as Markdown, unescaped: it is converted, and sanitized, with the page.
-    text = [f"---\n{meta}\n---\n\n{placeholder(0)}\n{body}\n\n"]
+    custom_rows = card_fields(pm, settings)
+    blocks = [head(pm, problems(pm, settings), card, custom_rows, sev, ctx.badges.status, chip)]
 
     def place(block: str) -> str:
         blocks.append(block)
         return placeholder(len(blocks) - 1)
 
+    # Each placeholder stands alone in its paragraph, which `fill` takes out with it: a blank line
+    # or a heading's line (Related incidents) above it, a blank line or the end of the text below.
+    # The body goes in as Markdown, unescaped: it is converted, and sanitized, with the page.
+    text = [f"---\n{meta}\n---\n\n{placeholder(0)}\n{body}\n\n"]
     # A public page has no action items: their owners and tickets are internal, and what changes
     # for customers is the external summary's to say.
     if settings.audience != "public":
@@ -177,23 +177,18 @@ def incident_text(
         if not (own and not pm.action_items):
             text.append(f"## {'Tracked action items' if own else 'Action items'}\n\n")
         if own and pm.action_items:
-            text.append(place(html.own_actions_note(own)) + "\n")
+            text.append(place(own_actions_note(own)) + "\n")
         if pm.action_items:
-            text.append(place(html.action_items(pm.action_items, ctx.today)))
+            text.append(place(action_items(pm.action_items, ctx.today)))
         elif not own:
-            text.append(place('<p class="pmkb-empty">No action items were recorded.</p>'))
+            text.append(place(NO_ACTION_ITEMS))
     text.append("\n## Related incidents\n")
     related = ctx.index.related(pm, settings.related_limit)
     if related:
         link = partial(ctx.site.link, src)
-        text.append(place(html.related_items(related, link, sev, chip, ctx.site)))
+        text.append(place(related_items(related, link, sev, chip, ctx.site)))
     else:
-        text.append(
-            place(
-                '<p class="pmkb-empty">No other incident shares a service or contributing '
-                "factor with this one.</p>"
-            )
-        )
+        text.append(place(NO_RELATED))
     return Rendered("".join(text), tuple(blocks))
 
 

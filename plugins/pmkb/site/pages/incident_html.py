@@ -19,7 +19,7 @@ from ...analyse.trends import elapsed, start_of
 from ...findings import Finding
 from ...model import KIND_LABELS, ActionItem, Postmortem
 from ...urls import Site
-from .text import ITEM_LABELS, duration, plural, ticket
+from .text import ITEM_LABELS, duration, plural, review_text, ticket
 
 Badge = Callable[[str | None], Markup]
 Chip = Callable[[str, str], Markup]
@@ -40,6 +40,11 @@ _NEAR_MISS_NOTE = (
     '<p class="pmkb-muted">A near miss: caught before it reached users. It has no time to '
     "detect, mitigate or resolve, and counts in no incident figure.</p>"
 )
+NO_ACTION_ITEMS = '<p class="pmkb-empty">No action items were recorded.</p>'
+NO_RELATED = (
+    '<p class="pmkb-empty">No other incident shares a service or contributing factor with this '
+    "one.</p>"
+)
 _FROM_DETECTION_NOTE = (
     '<p class="pmkb-muted">No start of impact (<code>started</code>) is recorded: durations are '
     "measured from detection, so the incident lasted at least this long.</p>"
@@ -50,20 +55,20 @@ def head(
     pm: Postmortem,
     problems: list[Finding],
     card: str,
-    rows: list[tuple[str, str]],
+    custom_rows: list[tuple[str, str]],
     sev: Badge,
     status: Badge,
     chip: Chip,
 ) -> str:
     """What opens the page: its title, the banner of a draft or a postmortem in review, the box
     of its problems, and the header card (`card`: its one line of text, as search reads it;
-    `rows`: the custom fields it shows)."""
+    `custom_rows`: the custom fields it shows, label and value)."""
     parts = [f'<h1 class="pmkb-title">{escape(pm.title)}</h1>']
     if pm.status in _BANNERS:
         parts.append(_BANNERS[pm.status])
     if problems:
         parts.append(_problems(pm, problems))
-    parts.append(_card(pm, card, rows, sev, status, chip))
+    parts.append(_card(pm, card, custom_rows, sev, status, chip))
     return "\n".join(parts)
 
 
@@ -80,7 +85,12 @@ def _problems(pm: Postmortem, problems: list[Finding]) -> str:
 
 
 def _card(
-    pm: Postmortem, card: str, rows: list[tuple[str, str]], sev: Badge, status: Badge, chip: Chip
+    pm: Postmortem,
+    card: str,
+    custom_rows: list[tuple[str, str]],
+    sev: Badge,
+    status: Badge,
+    chip: Chip,
 ) -> str:
     day = pm.date.isoformat() if pm.date else "—"
     badges = str(sev(pm.severity))
@@ -119,7 +129,7 @@ def _card(
         facts.append(f"<dt>Authors</dt><dd>{escape(', '.join(pm.authors))}</dd>")
     if review := review_text(pm):
         facts.append(f"<dt>Reviewed</dt><dd>{escape(review)}</dd>")
-    facts += [f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in rows]
+    facts += [f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in custom_rows]
     # Search indexes read the card as its last line ("Date 2024-11-29 · Duration 5 h 56 min ·
     # SEV2 · …"), as compact search's entry does; the parts above are excluded, their labels and
     # values would read run together ("Date2024-11-29Duration…"). Screen readers read the parts.
@@ -129,17 +139,6 @@ def _card(
     )
     parts.append("</div>")
     return "\n".join(parts)
-
-
-def review_text(pm: Postmortem) -> str:
-    """The review as the card words it after "Reviewed": "by Ines Carvalho, Daniel Okafor on
-    2025-01-28", "by Ines Carvalho" or "on 2025-01-28"; "" when none is recorded."""
-    parts = []
-    if pm.reviewers:
-        parts.append("by " + ", ".join(pm.reviewers))
-    if pm.reviewed:
-        parts.append(f"on {pm.reviewed.isoformat()}")
-    return " ".join(parts)
 
 
 def own_actions_note(own_actions: str) -> str:
@@ -178,6 +177,8 @@ def related_items(
 ) -> str:
     """The related incidents' list: each links to its incident, with its severity, date and
     why it is related."""
+    # The badge and `shared_with`'s chips are markup already, the link and title escaped here,
+    # the date digits.
     items = ['<ul class="pmkb-related">\n']
     for r in related:
         other = r.incident

@@ -10,7 +10,7 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from ...analyse.trends import elapsed, start_of
+from ...analyse.trends import elapsed
 from ...model import Catalog
 from ...urls import Site
 from ..blocks import block
@@ -77,7 +77,6 @@ def environment(catalog: Catalog, site: Site, today: date, badges: Badges) -> En
         status=badges.status,
         item_label=lambda s: ITEM_LABELS.get(s, s),
         elapsed=elapsed,
-        start_of=start_of,
         list_limit=LIST_LIMIT,
         per_factor_limit=PER_FACTOR_LIMIT,
         left_out_years=LEFT_OUT_YEARS,

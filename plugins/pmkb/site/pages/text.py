@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from markupsafe import Markup, escape
 
 from ...analyse.index import Related
-from ...model import Catalog, Factor, Service
+from ...model import Catalog, Factor, Postmortem, Service
 
 ITEM_LABELS = {"open": "open", "in-progress": "in progress", "done": "done", "wont-do": "won't do"}
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "published": "Published"}
@@ -124,6 +124,17 @@ def why(r: Related, catalog: Catalog) -> str:
             else f"{r.days_apart} day{'s' if r.days_apart != 1 else ''} apart"
         )
     return "; ".join(reasons)
+
+
+def review_text(pm: Postmortem) -> str:
+    """The review as the card words it after "Reviewed": "by Ines Carvalho, Daniel Okafor on
+    2025-01-28", "by Ines Carvalho" or "on 2025-01-28"; "" when none is recorded."""
+    parts = []
+    if pm.reviewers:
+        parts.append("by " + ", ".join(pm.reviewers))
+    if pm.reviewed:
+        parts.append(f"on {pm.reviewed.isoformat()}")
+    return " ".join(parts)
 
 
 def meta_text(text: str) -> str:
