@@ -16,6 +16,7 @@ from .base import GeneratedPage, PageContext, worked
 from .incident_html import (
     NO_ACTION_ITEMS,
     NO_RELATED,
+    Marks,
     action_items,
     head,
     own_actions_note,
@@ -156,11 +157,11 @@ def incident_text(
         body = ctx.body(body)
     src = ctx.site.incident(pm.id)
     chip = partial(ctx.chips.make, root=ctx.site.root(src))
-    sev = ctx.badges.sev
+    marks = Marks(ctx.badges.sev, ctx.badges.status, chip)
     # The page's head is one block, not one for each of its parts: each placeholder is one more
     # paragraph for Python-Markdown to parse (0.1 s of a build at 5,000 postmortems for two).
     custom_rows = card_fields(pm, settings)
-    blocks = [head(pm, problems(pm, settings), card, custom_rows, sev, ctx.badges.status, chip)]
+    blocks = [head(pm, problems(pm, settings), card, custom_rows, marks)]
 
     def place(block: str) -> str:
         blocks.append(block)
@@ -186,7 +187,7 @@ def incident_text(
     related = ctx.index.related(pm, settings.related_limit)
     if related:
         link = partial(ctx.site.link, src)
-        text.append(place(related_items(related, link, sev, chip, ctx.site)))
+        text.append(place(related_items(related, link, marks, ctx.site)))
     else:
         text.append(place(NO_RELATED))
     return Rendered("".join(text), tuple(blocks))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -23,6 +24,15 @@ from .text import ITEM_LABELS, duration, plural, review_text, ticket
 
 Badge = Callable[[str | None], Markup]
 Chip = Callable[[str, str], Markup]
+
+
+class Marks(NamedTuple):
+    """How the page shows a severity, a status, and a service or factor (linking to its page)."""
+
+    sev: Badge
+    status: Badge
+    chip: Chip
+
 
 _BANNERS = {
     "in-review": (
@@ -56,9 +66,7 @@ def head(
     problems: list[Finding],
     card: str,
     custom_rows: list[tuple[str, str]],
-    sev: Badge,
-    status: Badge,
-    chip: Chip,
+    marks: Marks,
 ) -> str:
     """What opens the page: its title, the banner of a draft or a postmortem in review, the box
     of its problems, and the header card (`card`: its one line of text, as search reads it;
@@ -68,7 +76,7 @@ def head(
         parts.append(_BANNERS[pm.status])
     if problems:
         parts.append(_problems(pm, problems))
-    parts.append(_card(pm, card, custom_rows, sev, status, chip))
+    parts.append(_card(pm, card, custom_rows, marks))
     return "\n".join(parts)
 
 
@@ -84,23 +92,16 @@ def _problems(pm: Postmortem, problems: list[Finding]) -> str:
     )
 
 
-def _card(
-    pm: Postmortem,
-    card: str,
-    custom_rows: list[tuple[str, str]],
-    sev: Badge,
-    status: Badge,
-    chip: Chip,
-) -> str:
+def _card(pm: Postmortem, card: str, custom_rows: list[tuple[str, str]], marks: Marks) -> str:
     day = pm.date.isoformat() if pm.date else "—"
-    badges = str(sev(pm.severity))
+    badges = str(marks.sev(pm.severity))
     if pm.is_near_miss:
         badges = (
             f'<span class="pmkb-kind pmkb-kind--{escape(pm.kind)}">{escape(KIND_LABELS[pm.kind])}'
             f"</span> {badges}"
         )
     if pm.status != "published":
-        badges += f" {status(pm.status)}"
+        badges += f" {marks.status(pm.status)}"
     parts = [
         '<div class="pmkb-card">',
         f'<p class="pmkb-card__badges" data-search-exclude>{badges}</p>',
@@ -122,8 +123,8 @@ def _card(
         )
     if detected_only:
         parts.append(_FROM_DETECTION_NOTE)
-    services = "".join(f"{chip('service', s)} " for s in pm.services)
-    factors = "".join(f"{chip('factor', f)} " for f in pm.factors)
+    services = "".join(f"{marks.chip('service', s)} " for s in pm.services)
+    factors = "".join(f"{marks.chip('factor', f)} " for f in pm.factors)
     facts = [f"<dt>Services</dt><dd>{services}</dd><dt>Contributing factors</dt><dd>{factors}</dd>"]
     if pm.authors:
         facts.append(f"<dt>Authors</dt><dd>{escape(', '.join(pm.authors))}</dd>")
@@ -173,7 +174,7 @@ def action_items(items: tuple[ActionItem, ...], today: date) -> str:
 
 
 def related_items(
-    related: list[Related], link: Callable[[str], str], sev: Badge, chip: Chip, site: Site
+    related: list[Related], link: Callable[[str], str], marks: Marks, site: Site
 ) -> str:
     """The related incidents' list: each links to its incident, with its severity, date and
     why it is related."""
@@ -183,10 +184,10 @@ def related_items(
     for r in related:
         other = r.incident
         when = f"{other.date.isoformat()} · " if other.date else ""
+        why = shared_with(r, marks.chip)
         items.append(
             f'<li><a href="{escape(link(site.incident(other.id)))}">{escape(other.title)}</a> '
-            f'{sev(other.severity)} <small class="pmkb-why">{when}{shared_with(r, chip)}</small>'
-            "</li>\n"
+            f'{marks.sev(other.severity)} <small class="pmkb-why">{when}{why}</small></li>\n'
         )
     items.append("</ul>")
     return "".join(items)
