@@ -17,7 +17,8 @@ own process and in turn (A B C ... A B C ...), so that drift of the machine hits
                 own, every postmortem file with new times (a fresh checkout), and only what the
                 publish workflow restores (`pages/`, `postmortems-*`, `finished/`,
                 `other-pages-*`) of an untimed build with the same key before the runs;
-  (d) serial    (b) with `workers: 0` and no cache: everything in one process;
+  (d) serial    (b) with `workers: 0` and no cache: everything in one process; run just before
+                (a), so that it is measured beside a baseline as (b) is;
   (e) check     `pmkb check` in the pmkb project, with no checked postmortems kept (as in CI);
   (e2) check-again `pmkb check` right after (e), with its checked postmortems (an author's next);
   (f) check-one `pmkb check` of one file;
@@ -89,6 +90,11 @@ KINDS = (
     "check-one",
     "floor",
 )
+# The order they run in, each run: (d) just before (a), as (b) just after it, so that each of the
+# two ratios to the baseline is taken from runs side by side. Taken a minute after its baseline,
+# behind (b), (c), (c2) and (c3), the one-process build's ratio moved from 1.37x to 1.54x between
+# two runs of the same code, with the machine's load.
+RUN_ORDER = ("serial", *(kind for kind in KINDS if kind != "serial"))
 LABELS = {
     "baseline": "(a) baseline `mkdocs build`, plain MkDocs + Material",
     "pmkb": "(b) `mkdocs build` with pmkb, cold (no conversion cache)",
@@ -463,7 +469,7 @@ def run_size(
 
     check_index_written()
     for run in range(1, repeat + 1):
-        for kind in KINDS:
+        for kind in RUN_ORDER:
             command, cwd = commands[kind]
             if kind in ("pmkb", "check"):  # cold: nothing kept from before but the check index
                 _forget_all_but_the_check_index(project.root / ".cache" / "pmkb")
@@ -681,6 +687,14 @@ def report(
                 for a, b in zip(r.samples["baseline"], r.samples["pmkb"], strict=True)
             ),
         ),
+        row(
+            "one process / baseline build, run by run (each one-process run right before its "
+            "baseline run)",
+            lambda r: " ".join(
+                _x(b.seconds / a.seconds)
+                for a, b in zip(r.samples["baseline"], r.samples["serial"], strict=True)
+            ),
+        ),
         row("**check / floor**", lambda r: _x(r.seconds("check") / r.seconds("floor"))),
         row("pmkb / baseline build, CPU time", lambda r: _x(r.cpu("pmkb") / r.cpu("baseline"))),
         row("check / floor, CPU time", lambda r: _x(r.cpu("check") / r.cpu("floor"))),
@@ -854,7 +868,9 @@ def report(
         f"- Time and the largest process's memory: {'`/usr/bin/time -v`' if GNU_TIME.exists() else 'a wrapper reading `getrusage(RUSAGE_CHILDREN)`'}; "
         "the memory of all of a command's processes together: their proportional set sizes (PSS, shared pages split "
         "among the processes that map them) summed every 50 ms from `/proc`; "
-        "the commands of a size run in turn, A B C ... A B C ..., so machine drift hits all alike.",
+        "the commands of a size run in turn, A B C ... A B C ..., so machine drift hits all alike; "
+        "each run starts with (d), then (a), then (b), so that both ratios to the baseline come from "
+        "runs side by side.",
         "- Data: `benchmarks/generate.py` (seeded, reproducible) writes realistic postmortems of about 5 kB: "
         "services and factors from the example catalogs with a skewed distribution, 8-15 timeline entries, "
         "2-5 action items, dates over 2020-2026, about 3% drafts. Every file passes `pmkb check` without findings.",
@@ -865,7 +881,7 @@ def report(
         "its caches (`.cache/pmkb/`: converted and finished pages, checked postmortems) removed before each run; "
         "the machine has built before (its key for finished pages exists), so (b) writes finished pages, as an "
         "author's build does, where a CI runner's first build writes none. "
-        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (c3) ci: (c) as a new CI runner runs it, one postmortem's summary changed: `PMKB_CACHE_KEY` set, a user cache folder of its own (no machine key), every postmortem file given new times as a fresh checkout has, and in `.cache/pmkb/` only the `pages/`, `postmortems-*`, `finished/` and `other-pages-*` of an untimed build with the same key before the runs, as the publish workflow `pmkb init` writes restores them. (d) serial: (b) with `workers: 0` and `cache_dir: ''`.",
+        "(c) warm: the same build right after (b), with (b)'s caches and one postmortem's summary changed. (c2) added: the same build once more, right after (c), with one postmortem added (the edited one's text under another title and file name), as a pull request that adds one brings; the file is taken out once measured. (c3) ci: (c) as a new CI runner runs it, one postmortem's summary changed: `PMKB_CACHE_KEY` set, a user cache folder of its own (no machine key), every postmortem file given new times as a fresh checkout has, and in `.cache/pmkb/` only the `pages/`, `postmortems-*`, `finished/` and `other-pages-*` of an untimed build with the same key before the runs, as the publish workflow `pmkb init` writes restores them. (d) serial: (b) with `workers: 0` and `cache_dir: ''`, run just before (a).",
         "- (e) `pmkb check` in the project folder, its checked postmortems removed before each run; (e2) the same "
         "right after (e), with what (e) kept; (f) `pmkb check` of the edited file alone, the check index written by one untimed run before; (g) `benchmarks/floor.py`: reads each file and parses the text "
         "between the `---` lines with `yaml.load(..., Loader=yaml.CSafeLoader)`, in its own Python process.",
