@@ -9,7 +9,7 @@ chosen in both). The page's Markdown (`incident.incident_text`) carries each as 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -151,8 +151,9 @@ def own_actions_note(own_actions: str) -> str:
     )
 
 
-def action_items(items: tuple[ActionItem, ...], today: date) -> str:
-    """The front matter's action items, each with its status, owner, due date and ticket."""
+def action_items(items: Sequence[ActionItem], today: date) -> Markup:
+    """A list of action items, each with its status, owner, due date and ticket: an incident's,
+    and (as a template global) those the home page's "on this day" block shows."""
     lines = ['<ul class="pmkb-actions">']
     for item in items:
         overdue = item.is_overdue(today)
@@ -170,7 +171,7 @@ def action_items(items: tuple[ActionItem, ...], today: date) -> str:
             f'{escape(item.title)} <small class="pmkb-muted">{"".join(small)}</small></li>'
         )
     lines.append("</ul>")
-    return "\n".join(lines)
+    return Markup("\n".join(lines))
 
 
 def related_items(

@@ -14,6 +14,7 @@ from ...analyse.trends import elapsed
 from ...model import Catalog
 from ...urls import Site
 from ..blocks import block
+from .incident_html import action_items
 from .text import ITEM_LABELS, STATUS_LABELS, duration, markdown_text, span, ticket, why
 
 LIST_LIMIT = 50  # rows of a list on one page; beyond it the page links to the full table or export
@@ -77,6 +78,7 @@ def environment(catalog: Catalog, site: Site, today: date, badges: Badges) -> En
         status=badges.status,
         item_label=lambda s: ITEM_LABELS.get(s, s),
         elapsed=elapsed,
+        action_items=action_items,
         list_limit=LIST_LIMIT,
         per_factor_limit=PER_FACTOR_LIMIT,
         left_out_years=LEFT_OUT_YEARS,
