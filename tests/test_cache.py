@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -602,6 +603,29 @@ def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_c
             "but the target '../runbooks/missing.md' is not found among documentation files."
         ]
     )
+
+
+def test_a_message_another_thread_logs_while_a_page_converts_is_not_kept_with_the_page() -> None:
+    # `mkdocs serve`'s server thread says a browser connected while a rebuild converts a page:
+    # kept with the page's entry, every later build that took it said so again.
+    recorder = conversion_cache.Recorder(passes_on=False)
+    logger = logging.getLogger("pmkb-test.recorded")
+    logger.addHandler(recorder)
+    logger.setLevel(logging.INFO)
+    try:
+        recorder.records = []
+        logger.warning("the page's own")
+        other = threading.Thread(target=logger.warning, args=("Browser connected: /a/",))
+        other.start()
+        other.join()
+        logger.info("the page's too")
+        assert recorder.records == [
+            ("pmkb-test.recorded", logging.WARNING, "the page's own"),
+            ("pmkb-test.recorded", logging.INFO, "the page's too"),
+        ]
+    finally:
+        logger.removeHandler(recorder)
+        logger.setLevel(logging.NOTSET)
 
 
 def test_a_builds_warning_is_logged_once_when_mkdocs_passes_its_messages_to_the_root(

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
@@ -716,20 +717,38 @@ class Recorder(logging.Handler):
     extension's, while it converted a page, in the build that converted it). Not in a worker
     (`passes_on` False): the build logs what a worker's conversion logged, and had logged what
     the worker's loading of the configuration logs.
+
+    Only the messages of the thread that converts the page are kept: another thread's (`mkdocs
+    serve`'s server saying a browser connected, a plugin's pool of threads) are not the page's,
+    and, kept with its entry, were logged again by every later build that took it (a warning
+    of a moment failed every `--strict` build after it).
     """
 
     def __init__(self, *, passes_on: bool = True) -> None:
         super().__init__(logging.NOTSET)
-        self.records: list[tuple[str, int, str]] | None = None
+        self._records: list[tuple[str, int, str]] | None = None
+        self.thread = threading.get_ident()  # the thread whose messages are kept
         self.last: logging.LogRecord | None = None
         self.passes_on = passes_on
+
+    @property
+    def records(self) -> list[tuple[str, int, str]] | None:
+        """The messages kept since the page's conversion began (None: none is converting)."""
+        return self._records
+
+    @records.setter
+    def records(self, records: list[tuple[str, int, str]] | None) -> None:
+        # Set by the thread about to convert a page.
+        self._records = records
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
         if record is self.last:
             return  # the same message, on its way up from MkDocs' logger to the root
         self.last = record
-        if self.records is not None:
-            self.records.append((record.name, record.levelno, record.getMessage()))
+        # `emit` runs in the thread that logged the message.
+        if self._records is not None and threading.get_ident() == self.thread:
+            self._records.append((record.name, record.levelno, record.getMessage()))
         last = logging.lastResort
         if (
             self.passes_on
