@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -20,6 +21,7 @@ import pytest
 
 from helpers import BUILD_EPOCH, Runner, make_project, postmortem
 from pmkb.findings import Finding, Level
+from pmkb.kept import write_whole
 from pmkb.model import ActionItem
 from pmkb.read import check_index, knowledge
 from pmkb.read.check_index import identity
@@ -264,6 +266,47 @@ def test_the_store_of_settings_unused_for_two_weeks_is_removed_when_another_is_w
     run("check", cwd=root)
     kept = sorted(p.name for p in folder.glob("postmortems-*.json"))
     assert old.name not in kept and recent.name in kept and len(kept) == 2
+
+
+def test_what_a_run_stopped_while_writing_left_goes_an_hour_later_and_a_teams_file_stays(
+    tmp_path: Path, run: Runner
+) -> None:
+    # `kill -9` while a run wrote its store, its listing pages or its check index: the file under
+    # the name it is written under stays, and nothing else takes it out (20 MB of listing pages
+    # at 5,000 postmortems). One being written now, or a team's own file, is not touched.
+    root = _project(tmp_path / "kb")
+    folder = root / ".cache" / "pmkb"
+    run("check", cwd=root)
+    left = [
+        folder / ".tmp-4242-postmortems-0123456789abcdef.json",
+        folder / ".tmp-4242-other-pages-0123456789abcdef",
+        folder / ".tmp-77-checked.json",
+    ]
+    writing = folder / ".tmp-4243-postmortems-0123456789abcdef.json"
+    teams = folder / ".tmp-4242-notes.md"
+    hour_ago = time.time() - 3700
+    for path in (*left, writing, teams):
+        path.write_bytes(b"part of")
+    for path in (*left, teams):
+        os.utime(path, (hour_ago, hour_ago))
+    _store(root).unlink()  # the next check writes it whole, and looks over the folder
+    run("check", cwd=root)
+    assert [path.exists() for path in left] == [False, False, False]
+    assert writing.exists() and teams.exists()
+
+
+def test_a_file_written_whole_leaves_nothing_when_its_writing_is_stopped(tmp_path: Path) -> None:
+    target = tmp_path / "postmortems-0123456789abcdef.json"
+    target.write_bytes(b"before")
+
+    def parts() -> Iterator[bytes]:
+        yield b"part of the new"
+        raise KeyboardInterrupt  # Ctrl-C while the parts are written
+
+    with pytest.raises(KeyboardInterrupt):
+        write_whole(target, parts())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+    assert target.read_bytes() == b"before"
 
 
 def test_every_postmortem_of_the_example_is_kept_as_it_was_checked(tmp_path: Path) -> None:

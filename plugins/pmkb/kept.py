@@ -41,6 +41,9 @@ _BEING_WRITTEN = re.compile(r"\.tmp-\d+-(.*)")  # `_TEMPORARY`'s names, and the 
 # What pmkb keeps that no run has used for this long is removed: cache entries, and the files of
 # settings or configurations no longer built.
 UNUSED_FOR_SECONDS = 14 * 24 * 3600
+# A file still being written this long after it was last written to was left by a run that
+# stopped part way: writing one takes seconds.
+ABANDONED_AFTER_SECONDS = 3600
 
 
 def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
@@ -49,16 +52,20 @@ def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
     file under the real name. False when the folder cannot be written, which only means the
     next run does more."""
     temporary = being_written(path)
+    written = False
     try:
         with temporary.open("wb") as out:
             for part in [data] if isinstance(data, bytes) else data:
                 out.write(part)
         os.replace(temporary, path)
+        written = True
     except OSError:  # on Windows, also: another run has the file open
-        with suppress(OSError):
-            temporary.unlink()
-        return False
-    return True
+        pass
+    finally:
+        if not written:  # failed, or stopped part way (Ctrl-C): nothing of it is left
+            with suppress(OSError):
+                temporary.unlink()
+    return written
 
 
 def being_written(path: Path, pid: int | None = None) -> Path:
@@ -144,16 +151,34 @@ def remove_unused(
 ) -> None:
     """Remove the files beside `kept` named like `others` (a glob pattern) that no run has used
     (written, or read: `mark_used`) for UNUSED_FOR_SECONDS: those of settings or configurations
-    gone. A file `needed` says is still needed stays, however old."""
-    limit = time.time() - UNUSED_FOR_SECONDS
+    gone. A file `needed` says is still needed stays, however old. And any of pmkb's files that a
+    run stopped part way through writing (`write_whole`) left behind."""
+    now = time.time()
     for other in kept.parent.glob(others):
         # Only names pmkb gives: a cache folder inside the postmortems folder may hold a team's
         # `other-pages-outage.md`.
-        if not (_KEPT_FILES.fullmatch(other.name) or other.name == OTHER_PAGES_BEFORE):
+        if not _named_as_kept(other.name):
             continue
         with suppress(OSError):
-            if other != kept and other.stat().st_mtime < limit and not needed(other):
+            if (
+                other != kept
+                and other.stat().st_mtime < now - UNUSED_FOR_SECONDS
+                and not needed(other)
+            ):
                 other.unlink()
+    # What a run killed while it wrote (the machine stopped, `kill -9`) left under the name
+    # `write_whole` writes under, of any of these files: nothing else ever removes it.
+    for other in kept.parent.glob(_TEMPORARY.format("*", "*")):
+        written = _BEING_WRITTEN.fullmatch(other.name)
+        if written is None or not _named_as_kept(written.group(1)):
+            continue
+        with suppress(OSError):
+            if other.stat(follow_symlinks=False).st_mtime < now - ABANDONED_AFTER_SECONDS:
+                other.unlink()
+
+
+def _named_as_kept(name: str) -> bool:
+    return _KEPT_FILES.fullmatch(name) is not None or name == OTHER_PAGES_BEFORE
 
 
 def is_kept(path: Path, cache: Path) -> bool:

@@ -37,7 +37,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
-from ..kept import UNUSED_FOR_SECONDS, write_whole
+from ..kept import ABANDONED_AFTER_SECONDS, UNUSED_FOR_SECONDS, write_whole
 from .watched_files import Lookup, WatchedFiles, same_answers
 
 # Bumped whenever what an entry holds, or how it is read, changes.
@@ -308,7 +308,7 @@ class ConversionCache:
             with suppress(OSError):
                 if (
                     _MERGING.fullmatch(entry.name)
-                    and entry.stat(follow_symlinks=False).st_mtime < now - 3600
+                    and entry.stat(follow_symlinks=False).st_mtime < now - ABANDONED_AFTER_SECONDS
                 ):
                     os.unlink(entry.path)
         kept: list[tuple[str, int]] = []
