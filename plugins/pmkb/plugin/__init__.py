@@ -105,7 +105,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.dirty_build = False
         # Its pages' URLs, as of the last build; the pages built since; the search index's entries
         # as the last build left them (see dirty_search).
-        self.served_pages: set[str] | None = None
+        self.served_pages: list[str] | None = None  # in the order MkDocs builds them
         self.built_pages: dict[str, bool] = {}  # by URL: whether the theme's search indexes it
         self.search_entries_served: list[dict[str, Any]] | None = None
         # The files pmkb's pages wrote into the site, and every file of the site, in the build
@@ -682,7 +682,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
             built = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
             pages = files.documentation_pages(inclusion=built)
-            self.served_pages = {f.page.url if f.page is not None else f.url for f in pages}
+            self.served_pages = [f.page.url if f.page is not None else f.url for f in pages]
         if not self.serving:
             self.nav_titled = {page.file.src_uri for page in nav.pages if page.title is not None}
             # Before the build writes: should it stop part way (an error, or stopped), the next

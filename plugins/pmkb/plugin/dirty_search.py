@@ -9,14 +9,15 @@ home page, all of them), expecting a rebuild to build one page; MkDocs' own sear
 nothing of the previous build. A pmkb rebuild builds the edited incident and
 the listing, service and factor pages it appears on, and may take pages away (a postmortem
 drafted, renamed or deleted). So the index is put together here: the previous rebuild's entries
-of every page not built again and still in the site, then the new entries of the pages built.
-The order of entries does not matter to the search.
+of every page not built again and still in the site, and the new entries of the pages built, in
+the order of the site's pages, as a clean build writes them: the index is then the same, byte
+for byte, and so is the order of results the search scores alike.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,13 @@ Entry = dict[str, Any]
 
 
 def mended(
-    path: Path, pages: set[str], built: Mapping[str, bool], previous: list[Entry] | None
+    path: Path, pages: Sequence[str], built: Mapping[str, bool], previous: list[Entry] | None
 ) -> list[Entry] | None:
     """Rewrite the search index at `path`, written by a build of the pages `built` (URLs, each
     with whether the search indexes it: a page excluded has no entries this build, and Material
-    keeps its old ones) of a site of `pages`, given the entries the previous build's index ended
-    with (None: this is the first build); return the entries it now holds. An index of another
-    shape is left alone (None)."""
+    keeps its old ones) of a site of `pages` (in the order MkDocs builds them), given the entries
+    the previous build's index ended with (None: this is the first build); return the entries it
+    now holds. An index of another shape is left alone (None)."""
     found = _read(path)
     if found is None:
         return None
@@ -45,11 +46,13 @@ def mended(
         else:
             runs.append((page, [entry]))
     newest = dict(runs)
+    order = {page: at for at, page in enumerate(pages)}
     if previous is None:
-        kept = [entry for page, entries in newest.items() if page in pages for entry in entries]
+        kept = [entry for page, entries in newest.items() if page in order for entry in entries]
     else:
-        kept = [e for e in previous if (page := _page(e)) in pages and page not in built]
+        kept = [e for e in previous if (page := _page(e)) in order and page not in built]
         kept += [e for page, entries in newest.items() if built.get(page) for e in entries]
+    kept.sort(key=lambda entry: order[_page(entry)])  # stable: a page's entries keep their order
     if kept != docs:
         data["docs"] = kept
         # As Material writes it.
