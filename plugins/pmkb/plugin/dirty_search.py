@@ -52,7 +52,9 @@ def mended(
     else:
         kept = [e for e in previous if (page := _page(e)) in order and page not in built]
         kept += [e for page, entries in newest.items() if built.get(page) for e in entries]
-    kept.sort(key=lambda entry: order[_page(entry)])  # stable: a page's entries keep their order
+    # Stable: a page's entries keep their order. An entry of a page the site's files do not list
+    # (another plugin's, written its own way) stays, after the others, as it did before.
+    kept.sort(key=lambda entry: order.get(_page(entry), len(order)))
     if kept != docs:
         data["docs"] = kept
         # As Material writes it.
