@@ -7,6 +7,7 @@ import hmac
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -281,8 +282,9 @@ def test_what_a_run_stopped_while_writing_left_goes_an_hour_later_and_a_teams_fi
         folder / ".tmp-4242-postmortems-0123456789abcdef.json",
         folder / ".tmp-4242-other-pages-0123456789abcdef",
         folder / ".tmp-77-checked.json",
+        folder / ".tmp-1-0a1b2c3d-site-files-0123456789abcdef.json",
     ]
-    writing = folder / ".tmp-4243-postmortems-0123456789abcdef.json"
+    writing = folder / ".tmp-4243-0a1b2c3d-postmortems-0123456789abcdef.json"
     teams = folder / ".tmp-4242-notes.md"
     hour_ago = time.time() - 3700
     for path in (*left, writing, teams):
@@ -291,8 +293,32 @@ def test_what_a_run_stopped_while_writing_left_goes_an_hour_later_and_a_teams_fi
         os.utime(path, (hour_ago, hour_ago))
     _store(root).unlink()  # the next check writes it whole, and looks over the folder
     run("check", cwd=root)
-    assert [path.exists() for path in left] == [False, False, False]
+    assert [path.exists() for path in left] == [False, False, False, False]
     assert writing.exists() and teams.exists()
+
+
+def test_runs_that_share_a_process_number_write_under_names_of_their_own(tmp_path: Path) -> None:
+    # Containers on one checkout each number their processes from 1: two runs with the same
+    # process number writing the same file at once must not write into one temporary file.
+    script = (
+        "import os, sys; from pathlib import Path; os.getpid = lambda: 1; "
+        "from pmkb.kept import being_written; "
+        "print(being_written(Path(sys.argv[1])).name)"
+    )
+    target = str(tmp_path / "checked.json")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "plugins")}
+    names = {
+        subprocess.run(
+            [sys.executable, "-c", script, target],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(names) == 2 and all(name.startswith(".tmp-1-") for name in names), names
+    assert all(name.endswith("-checked.json") for name in names), names
 
 
 def test_a_file_written_whole_leaves_nothing_when_its_writing_is_stopped(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import re
+import secrets
 import stat
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +28,11 @@ OTHER_PAGES_BEFORE = "other-pages"  # the one file of earlier versions, for all 
 SITE_FILES = "site-files-{}.json"
 CONVERTED_PAGES = "pages"
 FINISHED_PAGES = "finished"
-_TEMPORARY = ".tmp-{}-{}"  # `write_whole`'s name for a file being written: its process, its name
+# `write_whole`'s name for a file being written: its process, this run's token, its name. The
+# token tells apart runs that share a process number: containers on one checkout each number
+# their processes from 1. A forked process keeps its parent's token, and its own number.
+_TEMPORARY = ".tmp-{}-{}-{}"
+_RUN = secrets.token_hex(4)
 _KEPT_FILES = re.compile(
     "|".join(
         re.escape(name).replace(re.escape("{}"), "[0-9a-f]{16}")
@@ -36,7 +41,8 @@ _KEPT_FILES = re.compile(
 )
 # The start of a sealed file's first line, before its HMAC.
 _SEALED = b"pmkb-sealed"
-_BEING_WRITTEN = re.compile(r"\.tmp-\d+-(.*)")  # `_TEMPORARY`'s names, and the name in each
+# `_TEMPORARY`'s names, and the name in each; also those without a token, of earlier versions.
+_BEING_WRITTEN = re.compile(r"\.tmp-\d+-(?:[0-9a-f]{8}-)?(.*)")
 
 # What pmkb keeps that no run has used for this long is removed: cache entries, and the files of
 # settings or configurations no longer built.
@@ -69,8 +75,9 @@ def write_whole(path: Path, data: bytes | Iterable[bytes]) -> bool:
 
 
 def being_written(path: Path, pid: int | None = None) -> Path:
-    """The name `write_whole` in the process `pid` (by default, this one) writes `path` under."""
-    return path.with_name(_TEMPORARY.format(os.getpid() if pid is None else pid, path.name))
+    """The name `write_whole` in the process `pid` (by default, this one; else one it forked)
+    writes `path` under."""
+    return path.with_name(_TEMPORARY.format(os.getpid() if pid is None else pid, _RUN, path.name))
 
 
 def write_kept(
@@ -168,7 +175,7 @@ def remove_unused(
                 other.unlink()
     # What a run killed while it wrote (the machine stopped, `kill -9`) left under the name
     # `write_whole` writes under, of any of these files: nothing else ever removes it.
-    for other in kept.parent.glob(_TEMPORARY.format("*", "*")):
+    for other in kept.parent.glob(".tmp-*"):
         written = _BEING_WRITTEN.fullmatch(other.name)
         if written is None or not _named_as_kept(written.group(1)):
             continue
