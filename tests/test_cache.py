@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
+from pmkb import cache_key
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
 from pmkb.plugin.conversion_cache import FORMAT, PACK
@@ -1212,6 +1214,33 @@ def test_the_first_build_on_a_machine_makes_its_key_and_no_finished_page(
     _build_here(root, "site-third", monkeypatch)
     assert rendered == []
     assert _same_tree(root / "site-first", root / "site-third")
+
+
+def test_a_run_reading_the_key_while_another_makes_it_never_finds_part_of_it(
+    tmp_path: Path,
+) -> None:
+    # A run that found the key file empty (made, not yet written) took it for a bad one and made
+    # another, and what the first run sealed was never used. Whatever line the making run is at,
+    # a reader finds no key file, or the whole key.
+    folder = tmp_path / "pmkb"
+    key_file = folder / "finished-pages.key"
+    seen: set[int | None] = set()
+
+    def look(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename == cache_key.__file__:
+            seen.add(key_file.stat().st_size if key_file.exists() else None)
+            return look
+        return None
+
+    tracing = sys.gettrace()
+    sys.settrace(look)
+    try:
+        assert cache_key.machine_secret(folder) is None  # the first run on a machine
+    finally:
+        sys.settrace(tracing)
+    assert seen == {None, 32}
+    assert cache_key.machine_secret(folder) == key_file.read_bytes()
+    assert [p.name for p in folder.iterdir()] == [key_file.name]  # nothing else left
 
 
 def test_a_relative_user_cache_folder_is_not_where_the_key_is_kept(

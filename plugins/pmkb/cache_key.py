@@ -49,11 +49,34 @@ def machine_secret(folder: Path) -> bytes | None:
             path.unlink()
     with suppress(OSError):  # another build made it first, or the folder is read-only
         folder.mkdir(parents=True, exist_ok=True)
-        # Through `open`, which asks for binary mode on Windows too: a descriptor from
-        # `os.open` alone writes each line feed of the key there as two bytes.
-        with open(path, "xb", opener=_private) as out:
-            out.write(secrets.token_bytes(32))
+        _made(path, secrets.token_bytes(32))
     return None
+
+
+def _made(path: Path, key: bytes) -> None:
+    """Make the key file `path` holding `key`, unless a run made it first: written whole under a
+    name of its own, then linked to `path`, so that a run reading the key at that moment finds
+    none or all of it, never the empty file it would take for a bad one and make again (with
+    the effect that what the first run sealed is never used)."""
+    temporary = path.with_name(f".{path.name}-{secrets.token_hex(4)}")
+    try:
+        _written(temporary, key)
+        try:
+            os.link(temporary, path)  # fails if the file is there: the first key made stays
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: written in place
+            _written(path, key)
+    finally:
+        with suppress(OSError):
+            temporary.unlink()
+
+
+def _written(path: Path, key: bytes) -> None:
+    # Through `open`, which asks for binary mode on Windows too: a descriptor from `os.open`
+    # alone writes each line feed of the key there as two bytes.
+    with open(path, "xb", opener=_private) as out:
+        out.write(key)
 
 
 def _private(path: str, flags: int) -> int:
