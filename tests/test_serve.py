@@ -621,17 +621,21 @@ def on_page_context(context, page, config, nav):
 """
 
 
-def test_a_one_off_build_converts_each_incident_page_as_the_theme_builds_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_one_off_build_converts_incident_pages_as_the_theme_builds_them_when_workers_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     from mkdocs.structure.pages import Page
 
+    from pmkb.parallel import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 10 if workers else 12
     root = make_project(
         tmp_path,
-        _many(12),
+        _many(count),
         theme="mkdocs",
         site=True,
-        options={"workers": 0},
+        options={"workers": workers},
         mkdocs={"hooks": ["built.py"]},
         files={"built.py": BUILT_HOOK, "docs/guide.md": "# Guide\n\nOn call.\n"},
     )
@@ -649,18 +653,26 @@ def test_a_one_off_build_converts_each_incident_page_as_the_theme_builds_it(
 
     monkeypatch.setattr(Page, "render", converted)
     build(config)
-    incidents = [f"incidents/pm-{i:04d}.md" for i in range(12)]
+    incidents = [f"incidents/pm-{i:04d}.md" for i in range(count)]
     # The site's own pages and pmkb's listings are converted in MkDocs' loop, before the theme
-    # builds the first page. Each incident page is converted right before the theme builds it:
-    # the theme's templates run while the next pages are converted (by workers, when there are).
+    # builds the first page.
     first = steps.index("built index.md")
     assert {"converted index.md", "converted guide.md", "converted incidents/index.md"} <= set(
         steps[:first]
     )
-    assert not any(src in step for step in steps[:first] for src in incidents)
-    for src in incidents:
-        at = steps.index("built " + src)
-        assert steps[at - 1] == "converted " + src
+    here = [src for src in incidents if "converted " + src in steps]
+    if workers:
+        # Each incident page is converted as the theme builds it, by a worker or, right before,
+        # here: the theme's templates run while workers convert the next pages.
+        assert not any(src in step for step in steps[:first] for src in incidents)
+        assert 0 < len(here) < count
+        for src in here:
+            assert steps[steps.index("built " + src) - 1] == "converted " + src
+    else:
+        # With no worker to convert pages meanwhile, in MkDocs' order: every page converted, then
+        # every page built, which leaves each step's work in the CPU's caches for the next page.
+        assert here == incidents
+        assert all(steps.index("converted " + src) < first for src in incidents)
     page = (root / "site" / "incidents" / "pm-0003" / "index.html").read_text(encoding="utf-8")
     assert "Incident 3" in page and "pmkb-card" in page
 
