@@ -193,7 +193,8 @@ class ConversionCache:
             return None
         name, start, length = where
         data = self._read(name, start, length)
-        converted = None if data is None else self._usable(_parsed(data, key, self.seal))
+        sealed = self._sealed_by() is not None
+        converted = None if data is None else self._usable(_parsed(data, key, self.seal, sealed))
         if converted is not None and not same_answers(self.files, converted.lookups):
             # Made when a file it links to was added, removed or moved since: converted again.
             converted, data = None, None
@@ -472,14 +473,18 @@ def _listed(folder: Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _parsed(data: bytes, key: str, seal: Callable[[str, bytes], str]) -> Converted | None:
+def _parsed(
+    data: bytes, key: str, seal: Callable[[str, bytes], str], sealed: bool
+) -> Converted | None:
+    """The entry `key` in `data`, if its seal holds; `sealed`: an HMAC under a key outside the
+    project, so this machine's pmkb wrote it."""
     header, _, rest = data.partition(b"\n")
     if header + b"\n" != FORMAT:
         return None
     line, _, payload = rest.partition(b"\n")
     if not hmac.compare_digest(line, f"{key} {seal(key, payload)}".encode()):
         return None
-    return unpacked(payload)
+    return unpacked(payload, written_here=sealed)
 
 
 # One encoder for every entry: `json.dumps` with an option makes a new one each call.
@@ -505,8 +510,11 @@ def packed(converted: Converted) -> bytes:
     return head + b"\n" + converted.html.encode("utf-8", "surrogatepass")
 
 
-def unpacked(payload: bytes) -> Converted | None:
-    """What `packed` made, if `payload` is whole and every value has its type."""
+def unpacked(payload: bytes, *, written_here: bool = False) -> Converted | None:
+    """What `packed` made, if `payload` is whole and every value has its type. An entry
+    `written_here` (sealed by this machine's pmkb, with the same format) is what this build would
+    have made: its table of contents is not looked over item by item (0.2 s of a build after an
+    edit at 5,000 postmortems)."""
     head, newline, body = payload.partition(b"\n")
     try:
         value = json.loads(head.decode("utf-8", "surrogatepass"))
@@ -520,7 +528,7 @@ def unpacked(payload: bytes) -> Converted | None:
         and len(more) in (0, 2)
         and (front_matter is None or isinstance(front_matter, str))
         and (search is None or isinstance(search, str))
-        and _is_toc(toc)
+        and (_is_toc(toc) if not written_here else isinstance(toc, list))
         and isinstance(anchors, list)
         and all(isinstance(a, str) for a in anchors)
         and (links is None or _is_links(links))
