@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from hashlib import sha256
 from importlib import metadata
@@ -97,14 +97,10 @@ class Converted:
 
 
 def converted_page(
-    html: str,
-    page: Page,
-    records: list[tuple[str, int, str]],
-    lookups: list[Lookup],
-    finishing: Finishing | None = None,
+    html: str, page: Page, records: list[tuple[str, int, str]], lookups: list[Lookup]
 ) -> Converted:
     """What converting `page` to `html` gave (what it logged, the files it looked up), as the
-    caches keep it; with `finishing`, as a finished page."""
+    conversion cache keeps it."""
     links = page.links_to_anchors
     return Converted(
         html,
@@ -113,8 +109,15 @@ def converted_page(
         None if links is None else {target.src_uri: dict(found) for target, found in links.items()},
         records,
         lookups,
-        None if finishing is None else finishing.front_matter,
-        None if finishing is None else finishing.search,
+    )
+
+
+def finished_page(converted: Converted, html: str, finishing: Finishing) -> Converted:
+    """The page `converted` (the conversion cache's entry) as a finished page: its `html` with
+    pmkb's blocks in, sanitized, and what `finishing` adds. The rest is the conversion's, made
+    once for both entries."""
+    return replace(
+        converted, html=html, front_matter=finishing.front_matter, search=finishing.search
     )
 
 

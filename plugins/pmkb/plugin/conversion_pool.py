@@ -52,6 +52,7 @@ from .conversion_cache import (
     Recorder,
     conversion_key,
     converted_page,
+    finished_page,
     packed,
     unpacked,
 )
@@ -329,7 +330,7 @@ def _convert(
         return answer
     _state.cache.put(key, converted)
     if finishing is not None and _state.finished is not None:
-        _state.finished.put(finishing.key, converted_page(made, page, records, lookups, finishing))
+        _state.finished.put(finishing.key, finished_page(converted, made, finishing))
     # Not compressed (a 15 kB page took 0.18 ms, more than sending it): the build holds an
     # answer only until it builds the page, a few pages ahead of the one it builds.
     return answer

@@ -33,6 +33,7 @@ from .conversion_cache import (
     Unstable,
     conversion_key,
     converted_page,
+    finished_page,
     holds_packs,
     plugin_versions,
     replay,
@@ -263,7 +264,7 @@ class Conversions:
         made = fill(html if self.settings.trust_html else sanitize(html), blocks)
         finishing = self.finishing.pop(src_uri, None)
         if finishing is not None and kept is not None and self.finished is not None:
-            finished = converted_page(made, page, kept.records, kept.lookups, finishing)
+            finished = finished_page(kept, made, finishing)
             self.finished.put(finishing.key, finished)
         return made
 
