@@ -30,6 +30,7 @@ from mkdocs.structure.pages import Page
 
 from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
 from pmkb import cache_key
+from pmkb.kept import being_written
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
 from pmkb.plugin.conversion_cache import FORMAT, PACK
@@ -321,10 +322,15 @@ def test_a_merge_a_stopped_build_left_part_way_is_removed_by_the_next_clean_up(
     _build_here(root, "site", monkeypatch)
     folder = _folder(root)
     (pack,) = folder.glob("*.pack")
-    left = folder / f".tmp-1234-{PACK.format(time.time_ns(), 1, '0')}"
-    left.write_bytes(pack.read_bytes())
+    # Under the name this version writes a merge under, and an earlier version's.
+    left = [
+        being_written(folder / PACK.format(time.time_ns(), 1, "0"), pid=1234),
+        folder / f".tmp-1234-{PACK.format(time.time_ns(), 2, '0')}",
+    ]
+    for path in left:
+        path.write_bytes(pack.read_bytes())
     day_ago = time.time() - 25 * 3600
-    for path in (left, folder / ".cleaned"):
+    for path in (*left, folder / ".cleaned"):
         os.utime(path, (day_ago, day_ago))
     _build_here(root, "site", monkeypatch)
     assert sorted(path.name for path in folder.iterdir()) == [".cleaned", pack.name]

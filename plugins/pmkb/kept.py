@@ -80,6 +80,14 @@ def being_written(path: Path, pid: int | None = None) -> Path:
     return path.with_name(_TEMPORARY.format(os.getpid() if pid is None else pid, _RUN, path.name))
 
 
+def written_under(name: str) -> str | None:
+    """The name of the file that `write_whole` is (or was, if stopped) writing under the name
+    `name` (one of `being_written`'s, of this version or an earlier one); None if it is not
+    such a name."""
+    found = _BEING_WRITTEN.fullmatch(name)
+    return None if found is None else found.group(1)
+
+
 def write_kept(
     file: Path, key: str, format_: int, files: dict[str, Any], secret: bytes | None = None
 ) -> bool:
@@ -176,8 +184,8 @@ def remove_unused(
     # What a run killed while it wrote (the machine stopped, `kill -9`) left under the name
     # `write_whole` writes under, of any of these files: nothing else ever removes it.
     for other in kept.parent.glob(".tmp-*"):
-        written = _BEING_WRITTEN.fullmatch(other.name)
-        if written is None or not _named_as_kept(written.group(1)):
+        written = written_under(other.name)
+        if written is None or not _named_as_kept(written):
             continue
         with suppress(OSError):
             if other.stat(follow_symlinks=False).st_mtime < now - ABANDONED_AFTER_SECONDS:

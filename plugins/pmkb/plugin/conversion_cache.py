@@ -37,7 +37,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
-from ..kept import ABANDONED_AFTER_SECONDS, UNUSED_FOR_SECONDS, write_whole
+from ..kept import ABANDONED_AFTER_SECONDS, UNUSED_FOR_SECONDS, write_whole, written_under
 from .watched_files import Lookup, WatchedFiles, same_answers
 
 # Bumped whenever what an entry holds, or how it is read, changes.
@@ -52,8 +52,6 @@ READS_OTHER_FILES = frozenset(
 PACK = "{:016x}-{}-{}.pack"
 _PACK = re.compile(r"[0-9a-f]{16}-\d+-[0-9a-f]+\.pack")
 _LEGACY = re.compile(r"[0-9a-f]{62}")  # an entry of an earlier version, in its shard folder
-# A merged pack as `write_whole` writes it, before it is renamed.
-_MERGING = re.compile(r"\.tmp-\d+-" + _PACK.pattern)
 # An entry read from a pack older than this is written again into the build's own pack, so
 # that the clean-up, which removes packs by when they were made, keeps it.
 REFRESHED_AFTER_SECONDS = UNUSED_FOR_SECONDS // 2
@@ -311,7 +309,7 @@ class ConversionCache:
             # A merge that a stopped build left part way: nothing else ever removes it.
             with suppress(OSError):
                 if (
-                    _MERGING.fullmatch(entry.name)
+                    _PACK.fullmatch(written_under(entry.name) or "")
                     and entry.stat(follow_symlinks=False).st_mtime < now - ABANDONED_AFTER_SECONDS
                 ):
                     os.unlink(entry.path)
