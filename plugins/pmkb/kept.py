@@ -199,8 +199,7 @@ def _named_as_kept(name: str) -> bool:
 def is_kept(path: Path, cache: Path) -> bool:
     """Whether the file `path` is one pmkb keeps in its cache folder `cache` (or is writing)."""
     if path.parent == cache:
-        written = _BEING_WRITTEN.fullmatch(path.name)
-        return _KEPT_FILES.fullmatch(written.group(1) if written else path.name) is not None
+        return _KEPT_FILES.fullmatch(written_under(path.name) or path.name) is not None
     return path.is_relative_to(cache / CONVERTED_PAGES) or path.is_relative_to(
         cache / FINISHED_PAGES
     )
