@@ -487,3 +487,44 @@ def test_findings_show_paths_relative_to_the_project_when_inside_it(
     settings = load_settings({}, root)
     path = tmp_path / where
     assert settings.display_path(path) == (path.as_posix() if shown is None else shown)
+
+
+def test_edit_link_is_right_when_the_project_is_reached_through_a_link(tmp_path: Path) -> None:
+    # macOS reaches /tmp and /var through links: pmkb resolves its folders, MkDocs does not.
+    real = make_project(
+        tmp_path / "real", {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
+    )
+    link = tmp_path / "link"
+    symlink(link, real)
+    result = build(link)
+    assert result.returncode == 0, result.stderr
+    html = read(link, "incidents/2024-01-10-down/index.html")
+    assert 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"' in (
+        html
+    )
+
+
+def test_no_edit_link_from_docs_dir_on_another_drive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows: no relative path joins two drives (a mapped drive resolves to its share's path).
+    import ntpath
+
+    monkeypatch.setattr(plugin.os.path, "relpath", ntpath.relpath)
+    assert plugin._relative_folder("Z:\\kb\\postmortems\\2024", "C:\\kb\\docs") is None
+
+
+def test_configuration_on_another_drive_is_shown_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmkb.read import project
+
+    config = tmp_path / "kb" / "mkdocs.yml"
+    config.parent.mkdir()
+    config.write_text("site_name: [unclosed\n", encoding="utf-8")
+
+    def across_drives(path: str, start: str | None = None) -> str:
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(project.os.path, "relpath", across_drives)
+    with pytest.raises(SettingsError) as raised:
+        project.load_project(config, tmp_path / "elsewhere")
+    assert [f.path for f in raised.value.findings] == [config.as_posix()]

@@ -403,8 +403,15 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve and isinstance(file, GeneratedFile):
             file.changed = self.changed
         if source_path is not None:
-            folder = _relative_folder(str(source_path.parent), config.docs_dir)
-            file.edit_uri = f"{folder}/{source_path.name}" if folder != "." else source_path.name
+            # From docs_dir as pmkb resolved it, as it resolved the postmortems folder: MkDocs'
+            # own is only made absolute, and a link or a mapped drive on one side only would
+            # give a path through the other (or, on Windows, none).
+            assert self.settings is not None and self.settings.docs_dir is not None
+            folder = _relative_folder(str(source_path.parent), str(self.settings.docs_dir))
+            if folder == ".":
+                file.edit_uri = source_path.name
+            elif folder is not None:  # None: on another drive, where no edit link can lead
+                file.edit_uri = f"{folder}/{source_path.name}"
         if search is not None:
             self.search_entries[file.src_uri] = search
         files.append(file)
@@ -929,10 +936,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=1024)
-def _relative_folder(folder: str, docs_dir: str) -> str:
+def _relative_folder(folder: str, docs_dir: str) -> str | None:
     # Asked once a folder, not once a file: at thousands of postmortems, in a few year folders,
     # working out each file's path from docs_dir took a tenth of every `serve` rebuild.
-    return Path(os.path.relpath(folder, docs_dir)).as_posix()
+    try:
+        return Path(os.path.relpath(folder, docs_dir)).as_posix()
+    except ValueError:  # Windows: the two are on different drives
+        return None
 
 
 def _placing_pages(files: Files) -> list[File]:

@@ -4,6 +4,7 @@ the plugin's are, through `PmkbConfig`."""
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,11 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
     path = config_file or cwd / "mkdocs.yml"
     if config_file is None and not path.exists():
         return load_settings({}, cwd)
-    display = os.path.relpath(path, cwd) if path.is_absolute() else path.as_posix()
-    display = Path(display).as_posix()
+    display = path.as_posix()
+    if path.is_absolute():
+        # As given, where no relative path leads to it (Windows: on another drive than `cwd`).
+        with suppress(ValueError):
+            display = Path(os.path.relpath(path, cwd)).as_posix()
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
     except OSError as exc:
