@@ -787,6 +787,31 @@ def test_changed_since_reports_a_postmortem_turned_into_a_link_as_the_full_check
 
 
 @needs_git
+def test_changed_since_reads_file_names_as_git_writes_them(
+    tmp_path: Path, run: Runner, git: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Git writes paths as UTF-8; Windows would decode its output in the code page (cp1252).
+    from pmkb.cli import changes
+
+    git("init", "-q", "-b", "main")
+    make_project(tmp_path, files={"postmortems/base.md": VALID})
+    commit(git, "base")
+    (tmp_path / "postmortems/café-outage.md").write_text(broken(), encoding="utf-8")
+    commit(git, "an accent")
+    real = subprocess.run
+
+    def as_on_windows(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.pop("text", False):
+            kwargs["encoding"] = "cp1252"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(changes.subprocess, "run", as_on_windows)
+    result = run("check", "--format", "json", "--changed-since", "HEAD~1")
+    assert ("postmortems/café-outage.md", 4, 11, "PMK107", "error") in result.found
+    assert {path for path, *_ in result.found} == {"postmortems/café-outage.md"}
+
+
+@needs_git
 def test_changed_since_with_nothing_changed(
     tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:

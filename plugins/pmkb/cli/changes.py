@@ -13,15 +13,16 @@ class ChangesError(Exception):
 def _git(args: list[str], cwd: Path) -> str:
     """The standard output of `git <args>` run in `cwd`; ChangesError with git's message on failure."""
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-        )
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except OSError as exc:
         raise ChangesError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
-        message = result.stderr.strip().splitlines()
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ChangesError(message[-1] if message else f"`git {args[0]}` failed")
-    return result.stdout
+    # Git writes paths as UTF-8 on every platform, not in Windows' code page, which decoding as
+    # text would use. Bytes that are not UTF-8 (a POSIX name in another encoding) are kept as
+    # Python keeps such file names, so that the file can still be opened.
+    return result.stdout.decode("utf-8", "surrogateescape")
 
 
 def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
