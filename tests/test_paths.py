@@ -528,3 +528,23 @@ def test_configuration_on_another_drive_is_shown_as_given(
     with pytest.raises(SettingsError) as raised:
         project.load_project(config, tmp_path / "elsewhere")
     assert [f.path for f in raised.value.findings] == [config.as_posix()]
+
+
+@pytest.mark.parametrize(
+    ("docs_file", "page", "held_as"),
+    [
+        ("Services.md", "the services listing (`services/index.md`)", "services/index.html"),
+        ("Incidents.md", "the incidents listing (`incidents/index.md`)", "incidents/index.html"),
+    ],
+)
+def test_docs_file_on_a_generated_page_but_for_case_is_reported(
+    tmp_path: Path, check_json: Runner, docs_file: str, page: str, held_as: str
+) -> None:
+    # macOS and Windows keep the two as one file: a site built there loses one of the pages.
+    make_project(tmp_path, files={A: VALID, f"docs/{docs_file}": "# Mine\n"}, options={})
+    result = check_json()
+    assert result.found == [(f"docs/{docs_file}", 1, 1, "PMK604", "error")]
+    assert (
+        f"`{docs_file}` and {page} would both be the site's `{held_as}` where file names ignore "
+        "case (macOS, Windows)"
+    ) in result.messages[0]

@@ -155,17 +155,25 @@ def collisions(site: Site, claims: Iterable[Claim]) -> list[tuple[Claim, Finding
     Earlier claims keep the file: pass pmkb's fixed pages first and docs_dir's files last, so a
     finding lands on the later, more specific claim. Two files of docs_dir are MkDocs' concern.
     """
+    # By the name folded to one case: macOS and Windows keep `Services/index.html` and
+    # `services/index.html` as one file, and the site built there would lose one of the pages.
     held: dict[str, Claim] = {}
     found: list[tuple[Claim, Finding]] = []
     for claim in claims:
         dest = site.output(claim.src)
-        first = held.setdefault(dest, claim)
+        first = held.setdefault(dest.casefold(), claim)
         if first is claim or (claim.in_docs and first.in_docs):
             continue
         if claim.in_docs:
+            held_as = site.output(first.src)
+            where = (
+                f"`{dest}`"
+                if held_as == dest
+                else f"`{held_as}` where file names ignore case (macOS, Windows)"
+            )
             message = (
                 f"`{claim.src}` and {first.what} (`{first.src}`) would both be the site's "
-                f"`{dest}`; only one can be published: move or rename this file"
+                f"{where}; only one can be published: move or rename this file"
             )
             found.append((claim, finding(claim.display, claim.line, claim.col, "PMK604", message)))
         else:

@@ -506,10 +506,12 @@ def _page_collisions(
     ]
     withheld: dict[str, Finding] = {}
     concerning: dict[Finding, str] = {}
-    pages = {site.output(claim.src): claim.display for claim in claims if not claim.in_docs}
+    pages = {
+        site.output(claim.src).casefold(): claim.display for claim in claims if not claim.in_docs
+    }
     for claim, found in collisions(site, claims):
-        if claim.in_docs and site.output(claim.src) in pages:
-            concerning[found] = pages[site.output(claim.src)]
+        if claim.in_docs and (page := pages.get(site.output(claim.src).casefold())) is not None:
+            concerning[found] = page
         if incidents.get(claim.display) is claim:
             withheld[claim.display] = replace(
                 found, message=found.message + "; this file is not published"
