@@ -141,7 +141,16 @@ def test_refuses_a_folder_holding_or_inside_the_sources(
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.parametrize(("out", "why"), [("postmortems/kb", "postmortems"), ("docs/kb", "docs")])
+@pytest.mark.parametrize(
+    ("out", "why"),
+    [
+        ("postmortems/kb", "postmortems"),
+        ("docs/kb", "docs"),
+        # One folder where file names ignore case (macOS, Windows), which resolving does not see.
+        ("Postmortems/kb", "postmortems"),
+        ("DOCS/kb", "docs"),
+    ],
+)
 def test_refuses_a_folder_inside_the_project_sources(
     run: Runner, project: Path, out: str, why: str
 ) -> None:

@@ -212,9 +212,9 @@ def check_output(out: Path, project: Project) -> Path:
     def refuse(why: str, advice: str = _ADVICE) -> GenerateError:
         return GenerateError(f"refusing --out {out}: {why}; {advice}")
 
-    if target == project.root:
+    if _within(target, project.root) and _within(project.root, target):
         raise refuse("it is the project folder, whose docs and mkdocs.yml would be replaced")
-    if project.root.is_relative_to(target):
+    if _within(project.root, target):
         raise refuse(f"it contains the project folder {project.root}")
     held = (
         ("configuration file", project.config_file),
@@ -223,11 +223,11 @@ def check_output(out: Path, project: Project) -> Path:
         *(("catalog", path) for path in project.catalogs),
     )
     for what, path in held:
-        if path is not None and path.is_relative_to(target):
+        if path is not None and _within(path, target):
             raise refuse(f"it contains the project's {what} {path}")
     # Inside either folder, the output would be read back as sources on the next build.
     for what, path in (("postmortems", project.postmortems_dir), ("docs", project.docs_dir)):
-        if path is not None and target.is_relative_to(path):
+        if path is not None and _within(target, path):
             raise refuse(
                 f"it is inside the project's {what} folder {path}",
                 "name a folder outside it, such as build/kb",
@@ -384,6 +384,14 @@ def _copy_pages(source: Path, dest: Path, skip: set[tuple[int, int]]) -> None:
             shutil.copyfile(src, into / name)
             times = os.stat(src)
             os.utime(into / name, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or inside it, or would be where file names ignore case (macOS,
+    Windows: `Postmortems/site` is in `postmortems`; resolving a path does not give its case)."""
+    return path.is_relative_to(folder) or Path(str(path).casefold()).is_relative_to(
+        str(folder).casefold()
+    )
 
 
 def _identity(path: Path) -> tuple[int, int]:
