@@ -205,6 +205,29 @@ def test_writes_a_new_folder_with_its_marker(run: Runner, project: Path, tmp_pat
     assert leftovers(tmp_path / "build") == []
 
 
+def test_copies_the_project_pages_from_a_drive_that_numbers_no_file(
+    run: Runner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some network and virtual machines' shared drives give every file the inode number 0.
+    from types import SimpleNamespace
+
+    from pmkb.site import generate
+
+    (project / "docs" / "guide").mkdir()
+    (project / "docs" / "guide" / "on-call.md").write_text("# On call\n", encoding="utf-8")
+    real = os.stat
+
+    def unnumbered(path: Any, *args: Any, **kwargs: Any) -> Any:
+        info = real(path, *args, **kwargs)
+        fields = {name: getattr(info, name) for name in dir(info) if name.startswith("st_")}
+        return SimpleNamespace(**{**fields, "st_ino": 0})
+
+    monkeypatch.setattr(generate.os, "stat", unnumbered)
+    out = generated(run, project)
+    assert (out / "docs" / "index.md").read_text(encoding="utf-8") == "# Home\n\nWelcome.\n"
+    assert (out / "docs" / "guide" / "on-call.md").read_text(encoding="utf-8") == "# On call\n"
+
+
 def test_writes_into_an_empty_folder(run: Runner, project: Path, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     out = generated(run, project)

@@ -332,7 +332,7 @@ def _write_tree(
     docs_dir: Path | None,
     site: Site,
     config: dict[str, Any],
-    skip: set[tuple[int, int]],
+    skip: set[tuple[int, int] | str],
 ) -> list[str]:
     """The output tree in `new`; returns the generated files, relative to it."""
     docs = new / "docs"
@@ -362,14 +362,14 @@ def _write_tree(
     return written
 
 
-def _copy_pages(source: Path, dest: Path, skip: set[tuple[int, int]]) -> None:
+def _copy_pages(source: Path, dest: Path, skip: set[tuple[int, int] | str]) -> None:
     """The project's pages, following symlinks as MkDocs does.
 
     Contents and times are copied, not modes: a read-only page or folder (a read-only checkout)
     would otherwise make the copy impossible to relink, to write generated pages into, or to delete.
     """
     # Each folder's own and its parents' identities: a symlink back to one of them is a loop.
-    chains: dict[str, frozenset[tuple[int, int]]] = {}
+    chains: dict[str, frozenset[tuple[int, int] | str]] = {}
     for here, folders, names in os.walk(source, onerror=_raise, followlinks=True):
         identity = _identity(Path(here))
         above = chains.get(os.path.dirname(here), frozenset())
@@ -394,8 +394,11 @@ def _within(path: Path, folder: Path) -> bool:
     )
 
 
-def _identity(path: Path) -> tuple[int, int]:
+def _identity(path: Path) -> tuple[int, int] | str:
     info = os.stat(path)
+    if info.st_ino == 0:
+        # Some network and virtual machines' shared drives number no file: all would be one.
+        return os.path.realpath(path)
     return info.st_dev, info.st_ino
 
 
