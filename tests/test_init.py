@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from helpers import BUILD_EPOCH, Runner, actionlint, build, read, search_docs
+from pmkb.cli import init
 from pmkb.cli.init import PLANNED, REPO_URL, template_text
 
 FILES = {
@@ -25,6 +26,7 @@ FILES = {
     "postmortems/services.yml",
     "postmortems/factors.yml",
     ".gitignore",
+    ".gitattributes",
     ".github/pmkb-requirements.txt",
     ".github/workflows/pr.yml",
     ".github/workflows/publish.yml",
@@ -74,12 +76,29 @@ def test_init_writes_a_knowledge_base(kb: Path, run: Runner) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("platform", "shown"), [("linux", "cd 'Acme incidents'"), ("win32", 'cd "Acme incidents"')]
+)
+def test_init_says_what_to_run_next_as_the_platform_s_shells_read_it(
+    tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch, platform: str, shown: str
+) -> None:
+    monkeypatch.setattr(init.sys, "platform", platform)
+    result = run("init", "Acme incidents", "--yes", cwd=tmp_path)
+    assert result.lines[-4:] == ["Next:", f"  {shown}", "  pmkb check", "  mkdocs serve"]
+
+
+def test_a_checkout_with_crlf_line_ends_is_kept_out(kb: Path) -> None:
+    # Git for Windows checks text out with CRLF unless told otherwise; pmkb reports such files.
+    attributes = (kb / ".gitattributes").read_text(encoding="utf-8").splitlines()
+    assert {"*.md text eol=lf", "*.yml text eol=lf"} <= set(attributes)
+
+
 def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
     result = run("init", "--name", "Ops: postmortems", "--yes")
     assert result.code == 0
     config = yaml.safe_load((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))
     assert config["site_name"] == "Ops: postmortems"
-    assert "Next: pmkb check && mkdocs serve" in result.lines
+    assert result.lines[-3:] == ["Next:", "  pmkb check", "  mkdocs serve"]
 
 
 def test_the_new_knowledge_base_checks_clean(kb: Path, check_json: Runner) -> None:
@@ -470,7 +489,7 @@ def test_init_with_import_starts_the_knowledge_base_from_an_archive(
     ) in result.lines
     assert "added service `search` (Search) to postmortems/services.yml" in result.lines
     assert "Read 1 file(s): 1 written, 0 imported before, 0 skipped." in result.lines
-    assert result.lines[-1] == "Next: cd kb && pmkb check && mkdocs serve"
+    assert result.lines[-4:] == ["Next:", "  cd kb", "  pmkb check", "  mkdocs serve"]
 
 
 def test_init_with_a_bad_mapping_writes_nothing(tmp_path: Path, run: Runner) -> None:

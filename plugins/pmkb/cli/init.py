@@ -11,6 +11,7 @@ import argparse
 import json
 import re
 import shlex
+import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,6 +60,7 @@ PLANNED = (
     Planned("postmortems/factors.yml", "postmortems/factors.yml"),
     Planned("postmortems/example.md", "postmortems/{year}/{date}-example-config-change.md"),
     Planned("gitignore", ".gitignore"),
+    Planned("gitattributes", ".gitattributes"),
     Planned("pmkb-requirements.txt", ".github/pmkb-requirements.txt"),
     Planned("workflows/pr.yml", ".github/workflows/pr.yml"),
     Planned("workflows/publish.yml", ".github/workflows/publish.yml"),
@@ -68,6 +70,12 @@ PLANNED = (
 
 # The files that name which pmkb to install.
 PINNING = ("pmkb-requirements.txt", "pre-commit-config.yaml")
+
+
+def _quoted(argument: str) -> str:
+    """`argument` as the platform's shells read it as one word: Windows' cmd and PowerShell do
+    not take POSIX shells' single quotes."""
+    return subprocess.list2cmdline([argument]) if sys.platform == "win32" else shlex.quote(argument)
 
 
 def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
@@ -275,11 +283,14 @@ def run(args: argparse.Namespace) -> int:
         status = import_.import_into(settings, mapping, args, dry_run=False, jobs=settings.jobs)
         if status != EXIT_OK:
             return status
-    where = "" if str(root) == "." else f"cd {shlex.quote(printable(str(root)))} && "
     if written:
         if note and pins:
             print(note)
-        print(f"Next: {where}pmkb check && mkdocs serve")
+        # A command a line: `&&` is an error in Windows PowerShell 5.1, Windows' own.
+        where = [] if str(root) == "." else [f"cd {_quoted(printable(str(root)))}"]
+        print("Next:")
+        for command in [*where, "pmkb check", "mkdocs serve"]:
+            print(f"  {command}")
     else:
         print("Nothing to write: every file exists.")
     return EXIT_OK
