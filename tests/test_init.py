@@ -35,6 +35,17 @@ FILES = {
 }
 
 
+class _SiteLoader(yaml.SafeLoader):
+    """mkdocs.yml as MkDocs reads it, `!ENV` unset (init's `site_url: !ENV SITE_URL`)."""
+
+
+_SiteLoader.add_constructor("!ENV", lambda loader, node: None)
+
+
+def _site_config(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SiteLoader)
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
@@ -65,10 +76,7 @@ def test_init_writes_a_knowledge_base(kb: Path, run: Runner) -> None:
     assert written >= FILES
     (example,) = _examples(kb)
     assert re.fullmatch(r"\d{4}", example.parent.name)
-    assert (
-        yaml.safe_load((kb / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
-        == "Acme incidents"
-    )
+    assert _site_config(kb / "mkdocs.yml")["site_name"] == "Acme incidents"
     assert (kb / ".gitignore").read_text(encoding="utf-8").split() == [
         "site/",
         "site-public/",
@@ -96,7 +104,7 @@ def test_a_checkout_with_crlf_line_ends_is_kept_out(kb: Path) -> None:
 def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
     result = run("init", "--name", "Ops: postmortems", "--yes")
     assert result.code == 0
-    config = yaml.safe_load((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = _site_config(tmp_path / "mkdocs.yml")
     assert config["site_name"] == "Ops: postmortems"
     assert result.lines[-3:] == ["Next:", "  pmkb check", "  mkdocs serve"]
 
@@ -222,6 +230,22 @@ def test_the_workflows_install_pmkb_from_one_file(kb: Path, name: str) -> None:
     assert set(caches) == {".github/pmkb-requirements.txt"}
 
 
+def test_the_published_site_knows_its_address(kb: Path) -> None:
+    # Its feeds need the address, and the 404 page, served at any depth, its path.
+    steps = _workflow(kb, "publish.yml")["jobs"]["build"]["steps"]
+    (pages,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/configure-pages@")]
+    build_step = next(s for s in steps if s.get("run") == "mkdocs build --strict")
+    assert build_step["env"]["SITE_URL"] == f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
+    result = build(kb, strict=True, env={"SITE_URL": "https://acme.github.io/incidents"})
+    assert result.returncode == 0, result.stderr
+    assert "https://acme.github.io/incidents/" in read(kb, "feed.xml")
+    assert 'href="/incidents/assets/' in read(kb, "404.html")
+    # Built without it (a preview, another host): no feeds, and no error.
+    result = build(kb, strict=True)
+    assert result.returncode == 0, result.stderr
+    assert not (kb / "site" / "feed.xml").exists()
+
+
 def test_only_the_publishing_build_is_given_the_cache_key(kb: Path) -> None:
     # The key seals pages pmkb publishes as they are: a workflow that builds pull requests must
     # never hold it, and the one that publishes restores what it lets the next runner take.
@@ -238,7 +262,7 @@ def test_only_the_publishing_build_is_given_the_cache_key(kb: Path) -> None:
     assert keyed("publish.yml") == ["mkdocs build --strict"]
     steps = _workflow(kb, "publish.yml")["jobs"]["build"]["steps"]
     build = next(s for s in steps if s.get("run") == "mkdocs build --strict")
-    assert build["env"] == {"PMKB_CACHE_KEY": "${{ secrets.PMKB_CACHE_KEY }}"}
+    assert build["env"]["PMKB_CACHE_KEY"] == "${{ secrets.PMKB_CACHE_KEY }}"
     (cache,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
     paths = cache["with"]["path"].split()
     assert paths == [
@@ -426,10 +450,7 @@ def test_init_asks_for_the_name_only_on_a_terminal_without_yes(
     for args, folder in ((["--yes"], "a"), (["--name", "Given"], "b"), ([], "c")):
         assert run("init", folder, *args).code == 0
     assert prompts == ["Site name [c]: "]
-    names = [
-        yaml.safe_load((tmp_path / f / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
-        for f in "abc"
-    ]
+    names = [_site_config(tmp_path / f / "mkdocs.yml")["site_name"] for f in "abc"]
     assert names == ["a", "Given", "Typed name"]
 
 
