@@ -292,6 +292,16 @@ def make_project(
     return root
 
 
+def option_at(root: Path, name: str, config: str = "mkdocs.yml") -> str:
+    """Where the option `name` is written in the project's configuration, as a finding about it
+    names the place: `mkdocs.yml:LINE:COL`, read off the file's text."""
+    for number, line in enumerate((root / config).read_text(encoding="utf-8").splitlines(), 1):
+        written = line.lstrip(" -")
+        if written.startswith(f"{name}:"):
+            return f"{config}:{number}:{len(line) - len(written) + 1}"
+    raise AssertionError(f"no option `{name}` in {config}")
+
+
 # ---- Building sites ----------------------------------------------------------------------------
 
 

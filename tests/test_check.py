@@ -27,6 +27,7 @@ from helpers import (
     Runner,
     catalog_text,
     make_project,
+    option_at,
     with_keys,
 )
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -1157,7 +1158,7 @@ def test_invalid_required_sections_for_exits_2(
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.out == ""
-    assert result.err == f"mkdocs.yml:1:1: error PMK601 {message}\n"
+    assert result.err == f"{option_at(tmp_path, 'required_sections_for')}: error PMK601 {message}\n"
 
 
 def test_template_guidance_left_in(tmp_path: Path, check_json: Runner) -> None:
@@ -1697,10 +1698,45 @@ def test_unknown_option_suggests_the_right_one(tmp_path: Path, run: Runner) -> N
     assert result.code == EXIT_USAGE
     assert result.out == ""
     assert result.err.endswith(
-        "mkdocs.yml:1:1: error PMK601 unknown pmkb option `blame_langauge` "
-        "(did you mean `blame_language`?)\n"
+        f"{option_at(tmp_path, 'blame_langauge')}: error PMK601 unknown pmkb option "
+        "`blame_langauge` (did you mean `blame_language`?)\n"
     )
     assert len(result.err.splitlines()) == 1
+
+
+def test_options_written_beside_the_plugin_are_reported_where_they_are(
+    tmp_path: Path, run: Runner
+) -> None:
+    # YAML reads them as keys of the list's item, beside `pmkb`, which would then get none.
+    config = "site_name: x\nplugins:\n  - search\n  - pmkb:\n    postmortems_dir: kb\n"
+    make_project(tmp_path, files={A: VALID, "mkdocs.yml": config})
+    result = run("check")
+    assert result.code == EXIT_USAGE
+    assert result.err == (
+        "mkdocs.yml:5:5: error PMK601 `postmortems_dir` is written beside `pmkb:`, not under "
+        "it: indent pmkb's options deeper than `pmkb:`\n"
+    )
+
+
+def test_an_unusable_configuration_is_reported_in_the_format_asked_for(
+    tmp_path: Path, run: Runner
+) -> None:
+    # A workflow reads annotations, a script the JSON document: not a line on stderr alone.
+    make_project(tmp_path, files={A: VALID}, options={"blame_language": "loud"})
+    where = option_at(tmp_path, "blame_language")
+    result = run("check", "--format", "json")
+    assert result.code == EXIT_USAGE
+    document = json.loads(result.out)
+    line, col = (int(n) for n in where.split(":")[1:])
+    assert document["files"] == 0 and document["errors"] == 1 and document["postmortems"] == []
+    assert [(f["path"], f["line"], f["col"], f["code"]) for f in document["findings"]] == [
+        ("mkdocs.yml", line, col, "PMK601")
+    ]
+    result = run("check", "--format", "github")
+    assert result.code == EXIT_USAGE
+    assert result.out.startswith(
+        f"::error file=mkdocs.yml,line={line},col={col},title=pmkb PMK601::PMK601 option "
+    )
 
 
 def test_bad_blame_language_value_exits_2(tmp_path: Path, run: Runner) -> None:
@@ -1708,8 +1744,8 @@ def test_bad_blame_language_value_exits_2(tmp_path: Path, run: Runner) -> None:
     result = run("check")
     assert result.code == EXIT_USAGE
     assert result.err.endswith(
-        "mkdocs.yml:1:1: error PMK601 option `blame_language` must be one of error, warn, off, "
-        "not 'loud'\n"
+        f"{option_at(tmp_path, 'blame_language')}: error PMK601 option `blame_language` must be "
+        "one of error, warn, off, not 'loud'\n"
     )
 
 
@@ -1744,7 +1780,9 @@ def test_invalid_option_exits_2(
     make_project(tmp_path, files={A: VALID}, options=options)
     result = run("check")
     assert result.code == EXIT_USAGE
-    assert result.err.endswith(f"mkdocs.yml:1:1: error PMK601 {message}\n")
+    assert result.err.endswith(
+        f"{option_at(tmp_path, next(iter(options)))}: error PMK601 {message}\n"
+    )
 
 
 def test_invalid_mkdocs_yaml_exits_2(tmp_path: Path, run: Runner) -> None:
@@ -1768,7 +1806,8 @@ def test_missing_config_file_exits_2(tmp_path: Path, run: Runner) -> None:
 def test_config_findings_use_a_relative_path(tmp_path: Path, run: Runner) -> None:
     make_project(tmp_path, files={A: VALID}, options={"blame_language": "loud"})
     result = run("check")
-    assert result.err.startswith("mkdocs.yml:1:1: error PMK601 ")
+    assert result.err.startswith(f"{option_at(tmp_path, 'blame_language')}: error PMK601 ")
+    assert result.err.startswith("mkdocs.yml:")
 
 
 def test_mkdocs_yml_with_python_name_and_env_tags_loads(tmp_path: Path, check_json: Runner) -> None:

@@ -28,6 +28,7 @@ from helpers import (
     assert_schema_and_check_agree,
     build,
     make_project,
+    option_at,
     postmortem,
     read,
     with_keys,
@@ -175,8 +176,9 @@ def test_the_option_is_validated(
     make_project(tmp_path, {"a.md": FRONT + BODY}, options={"custom_fields": fields})
     result = run("check")
     assert result.code == 2
-    assert f"mkdocs.yml:1:1: error PMK601 option `custom_fields` {message}" in (
-        result.out + result.err
+    assert (
+        f"{option_at(tmp_path, 'custom_fields')}: error PMK601 option `custom_fields` {message}"
+        in (result.out + result.err)
     )
 
 

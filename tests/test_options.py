@@ -15,7 +15,7 @@ import yaml
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from helpers import VALID, Runner, make_project
+from helpers import VALID, Runner, make_project, option_at
 from pmkb.plugin import PmkbPlugin
 from pmkb.settings import (
     LISTING_OPTIONS,
@@ -191,10 +191,10 @@ def test_mkdocs_reports_bad_options_as_pmkb_findings(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [
         "Config value 'plugins': "
-        "Plugin 'pmkb' option 'blame_langauge': mkdocs.yml:1:1: error PMK601 unknown pmkb option "
-        "`blame_langauge` (did you mean `blame_language`?)\n"
-        "Plugin 'pmkb' option 'related_limit': mkdocs.yml:1:1: error PMK601 option "
-        "`related_limit` must be a positive whole number, not 0"
+        f"Plugin 'pmkb' option 'blame_langauge': {option_at(tmp_path, 'blame_langauge')}: error "
+        "PMK601 unknown pmkb option `blame_langauge` (did you mean `blame_language`?)\n"
+        f"Plugin 'pmkb' option 'related_limit': {option_at(tmp_path, 'related_limit')}: error "
+        "PMK601 option `related_limit` must be a positive whole number, not 0"
     ]
     # The unknown option is pmkb's error, not also MkDocs' warning.
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]

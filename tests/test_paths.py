@@ -23,6 +23,7 @@ from helpers import (
     build,
     catalog_text,
     make_project,
+    option_at,
     postmortem,
     read,
     symlink,
@@ -213,7 +214,7 @@ def test_listing_paths_that_collide_are_refused(
     result = run("check")
     assert result.code == EXIT_USAGE
     (line,) = result.err.splitlines()
-    assert line.startswith("mkdocs.yml:1:1: error PMK603 ")
+    assert line.startswith(f"{option_at(tmp_path, next(iter(options)))}: error PMK603 ")
     assert quoted in line
 
 
@@ -226,7 +227,9 @@ def test_build_refuses_listings_on_one_path(tmp_path: Path) -> None:
     )
     result = build(root)
     assert result.returncode != 0
-    assert "mkdocs.yml:1:1: error PMK603 option `services_path` is `incidents`" in result.stderr
+    assert (
+        f"{option_at(root, 'services_path')}: error PMK603 option `services_path` is `incidents`"
+    ) in result.stderr
 
 
 NESTED = {"incidents_path": "kb", "trends_path": "kb/trends"}

@@ -27,6 +27,7 @@ from helpers import (
     assert_schema_and_check_agree,
     build,
     make_project,
+    option_at,
     postmortem,
     read,
     with_keys,
@@ -175,7 +176,9 @@ def test_the_option_names_severities_of_the_scale(
     make_project(tmp_path, {"a.md": FRONT + BODY}, options={"review_required_for": written})
     result = run("check")
     assert result.code == 2
-    assert f"mkdocs.yml:1:1: error PMK601 {message}" in result.out + result.err
+    assert f"{option_at(tmp_path, 'review_required_for')}: error PMK601 {message}" in (
+        result.out + result.err
+    )
 
 
 def test_the_option_follows_the_configured_scale(tmp_path: Path, check_json: Runner) -> None:

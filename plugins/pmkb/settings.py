@@ -712,26 +712,38 @@ def with_docs_dir(
     return replace(settings, docs_dir=docs, directory_urls=bool(directory_urls))
 
 
-def config_findings(errors: ConfigErrors, source: str = "mkdocs.yml") -> list[Finding]:
-    """What validating a PmkbConfig found wrong, as findings on `source` (PMK601 unless said)."""
+# Where each option is written in the configuration file: its line and column, by name.
+OptionMarks = Mapping[str, tuple[int, int]]
+
+
+def config_findings(
+    errors: ConfigErrors, source: str = "mkdocs.yml", marks: OptionMarks | None = None
+) -> list[Finding]:
+    """What validating a PmkbConfig found wrong, as findings on `source` (PMK601 unless said), at
+    the option's line where `marks` has it."""
     return [
         finding(
-            source, 1, 1, error.code if isinstance(error, OptionError) else "PMK601", str(error)
+            source,
+            *(marks or {}).get(key, (1, 1)),
+            error.code if isinstance(error, OptionError) else "PMK601",
+            str(error),
         )
-        for _, error in errors
+        for key, error in errors
     ]
 
 
-def validated(raw: Mapping[str, Any] | None, source: str = "mkdocs.yml") -> PmkbConfig:
+def validated(
+    raw: Mapping[str, Any] | None, source: str = "mkdocs.yml", marks: OptionMarks | None = None
+) -> PmkbConfig:
     """The options as written in `mkdocs.yml`, validated as MkDocs validates them for the plugin.
 
-    Raises SettingsError with a finding for each problem.
+    Raises SettingsError with a finding for each problem, at the option's place in `marks`.
     """
     config = PmkbConfig()
     config.load_dict(dict(raw or {}))
     errors, _warnings = config.validate()  # pmkb's options warn of nothing
     if errors:
-        raise SettingsError(config_findings(errors, source))
+        raise SettingsError(config_findings(errors, source, marks))
     return config
 
 
@@ -779,10 +791,14 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
 
 
 def load_settings(
-    raw: Mapping[str, Any] | None, root: Path, source: str = "mkdocs.yml"
+    raw: Mapping[str, Any] | None,
+    root: Path,
+    source: str = "mkdocs.yml",
+    marks: OptionMarks | None = None,
 ) -> Settings:
-    """Validate raw options (as written in `mkdocs.yml`) and resolve paths against `root`."""
-    return settings_from(validated(raw, source), root)
+    """Validate raw options (as written in `mkdocs.yml`, at `marks`) and resolve paths against
+    `root`."""
+    return settings_from(validated(raw, source, marks), root)
 
 
 def _catalog(root: Path, written: str, default: Path) -> Path:

@@ -12,7 +12,7 @@ from ..findings import Finding, Level, finding, printable, safe_json
 from ..read.knowledge import KnowledgeBase, ignored_files, load
 from ..read.source import read_source
 from ..read.validate import Checker
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 from .changes import ChangesError, changed_since
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Commands, project_settings
 
@@ -228,6 +228,29 @@ def _catalogs(settings: Settings) -> set[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _checked(args)
+    except SettingsError as exc:
+        if args.format == "text":
+            raise  # printed as every command prints it
+        # In the format asked for: a workflow's annotations, or the document a script reads.
+        findings = exc.findings
+        if args.format == "json":
+            document = {
+                "files": 0,
+                "errors": sum(f.level is Level.ERROR for f in findings),
+                "warnings": sum(f.level is Level.WARNING for f in findings),
+                "findings": [f.to_json() for f in findings],
+                "postmortems": [],
+            }
+            print(safe_json(document))
+        else:
+            for f in findings:
+                print(f.format_github())
+        return EXIT_USAGE
+
+
+def _checked(args: argparse.Namespace) -> int:
     settings = project_settings(args)
     paths = list(args.paths)
     catalog_files = _catalogs(settings)

@@ -7,6 +7,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date
 from functools import lru_cache, partial
 from html import escape
@@ -32,6 +33,7 @@ from ..findings import Level
 from ..kept import OTHER_PAGES
 from ..parallel import collector_paused, started_again
 from ..read.knowledge import KnowledgeBase, ParseCache, load
+from ..read.project import option_marks
 from ..settings import (
     PmkbConfig,
     Settings,
@@ -186,7 +188,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # MkDocs validates the options through PmkbConfig and shows each error after the option's
         # name; the error is shown as the finding `pmkb check` prints for it, code and all.
         errors, warnings = super().load_config(options, config_file_path)
-        found = config_findings(errors, Path(config_file_path or "mkdocs.yml").name)
+        marks: dict[str, tuple[int, int]] = {}
+        if errors and config_file_path:
+            with suppress(OSError, UnicodeDecodeError):
+                marks = option_marks(Path(config_file_path).read_text(encoding="utf-8"))
+        found = config_findings(errors, Path(config_file_path or "mkdocs.yml").name, marks)
         shown: ConfigErrors = [
             (key, ValidationError(f.format_text()))
             for (key, _), f in zip(errors, found, strict=True)

@@ -4,6 +4,7 @@ the plugin's are, through `PmkbConfig`."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,62 @@ _TolerantLoader.add_multi_constructor(
 )
 
 
-def plugin_options(config: dict[str, Any], display: str) -> dict[str, Any] | None:
+def option_marks(text: str) -> dict[str, tuple[int, int]]:
+    """Where each of pmkb's options is written in the configuration `text`, line and column by
+    name: those under `pmkb:`, and those written beside it in its item of a list of plugins
+    (indented as deep as `pmkb:` is, not deeper). None for what an `INHERIT:` parent gives."""
+    try:
+        root = yaml.compose(text, Loader=_TolerantLoader)
+    except yaml.YAMLError:
+        return {}
+    plugins = _value(root, "plugins")
+    found: list[yaml.Node] = []
+    if isinstance(plugins, yaml.SequenceNode):
+        for item in plugins.value:
+            if _value(item, "pmkb") is not None:
+                found += [key for key, _ in item.value[1:]]  # beside it
+                found += _keys(_value(item, "pmkb"))
+    else:
+        found += _keys(_value(plugins, "pmkb"))
+    return {
+        str(key.value): (key.start_mark.line + 1, key.start_mark.column + 1)
+        for key in found
+        if isinstance(key, yaml.ScalarNode)
+    }
+
+
+def _value(node: yaml.Node | None, name: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == name:
+                return value if isinstance(value, yaml.Node) else None
+    return None
+
+
+def _keys(node: yaml.Node | None) -> list[yaml.Node]:
+    return [key for key, _ in node.value] if isinstance(node, yaml.MappingNode) else []
+
+
+def plugin_options(
+    config: dict[str, Any], display: str, marks: Mapping[str, tuple[int, int]] | None = None
+) -> dict[str, Any] | None:
     """The options under `plugins: - pmkb:`; None when the plugin is not listed."""
     plugins = config.get("plugins") or []
     if isinstance(plugins, dict):
         entries = list(plugins.items())
     elif isinstance(plugins, list):
         entries = [next(iter(p.items())) if isinstance(p, dict) and p else (p, {}) for p in plugins]
+        for item in plugins:
+            if isinstance(item, dict) and next(iter(item), None) == "pmkb" and len(item) > 1:
+                # `- pmkb:` with its options under it at the same depth: YAML reads them as
+                # keys of the list's item, beside the plugin, and MkDocs refuses the file.
+                beside = [str(key) for key in list(item)[1:]]
+                message = (
+                    f"{', '.join(f'`{key}`' for key in beside)} is written beside `pmkb:`, not "
+                    f"under it: indent pmkb's options deeper than `pmkb:`"
+                )
+                where = (marks or {}).get(beside[0], (1, 1))
+                raise SettingsError([finding(display, *where, "PMK601", message)])
     else:
         raise SettingsError(
             [finding(display, 1, 1, "PMK601", "`plugins` must be a list of plugins")]
@@ -103,7 +153,8 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
         with suppress(ValueError):
             display = Path(os.path.relpath(path, cwd)).as_posix()
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_TolerantLoader)
     except OSError as exc:
         raise SettingsError(
             [
@@ -127,10 +178,11 @@ def load_project(config_file: Path | None, cwd: Path) -> Settings:
             ]
         ) from None
     raw = inherited(raw, path, display)
-    options = plugin_options(raw, display) if isinstance(raw, dict) else None
+    marks = option_marks(text)
+    options = plugin_options(raw, display, marks) if isinstance(raw, dict) else None
     if options is None:
         options = {}
-    settings = load_settings(options, path.parent, display)
+    settings = load_settings(options, path.parent, display, marks)
     config = raw if isinstance(raw, dict) else {}
     # MkDocs' own defaults; a value pmkb cannot read (a tag such as `!ENV`) counts as unset.
     docs_dir = config.get("docs_dir")
