@@ -608,9 +608,9 @@ def test_duplicate_explicit_ids(tmp_path: Path) -> None:
 def test_missing_postmortems_folder(tmp_path: Path, check_json: Runner) -> None:
     result = check_json()
     assert result.found == [
-        ("postmortems", 1, 1, "PMK501", "error"),
         (FACTORS_FILE, 1, 1, "PMK501", "error"),
         (SERVICES_FILE, 1, 1, "PMK501", "error"),
+        ("postmortems", 1, 1, "PMK501", "error"),
     ]
 
 
@@ -1512,20 +1512,20 @@ def catalog_findings(tmp_path: Path, check_json: Runner, **catalogs: str | bytes
 
 def test_missing_services_catalog(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services=None)
-    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK501", "error")]
-    assert result.messages[1] == "cannot read the catalog: No such file or directory"
+    assert result.found == [(SERVICES_FILE, 1, 1, "PMK501", "error"), (A, 6, 12, "PMK109", "error")]
+    assert result.messages[0] == "cannot read the catalog: No such file or directory"
 
 
 def test_missing_factors_catalog(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, factors=None)
-    assert result.found == [(A, 7, 24, "PMK110", "error"), (FACTORS_FILE, 1, 1, "PMK501", "error")]
+    assert result.found == [(FACTORS_FILE, 1, 1, "PMK501", "error"), (A, 7, 24, "PMK110", "error")]
 
 
 @pytest.mark.parametrize("text", ["", "# nothing yet\n"], ids=["empty", "only-a-comment"])
 def test_empty_catalog(tmp_path: Path, check_json: Runner, text: str) -> None:
     result = catalog_findings(tmp_path, check_json, services=text)
-    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK502", "error")]
-    assert result.messages[1] == "the catalog is empty: list ids with their details"
+    assert result.found == [(SERVICES_FILE, 1, 1, "PMK502", "error"), (A, 6, 12, "PMK109", "error")]
+    assert result.messages[0] == "the catalog is empty: list ids with their details"
 
 
 def test_malformed_catalog_yaml(tmp_path: Path, check_json: Runner) -> None:
@@ -1533,10 +1533,10 @@ def test_malformed_catalog_yaml(tmp_path: Path, check_json: Runner) -> None:
         tmp_path, check_json, services="checkout:\n  name: Checkout: the shop\n"
     )
     assert result.found == [
-        (A, 6, 12, "PMK109", "error"),
         (SERVICES_FILE, 2, 17, "PMK502", "error"),
+        (A, 6, 12, "PMK109", "error"),
     ]
-    assert result.messages[1] == (
+    assert result.messages[0] == (
         "invalid YAML: a colon and a space inside the name start a new key: quote the name: "
         '`name: "Checkout: the shop"` (YAML: mapping values are not allowed in this context)'
     )
@@ -1544,15 +1544,15 @@ def test_malformed_catalog_yaml(tmp_path: Path, check_json: Runner) -> None:
 
 def test_catalog_that_is_a_list(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services="- checkout\n- payments\n")
-    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK502", "error")]
-    assert result.messages[1] == (
+    assert result.found == [(SERVICES_FILE, 1, 1, "PMK502", "error"), (A, 6, 12, "PMK109", "error")]
+    assert result.messages[0] == (
         "the catalog must map ids to details, e.g. `checkout: {name: Checkout}`"
     )
 
 
 def test_catalog_with_aliases_is_refused(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services="a: &a {name: A}\nb: [*a, *a]\n")
-    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 4, "PMK502", "error")]
+    assert result.found == [(SERVICES_FILE, 1, 4, "PMK502", "error"), (A, 6, 12, "PMK109", "error")]
 
 
 def test_catalog_entry_that_is_not_a_mapping(tmp_path: Path, check_json: Runner) -> None:
@@ -1679,7 +1679,7 @@ def test_catalog_with_a_byte_order_mark(tmp_path: Path, check_json: Runner) -> N
 
 def test_binary_catalog(tmp_path: Path, check_json: Runner) -> None:
     result = catalog_findings(tmp_path, check_json, services=b"checkout:\x00")
-    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK001", "error")]
+    assert result.found == [(SERVICES_FILE, 1, 1, "PMK001", "error"), (A, 6, 12, "PMK109", "error")]
 
 
 def test_catalogs_are_not_listed_as_other_files(tmp_path: Path, check_json: Runner) -> None:

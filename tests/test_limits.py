@@ -135,9 +135,9 @@ def test_catalog_over_the_limit_is_not_parsed(tmp_path: Path, check_json: Runner
     data = catalog_text(SERVICES).encode() + b"x: [" * (MAX_CATALOG_BYTES // 4)
     make_project(tmp_path, files={A: VALID}, services=data)
     result = check_json()
-    assert result.found == [(A, 6, 12, "PMK109", "error"), (SERVICES_FILE, 1, 1, "PMK007", "error")]
+    assert result.found == [(SERVICES_FILE, 1, 1, "PMK007", "error"), (A, 6, 12, "PMK109", "error")]
     size = len(data)
-    assert result.messages[1] == (
+    assert result.messages[0] == (
         f"{size:,} bytes is more than the {MAX_CATALOG_BYTES:,} pmkb reads; "
         "the catalog is not read; keep its entries short"
     )
@@ -194,8 +194,8 @@ def test_a_named_pipe_is_reported_not_waited_on(tmp_path: Path) -> None:
     assert isinstance(kb, KnowledgeBase)
     found = [(f.path, f.code, f.message) for f in kb.all_findings if f.code != "PMK109"]
     assert found == [
-        ("postmortems/pipe.md", "PMK012", "cannot read the file: not a regular file"),
         (SERVICES_FILE, "PMK501", "cannot read the catalog: not a regular file"),
+        ("postmortems/pipe.md", "PMK012", "cannot read the file: not a regular file"),
     ]
 
 

@@ -152,7 +152,13 @@ class KnowledgeBase:
         items = list(self.findings)
         for pm in self.postmortems:
             items.extend(pm.findings)
-        return sorted(items, key=lambda f: (f.path, f.line, f.col, f.code, f.message))
+        # The catalogs' first: a catalog that cannot be read makes every service or factor a
+        # postmortem names unknown, and its own finding, the cause, would come after theirs.
+        display = self.settings.display_path
+        catalogs = {display(self.settings.services_file), display(self.settings.factors_file)}
+        return sorted(
+            items, key=lambda f: (f.path not in catalogs, f.path, f.line, f.col, f.code, f.message)
+        )
 
     def is_published(self, pm: Postmortem) -> bool:
         """Whether the site for the settings' audience publishes `pm`."""
