@@ -913,6 +913,35 @@ def test_changed_since_a_bad_ref_exits_2(
 
 
 @needs_git
+def test_changed_since_in_a_shallow_clone_says_to_fetch_the_history(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
+    # What actions/checkout gives without `fetch-depth: 0`: each branch's last commit alone.
+    source = tmp_path / "source"
+    source.mkdir()
+    git("init", "-q", "-b", "main", cwd=source)
+    make_project(source, files={"postmortems/a.md": VALID})
+    git("add", "-A", cwd=source)
+    git("commit", "-q", "-m", "base", cwd=source)
+    git("checkout", "-q", "-b", "feature", cwd=source)
+    (source / "postmortems/b.md").write_text(VALID, encoding="utf-8")
+    git("add", "-A", cwd=source)
+    git("commit", "-q", "-m", "feature", cwd=source)
+    git("checkout", "-q", "main", cwd=source)
+    (source / "postmortems/c.md").write_text(VALID, encoding="utf-8")
+    git("add", "-A", cwd=source)
+    git("commit", "-q", "-m", "main moves on", cwd=source)
+    git("clone", "-q", "--depth", "1", "--no-single-branch", "-b", "feature",
+        source.as_uri(), "clone")  # fmt: skip
+    result = run("check", "--changed-since", "origin/main", cwd=tmp_path / "clone")
+    assert result.code == EXIT_USAGE
+    assert result.err.startswith("pmkb: --changed-since origin/main: no common ancestor of ")
+    assert result.err.endswith(
+        "(this clone is shallow: fetch the history: `fetch-depth: 0` with actions/checkout)\n"
+    )
+
+
+@needs_git
 def test_changed_since_outside_a_repository_exits_2(
     tmp_path: Path, run: Runner, git: Callable[..., str]
 ) -> None:

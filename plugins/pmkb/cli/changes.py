@@ -10,6 +10,9 @@ class ChangesError(Exception):
     """git could not say what changed."""
 
 
+_FETCH_ALL = "fetch the history: `fetch-depth: 0` with actions/checkout"
+
+
 def _git(args: list[str], cwd: Path) -> str:
     """The standard output of `git <args>` run in `cwd`; ChangesError with git's message on failure."""
     try:
@@ -40,13 +43,14 @@ def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
         _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
     except ChangesError:
         raise ChangesError(
-            f"`{ref}` is not a commit of this repository"
-            " (in a shallow clone, fetch the history: `fetch-depth: 0` with actions/checkout)"
+            f"`{ref}` is not a commit of this repository (in a shallow clone, {_FETCH_ALL})"
         ) from None
     try:
         base = _git(["merge-base", ref, "HEAD"], cwd).strip()
     except ChangesError as exc:
-        raise ChangesError(f"no common ancestor of `{ref}` and HEAD: {exc}") from None
+        shallow = _git(["rev-parse", "--is-shallow-repository"], cwd).strip() == "true"
+        hint = f" (this clone is shallow: {_FETCH_ALL})" if shallow else ""
+        raise ChangesError(f"no common ancestor of `{ref}` and HEAD: {exc}{hint}") from None
     # Without renames, a file renamed is its new name added and its old one deleted: a catalog
     # renamed away is gone for the check as a deleted one is. A file that changed type (`T`: a
     # postmortem made a link) counts as changed. `-z`: status and path alternate.
