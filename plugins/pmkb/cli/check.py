@@ -106,7 +106,7 @@ def _selected(
         counted.update(inside)
         chosen.update(known[p] for p in inside)
 
-    for raw in paths:
+    for raw in [*paths, *_markdown_outside(paths, settings)]:
         absolute = raw.absolute()
         try:
             link = _first_link(absolute, settings.root)
@@ -155,6 +155,39 @@ def _selected(
     if display(settings.postmortems_dir) not in chosen:  # else its PMK011 lists them all
         extra.update(_ignored_named(ignoring, kb.ignored, display))
     return chosen, [f for found in extra.values() for f in found], len(counted)
+
+
+def _markdown_outside(paths: list[Path], settings: Settings) -> list[Path]:
+    """The Markdown files of the named folders that are not the knowledge base's (a `drafts/`
+    folder, say): each is checked on its own, as a file named there is, not passed over. Hidden
+    names and links are left out, as the walk of the postmortems folder leaves them; the docs
+    folder holds pages, not postmortems."""
+    found: list[Path] = []
+    # A folder holding the project, the postmortems or the pages is the full check's.
+    held = [settings.root, settings.postmortems_dir, settings.docs_dir]
+    for raw in paths:
+        folder = Path(os.path.normpath(raw.absolute()))
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        docs = settings.docs_dir
+        if (
+            any(p is not None and p.is_relative_to(folder) for p in held)
+            or folder.is_relative_to(settings.postmortems_dir)
+            or (docs is not None and folder.is_relative_to(docs))
+        ):
+            continue
+        for base, folders, names in os.walk(folder):
+            folders[:] = sorted(
+                d for d in folders if not d.startswith(".") and not Path(base, d).is_symlink()
+            )
+            found += [
+                Path(base, name)
+                for name in sorted(names)
+                if name.endswith(".md")
+                and not name.startswith(".")
+                and not Path(base, name).is_symlink()
+            ]
+    return found
 
 
 def _ignored_named(
