@@ -267,6 +267,31 @@ def test_named_file_outside_the_knowledge_base_is_checked(
     assert result.data["files"] == 1
 
 
+def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
+    tmp_path: Path, check_json: Runner
+) -> None:
+    # As naming each of them would: not "Checked 0 postmortem file(s)" and a pass.
+    make_project(
+        tmp_path,
+        files={
+            A: VALID,
+            "drafts/x.md": swap("severity: SEV2", "severity: P9"),
+            "drafts/later/y.md": VALID,
+            "drafts/.hidden.md": "not read",
+            "drafts/notes.txt": "not Markdown",
+            "docs/index.md": "# Home\n",
+        },
+        options={},  # a mkdocs.yml, whose docs_dir is `docs`
+    )
+    result = check_json("drafts")
+    assert result.found == [("drafts/x.md", 4, 11, "PMK107", "error")]
+    assert result.data["files"] == 2
+    assert result.code == EXIT_FINDINGS
+    # The pages of docs_dir are no postmortems, and the whole project is the full check.
+    assert check_json("docs").data["files"] == 0
+    assert check_json(".").data["files"] == 1
+
+
 def test_named_missing_file_is_pmk012(tmp_path: Path, check_json: Runner) -> None:
     make_project(tmp_path, files={A: VALID})
     result = check_json("postmortems/missing.md")
@@ -612,6 +637,26 @@ def test_missing_postmortems_folder(tmp_path: Path, check_json: Runner) -> None:
         (SERVICES_FILE, 1, 1, "PMK501", "error"),
         ("postmortems", 1, 1, "PMK501", "error"),
     ]
+
+
+def test_run_inside_the_project_says_where_its_configuration_is(
+    tmp_path: Path, run: Runner
+) -> None:
+    # From postmortems/2025/, say: no mkdocs.yml there, so the defaults, and no folder to read.
+    make_project(tmp_path, files={"postmortems/2025/a.md": VALID}, options={})
+    inside = tmp_path / "postmortems" / "2025"
+    expected = (
+        "postmortems:1:1: error PMK501 the postmortems folder does not exist (option "
+        f"`postmortems_dir`); no mkdocs.yml here, and `{(tmp_path / 'mkdocs.yml').as_posix()}` "
+        "is the project's: run pmkb in that folder, or give it with --config"
+    )
+    result = run("check", cwd=inside)
+    assert result.code == EXIT_FINDINGS
+    assert expected in result.out.splitlines()
+    # Not figures of an empty knowledge base: there is none to count.
+    result = run("stats", cwd=inside)
+    assert result.code == EXIT_FINDINGS
+    assert (result.out, result.err) == ("", expected + "\n")
 
 
 # Front matter (PMK101-PMK115).
