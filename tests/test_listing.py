@@ -307,6 +307,24 @@ def test_a_table_that_fits_one_page_is_not_split(tmp_path: Path) -> None:
     assert " ".join(page.lead.split()) == "2 published incidents, from 2024-01-01 to 2024-02-01, newest first."  # fmt: skip
 
 
+def test_the_lead_gives_the_dates_of_the_dated_incidents(tmp_path: Path) -> None:
+    # A postmortem without its date is published, with the error, and sorted last.
+    undated = "".join(
+        line
+        for line in postmortem("No date", "2024-03-01").splitlines(keepends=True)
+        if not line.startswith("date:")
+    )
+    files = {
+        "a.md": postmortem("First", "2024-01-01"),
+        "b.md": postmortem("Second", "2024-02-01"),
+        "c.md": undated,
+    }
+    root = make_project(tmp_path, files, site=True)
+    assert build(root).returncode == 0
+    lead = " ".join(listing(root, "incidents/index.html").lead.split())
+    assert lead == "3 published incidents, from 2024-01-01 to 2024-02-01 and 1 undated, newest first."  # fmt: skip
+
+
 def test_near_misses_are_counted_marked_and_filtered_apart(tmp_path: Path) -> None:
     files = {
         "a.md": postmortem("An outage", "2024-01-01"),
