@@ -80,6 +80,15 @@ def test_incident_header_card_shows_facts_and_links(site: Path) -> None:
     assert "Ana Ruiz" in html
 
 
+def test_card_shows_a_dash_for_no_known_service_or_factor(tmp_path: Path) -> None:
+    # The catalogs know neither: each is reported (PMK109, PMK110), and the card lists none.
+    text = postmortem("Unknown names", "2024-01-10", services=["nowhere"], factors=["no-such"])
+    root = make_project(tmp_path, {"2024/2024-01-10-x.md": text}, site=True)
+    assert build(root).returncode == 0
+    html = read(root, "incidents/2024-01-10-x/index.html")
+    assert "<dt>Services</dt><dd>—</dd><dt>Contributing factors</dt><dd>—</dd>" in html
+
+
 def test_action_items_table_marks_overdue_items(site: Path) -> None:
     html = read(site, "incidents/2024-01-10-checkout-down/index.html")
     overdue = re.search(r'<li class="pmkb-overdue">(.*?)</li>', html, re.S)

@@ -123,8 +123,10 @@ def _card(pm: Postmortem, card: str, custom_rows: list[tuple[str, str]], marks: 
         )
     if detected_only:
         parts.append(_FROM_DETECTION_NOTE)
-    services = "".join(f"{marks.chip('service', s)} " for s in pm.services)
-    factors = "".join(f"{marks.chip('factor', f)} " for f in pm.factors)
+    # "—" for none, as for a missing date: those the catalog does not know are left out (PMK109,
+    # PMK110), and an empty value reads as a broken page.
+    services = "".join(f"{marks.chip('service', s)} " for s in pm.services) or "—"
+    factors = "".join(f"{marks.chip('factor', f)} " for f in pm.factors) or "—"
     facts = [f"<dt>Services</dt><dd>{services}</dd><dt>Contributing factors</dt><dd>{factors}</dd>"]
     if pm.authors:
         facts.append(f"<dt>Authors</dt><dd>{escape(', '.join(pm.authors))}</dd>")
