@@ -364,7 +364,10 @@ def test_init_from_a_local_pmkb_says_the_release_must_exist(
     assert _pins(tmp_path) == ("pmkb==0.1.0", REPO_URL, "v0.1.0")
     (note,) = [line for line in result.lines if line.startswith("Note:")]
     assert "file:///home/me/pmkb" in note
-    assert "needs that release on PyPI" in note
+    assert (
+        "the workflows install `pmkb==0.1.0` and the pre-commit hook takes pmkb's tag `v0.1.0`, "
+        "which need that release"
+    ) in note
     assert f"--install 'pmkb @ git+{REPO_URL}@COMMIT'" in note
     # Said once, when the files that pin pmkb are written: not again when nothing is.
     again = run("init", "--yes")

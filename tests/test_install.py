@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pmkb import __version__ as pmkb_version
 from pmkb.cli.init import REPO_URL
 
 REPO = Path(__file__).resolve().parent.parent
@@ -211,9 +212,11 @@ def repo(environment: Path, tmp_path: Path) -> Iterator[Path]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     # Installed from a wheel file (PEP 610's direct_url.json says so), pmkb pins its version and
-    # warns that the workflows need that release on PyPI.
+    # warns that the workflows and the pre-commit hook need that release.
     assert "Note: this pmkb was installed from file:" in result.stdout
-    assert "needs that release on PyPI" in result.stdout
+    assert f"the pre-commit hook takes pmkb's tag `v{pmkb_version}`, which need that release" in (
+        result.stdout
+    )
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "pmkb init")
     _git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
