@@ -205,6 +205,12 @@ def test_catalog_id_index_is_refused(tmp_path: Path, check_json: Runner, catalog
         ({"action_items_path": "./trends"}, "`action_items_path` is `trends`"),
         ({"incidents_path": "."}, "`incidents_path` is '.'"),
         ({"factors_path": "./"}, "`factors_path` is './'"),
+        # One folder on macOS and Windows.
+        (
+            {"action_items_path": "Services"},
+            "`action_items_path` is `Services`, in all but case as is `services_path`: the "
+            "action-items page and the services listing would both be `services/index.md`",
+        ),
     ],
 )
 def test_listing_paths_that_collide_are_refused(
@@ -507,12 +513,30 @@ def test_edit_link_is_right_when_the_project_is_reached_through_a_link(tmp_path:
     )
 
 
+def test_edit_link_is_right_when_docs_dir_is_a_link_to_another_folder(tmp_path: Path) -> None:
+    # The repository holds docs/ where mkdocs.yml says, whatever folder the link leads to.
+    root = make_project(
+        tmp_path, {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
+    )
+    content = root / "site-src" / "content"
+    content.parent.mkdir()
+    (root / "docs").rename(content)
+    symlink(root / "docs", content)
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    html = read(root, "incidents/2024-01-10-down/index.html")
+    assert 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"' in (
+        html
+    )
+
+
 def test_no_edit_link_from_docs_dir_on_another_drive(monkeypatch: pytest.MonkeyPatch) -> None:
     # Windows: no relative path joins two drives (a mapped drive resolves to its share's path).
     import ntpath
 
     monkeypatch.setattr(plugin.os.path, "relpath", ntpath.relpath)
-    assert plugin._relative_folder("Z:\\kb\\postmortems\\2024", "C:\\kb\\docs") is None
+    folder, root = "Z:\\kb\\postmortems\\2024", "C:\\kb"
+    assert plugin._relative_folder(folder, root, root, "C:\\kb\\docs") is None
 
 
 def test_configuration_on_another_drive_is_shown_as_given(

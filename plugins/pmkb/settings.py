@@ -526,11 +526,13 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
             if key in failed:
                 continue
             path = self[key]
-            other = taken.setdefault(path, key)
+            # Told apart by case alone, they are one folder on macOS and Windows.
+            other = taken.setdefault(path.casefold(), key)
             if other != key:
+                as_is = "as is" if self[other] == path else "in all but case as is"
                 message = (
-                    f"option `{key}` is `{path}`, as is `{other}`: the {label} and the "
-                    f"{LISTING_OPTIONS[other]} would both be `{path}/index.md`"
+                    f"option `{key}` is `{path}`, {as_is} `{other}`: the {label} and the "
+                    f"{LISTING_OPTIONS[other]} would both be `{self[other]}/index.md`"
                 )
                 errors.append((key, OptionError(message, "PMK603")))
         return errors

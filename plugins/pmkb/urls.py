@@ -164,13 +164,13 @@ def collisions(site: Site, claims: Iterable[Claim]) -> list[tuple[Claim, Finding
         first = held.setdefault(dest.casefold(), claim)
         if first is claim or (claim.in_docs and first.in_docs):
             continue
+        held_as = site.output(first.src)
+        where = (
+            f"`{dest}`"
+            if held_as == dest
+            else f"`{held_as}` where file names ignore case (macOS, Windows)"
+        )
         if claim.in_docs:
-            held_as = site.output(first.src)
-            where = (
-                f"`{dest}`"
-                if held_as == dest
-                else f"`{held_as}` where file names ignore case (macOS, Windows)"
-            )
             message = (
                 f"`{claim.src}` and {first.what} (`{first.src}`) would both be the site's "
                 f"{where}; only one can be published: move or rename this file"
@@ -179,7 +179,7 @@ def collisions(site: Site, claims: Iterable[Claim]) -> list[tuple[Claim, Finding
         else:
             message = (
                 f"{claim.what} (`{claim.src}`) and {first.what} (`{first.src}`) would both be "
-                f"the site's `{dest}`"
+                f"the site's {where}"
             )
             found.append((claim, finding(claim.display, claim.line, claim.col, "PMK603", message)))
     return found

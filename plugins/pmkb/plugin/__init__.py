@@ -85,6 +85,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
+        self.written_folders = ("", "")  # see on_config
         self.today = date.today()
         self.listing_files: list[File] = []
         # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
@@ -222,6 +223,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.today = build_date()
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
+        # The project's folder and docs_dir as the configuration writes them, not resolved:
+        # `edit_uri` names docs_dir where the repository holds it, which a link does not move.
+        project = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+        self.written_folders = (project, config.docs_dir)
         self.listing_files = []
         self.blocks = {}
         self.held = {}
@@ -409,11 +414,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve and isinstance(file, GeneratedFile):
             file.changed = self.changed
         if source_path is not None:
-            # From docs_dir as pmkb resolved it, as it resolved the postmortems folder: MkDocs'
-            # own is only made absolute, and a link or a mapped drive on one side only would
-            # give a path through the other (or, on Windows, none).
-            assert self.settings is not None and self.settings.docs_dir is not None
-            folder = _relative_folder(str(source_path.parent), str(self.settings.docs_dir))
+            assert self.settings is not None
+            folder = _relative_folder(
+                str(source_path.parent), str(self.settings.root), *self.written_folders
+            )
             if folder == ".":
                 file.edit_uri = source_path.name
             elif folder is not None:  # None: on another drive, where no edit link can lead
@@ -942,12 +946,18 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=1024)
-def _relative_folder(folder: str, docs_dir: str) -> str | None:
+def _relative_folder(folder: str, root: str, project: str, docs: str) -> str | None:
+    """The postmortems' `folder` from the docs folder, as the repository holds them. `folder`
+    and the project's `root` are resolved (a project reached through a link, as macOS reaches
+    /tmp, is then one path); `project` and `docs` are the project's folder and docs_dir as the
+    configuration writes them. None where no path leads from one to the other (Windows: another
+    drive)."""
     # Asked once a folder, not once a file: at thousands of postmortems, in a few year folders,
     # working out each file's path from docs_dir took a tenth of every `serve` rebuild.
     try:
-        return Path(os.path.relpath(folder, docs_dir)).as_posix()
-    except ValueError:  # Windows: the two are on different drives
+        written = os.path.join(project, os.path.relpath(folder, root))
+        return Path(os.path.relpath(written, docs)).as_posix()
+    except ValueError:
         return None
 
 
