@@ -28,6 +28,7 @@ from helpers import (
     catalog_text,
     make_project,
     option_at,
+    symlink,
     with_keys,
 )
 from pmkb.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -287,9 +288,16 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     assert result.found == [("drafts/x.md", 4, 11, "PMK107", "error")]
     assert result.data["files"] == 2
     assert result.code == EXIT_FINDINGS
-    # The pages of docs_dir are no postmortems, and the whole project is the full check.
+    # The pages of docs_dir are no postmortems, and the whole project is the full check, also
+    # named through a link (macOS reaches /tmp through one, `$PWD` may too).
     assert check_json("docs").data["files"] == 0
     assert check_json(".").data["files"] == 1
+    real = make_project(
+        tmp_path / "real" / "kb", files={A: VALID, "README.md": "# About\n"}, options={}
+    )
+    symlink(tmp_path / "link", tmp_path / "real")
+    named = check_json(str(tmp_path / "link" / "kb"), cwd=real)
+    assert (named.found, named.data["files"]) == ([], 1)
 
 
 def test_named_missing_file_is_pmk012(tmp_path: Path, check_json: Runner) -> None:
@@ -645,18 +653,24 @@ def test_run_inside_the_project_says_where_its_configuration_is(
     # From postmortems/2025/, say: no mkdocs.yml there, so the defaults, and no folder to read.
     make_project(tmp_path, files={"postmortems/2025/a.md": VALID}, options={})
     inside = tmp_path / "postmortems" / "2025"
-    expected = (
+    hint = (
+        f"pmkb: no mkdocs.yml here; the project's is {tmp_path / 'mkdocs.yml'}: run pmkb in "
+        f"{tmp_path}, or give its mkdocs.yml with --config\n"
+    )
+    missing = (
         "postmortems:1:1: error PMK501 the postmortems folder does not exist (option "
-        f"`postmortems_dir`); no mkdocs.yml here, and `{(tmp_path / 'mkdocs.yml').as_posix()}` "
-        "is the project's: run pmkb in that folder, or give it with --config"
+        "`postmortems_dir`)"
     )
     result = run("check", cwd=inside)
     assert result.code == EXIT_FINDINGS
-    assert expected in result.out.splitlines()
+    assert result.err == hint and missing in result.out.splitlines()
     # Not figures of an empty knowledge base: there is none to count.
     result = run("stats", cwd=inside)
     assert result.code == EXIT_FINDINGS
-    assert (result.out, result.err) == ("", expected + "\n")
+    assert (result.out, result.err) == ("", hint + missing + "\n")
+    # Given a configuration, it is the one meant: no guess.
+    (inside / "kb.yml").write_text("site_name: x\n", encoding="utf-8")
+    assert run("check", "--config", "kb.yml", cwd=inside).err == ""
 
 
 # Front matter (PMK101-PMK115).

@@ -166,9 +166,10 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> list[Path]:
     # A folder holding the project, the postmortems or the pages is the full check's.
     held = [settings.root, settings.postmortems_dir, settings.docs_dir]
     for raw in paths:
-        folder = Path(os.path.normpath(raw.absolute()))
-        if not folder.is_dir() or folder.is_symlink():
+        named = Path(os.path.normpath(raw.absolute()))
+        if not named.is_dir() or named.is_symlink():
             continue
+        folder = named.resolve()  # as the settings' folders are: `$PWD` may lead through a link
         docs = settings.docs_dir
         if (
             any(p is not None and p.is_relative_to(folder) for p in held)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
+from ..findings import printable
 from ..read.project import load_project
 from ..settings import Settings
 
@@ -15,4 +17,17 @@ Commands = Any  # argparse's subparsers action, whose class argparse keeps priva
 
 def project_settings(args: argparse.Namespace) -> Settings:
     """The settings of the project the command runs in (`--config`, or ./mkdocs.yml)."""
-    return load_project(args.config, Path.cwd())
+    here = Path.cwd()
+    settings = load_project(args.config, here)
+    if args.config is None and not settings.postmortems_dir.is_dir():
+        # Run from inside a project (postmortems/2025/, say): the defaults, and nothing to read.
+        above = next((p for p in here.parents if (p / "mkdocs.yml").is_file()), None)
+        if above is not None and not (here / "mkdocs.yml").exists():
+            print(
+                printable(
+                    f"pmkb: no mkdocs.yml here; the project's is {above / 'mkdocs.yml'}: run "
+                    f"pmkb in {above}, or give its mkdocs.yml with --config"
+                ),
+                file=sys.stderr,
+            )
+    return settings

@@ -193,13 +193,6 @@ class KnowledgeBase:
         return len(self.postmortems) + len(self.unreadable)
 
 
-def _project_above(folder: Path) -> Path | None:
-    """The mkdocs.yml of a folder above `folder`, when `folder` has none of its own."""
-    if (folder / "mkdocs.yml").exists():
-        return None
-    return next((p / "mkdocs.yml" for p in folder.parents if (p / "mkdocs.yml").is_file()), None)
-
-
 def discover(settings: Settings) -> tuple[list[Path], list[Path], list[Finding]]:
     """Markdown files under the postmortems folder, sorted, and the other files, ignored, in the
     order walked; symlinks and the ignored files reported."""
@@ -207,12 +200,6 @@ def discover(settings: Settings) -> tuple[list[Path], list[Path], list[Finding]]
     display = settings.display_path
     if not root.is_dir():
         message = "the postmortems folder does not exist (option `postmortems_dir`)"
-        project = _project_above(settings.root)
-        if project is not None:  # run from inside the project, where no mkdocs.yml is
-            message += (
-                f"; no mkdocs.yml here, and `{display(project)}` is the project's: run pmkb in "
-                f"that folder, or give it with --config"
-            )
         return [], [], [finding(display(root), 1, 1, "PMK501", message)]
     catalogs = {settings.services_file, settings.factors_file}
     # Decided on the name first: hashing thousands of new paths to look them up among the
