@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -524,3 +525,25 @@ def test_pmkb_generate_writes_the_feeds_the_plugin_makes(
     assert made == _feed_files(site)
     page = (tmp_path / "out/docs/services/checkout/index.md").read_text(encoding="utf-8")
     assert 'href="../../feed-service-checkout.xml" type="application/atom+xml"' in page
+
+
+def test_pmkb_generate_reads_the_site_address_from_the_environment_as_mkdocs_does(
+    site: Path, tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `pmkb init` writes `site_url: !ENV SITE_URL`; the generated mkdocs.yml keeps the tag.
+    project = tmp_path / "project"
+    shutil.copytree(site, project, ignore=shutil.ignore_patterns("site"))
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    written = re.sub(
+        r"(?m)^site_url: .*$", "site_url: !ENV [PMKB_TEST_SITE_URL, KB_URL, null]", text
+    )
+    assert written != text
+    config.write_text(written, encoding="utf-8")
+    monkeypatch.delenv("PMKB_TEST_SITE_URL", raising=False)
+    monkeypatch.setenv("KB_URL", "https://kb.example/incidents/")
+    result = run("generate", "--out", str(tmp_path / "out"), cwd=project)
+    assert result.code == 0, result.err
+    feed = (tmp_path / "out" / "docs" / "feed.xml").read_text(encoding="utf-8")
+    assert "https://kb.example/incidents/" in feed
+    assert "site_url: !ENV" in (tmp_path / "out" / "mkdocs.yml").read_text(encoding="utf-8")

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         Project,
         body_converter,
         check_output,
+        env_value,
         generate,
         read_site_config,
     )
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
             if f.level is not Level.INFO:
                 print(f.format_text(), file=sys.stderr)
         site = Site(settings, bool(source.get("use_directory_urls", True)))
-        feeds = FeedSite.of(source.get("site_url"), source.get("site_name"))
+        # The address the site is built for: the generated mkdocs.yml keeps `!ENV` as written.
+        feeds = FeedSite.of(env_value(source.get("site_url")), env_value(source.get("site_name")))
         renderer = Renderer(kb, site, build_date(), body=body_converter(source), feeds=feeds)
         written = generate(kb, renderer, args.out, docs_dir, source, jobs, project=project)
     except GenerateError as exc:

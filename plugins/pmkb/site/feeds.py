@@ -49,8 +49,8 @@ class FeedSite:
     @classmethod
     def of(cls, site_url: object, site_name: object) -> FeedSite | None:
         """The feeds' site for MkDocs' `site_url` and `site_name`; None when `site_url` is not an
-        absolute http(s) address, which is when no feed is made. Values that are not text (an
-        `!ENV` tag `pmkb generate` reads unresolved) count as unset."""
+        absolute http(s) address, which is when no feed is made. Values that are not text (a
+        tag of a kind pmkb does not read) count as unset."""
         if not isinstance(site_url, str):
             return None
         parts = urlsplit(site_url.strip())

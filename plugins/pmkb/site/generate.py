@@ -17,6 +17,7 @@ import posixpath
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,17 @@ class Tagged:
 
     def __init__(self, tag: str, value: Any) -> None:
         self.tag, self.value = tag, value
+
+
+def env_value(value: Any) -> Any:
+    """`value` as MkDocs reads it where it is an `!ENV` tag (pyyaml-env-tag's rule): the first
+    of its variables that is set, else its default (the last item of a list of more than one),
+    else None; any other value as it is."""
+    if not isinstance(value, Tagged) or value.tag != "!ENV":
+        return value
+    names = value.value if isinstance(value.value, list) else [value.value]
+    default = names.pop() if isinstance(value.value, list) and len(names) > 1 else None
+    return next((os.environ[str(n)] for n in names if str(n) in os.environ), default)
 
 
 class _KeepTagsLoader(_Base):  # type: ignore[misc, valid-type]
@@ -387,11 +399,16 @@ def _copy_pages(source: Path, dest: Path, skip: set[tuple[int, int] | str]) -> N
 
 
 def _within(path: Path, folder: Path) -> bool:
-    """Whether `path` is `folder` or inside it, or would be where file names ignore case (macOS,
-    Windows: `Postmortems/site` is in `postmortems`; resolving a path does not give its case)."""
-    return path.is_relative_to(folder) or Path(str(path).casefold()).is_relative_to(
-        str(folder).casefold()
-    )
+    """Whether `path` is `folder` or inside it; on macOS, whose file names ignore case, in any
+    case (`Postmortems/site` is in `postmortems`, and resolving a path does not give its case).
+    Windows' paths compare so already."""
+    if path.is_relative_to(folder):
+        return True
+    return FOLDS_CASE and Path(str(path).casefold()).is_relative_to(str(folder).casefold())
+
+
+# Whether this system's file names ignore case: macOS's do, unless a volume is made otherwise.
+FOLDS_CASE = sys.platform == "darwin"
 
 
 def _identity(path: Path) -> tuple[int, int] | str:
