@@ -168,7 +168,7 @@ def default_install() -> tuple[Install, str]:
         f"Note: this pmkb was installed from {printable(url) or 'a local source'}, not from PyPI;"
         f" the workflows install `{install.spec}` and the pre-commit hook takes pmkb's tag"
         f" `{install.hook_rev}`, which need that release. Until then,"
-        f" run `pmkb init --install 'pmkb @ git+{REPO_URL}@COMMIT'` with a commit of pmkb"
+        f" run `pmkb init --install {_quoted(f'pmkb @ git+{REPO_URL}@COMMIT')}` with a commit of pmkb"
         " (in a new folder, or after deleting the files written)."
     )
 

@@ -78,9 +78,10 @@ def plugin_options(
                 # `- pmkb:` with its options under it at the same depth: YAML reads them as
                 # keys of the list's item, beside the plugin, and MkDocs refuses the file.
                 beside = [str(key) for key in list(item)[1:]]
+                verb = "is" if len(beside) == 1 else "are"
                 message = (
-                    f"{', '.join(f'`{key}`' for key in beside)} is written beside `pmkb:`, not "
-                    f"under it: indent pmkb's options deeper than `pmkb:`"
+                    f"{', '.join(f'`{key}`' for key in beside)} {verb} written beside `pmkb:`, "
+                    f"not under it: indent pmkb's options deeper than `pmkb:`"
                 )
                 where = (marks or {}).get(beside[0], (1, 1))
                 raise SettingsError([finding(display, *where, "PMK601", message)])
