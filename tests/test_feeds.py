@@ -546,4 +546,5 @@ def test_pmkb_generate_reads_the_site_address_from_the_environment_as_mkdocs_doe
     assert result.code == 0, result.err
     feed = (tmp_path / "out" / "docs" / "feed.xml").read_text(encoding="utf-8")
     assert "https://kb.example/incidents/" in feed
-    assert "site_url: !ENV" in (tmp_path / "out" / "mkdocs.yml").read_text(encoding="utf-8")
+    generated = (tmp_path / "out" / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "site_url: !ENV\n- PMKB_TEST_SITE_URL\n- KB_URL\n- null\n" in generated  # whole

@@ -61,8 +61,8 @@ def env_value(value: Any) -> Any:
     else None; any other value as it is."""
     if not isinstance(value, Tagged) or value.tag != "!ENV":
         return value
-    names = value.value if isinstance(value.value, list) else [value.value]
-    default = names.pop() if isinstance(value.value, list) and len(names) > 1 else None
+    names = list(value.value) if isinstance(value.value, list) else [value.value]
+    default = names.pop() if len(names) > 1 else None  # a copy: the tag is written out as read
     return next((os.environ[str(n)] for n in names if str(n) in os.environ), default)
 
 
