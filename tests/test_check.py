@@ -292,6 +292,15 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     # named through a link (macOS reaches /tmp through one, `$PWD` may too).
     assert check_json("docs").data["files"] == 0
     assert check_json(".").data["files"] == 1
+    # A folder reached through a link in the project: the link is reported, not followed, and
+    # what it leads to is not quoted (CI logs are public).
+    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "sub" / "x.md").write_text(
+        swap("severity: SEV2", "severity: TOKEN-hunter2"), encoding="utf-8"
+    )
+    symlink(tmp_path / "notes", tmp_path / "elsewhere")
+    linked = check_json("notes/sub")
+    assert [f[3] for f in linked.found] == ["PMK010"] and "hunter2" not in linked.out
     real = make_project(
         tmp_path / "real" / "kb", files={A: VALID, "README.md": "# About\n"}, options={}
     )
@@ -671,6 +680,9 @@ def test_run_inside_the_project_says_where_its_configuration_is(
     # Given a configuration, it is the one meant: no guess.
     (inside / "kb.yml").write_text("site_name: x\n", encoding="utf-8")
     assert run("check", "--config", "kb.yml", cwd=inside).err == ""
+    # A site above that does not use pmkb is not the project's.
+    (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n", encoding="utf-8")
+    assert run("check", cwd=inside).err == ""
 
 
 # Front matter (PMK101-PMK115).

@@ -167,9 +167,10 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> list[Path]:
     held = [settings.root, settings.postmortems_dir, settings.docs_dir]
     for raw in paths:
         named = Path(os.path.normpath(raw.absolute()))
-        if not named.is_dir() or named.is_symlink():
-            continue
-        folder = named.resolve()  # as the settings' folders are: `$PWD` may lead through a link
+        if not named.is_dir() or _first_link(named, settings.root) is not None:
+            continue  # a link on the way is reported on the folder named, and not followed
+        # Compared resolved, as the settings' folders are: `$PWD` may lead through a link.
+        folder = named.resolve()
         docs = settings.docs_dir
         if (
             any(p is not None and p.is_relative_to(folder) for p in held)
@@ -177,7 +178,7 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> list[Path]:
             or (docs is not None and folder.is_relative_to(docs))
         ):
             continue
-        for base, folders, names in os.walk(folder):
+        for base, folders, names in os.walk(named):
             folders[:] = sorted(
                 d for d in folders if not d.startswith(".") and not Path(base, d).is_symlink()
             )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import printable
-from ..read.project import load_project
+from ..read.project import configures_pmkb, load_project
 from ..settings import Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -21,7 +21,7 @@ def project_settings(args: argparse.Namespace) -> Settings:
     settings = load_project(args.config, here)
     if args.config is None and not settings.postmortems_dir.is_dir():
         # Run from inside a project (postmortems/2025/, say): the defaults, and nothing to read.
-        above = next((p for p in here.parents if (p / "mkdocs.yml").is_file()), None)
+        above = next((p for p in here.parents if configures_pmkb(p / "mkdocs.yml")), None)
         if above is not None and not (here / "mkdocs.yml").exists():
             print(
                 printable(

@@ -116,6 +116,16 @@ def plugin_options(
     return None
 
 
+def configures_pmkb(path: Path) -> bool:
+    """Whether the MkDocs configuration `path` lists the pmkb plugin (its parents by `INHERIT:`
+    not read); False for a file that cannot be read."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+        return isinstance(raw, dict) and plugin_options(raw, path.name) is not None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, SettingsError):
+        return False
+
+
 def inherited(
     raw: Any, path: Path, display: str, depth: int = 0, loader: type[Any] | None = None
 ) -> Any:
