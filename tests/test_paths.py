@@ -208,8 +208,9 @@ def test_catalog_id_index_is_refused(tmp_path: Path, check_json: Runner, catalog
         # One folder on macOS and Windows.
         (
             {"action_items_path": "Services"},
-            "`action_items_path` is `Services`, in all but case as is `services_path`: the "
-            "action-items page and the services listing would both be `services/index.md`",
+            "`action_items_path` is `Services` and `services_path` is `services`: where file "
+            "names ignore case (macOS, Windows), the action-items page and the services listing "
+            "would both be `services/index.md`",
         ),
     ],
 )
@@ -513,6 +514,23 @@ def test_edit_link_is_right_when_the_project_is_reached_through_a_link(tmp_path:
     )
 
 
+def test_edit_link_is_right_when_docs_dir_is_written_through_a_link(tmp_path: Path) -> None:
+    # docs_dir given as an absolute path through a link, the configuration read by its own path.
+    real = make_project(
+        tmp_path / "real", {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
+    )
+    symlink(tmp_path / "link", real)
+    config = real / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(f"docs_dir: {(tmp_path / 'link' / 'docs').as_posix()}\n" + text, "utf-8")
+    result = build(real)
+    assert result.returncode == 0, result.stderr
+    html = read(real, "incidents/2024-01-10-down/index.html")
+    assert 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"' in (
+        html
+    )
+
+
 def test_edit_link_is_right_when_docs_dir_is_a_link_to_another_folder(tmp_path: Path) -> None:
     # The repository holds docs/ where mkdocs.yml says, whatever folder the link leads to.
     root = make_project(
@@ -535,8 +553,7 @@ def test_no_edit_link_from_docs_dir_on_another_drive(monkeypatch: pytest.MonkeyP
     import ntpath
 
     monkeypatch.setattr(plugin.os.path, "relpath", ntpath.relpath)
-    folder, root = "Z:\\kb\\postmortems\\2024", "C:\\kb"
-    assert plugin._relative_folder(folder, root, root, "C:\\kb\\docs") is None
+    assert plugin._relative_folder("Z:\\kb\\postmortems\\2024", "C:\\kb\\docs") is None
 
 
 def test_configuration_on_another_drive_is_shown_as_given(

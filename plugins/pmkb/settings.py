@@ -528,13 +528,17 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
             path = self[key]
             # Told apart by case alone, they are one folder on macOS and Windows.
             other = taken.setdefault(path.casefold(), key)
-            if other != key:
-                as_is = "as is" if self[other] == path else "in all but case as is"
+            if other == key:
+                continue
+            pages = f"the {label} and the {LISTING_OPTIONS[other]} would both be"
+            if self[other] == path:
+                message = f"option `{key}` is `{path}`, as is `{other}`: {pages} `{path}/index.md`"
+            else:
                 message = (
-                    f"option `{key}` is `{path}`, {as_is} `{other}`: the {label} and the "
-                    f"{LISTING_OPTIONS[other]} would both be `{self[other]}/index.md`"
+                    f"option `{key}` is `{path}` and `{other}` is `{self[other]}`: where file "
+                    f"names ignore case (macOS, Windows), {pages} `{self[other]}/index.md`"
                 )
-                errors.append((key, OptionError(message, "PMK603")))
+            errors.append((key, OptionError(message, "PMK603")))
         return errors
 
 

@@ -85,7 +85,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.cache: ParseCache | None = ParseCache()
         self.settings: Settings | None = None
-        self.written_folders = ("", "")  # see on_config
+        self.docs_placed = ""  # see on_config
         self.today = date.today()
         self.listing_files: list[File] = []
         # Per generated page: pmkb's HTML blocks, waiting for the page to be converted.
@@ -223,10 +223,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.today = build_date()
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
-        # The project's folder and docs_dir as the configuration writes them, not resolved:
-        # `edit_uri` names docs_dir where the repository holds it, which a link does not move.
-        project = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        self.written_folders = (project, config.docs_dir)
+        # docs_dir where the repository holds it, which `edit_uri` names: its folder resolved, as
+        # the postmortems' are (a project reached through a link is then one path), but not
+        # docs_dir itself, which may be a link to a folder elsewhere.
+        docs = Path(config.docs_dir)
+        self.docs_placed = str(docs.parent.resolve() / docs.name)
         self.listing_files = []
         self.blocks = {}
         self.held = {}
@@ -415,9 +416,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             file.changed = self.changed
         if source_path is not None:
             assert self.settings is not None
-            folder = _relative_folder(
-                str(source_path.parent), str(self.settings.root), *self.written_folders
-            )
+            folder = _relative_folder(str(source_path.parent), self.docs_placed)
             if folder == ".":
                 file.edit_uri = source_path.name
             elif folder is not None:  # None: on another drive, where no edit link can lead
@@ -946,17 +945,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=1024)
-def _relative_folder(folder: str, root: str, project: str, docs: str) -> str | None:
-    """The postmortems' `folder` from the docs folder, as the repository holds them. `folder`
-    and the project's `root` are resolved (a project reached through a link, as macOS reaches
-    /tmp, is then one path); `project` and `docs` are the project's folder and docs_dir as the
-    configuration writes them. None where no path leads from one to the other (Windows: another
+def _relative_folder(folder: str, docs: str) -> str | None:
+    """The postmortems' `folder` (resolved) from the docs folder `docs` (see `docs_placed`), as
+    the repository holds them; None where no path leads from one to the other (Windows: another
     drive)."""
     # Asked once a folder, not once a file: at thousands of postmortems, in a few year folders,
     # working out each file's path from docs_dir took a tenth of every `serve` rebuild.
     try:
-        written = os.path.join(project, os.path.relpath(folder, root))
-        return Path(os.path.relpath(written, docs)).as_posix()
+        return Path(os.path.relpath(folder, docs)).as_posix()
     except ValueError:
         return None
 
