@@ -499,53 +499,46 @@ def test_findings_show_paths_relative_to_the_project_when_inside_it(
     assert settings.display_path(path) == (path.as_posix() if shown is None else shown)
 
 
+# The edit button of an incident page leads to its postmortem where the repository holds it.
+EDIT_LINK = 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"'
+
+
+def _one_incident(root: Path) -> Path:
+    return make_project(
+        root, {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
+    )
+
+
+def _edit_link_leads_to_the_postmortem(root: Path) -> None:
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    assert EDIT_LINK in read(root, "incidents/2024-01-10-down/index.html")
+
+
 def test_edit_link_is_right_when_the_project_is_reached_through_a_link(tmp_path: Path) -> None:
     # macOS reaches /tmp and /var through links: pmkb resolves its folders, MkDocs does not.
-    real = make_project(
-        tmp_path / "real", {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
-    )
-    link = tmp_path / "link"
-    symlink(link, real)
-    result = build(link)
-    assert result.returncode == 0, result.stderr
-    html = read(link, "incidents/2024-01-10-down/index.html")
-    assert 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"' in (
-        html
-    )
+    symlink(tmp_path / "link", _one_incident(tmp_path / "real"))
+    _edit_link_leads_to_the_postmortem(tmp_path / "link")
 
 
 def test_edit_link_is_right_when_docs_dir_is_written_through_a_link(tmp_path: Path) -> None:
     # docs_dir given as an absolute path through a link, the configuration read by its own path.
-    real = make_project(
-        tmp_path / "real", {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
-    )
+    real = _one_incident(tmp_path / "real")
     symlink(tmp_path / "link", real)
     config = real / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(f"docs_dir: {(tmp_path / 'link' / 'docs').as_posix()}\n" + text, "utf-8")
-    result = build(real)
-    assert result.returncode == 0, result.stderr
-    html = read(real, "incidents/2024-01-10-down/index.html")
-    assert 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"' in (
-        html
-    )
+    _edit_link_leads_to_the_postmortem(real)
 
 
 def test_edit_link_is_right_when_docs_dir_is_a_link_to_another_folder(tmp_path: Path) -> None:
     # The repository holds docs/ where mkdocs.yml says, whatever folder the link leads to.
-    root = make_project(
-        tmp_path, {"2024/2024-01-10-down.md": postmortem("Down", "2024-01-10")}, site=True
-    )
+    root = _one_incident(tmp_path)
     content = root / "site-src" / "content"
     content.parent.mkdir()
     (root / "docs").rename(content)
     symlink(root / "docs", content)
-    result = build(root)
-    assert result.returncode == 0, result.stderr
-    html = read(root, "incidents/2024-01-10-down/index.html")
-    assert 'href="https://github.com/example/kb/edit/main/postmortems/2024/2024-01-10-down.md"' in (
-        html
-    )
+    _edit_link_leads_to_the_postmortem(root)
 
 
 def test_no_edit_link_from_docs_dir_on_another_drive(monkeypatch: pytest.MonkeyPatch) -> None:
