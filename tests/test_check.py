@@ -271,21 +271,32 @@ def test_named_file_outside_the_knowledge_base_is_checked(
 def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     tmp_path: Path, check_json: Runner
 ) -> None:
-    # As naming each of them would: not "Checked 0 postmortem file(s)" and a pass.
+    # As naming each of them would: not "Checked 0 postmortem file(s)" and a pass. Read as the
+    # postmortems folder is: `.markdown` too, no README, links and hidden files reported.
     make_project(
         tmp_path,
         files={
             A: VALID,
             "drafts/x.md": swap("severity: SEV2", "severity: P9"),
-            "drafts/later/y.md": VALID,
+            "drafts/later/y.MARKDOWN": VALID,
+            "drafts/README.md": "# Drafts\n\nWork in progress.\n",
             "drafts/.hidden.md": "not read",
             "drafts/notes.txt": "not Markdown",
             "docs/index.md": "# Home\n",
+            "elsewhere/z.md": VALID,
         },
         options={},  # a mkdocs.yml, whose docs_dir is `docs`
     )
+    symlink(tmp_path / "drafts" / "linked.md", tmp_path / "elsewhere" / "z.md")
     result = check_json("drafts")
-    assert result.found == [("drafts/x.md", 4, 11, "PMK107", "error")]
+    assert sorted(result.found) == [
+        ("drafts", 1, 1, "PMK011", "info"),
+        ("drafts/.hidden.md", 1, 1, "PMK014", "info"),
+        ("drafts/linked.md", 1, 1, "PMK010", "warning"),
+        ("drafts/x.md", 4, 11, "PMK107", "error"),
+    ]
+    (ignored,) = [m for m in result.messages if m.startswith("ignored")]
+    assert "drafts/README.md, drafts/notes.txt" in ignored
     assert result.data["files"] == 2
     assert result.code == EXIT_FINDINGS
     # The pages of docs_dir are no postmortems, and the whole project is the full check, also
@@ -307,6 +318,10 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     symlink(tmp_path / "link", tmp_path / "real")
     named = check_json(str(tmp_path / "link" / "kb"), cwd=real)
     assert (named.found, named.data["files"]) == ([], 1)
+    # ... and a link in the project is one, however the path to it is spelt.
+    symlink(real / "other", tmp_path / "elsewhere")
+    linked = check_json(str(tmp_path / "link" / "kb" / "other" / "sub"), cwd=real)
+    assert [f[3] for f in linked.found] == ["PMK010"] and "hunter2" not in linked.out
 
 
 def test_named_missing_file_is_pmk012(tmp_path: Path, check_json: Runner) -> None:

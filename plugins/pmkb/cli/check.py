@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..findings import Finding, Level, finding, printable, safe_json
-from ..read.knowledge import KnowledgeBase, ignored_files, load
+from ..read.knowledge import KnowledgeBase, ignored_files, load, markdown_in
 from ..read.source import read_source
 from ..read.validate import Checker
 from ..settings import Settings, SettingsError
@@ -106,7 +106,11 @@ def _selected(
         counted.update(inside)
         chosen.update(known[p] for p in inside)
 
-    for raw in [*paths, *_markdown_outside(paths, settings)]:
+    outside, walked = _markdown_outside(paths, settings)
+    for found in walked:  # what reading those folders as the postmortems folder is read says
+        extra.setdefault(found.path, []).append(found)
+        chosen.add(found.path)
+    for raw in [*paths, *outside]:
         absolute = raw.absolute()
         try:
             link = _first_link(absolute, settings.root)
@@ -157,12 +161,13 @@ def _selected(
     return chosen, [f for found in extra.values() for f in found], len(counted)
 
 
-def _markdown_outside(paths: list[Path], settings: Settings) -> list[Path]:
-    """The Markdown files of the named folders that are not the knowledge base's (a `drafts/`
-    folder, say): each is checked on its own, as a file named there is, not passed over. Hidden
-    names and links are left out, as the walk of the postmortems folder leaves them; the docs
-    folder holds pages, not postmortems."""
+def _markdown_outside(paths: list[Path], settings: Settings) -> tuple[list[Path], list[Finding]]:
+    """The postmortems of the named folders that are not the knowledge base's (a `drafts/`
+    folder, say), each to be checked on its own as a file named there is, not passed over; and
+    what reading them as the postmortems folder is read says (links, hidden Markdown, files that
+    are not postmortems). Not docs_dir, whose pages are no postmortems."""
     found: list[Path] = []
+    findings: list[Finding] = []
     # A folder holding the project, the postmortems or the pages is the full check's.
     held = [settings.root, settings.postmortems_dir, settings.docs_dir]
     for raw in paths:
@@ -178,18 +183,10 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> list[Path]:
             or (docs is not None and folder.is_relative_to(docs))
         ):
             continue
-        for base, folders, names in os.walk(named):
-            folders[:] = sorted(
-                d for d in folders if not d.startswith(".") and not Path(base, d).is_symlink()
-            )
-            found += [
-                Path(base, name)
-                for name in sorted(names)
-                if name.endswith(".md")
-                and not name.startswith(".")
-                and not Path(base, name).is_symlink()
-            ]
-    return found
+        files, _, said = markdown_in(named, settings)
+        found += files
+        findings += said
+    return found, findings
 
 
 def _ignored_named(
@@ -248,13 +245,25 @@ def _first_link(path: Path, root: Path) -> Path | None:
     """The first symbolic link on the way from `root` down to `path` (absolute, as written), or
     `path` itself when it lies outside `root` and is a link; None when there is none."""
     if not path.is_relative_to(root):
-        return path if path.is_symlink() else None
+        # Named through a link above the project (`$PWD`, macOS's /tmp): the links below it count.
+        project = next((folder for folder in path.parents if _is_folder(folder, root)), None)
+        if project is None:
+            return path if path.is_symlink() else None
+        path = root / path.relative_to(project)
     here = root
     for name in path.relative_to(root).parts:
         here = here / name
         if here.is_symlink():
             return here
     return None
+
+
+def _is_folder(path: Path, folder: Path) -> bool:
+    """Whether `path` leads to `folder` (resolved)."""
+    try:
+        return path.resolve() == folder
+    except OSError:
+        return False
 
 
 def _catalogs(settings: Settings) -> set[Path]:

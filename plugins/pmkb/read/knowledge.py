@@ -197,10 +197,17 @@ def discover(settings: Settings) -> tuple[list[Path], list[Path], list[Finding]]
     """Markdown files under the postmortems folder, sorted, and the other files, ignored, in the
     order walked; symlinks and the ignored files reported."""
     root = settings.postmortems_dir
-    display = settings.display_path
     if not root.is_dir():
         message = "the postmortems folder does not exist (option `postmortems_dir`)"
-        return [], [], [finding(display(root), 1, 1, "PMK501", message)]
+        return [], [], [finding(settings.display_path(root), 1, 1, "PMK501", message)]
+    return markdown_in(root, settings)
+
+
+def markdown_in(root: Path, settings: Settings) -> tuple[list[Path], list[Path], list[Finding]]:
+    """The Markdown files under the folder `root`, sorted, read as the postmortems folder is (no
+    README or index, no hidden name, no link followed), and the other files, ignored, in the
+    order walked; links, hidden Markdown, unreadable folders and ignored files reported."""
+    display = settings.display_path
     catalogs = {settings.services_file, settings.factors_file}
     # Decided on the name first: hashing thousands of new paths to look them up among the
     # catalogs cost a fifth of `pmkb check FILE`'s walk; only a catalog's name needs it.
