@@ -531,6 +531,19 @@ def test_edit_link_is_right_when_docs_dir_is_written_through_a_link(tmp_path: Pa
     _edit_link_leads_to_the_postmortem(real)
 
 
+def test_edit_link_is_right_when_docs_dir_is_in_a_folder_that_is_a_link(tmp_path: Path) -> None:
+    # `docs_dir: site-src/docs`, where site-src leads to build/src: the repository holds
+    # site-src/docs, which `edit_uri` names.
+    root = _one_incident(tmp_path)
+    (root / "build" / "src").mkdir(parents=True)
+    (root / "docs").rename(root / "build" / "src" / "docs")
+    symlink(root / "site-src", root / "build" / "src")
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8").replace("edit/main/docs/", "edit/main/site-src/docs/")
+    config.write_text("docs_dir: site-src/docs\n" + text, encoding="utf-8")
+    _edit_link_leads_to_the_postmortem(root)
+
+
 def test_edit_link_is_right_when_docs_dir_is_a_link_to_another_folder(tmp_path: Path) -> None:
     # The repository holds docs/ where mkdocs.yml says, whatever folder the link leads to.
     root = _one_incident(tmp_path)

@@ -223,11 +223,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.today = build_date()
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
-        # docs_dir where the repository holds it, which `edit_uri` names: its folder resolved, as
-        # the postmortems' are (a project reached through a link is then one path), but not
-        # docs_dir itself, which may be a link to a folder elsewhere.
-        docs = Path(config.docs_dir)
-        self.docs_placed = str(docs.parent.resolve() / docs.name)
+        self.docs_placed = _docs_placed(config, self.settings.root)
         self.listing_files = []
         self.blocks = {}
         self.held = {}
@@ -942,6 +938,20 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 if path.exists():
                     server.watch(str(path))
         return server
+
+
+def _docs_placed(config: MkDocsConfig, root: Path) -> str:
+    """docs_dir where the repository holds it, which `edit_uri` names, in the resolved project
+    `root` as the postmortems' folders are: written inside the project, as written, links on the
+    way and all (`site-src/docs` is there, whatever `site-src` leads to); written elsewhere (an
+    absolute path through a link), by its folder resolved, not itself: it may be a link."""
+    project = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+    docs = Path(config.docs_dir)
+    with suppress(ValueError):  # Windows: on another drive
+        inside = os.path.relpath(docs, project)
+        if inside != ".." and not inside.startswith(".." + os.sep):
+            return str(root / inside)
+    return str(docs.parent.resolve() / docs.name)
 
 
 @lru_cache(maxsize=1024)
