@@ -1790,18 +1790,39 @@ def test_unknown_option_suggests_the_right_one(tmp_path: Path, run: Runner) -> N
     assert len(result.err.splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("plugins", "found"),
+    [
+        # YAML reads them as keys of the list's item, beside `pmkb`, which would then get none.
+        (
+            "  - search\n  - pmkb:\n    postmortems_dir: kb\n",
+            "5:5: error PMK601 `postmortems_dir` is written beside `pmkb:`, not under it: indent "
+            "pmkb's options deeper than `pmkb:`",
+        ),
+        # In the mapping `pmkb init` writes, outdented: read as a plugin MkDocs does not have.
+        (
+            "  search: {}\n  pmkb:\n  related_limit: 3\n",
+            "5:3: error PMK601 `related_limit` is written as a plugin, beside `pmkb:`: indent "
+            "pmkb's options deeper than `pmkb:`",
+        ),
+        # Two plugins in one item of the list: pmkb would have been read as absent.
+        (
+            "  - search:\n    pmkb:\n      related_limit: 3\n",
+            "4:5: error PMK601 `search` and `pmkb` are one item of the list of plugins: begin "
+            "each plugin with `- `",
+        ),
+    ],
+    ids=["beside-in-a-list", "beside-in-a-mapping", "one-item"],
+)
 def test_options_written_beside_the_plugin_are_reported_where_they_are(
-    tmp_path: Path, run: Runner
+    tmp_path: Path, run: Runner, plugins: str, found: str
 ) -> None:
-    # YAML reads them as keys of the list's item, beside `pmkb`, which would then get none.
-    config = "site_name: x\nplugins:\n  - search\n  - pmkb:\n    postmortems_dir: kb\n"
+    # Each is a file MkDocs refuses; `pmkb check` passed it, with pmkb's defaults.
+    config = f"site_name: x\nplugins:\n{plugins}"
     make_project(tmp_path, files={A: VALID, "mkdocs.yml": config})
     result = run("check")
     assert result.code == EXIT_USAGE
-    assert result.err == (
-        "mkdocs.yml:5:5: error PMK601 `postmortems_dir` is written beside `pmkb:`, not under "
-        "it: indent pmkb's options deeper than `pmkb:`\n"
-    )
+    assert result.err == f"mkdocs.yml:{found}\n"
 
 
 def test_an_unusable_configuration_is_reported_in_the_format_asked_for(

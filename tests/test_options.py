@@ -285,5 +285,5 @@ def test_an_enabled_switch_that_is_not_a_boolean_is_reported(tmp_path: Path, run
     result = run("check")
     assert result.code == 2
     assert result.err.strip() == (
-        "mkdocs.yml:1:1: error PMK601 option `enabled` must be true or false, not 'sometimes'"
+        "mkdocs.yml:4:7: error PMK601 option `enabled` must be true or false, not 'sometimes'"
     )

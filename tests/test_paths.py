@@ -212,6 +212,11 @@ def test_catalog_id_index_is_refused(tmp_path: Path, check_json: Runner, catalog
             "names ignore case (macOS, Windows), the action-items page and the services listing "
             "would both be `services/index.md`",
         ),
+        # The clash is with an option left at its default: reported where the other one is.
+        (
+            {"incidents_path": "Services"},
+            "`services_path` is `services` and `incidents_path` is `Services`",
+        ),
     ],
 )
 def test_listing_paths_that_collide_are_refused(

@@ -34,11 +34,14 @@ T = TypeVar("T")
 
 
 class OptionError(ValidationError):
-    """A problem with an option's value, and the finding code it is reported under."""
+    """A problem with an option's value, the finding code it is reported under, and the other
+    option it concerns, if any: where that one is written, if this one is not (left at its
+    default), is where the finding goes."""
 
-    def __init__(self, message: str, code: str = "PMK601") -> None:
+    def __init__(self, message: str, code: str = "PMK601", other: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.other = other
 
 
 class _Option(BaseConfigOption[T]):
@@ -538,7 +541,7 @@ class PmkbConfig(Config):  # type: ignore[no-untyped-call]
                     f"option `{key}` is `{path}` and `{other}` is `{self[other]}`: where file "
                     f"names ignore case (macOS, Windows), {pages} `{self[other]}/index.md`"
                 )
-            errors.append((key, OptionError(message, "PMK603")))
+            errors.append((key, OptionError(message, "PMK603", other)))
         return errors
 
 
@@ -727,15 +730,14 @@ def config_findings(
 ) -> list[Finding]:
     """What validating a PmkbConfig found wrong, as findings on `source` (PMK601 unless said), at
     the option's line where `marks` has it."""
-    return [
-        finding(
-            source,
-            *(marks or {}).get(key, (1, 1)),
-            error.code if isinstance(error, OptionError) else "PMK601",
-            str(error),
-        )
-        for key, error in errors
-    ]
+    marks = marks or {}
+    found = []
+    for key, error in errors:
+        other = error.other if isinstance(error, OptionError) else None
+        where = marks.get(key) or (marks.get(other) if other else None) or (1, 1)
+        code = error.code if isinstance(error, OptionError) else "PMK601"
+        found.append(finding(source, *where, code, str(error)))
+    return found
 
 
 def validated(

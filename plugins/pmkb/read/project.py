@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextlib import suppress
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import mergedeep  # type: ignore[import-untyped]
 import yaml
+from mkdocs.config.base import get_schema
 
-from ..findings import finding
-from ..settings import Settings, SettingsError, load_settings, with_docs_dir
+from ..findings import Finding, finding
+from ..settings import PmkbConfig, Settings, SettingsError, load_settings, with_docs_dir
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -40,10 +43,14 @@ def option_marks(text: str) -> dict[str, tuple[int, int]]:
     found: list[yaml.Node] = []
     if isinstance(plugins, yaml.SequenceNode):
         for item in plugins.value:
-            if _value(item, "pmkb") is not None:
-                found += [key for key, _ in item.value[1:]]  # beside it
+            if isinstance(item, yaml.MappingNode) and any(
+                isinstance(key, yaml.ScalarNode) and key.value == "pmkb" for key, _ in item.value
+            ):
+                found += [key for key, _ in item.value[1:]]  # beside the item's first plugin
                 found += _keys(_value(item, "pmkb"))
     else:
+        # The plugins' own names first: an option of the same name under `pmkb:` wins.
+        found += _keys(plugins) if _value(plugins, "pmkb") is not None else []
         found += _keys(_value(plugins, "pmkb"))
     return {
         str(key.value): (key.start_mark.line + 1, key.start_mark.column + 1)
@@ -74,21 +81,26 @@ def plugin_options(
     elif isinstance(plugins, list):
         entries = [next(iter(p.items())) if isinstance(p, dict) and p else (p, {}) for p in plugins]
         for item in plugins:
-            if isinstance(item, dict) and next(iter(item), None) == "pmkb" and len(item) > 1:
-                # `- pmkb:` with its options under it at the same depth: YAML reads them as
-                # keys of the list's item, beside the plugin, and MkDocs refuses the file.
-                beside = [str(key) for key in list(item)[1:]]
-                verb = "is" if len(beside) == 1 else "are"
-                message = (
-                    f"{', '.join(f'`{key}`' for key in beside)} {verb} written beside `pmkb:`, "
-                    f"not under it: indent pmkb's options deeper than `pmkb:`"
-                )
-                where = (marks or {}).get(beside[0], (1, 1))
-                raise SettingsError([finding(display, *where, "PMK601", message)])
+            if isinstance(item, dict) and "pmkb" in item and len(item) > 1:
+                # MkDocs refuses the file; pmkb would read one plugin of the item, or none.
+                raise SettingsError([_one_item(list(item), display, marks or {})])
     else:
         raise SettingsError(
             [finding(display, 1, 1, "PMK601", "`plugins` must be a list of plugins")]
         )
+    if isinstance(plugins, dict) and "pmkb" in plugins:
+        # Options outdented to the plugins' depth: YAML reads them as plugins, which MkDocs
+        # does not find, and pmkb would go without them.
+        stray = [str(k) for k in plugins if str(k) in _OPTION_NAMES and str(k) != "search"]
+        if stray and (stray := [k for k in stray if k not in _installed_plugins()]):
+            verb = "is" if len(stray) == 1 else "are"
+            message = (
+                f"{', '.join(f'`{key}`' for key in stray)} {verb} written as a plugin, beside "
+                f"`pmkb:`: indent pmkb's options deeper than `pmkb:`"
+            )
+            raise SettingsError(
+                [finding(display, *(marks or {}).get(stray[0], (1, 1)), "PMK601", message)]
+            )
     for name, options in entries:
         if name == "pmkb":
             if options is not None and not isinstance(options, dict):
@@ -111,9 +123,39 @@ def plugin_options(
             enabled = options.pop("enabled", None)
             if enabled is not None and not isinstance(enabled, bool):
                 message = f"option `enabled` must be true or false, not {enabled!r}"
-                raise SettingsError([finding(display, 1, 1, "PMK601", message)])
+                where = (marks or {}).get("enabled", (1, 1))
+                raise SettingsError([finding(display, *where, "PMK601", message)])
             return options
     return None
+
+
+def _one_item(keys: list[Any], display: str, marks: Mapping[str, tuple[int, int]]) -> Finding:
+    """PMK601 for an item of the list of plugins that holds `pmkb` and more: options written as
+    deep as `- pmkb:` (YAML reads them as beside the plugin), or two plugins in one item."""
+    names = [str(key) for key in keys]
+    if names[0] == "pmkb":
+        beside = names[1:]
+        verb = "is" if len(beside) == 1 else "are"
+        message = (
+            f"{', '.join(f'`{key}`' for key in beside)} {verb} written beside `pmkb:`, not "
+            f"under it: indent pmkb's options deeper than `pmkb:`"
+        )
+        return finding(display, *marks.get(beside[0], (1, 1)), "PMK601", message)
+    message = (
+        f"{' and '.join(f'`{key}`' for key in names)} are one item of the list of plugins: "
+        f"begin each plugin with `- `"
+    )
+    return finding(display, *marks.get("pmkb", (1, 1)), "PMK601", message)
+
+
+# pmkb's options by name. One that is also a plugin's name (MkDocs' `search`, or an installed
+# plugin's) is no misplaced option among the plugins; the installed ones are looked up only then.
+_OPTION_NAMES = frozenset(name for name, _ in get_schema(PmkbConfig))
+
+
+@cache
+def _installed_plugins() -> frozenset[str]:
+    return frozenset(entry.name for entry in metadata.entry_points(group="mkdocs.plugins"))
 
 
 def configures_pmkb(path: Path) -> bool:
