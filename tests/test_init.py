@@ -161,6 +161,15 @@ def test_init_in_an_existing_site_leaves_mkdocs_yml_alone(tmp_path: Path, run: R
         "  - pmkb:",
         "      postmortems_dir: postmortems",
     ]
+    # The publish workflow written sets SITE_URL, which this mkdocs.yml does not read yet.
+    assert lines[4].startswith("mkdocs.yml sets no site_url: add `site_url: !ENV SITE_URL`")
+    # One that sets its address is told nothing more.
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "mkdocs.yml").write_text(
+        "site_name: x\nsite_url: https://kb.example/\n", encoding="utf-8"
+    )
+    again = run("init", "--yes", cwd=tmp_path / "again")
+    assert not any("site_url" in line for line in again.lines)
 
 
 def test_init_never_overwrites_an_existing_file(tmp_path: Path, run: Runner) -> None:

@@ -11,7 +11,6 @@ import argparse
 import json
 import re
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
@@ -75,7 +74,10 @@ PINNING = ("pmkb-requirements.txt", "pre-commit-config.yaml")
 def _quoted(argument: str) -> str:
     """`argument` as the platform's shells read it as one word: Windows' cmd and PowerShell do
     not take POSIX shells' single quotes."""
-    return subprocess.list2cmdline([argument]) if sys.platform == "win32" else shlex.quote(argument)
+    if sys.platform == "win32":
+        # Double quotes, always: cmd reads `&` or `^` in a bare word as its own.
+        return '"' + argument.replace('"', '""') + '"'
+    return shlex.quote(argument)
 
 
 def add_to(commands: Commands, project: argparse.ArgumentParser) -> None:
@@ -197,6 +199,16 @@ def _has_pmkb(mkdocs_yml: Path) -> bool:
     return re.search(r"^\s*(-\s*)?pmkb\s*(:|$)", text, re.MULTILINE) is not None
 
 
+def _sets(mkdocs_yml: Path, key: str) -> bool:
+    """Whether an existing mkdocs.yml sets `key` at its top level (read as text, as `_has_pmkb`
+    reads it)."""
+    try:
+        text = mkdocs_yml.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE) is not None
+
+
 def _has_postmortems(root: Path) -> bool:
     """Whether the postmortems folder holds any Markdown file already (an example written on
     another day, or real postmortems): then no example is added."""
@@ -245,6 +257,7 @@ def run(args: argparse.Namespace) -> int:
     }
     written = 0
     pins = False  # whether a file written names the pmkb to install
+    publishes = False  # whether the publish workflow, which sets SITE_URL, was written
     try:
         for planned in PLANNED:
             target = planned.target.format(year=day.year, date=day.isoformat())
@@ -271,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
                 handle.write(text)
             print(f"wrote {target}")
             written += 1
+            publishes |= planned.template == "workflows/publish.yml"
             pins |= planned.template in PINNING
     except OSError as exc:
         print(f"pmkb init: {printable(str(exc))}", file=sys.stderr)
@@ -278,6 +292,11 @@ def run(args: argparse.Namespace) -> int:
     if existing_site and not _has_pmkb(root / "mkdocs.yml"):
         print("mkdocs.yml exists and was left alone; add pmkb to it by hand (keep search):")
         print(PLUGIN_LINES)
+    if existing_site and publishes and not _sets(root / "mkdocs.yml", "site_url"):
+        print(
+            "mkdocs.yml sets no site_url: add `site_url: !ENV SITE_URL`, which the publish "
+            "workflow sets to the site's address (its feeds and 404 page need it)"
+        )
     if mapping is not None:
         # The knowledge base just written is the one imported into, whatever the current folder.
         settings = load_project(None, root.resolve())
