@@ -299,6 +299,10 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     assert "drafts/README.md, drafts/notes.txt" in ignored
     assert result.data["files"] == 2
     assert result.code == EXIT_FINDINGS
+    # A folder named twice, or in another named folder, is read once.
+    for twice in (["drafts", "drafts"], ["drafts", "drafts/later"]):
+        again = check_json(*twice)
+        assert sorted(again.found) == sorted(result.found) and again.data["files"] == 2
     # The pages of docs_dir are no postmortems, and the whole project is the full check, also
     # named through a link (macOS reaches /tmp through one, `$PWD` may too).
     assert check_json("docs").data["files"] == 0
@@ -318,10 +322,23 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     symlink(tmp_path / "link", tmp_path / "real")
     named = check_json(str(tmp_path / "link" / "kb"), cwd=real)
     assert (named.found, named.data["files"]) == ([], 1)
-    # ... and a link in the project is one, however the path to it is spelt.
+    # ... and a link in the project is one, however the path to it is spelt: the outermost
+    # folder that leads to the project is the project (not a link in it back to it).
     symlink(real / "other", tmp_path / "elsewhere")
     linked = check_json(str(tmp_path / "link" / "kb" / "other" / "sub"), cwd=real)
     assert [f[3] for f in linked.found] == ["PMK010"] and "hunter2" not in linked.out
+    (real / "drafts").mkdir()
+    (real / "drafts" / ".hidden.md").write_text("not read", encoding="utf-8")
+    symlink(real / "drafts" / "loop", real)
+    looped = check_json(str(tmp_path / "link" / "kb" / "drafts" / "loop" / A), cwd=real)
+    assert [(f[0], f[3]) for f in looped.found] == [(f"drafts/loop/{A}", "PMK010")]
+    assert check_json(f"drafts/loop/{A}", cwd=real).found == looped.found
+    # Its findings are on the paths the project gives them, as when named from inside it.
+    outside = check_json(str(tmp_path / "link" / "kb" / "drafts"), cwd=real)
+    assert sorted((f[0], f[3]) for f in outside.found) == [
+        ("drafts/.hidden.md", "PMK014"),
+        ("drafts/loop", "PMK010"),
+    ]
 
 
 def test_named_missing_file_is_pmk012(tmp_path: Path, check_json: Runner) -> None:

@@ -111,7 +111,7 @@ def _selected(
         extra.setdefault(found.path, []).append(found)
         chosen.add(found.path)
     for raw in [*paths, *outside]:
-        absolute = raw.absolute()
+        absolute = _in_project(raw.absolute(), settings.root)
         try:
             link = _first_link(absolute, settings.root)
             if link is not None:
@@ -168,10 +168,11 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> tuple[list[Path]
     are not postmortems). Not docs_dir, whose pages are no postmortems."""
     found: list[Path] = []
     findings: list[Finding] = []
+    walked: list[Path] = []
     # A folder holding the project, the postmortems or the pages is the full check's.
     held = [settings.root, settings.postmortems_dir, settings.docs_dir]
     for raw in paths:
-        named = Path(os.path.normpath(raw.absolute()))
+        named = _in_project(Path(os.path.normpath(raw.absolute())), settings.root)
         if not named.is_dir() or _first_link(named, settings.root) is not None:
             continue  # a link on the way is reported on the folder named, and not followed
         # Compared resolved, as the settings' folders are: `$PWD` may lead through a link.
@@ -183,7 +184,13 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> tuple[list[Path]
             or (docs is not None and folder.is_relative_to(docs))
         ):
             continue
-        files, _, said = markdown_in(named, settings)
+        walked.append(folder)
+    # Each folder walked once, the widest named: a finding of a folder named twice (`drafts`,
+    # `drafts/sub`) is reported once.
+    for folder in dict.fromkeys(walked):
+        if any(other != folder and folder.is_relative_to(other) for other in walked):
+            continue
+        files, _, said = markdown_in(folder, settings)
         found += files
         findings += said
     return found, findings
@@ -245,17 +252,24 @@ def _first_link(path: Path, root: Path) -> Path | None:
     """The first symbolic link on the way from `root` down to `path` (absolute, as written), or
     `path` itself when it lies outside `root` and is a link; None when there is none."""
     if not path.is_relative_to(root):
-        # Named through a link above the project (`$PWD`, macOS's /tmp): the links below it count.
-        project = next((folder for folder in path.parents if _is_folder(folder, root)), None)
-        if project is None:
-            return path if path.is_symlink() else None
-        path = root / path.relative_to(project)
+        return path if path.is_symlink() else None
     here = root
     for name in path.relative_to(root).parts:
         here = here / name
         if here.is_symlink():
             return here
     return None
+
+
+def _in_project(path: Path, root: Path) -> Path:
+    """`path` spelt from the project's folder `root` (resolved) when it leads there through a link
+    above it (`$PWD`, macOS's /tmp), so that the links below it count and findings name it as
+    from inside; else as it is. The outermost folder that leads to the project is taken: a link
+    in the project back to it is one of those below."""
+    if path.is_relative_to(root):
+        return path
+    project = next((folder for folder in reversed(path.parents) if _is_folder(folder, root)), None)
+    return path if project is None else root / path.relative_to(project)
 
 
 def _is_folder(path: Path, folder: Path) -> bool:
