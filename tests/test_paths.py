@@ -549,6 +549,20 @@ def test_edit_link_is_right_when_docs_dir_is_in_a_folder_that_is_a_link(tmp_path
     _edit_link_leads_to_the_postmortem(root)
 
 
+def test_edit_link_is_right_when_mkdocs_yml_is_a_link_to_another_folder(tmp_path: Path) -> None:
+    # MkDocs reads docs_dir from the folder the link is in; pmkb reads its folders from the
+    # configuration's own (resolved) folder: `conf/` here, hence `../postmortems`.
+    root = _one_incident(tmp_path)
+    (root / "conf").mkdir()
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("- pmkb: {}", "- pmkb:\n    postmortems_dir: ../postmortems")
+    assert "../postmortems" in config
+    (root / "conf" / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "mkdocs.yml").unlink()
+    symlink(root / "mkdocs.yml", root / "conf" / "mkdocs.yml")
+    _edit_link_leads_to_the_postmortem(root)
+
+
 def test_edit_link_is_right_when_docs_dir_is_a_link_to_another_folder(tmp_path: Path) -> None:
     # The repository holds docs/ where mkdocs.yml says, whatever folder the link leads to.
     root = _one_incident(tmp_path)

@@ -201,9 +201,9 @@ def _has_pmkb(mkdocs_yml: Path) -> bool:
 
 def _sets(mkdocs_yml: Path, key: str) -> bool:
     """Whether an existing mkdocs.yml sets `key` at its top level (read as text, as `_has_pmkb`
-    reads it)."""
+    reads it; not the files it inherits)."""
     try:
-        text = mkdocs_yml.read_text(encoding="utf-8", errors="replace")
+        text = mkdocs_yml.read_text(encoding="utf-8-sig", errors="replace")
     except OSError:
         return False
     return re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE) is not None

@@ -223,7 +223,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.today = build_date()
         except SettingsError as exc:
             raise PluginError("pmkb: invalid configuration\n" + str(exc)) from None
-        self.docs_placed = _docs_placed(config, self.settings.root)
+        self.docs_placed = _docs_placed(config)
         self.listing_files = []
         self.blocks = {}
         self.held = {}
@@ -940,9 +940,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return server
 
 
-def _docs_placed(config: MkDocsConfig, root: Path) -> str:
+def _docs_placed(config: MkDocsConfig) -> str:
     """docs_dir where the repository holds it, which `edit_uri` names, in the resolved project
-    `root` as the postmortems' folders are: written inside the project, as written, links on the
+    folder (the one mkdocs.yml is in, as MkDocs reads it, even a link to a file elsewhere), as
+    the postmortems' folders are resolved: written inside the project, as written, links on the
     way and all (`site-src/docs` is there, whatever `site-src` leads to); written elsewhere (an
     absolute path through a link), by its folder resolved, not itself: it may be a link."""
     project = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
@@ -950,7 +951,7 @@ def _docs_placed(config: MkDocsConfig, root: Path) -> str:
     with suppress(ValueError):  # Windows: on another drive
         inside = os.path.relpath(docs, project)
         if inside != ".." and not inside.startswith(".." + os.sep):
-            return str(root / inside)
+            return str(Path(project).resolve() / inside)
     return str(docs.parent.resolve() / docs.name)
 
 
