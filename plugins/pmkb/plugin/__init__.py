@@ -411,7 +411,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.dirty_serve and isinstance(file, GeneratedFile):
             file.changed = self.changed
         if source_path is not None:
-            assert self.settings is not None
             folder = _relative_folder(str(source_path.parent), self.docs_placed)
             if folder == ".":
                 file.edit_uri = source_path.name

@@ -75,6 +75,7 @@ def plugin_options(
     config: dict[str, Any], display: str, marks: Mapping[str, tuple[int, int]] | None = None
 ) -> dict[str, Any] | None:
     """The options under `plugins: - pmkb:`; None when the plugin is not listed."""
+    marks = marks or {}
     plugins = config.get("plugins") or []
     if isinstance(plugins, dict):
         entries = list(plugins.items())
@@ -83,7 +84,7 @@ def plugin_options(
         for item in plugins:
             if isinstance(item, dict) and "pmkb" in item and len(item) > 1:
                 # MkDocs refuses the file; pmkb would read one plugin of the item, or none.
-                raise SettingsError([_one_item(list(item), display, marks or {})])
+                raise SettingsError([_one_item(list(item), display, marks)])
     else:
         raise SettingsError(
             [finding(display, 1, 1, "PMK601", "`plugins` must be a list of plugins")]
@@ -91,16 +92,10 @@ def plugin_options(
     if isinstance(plugins, dict) and "pmkb" in plugins:
         # Options outdented to the plugins' depth: YAML reads them as plugins, which MkDocs
         # does not find, and pmkb would go without them.
-        stray = [str(k) for k in plugins if str(k) in _OPTION_NAMES and str(k) != "search"]
-        if stray and (stray := [k for k in stray if k not in _installed_plugins()]):
-            verb = "is" if len(stray) == 1 else "are"
-            message = (
-                f"{', '.join(f'`{key}`' for key in stray)} {verb} written as a plugin, beside "
-                f"`pmkb:`: indent pmkb's options deeper than `pmkb:`"
-            )
-            raise SettingsError(
-                [finding(display, *(marks or {}).get(stray[0], (1, 1)), "PMK601", message)]
-            )
+        named = [str(k) for k in plugins if str(k) in _OPTION_NAMES and str(k) != "search"]
+        stray = [k for k in named if k not in _installed_plugins()] if named else []
+        if stray:
+            raise SettingsError([_misplaced(stray, "as a plugin, beside `pmkb:`", display, marks)])
     for name, options in entries:
         if name == "pmkb":
             if options is not None and not isinstance(options, dict):
@@ -123,7 +118,7 @@ def plugin_options(
             enabled = options.pop("enabled", None)
             if enabled is not None and not isinstance(enabled, bool):
                 message = f"option `enabled` must be true or false, not {enabled!r}"
-                where = (marks or {}).get("enabled", (1, 1))
+                where = marks.get("enabled", (1, 1))
                 raise SettingsError([finding(display, *where, "PMK601", message)])
             return options
     return None
@@ -134,18 +129,24 @@ def _one_item(keys: list[Any], display: str, marks: Mapping[str, tuple[int, int]
     deep as `- pmkb:` (YAML reads them as beside the plugin), or two plugins in one item."""
     names = [str(key) for key in keys]
     if names[0] == "pmkb":
-        beside = names[1:]
-        verb = "is" if len(beside) == 1 else "are"
-        message = (
-            f"{', '.join(f'`{key}`' for key in beside)} {verb} written beside `pmkb:`, not "
-            f"under it: indent pmkb's options deeper than `pmkb:`"
-        )
-        return finding(display, *marks.get(beside[0], (1, 1)), "PMK601", message)
+        return _misplaced(names[1:], "beside `pmkb:`, not under it", display, marks)
     message = (
         f"{' and '.join(f'`{key}`' for key in names)} are one item of the list of plugins: "
         f"begin each plugin with `- `"
     )
     return finding(display, *marks.get("pmkb", (1, 1)), "PMK601", message)
+
+
+def _misplaced(
+    names: list[str], where: str, display: str, marks: Mapping[str, tuple[int, int]]
+) -> Finding:
+    """PMK601 at the first of `names`, pmkb options written `where` rather than under `pmkb:`."""
+    verb = "is" if len(names) == 1 else "are"
+    message = (
+        f"{', '.join(f'`{key}`' for key in names)} {verb} written {where}: indent pmkb's "
+        f"options deeper than `pmkb:`"
+    )
+    return finding(display, *marks.get(names[0], (1, 1)), "PMK601", message)
 
 
 # pmkb's options by name. One that is also a plugin's name (MkDocs' `search`, or an installed
