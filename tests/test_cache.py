@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import threading
@@ -248,6 +249,30 @@ def test_packs_made_before_two_weeks_or_ahead_of_the_clock_are_removed_by_the_fi
     ahead[1].unlink()
     assert _entries(root) == used  # what the builds use stays
     assert time.time() - marker.stat().st_mtime < 3600
+
+
+def test_a_serve_session_looks_its_packs_over_once_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each `serve` rebuild stores what it converts in a pack of its own: an author who only ever
+    # serves would otherwise keep every pack of every session.
+    root = _project(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    monkeypatch.chdir(root)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    config.plugins.on_startup(command="serve", dirty=False)
+    mkdocs_build(config)
+    folder = _folder(root)
+    entry = next(iter(_entries(root).values()))
+    unused = _pack_made(
+        folder, time.time() - 15 * 24 * 3600, [entry.replace(_name(entry).encode(), b"0" * 64)]
+    )
+    _edited(root, "db-failover.md", "Database failover", "Database fail-over")
+    mkdocs_build(config)
+    assert unused.exists() and not (folder / ".cleaned").exists()  # not while the author waits
+    config.plugins.on_shutdown()
+    assert not unused.exists() and (folder / ".cleaned").is_file()
+    assert _entries(root)  # what the session converted stays
 
 
 def test_an_entry_read_from_a_pack_older_than_a_week_is_written_again_and_a_recent_one_not(
@@ -517,6 +542,18 @@ def _damaged(data: bytes) -> list[bytes]:
                   "children": []}], anchors, links, records, lookups], html),  # markup in a title
         signed([[{"title": "A", "id": 'a" onmouseover="alert(1)', "level": 2,
                   "children": []}], anchors, links, records, lookups], html),  # an id leaving its quotes
+        # Material writes an entry's `typeset` title as it is; MkDocs' entries have no `url` to set.
+        signed([[{"title": "A", "id": "a", "level": 2, "children": [],
+                  "typeset": {"title": "<script>alert(1)</script>"}}], anchors, links, records,
+                lookups], html),  # an attribute MkDocs does not make
+        signed([[{"title": "A", "id": "a", "level": 2, "children": [], "url": "x"}], anchors,
+                links, records, lookups], html),  # one that cannot be set
+        signed([[{"title": "A", "id": "a", "level": True, "children": []}], anchors, links,
+                records, lookups], html),  # a level not a number
+        signed([toc, anchors, {"2025/db-failover.md": {"a": "x\x1b[2J\x1b[1;1H"}}, records,
+                lookups], html),  # a link that would clear the terminal as MkDocs warns of it
+        signed([toc, anchors, {"2025/db-failover.md": {"a\nINFO - build clean": "x"}}, records,
+                lookups], html),  # a log line of its own
         FORMAT + f"{key} {sha256(nested).hexdigest()}\n".encode() + nested,  # nested too deep
         signed([deep, anchors, links, records, lookups], html),  # deeper than headings go
     ]  # fmt: skip
@@ -766,6 +803,37 @@ def test_a_plugin_that_changes_the_html_before_pmkb_sees_its_change_on_every_bui
         page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
         shown.append(f'<p class="banner">{banner}</p>' in page)
     assert shown == [True, True]
+
+
+# A hook reading and changing each page's Markdown at MkDocs' "last" priority: after pmkb's
+# handler, since hooks come after plugins.
+LATE_MARKDOWN_HOOK = """
+from mkdocs.plugins import event_priority
+
+
+@event_priority(-100)
+def on_page_markdown(markdown, page, config, files):
+    words = len(markdown.split())
+    return markdown + f"\\n\\nRead {words} words, {config.extra['unit']}.\\n"
+"""
+
+
+def test_a_plugin_reading_the_markdown_after_pmkb_sees_it_whole_on_every_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, mkdocs={"hooks": ["late.py"]}, files={"late.py": LATE_MARKDOWN_HOOK})
+    config = root / "mkdocs.yml"
+    shown = []
+    for unit in ("first", "first", "second"):
+        written = yaml.safe_load(config.read_text(encoding="utf-8"))
+        written["extra"] = {"unit": unit}
+        config.write_text(yaml.safe_dump(written), encoding="utf-8")
+        _build_here(root, "site", monkeypatch)
+        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
+        shown.append(re.findall(r"Read (\d+) words, (\w+)\.", page))
+    words = shown[0][0][0]
+    assert int(words) > 20
+    assert shown == [[(words, "first")], [(words, "first")], [(words, "second")]]
 
 
 # A plugin before pmkb (a translation plugin, say) whose files resolve a link their own way.
@@ -1025,6 +1093,7 @@ EDITION = '"\\n\\nBuilt for the " + os.environ["KB_EDITION"] + " edition.\\n"'
 EDITION_HOOKS = {
     "markdown": f"""
 import os
+import re
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -1032,6 +1101,7 @@ def on_page_markdown(markdown, page, config, files):
 """,
     "source": f"""
 import os
+import re
 
 
 def on_page_read_source(page, config):

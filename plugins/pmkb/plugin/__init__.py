@@ -890,6 +890,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.idle.cancel()
         self._index_written()
         self._conversions_ended()
+        if self.serving and self.conversions is not None:
+            # A `serve` session's builds each store what they convert in a pack of their own:
+            # looked over as a one-off build does its own, once the author stops the server.
+            self.conversions.remove_unused()
         # What the last build made its pages from goes now, not with the interpreter: MkDocs
         # holds this plugin to the end of the process, which at 5,000 postmortems then took
         # 0.3 s longer to exit.

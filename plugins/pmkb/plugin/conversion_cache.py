@@ -129,20 +129,22 @@ class Finishing(NamedTuple):
 
 
 def toc_items(toc: Iterable[AnchorLink]) -> list[dict[str, Any]]:
-    """A table of contents as plain data, every attribute of each entry kept."""
-    items = []
-    for link in toc:
-        item = {k: v for k, v in vars(link).items() if k != "children"}
-        item["children"] = toc_items(link.children)
-        items.append(item)
-    return items
+    """A table of contents as plain data: what MkDocs makes each entry of. Whatever a plugin adds
+    to an entry later (Material's typeset plugin: HTML its theme writes as it is) is added again
+    by that plugin in each build, and never comes from the cache."""
+    return [
+        {
+            "title": link.title,
+            "id": link.id,
+            "level": link.level,
+            "children": toc_items(link.children),
+        }
+        for link in toc
+    ]
 
 
 def _anchor(item: Mapping[str, Any]) -> AnchorLink:
     link = AnchorLink(item["title"], item["id"], item["level"])
-    for key, value in item.items():
-        if key != "children":
-            setattr(link, key, value)
     link.children = [_anchor(child) for child in item["children"]]
     return link
 
@@ -553,24 +555,34 @@ def _is_toc(items: object, depth: int = 6) -> bool:
         and (depth > 0 or not items)
         and all(
             isinstance(item, dict)
-            and isinstance(item.get("title"), str)
+            and item.keys() == _TOC_KEYS
+            and isinstance(item["title"], str)
             and "<" not in item["title"]
             and isinstance(item.get("id"), str)
             and not _UNSAFE_IN_ID.search(item["id"])
-            and isinstance(item.get("level"), int)
-            and _is_toc(item.get("children"), depth - 1)
+            and type(item["level"]) is int
+            and _is_toc(item["children"], depth - 1)
             for item in items
         )
     )
 
 
 _UNSAFE_IN_ID = re.compile(r"[\s\"'<>&`]")
+_TOC_KEYS = {"title", "id", "level", "children"}
 
 
 def _is_links(links: object) -> bool:
+    # MkDocs quotes these links in its warnings of anchors not found: none holds what a terminal
+    # reads as a command, nor a line break (a log line of its own), as no Markdown link does.
     return isinstance(links, dict) and all(
-        isinstance(target, dict) and all(isinstance(v, str) for v in target.values())
-        for target in links.values()
+        isinstance(uri, str)
+        and isinstance(target, dict)
+        and all(
+            isinstance(anchor, str) and isinstance(link, str) and not _IN_LINE.search(anchor + link)
+            for anchor, link in target.items()
+        )
+        and not _IN_LINE.search(uri)
+        for uri, target in links.items()
     )
 
 
@@ -597,6 +609,7 @@ def _is_lookup(lookup: object) -> bool:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # tabs and line breaks too
 
 
 def conversion_key(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
 
@@ -325,9 +325,11 @@ class Conversions:
         key of the session's last build (`key_before`, None: none ended yet): whether finished
         pages can be used, whether incident pages get their HTML as the theme builds them, and
         then the first pages handed to workers."""
-        if _runs_first(others, "on_page_content"):
+        if _runs_first(others, "on_page_content") or _runs_last(others, "on_page_markdown"):
             # Another plugin changes each page's HTML before pmkb takes it (priority 100 or
-            # more): what a worker or the cache would give is not what this build publishes.
+            # more), or reads or changes its Markdown after pmkb has looked it up in the cache
+            # (-100 or less): what a worker or the cache would give is not what this build
+            # publishes, and that plugin would find the text of a page from the cache empty.
             self.cache_asked, self.cache = True, None
         self.finished = self._finished_pages(config, files, others)
         # Pages handed out are read by MkDocs as nothing. A `serve --dirty`
@@ -578,15 +580,25 @@ class Conversions:
 
 
 def _runs_first(plugins: list[object], event_name: str) -> bool:
-    """Whether any of `plugins` handles the page event `event_name` before pmkb does (pmkb's
-    handlers of `on_page_content` and `on_page_context` have priority 100; at the same priority,
-    MkDocs runs the plugins in the order they are listed)."""
+    """Whether any of `plugins` handles the page event `event_name` before pmkb does, or may
+    (pmkb's handlers of `on_page_content` and `on_page_context` have priority 100; at the same
+    priority, MkDocs runs the plugins in the order they are listed)."""
+    return any(priority >= 100 for priority in _priorities(plugins, event_name))
+
+
+def _runs_last(plugins: list[object], event_name: str) -> bool:
+    """Whether any of `plugins` handles the page event `event_name` after pmkb does, or may
+    (pmkb takes a page's Markdown in `on_page_markdown` at priority -100, MkDocs' "last")."""
+    return any(priority <= -100 for priority in _priorities(plugins, event_name))
+
+
+def _priorities(plugins: list[object], event_name: str) -> Iterator[int]:
+    """The priorities of `plugins`' handlers of `event_name`, as `mkdocs.plugins.event_priority`
+    gives them (0 if not)."""
     for plugin in plugins:
         event = getattr(plugin, event_name, None)
         methods = event.methods if isinstance(event, CombinedEvent) else (event,)
-        if any(getattr(m, "mkdocs_priority", 0) >= 100 for m in methods if m is not None):
-            return True
-    return False
+        yield from (getattr(m, "mkdocs_priority", 0) for m in methods if m is not None)
 
 
 def handle(plugins: list[object], events: tuple[str, ...]) -> bool:
