@@ -836,6 +836,26 @@ def test_a_plugin_reading_the_markdown_after_pmkb_sees_it_whole_on_every_build(
     assert shown == [[(words, "first")], [(words, "first")], [(words, "second")]]
 
 
+@pytest.mark.parametrize("social_first", [True, False])
+def test_a_plugin_at_the_last_priority_listed_before_pmkb_leaves_the_cache_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, social_first: bool
+) -> None:
+    # Material's social plugin reads each page at MkDocs' "last" priority, as pmkb does: before
+    # pmkb when listed before it.
+    root = _project(tmp_path)
+    config = root / "mkdocs.yml"
+    written = yaml.safe_load(config.read_text(encoding="utf-8"))
+    pmkb = next(p for p in written["plugins"] if isinstance(p, dict) and "pmkb" in p)
+    social = {"social": {"enabled": False}}
+    written["plugins"] = ["search", *([social, pmkb] if social_first else [pmkb, social])]
+    config.write_text(yaml.safe_dump(written), encoding="utf-8")
+    first = _build_here(root, "site", monkeypatch)
+    _no_finished_pages(root)
+    again = _build_here(root, "site", monkeypatch)
+    # Only the site's own page is converted again when the cache is used.
+    assert again == (1 if social_first else first) and first > len(POSTMORTEMS)
+
+
 # A plugin before pmkb (a translation plugin, say) whose files resolve a link their own way.
 OWN_FILES_HOOK = """
 from mkdocs.plugins import event_priority

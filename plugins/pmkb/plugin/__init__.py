@@ -726,12 +726,20 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _conversions_planned(
         self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
     ) -> Navigation:
-        others = [plugin for plugin in config.plugins.values() if plugin is not self]
+        listed = list(config.plugins.values())
+        at = next(n for n, plugin in enumerate(listed) if plugin is self)
+        others = listed[:at] + listed[at + 1 :]
         self.holding = not handle(others, ("on_env",))
         if self.conversions is not None:
             every_page = not self.dirty_serve or not self.digests
             self.conversions.planned(
-                config, files, nav, others, every_page=every_page, key_before=self.served_key
+                config,
+                files,
+                nav,
+                others,
+                after=listed[at + 1 :],
+                every_page=every_page,
+                key_before=self.served_key,
             )
         return nav
 

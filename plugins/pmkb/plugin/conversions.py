@@ -317,15 +317,17 @@ class Conversions:
         nav: Navigation,
         others: list[object],
         *,
+        after: list[object],
         every_page: bool = True,
         key_before: str | None = None,
     ) -> None:
-        """Once the navigation is made, given the build's `others` plugins, whether it builds
+        """Once the navigation is made, given the build's `others` plugins (`after`: those
+        listed after pmkb, hooks included), whether it builds
         `every_page` (a `serve --dirty` rebuild does not) and, in `mkdocs serve`, the conversion
         key of the session's last build (`key_before`, None: none ended yet): whether finished
         pages can be used, whether incident pages get their HTML as the theme builds them, and
         then the first pages handed to workers."""
-        if _runs_first(others, "on_page_content") or _runs_last(others, "on_page_markdown"):
+        if _runs_first(others, "on_page_content") or _runs_last(others, after, "on_page_markdown"):
             # Another plugin changes each page's HTML before pmkb takes it (priority 100 or
             # more), or reads or changes its Markdown after pmkb has looked it up in the cache
             # (-100 or less): what a worker or the cache would give is not what this build
@@ -586,10 +588,13 @@ def _runs_first(plugins: list[object], event_name: str) -> bool:
     return any(priority >= 100 for priority in _priorities(plugins, event_name))
 
 
-def _runs_last(plugins: list[object], event_name: str) -> bool:
-    """Whether any of `plugins` handles the page event `event_name` after pmkb does, or may
-    (pmkb takes a page's Markdown in `on_page_markdown` at priority -100, MkDocs' "last")."""
-    return any(priority <= -100 for priority in _priorities(plugins, event_name))
+def _runs_last(plugins: list[object], after: list[object], event_name: str) -> bool:
+    """Whether any of `plugins` handles the page event `event_name` after pmkb does: at a lower
+    priority than pmkb's -100 (MkDocs' "last", at which pmkb takes a page's Markdown in
+    `on_page_markdown`), or at -100 and listed `after` pmkb (as hooks always are)."""
+    return any(priority < -100 for priority in _priorities(plugins, event_name)) or any(
+        priority <= -100 for priority in _priorities(after, event_name)
+    )
 
 
 def _priorities(plugins: list[object], event_name: str) -> Iterator[int]:
