@@ -972,6 +972,73 @@ def test_an_extension_a_hook_adds_once_edited_converts_the_pages_again(tmp_path:
     assert shown == [True] * 4
 
 
+# Extensions a hook makes from `extra` in `on_config`: what the cache key sees of them is the
+# instance's and the function's, not the hook file's, which stays the same.
+MADE_FROM_EXTRA_HOOKS = {
+    "instance": """
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+
+
+class Signed(Postprocessor):
+    def __init__(self, md, text):
+        super().__init__(md)
+        self.text = text
+
+    def run(self, text):
+        return text + "<p>Signed: " + self.text + "</p>"
+
+
+class Signature(Extension):
+    def __init__(self, text):
+        self.text = text
+        super().__init__()
+
+    def extendMarkdown(self, md):
+        md.postprocessors.register(Signed(md, self.text), "signed", 0)
+
+
+def on_config(config):
+    config.markdown_extensions.append(Signature(config.extra["team"]))
+    return config
+""",
+    "closure": """
+from markdown.extensions.toc import slugify
+
+
+def on_config(config):
+    team = config.extra["team"]
+    config.mdx_configs.setdefault("toc", {})["slugify"] = lambda s, sep: team + sep + slugify(s, sep)
+    if "toc" not in config.markdown_extensions:
+        config.markdown_extensions.append("toc")
+    return config
+""",
+}
+
+
+@pytest.mark.parametrize("made", sorted(MADE_FROM_EXTRA_HOOKS))
+def test_an_extension_a_hook_makes_from_extra_converts_the_pages_again_once_extra_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made: str
+) -> None:
+    root = _project(
+        tmp_path, mkdocs={"hooks": ["team.py"]}, files={"team.py": MADE_FROM_EXTRA_HOOKS[made]}
+    )
+    config = root / "mkdocs.yml"
+    shown = []
+    for team in ("sre", "sre", "platform"):
+        written = yaml.safe_load(config.read_text(encoding="utf-8"))
+        written["extra"] = {"team": team}
+        config.write_text(yaml.safe_dump(written), encoding="utf-8")
+        _build_here(root, "site", monkeypatch)
+        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
+        shown.append(re.findall(r"Signed: (\w+)|id=\"(\w+)-summary\"", page))
+    assert [{m for pair in found for m in pair if m} for found in shown] == [
+        {"sre"},
+        {"sre"},
+        {"platform"},
+    ]
+
+
 def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_or_without(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

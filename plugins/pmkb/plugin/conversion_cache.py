@@ -27,7 +27,7 @@ from functools import cache
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
-from types import ModuleType
+from types import CellType, FunctionType, ModuleType
 from typing import Any, BinaryIO, NamedTuple
 
 from markdown.util import get_installed_extensions
@@ -703,24 +703,66 @@ def _module_files(name: str) -> list[Path]:
     return [Path(origin)] if isinstance(origin, str) and os.path.isfile(origin) else []
 
 
-def _stable(value: object) -> object:
-    """A form of a setting that is the same in every build with the same configuration."""
+def _stable(value: object, depth: int = 0) -> object:
+    """A form of a setting that is the same in every build with the same configuration, and
+    differs where the setting would convert pages differently.
+
+    A function is known by its name and its code's files (see `extension_code`), and by the
+    values it was made with: what a closure holds (a `slugify` made from `extra`, say), its
+    defaults, and the plain values its module holds under the names it reads. An extension given
+    as an instance, by its settings and the plain values it holds (a hook's `MyExtension(mark)`
+    keeping `mark` as it is given)."""
+    if depth > 20:
+        raise Unstable("a setting nested too deep to compare")
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Mapping):
-        return {str(k): _stable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {
+            str(k): _stable(v, depth + 1)
+            for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        }
     if isinstance(value, list | tuple | set | frozenset):
-        items = [_stable(v) for v in value]
+        items = [_stable(v, depth + 1) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, FunctionType):
+        code = value.__code__
+        cells = [cell.cell_contents for cell in value.__closure__ or () if _filled(cell)]
+        known = value.__globals__
+        # `co_names` holds the attributes it reads too (`md.parser`): only its module's names.
+        names = [name for name in code.co_names if name in known and _plain(known[name])]
+        made_with = [cells, value.__defaults__, value.__kwdefaults__, {n: known[n] for n in names}]
+        return [f"{value.__module__}:{value.__qualname__}", _stable(made_with, depth + 1)]
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}:{value.__qualname__}"
     configs = getattr(value, "getConfigs", None)  # a Python-Markdown extension instance
     if callable(configs):
-        return [f"{type(value).__module__}:{type(value).__qualname__}", _stable(configs())]
+        held = {k: v for k, v in vars(value).items() if k != "config" and _plain(v)}
+        name = f"{type(value).__module__}:{type(value).__qualname__}"
+        return [name, _stable(configs(), depth + 1), _stable(held, depth + 1)]
     shown = repr(value)
     if " at 0x" in shown:
         raise Unstable(shown)
     return f"{type(value).__module__}:{type(value).__qualname__}:{shown}"
+
+
+def _plain(value: object) -> bool:
+    """Whether `value` is data alone: text, numbers and containers of them (a module, a class
+    or a function is known by its code; an object may hold anything, and changes as it works)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_plain(v) for v in value)
+    return False
+
+
+def _filled(cell: CellType) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell (a name assigned later) raises
+    except ValueError:
+        return False
+    return True
 
 
 # The loggers a page's conversion may log to: MkDocs' messages stop at its own logger, Markdown
