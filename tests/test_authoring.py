@@ -787,6 +787,43 @@ def test_changed_since_reports_a_postmortem_turned_into_a_link_as_the_full_check
 
 
 @needs_git
+def test_a_link_that_leads_to_itself_is_reported_however_the_check_reaches_it(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
+    # Before Python 3.13, resolving such a link raised: a pull request adding one stopped the
+    # check with a traceback.
+    git("init", "-q", "-b", "main")
+    make_project(tmp_path, files={"postmortems/a.md": VALID, "docs/index.md": "# Home\n"})
+    commit(git, "base")
+    symlink(tmp_path / "postmortems/loop.md", Path("loop.md"))
+    symlink(tmp_path / "docs/loop.md", Path("loop.md"))
+    commit(git, "two loops")
+    loop = ("postmortems/loop.md", 1, 1, "PMK010", "warning")
+    for named in ([], ["postmortems/loop.md"], ["--changed-since", "HEAD~1"]):
+        result = run("check", "--format", "json", *named)
+        assert (result.found, result.err) == ([loop], ""), named
+
+
+@needs_git
+def test_changed_since_checks_everything_once_pmkbs_options_changed(
+    tmp_path: Path, run: Runner, git: Callable[..., str]
+) -> None:
+    # A pull request that makes SEV2 postmortems need a review fails every SEV2 postmortem
+    # without one, though it changes none of them.
+    git("init", "-q", "-b", "main")
+    make_project(tmp_path, files={"postmortems/a.md": VALID}, options={})
+    commit(git, "base")
+    config = tmp_path / "mkdocs.yml"
+    written = yaml.safe_load(config.read_text(encoding="utf-8"))
+    written["plugins"] = [{"pmkb": {"review_required_for": ["SEV2"]}}]
+    config.write_text(yaml.safe_dump(written), encoding="utf-8")
+    everything = run("check", "--format", "json")
+    assert [f[3] for f in everything.found] == ["PMK121"]
+    changed = run("check", "--format", "json", "--changed-since", "HEAD")
+    assert (changed.found, changed.code) == (everything.found, EXIT_FINDINGS)
+
+
+@needs_git
 def test_changed_since_reads_file_names_as_git_writes_them(
     tmp_path: Path, run: Runner, git: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,6 +59,22 @@ def _lines(text: str) -> list[str]:
     return sorted(text.splitlines())
 
 
+def test_the_folder_at_the_top_of_the_file_system_named_reads_every_file(
+    tmp_path: Path, run: Runner, reads: list[str]
+) -> None:
+    # `/` ends with the separator that marks every other folder's end: no file seemed in it,
+    # and every one was taken from the index, its findings lost.
+    root = _project(tmp_path / "kb")
+    (root / "postmortems/2025/pm-07.md").write_text("---\nstatus: bogus\n---\n", encoding="utf-8")
+    run("check", "postmortems/2025/pm-01.md", cwd=root)  # the index written
+    full = run("check", "--format", "json", cwd=root)
+    reads.clear()
+    top = run("check", "--format", "json", Path(root.anchor).as_posix(), cwd=root)
+    assert len(reads) == COUNT + 1
+    assert (top.code, top.found) == (full.code, full.found)
+    assert any(f[0] == "postmortems/2025/pm-07.md" for f in top.found)
+
+
 @pytest.mark.parametrize("named", ["postmortems/2025/pm-05.md", "postmortems/2025/pm-04.md"])
 def test_one_file_gets_the_findings_a_full_read_gives_it(
     tmp_path: Path, run: Runner, reads: list[str], named: str

@@ -27,6 +27,7 @@ from mkdocs.config.base import (
 
 from .findings import Finding, finding
 from .model import AUDIENCES, KINDS, VISIBILITIES
+from .paths import resolved
 from .read.custom_fields import CustomField, parse_custom_fields
 from .suggest import did_you_mean
 
@@ -701,7 +702,7 @@ def with_docs_dir(
     Raises SettingsError (PMK602) when the postmortems folder is inside `docs_dir`: MkDocs would
     copy every file of it into the site as written, drafts and all, whatever pmkb publishes.
     """
-    docs = (settings.root / docs_dir).resolve()
+    docs = resolved(settings.root / docs_dir)
     if settings.postmortems_dir.is_relative_to(docs):
         folder = settings.display_path(settings.postmortems_dir)
         docs_shown = settings.display_path(docs)
@@ -757,9 +758,9 @@ def validated(
 
 def settings_from(config: PmkbConfig, root: Path) -> Settings:
     """The settings of validated options, with paths resolved against `root`."""
-    folder = (root / config.postmortems_dir).resolve()
+    folder = resolved(root / config.postmortems_dir)
     return Settings(
-        root=root.resolve(),
+        root=resolved(root),
         postmortems_dir=folder,
         services_file=_catalog(root, config.services_file, folder / "services.yml"),
         factors_file=_catalog(root, config.factors_file, folder / "factors.yml"),
@@ -788,7 +789,7 @@ def settings_from(config: PmkbConfig, root: Path) -> Settings:
         search=config.search,
         trust_html=config.trust_html,
         workers=None if config.workers == "auto" else int(config.workers),
-        cache_dir=(root / config.cache_dir).resolve() if config.cache_dir else None,
+        cache_dir=resolved(root / config.cache_dir) if config.cache_dir else None,
         audience=config.audience,
         default_visibility=config.default_visibility,
         external_summary_section=config.external_summary_section,
@@ -815,4 +816,4 @@ def _catalog(root: Path, written: str, default: Path) -> Path:
     if not written:
         return default
     path = Path(os.path.normpath(root / written))
-    return path.parent.resolve() / path.name
+    return resolved(path.parent) / path.name

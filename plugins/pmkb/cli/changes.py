@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path, PurePosixPath
 
+from ..paths import resolved
+
 
 class ChangesError(Exception):
     """git could not say what changed."""
@@ -67,5 +69,5 @@ def _paths(top: Path, names: list[str]) -> list[Path]:
     """The files git names relative to `top`, sorted, without repeats."""
     # A link is named as itself, not as the file it leads to (which may not have changed).
     return sorted(
-        {(top / name).parent.resolve() / PurePosixPath(name).name for name in names if name}
+        {resolved((top / name).parent) / PurePosixPath(name).name for name in names if name}
     )

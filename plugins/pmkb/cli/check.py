@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..findings import Finding, Level, finding, printable, safe_json
+from ..paths import resolved
 from ..read.knowledge import KnowledgeBase, ignored_files, load, markdown_in
 from ..read.source import read_source
 from ..read.validate import Checker
@@ -122,7 +123,7 @@ def _selected(
             else:
                 # No link on the way below the project: the path is what it spells.
                 lexical = absolute.is_relative_to(settings.root)
-                path = Path(os.path.normpath(absolute)) if lexical else absolute.resolve()
+                path = Path(os.path.normpath(absolute)) if lexical else resolved(absolute)
                 if path in (settings.services_file, settings.factors_file):
                     continue  # catalogs are always checked
                 if path in ignored:
@@ -141,7 +142,7 @@ def _selected(
                     continue
         except OSError:
             link = None  # read below, which says why it cannot be
-        shown = printable(display(absolute if link is not None else absolute.resolve()))
+        shown = printable(display(absolute if link is not None else resolved(absolute)))
         chosen.add(shown)
         if shown in extra:
             continue
@@ -150,7 +151,7 @@ def _selected(
             # that CI logs publish.
             extra[shown] = [finding(shown, 1, 1, "PMK010", "symbolic link: not followed")]
             continue
-        path = absolute.resolve()
+        path = resolved(absolute)
         source = read_source(path, shown)
         checker = checker or Checker(settings, kb.full_catalog)
         pm = checker.check(source)
@@ -176,7 +177,7 @@ def _markdown_outside(paths: list[Path], settings: Settings) -> tuple[list[Path]
         if not named.is_dir() or _first_link(named, settings.root) is not None:
             continue  # a link on the way is reported on the folder named, and not followed
         # Compared resolved, as the settings' folders are: `$PWD` may lead through a link.
-        folder = named.resolve()
+        folder = resolved(named)
         docs = settings.docs_dir
         if (
             any(p is not None and p.is_relative_to(folder) for p in held)
@@ -275,14 +276,14 @@ def _in_project(path: Path, root: Path) -> Path:
 def _is_folder(path: Path, folder: Path) -> bool:
     """Whether `path` leads to `folder` (resolved)."""
     try:
-        return path.resolve() == folder
+        return resolved(path) == folder
     except OSError:
         return False
 
 
 def _catalogs(settings: Settings) -> set[Path]:
     """The two catalog files, resolved as `changed_since` and `_selected` resolve paths."""
-    return {settings.services_file.resolve(), settings.factors_file.resolve()}
+    return {resolved(settings.services_file), resolved(settings.factors_file)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -312,12 +313,17 @@ def _checked(args: argparse.Namespace) -> int:
     settings = project_settings(args)
     paths = list(args.paths)
     catalog_files = _catalogs(settings)
+    reconfigured = False
     if args.changed_since is not None:
         try:
             changed, deleted = changed_since(args.changed_since, settings.root)
         except ChangesError as exc:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
+        # pmkb's options changed (`review_required_for`, a custom field): any file's findings
+        # may have, and the check is the full one.
+        config = Path(args.config or "mkdocs.yml").absolute()
+        reconfigured = resolved(config.parent) / config.name in {*changed, *deleted}
         # Every changed file in the knowledge base's folder: what the full check says of each (a
         # file it does not read as a postmortem included) is what `_selected` chooses; the same
         # in docs_dir (a page there may take an incident's address).
@@ -325,7 +331,7 @@ def _checked(args: argparse.Namespace) -> int:
         # A catalog changed as its file or as the file it leads to (one made a link, say) is
         # named as the catalog, which is checked as one, never as a postmortem.
         catalog_paths = (settings.services_file, settings.factors_file)
-        catalog_named = {p: c for c in catalog_paths for p in (c, c.resolve())}
+        catalog_named = {p: c for c in catalog_paths for p in (c, resolved(c))}
         paths.extend(
             p
             for p in changed
@@ -334,10 +340,10 @@ def _checked(args: argparse.Namespace) -> int:
         # A deleted file has nothing left to check, but a catalog deleted (or renamed away) is a
         # catalog edit: each postmortem naming its entries fails, as in the full check.
         paths.extend(catalog_named[p] for p in [*changed, *deleted] if p in catalog_named)
-    edited = {p.resolve() for p in paths} & catalog_files
+    edited = {resolved(p) for p in paths} & catalog_files
     # Named files (a pre-commit hook, an editor) are checked in full and the others known from
     # the check index; a catalog edit can affect any postmortem, so then every one is checked.
-    selective = (args.paths or args.changed_since is not None) and not edited
+    selective = (args.paths or args.changed_since is not None) and not edited and not reconfigured
     kb = load(
         settings, jobs=args.jobs or settings.jobs, text=False, only=paths if selective else None
     )
@@ -347,11 +353,11 @@ def _checked(args: argparse.Namespace) -> int:
     if edited:
         # A catalog edit can break postmortems nobody touched: every one was read and checked
         # above, with the edited catalogs, and those it no longer resolves cleanly are chosen.
-        codes = (SERVICE_REFERENCES if settings.services_file.resolve() in edited else set()) | (
-            FACTOR_REFERENCES if settings.factors_file.resolve() in edited else set()
+        codes = (SERVICE_REFERENCES if resolved(settings.services_file) in edited else set()) | (
+            FACTOR_REFERENCES if resolved(settings.factors_file) in edited else set()
         )
         paths.extend(pm.path for pm in kb.postmortems if any(f.code in codes for f in pm.findings))
-    if args.paths or args.changed_since is not None:
+    if (args.paths or args.changed_since is not None) and not reconfigured:
         chosen, extra, checked = _selected(kb, paths, settings)
         catalogs = {
             settings.display_path(settings.services_file),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..clock import build_date
 from ..findings import Level
+from ..paths import resolved
 from ..read.knowledge import load
 from .common import EXIT_OK, EXIT_USAGE, Commands, project_settings
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     config_path = args.config or Path.cwd() / "mkdocs.yml"
     source = read_site_config(config_path) if config_path.exists() else {}
     docs_dir = (
-        (config_path.parent / str(source.get("docs_dir", "docs"))).resolve() if source else None
+        resolved(config_path.parent / str(source.get("docs_dir", "docs"))) if source else None
     )
     project = Project.of(settings, docs_dir, config_path if config_path.exists() else None)
     try:

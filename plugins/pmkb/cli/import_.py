@@ -12,6 +12,7 @@ from pathlib import Path
 from ..findings import RULES, Level, printable
 from ..imports.batch import ImportReport, run_import
 from ..imports.mapping import ImportMapping, read_mapping
+from ..paths import resolved
 from ..settings import Settings
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Commands, project_settings
 from .new_file import new_path, slugify
@@ -82,7 +83,7 @@ def mapping_of(path: Path | None) -> ImportMapping | None:
 def run(args: argparse.Namespace) -> int:
     settings = project_settings(args)
     if args.out is not None:
-        settings = replace(settings, postmortems_dir=args.out.resolve())
+        settings = replace(settings, postmortems_dir=resolved(args.out))
     mapping = mapping_of(args.mapping)
     if mapping is None:
         return EXIT_USAGE

@@ -21,6 +21,7 @@ from typing import Any
 from .. import __version__
 from ..clock import build_date
 from ..findings import printable
+from ..paths import resolved
 from ..read.project import load_project
 from . import import_
 from .common import EXIT_OK, EXIT_USAGE, Commands
@@ -176,7 +177,7 @@ def default_install() -> tuple[Install, str]:
 
 
 def _name(args: argparse.Namespace, root: Path) -> str:
-    default = root.resolve().name or "Incident knowledge base"
+    default = resolved(root).name or "Incident knowledge base"
     if args.name is not None:
         return str(args.name)
     if args.yes or not sys.stdin.isatty():
@@ -299,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if mapping is not None:
         # The knowledge base just written is the one imported into, whatever the current folder.
-        settings = load_project(None, root.resolve())
+        settings = load_project(None, resolved(root))
         status = import_.import_into(settings, mapping, args, dry_run=False, jobs=settings.jobs)
         if status != EXIT_OK:
             return status

@@ -20,6 +20,7 @@ import yaml
 from ..findings import Finding, Level, finding
 from ..model import Catalog
 from ..parallel import chunked_map
+from ..paths import resolved
 from ..read.catalog import SLUG, catalog_of
 from ..read.knowledge import MARKDOWN, load
 from ..settings import Settings
@@ -73,7 +74,7 @@ def source_files(paths: Iterable[Path], settings: Settings, report: ImportReport
     """The Markdown files named, and those under the folders named, sorted within each folder;
     every other file met is reported skipped with its reason."""
     found: list[Path] = []
-    own = settings.postmortems_dir.resolve()
+    own = resolved(settings.postmortems_dir)
 
     def skip(path: Path, reason: str) -> None:
         report.outcomes.append(Outcome(settings.display_path(path), "skipped", reason=reason))
@@ -96,7 +97,7 @@ def source_files(paths: Iterable[Path], settings: Settings, report: ImportReport
                 skip(path, "not a Markdown file")
             elif path.name.lower() in ("readme.md", "index.md") and path != given:
                 skip(path, "a folder's README or index page, not a postmortem")
-            elif path.resolve().is_relative_to(own):
+            elif resolved(path).is_relative_to(own):
                 skip(path, "already inside the postmortems folder")
             else:
                 found.append(path)
@@ -255,6 +256,6 @@ def _add_to_catalogs(
 def _checked(settings: Settings, written: list[Path], jobs: int) -> list[Finding]:
     """What `pmkb check` says of the files written (their ids checked against every file)."""
     kb = load(settings, jobs=jobs, text=False, only=written)
-    shown = {settings.display_path(p.resolve()) for p in written}
+    shown = {settings.display_path(resolved(p)) for p in written}
     shown |= {settings.display_path(p) for p in written}
     return [f for f in kb.all_findings if f.path in shown]

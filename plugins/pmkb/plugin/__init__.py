@@ -32,6 +32,7 @@ from ..digests import digest
 from ..findings import Level
 from ..kept import OTHER_PAGES
 from ..parallel import collector_paused, started_again
+from ..paths import resolved
 from ..read.knowledge import KnowledgeBase, ParseCache, load
 from ..read.project import option_marks
 from ..settings import (
@@ -210,7 +211,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 '`if __name__ == "__main__":` (as Python\'s multiprocessing asks of scripts '
                 "that start processes), or set the pmkb option `workers: 0`"
             )
-        root = Path(config.config_file_path or ".").resolve().parent
+        root = resolved(config.config_file_path or ".").parent
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.settings = with_docs_dir(
@@ -962,8 +963,8 @@ def _docs_placed(config: MkDocsConfig) -> str:
     with suppress(ValueError):  # Windows: on another drive
         inside = os.path.relpath(docs, project)
         if inside != ".." and not inside.startswith(".." + os.sep):
-            return str(Path(project).resolve() / inside)
-    return str(docs.parent.resolve() / docs.name)
+            return str(resolved(project) / inside)
+    return str(resolved(docs.parent) / docs.name)
 
 
 @lru_cache(maxsize=1024)
@@ -1098,7 +1099,7 @@ def _other_pages_file(cache_dir: Path, config: MkDocsConfig) -> Path:
 def _config_file(config: MkDocsConfig) -> Path | None:
     """The configuration file, by its full path: MkDocs gives the path as written (`-f
     mkdocs.yml`) to a build and to `serve`'s first, and in full to each rebuild."""
-    return Path(config.config_file_path).resolve() if config.config_file_path else None
+    return resolved(config.config_file_path) if config.config_file_path else None
 
 
 def _titled_in_nav(items: object, files: Files) -> set[int]:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from ..digests import digest
 from ..kept import SITE_FILES, kept_files, remove_unused, write_kept
+from ..paths import resolved
 
 _FORMAT = 1
 
@@ -29,7 +30,7 @@ _FORMAT = 1
 def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
     """Remove the files at `uris` (relative to `site_dir`, with forward slashes) and the folders
     inside `site_dir` that are left empty."""
-    root = site_dir.resolve()
+    root = resolved(site_dir)
     for uri in sorted(uris):
         parts = uri.split("/")
         if ".." in parts or uri.startswith("/"):
@@ -39,7 +40,7 @@ def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
         # be damaged (the site folder itself, a folder, a name the system refuses), and a folder
         # of the site may be a link out of it.
         try:
-            if path.is_dir() or not path.parent.resolve().is_relative_to(root):
+            if path.is_dir() or not resolved(path.parent).is_relative_to(root):
                 continue
             path.unlink(missing_ok=True)
         except (OSError, ValueError):
@@ -56,7 +57,7 @@ def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
 def _kept(cache_dir: Path, site_dir: Path) -> tuple[Path, str]:
     """Where what a build left in `site_dir` is kept, and the key it is kept under (the folder
     itself)."""
-    folder = str(site_dir.resolve())
+    folder = str(resolved(site_dir))
     return cache_dir / SITE_FILES.format(digest(folder)[:16]), folder
 
 

@@ -16,6 +16,7 @@ from ..findings import Finding, finding
 from ..kept import CHECK_INDEX, is_kept
 from ..model import Catalog, Postmortem, visible_to
 from ..parallel import chunked_map, collector_paused
+from ..paths import resolved
 from ..settings import Settings
 from ..urls import Claim, Site, collisions
 from .audience import audiences_of, public_view, shown_catalog
@@ -346,7 +347,7 @@ def load(
     findings.extend(folder_findings)
     with collector_paused():
         if only is not None and settings.cache_dir is not None:
-            chosen = {p.resolve() for p in only}
+            chosen = {resolved(p) for p in only}
             results = _checked_or_indexed(settings, catalog, paths, chosen, jobs)
         elif cache is None and settings.cache_dir is not None:
             results = _checked_or_stored(settings, catalog, paths, text, jobs)
@@ -402,7 +403,7 @@ def _checked_or_indexed(
     # Discovered paths are resolved already (the folder is, and links are not followed): they
     # are compared as text, which at thousands of files is much cheaper than as paths.
     named = {str(p) for p in only}
-    folders = tuple(p + os.sep for p in named)
+    folders = tuple(p if p.endswith(os.sep) else p + os.sep for p in named)  # `/` ends so
     # Results by position, not in a dict keyed by path: hashing thousands of new Path objects
     # cost a twentieth of `pmkb check FILE`.
     found: list[tuple[Postmortem | None, SourceFile] | None] = [None] * len(paths)
@@ -559,7 +560,7 @@ def _docs_claims(settings: Settings) -> tuple[list[Claim], list[Finding]]:
                 continue
             # MkDocs follows links in docs_dir: one to (or above) the postmortems folder
             # publishes its files as written, drafts included.
-            target = path.resolve()
+            target = resolved(path)
             if target.is_relative_to(postmortems) or postmortems.is_relative_to(target):
                 findings.append(
                     finding(

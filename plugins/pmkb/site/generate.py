@@ -28,6 +28,7 @@ from typing import Any
 import markdown
 import yaml
 
+from ..paths import resolved
 from ..read.knowledge import KnowledgeBase
 from ..read.project import inherited
 from ..settings import Settings
@@ -208,18 +209,18 @@ class Project:
     def of(cls, settings: Settings, docs_dir: Path | None, config_file: Path | None) -> Project:
         """The project of these settings, its docs folder and its mkdocs.yml, if it has them."""
         return cls(
-            settings.root.resolve(),
-            config_file.resolve() if config_file is not None else None,
-            docs_dir.resolve() if docs_dir is not None else None,
-            settings.postmortems_dir.resolve(),
-            (settings.services_file.resolve(), settings.factors_file.resolve()),
+            resolved(settings.root),
+            resolved(config_file) if config_file is not None else None,
+            resolved(docs_dir) if docs_dir is not None else None,
+            resolved(settings.postmortems_dir),
+            (resolved(settings.services_file), resolved(settings.factors_file)),
         )
 
 
 def check_output(out: Path, project: Project) -> Path:
     """`out` resolved, if pmkb may replace it; else GenerateError saying why not and what to do."""
     # Resolved, so that a symlink or `..` cannot hide the project behind another name.
-    target = out.resolve()
+    target = resolved(out)
 
     def refuse(why: str, advice: str = _ADVICE) -> GenerateError:
         return GenerateError(f"refusing --out {out}: {why}; {advice}")
