@@ -856,6 +856,36 @@ def test_a_plugin_at_the_last_priority_listed_before_pmkb_leaves_the_cache_on(
     assert again == (1 if social_first else first) and first > len(POSTMORTEMS)
 
 
+# A hook reading each page as plugins may before the theme builds it: its file's text, its
+# Markdown and its HTML once converted (Material's typeset plugin reads `page.markdown` there).
+READING_HOOK = """
+seen = {}
+
+
+def on_pre_page(page, config, files):
+    seen[page.file.src_uri] = len(page.file.content_string.split())
+
+
+def on_page_content(html, page, config, files):
+    words = len(page.markdown.split())
+    found = seen.get(page.file.src_uri)
+    return html + f"<p>Read: file {found}, Markdown {words}, HTML {len(page.content or '')}.</p>"
+"""
+
+
+def test_plugins_reading_pages_before_the_theme_find_them_whole_on_every_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, mkdocs={"hooks": ["reading.py"]}, files={"reading.py": READING_HOOK})
+    read = []
+    for _ in range(3):  # converted, then from the cache (and finished pages, if they were used)
+        _build_here(root, "site", monkeypatch)
+        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
+        read.append(re.findall(r"Read: file (\d+), Markdown (\d+), HTML (\d+)\.", page))
+    assert read[0] == read[1] == read[2]
+    assert all(int(n) > 20 for n in read[0][0])
+
+
 # A plugin before pmkb (a translation plugin, say) whose files resolve a link their own way.
 OWN_FILES_HOOK = """
 from mkdocs.plugins import event_priority

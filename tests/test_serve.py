@@ -582,6 +582,31 @@ def on_page_read_source(page, config):
         return page.file.content_string + "\\n\\nRead by the review hook.\\n"
     return None
 """,
+    # Material's typeset plugin reads `page.markdown` once the page is converted.
+    "content": """
+def on_page_content(html, page, config, files):
+    if len(page.markdown.split()) > 20 and len(page.content or "") > 200:
+        return html + "<p>Read by the review hook.</p>"
+    return html
+""",
+    # Run after pmkb's `on_nav`, where pmkb plans which pages workers convert.
+    "navigation": """
+from mkdocs.plugins import event_priority
+
+words = {}
+
+
+@event_priority(-100)
+def on_nav(nav, config, files):
+    for file in files.documentation_pages():
+        words[file.src_uri] = len(file.content_string.split())
+
+
+def on_post_page(output, page, config):
+    if words.get(page.file.src_uri, 0) > 20:
+        return output.replace("</body>", "<p>Read by the review hook.</p></body>")
+    return output
+""",
 }
 
 
@@ -708,9 +733,14 @@ def test_a_plugin_that_reads_pages_before_they_are_built_sees_their_html(
     tmp_path: Path, event: str
 ) -> None:
     got, incidents = _built_with_hook(tmp_path, ("reading.py", READING_HOOKS[event]))
-    # Converted in MkDocs' loop, by a worker (taking the pages ahead of the one the loop
-    # converts) and by the build's process.
-    assert "spawn" in got["pools"] and len(got["converted"]) > 20
+    if event == "on_env":
+        # Converted in MkDocs' loop, by a worker (taking the pages ahead of the one the loop
+        # converts) and by the build's process.
+        assert "spawn" in got["pools"] and len(got["converted"]) > 20
+    else:
+        # A plugin reading pages in `on_page_content` may read `page.markdown` too, which a
+        # worker's page has not: every page is converted in the build's process.
+        assert "spawn" not in got["pools"] and got["converted"] == []
     assert all(b"pmkb-card" in page and b"Read by the reading hook." in page for page in incidents)
 
 

@@ -93,6 +93,9 @@ class Conversions:
         self.cache: ConversionCache | None = None
         self.cache_asked = False
         self.found: dict[str, Converted] = {}
+        # Per page found in MkDocs' loop, the Markdown it was found by: the page's own, as it
+        # would have been converted, for the plugins that read it once converted.
+        self.found_by: dict[str, str] = {}
         self.converting: tuple[str, str] | None = None
         # The build's files, when they note what a conversion looks up (see watched_files).
         self.watched: WatchedFiles | None = None
@@ -197,6 +200,7 @@ class Conversions:
         if found is not None:
             # Converted before: MkDocs converts nothing, and the HTML is put back in `html`.
             self.found[src_uri] = found
+            self.found_by[src_uri] = portable
             return ""
         self._recording(src_uri, key)
         return portable
@@ -292,6 +296,11 @@ class Conversions:
         src_uri = page.file.src_uri
         found = self.found.pop(src_uri, None)
         if found is not None:
+            # As converting would have left the page for the plugins after pmkb: its Markdown
+            # and the HTML it converted to (a finished page or a worker's has neither, and is
+            # not used beside a plugin that reads the page then: see `planned`).
+            page.markdown = self.found_by.pop(src_uri, page.markdown)
+            page.content = found.html
             return unstable(_restored(page, found, files)), found
         if self.converting is not None and self.converting[0] == src_uri:
             records, self.recorder.records = self.recorder.records or [], None
@@ -333,7 +342,7 @@ class Conversions:
             # (-100 or less): what a worker or the cache would give is not what this build
             # publishes, and that plugin would find the text of a page from the cache empty.
             self.cache_asked, self.cache = True, None
-        self.finished = self._finished_pages(config, files, others)
+        self.finished = self._finished_pages(config, files, others, after)
         # Pages handed out are read by MkDocs as nothing. A `serve --dirty`
         # rebuild tells the pages it builds as MkDocs' loop reaches them: it hands out none. Nor
         # does a `serve` build whose pages convert as the last build's did (a rebuild of plain
@@ -341,11 +350,7 @@ class Conversions:
         # converts the rest sooner than a worker starts (a second; a rebuild after 40 edits took
         # 2.3 s, not 0.9).
         same = self.cache is not None and self.cache.build_key == key_before
-        if (
-            not every_page
-            or same
-            or handle(others, ("on_pre_page", "on_page_read_source", "on_page_markdown"))
-        ):
+        if not every_page or same or _reads_pages(others, after):
             return
         # A page the navigation lists is left to MkDocs' loop: a theme may show its table of
         # contents on every page (readthedocs), before this page is built.
@@ -536,13 +541,13 @@ class Conversions:
         self.metas = {}
 
     def _finished_pages(
-        self, config: MkDocsConfig, files: Files, others: list[object]
+        self, config: MkDocsConfig, files: Files, others: list[object], after: list[object]
     ) -> FinishedPages | None:
         """Finished incident pages, when this build can use them: a conversion cache, a key of
-        this machine's, and no other plugin that reads or changes a page's Markdown (it would
-        see nothing of a finished page)."""
+        this machine's, and no other plugin that reads or changes a page's text before it is
+        built (it would find nothing of a finished page)."""
         conversions = self._cache(config, files)
-        if conversions is None or handle(others, ("on_page_read_source", "on_page_markdown")):
+        if conversions is None or _reads_pages(others, after):
             return None
         if self.secret is None:
             return None
@@ -604,6 +609,16 @@ def _priorities(plugins: list[object], event_name: str) -> Iterator[int]:
         event = getattr(plugin, event_name, None)
         methods = event.methods if isinstance(event, CombinedEvent) else (event,)
         yield from (getattr(m, "mkdocs_priority", 0) for m in methods if m is not None)
+
+
+def _reads_pages(others: list[object], after: list[object]) -> bool:
+    """Whether another plugin may read or change a page's text, its file's, its Markdown or its
+    converted HTML (`page.markdown`, `page.content`) before the theme builds it, or read an
+    incident file's text once pmkb has planned the pages (an `on_nav` after pmkb's): then every
+    incident page reaches it as converting it in MkDocs' loop leaves it, not as a finished page or
+    a worker's, which hold no Markdown."""
+    reading = ("on_pre_page", "on_page_read_source", "on_page_markdown", "on_page_content")
+    return handle(others, reading) or _runs_last(others, after, "on_nav")
 
 
 def handle(plugins: list[object], events: tuple[str, ...]) -> bool:
