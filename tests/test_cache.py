@@ -734,7 +734,8 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
             "emoji_generator": "!!python/name:material.extensions.emoji.to_svg",
         }
     }
-    root = _project(tmp_path / "emoji", markdown_extensions=["toc", "tables", emoji])
+    toc = {"toc": {"slugify": "SLUGIFY"}}
+    root = _project(tmp_path / "emoji", markdown_extensions=[toc, "tables", emoji])
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     # YAML tags, as Material's documentation writes them (a dumped string would be quoted).
     for name in ("twemoji", "to_svg"):
@@ -742,7 +743,9 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
             f"'!!python/name:material.extensions.emoji.{name}'",
             "!!python/name:material.extensions.emoji." + name,
         )
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    # A function made by calling one with settings (a `functools.partial`).
+    slugify = "!!python/object/apply:pymdownx.slugs.slugify {kwds: {case: lower}}"
+    (root / "mkdocs.yml").write_text(config.replace("SLUGIFY", slugify), encoding="utf-8")
     _build_here(root, "site", monkeypatch)
     assert _build_here(root, "site", monkeypatch) == 1
     # Snippets reads files the key cannot cover: every page is converted, every time.

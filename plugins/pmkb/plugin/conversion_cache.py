@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
@@ -732,6 +732,8 @@ def _stable(value: object, depth: int = 0) -> object:
         names = [name for name in code.co_names if name in known and _plain(known[name])]
         made_with = [cells, value.__defaults__, value.__kwdefaults__, {n: known[n] for n in names}]
         return [f"{value.__module__}:{value.__qualname__}", _stable(made_with, depth + 1)]
+    if isinstance(value, partial):  # `pymdownx.slugs.slugify(case="lower")` makes one
+        return ["partial", _stable([value.func, value.args, value.keywords], depth + 1)]
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}:{value.__qualname__}"
     configs = getattr(value, "getConfigs", None)  # a Python-Markdown extension instance
