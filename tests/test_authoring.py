@@ -805,21 +805,26 @@ def test_a_link_that_leads_to_itself_is_reported_however_the_check_reaches_it(
 
 
 @needs_git
+@pytest.mark.parametrize("named", [[], ["--config", "mkdocs.public.yml"]])
 def test_changed_since_checks_everything_once_pmkbs_options_changed(
-    tmp_path: Path, run: Runner, git: Callable[..., str]
+    tmp_path: Path, run: Runner, git: Callable[..., str], named: list[str]
 ) -> None:
     # A pull request that makes SEV2 postmortems need a review fails every SEV2 postmortem
-    # without one, though it changes none of them.
+    # without one, though it changes none of them: in mkdocs.yml, or in the file a site's
+    # configuration inherits (as `pmkb init`'s public site inherits mkdocs.yml).
     git("init", "-q", "-b", "main")
-    make_project(tmp_path, files={"postmortems/a.md": VALID}, options={})
+    public = "INHERIT: mkdocs.yml\nsite_name: Public\n"
+    make_project(
+        tmp_path, files={"postmortems/a.md": VALID, "mkdocs.public.yml": public}, options={}
+    )
     commit(git, "base")
     config = tmp_path / "mkdocs.yml"
     written = yaml.safe_load(config.read_text(encoding="utf-8"))
     written["plugins"] = [{"pmkb": {"review_required_for": ["SEV2"]}}]
     config.write_text(yaml.safe_dump(written), encoding="utf-8")
-    everything = run("check", "--format", "json")
+    everything = run("check", "--format", "json", *named)
     assert [f[3] for f in everything.found] == ["PMK121"]
-    changed = run("check", "--format", "json", "--changed-since", "HEAD")
+    changed = run("check", "--format", "json", "--changed-since", "HEAD", *named)
     assert (changed.found, changed.code) == (everything.found, EXIT_FINDINGS)
 
 

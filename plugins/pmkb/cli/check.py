@@ -11,6 +11,7 @@ from pathlib import Path
 from ..findings import Finding, Level, finding, printable, safe_json
 from ..paths import resolved
 from ..read.knowledge import KnowledgeBase, ignored_files, load, markdown_in
+from ..read.project import configuration_files
 from ..read.source import read_source
 from ..read.validate import Checker
 from ..settings import Settings, SettingsError
@@ -320,10 +321,14 @@ def _checked(args: argparse.Namespace) -> int:
         except ChangesError as exc:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
-        # pmkb's options changed (`review_required_for`, a custom field): any file's findings
-        # may have, and the check is the full one.
-        config = Path(args.config or "mkdocs.yml").absolute()
-        reconfigured = resolved(config.parent) / config.name in {*changed, *deleted}
+        # pmkb's options changed (`review_required_for`, a custom field), in the configuration
+        # or a file it inherits: any file's findings may have, and the check is the full one.
+        # Git names a file as itself, and a link as the link.
+        touched = {*changed, *deleted}
+        reconfigured = any(
+            resolved(file.parent) / file.name in touched or resolved(file) in touched
+            for file in configuration_files(Path(args.config or "mkdocs.yml").absolute())
+        )
         # Every changed file in the knowledge base's folder: what the full check says of each (a
         # file it does not read as a postmortem included) is what `_selected` chooses; the same
         # in docs_dir (a page there may take an incident's address).

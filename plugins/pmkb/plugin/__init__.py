@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import date
 from functools import lru_cache, partial
@@ -727,7 +727,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     def _conversions_planned(
         self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
     ) -> Navigation:
-        listed = list(config.plugins.values())
+        # A plugin turned off (Material's `enabled: false`, `enabled: !ENV [CI, false]` for its
+        # social cards) does nothing in its handlers: it is not counted as reading pages.
+        listed = [p for p in config.plugins.values() if p is self or not _turned_off(p)]
         at = next(n for n, plugin in enumerate(listed) if plugin is self)
         others = listed[:at] + listed[at + 1 :]
         self.holding = not handle(others, ("on_env",))
@@ -1160,3 +1162,9 @@ def _write_index_logged(
         search_index.write(site_dir, plan, cache)
     except PluginError as exc:
         log.error(str(exc))
+
+
+def _turned_off(plugin: object) -> bool:
+    """Whether a plugin's own `enabled` option is false (Material's plugins have one)."""
+    options = getattr(plugin, "config", None)
+    return isinstance(options, Mapping) and options.get("enabled", True) is False

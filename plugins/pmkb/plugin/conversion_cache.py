@@ -709,9 +709,11 @@ def _stable(value: object, depth: int = 0) -> object:
 
     A function is known by its name and its code's files (see `extension_code`), and by the
     values it was made with: what a closure holds (a `slugify` made from `extra`, say), its
-    defaults, and the plain values its module holds under the names it reads. An extension given
-    as an instance, by its settings and the plain values it holds (a hook's `MyExtension(mark)`
-    keeping `mark` as it is given)."""
+    defaults, and the values its module holds under the names it reads. An extension given as an
+    instance, by its settings and the values it holds (a hook's `MyExtension(mark)` keeping
+    `mark` as it is given). Only values that cannot change count there (text, numbers, tuples):
+    a dictionary or a list may be a memo the function fills as it converts, and would make the
+    key of a build another after its first page, and a worker's another than the build's."""
     if depth > 20:
         raise Unstable("a setting nested too deep to compare")
     if value is None or isinstance(value, bool | int | float | str):
@@ -729,8 +731,13 @@ def _stable(value: object, depth: int = 0) -> object:
         cells = [cell.cell_contents for cell in value.__closure__ or () if _filled(cell)]
         known = value.__globals__
         # `co_names` holds the attributes it reads too (`md.parser`): only its module's names.
-        names = [name for name in code.co_names if name in known and _plain(known[name])]
-        made_with = [cells, value.__defaults__, value.__kwdefaults__, {n: known[n] for n in names}]
+        names = [name for name in code.co_names if name in known and _fixed(known[name])]
+        made_with = [
+            [cell for cell in cells if _fixed(cell)],
+            [v for v in value.__defaults__ or () if _fixed(v)],
+            {k: v for k, v in (value.__kwdefaults__ or {}).items() if _fixed(v)},
+            {name: known[name] for name in names},
+        ]
         return [f"{value.__module__}:{value.__qualname__}", _stable(made_with, depth + 1)]
     if isinstance(value, partial):  # `pymdownx.slugs.slugify(case="lower")` makes one
         return ["partial", _stable([value.func, value.args, value.keywords], depth + 1)]
@@ -738,7 +745,7 @@ def _stable(value: object, depth: int = 0) -> object:
         return f"{getattr(value, '__module__', '')}:{value.__qualname__}"
     configs = getattr(value, "getConfigs", None)  # a Python-Markdown extension instance
     if callable(configs):
-        held = {k: v for k, v in vars(value).items() if k != "config" and _plain(v)}
+        held = {k: v for k, v in vars(value).items() if k != "config" and _fixed(v)}
         name = f"{type(value).__module__}:{type(value).__qualname__}"
         return [name, _stable(configs(), depth + 1), _stable(held, depth + 1)]
     shown = repr(value)
@@ -747,16 +754,15 @@ def _stable(value: object, depth: int = 0) -> object:
     return f"{type(value).__module__}:{type(value).__qualname__}:{shown}"
 
 
-def _plain(value: object) -> bool:
-    """Whether `value` is data alone: text, numbers and containers of them (a module, a class
-    or a function is known by its code; an object may hold anything, and changes as it works)."""
+def _fixed(value: object, depth: int = 0) -> bool:
+    """Whether `value` is data that cannot change: text, numbers, and tuples of them."""
     if value is None or isinstance(value, bool | int | float | str):
         return True
-    if isinstance(value, Mapping):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return all(_plain(v) for v in value)
-    return False
+    return (
+        isinstance(value, tuple | frozenset)
+        and depth < 20
+        and all(_fixed(v, depth + 1) for v in value)
+    )
 
 
 def _filled(cell: CellType) -> bool:

@@ -196,6 +196,21 @@ def inherited(
     return mergedeep.merge({}, parent, raw)
 
 
+def configuration_files(path: Path) -> list[Path]:
+    """The configuration file `path` and those its `INHERIT:` leads to, as far as they can be
+    read: every file pmkb's options may be written in."""
+    files = [path]
+    for _ in range(10):  # as deep as `inherited` reads
+        try:
+            raw = yaml.load(files[-1].read_text(encoding="utf-8"), Loader=_TolerantLoader)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            break
+        if not isinstance(raw, dict) or "INHERIT" not in raw:
+            break
+        files.append(files[-1].parent / str(raw["INHERIT"]))
+    return files
+
+
 def load_project(config_file: Path | None, cwd: Path) -> Settings:
     """Settings from `mkdocs.yml` (the given one, or the one in `cwd` if any), else the defaults."""
     path = config_file or cwd / "mkdocs.yml"
