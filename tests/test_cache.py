@@ -13,7 +13,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from hashlib import sha256
@@ -28,6 +28,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from pymdownx import slugs
 
 from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
 from pmkb import cache_key
@@ -1072,32 +1073,40 @@ def test_an_extension_a_hook_makes_from_extra_converts_the_pages_again_once_extr
     ]
 
 
-# A slugify that keeps what it made, as a memo: the memo grows as pages convert, and is no part
-# of how they convert.
-MEMO_HOOK = """
-from markdown.extensions.toc import slugify
-
-_made = {}
+def _made_for(team: str) -> Callable[[str, str], str]:
+    teams = [team]  # data a hook took from `extra`, in a list
+    return lambda text, sep: teams[0] + sep + text
 
 
-def remembered(text, sep, _also={}):
-    _also[text] = _made.setdefault(text, slugify(text, sep))
-    return _made[text]
+def _wrapped(case: str) -> Callable[[str, str], str]:
+    base = slugs.slugify(case=case)  # a function made with settings, held by a closure
+    return lambda text, sep: "x" + sep + base(text, sep)
 
 
-def on_config(config):
-    config.mdx_configs.setdefault("toc", {})["slugify"] = remembered
-    return config
-"""
+class _Slugger:
+    def __init__(self, team: str) -> None:
+        self.team = team
+
+    def slug(self, text: str, sep: str) -> str:
+        return self.team + sep + text
 
 
-def test_a_function_that_keeps_a_memo_leaves_the_cache_key_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = _project(tmp_path, mkdocs={"hooks": ["memo.py"]}, files={"memo.py": MEMO_HOOK})
-    first = _build_here(root, "site", monkeypatch)
-    _no_finished_pages(root)
-    assert _build_here(root, "site", monkeypatch) == 1 and first > len(POSTMORTEMS)
+def test_the_cache_key_differs_with_what_a_settings_function_was_made_with() -> None:
+    stable = conversion_cache._stable
+    assert stable(_made_for("sre")) == stable(_made_for("sre"))
+    assert stable(_made_for("sre")) != stable(_made_for("platform"))
+    assert stable(_wrapped("lower")) != stable(_wrapped("none"))
+    assert stable(_Slugger("sre").slug) != stable(_Slugger("platform").slug)
+    # Past the 200 characters a pattern's repr shows.
+    assert stable(re.compile("a" * 250 + "b")) != stable(re.compile("a" * 250 + "c"))
+    # Data that holds itself has no form to compare: the cache is off for the build (the
+    # caller's answer to Unstable), and the build goes on.
+    table: dict[str, object] = {}
+    table["all"] = table
+    with pytest.raises(conversion_cache.Unstable):
+        stable(lambda: table)
+    # The code of a function a setting makes with `functools.partial` counts, not functools'.
+    assert "pymdownx" in conversion_cache._code_modules(slugs.slugify(case="lower"))
 
 
 def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_or_without(

@@ -27,7 +27,7 @@ from functools import cache, partial
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
-from types import CellType, FunctionType, ModuleType
+from types import CellType, FunctionType, MethodType, ModuleType
 from typing import Any, BinaryIO, NamedTuple
 
 from markdown.util import get_installed_extensions
@@ -667,21 +667,41 @@ def extension_code(
     modules = {module.partition(".")[0] for module in extension_modules}
     modules |= _code_modules(extension_configs)
     found: dict[str, str] = {}
-    for module in sorted(modules - _VERSIONED):
+    # Python's own modules change with its version, which the key holds.
+    for module in sorted(modules - _VERSIONED - sys.stdlib_module_names):
         places = _module_files(module)
         found[module] = digest(*(files_digest(place) for place in places)) if places else ""
     return found
 
 
-def _code_modules(value: object) -> set[str]:
-    """The top-level modules of the functions and classes a setting names."""
+def _code_modules(value: object, depth: int = 0) -> set[str]:
+    """The top-level modules of the functions and classes a setting names, and of those such a
+    function was made with or reads by name (a hook's `slugify` that calls a team module's)."""
+    if depth > 20:
+        return set()
     if isinstance(value, Mapping):
-        return set().union(*(_code_modules(v) for v in value.values()))
+        return set().union(*(_code_modules(v, depth + 1) for v in value.values()))
     if isinstance(value, list | tuple | set | frozenset):
-        return set().union(*(_code_modules(v) for v in value))
+        return set().union(*(_code_modules(v, depth + 1) for v in value))
+    if isinstance(value, partial):
+        return _code_modules([value.func, value.args, value.keywords], depth + 1)
+    if isinstance(value, MethodType):
+        return _code_modules(value.__func__, depth + 1)
+    if isinstance(value, ModuleType):
+        return {value.__name__.partition(".")[0]}
+    found: set[str] = set()
+    if isinstance(value, FunctionType):
+        known = value.__globals__
+        named = [known[n] for n in value.__code__.co_names if n in known]
+        used = [*_made_with(value)[:3], [v for v in named if callable(v) or _is_module(v)]]
+        found = _code_modules(used, depth + 1)
     if callable(value) and isinstance(module := getattr(value, "__module__", None), str):
-        return {module.partition(".")[0]}
-    return set()
+        found.add(module.partition(".")[0])
+    return found
+
+
+def _is_module(value: object) -> bool:
+    return isinstance(value, ModuleType)
 
 
 def _module_files(name: str) -> list[Path]:
@@ -709,11 +729,11 @@ def _stable(value: object, depth: int = 0) -> object:
 
     A function is known by its name and its code's files (see `extension_code`), and by the
     values it was made with: what a closure holds (a `slugify` made from `extra`, say), its
-    defaults, and the values its module holds under the names it reads. An extension given as an
-    instance, by its settings and the values it holds (a hook's `MyExtension(mark)` keeping
-    `mark` as it is given). Only values that cannot change count there (text, numbers, tuples):
-    a dictionary or a list may be a memo the function fills as it converts, and would make the
-    key of a build another after its first page, and a worker's another than the build's."""
+    defaults, and the data its module holds under the names it reads. A bound method and an
+    extension given as an instance, by the data their object holds (a hook's
+    `MyExtension(mark)` keeping `mark` as it is given). Data that changes as pages convert (a
+    memo) makes the key change too: a page is converted again rather than taken from an entry
+    made under other settings, and a worker whose data differs declines every page."""
     if depth > 20:
         raise Unstable("a setting nested too deep to compare")
     if value is None or isinstance(value, bool | int | float | str):
@@ -726,43 +746,60 @@ def _stable(value: object, depth: int = 0) -> object:
     if isinstance(value, list | tuple | set | frozenset):
         items = [_stable(v, depth + 1) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, re.Pattern):  # its repr stops at 200 characters
+        return ["pattern", repr(value.pattern), value.flags]
     if isinstance(value, FunctionType):
-        code = value.__code__
-        cells = [cell.cell_contents for cell in value.__closure__ or () if _filled(cell)]
-        known = value.__globals__
-        # `co_names` holds the attributes it reads too (`md.parser`): only its module's names.
-        names = [name for name in code.co_names if name in known and _fixed(known[name])]
-        made_with = [
-            [cell for cell in cells if _fixed(cell)],
-            [v for v in value.__defaults__ or () if _fixed(v)],
-            {k: v for k, v in (value.__kwdefaults__ or {}).items() if _fixed(v)},
-            {name: known[name] for name in names},
-        ]
-        return [f"{value.__module__}:{value.__qualname__}", _stable(made_with, depth + 1)]
+        name = f"{value.__module__}:{value.__qualname__}"
+        return [name, _stable(list(_made_with(value)), depth + 1)]
     if isinstance(value, partial):  # `pymdownx.slugs.slugify(case="lower")` makes one
         return ["partial", _stable([value.func, value.args, value.keywords], depth + 1)]
+    if isinstance(value, MethodType):
+        held = _stable(_data_of(value.__self__), depth + 1)
+        return ["method", _stable(value.__func__, depth + 1), held]
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}:{value.__qualname__}"
     configs = getattr(value, "getConfigs", None)  # a Python-Markdown extension instance
     if callable(configs):
-        held = {k: v for k, v in vars(value).items() if k != "config" and _fixed(v)}
         name = f"{type(value).__module__}:{type(value).__qualname__}"
-        return [name, _stable(configs(), depth + 1), _stable(held, depth + 1)]
+        return [name, _stable(configs(), depth + 1), _stable(_data_of(value), depth + 1)]
     shown = repr(value)
     if " at 0x" in shown:
         raise Unstable(shown)
     return f"{type(value).__module__}:{type(value).__qualname__}:{shown}"
 
 
-def _fixed(value: object, depth: int = 0) -> bool:
-    """Whether `value` is data that cannot change: text, numbers, and tuples of them."""
+def _made_with(function: FunctionType) -> tuple[object, object, object, dict[str, object]]:
+    """What `function` was made with: what its closure holds, its defaults, and the data its
+    module holds under the names it reads (`co_names` holds the attributes it reads too, such
+    as `md.parser`: only its module's names count)."""
+    cells = [cell.cell_contents for cell in function.__closure__ or () if _filled(cell)]
+    known = function.__globals__
+    data = {n: known[n] for n in function.__code__.co_names if n in known and _plain(known[n])}
+    return cells, function.__defaults__, function.__kwdefaults__, data
+
+
+def _data_of(instance: object) -> dict[str, object]:
+    """The data an object holds in its attributes (not the objects it refers to: a parser, a
+    plugin), its settings but for a Python-Markdown extension's `config`, which `getConfigs`
+    gives."""
+    held = getattr(instance, "__dict__", None)
+    if not isinstance(held, dict):
+        return {}
+    return {k: v for k, v in held.items() if k != "config" and _plain(v)}
+
+
+def _plain(value: object, depth: int = 0) -> bool:
+    """Whether `value` is data alone: text, numbers and containers of them (a module, a class
+    or a function is known by its code; an object may hold anything)."""
+    if depth > 20:
+        return False
     if value is None or isinstance(value, bool | int | float | str):
         return True
-    return (
-        isinstance(value, tuple | frozenset)
-        and depth < 20
-        and all(_fixed(v, depth + 1) for v in value)
-    )
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_plain(v, depth + 1) for v in value)
+    return False
 
 
 def _filled(cell: CellType) -> bool:
