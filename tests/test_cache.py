@@ -167,6 +167,24 @@ def _no_finished_pages(root: Path) -> None:
     shutil.rmtree(root / ".cache" / "pmkb" / "finished", ignore_errors=True)
 
 
+def _built_with_extra(
+    root: Path, monkeypatch: pytest.MonkeyPatch, name: str, values: list[str]
+) -> list[str]:
+    """An incident page as each build makes it, `extra: {name: value}` set for each of `values`
+    in turn."""
+    config = root / "mkdocs.yml"
+    pages = []
+    for value in values:
+        written = yaml.safe_load(config.read_text(encoding="utf-8"))
+        written["extra"] = {name: value}
+        config.write_text(yaml.safe_dump(written), encoding="utf-8")
+        _build_here(root, "site", monkeypatch)
+        pages.append(
+            (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
+        )
+    return pages
+
+
 def test_a_second_build_converts_no_generated_page_and_publishes_the_same_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -797,16 +815,9 @@ def test_a_plugin_that_changes_the_html_before_pmkb_sees_its_change_on_every_bui
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path, mkdocs={"hooks": ["banner.py"]}, files={"banner.py": EARLY_HTML_HOOK})
-    config = root / "mkdocs.yml"
-    shown = []
-    for banner in ("Freeze until Monday", "Freeze lifted"):
-        written = yaml.safe_load(config.read_text(encoding="utf-8"))
-        written["extra"] = {"banner": banner}
-        config.write_text(yaml.safe_dump(written), encoding="utf-8")
-        _build_here(root, "site", monkeypatch)
-        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
-        shown.append(f'<p class="banner">{banner}</p>' in page)
-    assert shown == [True, True]
+    banners = ["Freeze until Monday", "Freeze lifted"]
+    pages = _built_with_extra(root, monkeypatch, "banner", banners)
+    assert all(f'<p class="banner">{b}</p>' in page for b, page in zip(banners, pages, strict=True))
 
 
 # A hook reading and changing each page's Markdown at MkDocs' "last" priority: after pmkb's
@@ -826,15 +837,8 @@ def test_a_plugin_reading_the_markdown_after_pmkb_sees_it_whole_on_every_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _project(tmp_path, mkdocs={"hooks": ["late.py"]}, files={"late.py": LATE_MARKDOWN_HOOK})
-    config = root / "mkdocs.yml"
-    shown = []
-    for unit in ("first", "first", "second"):
-        written = yaml.safe_load(config.read_text(encoding="utf-8"))
-        written["extra"] = {"unit": unit}
-        config.write_text(yaml.safe_dump(written), encoding="utf-8")
-        _build_here(root, "site", monkeypatch)
-        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
-        shown.append(re.findall(r"Read (\d+) words, (\w+)\.", page))
+    pages = _built_with_extra(root, monkeypatch, "unit", ["first", "first", "second"])
+    shown = [re.findall(r"Read (\d+) words, (\w+)\.", page) for page in pages]
     words = shown[0][0][0]
     assert int(words) > 20
     assert shown == [[(words, "first")], [(words, "first")], [(words, "second")]]
@@ -1057,15 +1061,8 @@ def test_an_extension_a_hook_makes_from_extra_converts_the_pages_again_once_extr
     root = _project(
         tmp_path, mkdocs={"hooks": ["team.py"]}, files={"team.py": MADE_FROM_EXTRA_HOOKS[made]}
     )
-    config = root / "mkdocs.yml"
-    shown = []
-    for team in ("sre", "sre", "platform"):
-        written = yaml.safe_load(config.read_text(encoding="utf-8"))
-        written["extra"] = {"team": team}
-        config.write_text(yaml.safe_dump(written), encoding="utf-8")
-        _build_here(root, "site", monkeypatch)
-        page = (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
-        shown.append(re.findall(r"Signed: (\w+)|id=\"(\w+)-summary\"", page))
+    pages = _built_with_extra(root, monkeypatch, "team", ["sre", "sre", "platform"])
+    shown = [re.findall(r"Signed: (\w+)|id=\"(\w+)-summary\"", page) for page in pages]
     assert [{m for pair in found for m in pair if m} for found in shown] == [
         {"sre"},
         {"sre"},
