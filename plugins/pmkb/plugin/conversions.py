@@ -339,7 +339,7 @@ class Conversions:
         if _runs_first(others, "on_page_content") or _runs_last(others, after, "on_page_markdown"):
             # Another plugin changes each page's HTML before pmkb takes it (priority 100 or
             # more), or reads or changes its Markdown after pmkb has looked it up in the cache
-            # (-100 or less): what a worker or the cache would give is not what this build
+            # (see `_runs_last`): what a worker or the cache would give is not what this build
             # publishes, and that plugin would find the text of a page from the cache empty.
             self.cache_asked, self.cache = True, None
         self.finished = self._finished_pages(config, files, others, after)
