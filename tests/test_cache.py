@@ -31,7 +31,7 @@ from mkdocs.structure.pages import Page
 from pymdownx import slugs
 
 from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
-from pmkb import cache_key
+from pmkb import cache_key, digests
 from pmkb.kept import being_written
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
@@ -1080,6 +1080,29 @@ def _wrapped(case: str) -> Callable[[str, str], str]:
     return lambda text, sep: "x" + sep + base(text, sep)
 
 
+# Tables a hook fills from `extra` in `on_config`, read by the slugify functions below in the
+# ways such a function is written.
+_WORDS: dict[str, str] = {}
+_TABLE: dict[int, str] = {}
+_PATTERNS: list[re.Pattern[str]] = []
+
+
+def _in_a_generator(text: str, sep: str) -> str:
+    return sep.join(_WORDS.get(word, word) for word in text.split())
+
+
+def _through_a_helper(text: str, sep: str) -> str:
+    return _in_a_generator(text, sep)
+
+
+def _translated(text: str, sep: str) -> str:
+    return text.translate(_TABLE)
+
+
+def _matched(text: str, sep: str) -> str:
+    return "".join(p.sub("x", text) for p in _PATTERNS)
+
+
 class _Slugger:
     def __init__(self, team: str) -> None:
         self.team = team
@@ -1104,6 +1127,41 @@ def test_the_cache_key_differs_with_what_a_settings_function_was_made_with() -> 
         stable(lambda: table)
     # The code of a function a setting makes with `functools.partial` counts, not functools'.
     assert "pymdownx" in conversion_cache._code_modules(slugs.slugify(case="lower"))
+
+
+@pytest.mark.parametrize("read", [_in_a_generator, _through_a_helper, _translated, _matched])
+def test_the_cache_key_differs_with_the_data_a_settings_function_reads(
+    read: Callable[[str, str], str],
+) -> None:
+    # Filled from `extra` by a hook's `on_config`: other data, another key (and a worker, which
+    # runs no `on_config`, finds other data and declines every page).
+    keys = []
+    for team in ("ops", "sre"):
+        _WORDS.clear(), _TABLE.clear(), _PATTERNS.clear()
+        _WORDS["summary"] = team
+        _TABLE.update(str.maketrans("s", team[0]))
+        _PATTERNS.append(re.compile(team))
+        keys.append(json.dumps(conversion_cache._stable(read)))
+    _WORDS.clear(), _TABLE.clear(), _PATTERNS.clear()
+    assert keys[0] != keys[1]
+
+
+def test_the_modules_a_settings_function_calls_in_a_generator_count() -> None:
+    def slug(text: str, sep: str) -> str:
+        return sep.join(yaml.safe_dump(word) for word in text.split())
+
+    assert "yaml" in conversion_cache._code_modules(slug)
+
+
+def test_a_link_to_nothing_in_a_settings_functions_package_leaves_the_build_going(
+    tmp_path: Path,
+) -> None:
+    # An editor's lock file (`.#module.py`) is a link to nothing while a file is being edited.
+    package = tmp_path / "team"
+    package.mkdir()
+    (package / "slug.py").write_text("def slug(text, sep):\n    return text\n", encoding="utf-8")
+    (package / ".#slug.py").symlink_to(tmp_path / "gone")
+    assert digests.files_digest(package) != digests.files_digest(tmp_path / "none-such")
 
 
 def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_or_without(

@@ -53,7 +53,10 @@ _contents: dict[str, tuple[int, int, str]] = {}
 
 
 def _content_digest(path: str) -> str:
-    found = os.stat(path)
+    try:
+        found = os.stat(path)
+    except OSError:  # listed, and gone or a link to nothing (an editor's lock file, say)
+        return "-"
     known = _contents.get(path)
     if known is not None and known[:2] == (found.st_size, found.st_mtime_ns):
         return known[2]

@@ -27,7 +27,7 @@ from functools import cache, partial
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
-from types import CellType, FunctionType, MethodType, ModuleType
+from types import CellType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, BinaryIO, NamedTuple
 
 from markdown.util import get_installed_extensions
@@ -676,7 +676,7 @@ def extension_code(
 
 def _code_modules(value: object, depth: int = 0) -> set[str]:
     """The top-level modules of the functions and classes a setting names, and of those such a
-    function was made with or reads by name (a hook's `slugify` that calls a team module's)."""
+    function was made with or calls by name (a hook's `slugify` that calls a team module's)."""
     if depth > 20:
         return set()
     if isinstance(value, Mapping):
@@ -691,17 +691,22 @@ def _code_modules(value: object, depth: int = 0) -> set[str]:
         return {value.__name__.partition(".")[0]}
     found: set[str] = set()
     if isinstance(value, FunctionType):
-        known = value.__globals__
-        named = [known[n] for n in value.__code__.co_names if n in known]
-        used = [*_made_with(value)[:3], [v for v in named if callable(v) or _is_module(v)]]
-        found = _code_modules(used, depth + 1)
-    if callable(value) and isinstance(module := getattr(value, "__module__", None), str):
-        found.add(module.partition(".")[0])
-    return found
+        for function in _functions_reached(value):
+            known = function.__globals__
+            named = [known[n] for n in _names_read(function.__code__) if n in known]
+            used = [*_given(function), [v for v in named if _is_code(v)]]
+            found |= _code_modules(used, depth + 1) | _module_of(function)
+    return found | _module_of(value)
 
 
-def _is_module(value: object) -> bool:
-    return isinstance(value, ModuleType)
+def _module_of(value: object) -> set[str]:
+    module = getattr(value, "__module__", None)
+    return {module.partition(".")[0]} if callable(value) and isinstance(module, str) else set()
+
+
+def _is_code(value: object) -> bool:
+    """Whether `value` is code, known by its module's files: a module, a class, a function."""
+    return isinstance(value, ModuleType | type) or callable(value)
 
 
 def _module_files(name: str) -> list[Path]:
@@ -770,12 +775,51 @@ def _stable(value: object, depth: int = 0) -> object:
 
 def _made_with(function: FunctionType) -> tuple[object, object, object, dict[str, object]]:
     """What `function` was made with: what its closure holds, its defaults, and the data its
-    module holds under the names it reads (`co_names` holds the attributes it reads too, such
-    as `md.parser`: only its module's names count)."""
+    module holds under the names it reads, itself or through the functions of its module it
+    calls (a helper that reads a table a hook fills)."""
+    data: dict[str, object] = {}
+    for reached in _functions_reached(function):
+        known = reached.__globals__
+        for name in _names_read(reached.__code__):
+            if name in known and _plain(known[name]):
+                data[f"{reached.__module__}:{name}"] = known[name]
+    cells, defaults, kwdefaults = _given(function)
+    return cells, defaults, kwdefaults, data
+
+
+def _given(function: FunctionType) -> tuple[list[object], object, object]:
+    """What `function` was given as it was made: what its closure holds, and its defaults."""
     cells = [cell.cell_contents for cell in function.__closure__ or () if _filled(cell)]
-    known = function.__globals__
-    data = {n: known[n] for n in function.__code__.co_names if n in known and _plain(known[n])}
-    return cells, function.__defaults__, function.__kwdefaults__, data
+    return cells, function.__defaults__, function.__kwdefaults__
+
+
+def _functions_reached(function: FunctionType) -> list[FunctionType]:
+    """`function` and the functions it calls by name, and those they call, each once: the
+    functions whose module's data it may read."""
+    reached: dict[int, FunctionType] = {}
+    waiting = [function]
+    while waiting and len(reached) < 100:
+        current = waiting.pop()
+        if id(current) in reached:
+            continue
+        reached[id(current)] = current
+        known = current.__globals__
+        for name in _names_read(current.__code__):
+            found = known.get(name)
+            if isinstance(found, FunctionType) and id(found) not in reached:
+                waiting.append(found)
+    return list(reached.values())
+
+
+def _names_read(code: CodeType) -> set[str]:
+    """The names a code object reads (`co_names` holds the attributes it reads too, such as
+    `md.parser`: only those its module holds count), with those of the code made inside it: a
+    generator expression or a comprehension is code of its own."""
+    names = set(code.co_names)
+    for inner in code.co_consts:
+        if isinstance(inner, CodeType):
+            names |= _names_read(inner)
+    return names
 
 
 def _data_of(instance: object) -> dict[str, object]:
@@ -789,14 +833,15 @@ def _data_of(instance: object) -> dict[str, object]:
 
 
 def _plain(value: object, depth: int = 0) -> bool:
-    """Whether `value` is data alone: text, numbers and containers of them (a module, a class
-    or a function is known by its code; an object may hold anything)."""
+    """Whether `value` is data alone: text, numbers, patterns and containers of them (a
+    `str.maketrans` table, keyed by numbers, included). A module, a class or a function is known
+    by its code; an object may hold anything."""
     if depth > 20:
         return False
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool | int | float | str | bytes | re.Pattern):
         return True
     if isinstance(value, Mapping):
-        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
         return all(_plain(v, depth + 1) for v in value)
     return False
