@@ -10,9 +10,11 @@ import logging
 import os
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -1144,6 +1146,51 @@ def test_the_cache_key_differs_with_the_data_a_settings_function_reads(
         keys.append(json.dumps(conversion_cache._stable(read)))
     _WORDS.clear(), _TABLE.clear(), _PATTERNS.clear()
     assert keys[0] != keys[1]
+
+
+def test_keys_of_other_kinds_than_text_are_told_apart_and_alike_in_every_process() -> None:
+    stable = conversion_cache._stable
+    assert stable({1: "x", "1": "y"}) != stable({1: "z", "1": "y"})
+    # A frozenset's text follows the process's string hashing, which each process draws anew.
+    script = (
+        "import json; from pmkb.plugin.conversion_cache import _stable; "
+        "print(json.dumps(_stable({frozenset({'alpha', 'beta', 'gamma'}): 'x'})))"
+    )
+    made = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(made) == 1
+
+
+def test_functions_that_call_each_other_are_each_looked_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = types.ModuleType("team_helpers")
+    count = 3
+    exec(
+        "\n".join(
+            f"def f{i}(x):\n    return " + " + ".join(f"f{j}" for j in range(count) if j != i)
+            for i in range(count)
+        ),
+        module.__dict__,
+    )
+    walks = []
+    reached = conversion_cache._functions_reached
+
+    def counted(function: types.FunctionType) -> list[types.FunctionType]:
+        walks.append(function)
+        return reached(function)
+
+    monkeypatch.setattr(conversion_cache, "_functions_reached", counted)
+    assert conversion_cache._code_modules({"slugify": module.f0}) == {"team_helpers"}
+    assert len(walks) == 1
 
 
 def test_the_modules_a_settings_function_calls_in_a_generator_count() -> None:

@@ -629,14 +629,20 @@ def conversion_key(
         raise Unstable("an extension reads other files: " + ", ".join(sorted(modules)))
     versions = {name: _version(name) for name in CONVERTERS}
     settings = {"use_directory_urls": config.use_directory_urls, "validation": config.validation}
+    try:
+        made = [_stable(e) for e in extensions], _stable(config.mdx_configs)
+        code = extension_code(modules, config.mdx_configs)
+    except Unstable:
+        raise
+    except Exception as exc:  # an object of a plugin's own that does not bear looking at
+        raise Unstable(f"a setting cannot be compared: {exc!r}") from None
     parts = [
         FORMAT.decode(),
         sys.version,
         versions,
         code_digest(),  # pmkb's own files: a finished page holds what its templates wrote
-        [_stable(e) for e in extensions],
-        _stable(config.mdx_configs),
-        extension_code(modules, config.mdx_configs),
+        *made,
+        code,
         _stable(settings),
         sorted(plugins),
         None if isinstance(files, WatchedFiles) else sorted((f.src_uri, f.url) for f in files),
@@ -674,32 +680,38 @@ def extension_code(
     return found
 
 
-def _code_modules(value: object, depth: int = 0) -> set[str]:
+def _code_modules(value: object, depth: int = 0, seen: set[int] | None = None) -> set[str]:
     """The top-level modules of the functions and classes a setting names, and of those such a
-    function was made with or calls by name (a hook's `slugify` that calls a team module's)."""
+    function was made with or calls by name (a hook's `slugify` that calls a team module's).
+    Each function is looked at once (`seen`): functions that call each other are common."""
+    seen = set() if seen is None else seen
     if depth > 20:
         return set()
     if isinstance(value, Mapping):
-        return set().union(*(_code_modules(v, depth + 1) for v in value.values()))
+        return set().union(*(_code_modules(v, depth + 1, seen) for v in value.values()))
     if isinstance(value, list | tuple | set | frozenset):
-        return set().union(*(_code_modules(v, depth + 1) for v in value))
+        return set().union(*(_code_modules(v, depth + 1, seen) for v in value))
     if isinstance(value, partial):
-        return _code_modules([value.func, value.args, value.keywords], depth + 1)
+        return _code_modules([value.func, value.args, value.keywords], depth + 1, seen)
     if isinstance(value, MethodType):
-        return _code_modules(value.__func__, depth + 1)
+        return _code_modules(value.__func__, depth + 1, seen)
     if isinstance(value, ModuleType):
         return {value.__name__.partition(".")[0]}
     found: set[str] = set()
-    if isinstance(value, FunctionType):
+    if isinstance(value, FunctionType) and id(value) not in seen:
         for function in _functions_reached(value):
+            seen.add(id(function))
             known = function.__globals__
             named = [known[n] for n in _names_read(function.__code__) if n in known]
-            used = [*_given(function), [v for v in named if _is_code(v)]]
-            found |= _code_modules(used, depth + 1) | _module_of(function)
+            found |= _module_of(function)
+            found |= set().union(*(_module_of(v) for v in named if _is_code(v)))
+            found |= _code_modules(_given(function), depth + 1, seen)
     return found | _module_of(value)
 
 
 def _module_of(value: object) -> set[str]:
+    if isinstance(value, ModuleType):
+        return {value.__name__.partition(".")[0]}
     module = getattr(value, "__module__", None)
     return {module.partition(".")[0]} if callable(value) and isinstance(module, str) else set()
 
@@ -744,10 +756,11 @@ def _stable(value: object, depth: int = 0) -> object:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Mapping):
-        return {
-            str(k): _stable(v, depth + 1)
-            for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
-        }
+        if all(isinstance(k, str) for k in value):
+            return {k: _stable(v, depth + 1) for k, v in sorted(value.items())}
+        # Keys of other kinds as themselves, not as text: `1` and `"1"` are two keys.
+        pairs = [[_stable(k, depth + 1), _stable(v, depth + 1)] for k, v in value.items()]
+        return ["mapping", sorted(pairs, key=lambda pair: json.dumps(pair, sort_keys=True))]
     if isinstance(value, list | tuple | set | frozenset):
         items = [_stable(v, depth + 1) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
@@ -793,18 +806,23 @@ def _given(function: FunctionType) -> tuple[list[object], object, object]:
     return cells, function.__defaults__, function.__kwdefaults__
 
 
+REACHED_AT_MOST = 500  # functions a settings function reaches; past it, the cache is off
+
+
 def _functions_reached(function: FunctionType) -> list[FunctionType]:
     """`function` and the functions it calls by name, and those they call, each once: the
     functions whose module's data it may read."""
     reached: dict[int, FunctionType] = {}
     waiting = [function]
-    while waiting and len(reached) < 100:
+    while waiting:
         current = waiting.pop()
         if id(current) in reached:
             continue
+        if len(reached) == REACHED_AT_MOST:
+            raise Unstable(f"a setting's function calls more than {REACHED_AT_MOST} others")
         reached[id(current)] = current
         known = current.__globals__
-        for name in _names_read(current.__code__):
+        for name in sorted(_names_read(current.__code__)):
             found = known.get(name)
             if isinstance(found, FunctionType) and id(found) not in reached:
                 waiting.append(found)
