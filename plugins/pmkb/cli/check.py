@@ -348,7 +348,8 @@ def _checked(args: argparse.Namespace) -> int:
     edited = {resolved(p) for p in paths} & catalog_files
     # Named files (a pre-commit hook, an editor) are checked in full and the others known from
     # the check index; a catalog edit can affect any postmortem, so then every one is checked.
-    selective = (args.paths or args.changed_since is not None) and not edited and not reconfigured
+    chosen_only = (args.paths or args.changed_since is not None) and not reconfigured
+    selective = chosen_only and not edited
     kb = load(
         settings, jobs=args.jobs or settings.jobs, text=False, only=paths if selective else None
     )
@@ -362,7 +363,7 @@ def _checked(args: argparse.Namespace) -> int:
             FACTOR_REFERENCES if resolved(settings.factors_file) in edited else set()
         )
         paths.extend(pm.path for pm in kb.postmortems if any(f.code in codes for f in pm.findings))
-    if (args.paths or args.changed_since is not None) and not reconfigured:
+    if chosen_only:
         chosen, extra, checked = _selected(kb, paths, settings)
         catalogs = {
             settings.display_path(settings.services_file),

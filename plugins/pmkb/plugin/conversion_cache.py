@@ -695,30 +695,23 @@ def _code_modules(value: object, depth: int = 0, seen: set[int] | None = None) -
         return _code_modules([value.func, value.args, value.keywords], depth + 1, seen)
     if isinstance(value, MethodType):
         return _code_modules(value.__func__, depth + 1, seen)
-    if isinstance(value, ModuleType):
-        return {value.__name__.partition(".")[0]}
     found: set[str] = set()
     if isinstance(value, FunctionType) and id(value) not in seen:
         for function in _functions_reached(value):
             seen.add(id(function))
             known = function.__globals__
             named = [known[n] for n in _names_read(function.__code__) if n in known]
-            found |= _module_of(function)
-            found |= set().union(*(_module_of(v) for v in named if _is_code(v)))
+            found |= set().union(_module_of(function), *(_module_of(v) for v in named))
             found |= _code_modules(_given(function), depth + 1, seen)
     return found | _module_of(value)
 
 
 def _module_of(value: object) -> set[str]:
+    """The top-level module a module, a class or a function is code of (none for data)."""
     if isinstance(value, ModuleType):
         return {value.__name__.partition(".")[0]}
     module = getattr(value, "__module__", None)
     return {module.partition(".")[0]} if callable(value) and isinstance(module, str) else set()
-
-
-def _is_code(value: object) -> bool:
-    """Whether `value` is code, known by its module's files: a module, a class, a function."""
-    return isinstance(value, ModuleType | type) or callable(value)
 
 
 def _module_files(name: str) -> list[Path]:
