@@ -596,6 +596,21 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
         assert {key: now.get(key) for key in good} == good, f"damage {damage}"
 
 
+def _poisoned(root: Path) -> list[bytes]:
+    """The build's entries, each with a paragraph and scripts added to its HTML and sealed anew
+    (with the digest of its content, as the conversion cache seals)."""
+    poisoned = []
+    for data in _entries(root).values():
+        _, _, rest = data.partition(b"\n")
+        line, _, payload = rest.partition(b"\n")
+        fields, html = _split(payload)
+        html += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+        body = _payload(fields, html)
+        key = line.split()[0].decode()
+        poisoned.append(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
+    return poisoned
+
+
 def test_a_pack_of_frames_too_short_for_an_entry_is_read_no_further(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -619,15 +634,7 @@ def test_html_read_from_the_cache_is_sanitized_like_converted_html(
     # digest carrying a script publishes no script.
     root = _project(tmp_path)
     _build_here(root, "site", monkeypatch)
-    poisoned = []
-    for data in _entries(root).values():
-        _, _, rest = data.partition(b"\n")
-        line, _, payload = rest.partition(b"\n")
-        fields, html = _split(payload)
-        html += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
-        body = _payload(fields, html)
-        key = line.split()[0].decode()
-        poisoned.append(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
+    poisoned = _poisoned(root)
     _stored(root, "pages", poisoned)
     assert len(poisoned) == len(_entries(root)) > 10
     _no_finished_pages(root)
@@ -648,6 +655,51 @@ def _with_a_broken_link(tmp_path: Path) -> Path:
         summary="See [the runbook](../../runbooks/missing.md) for the steps.",
     )
     return make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_pack_committed_to_git_is_not_read_merged_or_removed_and_the_build_says_so(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    git: Callable[..., str],
+) -> None:
+    # A pull request that commits a pack (`git add -f`, past `.gitignore`) would otherwise change
+    # what an incident page says, where its diff shows the postmortem unchanged.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    poisoned = _poisoned(root)
+    for built in _folder(root).glob("*.pack"):
+        built.unlink()
+    # Made three weeks ago: the clean-up would remove it.
+    pack = _pack_made(_folder(root), time.time() - 21 * 24 * 3600, poisoned)
+    written = pack.read_bytes()
+    git("init", "-q", "-b", "main", cwd=root)
+    git("add", "-f", "-A", cwd=root)
+    git("commit", "-q", "-m", "a pack committed", cwd=root)
+    _no_finished_pages(root)
+    # Due for the daily clean-up, which would merge the pack into one of its own, or remove it.
+    (_folder(root) / conversion_cache.CLEANED).unlink(missing_ok=True)
+    with caplog.at_level(logging.WARNING, logger="mkdocs"):
+        converted = _build_here(root, "site", monkeypatch)
+    assert converted == len(poisoned) + 1
+    assert _same_tree(root / "site", root / "site-clean")
+    warned = [r.getMessage() for r in caplog.records if "committed to git" in r.getMessage()]
+    assert warned == [
+        "pmkb: 1 file in .cache/pmkb/pages is committed to git and not read: the conversion cache "
+        "holds only what builds store. Take it out of the repository with "
+        "`git rm -r --cached .cache/pmkb/pages`"
+    ]
+    assert pack.read_bytes() == written
+    # Git is what decides: the same pack, no longer tracked, is read (the build's own gone).
+    git("rm", "-q", "-r", "--cached", ".cache/pmkb/pages", cwd=root)
+    for other in _folder(root).glob("*.pack"):
+        if other != pack:
+            other.unlink()
+    _no_finished_pages(root)
+    _build_here(root, "site-untracked", monkeypatch)
+    page = root / "site-untracked" / "incidents" / "db-failover" / "index.html"
+    assert "<p>From the cache</p>" in page.read_text(encoding="utf-8")
 
 
 def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(

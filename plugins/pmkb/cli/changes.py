@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path, PurePosixPath
 
+from ..git import GitError, run_git
 from ..paths import resolved
 
-
-class ChangesError(Exception):
-    """git could not say what changed."""
-
-
 _FETCH_ALL = "fetch the history: `fetch-depth: 0` with actions/checkout"
-
-
-def _git(args: list[str], cwd: Path) -> str:
-    """The standard output of `git <args>` run in `cwd`; ChangesError with git's message on failure."""
-    try:
-        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError as exc:
-        raise ChangesError(f"cannot run git: {exc.strerror or exc}") from None
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ChangesError(message[-1] if message else f"`git {args[0]}` failed")
-    # Git writes paths as UTF-8 on every platform, not in Windows' code page, which decoding as
-    # text would use. Bytes that are not UTF-8 (a POSIX name in another encoding) are kept as
-    # Python keeps such file names, so that the file can still be opened.
-    return result.stdout.decode("utf-8", "surrogateescape")
 
 
 def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
@@ -38,28 +18,28 @@ def changed_since(ref: str, cwd: Path) -> tuple[list[Path], list[Path]]:
     Changes are counted from the merge base of `ref` and HEAD, as a pull request's diff is: files
     changed on the base branch since the pull request's branch left it are not included.
     """
-    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).rstrip("\r\n"))
+    top = Path(run_git(["rev-parse", "--show-toplevel"], cwd).rstrip("\r\n"))
     if not ref.strip() or ref.startswith("-"):
-        raise ChangesError(f"`{ref}` is not a git ref")
+        raise GitError(f"`{ref}` is not a git ref")
     try:
-        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
-    except ChangesError:
-        raise ChangesError(
+        run_git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    except GitError:
+        raise GitError(
             f"`{ref}` is not a commit of this repository (in a shallow clone, {_FETCH_ALL})"
         ) from None
     try:
-        base = _git(["merge-base", ref, "HEAD"], cwd).strip()
-    except ChangesError as exc:
-        shallow = _git(["rev-parse", "--is-shallow-repository"], cwd).strip() == "true"
+        base = run_git(["merge-base", ref, "HEAD"], cwd).strip()
+    except GitError as exc:
+        shallow = run_git(["rev-parse", "--is-shallow-repository"], cwd).strip() == "true"
         hint = f" (this clone is shallow: {_FETCH_ALL})" if shallow else ""
-        raise ChangesError(f"no common ancestor of `{ref}` and HEAD: {exc}{hint}") from None
+        raise GitError(f"no common ancestor of `{ref}` and HEAD: {exc}{hint}") from None
     # Without renames, a file renamed is its new name added and its old one deleted: a catalog
     # renamed away is gone for the check as a deleted one is. A file that changed type (`T`: a
     # postmortem made a link) counts as changed. `-z`: status and path alternate.
-    diff = _git(
+    diff = run_git(
         ["diff", "--name-status", "-z", "--no-renames", "--diff-filter=ACMDT", base, "--"], top
     ).split("\0")
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
+    untracked = run_git(["ls-files", "--others", "--exclude-standard", "-z"], top)
     changes = list(zip(diff[0::2], diff[1::2], strict=False))  # the last field is empty
     names = [name for status, name in changes if status != "D"] + untracked.split("\0")
     return _paths(top, names), _paths(top, [name for status, name in changes if status == "D"])

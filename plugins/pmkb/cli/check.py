@@ -9,13 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..findings import Finding, Level, finding, printable, safe_json
+from ..git import GitError
 from ..paths import resolved
 from ..read.knowledge import KnowledgeBase, ignored_files, load, markdown_in
 from ..read.project import configuration_files
 from ..read.source import read_source
 from ..read.validate import Checker
 from ..settings import Settings, SettingsError
-from .changes import ChangesError, changed_since
+from .changes import changed_since
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Commands, project_settings
 
 # The findings of a postmortem that a catalog decides: an unknown service, or one whose
@@ -318,7 +319,7 @@ def _checked(args: argparse.Namespace) -> int:
     if args.changed_since is not None:
         try:
             changed, deleted = changed_since(args.changed_since, settings.root)
-        except ChangesError as exc:
+        except GitError as exc:
             print(printable(f"pmkb: --changed-since {args.changed_since}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
         # pmkb's options changed (`review_required_for`, a custom field), in the configuration

@@ -245,6 +245,7 @@ class Conversions:
                     folder = self.settings.cache_dir / CONVERTED_PAGES
                     self.watched = files if isinstance(files, WatchedFiles) else None
                     self.cache = self._reused(ConversionCache(folder, key, files))
+                    _warn_committed(self.cache, self.settings)
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -584,6 +585,19 @@ class Conversions:
         self.recorder.records, self.converting = None, None
         for logger in _RECORDED_LOGGERS:
             logger.removeHandler(self.recorder)
+
+
+def _warn_committed(cache: ConversionCache, settings: Settings) -> None:
+    """Say so when git tracks packs of the cache, which the build does not read."""
+    count = len(cache.committed_packs())
+    if count:
+        folder = settings.display_path(cache.folder)
+        files, are, them = ("files", "are", "them") if count > 1 else ("file", "is", "it")
+        log.warning(
+            f"{count} {files} in {folder} {are} committed to git and not read: the conversion "
+            f"cache holds only what builds store. Take {them} out of the repository with "
+            f"`git rm -r --cached {folder}`"
+        )
 
 
 def _runs_first(plugins: list[object], event_name: str) -> bool:
