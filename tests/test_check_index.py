@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import BODY_TEMPLATE, Result, Runner, build, make_project, postmortem
+from pmkb.kept import CHECK_INDEX
 from pmkb.read import check_index, knowledge
 
 COUNT = 40
@@ -91,6 +92,37 @@ def test_one_file_gets_the_findings_a_full_read_gives_it(
     assert [(f["path"], f["code"]) for f in found if f["code"] == "PMK112"] == [
         ("postmortems/2025/pm-05.md", "PMK112")
     ]
+
+
+def test_a_full_check_leaves_the_index_for_the_check_of_one_file(
+    tmp_path: Path, run: Runner, reads: list[str]
+) -> None:
+    # A pre-commit hook's first run after a full check (CI's, or the team's own) read every file.
+    root = _project(tmp_path / "kb")
+    named = "postmortems/2025/pm-05.md"
+    run("check", cwd=root)
+    reads.clear()
+    one = run("check", named, "--format", "json", cwd=root)
+    assert reads == [named]
+    shutil.rmtree(root / ".cache")
+    assert run("check", named, "--format", "json", cwd=root).out == one.out
+    # A full check that finds every file checked before leaves the index too; an edit to another
+    # file since, keeping its size and with its modification time set back, is still seen.
+    run("check", cwd=root)
+    (root / ".cache" / "pmkb" / CHECK_INDEX).unlink()
+    reads.clear()
+    run("check", cwd=root)
+    assert reads == []  # every file from the checked store
+    other = root / "postmortems" / "2025" / "pm-30.md"
+    before = other.stat()
+    text = other.read_text(encoding="utf-8")
+    other.write_text(text.replace("title: Incident 30\n", "id: pm-10\ntitle: I\n"), "utf-8")
+    if sys.platform != "win32":
+        os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    reads.clear()
+    result = run("check", "postmortems/2025/pm-10.md", cwd=root)
+    assert sorted(reads) == ["postmortems/2025/pm-10.md", "postmortems/2025/pm-30.md"]
+    assert "postmortems/2025/pm-30.md:1:1: error PMK112 id `pm-10` is already used by" in result.out
 
 
 def test_an_edit_to_another_file_is_seen(tmp_path: Path, run: Runner, reads: list[str]) -> None:

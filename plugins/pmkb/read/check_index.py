@@ -92,8 +92,13 @@ class CheckIndex:
     def record(self, pm: Postmortem, known: list[int] | None, read_at: int) -> None:
         """Keep what a full check of `pm` found, for the next run: its file's identity `known`,
         taken before the file was read at `read_at`, or none if the file had just changed."""
+        self.keep(pm, settled(known, read_at))
+
+    def keep(self, pm: Postmortem, known: list[int] | None) -> None:
+        """Keep what checking `pm` found, with the identity its check stands for (settled, see
+        `record`; None: none)."""
         withheld = any(f.code == "PMK015" for f in pm.findings)
-        entry: list[object] = [settled(known, read_at), pm.id, pm.status, withheld]
+        entry: list[object] = [known, pm.id, pm.status, withheld]
         if self.entries.get(pm.display) != entry:
             self.entries[pm.display] = entry
             self.changed = True

@@ -397,9 +397,7 @@ def _checked_or_indexed(
 ) -> list[tuple[Postmortem | None, SourceFile]]:
     """`only` checked in full, every other file from the check index where it is unchanged."""
     assert settings.cache_dir is not None
-    # How a file is read can change with pmkb's code, and what is read with the settings.
-    key = repr((code_digest(), settings))
-    index = CheckIndex.read(settings.cache_dir / CHECK_INDEX, key)
+    index = CheckIndex.read(settings.cache_dir / CHECK_INDEX, _index_key(settings))
     # Discovered paths are resolved already (the folder is, and links are not followed): they
     # are compared as text, which at thousands of files is much cheaper than as paths.
     named = {str(p) for p in only}
@@ -435,6 +433,12 @@ def _checked_or_indexed(
     return results
 
 
+def _index_key(settings: Settings) -> str:
+    """What the check index's entries depend on: how a file is read can change with pmkb's
+    code, and what is read with the settings."""
+    return repr((code_digest(), settings))
+
+
 def _checked_or_stored(
     settings: Settings, catalog: Catalog, paths: list[Path], text: bool, jobs: int
 ) -> list[tuple[Postmortem | None, SourceFile]]:
@@ -446,6 +450,11 @@ def _checked_or_stored(
     # A shared key (CI) or this machine's: files are then known by their bytes where their
     # identity is new (a fresh checkout). A key too short to use is the build's to warn of.
     store = CheckedStore.of(settings.cache_dir, key, cache_secret()[0])
+    # `pmkb check`'s full run also leaves what `pmkb check FILE` needs to know of every file:
+    # else the first such run after it (a pre-commit hook) reads every file again.
+    index = (
+        None if text else CheckIndex.read(settings.cache_dir / CHECK_INDEX, _index_key(settings))
+    )
     display = settings.display_path
     found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
     unknown: list[Path] = []
@@ -466,7 +475,15 @@ def _checked_or_stored(
             store.record(pm, ident, read_at, source.digest)
         found[source.path] = (pm, source)
     store.write()
-    return [found[path] for path in paths]
+    results = [found[path] for path in paths]
+    if index is not None:
+        for pm, _ in results:
+            if pm is not None:
+                # The identity the store knew the file by, or took before checking it: never
+                # one an edit made since.
+                index.keep(pm, store.made.get(pm.display, [None])[0])
+        index.write({source.display for _, source in results})
+    return results
 
 
 def _without_text(pm: Postmortem) -> Postmortem:
