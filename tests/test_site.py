@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from helpers import build, make_project, postmortem, read, search_docs
+from helpers import BUILD_EPOCH, build, make_project, postmortem, read, search_docs
 from pmkb.analyse.index import NEIGHBOURS, NO_DATE, Index
 from pmkb.model import Postmortem
 from pmkb.site.pages.shared import LIST_LIMIT
@@ -320,6 +323,29 @@ def test_non_strict_build_publishes_invalid_postmortem_with_its_problems(tmp_pat
         "unknown contributing factor <code>config-chnage</code>" not in html
     )  # message text is escaped, not markup
     assert "unknown contributing factor `config-chnage`" in html
+
+
+def test_a_configuration_read_from_standard_input_finds_the_project_in_the_working_folder(
+    tmp_path: Path,
+) -> None:
+    # `mkdocs build -f -`: MkDocs gives the configuration's path as "", and reads its relative
+    # paths from the working folder; pmkb looked one folder up, found no postmortems there, and
+    # kept its cache beside the project.
+    root = make_project(
+        tmp_path / "kb", {"a.md": postmortem("Read from stdin", "2024-01-01")}, site=True
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "-"],
+        input=(root / "mkdocs.yml").read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH},
+        cwd=root,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Read from stdin" in read(root, "incidents/a/index.html")
+    assert (root / ".cache" / "pmkb").is_dir() and not (tmp_path / ".cache").exists()
 
 
 def test_plain_mkdocs_theme_builds(tmp_path: Path) -> None:

@@ -211,7 +211,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 '`if __name__ == "__main__":` (as Python\'s multiprocessing asks of scripts '
                 "that start processes), or set the pmkb option `workers: 0`"
             )
-        root = resolved(config.config_file_path or ".").parent
+        root = resolved(_project_folder(config))
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.settings = with_docs_dir(
@@ -954,13 +954,20 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return server
 
 
+def _project_folder(config: MkDocsConfig) -> str:
+    """The folder MkDocs reads the configuration's relative paths from: the configuration
+    file's, or the working folder's for one read from standard input (`mkdocs build -f -`, whose
+    path MkDocs gives as "")."""
+    return os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+
+
 def _docs_placed(config: MkDocsConfig) -> str:
     """docs_dir where the repository holds it, which `edit_uri` names, in the resolved project
     folder (the one mkdocs.yml is in, as MkDocs reads it, even a link to a file elsewhere), as
     the postmortems' folders are resolved: written inside the project, as written, links on the
     way and all (`site-src/docs` is there, whatever `site-src` leads to); written elsewhere (an
     absolute path through a link), by its folder resolved, not itself: it may be a link."""
-    project = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+    project = _project_folder(config)
     docs = Path(config.docs_dir)
     with suppress(ValueError):  # Windows: on another drive
         inside = os.path.relpath(docs, project)
