@@ -37,7 +37,6 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
-from ..git import committed
 from ..kept import ABANDONED_AFTER_SECONDS, UNUSED_FOR_SECONDS, write_whole, written_under
 from .watched_files import Lookup, WatchedFiles, same_answers
 
@@ -169,10 +168,6 @@ class ConversionCache:
         # length, read at the first lookup; a key found twice is the later pack's.
         self.index: dict[str, tuple[str, int, int]] | None = None
         self.indexed: set[str] = set()  # the packs the index holds the entries of
-        # Packs git tracks, which no build reads: what a cache holds must come from a build. One
-        # a pull request commits would otherwise be read, and the page would show what it says
-        # (sanitized: text, not script) where the diff shows the postmortem unchanged.
-        self.committed: set[str] | None = None
         self.readers: dict[str, BinaryIO] = {}
         self.pack: BinaryIO | None = None  # this process's pack, made at the first entry
         self.pack_name = ""
@@ -193,7 +188,7 @@ class ConversionCache:
         if self.index is None:
             self.index = {}
             self.indexed = set(_packs(self.folder))
-            for name in sorted(self.indexed - self.committed_packs()):  # by when they were made
+            for name in sorted(self.indexed):  # by when they were made
                 found, _ = _scan(self.folder / name)
                 self.index.update({k: (name, start, n) for k, (start, n) in found.items()})
         where = self.index.get(key)
@@ -215,13 +210,6 @@ class ConversionCache:
             # when a pack was made, keeps longer. Once a week at most for each entry.
             self._append(key, data)
         return converted
-
-    def committed_packs(self) -> set[str]:
-        """The packs in the folder that git tracks: never read, merged or removed."""
-        if self.committed is None:
-            packs = set(_packs(self.folder))
-            self.committed = committed(self.folder) & packs if packs else set()
-        return self.committed
 
     def _read(self, name: str, start: int, length: int) -> bytes | None:
         try:
@@ -300,7 +288,7 @@ class ConversionCache:
         are not those it was read from (another build's clean-up merged or removed them, and
         their entries were missed, every page converted again)."""
         if self.index is not None and set(_packs(self.folder)) != self.indexed:
-            self.index = self.committed = None
+            self.index = None
 
     def close_readers(self) -> None:
         for reader in self.readers.values():
@@ -328,7 +316,7 @@ class ConversionCache:
                 ):
                     os.unlink(entry.path)
         kept: list[tuple[str, int]] = []
-        for name in sorted(set(_packs(self.folder)) - self.committed_packs()):
+        for name in sorted(_packs(self.folder)):
             path = self.folder / name
             try:
                 # A pack made ahead of the clock (on a machine whose clock ran ahead, or before

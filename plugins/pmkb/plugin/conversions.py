@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -17,6 +18,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
 from ..digests import digest
+from ..git import GitError, tracked
 from ..kept import CONVERTED_PAGES, FINISHED_PAGES
 from ..parallel import PARALLEL_FROM
 from ..settings import Settings
@@ -243,9 +245,10 @@ class Conversions:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
                     folder = self.settings.cache_dir / CONVERTED_PAGES
+                    if _committed(folder, self.settings):
+                        return None
                     self.watched = files if isinstance(files, WatchedFiles) else None
                     self.cache = self._reused(ConversionCache(folder, key, files))
-                    _warn_committed(self.cache, self.settings)
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -587,17 +590,31 @@ class Conversions:
             logger.removeHandler(self.recorder)
 
 
-def _warn_committed(cache: ConversionCache, settings: Settings) -> None:
-    """Say so when git tracks packs of the cache, which the build does not read."""
-    count = len(cache.committed_packs())
+def _committed(folder: Path, settings: Settings) -> bool:
+    """Whether git tracks files in the conversion cache's `folder`, or cannot tell: then the
+    build uses no cache, and says why.
+
+    What the cache holds must come from a build. Its entries are not sealed (CI runners share
+    them), so a pack a pull request commits (past `.gitignore`) would be read, and a page would
+    show what it says (sanitized: text, not script) where the diff shows the postmortem
+    unchanged. Git is asked only when the folder holds packs."""
+    if not holds_packs(folder):
+        return False
+    shown = settings.display_path(folder)
+    try:
+        count = tracked(folder, settings.root)
+    except GitError as exc:
+        log.info(f"conversion cache not used: git cannot tell whether {shown} is committed ({exc})")
+        return True
     if count:
-        folder = settings.display_path(cache.folder)
         files, are, them = ("files", "are", "them") if count > 1 else ("file", "is", "it")
+        quoted = f'"{shown}"' if " " in shown else shown
         log.warning(
-            f"{count} {files} in {folder} {are} committed to git and not read: the conversion "
-            f"cache holds only what builds store. Take {them} out of the repository with "
-            f"`git rm -r --cached {folder}`"
+            f"{count} {files} in {shown} {are} committed to git: the conversion cache is not "
+            f"used, since what it holds must come from a build. Delete {them} with "
+            f"`git rm -r {quoted}`"
         )
+    return count > 0
 
 
 def _runs_first(plugins: list[object], event_name: str) -> bool:
