@@ -136,6 +136,15 @@ def _entries(root: Path, folder: str = "pages") -> dict[str, bytes]:
     }
 
 
+def _sealed(key: str, body: bytes, secret: bytes | None = None) -> bytes:
+    """An entry of the conversion cache named `key` holding `body`, sealed as this machine's
+    builds seal (or with `secret`)."""
+    secret = secret if secret is not None else cache_key.cache_secret()[0]
+    assert secret is not None
+    seal = hmac.new(secret, key.encode() + b"\n" + body, sha256).hexdigest()
+    return FORMAT + f"{key} {seal}\n".encode() + body
+
+
 def _pack_made(folder: Path, when: float, entries: list[bytes]) -> Path:
     """A pack of `entries` as if made at the time `when`."""
     pack = folder / PACK.format(int(when * 1e9), 1, "0")
@@ -355,7 +364,7 @@ def test_an_entry_a_build_used_is_kept_a_week_though_the_clean_up_merged_its_pac
     _no_finished_pages(root)
     assert _build_here(root, "site", monkeypatch) == 1
     # The clean-up five days after: each entry was used less than a week before.
-    cache = conversion_cache.ConversionCache(folder, "", Files([]))
+    cache = conversion_cache.ConversionCache(folder, "", b"k" * 32, Files([]))
     cache.remove_unused(now=time.time() + 5 * day)
     _no_finished_pages(root)
     assert _build_here(root, "site", monkeypatch) == 1
@@ -537,7 +546,7 @@ def _damaged(data: bytes) -> list[bytes]:
 
     def signed(fields: list[object], html: str | bytes | None) -> bytes:
         body = _payload(fields, html) if html is not None else json.dumps(fields).encode()
-        return FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body
+        return _sealed(key, body)
 
     (toc, anchors, links, records, lookups), html = _split(payload)
     nested = b"[" * 100_000 + b"]" * 100_000 + b"\n" + html.encode()
@@ -550,7 +559,11 @@ def _damaged(data: bytes) -> list[bytes]:
         data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped
         b"pmkb-conversion-cache 3\n" + rest,  # another format
         FORMAT + b"0" * 64 + b" " + line.split()[1] + b"\n" + payload,  # another page's name
-        FORMAT + line + b"\n" + b"[1, 2]\n",  # its digest not its content's
+        FORMAT + line + b"\n" + b"[1, 2]\n",  # its seal not its content's
+        # Sealed by anyone (the digest of its content), or with another machine's key: what a
+        # pull request could commit, or another CI runner store.
+        FORMAT + f"{key} {sha256(payload).hexdigest()}\n".encode() + payload,
+        _sealed(key, payload, b"k" * 32),
         signed([toc, anchors, links, records], html),  # a field missing
         signed([toc, anchors, links, records, lookups], b"\xff<p>not UTF-8</p>"),  # not text
         signed([toc, anchors, links, records, lookups], None),  # no line break before the HTML
@@ -575,7 +588,7 @@ def _damaged(data: bytes) -> list[bytes]:
                 lookups], html),  # a link that would clear the terminal as MkDocs warns of it
         signed([toc, anchors, {"2025/db-failover.md": {"a\nINFO - build clean": "x"}}, records,
                 lookups], html),  # a log line of its own
-        FORMAT + f"{key} {sha256(nested).hexdigest()}\n".encode() + nested,  # nested too deep
+        _sealed(key, nested),  # nested too deep
         signed([deep, anchors, links, records, lookups], html),  # deeper than headings go
     ]  # fmt: skip
 
@@ -598,7 +611,7 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
 
 def _poisoned(root: Path) -> list[bytes]:
     """The build's entries, each with a paragraph and scripts added to its HTML and sealed anew
-    (with the digest of its content, as the conversion cache seals)."""
+    with this machine's key (as if it had leaked)."""
     poisoned = []
     for data in _entries(root).values():
         _, _, rest = data.partition(b"\n")
@@ -607,7 +620,7 @@ def _poisoned(root: Path) -> list[bytes]:
         html += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
         body = _payload(fields, html)
         key = line.split()[0].decode()
-        poisoned.append(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
+        poisoned.append(_sealed(key, body))
     return poisoned
 
 
@@ -657,161 +670,30 @@ def _with_a_broken_link(tmp_path: Path) -> Path:
     return make_project(tmp_path / "kb", {"2025/broken.md": body}, site=True)
 
 
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-
-def _committed_poison(
-    root: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str], **files: str
-) -> Path:
-    """The project built, its pack replaced by a poisoned one made three weeks ago (the clean-up
-    would remove it), and `files` (paths relative to the cache folder: text) beside it, all
-    committed (past `.gitignore`, as `git add -f` does); the pack."""
+def test_a_pack_no_build_here_sealed_changes_no_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pack a pull request commits past `.gitignore`, or another CI runner stores, would have a
+    # page show what the diff of its postmortem does not: well-formed, named after the pages,
+    # but not sealed with this machine's key, it is not read.
+    root = _project(tmp_path)
     _build_here(root, "site-clean", monkeypatch)
-    poisoned = _poisoned(root)
-    for built in _folder(root).glob("*.pack"):
-        built.unlink()
-    pack = _pack_made(_folder(root), time.time() - 21 * 24 * 3600, poisoned)
-    for name, text in files.items():
-        (_folder(root) / name).parent.mkdir(parents=True, exist_ok=True)
-        (_folder(root) / name).write_text(text, encoding="utf-8")
-    git("init", "-q", "-b", "main", cwd=root)
-    git("add", "-f", "-A", cwd=root)
-    git("commit", "-q", "-m", "a pack committed", cwd=root)
-    _no_finished_pages(root)
-    # Due for the daily clean-up, which would merge the pack into one of its own, or remove it.
-    (_folder(root) / conversion_cache.CLEANED).unlink(missing_ok=True)
-    return pack
-
-
-def _forged_shown(root: Path, site: str) -> bool:
-    page = root / site / "incidents" / "db-failover" / "index.html"
-    return "<p>From the cache</p>" in page.read_text(encoding="utf-8")
-
-
-@needs_git
-def test_a_pack_committed_to_git_turns_the_cache_off_and_the_build_says_so(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    git: Callable[..., str],
-) -> None:
-    # A pull request that commits a pack (past `.gitignore`) would otherwise change what an
-    # incident page says, where its diff shows the postmortem unchanged.
-    root = _project(tmp_path)
-    pack = _committed_poison(root, monkeypatch, git)
-    written = pack.read_bytes()
-    with caplog.at_level(logging.WARNING, logger="mkdocs"):
-        converted = _build_here(root, "site", monkeypatch)
-    assert converted == len(_entries(root)) + 1  # every page converted
-    assert _same_tree(root / "site", root / "site-clean")
-    # The pack, and the file that says when the folder was last looked over.
-    warned = [r.getMessage() for r in caplog.records if "committed to git" in r.getMessage()]
-    assert warned == [
-        "pmkb: 2 files in .cache/pmkb/pages are committed to git: the conversion cache is not "
-        "used, since what it holds must come from a build. Delete them with "
-        "`git rm -r .cache/pmkb/pages`"
-    ]
-    assert pack.read_bytes() == written  # neither merged nor removed: the repository's file
-    # Git is what decides: deleted as the warning says, the cache is used again.
-    git("rm", "-q", "-r", ".cache/pmkb/pages", cwd=root)
-    _build_here(root, "site-again", monkeypatch)
-    _no_finished_pages(root)
-    assert _build_here(root, "site-warm", monkeypatch) == 1
-    assert _same_tree(root / "site-warm", root / "site-clean")
-
-
-@needs_git
-@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell command, a symbolic link")
-@pytest.mark.parametrize("attack", ["bare repository", "GIT_DIR", "link"])
-def test_git_is_asked_so_that_what_a_pull_request_commits_cannot_answer_for_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str], attack: str
-) -> None:
-    root = _project(tmp_path)
-    marker = tmp_path / "ran"
-    if attack == "bare repository":
-        # Beside the pack, what makes the folder a bare repository to git, whose configuration
-        # names a command `git ls-files` runs: git in that folder listed nothing, and ran it.
-        config = (
-            "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = ../../..\n"
-            f'\tfsmonitor = "touch {marker}; false"\n'
-        )
-        files = {
-            "HEAD": "ref: refs/heads/main\n",
-            "objects/keep": "",
-            "refs/keep": "",
-            "config": config,
-        }
-        _committed_poison(root, monkeypatch, git, **files)
-    elif attack == "GIT_DIR":
-        # As git hands it to a hook: the repository is the one the cache folder is in.
-        _committed_poison(root, monkeypatch, git)
-        monkeypatch.setenv("GIT_DIR", ".git")
-    else:
-        # The cache folder a committed link to a folder git does not track (the site's, which
-        # `mkdocs build --dirty` fills from docs/ and leaves).
-        _build_here(root, "site-clean", monkeypatch)
-        stash = root / "elsewhere"
-        stash.mkdir()
-        _pack_made(stash, time.time(), _poisoned(root))
-        shutil.rmtree(_folder(root))
-        _folder(root).symlink_to(Path("..", "..", "elsewhere"))
-        (root / ".gitignore").write_text("elsewhere/\n", encoding="utf-8")
-        git("init", "-q", "-b", "main", cwd=root)
-        git("add", "-A", cwd=root)
-        git("commit", "-q", "-m", "a link committed", cwd=root)
-        assert git("ls-files", "elsewhere", cwd=root) == ""
+    good = _entries(root)
+    for secret in (None, b"k" * 32):
+        forged = []
+        for data in _poisoned(root):
+            _, _, rest = data.partition(b"\n")
+            line, _, body = rest.partition(b"\n")
+            key = line.split()[0].decode()
+            if secret is None:
+                forged.append(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
+            else:
+                forged.append(_sealed(key, body, secret))
+        _stored(root, "pages", forged)
         _no_finished_pages(root)
-    _build_here(root, "site", monkeypatch)
-    assert not _forged_shown(root, "site")
-    assert _same_tree(root / "site", root / "site-clean")
-    assert not marker.exists()
-
-
-@needs_git
-@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script")
-def test_git_is_never_run_from_a_folder_the_repository_fills(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str]
-) -> None:
-    # A relative folder on PATH (and, on Windows, the working folder, searched first for a bare
-    # name) is the repository's: a `git` a pull request commits there would run in the build.
-    root = _project(tmp_path)
-    _committed_poison(root, monkeypatch, git)
-    marker = tmp_path / "ran"
-    for folder in (root, _folder(root)):  # where git is run: the project's, the cache's
-        fake = folder / "git"
-        fake.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
-        fake.chmod(0o755)
-    real = os.path.dirname(shutil.which("git") or "")
-    monkeypatch.setenv("PATH", os.pathsep.join([".", real, os.environ["PATH"]]))
-    _build_here(root, "site", monkeypatch)
-    assert not marker.exists()
-    assert not _forged_shown(root, "site")
-
-
-@needs_git
-def test_a_cache_git_cannot_answer_for_is_not_used(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    git: Callable[..., str],
-) -> None:
-    # A repository git refuses to read (another user's, say): whether the pack is committed is
-    # not known, and the build converts every page.
-    root = _project(tmp_path)
-    _committed_poison(root, monkeypatch, git)
-    (root / ".git" / "config").write_text("[core\n", encoding="utf-8")  # unreadable
-    with caplog.at_level(logging.INFO, logger="mkdocs"):
-        _build_here(root, "site", monkeypatch)
-    assert not _forged_shown(root, "site")
-    said = [r.getMessage() for r in caplog.records if "git cannot tell" in r.getMessage()]
-    assert len(said) == 1 and said[0].startswith(
-        "pmkb: conversion cache not used: git cannot tell whether .cache/pmkb/pages is committed ("
-    )
-    # Outside any repository, the cache is used: nothing there can be a pull request's.
-    shutil.rmtree(root / ".git")
-    _no_finished_pages(root)
-    _build_here(root, "site-no-repository", monkeypatch)
-    assert _forged_shown(root, "site-no-repository")
+        assert _build_here(root, "site", monkeypatch) == len(good) + 1, secret
+        assert _same_tree(root / "site", root / "site-clean"), secret
+        _stored(root, "pages", list(good.values()))
 
 
 def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(

@@ -368,6 +368,44 @@ def test_a_link_a_change_adds_is_reported_by_the_check_of_changes(
     assert (_codes(result), result.code) == ([("postmortems/b.md", "PMK010")], 1)
 
 
+@needs_git
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell scripts")
+def test_the_check_of_changes_runs_no_command_a_pull_request_commits(
+    tmp_path: Path, run: Runner, git: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The project in a folder of the repository. The pull request makes that folder a bare
+    # repository to git (HEAD, objects/, refs/), whose configuration names a file-system monitor
+    # git runs; and commits a `git` where a relative folder on PATH leads (on Windows, the working
+    # folder is searched first for a bare name).
+    git("init", "-q", "-b", "main")
+    root = make_project(
+        tmp_path / "site", {"a.md": postmortem("Checkout errors", "2025-03-01")}, options={}
+    )
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    marker = tmp_path / "ran"
+    (root / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    for folder in ("objects", "refs"):
+        (root / folder).mkdir()
+        (root / folder / "keep").write_text("", encoding="utf-8")
+    (root / "config").write_text(
+        "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n"
+        f'\tfsmonitor = "touch {marker}; false"\n',
+        encoding="utf-8",
+    )
+    fake = root / "git"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    git("add", "-A")
+    git("commit", "-q", "-m", "the pull request")
+    real = os.path.dirname(shutil.which("git") or "")
+    monkeypatch.setenv("PATH", os.pathsep.join([".", real, os.environ["PATH"]]))
+    result = run("check", "--changed-since", "HEAD~1", cwd=root)
+    assert not marker.exists()
+    assert result.code == 2
+    assert "cannot use bare repository" in result.err
+
+
 @needs_links
 def test_what_a_hidden_folder_holds_gets_what_the_full_check_says_of_the_folder(
     tmp_path: Path, run: Runner

@@ -1262,7 +1262,7 @@ def test_a_rebuild_finds_the_entries_another_builds_clean_up_merged_into_one_pac
     for kind in ("pages", "finished"):
         folder = root / ".cache" / "pmkb" / kind
         packs = sorted(path.name for path in folder.glob("*.pack"))
-        conversion_cache.ConversionCache(folder, "", Files([]))._merged(packs)
+        conversion_cache.ConversionCache(folder, "", b"k" * 32, Files([]))._merged(packs)
         assert not {path.name for path in folder.glob("*.pack")} & set(packs)
     converted.clear()
     build(_config(root, out))

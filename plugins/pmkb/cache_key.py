@@ -1,6 +1,6 @@
-"""The key that seals what pmkb keeps between runs and then trusts without checking it again:
-finished incident pages and listing pages (pmkb's own HTML, which no sanitizer could pass) and
-checked postmortems found by their content (whose findings and standing decide what is
+"""The key that seals what pmkb keeps between runs: finished incident pages and listing pages
+(pmkb's own HTML, which no sanitizer could pass), converted pages (whose text a page would show)
+and checked postmortems found by their content (whose findings and standing decide what is
 published). A cache folder is anyone's to fill (a pull request can commit one, a shared CI
 cache can hold one), so what is kept there is used only if it carries an HMAC under this key,
 which is kept outside every project.

@@ -3,9 +3,11 @@
 A generated page whose Markdown, conversion settings and site files are those of an earlier build
 is not converted again: its HTML, table of contents, anchors and the messages its conversion logged
 come from the cache. The entry's name is the digest of all it depends on, so an entry is either
-right or never found. What is read is checked (its own name and a digest of its content) and
-anything else is a miss, never an error: the cache is a folder anyone can write to, and the HTML
-read from it is sanitized like freshly converted HTML.
+right or never found. What is read is checked (its own name, and an HMAC of its content under the
+key of `cache_key`: this machine's, or the one CI runners are given) and anything else is a miss,
+never an error: the cache is a folder anyone can write to (a pull request can commit a pack past
+`.gitignore`), and an entry it did not seal would have a page show what the diff of its
+postmortem does not. The HTML read from it is sanitized like freshly converted HTML all the same.
 """
 
 from __future__ import annotations
@@ -159,9 +161,15 @@ class ConversionCache:
     made 10,000 of them, 1.7 s), appending to one a hundredth.
     """
 
-    def __init__(self, folder: Path, build_key: str, files: Files) -> None:
+    # Whether an entry whose seal holds is used without its table of contents looked over item by
+    # item: what the sanitizer cannot pass is looked over unless the entry holds pmkb's own HTML,
+    # which only a key's holder could have written (FinishedPages).
+    trusted = False
+
+    def __init__(self, folder: Path, build_key: str, secret: bytes, files: Files) -> None:
         self.folder = folder
         self.build_key = build_key
+        self.secret = secret
         # The site's files this build: an entry is used where they answer its look-ups alike.
         self.files = files
         # Where each entry is (its pack, where it starts, its length), from the packs' lines of
@@ -175,9 +183,9 @@ class ConversionCache:
         self.now = time.time()
 
     def seal(self, key: str, payload: bytes) -> str:
-        """What the header line of the entry named `key` holds after its name: the digest of its
-        content."""
-        return sha256(payload).hexdigest()
+        """What the header line of the entry named `key` holds after its name: an HMAC of its
+        name and content (a page's entry filed under another page's name is not that page)."""
+        return hmac.new(self.secret, key.encode() + b"\n" + payload, sha256).hexdigest()
 
     def key(self, src_uri: str, url: str, markdown: str) -> str:
         """The name of the entry for this page's Markdown under this build's settings."""
@@ -196,8 +204,9 @@ class ConversionCache:
             return None
         name, start, length = where
         data = self._read(name, start, length)
-        sealed = self._sealed_by() is not None
-        converted = None if data is None else self._usable(_parsed(data, key, self.seal, sealed))
+        converted = (
+            None if data is None else self._usable(_parsed(data, key, self.seal, self.trusted))
+        )
         if converted is not None and not same_answers(self.files, converted.lookups):
             # Made when a file it links to was added, removed or moved since: converted again.
             converted, data = None, None
@@ -274,14 +283,11 @@ class ConversionCache:
 
     def same_as(self, other: ConversionCache) -> bool:
         """Whether `other` is this cache: the same folder, settings and seal."""
-        return (self.folder, self.build_key, self._sealed_by()) == (
+        return (self.folder, self.build_key, self.secret) == (
             other.folder,
             other.build_key,
-            other._sealed_by(),
+            other.secret,
         )
-
-    def _sealed_by(self) -> bytes | None:
-        return None
 
     def taken_again(self) -> None:
         """`mkdocs serve`'s next build takes this cache: its index is read again if the packs
@@ -374,23 +380,11 @@ class FinishedPages(ConversionCache):
     and the front matter. A page whose postmortem, related incidents and settings (its
     `inputs`) are those of an earlier build is then neither rendered, converted nor sanitized.
 
-    pmkb's blocks are trusted HTML that no sanitizer could pass, so an entry is only used if
-    this machine wrote it: its header holds an HMAC of its content under a key kept outside the
-    project (`secret`), never in the cache folder a pull request or a shared CI cache can fill.
-    A fresh CI runner has a new key and uses none of these entries; the conversion cache, whose
-    HTML is sanitized again when read, still serves it.
+    pmkb's blocks are trusted HTML that no sanitizer could pass: an entry is used as it is,
+    which its seal (see the module) allows.
     """
 
-    def __init__(self, folder: Path, build_key: str, secret: bytes, files: Files) -> None:
-        super().__init__(folder, build_key, files)
-        self.secret = secret
-
-    def _sealed_by(self) -> bytes | None:
-        return self.secret
-
-    def seal(self, key: str, payload: bytes) -> str:
-        # Its name too: a page's entry filed under another page's name is not that page.
-        return hmac.new(self.secret, key.encode() + b"\n" + payload, sha256).hexdigest()
+    trusted = True
 
     def _usable(self, found: Converted | None) -> Converted | None:
         return found if found is not None and found.front_matter is not None else None
@@ -477,17 +471,17 @@ def _listed(folder: Path) -> list[os.DirEntry[str]]:
 
 
 def _parsed(
-    data: bytes, key: str, seal: Callable[[str, bytes], str], sealed: bool
+    data: bytes, key: str, seal: Callable[[str, bytes], str], trusted: bool
 ) -> Converted | None:
-    """The entry `key` in `data`, if its seal holds; `sealed`: an HMAC under a key outside the
-    project, so this machine's pmkb wrote it."""
+    """The entry `key` in `data`, if its seal holds; `trusted`: used as it is (see
+    `ConversionCache.trusted`)."""
     header, _, rest = data.partition(b"\n")
     if header + b"\n" != FORMAT:
         return None
     line, _, payload = rest.partition(b"\n")
     if not hmac.compare_digest(line, f"{key} {seal(key, payload)}".encode()):
         return None
-    return unpacked(payload, written_here=sealed)
+    return unpacked(payload, written_here=trusted)
 
 
 # One encoder for every entry: `json.dumps` with an option makes a new one each call.

@@ -84,8 +84,8 @@ class Setup:
     propagate: bool  # whether the `mkdocs` logger passes records on to the root
     key: str  # the build's `conversion_key`: a worker whose own differs declines every page
     cache_folder: str  # the conversion cache's entries
-    finished_folder: str | None  # the finished pages' entries, and the key that seals them
-    secret: bytes | None
+    finished_folder: str | None  # the finished pages' entries
+    secret: bytes  # the key that seals both
     trust_html: bool
 
 
@@ -290,9 +290,9 @@ def _start(setup: Setup) -> None:
     except (Exception, SystemExit):  # a configuration this process cannot load: decline
         return
     if same:
-        cache = ConversionCache(Path(setup.cache_folder), setup.key, files)
+        cache = ConversionCache(Path(setup.cache_folder), setup.key, setup.secret, files)
         finished = None
-        if setup.finished_folder is not None and setup.secret is not None:
+        if setup.finished_folder is not None:
             finished = FinishedPages(Path(setup.finished_folder), setup.key, setup.secret, files)
         _state = _Worker(config, files, recorder, cache, finished, setup.trust_html)
 

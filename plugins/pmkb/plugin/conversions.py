@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,7 +17,6 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
 from ..digests import digest
-from ..git import GitError, tracked
 from ..kept import CONVERTED_PAGES, FINISHED_PAGES
 from ..parallel import PARALLEL_FROM
 from ..settings import Settings
@@ -233,7 +231,9 @@ class Conversions:
         """This build's conversion cache, once every plugin has settled the files and settings."""
         if not self.cache_asked:
             self.cache_asked = True
-            if self.settings.cache_dir is not None:
+            # Without a key (the first build on a machine, or a CI runner given none: each is a
+            # new machine), nothing this build stores could be read by another.
+            if self.settings.cache_dir is not None and self.secret is not None:
                 try:
                     key = conversion_key(
                         config,
@@ -245,10 +245,8 @@ class Conversions:
                     log.debug(f"converted pages are not cached in this build: {exc}")
                 else:
                     folder = self.settings.cache_dir / CONVERTED_PAGES
-                    if _committed(folder, self.settings):
-                        return None
                     self.watched = files if isinstance(files, WatchedFiles) else None
-                    self.cache = self._reused(ConversionCache(folder, key, files))
+                    self.cache = self._reused(ConversionCache(folder, key, self.secret, files))
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -425,7 +423,7 @@ class Conversions:
             key=conversions.build_key,
             cache_folder=str(conversions.folder),
             finished_folder=None if finished is None else str(finished.folder),
-            secret=None if finished is None else finished.secret,
+            secret=conversions.secret,
             trust_html=self.settings.trust_html,
         )
 
@@ -553,10 +551,8 @@ class Conversions:
         conversions = self._cache(config, files)
         if conversions is None or _reads_pages(others, after):
             return None
-        if self.secret is None:
-            return None
         folder = conversions.folder.parent / FINISHED_PAGES
-        return self._reused(FinishedPages(folder, conversions.build_key, self.secret, files))
+        return self._reused(FinishedPages(folder, conversions.build_key, conversions.secret, files))
 
     def _reused(self, made: _Kept) -> _Kept:
         """In `mkdocs serve`, the same cache as the build before (its folder, settings and key):
@@ -588,33 +584,6 @@ class Conversions:
         self.recorder.records, self.converting = None, None
         for logger in _RECORDED_LOGGERS:
             logger.removeHandler(self.recorder)
-
-
-def _committed(folder: Path, settings: Settings) -> bool:
-    """Whether git tracks files in the conversion cache's `folder`, or cannot tell: then the
-    build uses no cache, and says why.
-
-    What the cache holds must come from a build. Its entries are not sealed (CI runners share
-    them), so a pack a pull request commits (past `.gitignore`) would be read, and a page would
-    show what it says (sanitized: text, not script) where the diff shows the postmortem
-    unchanged. Git is asked only when the folder holds packs."""
-    if not holds_packs(folder):
-        return False
-    shown = settings.display_path(folder)
-    try:
-        count = tracked(folder, settings.root)
-    except GitError as exc:
-        log.info(f"conversion cache not used: git cannot tell whether {shown} is committed ({exc})")
-        return True
-    if count:
-        files, are, them = ("files", "are", "them") if count > 1 else ("file", "is", "it")
-        quoted = f'"{shown}"' if " " in shown else shown
-        log.warning(
-            f"{count} {files} in {shown} {are} committed to git: the conversion cache is not "
-            f"used, since what it holds must come from a build. Delete {them} with "
-            f"`git rm -r {quoted}`"
-        )
-    return count > 0
 
 
 def _runs_first(plugins: list[object], event_name: str) -> bool:
