@@ -348,6 +348,34 @@ def test_a_configuration_read_from_standard_input_finds_the_project_in_the_worki
     assert (root / ".cache" / "pmkb").is_dir() and not (tmp_path / ".cache").exists()
 
 
+EXCLUDING_HOOK = """
+from mkdocs.plugins import event_priority
+
+
+@event_priority(-50)
+def on_files(files, config):
+    # As mkdocs-exclude listed after pmkb: a generated page taken out of the site.
+    files.remove(files.get_file_from_path("trends/index.md"))
+    return files
+"""
+
+
+def test_a_listing_page_another_plugin_takes_out_leaves_the_navigation(tmp_path: Path) -> None:
+    make_project(
+        tmp_path,
+        {"a.md": postmortem("Kept out of trends", "2024-01-01")},
+        site=True,
+        mkdocs={"hooks": ["exclude.py"]},
+        files={"exclude.py": EXCLUDING_HOOK},
+    )
+    result = build(tmp_path, strict=True)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "site" / "trends").exists()
+    home = read(tmp_path, "index.html")
+    assert 'href="incidents/"' in home
+    assert 'href="trends/"' not in home
+
+
 def test_plain_mkdocs_theme_builds(tmp_path: Path) -> None:
     make_project(
         tmp_path,

@@ -672,7 +672,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # Listing pages join the navigation unless the user's `nav` already places them.
         placed = {id(p.file) for p in nav.pages}
         for file in self.listing_files:
-            if id(file) in placed:
+            # Placed already, or taken out of the site by a plugin after pmkb's `on_files`
+            # (mkdocs-exclude): a link to it would lead nowhere.
+            if id(file) in placed or files.get_file_from_path(file.src_uri) is not file:
                 continue
             page = file.page if isinstance(file.page, Page) else Page(None, file, config)
             nav.items.append(page)
