@@ -833,7 +833,7 @@ def test_changed_since_reads_file_names_as_git_writes_them(
     tmp_path: Path, run: Runner, git: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Git writes paths as UTF-8; Windows would decode its output in the code page (cp1252).
-    from pmkb.cli import changes
+    from pmkb import git as git_runner
 
     git("init", "-q", "-b", "main")
     make_project(tmp_path, files={"postmortems/base.md": VALID})
@@ -847,7 +847,7 @@ def test_changed_since_reads_file_names_as_git_writes_them(
             kwargs["encoding"] = "cp1252"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(changes.subprocess, "run", as_on_windows)
+    monkeypatch.setattr(git_runner.subprocess, "run", as_on_windows)
     result = run("check", "--format", "json", "--changed-since", "HEAD~1")
     assert ("postmortems/café-outage.md", 4, 11, "PMK107", "error") in result.found
     assert {path for path, *_ in result.found} == {"postmortems/café-outage.md"}

@@ -350,12 +350,15 @@ def test_a_configuration_read_from_standard_input_finds_the_project_in_the_worki
 
 EXCLUDING_HOOK = """
 from mkdocs.plugins import event_priority
+from mkdocs.structure.files import InclusionLevel
 
 
 @event_priority(-50)
 def on_files(files, config):
-    # As mkdocs-exclude listed after pmkb: a generated page taken out of the site.
+    # As mkdocs-exclude listed after pmkb: a generated page taken out of the site; and one
+    # excluded, as `exclude_docs` would a file of docs_dir.
     files.remove(files.get_file_from_path("trends/index.md"))
+    files.get_file_from_path("factors/index.md").inclusion = InclusionLevel.EXCLUDED
     return files
 """
 
@@ -371,9 +374,10 @@ def test_a_listing_page_another_plugin_takes_out_leaves_the_navigation(tmp_path:
     result = build(tmp_path, strict=True)
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "site" / "trends").exists()
+    assert not (tmp_path / "site" / "factors" / "index.html").exists()
     home = read(tmp_path, "index.html")
     assert 'href="incidents/"' in home
-    assert 'href="trends/"' not in home
+    assert 'href="trends/"' not in home and 'href="factors/"' not in home
 
 
 def test_plain_mkdocs_theme_builds(tmp_path: Path) -> None:

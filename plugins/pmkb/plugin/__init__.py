@@ -211,7 +211,11 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 '`if __name__ == "__main__":` (as Python\'s multiprocessing asks of scripts '
                 "that start processes), or set the pmkb option `workers: 0`"
             )
-        root = resolved(_project_folder(config))
+        # The folder of the file mkdocs.yml leads to, when it is a link; the working folder for a
+        # configuration read from standard input (`mkdocs build -f -`, whose path MkDocs gives as
+        # "" and reads relative paths from there).
+        path = config.config_file_path
+        root = resolved(path).parent if path else resolved(os.getcwd())
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.settings = with_docs_dir(
@@ -673,8 +677,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         placed = {id(p.file) for p in nav.pages}
         for file in self.listing_files:
             # Placed already, or taken out of the site by a plugin after pmkb's `on_files`
-            # (mkdocs-exclude): a link to it would lead nowhere.
-            if id(file) in placed or files.get_file_from_path(file.src_uri) is not file:
+            # (mkdocs-exclude), or excluded: a link to it would lead nowhere.
+            if (
+                id(file) in placed
+                or files.get_file_from_path(file.src_uri) is not file
+                or file.inclusion is InclusionLevel.EXCLUDED
+            ):
                 continue
             page = file.page if isinstance(file.page, Page) else Page(None, file, config)
             nav.items.append(page)
@@ -956,20 +964,13 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         return server
 
 
-def _project_folder(config: MkDocsConfig) -> str:
-    """The folder MkDocs reads the configuration's relative paths from: the configuration
-    file's, or the working folder's for one read from standard input (`mkdocs build -f -`, whose
-    path MkDocs gives as "")."""
-    return os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-
-
 def _docs_placed(config: MkDocsConfig) -> str:
     """docs_dir where the repository holds it, which `edit_uri` names, in the resolved project
     folder (the one mkdocs.yml is in, as MkDocs reads it, even a link to a file elsewhere), as
     the postmortems' folders are resolved: written inside the project, as written, links on the
     way and all (`site-src/docs` is there, whatever `site-src` leads to); written elsewhere (an
     absolute path through a link), by its folder resolved, not itself: it may be a link."""
-    project = _project_folder(config)
+    project = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
     docs = Path(config.docs_dir)
     with suppress(ValueError):  # Windows: on another drive
         inside = os.path.relpath(docs, project)
