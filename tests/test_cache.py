@@ -1769,6 +1769,33 @@ def test_listing_pages_this_machine_did_not_seal_are_made_again(
         assert _same_tree(root / "site", root / "site-clean")
 
 
+def test_a_machine_that_cannot_keep_a_key_says_so_and_builds_as_ever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A container whose user cannot write its cache folder (`docker run --user`, HOME=/): no
+    # key, ever, so every build converts every page; said once a build, not as a warning.
+    root = _project(tmp_path)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked / "cache"))
+    monkeypatch.delenv("PMKB_CACHE_KEY", raising=False)
+    for site in ("site-first", "site-second"):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs"):
+            converted = _build_here(root, site, monkeypatch)
+        said = [r for r in caplog.records if "no key to seal" in r.getMessage()]
+        assert [(r.levelno, r.getMessage()) for r in said] == [
+            (
+                logging.INFO,
+                f"pmkb: no key to seal what builds keep ({blocked / 'cache' / 'pmkb'} cannot be "
+                "written): every build converts every page; set PMKB_CACHE_KEY to give one",
+            )
+        ]
+        assert converted > 10
+    assert _same_tree(root / "site-first", root / "site-second")
+    assert not any(_folder(root).glob("*.pack"))
+
+
 def test_runners_given_one_key_share_their_finished_and_listing_pages(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -104,6 +104,12 @@ def test_a_full_check_leaves_the_index_for_the_check_of_one_file(
     reads.clear()
     one = run("check", named, "--format", "json", cwd=root)
     assert reads == [named]
+    # Other commands read every file under settings of their own, and leave the index as it is.
+    for command in (["stats", "--audience", "public"], ["actions"]):
+        run(*command, cwd=root)
+        reads.clear()
+        run("check", named, cwd=root)
+        assert reads == [named], command
     shutil.rmtree(root / ".cache")
     assert run("check", named, "--format", "json", cwd=root).out == one.out
     # A full check that finds every file checked before leaves the index too; an edit to another

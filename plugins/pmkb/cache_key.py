@@ -33,7 +33,7 @@ def machine_secret(folder: Path) -> bytes | None:
     answers None: that build can find no finished page, and on a CI runner, a new machine every
     time, it would write them for no one (a tenth of a cold build). (The file's name is from when
     it sealed finished pages alone.)"""
-    path = folder / "finished-pages.key"
+    path = key_file(folder)
     try:
         found = path.read_bytes()
     except FileNotFoundError:
@@ -51,6 +51,26 @@ def machine_secret(folder: Path) -> bytes | None:
         folder.mkdir(parents=True, exist_ok=True)
         _made(path, secrets.token_bytes(32))
     return None
+
+
+def key_file(folder: Path) -> Path:
+    """Where `machine_secret` keeps the key in `folder`."""
+    return folder / "finished-pages.key"
+
+
+def never_kept() -> str | None:
+    """When there is no key to seal with and none can be made (the user's cache folder cannot be
+    written, or there is no home folder), why: every build then converts every page. None when
+    a key is given, or this machine has one (made by this run, maybe)."""
+    if os.environ.get(KEY_VARIABLE, ""):
+        return None
+    try:
+        folder = user_folder()
+    except RuntimeError:
+        return "there is no home folder to keep it in"
+    if key_file(folder).is_file():
+        return None
+    return f"{folder} cannot be written"
 
 
 def _made(path: Path, key: bytes) -> None:

@@ -352,7 +352,11 @@ def _checked(args: argparse.Namespace) -> int:
     chosen_only = (args.paths or args.changed_since is not None) and not reconfigured
     selective = chosen_only and not edited
     kb = load(
-        settings, jobs=args.jobs or settings.jobs, text=False, only=paths if selective else None
+        settings,
+        jobs=args.jobs or settings.jobs,
+        text=False,
+        only=paths if selective else None,
+        indexes=True,
     )
     findings = kb.all_findings
     checked = kb.file_count

@@ -26,7 +26,7 @@ from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from .. import parallel
-from ..cache_key import cache_secret
+from ..cache_key import KEY_VARIABLE, cache_secret, never_kept
 from ..clock import build_date
 from ..digests import digest
 from ..findings import Level
@@ -241,6 +241,12 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.secret, problem = cache_secret()
             if problem is not None:
                 log.warning(problem)
+            reason = never_kept() if self.secret is None else None
+            if reason is not None:
+                log.info(
+                    f"no key to seal what builds keep ({reason}): every build converts every "
+                    f"page; set {KEY_VARIABLE} to give one"
+                )
             self.other_pages.keep_in(
                 _other_pages_file(self.settings.cache_dir, config), self.secret
             )

@@ -166,10 +166,16 @@ class ConversionCache:
     # which only a key's holder could have written (FinishedPages).
     trusted = False
 
-    def __init__(self, folder: Path, build_key: str, secret: bytes, files: Files) -> None:
+    def __init__(
+        self, folder: Path, build_key: str, secret: bytes, files: Files, *, stores: bool = True
+    ) -> None:
         self.folder = folder
         self.build_key = build_key
         self.secret = secret
+        # False: a build with no key to seal with (a machine's first, a CI runner given none),
+        # whose entries no other build could read. It reads and stores none; its workers still
+        # convert, and hand their pages back through it.
+        self.stores = stores
         # The site's files this build: an entry is used where they answer its look-ups alike.
         self.files = files
         # Where each entry is (its pack, where it starts, its length), from the packs' lines of
@@ -193,6 +199,8 @@ class ConversionCache:
 
     def get(self, key: str) -> Converted | None:
         """The entry named `key`, if there is one and it is whole and well-formed."""
+        if not self.stores:
+            return None
         if self.index is None:
             self.index = {}
             self.indexed = set(_packs(self.folder))
@@ -245,6 +253,8 @@ class ConversionCache:
         self._append(key, FORMAT + f"{key} {self.seal(key, payload)}\n".encode() + payload)
 
     def _append(self, key: str, entry: bytes) -> None:
+        if not self.stores:
+            return
         if self.pack is None:
             name = PACK.format(time.time_ns(), os.getpid(), secrets.token_hex(4))
             try:
@@ -306,6 +316,8 @@ class ConversionCache:
         """Once a day, remove the packs made before any entry in them was last used (those
         older than two weeks: a build writes what it uses of a pack older than a week into its
         own), and make one pack of the small ones; how many packs were removed."""
+        if not self.stores:
+            return 0
         now = time.time() if now is None else now
         marker = self.folder / CLEANED
         with suppress(OSError):

@@ -84,6 +84,7 @@ class Setup:
     propagate: bool  # whether the `mkdocs` logger passes records on to the root
     key: str  # the build's `conversion_key`: a worker whose own differs declines every page
     cache_folder: str  # the conversion cache's entries
+    stores: bool  # whether it keeps them (see `ConversionCache.stores`)
     finished_folder: str | None  # the finished pages' entries
     secret: bytes  # the key that seals both
     trust_html: bool
@@ -290,7 +291,9 @@ def _start(setup: Setup) -> None:
     except (Exception, SystemExit):  # a configuration this process cannot load: decline
         return
     if same:
-        cache = ConversionCache(Path(setup.cache_folder), setup.key, setup.secret, files)
+        cache = ConversionCache(
+            Path(setup.cache_folder), setup.key, setup.secret, files, stores=setup.stores
+        )
         finished = None
         if setup.finished_folder is not None:
             finished = FinishedPages(Path(setup.finished_folder), setup.key, setup.secret, files)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
@@ -231,9 +232,7 @@ class Conversions:
         """This build's conversion cache, once every plugin has settled the files and settings."""
         if not self.cache_asked:
             self.cache_asked = True
-            # Without a key (the first build on a machine, or a CI runner given none: each is a
-            # new machine), nothing this build stores could be read by another.
-            if self.settings.cache_dir is not None and self.secret is not None:
+            if self.settings.cache_dir is not None:
                 try:
                     key = conversion_key(
                         config,
@@ -246,7 +245,14 @@ class Conversions:
                 else:
                     folder = self.settings.cache_dir / CONVERTED_PAGES
                     self.watched = files if isinstance(files, WatchedFiles) else None
-                    self.cache = self._reused(ConversionCache(folder, key, self.secret, files))
+                    # Without a key (the first build on a machine, or a CI runner given none:
+                    # each is a new machine), nothing this build stored could be read by another:
+                    # a key of its own, and nothing kept.
+                    secret = self.secret or secrets.token_bytes(32)
+                    cache = ConversionCache(
+                        folder, key, secret, files, stores=self.secret is not None
+                    )
+                    self.cache = self._reused(cache)
         return self.cache
 
     def html(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -422,6 +428,7 @@ class Conversions:
             propagate=logging.getLogger("mkdocs").propagate,
             key=conversions.build_key,
             cache_folder=str(conversions.folder),
+            stores=conversions.stores,
             finished_folder=None if finished is None else str(finished.folder),
             secret=conversions.secret,
             trust_html=self.settings.trust_html,
@@ -549,7 +556,7 @@ class Conversions:
         this machine's, and no other plugin that reads or changes a page's text before it is
         built (it would find nothing of a finished page)."""
         conversions = self._cache(config, files)
-        if conversions is None or _reads_pages(others, after):
+        if conversions is None or not conversions.stores or _reads_pages(others, after):
             return None
         folder = conversions.folder.parent / FINISHED_PAGES
         return self._reused(FinishedPages(folder, conversions.build_key, conversions.secret, files))
@@ -571,7 +578,9 @@ class Conversions:
         """Whether an earlier build left converted pages (on this machine, or restored from a CI
         cache): then most pages are found converted, and few workers, if any, start."""
         folder = self.settings.cache_dir
-        return folder is not None and holds_packs(folder / CONVERTED_PAGES)
+        return (
+            folder is not None and self.secret is not None and holds_packs(folder / CONVERTED_PAGES)
+        )
 
     def remove_unused(self) -> None:
         """A one-off build has used every entry it will: those no build used for a while go."""

@@ -331,6 +331,7 @@ def load(
     *,
     text: bool = True,
     only: Collection[Path] | None = None,
+    indexes: bool = False,
 ) -> KnowledgeBase:
     """Read catalogs and postmortems, check everything, and resolve duplicate ids.
 
@@ -340,7 +341,8 @@ def load(
     processes then send back a third of the data. With `only` (and a `cache_dir`), only those
     files are checked in full; every other file unchanged since the last such run is known by
     what the check index kept of it (its id and standing): the findings of `only`'s files are
-    those a full load gives them.
+    those a full load gives them. With `indexes` (`pmkb check`'s full run), a full load writes
+    the check index too, for the next such run.
     """
     catalog, findings = catalog_of(settings)
     paths, ignored, folder_findings = discover(settings)
@@ -350,7 +352,7 @@ def load(
             chosen = {resolved(p) for p in only}
             results = _checked_or_indexed(settings, catalog, paths, chosen, jobs)
         elif cache is None and settings.cache_dir is not None:
-            results = _checked_or_stored(settings, catalog, paths, text, jobs)
+            results = _checked_or_stored(settings, catalog, paths, text, jobs, indexes)
         elif cache is None:
             results = chunked_map(partial(_check_chunk, settings, catalog, text), paths, jobs)
         else:
@@ -440,7 +442,12 @@ def _index_key(settings: Settings) -> str:
 
 
 def _checked_or_stored(
-    settings: Settings, catalog: Catalog, paths: list[Path], text: bool, jobs: int
+    settings: Settings,
+    catalog: Catalog,
+    paths: list[Path],
+    text: bool,
+    jobs: int,
+    indexes: bool,
 ) -> list[tuple[Postmortem | None, SourceFile]]:
     """Every file checked, or as checked before where it is unchanged (see `checked_store`)."""
     assert settings.cache_dir is not None
@@ -451,9 +458,10 @@ def _checked_or_stored(
     # identity is new (a fresh checkout). A key too short to use is the build's to warn of.
     store = CheckedStore.of(settings.cache_dir, key, cache_secret()[0])
     # `pmkb check`'s full run also leaves what `pmkb check FILE` needs to know of every file:
-    # else the first such run after it (a pre-commit hook) reads every file again.
+    # else the first such run after it (a pre-commit hook) reads every file again. Only that
+    # run: another command's settings (`pmkb stats --audience public`) would replace the index.
     index = (
-        None if text else CheckIndex.read(settings.cache_dir / CHECK_INDEX, _index_key(settings))
+        CheckIndex.read(settings.cache_dir / CHECK_INDEX, _index_key(settings)) if indexes else None
     )
     display = settings.display_path
     found: dict[Path, tuple[Postmortem | None, SourceFile]] = {}
