@@ -609,18 +609,18 @@ def test_a_damaged_or_forged_entry_is_converted_again_and_replaced(
         assert {key: now.get(key) for key in good} == good, f"damage {damage}"
 
 
-def _poisoned(root: Path) -> list[bytes]:
+def _poisoned(
+    root: Path, seal: Callable[[str, bytes], bytes] = lambda key, body: _sealed(key, body)
+) -> list[bytes]:
     """The build's entries, each with a paragraph and scripts added to its HTML and sealed anew
-    with this machine's key (as if it had leaked)."""
+    by `seal` (by default with this machine's key, as if it had leaked)."""
     poisoned = []
     for data in _entries(root).values():
         _, _, rest = data.partition(b"\n")
         line, _, payload = rest.partition(b"\n")
         fields, html = _split(payload)
         html += '<p>From the cache</p><script>alert(1)</script><img src=x onerror="alert(2)">'
-        body = _payload(fields, html)
-        key = line.split()[0].decode()
-        poisoned.append(_sealed(key, body))
+        poisoned.append(seal(line.split()[0].decode(), _payload(fields, html)))
     return poisoned
 
 
@@ -679,20 +679,15 @@ def test_a_pack_no_build_here_sealed_changes_no_page(
     root = _project(tmp_path)
     _build_here(root, "site-clean", monkeypatch)
     good = _entries(root)
-    for secret in (None, b"k" * 32):
-        forged = []
-        for data in _poisoned(root):
-            _, _, rest = data.partition(b"\n")
-            line, _, body = rest.partition(b"\n")
-            key = line.split()[0].decode()
-            if secret is None:
-                forged.append(FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body)
-            else:
-                forged.append(_sealed(key, body, secret))
-        _stored(root, "pages", forged)
+    # Sealed by anyone (the digest of its content, as entries were once), or with another key.
+    for seal in (
+        lambda key, body: FORMAT + f"{key} {sha256(body).hexdigest()}\n".encode() + body,
+        lambda key, body: _sealed(key, body, b"k" * 32),
+    ):
+        _stored(root, "pages", _poisoned(root, seal))
         _no_finished_pages(root)
-        assert _build_here(root, "site", monkeypatch) == len(good) + 1, secret
-        assert _same_tree(root / "site", root / "site-clean"), secret
+        assert _build_here(root, "site", monkeypatch) == len(good) + 1
+        assert _same_tree(root / "site", root / "site-clean")
         _stored(root, "pages", list(good.values()))
 
 

@@ -161,9 +161,10 @@ class ConversionCache:
     made 10,000 of them, 1.7 s), appending to one a hundredth.
     """
 
-    # Whether an entry whose seal holds is used without its table of contents looked over item by
-    # item: what the sanitizer cannot pass is looked over unless the entry holds pmkb's own HTML,
-    # which only a key's holder could have written (FinishedPages).
+    # Whether an entry whose seal holds is used as it is. A converted page's table of contents is
+    # looked over item by item all the same, as its HTML is sanitized again: should the key leak,
+    # a page could show other text, but run no script. A finished page holds pmkb's own HTML,
+    # which no sanitizer could pass, and is used as it is (FinishedPages).
     trusted = False
 
     def __init__(
