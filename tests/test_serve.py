@@ -543,11 +543,13 @@ def test_a_page_a_worker_converted_is_converted_again_once_the_page_it_links_to_
     assert b'<a href="../later/">the later one</a>' in again[page]
 
 
-# Runs in `on_config`, which a worker reading mkdocs.yml does not: its conversion settings then
-# differ from the build's, so it must decline every page.
+# Runs in `on_config`, which a worker reading mkdocs.yml does not. A worker is given the build's
+# list of extensions (`abbr` added), but not an extension's settings changed there: its
+# conversion settings then differ from the build's, so it must decline every page.
 ABBREVIATIONS_HOOK = """
 def on_config(config):
     config.markdown_extensions.append("abbr")
+    config.mdx_configs["toc"] = {**config.mdx_configs.get("toc", {}), "permalink": True}
     return config
 """
 
@@ -705,6 +707,61 @@ def test_a_one_off_build_converts_incident_pages_as_the_theme_builds_them_when_w
     page = (root / "site" / "incidents" / "pm-0003" / "index.html").read_text(encoding="utf-8")
     assert "Incident 3" in page and "pmkb-card" in page
     assert any((root / ".cache" / "pmkb" / "pages").glob("*.pack")) is key
+
+
+# A hook that adds an extension in `on_config`, as Material's tags plugin adds `attr_list` when
+# the configuration lists none (the plugin also reads pages, which keeps workers off anyway).
+ADDING_HOOK = """
+def on_config(config):
+    if "attr_list" not in config.markdown_extensions:
+        config.markdown_extensions.append("attr_list")
+    return config
+"""
+
+
+def test_workers_convert_with_an_extension_a_plugin_adds_in_its_on_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker runs no plugin's `on_config`: it computed another conversion key, declined every
+    # page, and the build converted them all in one process.
+    from mkdocs.structure.pages import Page
+
+    from pmkb.parallel import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 10
+    # A heading with attributes on every page: what `attr_list` converts, and text without it.
+    incidents = {
+        name: str(text).replace("## Summary", "## Summary {: #what-happened }")
+        for name, text in _many(count).items()
+    }
+    root = make_project(
+        tmp_path,
+        incidents,
+        theme="mkdocs",
+        site=True,
+        options={"workers": 2},
+        mkdocs={"hooks": ["adds.py"]},
+        files={"adds.py": ADDING_HOOK},
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    monkeypatch.chdir(root)
+    here: list[str] = []
+    render = Page.render
+
+    def converted(self: Page, *args: Any) -> None:
+        render(self, *args)
+        if self.markdown and self.file.src_uri.startswith("incidents/pm-"):
+            here.append(self.file.src_uri)
+
+    monkeypatch.setattr(Page, "render", converted)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    assert len(here) < count  # the workers converted the others
+    for number in range(count):
+        page = root / "site" / "incidents" / f"pm-{number:04d}" / "index.html"
+        text = page.read_text(encoding="utf-8")
+        assert 'id="what-happened"' in text and "{: #what-happened }" not in text, number
 
 
 # Plugins that read every page's HTML after MkDocs converts it, before the theme builds it (as

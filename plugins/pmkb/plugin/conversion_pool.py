@@ -78,6 +78,9 @@ class Setup:
 
     config_file: str
     use_directory_urls: bool
+    # The extensions as the build's plugins and hooks left them in `on_config`, which a worker
+    # does not run (one may add an extension there), when all are named; None: the file's.
+    extensions: tuple[str, ...] | None
     files: tuple[FileRow, ...]
     plugins: tuple[str, ...]  # as `plugin_versions` names them
     log_levels: tuple[int, ...]  # the recorded loggers' effective levels, as RECORDED names them
@@ -274,6 +277,8 @@ def _start(setup: Setup) -> None:
     logging.getLogger("mkdocs").propagate = setup.propagate
     try:
         config = load_config(setup.config_file, use_directory_urls=setup.use_directory_urls)
+        if setup.extensions is not None:
+            config.markdown_extensions = list(setup.extensions)
         files = WatchedFiles(
             [
                 File(

@@ -419,9 +419,11 @@ class Conversions:
         if len(self.handing) < PARALLEL_FROM:
             return None
         finished = self.finished
+        extensions = config.markdown_extensions
         return Setup(
             config_file=path,
             use_directory_urls=config.use_directory_urls,
+            extensions=(tuple(extensions) if all(isinstance(e, str) for e in extensions) else None),
             files=file_rows(files),
             plugins=tuple(plugin_versions(config.plugins)),
             log_levels=tuple(logging.getLogger(name).getEffectiveLevel() for name in RECORDED),
