@@ -59,11 +59,9 @@ def key_file(folder: Path) -> Path:
 
 
 def never_kept() -> str | None:
-    """When there is no key to seal with and none can be made (the user's cache folder cannot be
-    written, or there is no home folder), why: every build then converts every page. None when
-    a key is given, or this machine has one (made by this run, maybe)."""
-    if os.environ.get(KEY_VARIABLE, ""):
-        return None
+    """Once `cache_secret` gave no key: why none can be made, if so (the user's cache folder
+    cannot be written, or there is no home folder), and every build converts every page. None
+    when this run made the machine's key, for the next."""
     try:
         folder = user_folder()
     except RuntimeError:
