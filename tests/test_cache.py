@@ -37,7 +37,9 @@ from pmkb import cache_key, digests
 from pmkb.kept import being_written
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
+from pmkb.plugin import named_files as named_files_module
 from pmkb.plugin.conversion_cache import FORMAT, PACK
+from pmkb.plugin.named_files import TooManyFiles, named_files
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
 
@@ -814,6 +816,69 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
     snippets = _project(tmp_path / "snippets", markdown_extensions=["toc", "pymdownx.snippets"])
     assert _build_here(snippets, "site", monkeypatch) == _build_here(snippets, "site", monkeypatch)
     assert not (snippets / ".cache" / "pmkb" / "pages").exists()
+
+
+def test_an_icon_of_the_sites_own_once_edited_is_shown_anew_on_the_pages_that_use_it(
+    tmp_path: Path,
+) -> None:
+    # Material's emoji extension reads the folders `custom_icons` names: the pages' Markdown and
+    # the settings stay the same when an icon there is redrawn, and its pages show the new one
+    # (inline SVG stays with trust_html alone).
+    emoji = {
+        "pymdownx.emoji": {
+            "emoji_index": "!!python/name:material.extensions.emoji.twemoji",
+            "emoji_generator": "!!python/name:material.extensions.emoji.to_svg",
+            "options": {"custom_icons": ["overrides/.icons"]},
+        }
+    }
+    body = postmortem("Pager storm", "2025-04-02", summary="Paged by :team-pager: all night.")
+    root = make_project(
+        tmp_path / "kb",
+        {"2025/pager.md": body},
+        site=True,
+        options={"trust_html": True},
+        markdown_extensions=["toc", emoji],
+    )
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    for name in ("twemoji", "to_svg"):
+        config = config.replace(
+            f"'!!python/name:material.extensions.emoji.{name}'",
+            "!!python/name:material.extensions.emoji." + name,
+        )
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    icon = root / "overrides" / ".icons" / "team" / "pager.svg"
+    icon.parent.mkdir(parents=True)
+    shown = []
+    for drawn in ("M1 1h22v22H1z", "M12 2a10 10 0 1 0 0 20"):
+        icon.write_text(f'<svg viewBox="0 0 24 24"><path d="{drawn}"/></svg>', encoding="utf-8")
+        result = build(root)
+        assert result.returncode == 0, result.stderr
+        shown.append(f'd="{drawn}"' in read(root, "incidents/pager/index.html"))
+    assert shown == [True, True]
+    assert (root / ".cache" / "pmkb" / "pages").is_dir()  # the cache stays on
+
+
+def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    icons = tmp_path / "icons"
+    icons.mkdir()
+    (icons / "a.svg").write_text("<svg/>", encoding="utf-8")
+    settings = {"x": {"options": [".", "..", "icons", "missing", "https://example.com/x", 3]}}
+    first = named_files(settings, {"working": tmp_path})
+    assert list(first) == ["working:icons"]
+    (icons / "a.svg").write_text("<svg></svg>", encoding="utf-8")
+    assert named_files(settings, {"working": tmp_path}) != first
+    # Past the most files, the key cannot be made: no page is looked up or kept.
+    (icons / "b.svg").write_text("<svg/>", encoding="utf-8")
+    monkeypatch.setattr(named_files_module, "MOST_FILES", 1)
+    with pytest.raises(TooManyFiles):
+        named_files(settings, {"working": tmp_path})
+    emoji = {"pymdownx.emoji": {"options": {"custom_icons": ["icons"]}}}
+    root = _project(tmp_path, markdown_extensions=["toc", emoji])
+    shutil.copytree(icons, root / "icons")
+    assert _build_here(root, "site", monkeypatch) == _build_here(root, "site", monkeypatch) > 10
+    assert not (root / ".cache" / "pmkb" / "pages").exists()
 
 
 # Named by its module, or by module and class, as Python-Markdown takes either.

@@ -40,6 +40,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
 from ..kept import ABANDONED_AFTER_SECONDS, UNUSED_FOR_SECONDS, write_whole, written_under
+from .named_files import MOST_FILES, TooManyFiles, named_files
 from .watched_files import Lookup, WatchedFiles, same_answers
 
 # Bumped whenever what an entry holds, or how it is read, changes.
@@ -636,11 +637,15 @@ def conversion_key(
         raise Unstable("an extension reads other files: " + ", ".join(sorted(modules)))
     versions = {name: _version(name) for name in CONVERTERS}
     settings = {"use_directory_urls": config.use_directory_urls, "validation": config.validation}
+    folders = {"working": Path.cwd(), "config": Path(config.config_file_path or ".").parent}
     try:
         made = [_stable(e) for e in extensions], _stable(config.mdx_configs)
         code = extension_code(modules, config.mdx_configs)
+        read = named_files(config.mdx_configs, folders)
     except Unstable:
         raise
+    except TooManyFiles as exc:
+        raise Unstable(f"a setting names a folder of over {MOST_FILES} files: {exc}") from None
     except Exception as exc:  # an object of a plugin's own that does not bear looking at
         raise Unstable(f"a setting cannot be compared: {exc!r}") from None
     parts = [
@@ -650,6 +655,7 @@ def conversion_key(
         code_digest(),  # pmkb's own files: a finished page holds what its templates wrote
         *made,
         code,
+        read,  # the files the settings name (see named_files)
         _stable(settings),
         sorted(plugins),
         None if isinstance(files, WatchedFiles) else sorted((f.src_uri, f.url) for f in files),
