@@ -38,7 +38,7 @@ from pmkb.kept import being_written
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
 from pmkb.plugin import named_files as named_files_module
-from pmkb.plugin.conversion_cache import FORMAT, PACK
+from pmkb.plugin.conversion_cache import FORMAT, HEADER, PACK, ConversionCache
 from pmkb.plugin.named_files import TooManyFiles, named_files
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
@@ -109,17 +109,26 @@ def _folder(root: Path, folder: str = "pages") -> Path:
 
 
 def _frames(pack: bytes) -> list[bytes]:
-    """The entries of a pack: each is a line with its length, then the entry."""
+    """The entries of a pack after its header: each is a line with its length, then the entry."""
     found = []
     while pack:
         line, _, rest = pack.partition(b"\n")
         found.append(rest[: int(line)])
         pack = rest[int(line) :]
-    return found
+    assert found[0].startswith(HEADER)
+    return found[1:]
 
 
-def _framed(entries: list[bytes]) -> bytes:
-    return b"".join(b"%d\n" % len(entry) + entry for entry in entries)
+def _header(secret: bytes | None = None) -> bytes:
+    """The header of a pack sealed as this machine's builds seal (or with `secret`)."""
+    secret = secret if secret is not None else cache_key.cache_secret()[0]
+    assert secret is not None
+    return ConversionCache(Path(), "", secret, Files([])).header
+
+
+def _framed(entries: list[bytes], header: bytes | None = None) -> bytes:
+    framed = b"".join(b"%d\n" % len(entry) + entry for entry in entries)
+    return (_header() if header is None else header) + framed
 
 
 def _name(entry: bytes) -> str:
@@ -147,10 +156,13 @@ def _sealed(key: str, body: bytes, secret: bytes | None = None) -> bytes:
     return FORMAT + f"{key} {seal}\n".encode() + body
 
 
-def _pack_made(folder: Path, when: float, entries: list[bytes]) -> Path:
-    """A pack of `entries` as if made at the time `when`."""
+def _pack_made(
+    folder: Path, when: float, entries: list[bytes], header: bytes | None = None
+) -> Path:
+    """A pack of `entries` as if made at the time `when` (opening with `header`, by default
+    this machine's)."""
     pack = folder / PACK.format(int(when * 1e9), 1, "0")
-    pack.write_bytes(_framed(entries))
+    pack.write_bytes(_framed(entries, header))
     os.utime(pack, (when, when))
     return pack
 
@@ -691,6 +703,30 @@ def test_a_pack_no_build_here_sealed_changes_no_page(
         assert _build_here(root, "site", monkeypatch) == len(good) + 1
         assert _same_tree(root / "site", root / "site-clean")
         _stored(root, "pages", list(good.values()))
+
+
+def test_a_pack_another_key_or_none_sealed_is_not_read_and_hides_no_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Newer packs holding entries under the pages' names, opening with another key's header (a
+    # machine that builds with a CI's key too) or with none (a pack a pull request commits):
+    # they are not read through, and the pages are taken from this machine's older pack.
+    root = _project(tmp_path)
+    _build_here(root, "site-clean", monkeypatch)
+    good = _entries(root)
+    other = b"k" * 32
+    _stored(root, "pages", list(good.values()))
+    later = time.time() + 60
+    for header in (_header(other), b""):
+        forged = [_sealed(key, b"[1, 2]\n", other) for key in good]
+        pack = _pack_made(_folder(root), later, forged, header)
+        with pack.open("ab") as out:  # a million frames, which a pack read through would cost
+            out.write((b"90\n" + b"x" * 90) * 10**6)
+        _no_finished_pages(root)
+        assert _build_here(root, "site", monkeypatch) == 1  # the site's own home page alone
+        assert _same_tree(root / "site", root / "site-clean")
+        pack.unlink()
+        later += 60
 
 
 def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(

@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 
 from helpers import BODY_TEMPLATE, BUILD_EPOCH, in_fresh_process, make_project, postmortem
 from helpers import build as build_site
+from pmkb import cache_key
 from pmkb.analyse.index import Index
 from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
@@ -1215,9 +1216,9 @@ def test_a_rebuild_reads_through_no_pack_of_the_cache_the_build_before_read(
     scanned: list[str] = []
     scan = conversion_cache._scan
 
-    def counted(path: Path) -> tuple[dict[str, tuple[int, int]], int]:
+    def counted(path: Path, header: bytes) -> tuple[dict[str, tuple[int, int]], int]:
         scanned.append(path.name)
-        return scan(path)
+        return scan(path, header)
 
     monkeypatch.setattr(conversion_cache, "_scan", counted)
     out = tmp_path / "served"
@@ -1262,7 +1263,9 @@ def test_a_rebuild_finds_the_entries_another_builds_clean_up_merged_into_one_pac
     for kind in ("pages", "finished"):
         folder = root / ".cache" / "pmkb" / kind
         packs = sorted(path.name for path in folder.glob("*.pack"))
-        conversion_cache.ConversionCache(folder, "", b"k" * 32, Files([]))._merged(packs)
+        secret = cache_key.cache_secret()[0]
+        assert secret is not None
+        conversion_cache.ConversionCache(folder, "", secret, Files([]))._merged(packs)
         assert not {path.name for path in folder.glob("*.pack")} & set(packs)
     converted.clear()
     build(_config(root, out))

@@ -25,9 +25,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from hashlib import sha256
 from importlib import metadata
+from itertools import chain
 from pathlib import Path
 from types import CellType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, BinaryIO, NamedTuple
@@ -45,8 +46,11 @@ from .watched_files import Lookup, WatchedFiles, same_answers
 
 # Bumped whenever what an entry holds, or how it is read, changes.
 FORMAT = (
-    b"pmkb-conversion-cache 4\n"  # 2: the HTML after a line of JSON; 3: search entries; 4: look-ups
+    b"pmkb-conversion-cache 5\n"  # 2: the HTML after a line of JSON; 3: search entries; 4: look-ups;
+    # 5: packs open with a sealed header
 )
+# What a pack's first entry holds: this line, then the pack's seal (see `ConversionCache.header`).
+HEADER = b"pmkb-pack\n"
 # Extensions whose output depends on files other than the page: their pages are always converted.
 READS_OTHER_FILES = frozenset(
     {"pymdownx.snippets", "pymdownx.b64", "markdown_include.include", "mdx_include"}
@@ -190,6 +194,17 @@ class ConversionCache:
         self.written = 0
         self.now = time.time()
 
+    @cached_property
+    def header(self) -> bytes:
+        """A pack's first frame: HEADER and an HMAC of the format under this cache's key. A pack
+        that does not open with it was sealed with another key (another machine's, a CI
+        secret's before this one), or by no one (a pull request's): none of its entries could be
+        used, and it is not read through, which for a large pack took seconds and hundreds of
+        MiB. Nor can such a pack's entries hide a usable one of the same name in an older pack."""
+        seal = hmac.new(self.secret, b"pack\n" + FORMAT, sha256).hexdigest().encode()
+        entry = HEADER + seal
+        return b"%d\n" % len(entry) + entry
+
     def seal(self, key: str, payload: bytes) -> str:
         """What the header line of the entry named `key` holds after its name: an HMAC of its
         name and content (a page's entry filed under another page's name is not that page)."""
@@ -207,7 +222,7 @@ class ConversionCache:
             self.index = {}
             self.indexed = set(_packs(self.folder))
             for name in sorted(self.indexed):  # by when they were made
-                found, _ = _scan(self.folder / name)
+                found, _ = _scan(self.folder / name, self.header)
                 self.index.update({k: (name, start, n) for k, (start, n) in found.items()})
         where = self.index.get(key)
         if where is None:
@@ -264,11 +279,13 @@ class ConversionCache:
                 # Buffered, and flushed entry by entry: a rebuild of `mkdocs serve` reads what the
                 # one before wrote, through a reader of its own.
                 self.pack = open(self.folder / name, "xb")  # noqa: SIM115
+                self.pack.write(self.header)
             except OSError:
                 self.written = -1  # no pack: no entry is kept
                 return
             self.pack_name = name
             self.indexed.add(name)
+            self.written = len(self.header)
         if self.written < 0:
             return
         frame = b"%d\n" % len(entry)
@@ -368,18 +385,23 @@ class ConversionCache:
         return removed
 
     def _merged(self, names: list[str]) -> int:
-        """Write the packs `names` as one, named as made when the oldest was; how many went.
-        Their entries are not checked (that is for when they are read), only their lengths."""
+        """Write the packs `names` sealed under this cache's key as one, named as made when the
+        oldest was; how many went. Their entries are not checked (that is for when they are
+        read), only their lengths."""
+        ends = {name: _scan(self.folder / name, self.header)[1] for name in names}
+        names = [name for name in names if ends[name] > 0]
+        if not names:
+            return 0
         made = min(map(_made_ns, names))
         merged = self.folder / PACK.format(made, os.getpid(), secrets.token_hex(4))
 
         def whole(name: str) -> bytes:
             try:
-                return (self.folder / name).read_bytes()[: _scan(self.folder / name)[1]]
+                return (self.folder / name).read_bytes()[len(self.header) : ends[name]]
             except OSError:
                 return b""
 
-        if not write_whole(merged, (whole(name) for name in names)):
+        if not write_whole(merged, chain([self.header], (whole(name) for name in names))):
             return 0
         gone = 0
         for name in names:
@@ -436,13 +458,17 @@ _HEAD = 12 + 1 + len(FORMAT) + 64 + 1
 _SHORTEST = len(FORMAT) + 64 + 1  # an entry's format line, name and the space after it
 
 
-def _scan(path: Path) -> tuple[dict[str, tuple[int, int]], int]:
+def _scan(path: Path, header: bytes) -> tuple[dict[str, tuple[int, int]], int]:
     """Where each entry of the pack `path` starts and how long it is, by name, and where its last
-    whole entry ends: an entry cut short (a build stopped while writing it) ends the pack."""
+    whole entry ends: an entry cut short (a build stopped while writing it) ends the pack. A pack
+    that does not open with `header` holds nothing (see `ConversionCache.header`), and ends at 0."""
     found: dict[str, tuple[int, int]] = {}
     end = 0
     with suppress(OSError), open(path, "rb", buffering=0) as pack:
+        if not hmac.compare_digest(pack.read(len(header)), header):
+            return found, 0
         size = os.fstat(pack.fileno()).st_size
+        end = len(header)
         while end < size:
             pack.seek(end)
             line, newline, rest = pack.read(_HEAD).partition(b"\n")
