@@ -92,7 +92,7 @@ def test_init_says_what_to_run_next_as_the_platform_s_shells_read_it(
 ) -> None:
     monkeypatch.setattr(init.sys, "platform", platform)
     result = run("init", "Acme incidents", "--yes", cwd=tmp_path)
-    assert result.lines[-4:] == ["Next:", f"  {shown}", "  pmkb check", "  mkdocs serve"]
+    assert result.lines[-4:] == ["Next:", f"  {shown}", "  pmkb check", "  mkdocs serve --dirty"]
 
 
 def test_a_checkout_with_crlf_line_ends_is_kept_out(kb: Path) -> None:
@@ -106,7 +106,7 @@ def test_init_asks_nothing_with_a_name(tmp_path: Path, run: Runner) -> None:
     assert result.code == 0
     config = _site_config(tmp_path / "mkdocs.yml")
     assert config["site_name"] == "Ops: postmortems"
-    assert result.lines[-3:] == ["Next:", "  pmkb check", "  mkdocs serve"]
+    assert result.lines[-3:] == ["Next:", "  pmkb check", "  mkdocs serve --dirty"]
 
 
 def test_the_new_knowledge_base_checks_clean(kb: Path, check_json: Runner) -> None:
@@ -522,7 +522,7 @@ def test_init_with_import_starts_the_knowledge_base_from_an_archive(
     ) in result.lines
     assert "added service `search` (Search) to postmortems/services.yml" in result.lines
     assert "Read 1 file(s): 1 written, 0 imported before, 0 skipped." in result.lines
-    assert result.lines[-4:] == ["Next:", "  cd kb", "  pmkb check", "  mkdocs serve"]
+    assert result.lines[-4:] == ["Next:", "  cd kb", "  pmkb check", "  mkdocs serve --dirty"]
 
 
 def test_init_with_a_bad_mapping_writes_nothing(tmp_path: Path, run: Runner) -> None:
