@@ -39,7 +39,7 @@ from pmkb.model import Postmortem
 from pmkb.plugin import conversion_cache
 from pmkb.plugin import named_files as named_files_module
 from pmkb.plugin.conversion_cache import FORMAT, HEADER, PACK, ConversionCache
-from pmkb.plugin.named_files import TooManyFiles, named_files
+from pmkb.plugin.named_files import ChangedHere, TooManyFiles, named_files
 from pmkb.site.pages import incident
 from pmkb.site.render import Renderer
 
@@ -722,11 +722,20 @@ def test_a_pack_another_key_or_none_sealed_is_not_read_and_hides_no_entry(
         pack = _pack_made(_folder(root), later, forged, header)
         with pack.open("ab") as out:  # a million frames, which a pack read through would cost
             out.write((b"90\n" + b"x" * 90) * 10**6)
+        assert conversion_cache._scan(pack, _header()) == ({}, 0)  # nothing read past the header
         _no_finished_pages(root)
         assert _build_here(root, "site", monkeypatch) == 1  # the site's own home page alone
         assert _same_tree(root / "site", root / "site-clean")
         pack.unlink()
         later += 60
+    # Nor does such a pack tell a build that pages were converted before (when they were, it
+    # makes its listing pages in another process, a copy of itself in memory).
+    secret = cache_key.cache_secret()[0]
+    assert secret is not None
+    assert conversion_cache.holds_packs(_folder(root), secret)
+    for pack in _folder(root).glob("*.pack"):
+        pack.write_bytes(_header(other) + pack.read_bytes()[len(_header()) :])
+    assert not conversion_cache.holds_packs(_folder(root), secret)
 
 
 def test_what_a_conversion_logged_is_logged_again_when_its_page_comes_from_the_cache(
@@ -854,17 +863,14 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
     assert not (snippets / ".cache" / "pmkb" / "pages").exists()
 
 
-def test_an_icon_of_the_sites_own_once_edited_is_shown_anew_on_the_pages_that_use_it(
-    tmp_path: Path,
-) -> None:
-    # Material's emoji extension reads the folders `custom_icons` names: the pages' Markdown and
-    # the settings stay the same when an icon there is redrawn, and its pages show the new one
-    # (inline SVG stays with trust_html alone).
+def _with_icons(tmp_path: Path, icons: str = "overrides/.icons") -> Path:
+    """A site whose one postmortem shows `:team-pager:`, an icon of its own under `icons`, which
+    Material's emoji extension reads (`custom_icons`); inline SVG stays with trust_html alone."""
     emoji = {
         "pymdownx.emoji": {
             "emoji_index": "!!python/name:material.extensions.emoji.twemoji",
             "emoji_generator": "!!python/name:material.extensions.emoji.to_svg",
-            "options": {"custom_icons": ["overrides/.icons"]},
+            "options": {"custom_icons": [icons]},
         }
     }
     body = postmortem("Pager storm", "2025-04-02", summary="Paged by :team-pager: all night.")
@@ -882,16 +888,56 @@ def test_an_icon_of_the_sites_own_once_edited_is_shown_anew_on_the_pages_that_us
             "!!python/name:material.extensions.emoji." + name,
         )
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return root
+
+
+def _draw(icon: Path, drawn: str) -> None:
+    icon.parent.mkdir(parents=True, exist_ok=True)
+    icon.write_text(f'<svg viewBox="0 0 24 24"><path d="{drawn}"/></svg>', encoding="utf-8")
+
+
+DRAWN = ("M1 1h22v22H1z", "M12 2a10 10 0 1 0 0 20")
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_an_icon_of_the_sites_own_once_edited_is_shown_anew_on_the_pages_that_use_it(
+    tmp_path: Path, linked: bool
+) -> None:
+    # The pages' Markdown and the settings stay the same when an icon is redrawn, and its pages
+    # show the new one; also when its folder is a link (Material follows it).
+    root = _with_icons(tmp_path)
     icon = root / "overrides" / ".icons" / "team" / "pager.svg"
-    icon.parent.mkdir(parents=True)
+    if linked:
+        (root / "vendor" / "team").mkdir(parents=True)
+        icon.parent.parent.mkdir(parents=True)
+        icon.parent.symlink_to(root / "vendor" / "team", target_is_directory=True)
     shown = []
-    for drawn in ("M1 1h22v22H1z", "M12 2a10 10 0 1 0 0 20"):
-        icon.write_text(f'<svg viewBox="0 0 24 24"><path d="{drawn}"/></svg>', encoding="utf-8")
+    for drawn in DRAWN:
+        _draw(icon, drawn)
         result = build(root)
         assert result.returncode == 0, result.stderr
         shown.append(f'd="{drawn}"' in read(root, "incidents/pager/index.html"))
     assert shown == [True, True]
     assert (root / ".cache" / "pmkb" / "pages").is_dir()  # the cache stays on
+
+
+def test_an_icon_redrawn_while_serving_is_not_kept_as_the_process_still_shows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Material keeps the icons it read for as long as its process runs: a `serve` rebuild after
+    # an icon is redrawn still shows the old one, and must not keep that page under the new key,
+    # where every later build would find it. Two builds in this process, as in a `serve` session.
+    root = _with_icons(tmp_path)
+    icon = root / "overrides" / ".icons" / "team" / "pager.svg"
+    _draw(icon, DRAWN[0])
+    _build_here(root, "site", monkeypatch)
+    kept = _entries(root)
+    assert len(kept) > 5
+    _draw(icon, DRAWN[1])
+    _build_here(root, "site", monkeypatch)
+    assert _entries(root) == kept
+    _draw(icon, DRAWN[0])  # as it was when the process read it: the cache serves again
+    assert _build_here(root, "site", monkeypatch) == 1
 
 
 def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_tree(
@@ -900,19 +946,29 @@ def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_
     icons = tmp_path / "icons"
     icons.mkdir()
     (icons / "a.svg").write_text("<svg/>", encoding="utf-8")
-    settings = {"x": {"options": [".", "..", "icons", "missing", "https://example.com/x", 3]}}
-    first = named_files(settings, {"working": tmp_path})
-    assert list(first) == ["working:icons"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(icons / ".lock")  # never opened: reading it would wait for a writer for ever
+    settings = {"x": {"options": [".", "..", "icons", "./icons", "missing", "https://x.org/", 3]}}
+    both = {"working": tmp_path, "config": tmp_path}
+    first = named_files(settings, both)
+    assert sorted(first) == sorted(
+        f"{where}:{text}" for where in both for text in ("./icons", "icons")
+    )
+    assert len(set(first.values())) == 1
+    # What a file holds is read once a process: changed since, the key cannot be made.
     (icons / "a.svg").write_text("<svg></svg>", encoding="utf-8")
-    assert named_files(settings, {"working": tmp_path}) != first
-    # Past the most files, the key cannot be made: no page is looked up or kept.
-    (icons / "b.svg").write_text("<svg/>", encoding="utf-8")
+    with pytest.raises(ChangedHere):
+        named_files(settings, both)
+    # Past the most files, counted once however many ways lead to them, neither can it: no page
+    # is then looked up or kept.
     monkeypatch.setattr(named_files_module, "MOST_FILES", 1)
+    assert named_files({"x": "a.svg"}, {"working": icons, "config": icons})
+    (icons / "b.svg").write_text("<svg/>", encoding="utf-8")
     with pytest.raises(TooManyFiles):
-        named_files(settings, {"working": tmp_path})
+        named_files({"x": "icons"}, {"working": tmp_path})
     emoji = {"pymdownx.emoji": {"options": {"custom_icons": ["icons"]}}}
     root = _project(tmp_path, markdown_extensions=["toc", emoji])
-    shutil.copytree(icons, root / "icons")
+    shutil.copytree(icons, root / "icons", ignore=shutil.ignore_patterns(".lock"))
     assert _build_here(root, "site", monkeypatch) == _build_here(root, "site", monkeypatch) > 10
     assert not (root / ".cache" / "pmkb" / "pages").exists()
 

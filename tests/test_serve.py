@@ -636,6 +636,32 @@ def _built_with_hook(tmp_path: Path, hook: tuple[str, str]) -> tuple[dict[str, A
     return got, incidents
 
 
+def test_a_configuration_read_from_no_file_starts_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `mkdocs build -f -`: MkDocs gives the configuration's path as "". A worker reads the
+    # configuration from its file, could not, and declined every page it was handed.
+    from pmkb.parallel import PARALLEL_FROM
+    from pmkb.plugin.conversion_pool import ConversionPool
+
+    count = PARALLEL_FROM + 10
+    root = make_project(tmp_path, _many(count), theme="mkdocs", site=True, options={"workers": 2})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    monkeypatch.chdir(root)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    config.config_file_path = ""
+    config.plugins.on_startup(command="build", dirty=False)
+    started: list[object] = []
+
+    def start(cls: type[ConversionPool], setup: object, processes: int) -> None:
+        started.append(setup)
+
+    monkeypatch.setattr(ConversionPool, "start", classmethod(start))
+    build(config)
+    assert started == []
+    assert len(list((root / "site" / "incidents").glob("pm-*/index.html"))) == count
+
+
 # A hook that writes down each page as the theme builds it: an event pmkb leaves to other plugins,
 # and after which it puts in an incident page's HTML.
 BUILT_HOOK = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from functools import cache
 from hashlib import blake2b, sha256
 from pathlib import Path
@@ -32,14 +33,23 @@ def code_digest() -> str:
     return files_digest(Path(__file__).parent)
 
 
-def files_digest(root: Path) -> str:
+def files_digest(root: Path, *, follow_links: bool = False) -> str:
     """A digest of the files in the folder `root` and its folders, or of the file `root`: each
     one's name and content. Not their times: a CI runner checks the project out and installs
-    its packages anew, every file with a new time, and would find nothing the last one kept."""
+    its packages anew, every file with a new time, and would find nothing the last one kept.
+    `follow_links`: folders reached through a link are looked in too (each real folder once).
+    Only regular files are read: a named pipe would wait for a writer for ever."""
     if root.is_file():
         return digest(f"{root.name}:{_content_digest(str(root))}")
     parts: list[str] = []
-    for folder, dirs, files in os.walk(root):
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=follow_links):
+        if follow_links:
+            real = os.path.realpath(folder)
+            if real in seen:  # a link back up the tree, or a second way to one folder
+                dirs[:] = []
+                continue
+            seen.add(real)
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             made = _content_digest(os.path.join(folder, name))
@@ -50,6 +60,7 @@ def files_digest(root: Path) -> str:
 # Per file read by `_content_digest`, its size and modification time then, and the digest of its
 # content: read again only once either changed (`serve` asks at every rebuild).
 _contents: dict[str, tuple[int, int, str]] = {}
+_CHUNK = 1 << 20
 
 
 def _content_digest(path: str) -> str:
@@ -57,12 +68,17 @@ def _content_digest(path: str) -> str:
         found = os.stat(path)
     except OSError:  # listed, and gone or a link to nothing (an editor's lock file, say)
         return "-"
+    if not stat.S_ISREG(found.st_mode):
+        return "special"  # a named pipe, a device: never opened
     known = _contents.get(path)
     if known is not None and known[:2] == (found.st_size, found.st_mtime_ns):
         return known[2]
+    made_from = blake2b(digest_size=32)
     try:
         with open(path, "rb") as file:
-            made = content_digest(file.read()).hex()
+            while chunk := file.read(_CHUNK):
+                made_from.update(chunk)
+        made = made_from.hexdigest()
     except OSError:  # listed, not readable: known by its size and time alone
         made = f"{found.st_size}:{found.st_mtime_ns}"
     _contents[path] = (found.st_size, found.st_mtime_ns, made)

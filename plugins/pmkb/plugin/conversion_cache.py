@@ -41,7 +41,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..digests import code_digest, digest, files_digest
 from ..kept import ABANDONED_AFTER_SECONDS, UNUSED_FOR_SECONDS, write_whole, written_under
-from .named_files import MOST_FILES, TooManyFiles, named_files
+from .named_files import MOST_FILES, ChangedHere, TooManyFiles, named_files
 from .watched_files import Lookup, WatchedFiles, same_answers
 
 # Bumped whenever what an entry holds, or how it is read, changes.
@@ -76,7 +76,12 @@ _VERSIONED = frozenset({"pmkb", "mkdocs", "markdown", "pymdownx", "material", "p
 
 
 class Unstable(Exception):
-    """A setting has no form that stays the same from one build to the next."""
+    """A setting has no form that stays the same from one build to the next; `level`: how loud
+    the build says so (what a user would not expect, at info)."""
+
+    def __init__(self, message: str, level: int = logging.DEBUG) -> None:
+        super().__init__(message)
+        self.level = level
 
 
 @dataclass(frozen=True)
@@ -196,14 +201,8 @@ class ConversionCache:
 
     @cached_property
     def header(self) -> bytes:
-        """A pack's first frame: HEADER and an HMAC of the format under this cache's key. A pack
-        that does not open with it was sealed with another key (another machine's, a CI
-        secret's before this one), or by no one (a pull request's): none of its entries could be
-        used, and it is not read through, which for a large pack took seconds and hundreds of
-        MiB. Nor can such a pack's entries hide a usable one of the same name in an older pack."""
-        seal = hmac.new(self.secret, b"pack\n" + FORMAT, sha256).hexdigest().encode()
-        entry = HEADER + seal
-        return b"%d\n" % len(entry) + entry
+        """This cache's packs' first frame (see `pack_header`)."""
+        return pack_header(self.secret)
 
     def seal(self, key: str, payload: bytes) -> str:
         """What the header line of the entry named `key` holds after its name: an HMAC of its
@@ -426,9 +425,26 @@ class FinishedPages(ConversionCache):
         return found if found is not None and found.front_matter is not None else None
 
 
-def holds_packs(folder: Path) -> bool:
-    """Whether `folder` holds any pack: a build has stored converted pages there."""
-    return bool(_packs(folder))
+def pack_header(secret: bytes) -> bytes:
+    """The first frame of a pack sealed with `secret`: HEADER and an HMAC of the format. A pack
+    that does not open with it was sealed with another key (another machine's, a CI secret's
+    before this one), or by no one (a pull request's): none of its entries could be used, and
+    it is not read through, which for a large pack took seconds and hundreds of MiB. Nor can such
+    a pack's entries hide a usable one of the same name in an older pack."""
+    seal = hmac.new(secret, b"pack\n" + FORMAT, sha256).hexdigest().encode()
+    entry = HEADER + seal
+    return b"%d\n" % len(entry) + entry
+
+
+def holds_packs(folder: Path, secret: bytes) -> bool:
+    """Whether `folder` holds a pack sealed with `secret`: a build has stored converted pages
+    there that a build with that key can use."""
+    header = pack_header(secret)
+    for name in sorted(_packs(folder), reverse=True):  # the newest first
+        with suppress(OSError), open(folder / name, "rb", buffering=0) as pack:
+            if hmac.compare_digest(pack.read(len(header)), header):
+                return True
+    return False
 
 
 def _packs(folder: Path) -> list[str]:
@@ -671,7 +687,17 @@ def conversion_key(
     except Unstable:
         raise
     except TooManyFiles as exc:
-        raise Unstable(f"a setting names a folder of over {MOST_FILES} files: {exc}") from None
+        raise Unstable(
+            f"markdown_extensions settings name more than {MOST_FILES} files (`{exc}`)",
+            logging.INFO,
+        ) from None
+    except ChangedHere as exc:
+        raise Unstable(
+            f"`{exc}`, which markdown_extensions settings name, changed while this process ran, "
+            "and an extension may still use what it read before (restart `mkdocs serve` to see "
+            "the change)",
+            logging.INFO,
+        ) from None
     except Exception as exc:  # an object of a plugin's own that does not bear looking at
         raise Unstable(f"a setting cannot be compared: {exc!r}") from None
     parts = [

@@ -241,7 +241,7 @@ class Conversions:
                         [logger.getEffectiveLevel() for logger in _RECORDED_LOGGERS],
                     )
                 except Unstable as exc:
-                    log.debug(f"converted pages are not cached in this build: {exc}")
+                    log.log(exc.level, f"converted pages are not cached in this build: {exc}")
                 else:
                     folder = self.settings.cache_dir / CONVERTED_PAGES
                     self.watched = files if isinstance(files, WatchedFiles) else None
@@ -414,7 +414,9 @@ class Conversions:
     def _pool_setup(self, config: MkDocsConfig, files: Files) -> Setup | None:
         """How to start worker processes converting incident pages, for a build of many."""
         path, conversions = config.config_file_path, self.cache
-        if self.settings.jobs < 2 or path is None or conversions is None:
+        # No file (`mkdocs build -f -` reads the configuration from its input, and MkDocs gives
+        # its path as ""): a worker could not read it, and would decline every page.
+        if self.settings.jobs < 2 or not path or conversions is None:
             return None
         if len(self.handing) < PARALLEL_FROM:
             return None
@@ -579,9 +581,11 @@ class Conversions:
     def converted_before(self) -> bool:
         """Whether an earlier build left converted pages (on this machine, or restored from a CI
         cache): then most pages are found converted, and few workers, if any, start."""
-        folder = self.settings.cache_dir
+        folder, secret = self.settings.cache_dir, self.secret
         return (
-            folder is not None and self.secret is not None and holds_packs(folder / CONVERTED_PAGES)
+            folder is not None
+            and secret is not None
+            and holds_packs(folder / CONVERTED_PAGES, secret)
         )
 
     def remove_unused(self) -> None:
