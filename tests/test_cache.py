@@ -56,6 +56,13 @@ POSTMORTEMS = {
 }  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _a_process_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's builds in this process are as a process of their own would make them: what
+    extensions' settings named at the first build of the process is not another test's."""
+    monkeypatch.setattr(named_files_module, "_process", named_files_module._Process())
+
+
 def _project(tmp_path: Path, **kwargs: Any) -> Path:
     return make_project(tmp_path / "kb", POSTMORTEMS, site=True, **kwargs)
 
@@ -921,22 +928,30 @@ def test_an_icon_of_the_sites_own_once_edited_is_shown_anew_on_the_pages_that_us
     assert (root / ".cache" / "pmkb" / "pages").is_dir()  # the cache stays on
 
 
-def test_an_icon_redrawn_while_serving_is_not_kept_as_the_process_still_shows_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("first", ["drawn", "missing"])
+def test_an_icon_drawn_while_serving_is_not_kept_as_the_process_shows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str
 ) -> None:
-    # Material keeps the icons it read for as long as its process runs: a `serve` rebuild after
-    # an icon is redrawn still shows the old one, and must not keep that page under the new key,
-    # where every later build would find it. Two builds in this process, as in a `serve` session.
+    # Material keeps its icon index and each icon it drew for as long as its process runs: a
+    # `serve` rebuild after an icon is redrawn (or first drawn, its folder made) shows what the
+    # process read first, and must not keep that page under the new key, where every later build
+    # would find it. Nor once the icon is drawn back: the process may have drawn the other one.
+    # Builds in this process, as in a `serve` session.
     root = _with_icons(tmp_path)
     icon = root / "overrides" / ".icons" / "team" / "pager.svg"
-    _draw(icon, DRAWN[0])
+    if first == "drawn":
+        _draw(icon, DRAWN[0])
     _build_here(root, "site", monkeypatch)
     kept = _entries(root)
     assert len(kept) > 5
-    _draw(icon, DRAWN[1])
+    for drawn in (DRAWN[1], DRAWN[0]):
+        _draw(icon, drawn)
+        _build_here(root, "site", monkeypatch)
+        assert _entries(root) == kept
+    # An editor's swap file beside the icons changes nothing: Material never reads it.
+    monkeypatch.setattr(named_files_module, "_process", named_files_module._Process())
     _build_here(root, "site", monkeypatch)
-    assert _entries(root) == kept
-    _draw(icon, DRAWN[0])  # as it was when the process read it: the cache serves again
+    (icon.parent / ".pager.svg.swp").write_bytes(b"swap")
     assert _build_here(root, "site", monkeypatch) == 1
 
 
@@ -955,12 +970,17 @@ def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_
         f"{where}:{text}" for where in both for text in ("./icons", "icons")
     )
     assert len(set(first.values())) == 1
-    # What a file holds is read once a process: changed since, the key cannot be made.
+    # Once what they name has changed in a process, the key cannot be made there, even once it
+    # is as it was.
     (icons / "a.svg").write_text("<svg></svg>", encoding="utf-8")
+    with pytest.raises(ChangedHere, match="`icons`"):
+        named_files(settings, both)
+    (icons / "a.svg").write_text("<svg/>", encoding="utf-8")
     with pytest.raises(ChangedHere):
         named_files(settings, both)
     # Past the most files, counted once however many ways lead to them, neither can it: no page
     # is then looked up or kept.
+    monkeypatch.setattr(named_files_module, "_process", named_files_module._Process())
     monkeypatch.setattr(named_files_module, "MOST_FILES", 1)
     assert named_files({"x": "a.svg"}, {"working": icons, "config": icons})
     (icons / "b.svg").write_text("<svg/>", encoding="utf-8")

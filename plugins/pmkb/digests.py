@@ -33,12 +33,13 @@ def code_digest() -> str:
     return files_digest(Path(__file__).parent)
 
 
-def files_digest(root: Path, *, follow_links: bool = False) -> str:
+def files_digest(root: Path, *, follow_links: bool = False, hidden: bool = True) -> str:
     """A digest of the files in the folder `root` and its folders, or of the file `root`: each
     one's name and content. Not their times: a CI runner checks the project out and installs
     its packages anew, every file with a new time, and would find nothing the last one kept.
-    `follow_links`: folders reached through a link are looked in too (each real folder once).
-    Only regular files are read: a named pipe would wait for a writer for ever."""
+    `follow_links`: folders reached through a link are looked in too (each real folder once);
+    not `hidden`: files and folders whose name starts with a dot are left out. Only regular
+    files are read: a named pipe would wait for a writer for ever."""
     if root.is_file():
         return digest(f"{root.name}:{_content_digest(str(root))}")
     parts: list[str] = []
@@ -50,8 +51,8 @@ def files_digest(root: Path, *, follow_links: bool = False) -> str:
                 dirs[:] = []
                 continue
             seen.add(real)
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and (hidden or d[:1] != "."))
+        for name in sorted(f for f in files if hidden or f[:1] != "."):
             made = _content_digest(os.path.join(folder, name))
             parts.append(f"{os.path.relpath(folder, root)}/{name}:{made}")
     return digest(*parts)

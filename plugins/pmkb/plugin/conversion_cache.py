@@ -692,10 +692,10 @@ def conversion_key(
             logging.INFO,
         ) from None
     except ChangedHere as exc:
+        named = f" ({exc})" if str(exc) else ""
         raise Unstable(
-            f"`{exc}`, which markdown_extensions settings name, changed while this process ran, "
-            "and an extension may still use what it read before (restart `mkdocs serve` to see "
-            "the change)",
+            f"files that markdown_extensions settings name{named} changed while this process "
+            "ran, and an extension may still show what it read before: restart `mkdocs serve`",
             logging.INFO,
         ) from None
     except Exception as exc:  # an object of a plugin's own that does not bear looking at

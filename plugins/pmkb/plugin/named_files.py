@@ -18,8 +18,19 @@ from ..digests import files_digest
 MOST_FILES = 10_000
 _LONGEST = 1024  # characters: no setting naming a file is longer
 
-# Per file or folder named, its digest when this process first read it (see `named_files`).
-_first_read: dict[str, str] = {}
+
+class _Process:
+    """What `named_files` found the first time this process asked, and whether it has found
+    anything else since. Extensions keep what they read for the process's life, and Material
+    for the whole process, whatever project it builds: its icon index, made once for the
+    folders as the settings write them, and each icon once drawn."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] | None = None
+        self.changed = False
+
+
+_process = _Process()
 
 
 class TooManyFiles(Exception):
@@ -27,7 +38,8 @@ class TooManyFiles(Exception):
 
 
 class ChangedHere(Exception):
-    """A file the settings name changed while this process ran."""
+    """What the settings name changed while this process ran: the texts that name what
+    differs now (none, once it is as it was)."""
 
 
 def named_files(settings: Mapping[str, object], folders: Mapping[str, Path]) -> dict[str, str]:
@@ -38,10 +50,11 @@ def named_files(settings: Mapping[str, object], folders: Mapping[str, Path]) -> 
 
     A folder that holds one of `folders` (`.`, `..`) is passed over: it is the project, whose
     postmortems every build reads anyway, and whose every edit would otherwise convert every page
-    again. Raises TooManyFiles past MOST_FILES, and ChangedHere when what a file or folder holds
-    differs from when this process first read it: an extension may keep what it read then for
-    as long as the process runs (Material keeps the icons, and a `serve` session would store
-    pages showing the old icon under the new key)."""
+    again. Files and folders whose name starts with a dot are left out, as Material's search for
+    icons leaves them (an editor's swap file). Raises TooManyFiles past MOST_FILES, and
+    ChangedHere once the answer has differed from the first this process gave, from then on
+    (see `_Process`): a `serve` session would otherwise keep pages drawn with an old icon, or
+    none, under the key of the new one, restored or not."""
     bases = {name: Path(os.path.abspath(folder)) for name, folder in folders.items()}
     found: dict[str, str] = {}
     made: dict[Path, str] = {}  # each file or folder once, however many texts lead to it
@@ -58,10 +71,20 @@ def named_files(settings: Mapping[str, object], folders: Mapping[str, Path]) -> 
                 counted += _count(path, MOST_FILES - counted)
                 if counted > MOST_FILES:
                     raise TooManyFiles(text)
-                made[path] = files_digest(path, follow_links=True)
-                if _first_read.setdefault(str(path), made[path]) != made[path]:
-                    raise ChangedHere(text)
+                made[path] = files_digest(path, follow_links=True, hidden=False)
             found[f"{name}:{text}"] = made[path]
+    first = _process.first
+    if first is None:
+        _process.first = found
+    elif found != first:
+        _process.changed = True
+    if first is not None and _process.changed:
+        differ = {
+            key.partition(":")[2]
+            for key in found.keys() | first.keys()
+            if found.get(key) != first.get(key)
+        }
+        raise ChangedHere(", ".join(f"`{text}`" for text in sorted(differ)))
     return found
 
 
@@ -95,8 +118,8 @@ def _count(path: Path, most: int) -> int:
             dirs[:] = []
             continue
         seen.add(real)
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        counted += len(files)
+        dirs[:] = [d for d in dirs if d != "__pycache__" and d[:1] != "."]
+        counted += sum(f[:1] != "." for f in files)
         if counted > most:
             break
     return counted
