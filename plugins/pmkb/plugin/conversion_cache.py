@@ -679,11 +679,10 @@ def conversion_key(
         raise Unstable("an extension reads other files: " + ", ".join(sorted(modules)))
     versions = {name: _version(name) for name in CONVERTERS}
     settings = {"use_directory_urls": config.use_directory_urls, "validation": config.validation}
-    folders = {"working": Path.cwd(), "config": Path(config.config_file_path or ".").parent}
     try:
         made = [_stable(e) for e in extensions], _stable(config.mdx_configs)
         code = extension_code(modules, config.mdx_configs)
-        read = named_files(config.mdx_configs, folders)
+        read = named_files(config.mdx_configs, _settings_folders(config))
     except Unstable:
         raise
     except TooManyFiles as exc:
@@ -714,6 +713,19 @@ def conversion_key(
         list(log_levels),  # a quieter build logs, and so records, less
     ]
     return digest(json.dumps(parts, sort_keys=True))
+
+
+def _settings_folders(config: MkDocsConfig) -> dict[str, Path]:
+    """Where extensions find the files their settings name: the working folder, mkdocs.yml's."""
+    return {"working": Path.cwd(), "config": Path(config.config_file_path or ".").parent}
+
+
+def named_files_noted(config: MkDocsConfig) -> None:
+    """Note what the build's extension settings name before any page is converted, whether or
+    not the cache is used this build (see `named_files`): a `serve` session that turns the cache
+    on later must compare with what its extensions read first."""
+    with suppress(Exception):  # said, if it matters, when the key is made
+        named_files(config.mdx_configs, _settings_folders(config))
 
 
 def _extension_module(extension: object) -> str:

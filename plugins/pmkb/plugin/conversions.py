@@ -36,6 +36,7 @@ from .conversion_cache import (
     converted_page,
     finished_page,
     holds_packs,
+    named_files_noted,
     plugin_versions,
     replay,
 )
@@ -344,6 +345,7 @@ class Conversions:
         key of the session's last build (`key_before`, None: none ended yet): whether finished
         pages can be used, whether incident pages get their HTML as the theme builds them, and
         then the first pages handed to workers."""
+        named_files_noted(config)
         if _runs_first(others, "on_page_content") or _runs_last(others, after, "on_page_markdown"):
             # Another plugin changes each page's HTML before pmkb takes it (priority 100 or
             # more), or reads or changes its Markdown after pmkb has looked it up in the cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 
 from ..digests import files_digest
@@ -55,6 +56,35 @@ def named_files(settings: Mapping[str, object], folders: Mapping[str, Path]) -> 
     ChangedHere once the answer has differed from the first this process gave, from then on
     (see `_Process`): a `serve` session would otherwise keep pages drawn with an old icon, or
     none, under the key of the new one, restored or not."""
+    try:
+        found = _read(settings, folders)
+    except TooManyFiles as exc:
+        # A state of its own: should the files later be fewer, Material may still hold these.
+        with suppress(ChangedHere):
+            _compared({"": f"more than {MOST_FILES} files: {exc}"})
+        raise
+    _compared(found)
+    return found
+
+
+def _compared(found: dict[str, str]) -> None:
+    """Note what `named_files` found; raise ChangedHere once it has differed from the first."""
+    first = _process.first
+    if first is None:
+        _process.first = found
+    elif found != first:
+        _process.changed = True
+    if first is not None and _process.changed:
+        differ = {
+            key.partition(":")[2]
+            for key in found.keys() | first.keys()
+            if found.get(key) != first.get(key)
+        }
+        raise ChangedHere(", ".join(f"`{text}`" for text in sorted(differ) if text))
+
+
+def _read(settings: Mapping[str, object], folders: Mapping[str, Path]) -> dict[str, str]:
+    """What `named_files` answers, before it is compared."""
     bases = {name: Path(os.path.abspath(folder)) for name, folder in folders.items()}
     found: dict[str, str] = {}
     made: dict[Path, str] = {}  # each file or folder once, however many texts lead to it
@@ -73,18 +103,6 @@ def named_files(settings: Mapping[str, object], folders: Mapping[str, Path]) -> 
                     raise TooManyFiles(text)
                 made[path] = files_digest(path, follow_links=True, hidden=False)
             found[f"{name}:{text}"] = made[path]
-    first = _process.first
-    if first is None:
-        _process.first = found
-    elif found != first:
-        _process.changed = True
-    if first is not None and _process.changed:
-        differ = {
-            key.partition(":")[2]
-            for key in found.keys() | first.keys()
-            if found.get(key) != first.get(key)
-        }
-        raise ChangedHere(", ".join(f"`{text}`" for text in sorted(differ)))
     return found
 
 
