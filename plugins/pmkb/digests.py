@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from functools import cache
 from hashlib import blake2b, sha256
 from pathlib import Path
@@ -22,7 +23,12 @@ def digest(*parts: str | bytes) -> str:
 
 def content_digest(data: bytes) -> bytes:
     """What a file's bytes are known by between runs: equal digests, equal bytes."""
-    return blake2b(data, digest_size=32).digest()
+    return _content_hash(data).digest()
+
+
+def _content_hash(data: bytes = b"") -> blake2b:
+    """The hash of `content_digest`, to be given more of a file's bytes as they are read."""
+    return blake2b(data, digest_size=32)
 
 
 @cache
@@ -42,7 +48,18 @@ def files_digest(root: Path, *, follow_links: bool = False, hidden: bool = True)
     files are read: a named pipe would wait for a writer for ever."""
     if root.is_file():
         return digest(f"{root.name}:{_content_digest(str(root))}")
-    parts: list[str] = []
+    parts = [
+        f"{os.path.relpath(folder, root)}/{name}:{_content_digest(os.path.join(folder, name))}"
+        for folder, name in files_in(root, follow_links=follow_links, hidden=hidden)
+    ]
+    return digest(*parts)
+
+
+def files_in(
+    root: Path, *, follow_links: bool = False, hidden: bool = True
+) -> Iterator[tuple[str, str]]:
+    """The files in the folder `root` and its folders (`__pycache__` left out), as `files_digest`
+    reads them: each one's folder and name, in name order."""
     seen: set[str] = set()
     for folder, dirs, files in os.walk(root, followlinks=follow_links):
         if follow_links:
@@ -53,9 +70,7 @@ def files_digest(root: Path, *, follow_links: bool = False, hidden: bool = True)
             seen.add(real)
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and (hidden or d[:1] != "."))
         for name in sorted(f for f in files if hidden or f[:1] != "."):
-            made = _content_digest(os.path.join(folder, name))
-            parts.append(f"{os.path.relpath(folder, root)}/{name}:{made}")
-    return digest(*parts)
+            yield folder, name
 
 
 # Per file read by `_content_digest`, its size and modification time then, and the digest of its
@@ -74,7 +89,7 @@ def _content_digest(path: str) -> str:
     known = _contents.get(path)
     if known is not None and known[:2] == (found.st_size, found.st_mtime_ns):
         return known[2]
-    made_from = blake2b(digest_size=32)
+    made_from = _content_hash()
     try:
         with open(path, "rb") as file:
             while chunk := file.read(_CHUNK):

@@ -442,9 +442,14 @@ def holds_packs(folder: Path, secret: bytes) -> bool:
     header = pack_header(secret)
     for name in sorted(_packs(folder), reverse=True):  # the newest first
         with suppress(OSError), open(folder / name, "rb", buffering=0) as pack:
-            if hmac.compare_digest(pack.read(len(header)), header):
+            if _opens_with(pack, header):
                 return True
     return False
+
+
+def _opens_with(pack: BinaryIO, header: bytes) -> bool:
+    """Whether the pack open as `pack` (read from its start) opens with `header`."""
+    return hmac.compare_digest(pack.read(len(header)), header)
 
 
 def _packs(folder: Path) -> list[str]:
@@ -481,7 +486,7 @@ def _scan(path: Path, header: bytes) -> tuple[dict[str, tuple[int, int]], int]:
     found: dict[str, tuple[int, int]] = {}
     end = 0
     with suppress(OSError), open(path, "rb", buffering=0) as pack:
-        if not hmac.compare_digest(pack.read(len(header)), header):
+        if not _opens_with(pack, header):
             return found, 0
         size = os.fstat(pack.fileno()).st_size
         end = len(header)

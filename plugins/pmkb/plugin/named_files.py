@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 
-from ..digests import files_digest
+from ..digests import files_digest, files_in
 
 # The most files the folders named may hold together: a setting that names a large tree (a home
 # folder, say) would cost every build the reading of it, and pages are then converted every time.
@@ -124,20 +124,13 @@ def _holds(folder: Path, other: Path) -> bool:
 
 
 def _count(path: Path, most: int) -> int:
-    """How many files `path` is or holds (through links, each real folder once), counted up to
-    one past `most`."""
+    """How many files `path` is or holds, as `files_digest` reads them, counted up to one past
+    `most`."""
     if not path.is_dir():
         return 1
     counted = 0
-    seen: set[str] = set()
-    for folder, dirs, files in os.walk(path, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen:
-            dirs[:] = []
-            continue
-        seen.add(real)
-        dirs[:] = [d for d in dirs if d != "__pycache__" and d[:1] != "."]
-        counted += sum(f[:1] != "." for f in files)
+    for _ in files_in(path, follow_links=True, hidden=False):
+        counted += 1
         if counted > most:
             break
     return counted
