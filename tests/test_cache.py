@@ -32,7 +32,15 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pymdownx import slugs
 
-from helpers import BUILD_EPOCH, build, make_project, postmortem, read, site_differences
+from helpers import (
+    BUILD_EPOCH,
+    build,
+    make_project,
+    postmortem,
+    read,
+    site_differences,
+    symlink,
+)
 from pmkb import cache_key, digests
 from pmkb.kept import being_written
 from pmkb.model import Postmortem
@@ -917,7 +925,7 @@ def test_an_icon_of_the_sites_own_once_edited_is_shown_anew_on_the_pages_that_us
     if linked:
         (root / "vendor" / "team").mkdir(parents=True)
         icon.parent.parent.mkdir(parents=True)
-        icon.parent.symlink_to(root / "vendor" / "team", target_is_directory=True)
+        symlink(icon.parent, root / "vendor" / "team")
     shown = []
     for drawn in DRAWN:
         _draw(icon, drawn)
