@@ -464,10 +464,10 @@ def _run_step(root: Path, found: str) -> tuple[list[list[str]], str]:
     bin_dir = root.parent / "bin"
     bin_dir.mkdir(exist_ok=True)
     gh = bin_dir / "gh"
-    gh.write_text(f"#!{sys.executable}\n{FAKE_GH}", encoding="utf-8")
+    gh.write_text(f"#!{sys.executable}\n{FAKE_GH}", encoding="utf-8", newline="\n")
     gh.chmod(0o755)
     log = root.parent / "gh.log"
-    log.write_text("", encoding="utf-8")
+    log.write_text("", encoding="utf-8", newline="\n")
     env = {
         **os.environ,
         **{k: str(v) for k, v in step["env"].items()},

@@ -327,7 +327,7 @@ def test_new_file_fails_check_on_each_guidance_line_until_replaced(
         assert result.code == (EXIT_FINDINGS if guidance_lines(text) else EXIT_OK)
         if section is not None:
             text = fill_section(text, section)
-            path.write_text(text, encoding="utf-8")
+            path.write_text(text, encoding="utf-8", newline="\n")
     assert guidance_lines(text) == []
 
 
@@ -346,7 +346,7 @@ def test_new_file_passes_strict_check_once_filled_in(tmp_path: Path, run: Runner
         ("resolved", "2026-03-12T16:10:00+01:00"),
     ]:
         text = text.replace(f"{key}:  # YYYY-MM-DDTHH:MM:SSZ\n", f"{key}: {value}\n")
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="\n")
     result = run("check", "--strict")
     assert result.lines == ["Checked 1 postmortem file(s): 0 error(s), 0 warning(s)."]
     assert result.code == EXIT_OK
@@ -731,27 +731,37 @@ def test_changed_since_reports_only_changed_and_added_files(
     )
     commit(git, "base")
     git("checkout", "-q", "-b", "feature")
-    (tmp_path / "postmortems/2025/changed.md").write_text(broken("P2"), encoding="utf-8")
+    (tmp_path / "postmortems/2025/changed.md").write_text(
+        broken("P2"), encoding="utf-8", newline="\n"
+    )
     (tmp_path / "postmortems/2026").mkdir()
     (tmp_path / "postmortems/2026/added.md").write_text(
-        VALID.replace("[checkout]", "[chekout]"), encoding="utf-8"
+        VALID.replace("[checkout]", "[chekout]"), encoding="utf-8", newline="\n"
     )
     (tmp_path / "postmortems/2025/deleted.md").unlink()
     git("mv", "postmortems/2025/renamed.md", "postmortems/2026/renamed.md")
     (tmp_path / "postmortems/README.md").write_text(
-        "# Changed, not a postmortem\n", encoding="utf-8"
+        "# Changed, not a postmortem\n", encoding="utf-8", newline="\n"
     )
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs/index.md").write_text("# Not in the knowledge base\n", encoding="utf-8")
+    (tmp_path / "docs/index.md").write_text(
+        "# Not in the knowledge base\n", encoding="utf-8", newline="\n"
+    )
     commit(git, "feature")
     # The base branch moves on: its own changes are not the pull request's.
     git("checkout", "-q", "main")
-    (tmp_path / "postmortems/2025/on-main.md").write_text(broken("P4"), encoding="utf-8")
+    (tmp_path / "postmortems/2025/on-main.md").write_text(
+        broken("P4"), encoding="utf-8", newline="\n"
+    )
     commit(git, "main moves on")
     git("checkout", "-q", "feature")
     # Not committed: an untracked file and an uncommitted change count too.
-    (tmp_path / "postmortems/2026/untracked.md").write_text(broken("P3"), encoding="utf-8")
-    (tmp_path / "postmortems/2025/uncommitted.md").write_text(broken("P5"), encoding="utf-8")
+    (tmp_path / "postmortems/2026/untracked.md").write_text(
+        broken("P3"), encoding="utf-8", newline="\n"
+    )
+    (tmp_path / "postmortems/2025/uncommitted.md").write_text(
+        broken("P5"), encoding="utf-8", newline="\n"
+    )
 
     result = run("check", "--format", "json", "--changed-since", "main")
     assert result.found == [
@@ -821,7 +831,7 @@ def test_changed_since_checks_everything_once_pmkbs_options_changed(
     config = tmp_path / "mkdocs.yml"
     written = yaml.safe_load(config.read_text(encoding="utf-8"))
     written["plugins"] = [{"pmkb": {"review_required_for": ["SEV2"]}}]
-    config.write_text(yaml.safe_dump(written), encoding="utf-8")
+    config.write_text(yaml.safe_dump(written), encoding="utf-8", newline="\n")
     everything = run("check", "--format", "json", *named)
     assert [f[3] for f in everything.found] == ["PMK121"]
     changed = run("check", "--format", "json", "--changed-since", "HEAD", *named)
@@ -838,7 +848,7 @@ def test_changed_since_reads_file_names_as_git_writes_them(
     git("init", "-q", "-b", "main")
     make_project(tmp_path, files={"postmortems/base.md": VALID})
     commit(git, "base")
-    (tmp_path / "postmortems/café-outage.md").write_text(broken(), encoding="utf-8")
+    (tmp_path / "postmortems/café-outage.md").write_text(broken(), encoding="utf-8", newline="\n")
     commit(git, "an accent")
     real = subprocess.run
 
@@ -891,7 +901,7 @@ def test_changed_since_reports_a_duplicate_id_with_an_unchanged_file(
     commit(git, "base")
     git("checkout", "-q", "-b", "feature")
     (tmp_path / added).parent.mkdir(exist_ok=True)
-    (tmp_path / added).write_text(VALID, encoding="utf-8")
+    (tmp_path / added).write_text(VALID, encoding="utf-8", newline="\n")
     commit(git, "add a postmortem")
     result = run("check", "--format", "json", "--changed-since", "main")
     assert result.found == [(reported, 1, 1, "PMK112", "error")]
@@ -912,7 +922,7 @@ def test_changed_since_still_reports_catalog_errors(
     )
     commit(git, "base")
     git("checkout", "-q", "-b", "feature")
-    (tmp_path / "postmortems/b.md").write_text(VALID, encoding="utf-8")
+    (tmp_path / "postmortems/b.md").write_text(VALID, encoding="utf-8", newline="\n")
     commit(git, "add b")
     result = run("check", "--format", "json", "--changed-since", "main")
     assert result.found == [("postmortems/services.yml", 7, 1, "PMK506", "error")]
@@ -929,8 +939,8 @@ def test_changed_since_in_a_subfolder_of_the_repository(
     make_project(project, files={"postmortems/a.md": VALID}, options={})
     make_project(tmp_path / "other", files={"postmortems/a.md": VALID})
     commit(git, "base")
-    (project / "postmortems/a.md").write_text(broken(), encoding="utf-8")
-    (tmp_path / "other/postmortems/a.md").write_text(broken(), encoding="utf-8")
+    (project / "postmortems/a.md").write_text(broken(), encoding="utf-8", newline="\n")
+    (tmp_path / "other/postmortems/a.md").write_text(broken(), encoding="utf-8", newline="\n")
     result = run("check", "--format", "json", "--changed-since", "HEAD", cwd=project)
     assert result.found == [("postmortems/a.md", 4, 11, "PMK107", "error")]
 
@@ -966,11 +976,11 @@ def test_changed_since_in_a_shallow_clone_says_to_fetch_the_history(
     git("add", "-A", cwd=source)
     git("commit", "-q", "-m", "base", cwd=source)
     git("checkout", "-q", "-b", "feature", cwd=source)
-    (source / "postmortems/b.md").write_text(VALID, encoding="utf-8")
+    (source / "postmortems/b.md").write_text(VALID, encoding="utf-8", newline="\n")
     git("add", "-A", cwd=source)
     git("commit", "-q", "-m", "feature", cwd=source)
     git("checkout", "-q", "main", cwd=source)
-    (source / "postmortems/c.md").write_text(VALID, encoding="utf-8")
+    (source / "postmortems/c.md").write_text(VALID, encoding="utf-8", newline="\n")
     git("add", "-A", cwd=source)
     git("commit", "-q", "-m", "main moves on", cwd=source)
     git("clone", "-q", "--depth", "1", "--no-single-branch", "-b", "feature",
@@ -1212,7 +1222,9 @@ def valid_meta() -> dict[str, Any]:
 
 def write_meta(tmp_path: Path, meta: dict[str, Any]) -> None:
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
-    (tmp_path / "postmortems/a.md").write_text(f"---\n{front}---\n{BODY}", encoding="utf-8")
+    (tmp_path / "postmortems/a.md").write_text(
+        f"---\n{front}---\n{BODY}", encoding="utf-8", newline="\n"
+    )
 
 
 def test_valid_front_matter_passes_the_schema_and_the_check(tmp_path: Path, run: Runner) -> None:

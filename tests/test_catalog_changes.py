@@ -150,7 +150,9 @@ def test_without_a_catalog_edit_the_untouched_postmortems_are_not_checked(
     an alias is not shown."""
     path = project / "postmortems/2026/checkout.md"
     path.write_text(
-        path.read_text(encoding="utf-8").replace("20 minutes", "21 minutes"), encoding="utf-8"
+        path.read_text(encoding="utf-8").replace("20 minutes", "21 minutes"),
+        encoding="utf-8",
+        newline="\n",
     )
     git("commit", "-q", "-am", "Edit a postmortem")
     code, files, found = _found(check_json, "--changed-since", "main")

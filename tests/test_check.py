@@ -8,7 +8,6 @@ on lines 2-7 and its closing `---` on line 8; `## Summary` is on line 10, `## Im
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -311,7 +310,7 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     # what it leads to is not quoted (CI logs are public).
     (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
     (tmp_path / "elsewhere" / "sub" / "x.md").write_text(
-        swap("severity: SEV2", "severity: TOKEN-hunter2"), encoding="utf-8"
+        swap("severity: SEV2", "severity: TOKEN-hunter2"), encoding="utf-8", newline="\n"
     )
     symlink(tmp_path / "notes", tmp_path / "elsewhere")
     linked = check_json("notes/sub")
@@ -328,7 +327,7 @@ def test_named_folder_outside_the_knowledge_base_has_its_files_checked(
     linked = check_json(str(tmp_path / "link" / "kb" / "other" / "sub"), cwd=real)
     assert [f[3] for f in linked.found] == ["PMK010"] and "hunter2" not in linked.out
     (real / "drafts").mkdir()
-    (real / "drafts" / ".hidden.md").write_text("not read", encoding="utf-8")
+    (real / "drafts" / ".hidden.md").write_text("not read", encoding="utf-8", newline="\n")
     symlink(real / "drafts" / "loop", real)
     looped = check_json(str(tmp_path / "link" / "kb" / "drafts" / "loop" / A), cwd=real)
     assert [(f[0], f[3]) for f in looped.found] == [(f"drafts/loop/{A}", "PMK010")]
@@ -607,7 +606,7 @@ def test_read_source_never_raises_for_a_folder(tmp_path: Path) -> None:
 
 def test_symlinked_file_is_reported_not_followed(tmp_path: Path, check_json: Runner) -> None:
     make_project(tmp_path, files={"archive/old.md": ""})
-    os.symlink(tmp_path / "archive/old.md", tmp_path / "postmortems/old.md")
+    symlink(tmp_path / "postmortems/old.md", tmp_path / "archive/old.md")
     result = check_json()
     assert result.found == [("postmortems/old.md", 1, 1, "PMK010", "warning")]
     assert result.messages == ["symbolic link: not followed"]
@@ -616,7 +615,7 @@ def test_symlinked_file_is_reported_not_followed(tmp_path: Path, check_json: Run
 
 def test_symlinked_folder_is_reported_not_followed(tmp_path: Path, check_json: Runner) -> None:
     make_project(tmp_path, files={"archive/old.md": ""})
-    os.symlink(tmp_path / "archive", tmp_path / "postmortems/old")
+    symlink(tmp_path / "postmortems/old", tmp_path / "archive")
     result = check_json()
     assert result.found == [("postmortems/old", 1, 1, "PMK010", "warning")]
     assert result.messages == ["symbolic link to a folder: not followed"]
@@ -624,7 +623,7 @@ def test_symlinked_folder_is_reported_not_followed(tmp_path: Path, check_json: R
 
 def test_dangling_symlink_is_reported(tmp_path: Path, check_json: Runner) -> None:
     make_project(tmp_path, files={A: VALID})
-    os.symlink(tmp_path / "nowhere.md", tmp_path / "postmortems/gone.md")
+    symlink(tmp_path / "postmortems/gone.md", tmp_path / "nowhere.md")
     result = check_json()
     assert result.found == [("postmortems/gone.md", 1, 1, "PMK010", "warning")]
 
@@ -710,10 +709,10 @@ def test_run_inside_the_project_says_where_its_configuration_is(
     assert result.code == EXIT_FINDINGS
     assert (result.out, result.err) == ("", hint + missing + "\n")
     # Given a configuration, it is the one meant: no guess.
-    (inside / "kb.yml").write_text("site_name: x\n", encoding="utf-8")
+    (inside / "kb.yml").write_text("site_name: x\n", encoding="utf-8", newline="\n")
     assert run("check", "--config", "kb.yml", cwd=inside).err == ""
     # A site above that does not use pmkb is not the project's.
-    (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n", encoding="utf-8", newline="\n")
     assert run("check", cwd=inside).err == ""
 
 

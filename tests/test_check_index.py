@@ -66,7 +66,9 @@ def test_the_folder_at_the_top_of_the_file_system_named_reads_every_file(
     # `/` ends with the separator that marks every other folder's end: no file seemed in it,
     # and every one was taken from the index, its findings lost.
     root = _project(tmp_path / "kb")
-    (root / "postmortems/2025/pm-07.md").write_text("---\nstatus: bogus\n---\n", encoding="utf-8")
+    (root / "postmortems/2025/pm-07.md").write_text(
+        "---\nstatus: bogus\n---\n", encoding="utf-8", newline="\n"
+    )
     run("check", "postmortems/2025/pm-01.md", cwd=root)  # the index written
     full = run("check", "--format", "json", cwd=root)
     reads.clear()
@@ -122,7 +124,9 @@ def test_a_full_check_leaves_the_index_for_the_check_of_one_file(
     other = root / "postmortems" / "2025" / "pm-30.md"
     before = other.stat()
     text = other.read_text(encoding="utf-8")
-    other.write_text(text.replace("title: Incident 30\n", "id: pm-10\ntitle: I\n"), "utf-8")
+    other.write_text(
+        text.replace("title: Incident 30\n", "id: pm-10\ntitle: I\n"), "utf-8", newline="\n"
+    )
     if sys.platform != "win32":
         os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
     reads.clear()
@@ -142,7 +146,7 @@ def test_an_edit_to_another_file_is_seen(tmp_path: Path, run: Runner, reads: lis
     text = other.read_text(encoding="utf-8")
     edited = text.replace("title: Incident 30\n", "id: pm-10\ntitle: I\n")
     assert len(edited) == len(text)
-    other.write_text(edited, encoding="utf-8")
+    other.write_text(edited, encoding="utf-8", newline="\n")
     if sys.platform != "win32":  # Windows keeps no change time: the index sees edits by mtime
         os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
     reads.clear()
@@ -159,7 +163,7 @@ def test_a_deleted_or_added_file_is_seen(tmp_path: Path, run: Runner) -> None:
     (root / "postmortems" / "2025" / "pm-04.md").unlink()
     assert run("check", named, cwd=root).code == 0
     (root / "postmortems" / "2025" / "a-new.md").write_text(
-        postmortem("New", "2025-08-01", extra={"id": "pm-04"}), encoding="utf-8"
+        postmortem("New", "2025-08-01", extra={"id": "pm-04"}), encoding="utf-8", newline="\n"
     )
     # The new file sorts first and keeps the id: the named file is the one reported.
     result = run("check", named, cwd=root)
@@ -178,9 +182,9 @@ def test_an_index_from_elsewhere_is_not_trusted(tmp_path: Path, run: Runner) -> 
     for entry in data["files"].values():
         entry[0][2] -= 1  # another modification time
         entry[1] = "pm-20"  # every file claims the named file's id
-    index.write_text(json.dumps(data), encoding="utf-8")
+    index.write_text(json.dumps(data), encoding="utf-8", newline="\n")
     assert run("check", named, cwd=root).code == 0
-    index.write_text("{not json", encoding="utf-8")
+    index.write_text("{not json", encoding="utf-8", newline="\n")
     assert run("check", named, cwd=root).code == 0
 
 
@@ -309,7 +313,9 @@ def test_a_services_visibility_edit_is_checked_on_the_postmortems_it_affects(
     assert run("check", "postmortems/services.yml", cwd=root).code == 0
     catalog = root / "postmortems" / "services.yml"
     text = catalog.read_text(encoding="utf-8")
-    catalog.write_text(text.replace("visibility: public", "visibility: internal"), "utf-8")
+    catalog.write_text(
+        text.replace("visibility: public", "visibility: internal"), "utf-8", newline="\n"
+    )
     result = run("check", "--format", "json", "postmortems/services.yml", cwd=root)
     assert ("postmortems/a.md", "PMK119") in _codes(result)
     assert result.code == 1
@@ -390,17 +396,18 @@ def test_the_check_of_changes_runs_no_command_a_pull_request_commits(
     git("add", "-A")
     git("commit", "-q", "-m", "base")
     marker = tmp_path / "ran"
-    (root / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (root / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8", newline="\n")
     for folder in ("objects", "refs"):
         (root / folder).mkdir()
-        (root / folder / "keep").write_text("", encoding="utf-8")
+        (root / folder / "keep").write_text("", encoding="utf-8", newline="\n")
     (root / "config").write_text(
         "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n"
         f'\tfsmonitor = "touch {marker}; false"\n',
         encoding="utf-8",
+        newline="\n",
     )
     fake = root / "git"
-    fake.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8", newline="\n")
     fake.chmod(0o755)
     git("add", "-A")
     git("commit", "-q", "-m", "the pull request")
@@ -468,7 +475,9 @@ def test_a_service_page_a_catalog_edit_puts_at_a_docs_pages_address_is_reported(
     )
     catalog = root / "postmortems" / "services.yml"
     catalog.write_text(
-        catalog.read_text(encoding="utf-8") + "search: {name: Search, owner: team}\n", "utf-8"
+        catalog.read_text(encoding="utf-8") + "search: {name: Search, owner: team}\n",
+        "utf-8",
+        newline="\n",
     )
     collision = ("docs/services/search.md", "PMK604")
     assert collision in _codes(run("check", "--format", "json", cwd=root))
@@ -486,7 +495,9 @@ def test_a_docs_page_a_change_adds_at_an_incidents_address_is_reported(
     git("add", "-A")
     git("commit", "-q", "-m", "base")
     (tmp_path / "docs" / "incidents").mkdir(parents=True)
-    (tmp_path / "docs" / "incidents" / "guide.md").write_text("# Guide\n", encoding="utf-8")
+    (tmp_path / "docs" / "incidents" / "guide.md").write_text(
+        "# Guide\n", encoding="utf-8", newline="\n"
+    )
     result = run("check", "--format", "json", "--changed-since", "HEAD")
     assert (_codes(result), result.code) == ([("docs/incidents/guide.md", "PMK604")], 1)
 
@@ -582,7 +593,7 @@ def test_a_check_never_removes_a_team_file_named_like_its_store(
     pms = {"2025/pm-01.md": postmortem("Incident 1", "2025-03-01")}
     root = make_project(tmp_path / "kb", pms, options={"cache_dir": "postmortems"})
     team = root / "postmortems" / "postmortems-2024.json"
-    team.write_text("{}", encoding="utf-8")
+    team.write_text("{}", encoding="utf-8", newline="\n")
     month_ago = time.time() - 30 * 86400
     os.utime(team, (month_ago, month_ago))
     run("check", cwd=root)

@@ -86,6 +86,7 @@ def test_a_second_check_checks_no_unchanged_file_and_reports_the_same(
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Dana forgot the flag", "a flag was missing"),
         encoding="utf-8",
+        newline="\n",
     )
     third = run("check", "--format", "json", cwd=root)
     assert checks == ["postmortems/2025/pm-03.md"]
@@ -109,6 +110,7 @@ def test_after_an_edit_a_run_writes_only_what_changed_and_the_next_reads_both(
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Dana forgot the flag", "a flag was missing"),
         encoding="utf-8",
+        newline="\n",
     )
     checks.clear()
     second = run("check", "--format", "json", cwd=root)
@@ -121,7 +123,9 @@ def test_after_an_edit_a_run_writes_only_what_changed_and_the_next_reads_both(
     # A second file edited: more than an eighth of them changed since the store was written,
     # which is written whole again.
     other = root / "postmortems" / "2025" / "pm-07.md"
-    other.write_text(other.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    other.write_text(
+        other.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8", newline="\n"
+    )
     checks.clear()
     third = run("check", "--format", "json", cwd=root)
     assert checks == ["postmortems/2025/pm-07.md"]
@@ -166,7 +170,7 @@ def test_a_store_from_elsewhere_or_damaged_is_not_trusted(
         entry[1]["findings"] = [["x", "one", 1, "PMK000", "error", "forged"]]  # a line not a number
         entry[1]["times"] = ["not a time", None, None, None]
     for text in (json.dumps(elsewhere), json.dumps(damaged), "{not json", "[]"):
-        store.write_text(text, encoding="utf-8")
+        store.write_text(text, encoding="utf-8", newline="\n")
         checks.clear()
         again = run("check", "--format", "json", cwd=root)
         assert len(checks) == COUNT
@@ -216,12 +220,15 @@ def test_a_store_or_changes_nested_past_what_python_reads_are_not_trusted(
     changes.write_text(
         f'{{"format": 3, "key": {key}, "files": {{"set": {{}}, "gone": {nested}}}}}',
         encoding="utf-8",
+        newline="\n",
     )
     checks.clear()
     again = run("check", "--format", "json", cwd=root)
     assert checks == []  # the store itself holds
     assert (again.code, again.out) == (expected.code, expected.out)
-    store.write_text(f'{{"format": 3, "key": {key}, "files": {nested}}}', encoding="utf-8")
+    store.write_text(
+        f'{{"format": 3, "key": {key}, "files": {nested}}}', encoding="utf-8", newline="\n"
+    )
     checks.clear()
     again = run("check", "--format", "json", cwd=root)
     assert len(checks) == COUNT
@@ -242,7 +249,9 @@ def test_another_build_date_or_catalog_checks_again(
     assert len(checks) == COUNT
     services = root / "postmortems" / "services.yml"
     added = "ledger:\n  name: Ledger\n  owner: team-payments\n"
-    services.write_text(services.read_text(encoding="utf-8") + added, encoding="utf-8")
+    services.write_text(
+        services.read_text(encoding="utf-8") + added, encoding="utf-8", newline="\n"
+    )
     checks.clear()
     run("check", cwd=root)
     assert len(checks) == COUNT
@@ -259,7 +268,7 @@ def test_the_store_of_settings_unused_for_two_weeks_is_removed_when_another_is_w
     run("check", cwd=root)
     [old] = folder.glob("postmortems-*.json")
     recent = folder / "postmortems-0123456789abcdef.json"
-    recent.write_text("{}", encoding="utf-8")
+    recent.write_text("{}", encoding="utf-8", newline="\n")
     now = time.time()
     os.utime(old, (now - 15 * 86400, now - 15 * 86400))
     os.utime(recent, (now - 3 * 86400, now - 3 * 86400))
@@ -368,7 +377,9 @@ def test_a_folder_that_cannot_be_written_only_means_checking_again(
     tmp_path: Path, run: Runner
 ) -> None:
     root = _project(tmp_path / "kb")
-    (root / ".cache").write_text("a file where the cache folder would be", encoding="utf-8")
+    (root / ".cache").write_text(
+        "a file where the cache folder would be", encoding="utf-8", newline="\n"
+    )
     first = run("check", cwd=root)
     assert first.code == 1
     assert run("check", cwd=root).out == first.out
@@ -389,7 +400,9 @@ def test_a_file_edited_while_it_is_checked_is_checked_again_next_time(
             text = path.read_text(encoding="utf-8")
             # Another size too: with SETTLED_NS at 0 here, a write within the same tick of the
             # file system's clock would otherwise leave the identity as it was.
-            path.write_text(text.replace("Dana forgot the flag", "a flag was unset"), "utf-8")
+            path.write_text(
+                text.replace("Dana forgot the flag", "a flag was unset"), "utf-8", newline="\n"
+            )
         return source
 
     monkeypatch.setattr(knowledge, "read_source", saved_meanwhile)
@@ -421,7 +434,9 @@ def test_a_file_changed_just_before_it_was_checked_is_known_by_its_bytes_not_its
     before = edited.stat()
     # The same size and modification time: only the bytes tell.
     edited.write_text(
-        edited.read_text(encoding="utf-8").replace("Dana forgot", "Dana missed"), encoding="utf-8"
+        edited.read_text(encoding="utf-8").replace("Dana forgot", "Dana missed"),
+        encoding="utf-8",
+        newline="\n",
     )
     os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
     checks.clear()
@@ -468,16 +483,20 @@ def test_an_unsealed_entry_known_by_its_identity_is_not_sealed_with_its_digest(
     store = _store(root)
     forged = _kept(store)
     forged["files"]["postmortems/2025/pm-03.md"][1]["findings"] = []
-    store.write_text(json.dumps(forged), encoding="utf-8")  # unsealed
+    store.write_text(json.dumps(forged), encoding="utf-8", newline="\n")  # unsealed
     # Two files edited of twelve: the store is written whole, sealed.
     for name in ("pm-07.md", "pm-08.md"):
         other = root / "postmortems" / "2025" / name
-        other.write_text(other.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+        other.write_text(
+            other.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8", newline="\n"
+        )
     run("check", cwd=root)
     for name in ("pm-07.md", "pm-08.md"):
         other = root / "postmortems" / "2025" / name
         other.write_text(
-            other.read_text(encoding="utf-8").removesuffix("\nOne more line.\n"), "utf-8"
+            other.read_text(encoding="utf-8").removesuffix("\nOne more line.\n"),
+            "utf-8",
+            newline="\n",
         )
     assert _kept(store)  # sealed
     _new_times(root)
@@ -520,9 +539,13 @@ def test_folders_where_the_store_and_its_changes_would_be(
     store = _store(root)
     store.with_suffix(".changes").mkdir()
     edited = root / "postmortems" / "2025" / "pm-03.md"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8", newline="\n"
+    )
     run("check", cwd=root)  # writes changes: where a folder is
-    edited.write_text(edited.read_text(encoding="utf-8").removesuffix("\nMore.\n"), "utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8").removesuffix("\nMore.\n"), "utf-8", newline="\n"
+    )
     assert run("check", "--format", "json", cwd=root).out == expected.out
     store.unlink()
     store.mkdir()

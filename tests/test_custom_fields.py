@@ -548,7 +548,9 @@ def test_new_writes_the_custom_fields_blank_with_what_they_take(
     found = run("check", "--format", "json").data["findings"]
     assert [f for f in found if f["code"].startswith("PMK1")] == []  # the sections' guidance aside
     in_review = text.replace("status: draft", "status: in-review")
-    (tmp_path / "postmortems/2026/2026-03-12-checkout-errors.md").write_text(in_review, "utf-8")
+    (tmp_path / "postmortems/2026/2026-03-12-checkout-errors.md").write_text(
+        in_review, "utf-8", newline="\n"
+    )
     codes = [f["code"] for f in run("check", "--format", "json").data["findings"]]
     assert "PMK124" in codes
 

@@ -148,7 +148,7 @@ def test_random_edits_under_serve_dirty_publish_what_a_clean_build_publishes(
         for name, text in sources.items():
             path = root / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
+                path.write_text(text, encoding="utf-8", newline="\n")
         # As `mkdocs serve` rebuilds: the configuration read again, the same plugin instance.
         build(load_config(str(root / "mkdocs.yml"), site_dir=str(out)), dirty=True)
         clean = tmp_path / f"clean-{step}"

@@ -100,7 +100,7 @@ def _engine(name: str, command: str) -> Engine:
             )
     if not _program(binary, command).exists():
         _unavailable(f"{name} installed into {venv}, but {_program(binary, command)} is missing")
-    stamp.write_text(wanted, encoding="utf-8")
+    stamp.write_text(wanted, encoding="utf-8", newline="\n")
     return Engine(name, binary)
 
 
@@ -153,7 +153,7 @@ def example_copy(root: Path, config_name: str = "mkdocs.yml") -> Path:
         if pruned != config["nav"]:
             config["nav"] = pruned
             text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
-    (root / config_name).write_text(text, encoding="utf-8")
+    (root / config_name).write_text(text, encoding="utf-8", newline="\n")
     return root
 
 
@@ -374,10 +374,11 @@ def test_generate_writes_pages_as_folder_indexes_and_relinks_project_pages(
         "[all](../incidents/index.md), [svc][s], [away](https://x.example/incidents/a.md)\n\n"
         "[s]: ../services/checkout.md",
         encoding="utf-8",
+        newline="\n",
     )
     (root / "docs" / "incidents").mkdir()
     (root / "docs" / "incidents" / "2024-01-10-checkout-down.md").write_text(
-        "# Replaced\n", encoding="utf-8"
+        "# Replaced\n", encoding="utf-8", newline="\n"
     )
     out = tmp_path / "out"
     result = _run([sys.executable, "-m", "pmkb.cli", "generate", "--out", str(out)], cwd=root)

@@ -499,7 +499,7 @@ def test_serve_dirty_writes_again_only_the_feeds_an_edit_changed(
         edited = root / "postmortems/2024/2024-02-01-checkout-slow.md"
         text = edited.read_text(encoding="utf-8")
         assert old in text
-        edited.write_text(text.replace(old, new), encoding="utf-8")
+        edited.write_text(text.replace(old, new), encoding="utf-8", newline="\n")
         build_site(load_config(str(root / "mkdocs.yml"), site_dir=str(out)), dirty=True)
         return [n for n in names if (out / n).stat().st_mtime_ns != 0]
 
@@ -539,7 +539,7 @@ def test_pmkb_generate_reads_the_site_address_from_the_environment_as_mkdocs_doe
         r"(?m)^site_url: .*$", "site_url: !ENV [PMKB_TEST_SITE_URL, KB_URL, null]", text
     )
     assert written != text
-    config.write_text(written, encoding="utf-8")
+    config.write_text(written, encoding="utf-8", newline="\n")
     monkeypatch.delenv("PMKB_TEST_SITE_URL", raising=False)
     monkeypatch.setenv("KB_URL", "https://kb.example/incidents/")
     result = run("generate", "--out", str(tmp_path / "out"), cwd=project)

@@ -119,7 +119,9 @@ def _move_sources(project: Path, config: dict[str, Any]) -> None:
     (project / "postmortems").rename(project.parent / "data" / "postmortems")
     config["docs_dir"] = "../shared/docs"
     config["plugins"][1]["pmkb"] = {"postmortems_dir": "../data/postmortems"}
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (project / "mkdocs.yml").write_text(
+        yaml.safe_dump(config, sort_keys=False), encoding="utf-8", newline="\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -190,7 +192,7 @@ def test_refuses_a_folder_of_files_pmkb_did_not_write_and_leaves_them(
     other = tmp_path / "other"
     for name, text in files.items():
         (other / name).parent.mkdir(parents=True, exist_ok=True)
-        (other / name).write_text(text, encoding="utf-8")
+        (other / name).write_text(text, encoding="utf-8", newline="\n")
     before = snapshot(other)
     line = refused(run("generate", "--out", "../other", cwd=project), "pmkb did not write")
     assert ".pmkb-generated" in line
@@ -199,7 +201,7 @@ def test_refuses_a_folder_of_files_pmkb_did_not_write_and_leaves_them(
 
 
 def test_refuses_a_file(run: Runner, project: Path, tmp_path: Path) -> None:
-    (tmp_path / "out").write_text("a file\n", encoding="utf-8")
+    (tmp_path / "out").write_text("a file\n", encoding="utf-8", newline="\n")
     refused(run("generate", "--out", "../out", cwd=project), "not a folder")
     assert (tmp_path / "out").read_text(encoding="utf-8") == "a file\n"
 
@@ -228,7 +230,9 @@ def test_copies_the_project_pages_from_a_drive_that_numbers_no_file(
     from pmkb.site import generate
 
     (project / "docs" / "guide").mkdir()
-    (project / "docs" / "guide" / "on-call.md").write_text("# On call\n", encoding="utf-8")
+    (project / "docs" / "guide" / "on-call.md").write_text(
+        "# On call\n", encoding="utf-8", newline="\n"
+    )
     real = os.stat
 
     def unnumbered(path: Any, *args: Any, **kwargs: Any) -> Any:
@@ -256,13 +260,15 @@ def test_replaces_its_own_output_and_keeps_what_it_did_not_write(
     assert old_page.is_file()
     # What an engine and the user leave in the output: a built site, a cache, a note.
     (out / "site").mkdir()
-    (out / "site" / "index.html").write_text("<p>built</p>", encoding="utf-8")
+    (out / "site" / "index.html").write_text("<p>built</p>", encoding="utf-8", newline="\n")
     (out / ".cache").mkdir()
     (out / ".cache" / "pages").write_bytes(b"\x00cache")
-    (out / "docs" / "incidents" / "NOTE.txt").write_text("keep me\n", encoding="utf-8")
+    (out / "docs" / "incidents" / "NOTE.txt").write_text(
+        "keep me\n", encoding="utf-8", newline="\n"
+    )
     (project / "postmortems" / "2024" / "2024-02-01-payments-slow.md").unlink()
     (project / "postmortems" / NEW).write_text(
-        postmortem("Search empty", "2024-03-05"), encoding="utf-8"
+        postmortem("Search empty", "2024-03-05"), encoding="utf-8", newline="\n"
     )
 
     generated(run, project)
@@ -280,9 +286,11 @@ def test_refuses_to_overwrite_a_file_of_the_users_in_its_output(
     run: Runner, project: Path, tmp_path: Path
 ) -> None:
     out = generated(run, project)
-    (out / "docs" / "guide.md").write_text("the user's own guide\n", encoding="utf-8")
+    (out / "docs" / "guide.md").write_text("the user's own guide\n", encoding="utf-8", newline="\n")
     before = snapshot(out)
-    (project / "docs" / "guide.md").write_text("# The project's guide\n", encoding="utf-8")
+    (project / "docs" / "guide.md").write_text(
+        "# The project's guide\n", encoding="utf-8", newline="\n"
+    )
     line = refused(run("generate", "--out", "../out", cwd=project), "was not written by pmkb")
     assert "docs/guide.md" in line
     assert snapshot(out) == before
@@ -336,10 +344,10 @@ def test_a_full_disk_leaves_the_previous_output_byte_for_byte(
 ) -> None:
     out = generated(run, project)
     (out / "site").mkdir()
-    (out / "site" / "index.html").write_text("<p>built</p>", encoding="utf-8")
+    (out / "site" / "index.html").write_text("<p>built</p>", encoding="utf-8", newline="\n")
     before = snapshot(out)
     (project / "postmortems" / NEW).write_text(
-        postmortem("Search empty", "2024-03-05"), encoding="utf-8"
+        postmortem("Search empty", "2024-03-05"), encoding="utf-8", newline="\n"
     )
     _failing(monkeypatch, *FAILURES[failure])
 
@@ -398,7 +406,9 @@ def test_a_read_only_parent_is_one_line_and_no_change(
 def test_a_read_only_project_page_is_copied_writable(run: Runner, project: Path) -> None:
     # A read-only checkout: the copy must still be relinked, replaced and deleted by later runs.
     page = project / "docs" / "guide.md"
-    page.write_text("[one](incidents/2024-01-10-checkout-down.md)\n", encoding="utf-8")
+    page.write_text(
+        "[one](incidents/2024-01-10-checkout-down.md)\n", encoding="utf-8", newline="\n"
+    )
     page.chmod(0o444)
     out = generated(run, project)
     assert (out / "docs" / "guide.md").read_text(encoding="utf-8") == (

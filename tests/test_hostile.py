@@ -88,7 +88,7 @@ def test_arbitrary_front_matter_and_body_never_crash(
 ) -> None:
     root = _kb_root(tmp_path)
     text = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body
-    (root / "postmortems" / "x.md").write_text(text, encoding="utf-8")
+    (root / "postmortems" / "x.md").write_text(text, encoding="utf-8", newline="\n")
     _load_and_render(root)
 
 
@@ -97,7 +97,7 @@ def test_arbitrary_front_matter_and_body_never_crash(
 def test_arbitrary_markdown_bodies_render(tmp_path: Path, body: str) -> None:
     root = _kb_root(tmp_path)
     (root / "postmortems" / "x.md").write_text(
-        postmortem("T", "2024-01-01", body=body), encoding="utf-8"
+        postmortem("T", "2024-01-01", body=body), encoding="utf-8", newline="\n"
     )
     _load_and_render(root)
 
@@ -220,7 +220,9 @@ def test_ids_differing_by_case_collide_and_one_is_withheld(tmp_path: Path) -> No
 def test_symlink_outside_the_knowledge_base_is_not_followed(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "secret.md").write_text(postmortem("Outside secret", "2024-01-01"), encoding="utf-8")
+    (outside / "secret.md").write_text(
+        postmortem("Outside secret", "2024-01-01"), encoding="utf-8", newline="\n"
+    )
     make_project(tmp_path / "p", {"a.md": postmortem("Inside", "2024-01-01")}, site=True)
     symlink(tmp_path / "p" / "postmortems" / "link", outside)
     symlink(tmp_path / "p" / "postmortems" / "file.md", outside / "secret.md")

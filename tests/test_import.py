@@ -71,7 +71,7 @@ def _setup(tmp_path: Path, sources: dict[str, str | bytes], mapping: str = "") -
         path = tmp_path / "archive" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    (tmp_path / "map.yml").write_text(mapping, encoding="utf-8")
+    (tmp_path / "map.yml").write_text(mapping, encoding="utf-8", newline="\n")
     return tmp_path / "kb"
 
 
@@ -206,6 +206,7 @@ def test_an_sre_book_report_is_imported_by_the_documented_mapping(
     (kb / "mkdocs.yml").write_text(
         yaml.safe_dump({"site_name": "KB", "plugins": [{"pmkb": GOOGLE_OPTIONS}]}),
         encoding="utf-8",
+        newline="\n",
     )
     result = run("import", "../archive", "--mapping", "../map.yml", cwd=kb)
     assert result.code == 0, result.out + result.err
@@ -276,7 +277,9 @@ def test_a_second_run_changes_nothing_and_an_edited_file_is_never_overwritten(
     assert "Read 2 file(s): 0 written, 2 imported before, 0 skipped." in again.lines
     assert {p: p.read_bytes() for p in folder.iterdir()} == before
     edited = folder / names[1]
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8", newline="\n"
+    )
     third = run("import", "../archive", "--mapping", "../map.yml", cwd=kb)
     shown = edited.relative_to(kb).as_posix()
     assert f"skipped ../archive/a.md: {shown} exists; not overwritten" in third.lines
@@ -469,7 +472,7 @@ def test_sources_inside_the_postmortems_folder_are_not_imported_again(
     tmp_path: Path, run: Runner
 ) -> None:
     kb = _setup(tmp_path, {})
-    (kb / "postmortems/old.md").write_text("---\ntitle: Old\n---\n", encoding="utf-8")
+    (kb / "postmortems/old.md").write_text("---\ntitle: Old\n---\n", encoding="utf-8", newline="\n")
     result = run("import", "postmortems", cwd=kb)
     assert "skipped postmortems/old.md: already inside the postmortems folder" in result.lines
 

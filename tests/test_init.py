@@ -166,7 +166,7 @@ def test_init_in_an_existing_site_leaves_mkdocs_yml_alone(tmp_path: Path, run: R
     # One that sets its address is told nothing more.
     (tmp_path / "again").mkdir()
     (tmp_path / "again" / "mkdocs.yml").write_text(
-        "site_name: x\nsite_url: https://kb.example/\n", encoding="utf-8"
+        "site_name: x\nsite_url: https://kb.example/\n", encoding="utf-8", newline="\n"
     )
     again = run("init", "--yes", cwd=tmp_path / "again")
     assert not any("site_url" in line for line in again.lines)
@@ -174,7 +174,9 @@ def test_init_in_an_existing_site_leaves_mkdocs_yml_alone(tmp_path: Path, run: R
 
 def test_init_never_overwrites_an_existing_file(tmp_path: Path, run: Runner) -> None:
     (tmp_path / "postmortems").mkdir()
-    (tmp_path / "postmortems" / "services.yml").write_text("mine: {name: Mine}\n", encoding="utf-8")
+    (tmp_path / "postmortems" / "services.yml").write_text(
+        "mine: {name: Mine}\n", encoding="utf-8", newline="\n"
+    )
     result = run("init", "--yes")
     assert result.code == 0
     assert (tmp_path / "postmortems" / "services.yml").read_text(
@@ -184,14 +186,14 @@ def test_init_never_overwrites_an_existing_file(tmp_path: Path, run: Runner) -> 
 
 
 def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Runner) -> None:
-    (tmp_path / "file").write_text("", encoding="utf-8")
+    (tmp_path / "file").write_text("", encoding="utf-8", newline="\n")
     result = run("init", "file", "--yes")
     assert result.code == 2
     assert result.err.strip() == "pmkb init: file is not a folder"
 
 
 def test_init_reports_a_disk_error(tmp_path: Path, run: Runner) -> None:
-    (tmp_path / ".github").write_text("a file where a folder goes", encoding="utf-8")
+    (tmp_path / ".github").write_text("a file where a folder goes", encoding="utf-8", newline="\n")
     result = run("init", "--yes")
     assert result.code == 2
     assert result.err.startswith("pmkb init: ")
@@ -495,9 +497,9 @@ def test_init_with_import_starts_the_knowledge_base_from_an_archive(
 ) -> None:
     archive = tmp_path / "archive"
     archive.mkdir()
-    (archive / "search.md").write_text(ARCHIVE_POSTMORTEM, encoding="utf-8")
+    (archive / "search.md").write_text(ARCHIVE_POSTMORTEM, encoding="utf-8", newline="\n")
     (tmp_path / "map.yml").write_text(
-        "fields: {title: name, date: day, services: team}\n", encoding="utf-8"
+        "fields: {title: name, date: day, services: team}\n", encoding="utf-8", newline="\n"
     )
     result = run(
         "init", "kb", "--yes", "--import", "archive", "--mapping", "map.yml", "--add-to-catalog"
@@ -527,7 +529,7 @@ def test_init_with_import_starts_the_knowledge_base_from_an_archive(
 
 def test_init_with_a_bad_mapping_writes_nothing(tmp_path: Path, run: Runner) -> None:
     (tmp_path / "archive").mkdir()
-    (tmp_path / "map.yml").write_text("fields: {titel: name}\n", encoding="utf-8")
+    (tmp_path / "map.yml").write_text("fields: {titel: name}\n", encoding="utf-8", newline="\n")
     result = run("init", "kb", "--yes", "--import", "archive", "--mapping", "map.yml")
     assert result.code == 2
     assert result.err.startswith("map.yml:1:10: error PMK701 unknown key `titel` in `fields`")

@@ -51,7 +51,7 @@ def _same_size_edit(path: Path, old: str, new: str) -> None:
     before = path.stat()
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    path.write_text(text.replace(old, new), encoding="utf-8", newline="\n")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = path.stat()
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
@@ -100,6 +100,7 @@ def test_serve_cache_reads_again_only_a_file_whose_identity_changed(
     path.write_text(
         path.read_text(encoding="utf-8").replace("status: published", "status: draft"),
         encoding="utf-8",
+        newline="\n",
     )
     kb = load(settings, cache)
     assert (cache.reads, cache.parses) == (3, 3)

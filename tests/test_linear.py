@@ -179,7 +179,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Base:
 def run_file(base: Base, text: str, most: float = DEADLINE) -> dict[str, float]:
     """Seconds to read, check (as `pmkb check` does), load and render a postmortem of `text`;
     each step is stopped after `most` seconds."""
-    base.file.write_text(text, encoding="utf-8")
+    base.file.write_text(text, encoding="utf-8", newline="\n")
     assert len(text.encode()) <= MAX_BYTES
     seconds: dict[str, float] = {}
     seconds["read_source"], source = timed(lambda: read_source(base.file, "x.md"), most)
@@ -279,9 +279,12 @@ def _catalog_steps(base: Base, line: str) -> dict[str, float]:
     factors = base.settings.factors_file
     kept = services.read_bytes(), factors.read_bytes()
     try:
-        services.write_text(f"{quoted(line)}:\n  name: x\nok:\n  name: {quoted(line)}\n")
+        services.write_text(
+            f"{quoted(line)}:\n  name: x\nok:\n  name: {quoted(line)}\n", newline="\n"
+        )
         factors.write_text(
-            f"ok:\n  name: x\n  category: {quoted(line)}\n  aliases: [{quoted(line)}]\n"
+            f"ok:\n  name: x\n  category: {quoted(line)}\n  aliases: [{quoted(line)}]\n",
+            newline="\n",
         )
         settings = load_settings({"factor_categories": ["Change", "Detection"]}, base.root)
         seconds, _ = timed(

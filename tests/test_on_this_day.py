@@ -281,7 +281,7 @@ def test_a_cached_build_shows_what_changed_since(tmp_path: Path) -> None:
     root = _site(tmp_path, kb)
     assert "A new one of this week" not in _block(_built(root))
     (root / "postmortems" / "new.md").write_text(
-        postmortem("A new one of this week", "2024-11-28"), encoding="utf-8"
+        postmortem("A new one of this week", "2024-11-28"), encoding="utf-8", newline="\n"
     )
     assert "A new one of this week" in _block(_built(root))
 
@@ -314,7 +314,9 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = _site(tmp_path / "kb", _knowledge_base())
     # A page that shows the marker in a code block places nothing, and is not built again.
-    (root / "docs" / "quoting.md").write_text(HOME.split("## Placing it")[1], encoding="utf-8")
+    (root / "docs" / "quoting.md").write_text(
+        HOME.split("## Placing it")[1], encoding="utf-8", newline="\n"
+    )
     out = tmp_path / "served"
     converted: list[str] = []
     render = Page.render
@@ -336,7 +338,9 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
 
     assert rebuild() == []  # nothing changed
     folder = root / "postmortems"
-    (folder / "new.md").write_text(postmortem("Added this week", "2024-11-28"), encoding="utf-8")
+    (folder / "new.md").write_text(
+        postmortem("Added this week", "2024-11-28"), encoding="utf-8", newline="\n"
+    )
     made = rebuild()
     assert "index.md" in made
     assert "quoting.md" not in made
@@ -347,6 +351,7 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     other.write_text(
         other.read_text(encoding="utf-8").replace("another week", "some other week"),
         encoding="utf-8",
+        newline="\n",
     )
     assert "index.md" not in rebuild()
 
@@ -355,13 +360,16 @@ def test_serve_dirty_rebuilds_the_placing_page_when_what_it_shows_changes(
     hub.write_text(
         hub.read_text(encoding="utf-8").replace("pushed to every store", "pushed everywhere"),
         encoding="utf-8",
+        newline="\n",
     )
     assert "index.md" in rebuild()
     assert ">Config pushed everywhere</a>" in _block((out / "index.html").read_text("utf-8"))
 
     # An action item done: it leaves the block.
     hub.write_text(
-        hub.read_text(encoding="utf-8").replace("status: open", "status: done"), encoding="utf-8"
+        hub.read_text(encoding="utf-8").replace("status: open", "status: done"),
+        encoding="utf-8",
+        newline="\n",
     )
     assert "index.md" in rebuild()
     assert "Stage config rollouts" not in (out / "index.html").read_text(encoding="utf-8")

@@ -268,7 +268,9 @@ def test_mkdocs_generic_enabled_switch_is_not_an_unknown_option(
     # options; `pmkb check` reads mkdocs.yml itself and must do the same.
     make_project(tmp_path, {"a.md": VALID})
     (tmp_path / "mkdocs.yml").write_text(
-        f"site_name: T\nplugins:\n  - pmkb:\n      enabled: {written}\n", encoding="utf-8"
+        f"site_name: T\nplugins:\n  - pmkb:\n      enabled: {written}\n",
+        encoding="utf-8",
+        newline="\n",
     )
     result = run("check")
     assert (result.code, result.out.splitlines()[-1]) == (
@@ -280,7 +282,9 @@ def test_mkdocs_generic_enabled_switch_is_not_an_unknown_option(
 def test_an_enabled_switch_that_is_not_a_boolean_is_reported(tmp_path: Path, run: Runner) -> None:
     make_project(tmp_path, {"a.md": VALID})
     (tmp_path / "mkdocs.yml").write_text(
-        "site_name: T\nplugins:\n  - pmkb:\n      enabled: sometimes\n", encoding="utf-8"
+        "site_name: T\nplugins:\n  - pmkb:\n      enabled: sometimes\n",
+        encoding="utf-8",
+        newline="\n",
     )
     result = run("check")
     assert result.code == 2

@@ -142,7 +142,7 @@ if __name__ == "__main__":
 
 def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "build.py"
-    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8")
+    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8", newline="\n")
     marks = tmp_path / "pids"
     marks.mkdir()
     build = subprocess.Popen([sys.executable, str(script), str(marks)])
@@ -318,8 +318,10 @@ def _hooked(root: Path, hook: str) -> None:
     """`root`'s site with `hook` as its hooks file."""
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     config["hooks"] = ["hooks.py"]
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (root / "hooks.py").write_text(hook, encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump(config, sort_keys=False), encoding="utf-8", newline="\n"
+    )
+    (root / "hooks.py").write_text(hook, encoding="utf-8", newline="\n")
 
 
 def _built_beside(root: Path) -> None:
@@ -360,14 +362,16 @@ def test_the_listing_pages_are_made_beside_the_build_and_published_alike(tmp_pat
     # The worker kept them: the next build (a body edited) takes them, and makes none.
     first = root / "postmortems" / "2020" / "pm-000.md"
     text = first.read_text(encoding="utf-8")
-    first.write_text(text.replace("## Summary\n", "## Summary\n\nEdited.\n"), encoding="utf-8")
+    first.write_text(
+        text.replace("## Summary\n", "## Summary\n\nEdited.\n"), encoding="utf-8", newline="\n"
+    )
     here, made_by, left = in_fresh_process(_built_with_pages_beside, root, "site-warm", True)
     assert made_by == [] and left == 0
     shutil.rmtree(root / ".cache")
     here, made_by, _ = in_fresh_process(_built_with_pages_beside, root, "site-here", False)
     assert made_by == [here]
     assert site_differences(root / "site-warm", root / "site-here") == []
-    first.write_text(text, encoding="utf-8")
+    first.write_text(text, encoding="utf-8", newline="\n")
     shutil.rmtree(root / ".cache")
     in_fresh_process(_built_with_pages_beside, root, "site-again", False)
     assert site_differences(root / "site", root / "site-again") == []

@@ -92,7 +92,9 @@ def test_build_does_not_publish_or_log_a_linked_catalog(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "services.yml").write_text(
-        yaml.safe_dump({"checkout": {"name": SECRET, "owner": SECRET}}), encoding="utf-8"
+        yaml.safe_dump({"checkout": {"name": SECRET, "owner": SECRET}}),
+        encoding="utf-8",
+        newline="\n",
     )
     root = make_project(tmp_path / "p", {"a.md": postmortem("A", "2024-01-01")}, site=True)
     (root / "postmortems" / "services.yml").unlink()
@@ -168,7 +170,7 @@ def test_build_refuses_postmortems_inside_docs_dir(tmp_path: Path) -> None:
     root = make_project(tmp_path, {}, options={"postmortems_dir": "docs/postmortems"}, site=True)
     (root / "docs" / "postmortems").mkdir()
     (root / "docs" / "postmortems" / "draft.md").write_text(
-        postmortem(SECRET, "2024-01-01", status="draft"), encoding="utf-8"
+        postmortem(SECRET, "2024-01-01", status="draft"), encoding="utf-8", newline="\n"
     )
     result = build(root)
     assert result.returncode != 0
@@ -320,7 +322,7 @@ def test_docs_files_mkdocs_leaves_out_are_not_reported(tmp_path: Path, check_jso
     files = {A: VALID, "docs/.incidents.json": "x", "docs/templates/incidents.json": "x"}
     make_project(tmp_path, files=files, options={}, mkdocs={"use_directory_urls": False})
     (tmp_path / "docs" / "incidents.md").write_text(
-        "# Not incidents/index.html\n", encoding="utf-8"
+        "# Not incidents/index.html\n", encoding="utf-8", newline="\n"
     )
     assert check_json().found == []
 
@@ -328,7 +330,7 @@ def test_docs_files_mkdocs_leaves_out_are_not_reported(tmp_path: Path, check_jso
 @needs_docs_dir
 def test_build_reports_a_docs_file_on_a_generated_page(tmp_path: Path) -> None:
     root = make_project(tmp_path, {"a.md": postmortem("A", "2024-01-01")}, site=True)
-    (root / "docs" / "incidents.md").write_text("# My incidents\n", encoding="utf-8")
+    (root / "docs" / "incidents.md").write_text("# My incidents\n", encoding="utf-8", newline="\n")
     result = build(root)
     assert "docs/incidents.md:1:1: error PMK604 `incidents.md` and the incidents listing" in (
         result.stderr
@@ -532,7 +534,9 @@ def test_edit_link_is_right_when_docs_dir_is_written_through_a_link(tmp_path: Pa
     symlink(tmp_path / "link", real)
     config = real / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(f"docs_dir: {(tmp_path / 'link' / 'docs').as_posix()}\n" + text, "utf-8")
+    config.write_text(
+        f"docs_dir: {(tmp_path / 'link' / 'docs').as_posix()}\n" + text, "utf-8", newline="\n"
+    )
     _edit_link_leads_to_the_postmortem(real)
 
 
@@ -545,7 +549,7 @@ def test_edit_link_is_right_when_docs_dir_is_in_a_folder_that_is_a_link(tmp_path
     symlink(root / "site-src", root / "build" / "src")
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8").replace("edit/main/docs/", "edit/main/site-src/docs/")
-    config.write_text("docs_dir: site-src/docs\n" + text, encoding="utf-8")
+    config.write_text("docs_dir: site-src/docs\n" + text, encoding="utf-8", newline="\n")
     _edit_link_leads_to_the_postmortem(root)
 
 
@@ -557,7 +561,7 @@ def test_edit_link_is_right_when_mkdocs_yml_is_a_link_to_another_folder(tmp_path
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("- pmkb: {}", "- pmkb:\n    postmortems_dir: ../postmortems")
     assert "../postmortems" in config
-    (root / "conf" / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "conf" / "mkdocs.yml").write_text(config, encoding="utf-8", newline="\n")
     (root / "mkdocs.yml").unlink()
     symlink(root / "mkdocs.yml", root / "conf" / "mkdocs.yml")
     _edit_link_leads_to_the_postmortem(root)
@@ -588,7 +592,7 @@ def test_configuration_on_another_drive_is_shown_as_given(
 
     config = tmp_path / "kb" / "mkdocs.yml"
     config.parent.mkdir()
-    config.write_text("site_name: [unclosed\n", encoding="utf-8")
+    config.write_text("site_name: [unclosed\n", encoding="utf-8", newline="\n")
 
     def across_drives(path: str, start: str | None = None) -> str:
         raise ValueError("path is on mount 'D:', start on mount 'C:'")

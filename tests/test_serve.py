@@ -46,6 +46,7 @@ def test_a_serve_rebuild_reparses_only_the_edited_file(tmp_path: Path) -> None:
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three, edited"),
         encoding="utf-8",
+        newline="\n",
     )
     second = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
     assert second.plugins["pmkb"] is plugin  # MkDocs keeps plugins that define on_startup
@@ -70,7 +71,9 @@ def test_at_a_thousand_postmortems_one_edit_costs_one_parse(tmp_path: Path) -> N
     plugin = rebuild_files(startup=True)
     assert plugin.cache.parses == 1000  # type: ignore[attr-defined]
     edited = root / "postmortems" / "2007" / "pm-0007.md"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8", newline="\n"
+    )
     assert rebuild_files() is plugin
     assert plugin.cache.parses == 1001  # type: ignore[attr-defined]
     assert rebuild_files() is plugin
@@ -479,7 +482,7 @@ def _built_twice(root: Path, edits: dict[str, str] | None = None) -> dict[str, A
     for build_again in (False, True):
         if build_again:
             for name, text in (edits or {}).items():
-                (root / "postmortems" / name).write_text(text, encoding="utf-8")
+                (root / "postmortems" / name).write_text(text, encoding="utf-8", newline="\n")
         started.append(0)
         _mkdocs_build(root)
         sites.append(_files(root / "site"))
@@ -956,6 +959,7 @@ def test_a_script_that_builds_without_the_main_guard_gets_its_site_and_the_reaso
         f"parallel.FORK = {fork}\n"
         "build(load_config('mkdocs.yml'))\n",
         encoding="utf-8",
+        newline="\n",
     )
     environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH}
     result = subprocess.run(

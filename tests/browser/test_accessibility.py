@@ -143,7 +143,9 @@ def init_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ]:
         assert old in text, f"the example postmortem of `pmkb init` has no {old!r} any more"
         text = text.replace(old, new, 1)
-    (example.parent / "2026-11-20-example-problems.md").write_text(text, encoding="utf-8")
+    (example.parent / "2026-11-20-example-problems.md").write_text(
+        text, encoding="utf-8", newline="\n"
+    )
     result = build(root, env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
     assert result.returncode == 0, result.stderr
     with served(root / "site") as site:

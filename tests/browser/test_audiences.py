@@ -43,7 +43,9 @@ def public_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (root / "mkdocs.yml").rename(root / "internal.yml")
     # `build` builds the mkdocs.yml of a folder: the public one, inheriting the internal one.
     text = (root / "mkdocs.public.yml").read_text(encoding="utf-8")
-    (root / "mkdocs.yml").write_text(text.replace("INHERIT: mkdocs.yml", "INHERIT: internal.yml"))
+    (root / "mkdocs.yml").write_text(
+        text.replace("INHERIT: mkdocs.yml", "INHERIT: internal.yml"), newline="\n"
+    )
     result = build(root, strict=True, env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
     if result.returncode != 0:
         pytest.fail(f"the public example site does not build:\n{result.stderr}", pytrace=False)

@@ -12,7 +12,7 @@ from .conftest import find_chromium
 
 
 def _executable(path: Path) -> Path:
-    path.write_text("")
+    path.write_text("", newline="\n")
     path.chmod(0o755)
     return path
 

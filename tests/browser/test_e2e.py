@@ -576,12 +576,13 @@ def test_no_broken_internal_link(built_site: Path) -> None:
 def test_link_check_catches_a_broken_link(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.html").write_text(
-        '<h2 id="x">A</h2><a href="#x">ok</a>', encoding="utf-8"
+        '<h2 id="x">A</h2><a href="#x">ok</a>', encoding="utf-8", newline="\n"
     )
     (tmp_path / "index.html").write_text(
         '<a href="a/">ok</a> <a href="a/#x">ok</a> <a href="https://example.com/">other site</a>'
         ' <a href="b/">missing page</a> <a href="a/#y">missing anchor</a>',
         encoding="utf-8",
+        newline="\n",
     )
     assert broken_links(tmp_path) == [
         "index.html: b/ (no such file)",

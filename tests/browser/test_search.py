@@ -211,13 +211,17 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     root = tmp_path_factory.mktemp("search-1000") / "kb"
     project = generate(root, 1000)
     config = root / "mkdocs.yml"
-    config.write_text(config.read_text("utf-8").replace("search: compact", "search: auto"))
+    config.write_text(
+        config.read_text("utf-8").replace("search: compact", "search: auto"), newline="\n"
+    )
     published = [p for p in project.files if p not in project.drafts]
     chosen = published[len(published) // 2]
     text = chosen.read_text("utf-8")
     at = text.index("## Timeline\n") + len("## Timeline\n")
     line_end = text.index("\n", text.index("- ", at))
-    chosen.write_text(text[:line_end] + f" The {WORD} relay stalls." + text[line_end:], "utf-8")
+    chosen.write_text(
+        text[:line_end] + f" The {WORD} relay stalls." + text[line_end:], "utf-8", newline="\n"
+    )
     title = re.search(r"^title: (.*)$", text, re.M)[1].strip("'\"")  # type: ignore[index]
     result = build(root, strict=False)
     assert result.returncode == 0, result.stderr
