@@ -217,7 +217,7 @@ def _built_with_extra(
     for value in values:
         written = yaml.safe_load(config.read_text(encoding="utf-8"))
         written["extra"] = {name: value}
-        config.write_text(yaml.safe_dump(written), encoding="utf-8")
+        config.write_text(yaml.safe_dump(written), encoding="utf-8", newline="\n")
         _build_here(root, "site", monkeypatch)
         pages.append(
             (root / "site" / "incidents" / "db-failover" / "index.html").read_text("utf-8")
@@ -290,7 +290,7 @@ def test_packs_made_before_two_weeks_or_ahead_of_the_clock_are_removed_by_the_fi
     (folder / "ab").mkdir()
     legacy, other = folder / "ab" / ("c" * 62), folder / "ab" / "notes.txt"
     legacy.write_bytes(entry)
-    other.write_text("mine")
+    other.write_text("mine", newline="\n")
     marker = folder / ".cleaned"
     assert marker.is_file()  # the first build looked the folder over
     _build_here(root, "site", monkeypatch)
@@ -431,6 +431,7 @@ def test_an_edit_converts_the_edited_incident_and_the_pages_that_list_it(
             "A short summary of what happened.", "The purge emptied every edge cache at once."
         ),
         encoding="utf-8",
+        newline="\n",
     )
     with _conversions() as converted:
         config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site-warm"))
@@ -468,6 +469,7 @@ def test_a_postmortem_added_or_removed_converts_its_page_and_the_pages_that_list
             summary="The mail queue grew for hours.",
         ),
         encoding="utf-8",
+        newline="\n",
     )
     for step in ("added", "removed"):
         rendered.clear()
@@ -518,6 +520,7 @@ def test_a_postmortem_added_renders_again_only_the_incidents_whose_related_it_ma
     (root / "postmortems" / "2024" / "newest.md").write_text(
         postmortem("Newest", (start + timedelta(days=count)).isoformat(), services=["payments"]),
         encoding="utf-8",
+        newline="\n",
     )
     _build_here(root, "site-added", monkeypatch)
     assert "Newest" in rendered and "Day 000" not in rendered
@@ -540,7 +543,9 @@ def test_a_page_linking_to_a_postmortem_yet_to_come_is_converted_again_when_it_c
     sites = []
     for step in ("missing", "added", "removed"):
         if step == "added":
-            later.write_text(postmortem("The later stampede", "2025-06-01"), encoding="utf-8")
+            later.write_text(
+                postmortem("The later stampede", "2025-06-01"), encoding="utf-8", newline="\n"
+            )
         if step == "removed":
             later.unlink()
         caplog.clear()
@@ -869,7 +874,9 @@ def test_extensions_with_functions_in_their_settings_are_cached_and_snippets_tur
         )
     # A function made by calling one with settings (a `functools.partial`).
     slugify = "!!python/object/apply:pymdownx.slugs.slugify {kwds: {case: lower}}"
-    (root / "mkdocs.yml").write_text(config.replace("SLUGIFY", slugify), encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        config.replace("SLUGIFY", slugify), encoding="utf-8", newline="\n"
+    )
     _build_here(root, "site", monkeypatch)
     assert _build_here(root, "site", monkeypatch) == 1
     # Snippets reads files the key cannot cover: every page is converted, every time.
@@ -902,13 +909,15 @@ def _with_icons(tmp_path: Path, icons: str = "overrides/.icons") -> Path:
             f"'!!python/name:material.extensions.emoji.{name}'",
             "!!python/name:material.extensions.emoji." + name,
         )
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8", newline="\n")
     return root
 
 
 def _draw(icon: Path, drawn: str) -> None:
     icon.parent.mkdir(parents=True, exist_ok=True)
-    icon.write_text(f'<svg viewBox="0 0 24 24"><path d="{drawn}"/></svg>', encoding="utf-8")
+    icon.write_text(
+        f'<svg viewBox="0 0 24 24"><path d="{drawn}"/></svg>', encoding="utf-8", newline="\n"
+    )
 
 
 DRAWN = ("M1 1h22v22H1z", "M12 2a10 10 0 1 0 0 20")
@@ -951,12 +960,14 @@ def test_an_icon_drawn_while_serving_is_not_kept_as_the_process_shows_it(
     config = root / "mkdocs.yml"
     written = config.read_text(encoding="utf-8")
     if first == "uncached":
-        config.write_text(written.replace("- toc\n", "- toc\n- pymdownx.snippets\n"), "utf-8")
+        config.write_text(
+            written.replace("- toc\n", "- toc\n- pymdownx.snippets\n"), "utf-8", newline="\n"
+        )
     icon = root / "overrides" / ".icons" / "team" / "pager.svg"
     if first != "missing":
         _draw(icon, DRAWN[0])
     _build_here(root, "site", monkeypatch)
-    config.write_text(written, encoding="utf-8")
+    config.write_text(written, encoding="utf-8", newline="\n")
     kept = _entries(root)
     assert (len(kept) > 5) == (first != "uncached")
     for drawn in (DRAWN[1], DRAWN[0]):
@@ -975,7 +986,7 @@ def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_
 ) -> None:
     icons = tmp_path / "icons"
     icons.mkdir()
-    (icons / "a.svg").write_text("<svg/>", encoding="utf-8")
+    (icons / "a.svg").write_text("<svg/>", encoding="utf-8", newline="\n")
     if hasattr(os, "mkfifo"):
         os.mkfifo(icons / ".lock")  # never opened: reading it would wait for a writer for ever
     settings = {"x": {"options": [".", "..", "icons", "./icons", "missing", "https://x.org/", 3]}}
@@ -987,10 +998,10 @@ def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_
     assert len(set(first.values())) == 1
     # Once what they name has changed in a process, the key cannot be made there, even once it
     # is as it was.
-    (icons / "a.svg").write_text("<svg></svg>", encoding="utf-8")
+    (icons / "a.svg").write_text("<svg></svg>", encoding="utf-8", newline="\n")
     with pytest.raises(ChangedHere, match="`icons`"):
         named_files(settings, both)
-    (icons / "a.svg").write_text("<svg/>", encoding="utf-8")
+    (icons / "a.svg").write_text("<svg/>", encoding="utf-8", newline="\n")
     with pytest.raises(ChangedHere):
         named_files(settings, both)
     # Past the most files, counted once however many ways lead to them, neither can it: no page
@@ -998,7 +1009,7 @@ def test_the_key_covers_files_settings_name_but_not_the_project_and_not_a_large_
     monkeypatch.setattr(named_files_module, "_process", named_files_module._Process())
     monkeypatch.setattr(named_files_module, "MOST_FILES", 1)
     assert named_files({"x": "a.svg"}, {"working": icons, "config": icons})
-    (icons / "b.svg").write_text("<svg/>", encoding="utf-8")
+    (icons / "b.svg").write_text("<svg/>", encoding="utf-8", newline="\n")
     with pytest.raises(TooManyFiles):
         named_files({"x": "icons"}, {"working": tmp_path})
     emoji = {"pymdownx.emoji": {"options": {"custom_icons": ["icons"]}}}
@@ -1092,7 +1103,7 @@ def test_a_plugin_at_the_last_priority_before_pmkb_or_turned_off_leaves_the_cach
     pmkb = next(p for p in written["plugins"] if isinstance(p, dict) and "pmkb" in p)
     social = {"social": {"enabled": False}}
     written["plugins"] = ["search", *([social, pmkb] if social_first else [pmkb, social])]
-    config.write_text(yaml.safe_dump(written), encoding="utf-8")
+    config.write_text(yaml.safe_dump(written), encoding="utf-8", newline="\n")
     first = _build_here(root, "site", monkeypatch)
     _no_finished_pages(root)
     # Only the site's own page is converted again: the cache is used.
@@ -1210,7 +1221,7 @@ def test_a_teams_own_markdown_extension_once_edited_converts_the_pages_again(
     shown = []
     for signature in ("Reviewed by the SRE guild", "Reviewed again by the platform team"):
         extension = TEAM_EXTENSION.replace("SIGNATURE", signature)
-        (root / "team.py").write_text(extension, encoding="utf-8")
+        (root / "team.py").write_text(extension, encoding="utf-8", newline="\n")
         result = build(root, env=_importable(root))
         assert result.returncode == 0, result.stderr
         shown.append(f"<p>{signature}</p>" in read(root, "incidents/db-failover/index.html"))
@@ -1237,7 +1248,7 @@ def test_an_extension_a_hook_adds_once_edited_converts_the_pages_again(tmp_path:
     for signature in ("Reviewed by the SRE guild", "Reviewed again by the platform team"):
         extension = TEAM_EXTENSION_HOOK.replace("SIGNATURE", signature)
         (root / "hooks").mkdir(exist_ok=True)
-        (root / "hooks" / "team.py").write_text(extension, encoding="utf-8")
+        (root / "hooks" / "team.py").write_text(extension, encoding="utf-8", newline="\n")
         for _ in range(2):  # the second build takes the incident pages from the cache
             result = build(root)
             assert result.returncode == 0, result.stderr
@@ -1439,9 +1450,25 @@ def test_a_link_to_nothing_in_a_settings_functions_package_leaves_the_build_goin
     # An editor's lock file (`.#module.py`) is a link to nothing while a file is being edited.
     package = tmp_path / "team"
     package.mkdir()
-    (package / "slug.py").write_text("def slug(text, sep):\n    return text\n", encoding="utf-8")
-    (package / ".#slug.py").symlink_to(tmp_path / "gone")
+    (package / "slug.py").write_text(
+        "def slug(text, sep):\n    return text\n", encoding="utf-8", newline="\n"
+    )
+    symlink(package / ".#slug.py", tmp_path / "gone")
     assert digests.files_digest(package) != digests.files_digest(tmp_path / "none-such")
+
+
+def test_a_folder_opened_in_a_file_manager_is_the_same_code(tmp_path: Path) -> None:
+    # Finder and Explorer leave .DS_Store, Thumbs.db and desktop.ini behind: no page is converted
+    # again for them, and an edit to the code still is.
+    package = tmp_path / "team"
+    package.mkdir()
+    (package / "slug.py").write_bytes(b"def slug(text, sep):\n    return text\n")
+    before = digests.files_digest(package)
+    for name in (".DS_Store", "Thumbs.db", "desktop.ini"):
+        (package / name).write_bytes(b"\x00\x00\x00\x01Bud1")
+    assert digests.files_digest(package) == before
+    (package / "slug.py").write_bytes(b"def slug(text, sep):\n    return text.lower()\n")
+    assert digests.files_digest(package) != before
 
 
 def test_an_author_who_writes_a_kept_placeholder_sees_it_as_text_with_the_cache_or_without(
@@ -1504,7 +1531,7 @@ def test_another_markdown_extension_setting_converts_every_page_again(
     first = _build_here(root, "site", monkeypatch)
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(
-        config.replace("- toc", "- toc:\n    permalink: true"), encoding="utf-8"
+        config.replace("- toc", "- toc:\n    permalink: true"), encoding="utf-8", newline="\n"
     )
     assert _build_here(root, "site", monkeypatch) == first
     assert 'class="headerlink"' in (
@@ -1651,7 +1678,9 @@ def test_a_finished_incident_page_is_neither_rendered_nor_converted_again(
     # An edit: that incident is made again, the others stay finished.
     edited = root / "postmortems" / "2025" / "cdn-purge.md"
     edited.write_text(
-        edited.read_text(encoding="utf-8").replace("A short summary", "A new summary"), "utf-8"
+        edited.read_text(encoding="utf-8").replace("A short summary", "A new summary"),
+        "utf-8",
+        newline="\n",
     )
     _build_here(root, "site-edited", monkeypatch)
     assert rendered == ["CDN purge emptied the cache"]
@@ -1865,7 +1894,9 @@ def listings_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _edited(root: Path, name: str, old: str, new: str) -> None:
     path = root / "postmortems" / "2025" / name
-    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8", newline="\n"
+    )
 
 
 def _kept_listings(root: Path) -> Path:
@@ -1908,7 +1939,7 @@ def test_two_sites_of_one_checkout_keep_their_own_listing_pages(
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     (options,) = [p["pmkb"] for p in config["plugins"] if isinstance(p, dict) and "pmkb" in p]
     options["audience"] = "public"
-    (root / "mkdocs.public.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (root / "mkdocs.public.yml").write_text(yaml.safe_dump(config), encoding="utf-8", newline="\n")
     _build_here(root, "site", monkeypatch)
     _build_here(root, "site-public", monkeypatch, config="mkdocs.public.yml")
     assert len(listings_made) == 2
@@ -1963,7 +1994,7 @@ def test_a_machine_that_cannot_keep_a_key_says_so_and_builds_as_ever(
     # key, ever, so every build converts every page; said once a build, not as a warning.
     root = _project(tmp_path)
     blocked = tmp_path / "a-file"
-    blocked.write_text("", encoding="utf-8")
+    blocked.write_text("", encoding="utf-8", newline="\n")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked / "cache"))
     monkeypatch.delenv("PMKB_CACHE_KEY", raising=False)
     for site in ("site-first", "site-second"):

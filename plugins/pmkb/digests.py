@@ -55,11 +55,17 @@ def files_digest(root: Path, *, follow_links: bool = False, hidden: bool = True)
     return digest(*parts)
 
 
+# What a file manager leaves in the folders it shows (macOS' Finder, Windows' Explorer): never
+# anything a program reads, and a package folder opened in one would be a change.
+_FOLDER_VIEWS = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
 def files_in(
     root: Path, *, follow_links: bool = False, hidden: bool = True
 ) -> Iterator[tuple[str, str]]:
-    """The files in the folder `root` and its folders (`__pycache__` left out), as `files_digest`
-    reads them: each one's folder and name, in name order."""
+    """The files in the folder `root` and its folders (`__pycache__` and the files a file
+    manager leaves left out), as `files_digest` reads them: each one's folder and name, in name
+    order."""
     seen: set[str] = set()
     for folder, dirs, files in os.walk(root, followlinks=follow_links):
         if follow_links:
@@ -69,7 +75,7 @@ def files_in(
                 continue
             seen.add(real)
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and (hidden or d[:1] != "."))
-        for name in sorted(f for f in files if hidden or f[:1] != "."):
+        for name in sorted(f for f in files if (hidden or f[:1] != ".") and f not in _FOLDER_VIEWS):
             yield folder, name
 
 
