@@ -24,7 +24,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from helpers import BODY_TEMPLATE, BUILD_EPOCH, in_fresh_process, make_project, postmortem
+from helpers import BODY_TEMPLATE, BUILD_EPOCH, in_fresh_process, make_project, postmortem, symlink
 from helpers import build as build_site
 from pmkb import cache_key
 from pmkb.analyse.index import Index
@@ -163,7 +163,7 @@ def _site_renamed(root: Path) -> None:
     """mkdocs.yml changed: the site's name, shown on every page, is now "Renamed KB"."""
     mkdocs_yml = root / "mkdocs.yml"
     text = mkdocs_yml.read_text(encoding="utf-8")
-    mkdocs_yml.write_text(text.replace("Test KB", "Renamed KB"), encoding="utf-8")
+    mkdocs_yml.write_text(text.replace("Test KB", "Renamed KB"), encoding="utf-8", newline="\n")
 
 
 def _clean_build(root: Path) -> Path:
@@ -230,12 +230,15 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three, edited"),
         encoding="utf-8",
+        newline="\n",
     )
     made = rebuild("edit")
     assert "incidents/pm-03.md" in made
     assert len(made) < total // 3
 
-    (folder / "pm-new.md").write_text(postmortem("A new incident", "2024-06-15"), encoding="utf-8")
+    (folder / "pm-new.md").write_text(
+        postmortem("A new incident", "2024-06-15"), encoding="utf-8", newline="\n"
+    )
     made = rebuild("add")
     assert "incidents/pm-new.md" in made
     assert len(made) < total // 3
@@ -251,7 +254,7 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     assert len(made) < total // 3
 
     (folder / "draft.md").write_text(
-        postmortem("Drafted", "2024-07-01", status="draft"), encoding="utf-8"
+        postmortem("Drafted", "2024-07-01", status="draft"), encoding="utf-8", newline="\n"
     )
     made = rebuild("draft")
     assert "incidents/draft.md" not in made
@@ -260,12 +263,12 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
         .read_text(encoding="utf-8")
         .replace("status: draft", "status: published")
     )
-    (folder / "draft.md").write_text(published, encoding="utf-8")
+    (folder / "draft.md").write_text(published, encoding="utf-8", newline="\n")
     made = rebuild("undraft")
     assert "incidents/draft.md" in made
     assert len(made) < total // 3
     (folder / "draft.md").write_text(
-        published.replace("status: published", "status: draft"), "utf-8"
+        published.replace("status: published", "status: draft"), "utf-8", newline="\n"
     )
     rebuild("draft again")
     assert not (out / "incidents" / "draft").exists()
@@ -273,7 +276,9 @@ def test_a_dirty_rebuild_converts_only_changed_pages_and_matches_a_clean_build(
     # The site's own home page, built first (Material's search then took out every entry whose
     # location starts with its own, "": all of them).
     home = root / "docs" / "index.md"
-    home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
+    home.write_text(
+        home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8", newline="\n"
+    )
     made = rebuild("home")
     assert made == ["index.md"]
 
@@ -300,16 +305,22 @@ def test_a_dirty_build_leaves_the_site_a_clean_build_makes(
         )
     )
     home = root / "docs" / "index.md"
-    home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
+    home.write_text(
+        home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8", newline="\n"
+    )
     later = time.time() + 60  # newer than its page, as MkDocs' --dirty tells a changed file
     os.utime(home, (later, later))
     folder = root / "postmortems"
     # Withdrawn: its page must no longer be published.
     drafted = (folder / "pm-07.md").read_text(encoding="utf-8")
-    (folder / "pm-07.md").write_text(drafted.replace("status: published", "status: draft"), "utf-8")
+    (folder / "pm-07.md").write_text(
+        drafted.replace("status: published", "status: draft"), "utf-8", newline="\n"
+    )
     (folder / "pm-08.md").rename(folder / "pm-08-renamed.md")
     retitled = (folder / "pm-09.md").read_text(encoding="utf-8")
-    (folder / "pm-09.md").write_text(retitled.replace("Incident 9", "Incident nine"), "utf-8")
+    (folder / "pm-09.md").write_text(
+        retitled.replace("Incident 9", "Incident nine"), "utf-8", newline="\n"
+    )
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
     clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
@@ -339,12 +350,12 @@ def test_a_damaged_list_of_the_sites_files_removes_nothing_but_files_in_the_site
     root = _built_once(make_project(tmp_path / "kb", _postmortems(), site=True))
     outside = tmp_path / "shared"
     outside.mkdir()
-    (outside / "notes.txt").write_text("Not the site's.\n", encoding="utf-8")
-    (root / "site" / "shared").symlink_to(outside, target_is_directory=True)
+    (outside / "notes.txt").write_text("Not the site's.\n", encoding="utf-8", newline="\n")
+    symlink(root / "site" / "shared", outside)
     listed = _site_files_list(root)
     kept = json.loads(listed.read_text(encoding="utf-8"))
     kept["files"]["own"] = ["", ".", "incidents", "index.html/x", "shared/notes.txt", "a\x00b"]
-    listed.write_text(json.dumps(kept), encoding="utf-8")
+    listed.write_text(json.dumps(kept), encoding="utf-8", newline="\n")
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
     assert (outside / "notes.txt").exists()
@@ -361,10 +372,14 @@ def test_a_dirty_build_takes_out_the_faceted_search_once_its_option_turns_it_off
     )
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("search: auto", "search: compact"), encoding="utf-8")
+    config.write_text(
+        text.replace("search: auto", "search: compact"), encoding="utf-8", newline="\n"
+    )
     drafted = root / "postmortems" / "pm-07.md"
     drafted.write_text(
-        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"), "utf-8"
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        "utf-8",
+        newline="\n",
     )
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
@@ -380,10 +395,12 @@ def test_a_dirty_build_after_another_configurations_shows_the_titles_that_build_
     about = {"docs/about.md": "# About\n\nHow we write postmortems.\n"}
     root = _built_once(make_project(tmp_path / "kb", _postmortems(), site=True, files=about))
     (root / "docs" / "about.md").write_text(
-        "# About us\n\nHow we write postmortems.\n", encoding="utf-8"
+        "# About us\n\nHow we write postmortems.\n", encoding="utf-8", newline="\n"
     )
     text = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    (root / "plain.yml").write_text(text.replace("- pmkb: {}\n", ""), encoding="utf-8")
+    (root / "plain.yml").write_text(
+        text.replace("- pmkb: {}\n", ""), encoding="utf-8", newline="\n"
+    )
     plain = build_site(root, config="plain.yml")
     assert plain.returncode == 0, plain.stderr
     dirty = build_site(root, dirty=True)
@@ -407,7 +424,9 @@ def test_a_dirty_build_shows_a_pages_own_title_once_the_navigation_no_longer_giv
     )
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("How we work: about.md", "about.md"), encoding="utf-8")
+    config.write_text(
+        text.replace("How we work: about.md", "about.md"), encoding="utf-8", newline="\n"
+    )
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
     clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
@@ -441,17 +460,93 @@ def test_a_postmortem_a_failed_build_published_is_taken_out_once_withdrawn(
     root = _built_once(_hooked(tmp_path / "kb", "failing.py", FAILING_BEFORE_PMKB_HOOK))
     added = root / "postmortems" / "pm-99.md"
     text = postmortem("Incident 99", "2024-05-19", services=["search"], factors=["traffic-surge"])
-    added.write_text(text, encoding="utf-8")
+    added.write_text(text, encoding="utf-8", newline="\n")
     (root / "fail").touch()
     failed = build_site(root)
     assert "stopped after writing the pages" in failed.stderr
     page = root / "site" / _page_path("incidents/pm-99.md")
     assert page.exists()
     (root / "fail").unlink()
-    added.write_text(text.replace("status: published", "status: draft"), encoding="utf-8")
+    added.write_text(
+        text.replace("status: published", "status: draft"), encoding="utf-8", newline="\n"
+    )
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
     assert not page.exists()
+
+
+# As Windows refuses to remove a file another program has open (a preview pane, a sync
+# client): the files named in the project's `locked` file cannot be removed while it exists.
+LOCKING_HOOK = """
+import errno, os, pathlib, shutil
+
+_unlink, _rmtree = pathlib.Path.unlink, shutil.rmtree
+
+
+def _open_elsewhere(path):
+    locked = pathlib.Path("locked")
+    if not locked.exists():
+        return False
+    names = locked.read_text(encoding="utf-8").split()
+    return any(str(path).replace(os.sep, "/").endswith(name) for name in names)
+
+
+def unlink(self, missing_ok=False):
+    if _open_elsewhere(self):
+        raise PermissionError(errno.EACCES, "The process cannot access the file", str(self))
+    return _unlink(self, missing_ok=missing_ok)
+
+
+def rmtree(path, ignore_errors=False, onerror=None, **kwargs):
+    if _open_elsewhere(path):
+        if ignore_errors:
+            return
+        raise PermissionError(errno.EACCES, "The process cannot access the file", str(path))
+    return _rmtree(path, ignore_errors=ignore_errors, onerror=onerror, **kwargs)
+
+
+pathlib.Path.unlink = unlink
+shutil.rmtree = rmtree
+"""
+
+
+def test_a_withdrawn_postmortems_page_the_system_will_not_remove_is_reported_and_removed_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = _built_once(
+        _hooked(tmp_path / "kb", "locking.py", LOCKING_HOOK, options={"search": "auto"})
+    )
+    page = root / "site" / _page_path("incidents/pm-07.md")
+    faceted = root / "site" / "search" / "index"
+    assert page.exists() and faceted.is_dir()
+    drafted = root / "postmortems" / "pm-07.md"
+    drafted.write_text(
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        "utf-8",
+        newline="\n",
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("search: auto", "search: compact"),
+        encoding="utf-8",
+        newline="\n",
+    )
+    (root / "locked").write_text(
+        f"{_page_path('incidents/pm-07.md')}\nsearch/index\n", encoding="utf-8", newline="\n"
+    )
+    refused = build_site(root, dirty=True)
+    assert refused.returncode == 0, refused.stderr
+    assert page.exists() and faceted.is_dir()
+    warned = [line for line in refused.stderr.splitlines() if "could not be removed" in line]
+    assert len(warned) == 2, refused.stderr
+    assert "pm-07" in warned[1] and "search" in warned[0]
+    assert build_site(root, dirty=True, strict=True).returncode == 1  # still there: still said
+    (root / "locked").unlink()
+    again = build_site(root, dirty=True)
+    assert again.returncode == 0, again.stderr
+    assert "could not be removed" not in again.stderr
+    assert not page.exists() and not faceted.exists()
 
 
 def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_does(
@@ -467,16 +562,20 @@ def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_do
     os.utime(listed, (weeks_ago, weeks_ago))
     # The list of a folder gone goes.
     gone = listed.with_name("site-files-0123456789abcdef.json")
-    gone.write_text(json.dumps({"key": str(tmp_path / "gone")}), encoding="utf-8")
+    gone.write_text(json.dumps({"key": str(tmp_path / "gone")}), encoding="utf-8", newline="\n")
     os.utime(gone, (weeks_ago, weeks_ago))
-    (root / "public.yml").write_text("INHERIT: mkdocs.yml\nsite_dir: public\n", encoding="utf-8")
+    (root / "public.yml").write_text(
+        "INHERIT: mkdocs.yml\nsite_dir: public\n", encoding="utf-8", newline="\n"
+    )
     public = build_site(root, config="public.yml")
     assert public.returncode == 0, public.stderr
     assert listed.exists()
     assert not gone.exists()
     drafted = root / "postmortems" / "pm-07.md"
     drafted.write_text(
-        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"), "utf-8"
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        "utf-8",
+        newline="\n",
     )
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
@@ -498,7 +597,9 @@ def test_a_dirty_build_builds_again_a_page_that_places_the_on_this_day_block(
     assert "Withdrawn this week" in page.read_text(encoding="utf-8")
     drafted = root / "postmortems" / "pm-99.md"
     drafted.write_text(
-        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"), "utf-8"
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        "utf-8",
+        newline="\n",
     )
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
@@ -557,7 +658,7 @@ def test_pages_finished_in_an_earlier_session_are_told_apart_by_what_they_show(
     original = related.read_text(encoding="utf-8")
 
     def titled(title: str) -> None:
-        related.write_text(original.replace("Incident 3", title), encoding="utf-8")
+        related.write_text(original.replace("Incident 3", title), encoding="utf-8", newline="\n")
 
     config = _serve(root, tmp_path / "first")
     for title in ("First title", "Second title"):
@@ -603,13 +704,17 @@ def test_a_title_the_navigation_shows_is_shown_anew_on_every_page_of_pmkb(
     # Python-Markdown needs no space after the `#`, and a definition makes no element.
     rota = "[rota]: https://example.com/rota\n\n"
     for title in ("#Welcome", "#Start page", rota + "# On call", rota + "# Escalation"):
-        (root / "docs" / "index.md").write_text(f"{title}\n\nWelcome.\n", encoding="utf-8")
+        (root / "docs" / "index.md").write_text(
+            f"{title}\n\nWelcome.\n", encoding="utf-8", newline="\n"
+        )
         rebuild()
         shown = (tmp_path / "served" / "services" / "index.html").read_text(encoding="utf-8")
         assert title.rpartition("#")[2].strip() in shown
     listed = root / "postmortems" / "pm-03.md"
     listed.write_text(
-        listed.read_text(encoding="utf-8").replace("Incident 3", "Database failover"), "utf-8"
+        listed.read_text(encoding="utf-8").replace("Incident 3", "Database failover"),
+        "utf-8",
+        newline="\n",
     )
     rebuild()
     shown = (tmp_path / "served" / "services" / "index.html").read_text(encoding="utf-8")
@@ -635,7 +740,7 @@ def test_an_edit_that_leaves_the_title_is_not_taken_for_a_new_title(
     root = make_project(tmp_path / "kb", _postmortems(), site=True, files={"docs/index.md": home})
     out = tmp_path / "served"
     _serve(root, out)
-    (root / "docs" / "index.md").write_text(edited, "utf-8")
+    (root / "docs" / "index.md").write_text(edited, "utf-8", newline="\n")
     for step in ("edit", "nothing"):
         converted.clear()
         build(_config(root, out), dirty=True)
@@ -676,7 +781,9 @@ def test_after_a_failed_rebuild_a_title_it_wrote_is_shown_on_pmkbs_pages(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = _hooked(tmp_path / "kb", "failing.py", FAILING_PAGE_HOOK)
     rebuild = _served_step_by_step(root, tmp_path / "served")
-    (root / "docs" / "index.md").write_text("# Start page\n\nWelcome.\n", encoding="utf-8")
+    (root / "docs" / "index.md").write_text(
+        "# Start page\n\nWelcome.\n", encoding="utf-8", newline="\n"
+    )
     (root / "fail").touch()
     with pytest.raises(Exception, match="stopped after writing the home page"):
         build(_config(root, tmp_path / "served"), dirty=True)
@@ -706,7 +813,7 @@ def test_a_link_in_a_body_follows_its_target_page_as_it_comes_and_goes(
     unrelated = postmortem(
         "Incident 99", "2024-05-19", services=["search"], factors=["traffic-surge"]
     )
-    target.write_text(unrelated, encoding="utf-8")
+    target.write_text(unrelated, encoding="utf-8", newline="\n")
     rebuild()
     page = (tmp_path / "served" / "incidents" / "pm-01" / "index.html").read_text(encoding="utf-8")
     assert '<a href="../pm-99/">the May outage</a>' in page
@@ -728,7 +835,9 @@ def test_the_search_follows_its_option_changed_while_serving(
     config = root / "mkdocs.yml"
     for before, after in (("compact", "auto"), ("auto", "compact")):
         text = config.read_text(encoding="utf-8")
-        config.write_text(text.replace(f"search: {before}", f"search: {after}"), "utf-8")
+        config.write_text(
+            text.replace(f"search: {before}", f"search: {after}"), "utf-8", newline="\n"
+        )
         build(_config(root, out), dirty=True)
         plugin.on_shutdown()  # the faceted index, written beside the served site
         clean = _clean_build(root)
@@ -745,7 +854,7 @@ def test_directory_urls_turned_off_and_on_while_serving_keep_the_home_pages_sear
     config = root / "mkdocs.yml"
     original = config.read_text(encoding="utf-8")
     for text in (original + "use_directory_urls: false\n", original):
-        config.write_text(text, encoding="utf-8")
+        config.write_text(text, encoding="utf-8", newline="\n")
         build(_config(root, out), dirty=True)
         clean = _clean_build(root)
         assert _theme_search_entries(out) == _theme_search_entries(clean)
@@ -876,6 +985,7 @@ def test_after_a_failed_build_every_generated_page_is_converted_again(
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three, edited"),
         encoding="utf-8",
+        newline="\n",
     )
     read_source = Page.read_source
 
@@ -905,7 +1015,9 @@ def test_after_a_failed_build_the_search_index_still_holds_every_page(
     out = tmp_path / "served"
     _serve(root, out)
     home = root / "docs" / "index.md"
-    home.write_text(home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8")
+    home.write_text(
+        home.read_text(encoding="utf-8") + "\nOn call: see the rota.\n", "utf-8", newline="\n"
+    )
     (root / "fail").touch()
     with pytest.raises(Exception, match="stopped after writing the pages"):
         build(_config(root, out), dirty=True)
@@ -945,6 +1057,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
             "A short summary of what happened.", "The summary, rewritten."
         ),
         encoding="utf-8",
+        newline="\n",
     )
     rendered.clear()
     build(_config(root, tmp_path / "served"), dirty=True)
@@ -958,6 +1071,7 @@ def test_an_edit_to_one_body_renders_only_that_incident_page(
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("Incident 3", "Incident three"),
         encoding="utf-8",
+        newline="\n",
     )
     rendered.clear()
     build(_config(root, tmp_path / "served"), dirty=True)
@@ -987,6 +1101,7 @@ def test_serve_given_its_configuration_file_by_name_rebuilds_only_what_an_edit_c
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("A short summary", "A longer summary"),
         encoding="utf-8",
+        newline="\n",
     )
     converted.clear()
     listed.clear()
@@ -1019,6 +1134,7 @@ def test_a_catalog_change_checks_every_postmortem_again_from_its_file(
     services.write_text(
         services.read_text(encoding="utf-8").replace("Product search", "Site search"),
         encoding="utf-8",
+        newline="\n",
     )
     build(_config(root, out), dirty=True)
     # Checking depends on the catalog: every file is read and parsed again (a checked file's
@@ -1197,6 +1313,7 @@ def test_an_incident_pages_parts_are_its_own_postmortems_whichever_comes_first(
         .replace("Checkout down", "Checkout down again")
         .replace("SEV1", "SEV3"),
         encoding="utf-8",
+        newline="\n",
     )
     made, again = sources()
     for source in made:
@@ -1229,6 +1346,7 @@ def test_a_rebuild_reads_through_no_pack_of_the_cache_the_build_before_read(
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("## Summary\n", "## Summary\n\nEdited.\n"),
         encoding="utf-8",
+        newline="\n",
     )
     build(_config(root, out), dirty=True)
     assert scanned == []
@@ -1308,7 +1426,7 @@ def _served_in_steps(
         for name, old, new in step:
             path = root / name
             text = path.read_text(encoding="utf-8") if old else ""
-            path.write_text(text.replace(old, new) if old else new, encoding="utf-8")
+            path.write_text(text.replace(old, new) if old else new, encoding="utf-8", newline="\n")
         got["pools"].append(0), got["answers"].append(0), got["read"].append([])
         build(config if len(got["pools"]) == 1 else _config(root, out), dirty=dirty)
     config.plugins.on_shutdown()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -120,6 +119,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         # `mkdocs build --dirty`: when the build that kept `titles` ended (see left_behind).
         self.titles_ended = 0
         self.faceted_served = False  # whether the last build wrote the faceted search's files
+        # Whether its files are still there, the build having failed to remove them.
+        self.faceted_left = False
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
         # Per incident page, the digests of its content by the digest of what it was made from,
@@ -179,7 +180,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.search_cache = search_index.PageCache() if self.serving else None
         self.digests, self.titles, self.shape, self.known = {}, {}, None, {}
         self.own_shape, self.served_key = None, None
-        self.own_files_served, self.faceted_served = set(), False
+        self.own_files_served, self.faceted_served, self.faceted_left = set(), False, False
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
         self.idle = IdleCollection() if self.serving else None
@@ -704,10 +705,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                     # A file of the site's own at the address of a page pmkb made last time (a
                     # postmortem deleted that took it): newer, pmkb's output would hide it from
                     # MkDocs' test of what changed, and its title would be taken for the file's.
-                    Path(file.abs_dest_path).unlink(missing_ok=True)
+                    left_behind.removed(Path(file.abs_dest_path))
             # Before the build writes: another plugin may write a file at such an address once
             # the site is built (mkdocs-redirects, a page at a renamed postmortem's old address).
-            left_behind.taken_out(Path(config.site_dir), self.own_files_served - self.site_files)
+            # What could not be removed stays pmkb's, for the next build to remove.
+            site_dir = Path(config.site_dir)
+            self.own_files |= left_behind.taken_out(
+                site_dir, self.own_files_served - self.site_files
+            )
             built = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
             pages = files.documentation_pages(inclusion=built)
             self.served_pages = [f.page.url if f.page is not None else f.url for f in pages]
@@ -778,7 +783,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             return
         # Not the pages' own: once `nav` no longer gives it, the page is built again.
         titles = {src: t for src, t in titles.items() if src not in self.nav_titled}
-        faceted = self.search_plan is not None
+        faceted = self.search_plan is not None or self.faceted_left
         site_dir = Path(config.site_dir)
         left_behind.keep_made(self.settings.cache_dir, site_dir, own, titles, faceted, ended)
 
@@ -855,7 +860,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 if made.faceted and not self.settings.faceted_search:
                     # The faceted search is no longer the site's (its option changed): nor its
                     # files, which hold every page it indexed (a postmortem withdrawn since).
-                    shutil.rmtree(site_dir / search_index.INDEX_FOLDER, ignore_errors=True)
+                    folder = site_dir / search_index.INDEX_FOLDER
+                    self.faceted_left = not left_behind.folder_removed(folder)
 
     def _build_ended(self, *, config: MkDocsConfig) -> None:
         if self.conversions is not None:
@@ -889,8 +895,9 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.own_files_served = self.own_files
             if self.search_plan is None and self.faceted_served:
                 # The faceted search is no longer the site's (its option changed): nor its files.
-                shutil.rmtree(Path(config.site_dir) / search_index.INDEX_FOLDER, ignore_errors=True)
-            self.faceted_served = self.search_plan is not None
+                folder = Path(config.site_dir) / search_index.INDEX_FOLDER
+                self.faceted_left = not left_behind.folder_removed(folder)
+            self.faceted_served = self.search_plan is not None or self.faceted_left
 
     # Last, after Material's search plugin has written its index (see dirty_search).
     @event_priority(-100)

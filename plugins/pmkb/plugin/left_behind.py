@@ -15,22 +15,29 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
+
+from mkdocs.plugins import get_plugin_logger
 
 from ..digests import digest
 from ..kept import SITE_FILES, kept_files, remove_unused, write_kept
 from ..paths import resolved
 
 _FORMAT = 1
+log = get_plugin_logger(__name__)
 
 
-def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
+def taken_out(site_dir: Path, uris: Iterable[str]) -> set[str]:
     """Remove the files at `uris` (relative to `site_dir`, with forward slashes) and the folders
-    inside `site_dir` that are left empty."""
+    inside `site_dir` that are left empty. Returned, and logged as a warning: those still there
+    because the system refused (on Windows, a file another program has open), for the next build
+    to take out; the page of a postmortem withdrawn must not stay published unnoticed."""
     root = resolved(site_dir)
+    left: set[str] = set()
     for uri in sorted(uris):
         parts = uri.split("/")
         if ".." in parts or uri.startswith("/"):
@@ -42,8 +49,10 @@ def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
         try:
             if path.is_dir() or not resolved(path.parent).is_relative_to(root):
                 continue
-            path.unlink(missing_ok=True)
         except (OSError, ValueError):
+            continue
+        if not removed(path):
+            left.add(uri)
             continue
         folder = path.parent
         while folder != root and root in folder.parents:
@@ -52,6 +61,34 @@ def taken_out(site_dir: Path, uris: Iterable[str]) -> None:
             except OSError:  # not empty (or gone): the folders above are not empty either
                 break
             folder = folder.parent
+    return left
+
+
+def removed(path: Path) -> bool:
+    """Remove the file `path` (gone already counts), or warn that it is still published."""
+    try:
+        path.unlink(missing_ok=True)
+    except ValueError:  # a name no file can have (a damaged list): nothing there
+        return True
+    except OSError as exc:
+        log.warning(
+            f"{path} is no longer pmkb's to publish and could not be removed "
+            f"({exc.strerror or exc}); the next build tries again"
+        )
+        return False
+    return True
+
+
+def folder_removed(folder: Path) -> bool:
+    """Remove `folder` and all it holds (gone already counts), or warn that it is still there."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if not folder.exists():
+        return True
+    log.warning(
+        f"{folder} is no longer pmkb's to publish and could not be removed whole; "
+        "the next build tries again"
+    )
+    return False
 
 
 def _kept(cache_dir: Path, site_dir: Path) -> tuple[Path, str]:
