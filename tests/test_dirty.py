@@ -549,6 +549,61 @@ def test_a_withdrawn_postmortems_page_the_system_will_not_remove_is_reported_and
     assert not page.exists() and not faceted.exists()
 
 
+# Stops the build as a kill or Ctrl-C would, at the named moment: once the theme's search
+# plugin has written its index, before pmkb mends it; or before that index is written.
+STOPPING_HOOK = """
+import os
+from mkdocs.plugins import event_priority
+
+
+@event_priority(-50)
+def on_post_build(config):
+    if os.environ.get("STOP_AT") == "indexed":
+        os._exit(137)
+
+
+@event_priority(50)
+def on_post_page(output, page, config):
+    if os.environ.get("STOP_AT") == "pages" and page.file.src_uri == "about.md":
+        os._exit(137)
+    return output
+"""
+
+
+@pytest.mark.parametrize(
+    ("stopped", "at"),
+    [("dirty", "indexed"), ("clean", "pages"), ("clean", "indexed"), ("torn", "")],
+)
+def test_a_dirty_build_after_one_stopped_part_way_has_the_whole_search_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stopped: str, at: str
+) -> None:
+    # The index a stopped build leaves holds only what it built, or part of a file: the next
+    # --dirty build cannot take it for the whole site's.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
+    root = _built_once(_hooked(tmp_path / "kb", "stopping.py", STOPPING_HOOK, files=about))
+    edited = root / "postmortems" / "pm-05.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8", newline="\n"
+    )
+    index = root / "site" / "search" / "search_index.json"
+    if stopped == "torn":
+        whole = index.read_bytes()
+        index.write_bytes(whole[: len(whole) // 2])
+    else:
+        if at == "pages":  # the first build of the site folder, stopped
+            shutil.rmtree(root / "site")
+        killed = build_site(root, dirty=stopped == "dirty", env={"STOP_AT": at})
+        assert killed.returncode == 137, killed.stderr
+    dirty = build_site(root, dirty=True)
+    assert dirty.returncode == 0, dirty.stderr
+    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
+    shutil.rmtree(clean / ".cache", ignore_errors=True)
+    _clean_build(clean)
+    assert _search_index(root / "site") == _search_index(clean / "site")
+    assert index.read_bytes() == (clean / "site" / "search" / "search_index.json").read_bytes()
+
+
 def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

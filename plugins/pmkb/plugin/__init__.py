@@ -121,6 +121,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.faceted_served = False  # whether the last build wrote the faceted search's files
         # Whether its files are still there, the build having failed to remove them.
         self.faceted_left = False
+        # `mkdocs build --dirty` after a build that stopped part way: every page is built again.
+        self.index_all = False
         self.digests: dict[str, str] = {}  # per generated file, its content at the last build
         self.made_digests: dict[str, str] = {}  # the same, for the build under way
         # Per incident page, the digests of its content by the digest of what it was made from,
@@ -181,6 +183,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         self.digests, self.titles, self.shape, self.known = {}, {}, None, {}
         self.own_shape, self.served_key = None, None
         self.own_files_served, self.faceted_served, self.faceted_left = set(), False, False
+        self.index_all = False
         self.other_pages = OtherPages(remember=self.serving)
         self.shown = None
         self.idle = IdleCollection() if self.serving else None
@@ -722,6 +725,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             # --dirty build takes out what it may have written all the same.
             own = self.own_files_served | self.own_files
             self._site_files_kept(config, own, self.titles, self.titles_ended)
+        if self.dirty_build and self.index_all:
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
+                if file.generated_by != "pmkb":
+                    _built_again(file)
         if self.dirty_build:
             for page in nav.pages:
                 if page.title is not None or page.file.is_modified():
@@ -852,11 +859,17 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             site_dir = Path(config.site_dir)
             index = site_dir / "search" / "search_index.json"
             self.search_entries_served = dirty_search.previous_entries(index)
+            # An index there and unreadable (cut short): the site's pages are all indexed again.
+            self.index_all = self.search_entries_served is None and index.exists()
             self.own_files_served, self.titles = set(), {}
             if self.settings is not None and self.settings.cache_dir is not None:
                 made = left_behind.made_before(self.settings.cache_dir, site_dir)
                 self.own_files_served, self.titles = made.own, made.titles
                 self.titles_ended = made.ended
+                if not made.indexed:
+                    # The build before stopped part way: the search index in the site is not
+                    # the whole site's, and every page is built again for the theme to index.
+                    self.search_entries_served, self.index_all = None, True
                 if made.faceted and not self.settings.faceted_search:
                     # The faceted search is no longer the site's (its option changed): nor its
                     # files, which hold every page it indexed (a postmortem withdrawn since).
@@ -882,9 +895,6 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             search_index.write(Path(config.site_dir), self.search_plan, jobs=jobs)
         if not self.serving and self.conversions is not None:
             self.conversions.remove_unused()
-        if not self.serving:
-            titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
-            self._site_files_kept(config, self.own_files, titles)
         # The site now holds what this build made: the next `serve --dirty` build compares with it.
         if self.dirty_serve:
             self.digests, self.made_digests = self.made_digests, {}
@@ -899,7 +909,8 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                 self.faceted_left = not left_behind.folder_removed(folder)
             self.faceted_served = self.search_plan is not None or self.faceted_left
 
-    # Last, after Material's search plugin has written its index (see dirty_search).
+    # Last, after Material's search plugin has written its index (see dirty_search), and what
+    # the site holds is kept for the next --dirty build.
     @event_priority(-100)
     def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
         if (self.dirty_serve or self.dirty_build) and self.served_pages is not None:
@@ -908,6 +919,10 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.search_entries_served = dirty_search.mended(
                 index, self.served_pages, built, self.search_entries_served
             )
+        if not self.serving:
+            # Once the site is whole, its search index too: what the next --dirty build builds on.
+            titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
+            self._site_files_kept(config, self.own_files, titles)
 
     # After every other plugin's on_post_build too (the "last" of MkDocs' convention is -100):
     # the wait for the idle collection counts from the build's end, not from within it, where

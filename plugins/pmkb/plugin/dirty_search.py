@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..kept import write_whole
+
 Entry = dict[str, Any]
 
 
@@ -57,8 +59,8 @@ def mended(
     kept.sort(key=lambda entry: order.get(_page(entry), len(order)))
     if kept != docs:
         data["docs"] = kept
-        # As Material writes it.
-        path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+        # As Material writes it; whole or not at all, should the build be stopped here.
+        write_whole(path, json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
     return kept
 
 

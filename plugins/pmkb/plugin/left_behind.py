@@ -106,6 +106,9 @@ class Made(NamedTuple):
     faceted: bool  # whether the last one wrote the faceted search's index
     # When the last one ended, in ns: a page written since is no longer as the titles say.
     ended: int
+    # Whether it ended with the site's search index whole: one stopped part way (killed, or a
+    # plugin's error) may have left the theme's index of its pages alone, or half written.
+    indexed: bool
 
 
 def made_before(cache_dir: Path, site_dir: Path) -> Made:
@@ -119,10 +122,11 @@ def made_before(cache_dir: Path, site_dir: Path) -> Made:
         and isinstance(titles, dict)
         and all(isinstance(title, str) for title in titles.values())
     ):
-        return Made(set(), {}, False, 0)
+        return Made(set(), {}, False, 0, False)
     ended = found.get("ended")
     ended = ended if isinstance(ended, int) else 0
-    return Made(set(own), titles, found.get("faceted") is True, ended)
+    faceted, indexed = found.get("faceted") is True, found.get("indexed") is True
+    return Made(set(own), titles, faceted, ended, indexed)
 
 
 def keep_made(
@@ -135,13 +139,15 @@ def keep_made(
 ) -> None:
     """Keep what this build left in `site_dir` for the next `--dirty` one: the files pmkb's pages
     wrote, the title of each page, whether it wrote the faceted search's index, and when it ended
-    (None: now). The lists of site folders gone, that no build has written for two weeks, go."""
+    (None: now, with the site's search index whole; else it is under way). The lists of site
+    folders gone, that no build has written for two weeks, go."""
     file, key = _kept(cache_dir, site_dir)
     made = {
         "own": sorted(own),
         "titles": dict(sorted(titles.items())),
         "faceted": faceted,
         "ended": time.time_ns() if ended is None else ended,
+        "indexed": ended is None,
     }
     write_kept(file, key, _FORMAT, made)
     remove_unused(file, SITE_FILES.format("*"), _folder_there)
