@@ -164,6 +164,52 @@ def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     assert not _alive(worker), "the worker outlived the build"
 
 
+# Ctrl-C in the terminal, sent to the build's whole process group while its workers convert
+# the pages ahead of those it writes.
+_INTERRUPTING_HOOK = """
+import os, signal, time
+
+seen = []
+
+
+def on_post_page(output, page, config):
+    seen.append(page)
+    if len(seen) == 60:
+        # The build itself takes it a second later, as a busy process may: time enough for a
+        # worker to say what it makes of it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        os.killpg(os.getpgid(0), signal.SIGINT)
+        time.sleep(1)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return output
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
+def test_ctrl_c_stops_the_build_and_its_workers_without_a_traceback_each(tmp_path: Path) -> None:
+    root = _many_postmortems(tmp_path, count=PARALLEL_FROM + 10)
+    (root / "interrupting.py").write_text(_INTERRUPTING_HOOK, encoding="utf-8", newline="\n")
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "hooks: [interrupting.py]\n",
+        encoding="utf-8",
+        newline="\n",
+    )
+    stopped = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        start_new_session=True,  # the group Ctrl-C reaches is the build's alone
+        timeout=300,
+        check=False,
+    )
+    assert stopped.returncode != 0
+    assert "Aborted!" in stopped.stderr
+    assert "Traceback" not in stopped.stderr, stopped.stderr
+
+
 def _alive(pid: int) -> bool:
     if sys.platform == "win32":
         # os.kill(pid, 0) would end the process there: ask whether its handle is signalled.

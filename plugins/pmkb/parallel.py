@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import threading
 import time
@@ -183,7 +184,7 @@ def _started(
 
 def _answer(function: Callable[[list[T]], list[R]], chunk: list[T], answer: Connection) -> None:
     """In a worker: `function` over `chunk`, sent back; a failure is sent as None."""
-    end_with_parent()
+    as_worker()
     try:
         result: list[R] | None = function(chunk)
         answer.send(result)
@@ -203,8 +204,12 @@ def _answer_of(answers: Connection, deadline: float) -> list[Any] | None:
     return None
 
 
-def end_with_parent() -> None:
-    """In a worker: exit as soon as the process that started it has ended, however it ended."""
+def as_worker() -> None:
+    """In a worker, first: exit as soon as the process that started it has ended, however it
+    ended; and leave Ctrl-C to that process, which stops its workers (the terminal sends it to
+    them all, and each printed a traceback of where it was)."""
+    with suppress(ValueError):  # not the worker's main thread: nothing to leave
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     import multiprocessing
 
     parent = multiprocessing.parent_process()

@@ -37,7 +37,7 @@ from mkdocs.structure.pages import Page
 from ..parallel import (
     PATIENCE_SECONDS,
     WORKER_NAME,
-    end_with_parent,
+    as_worker,
     may_start_processes,
     stop,
 )
@@ -264,7 +264,6 @@ _state: _Worker | None = None
 
 def _start(setup: Setup) -> None:
     global _state
-    end_with_parent()
     recorder = Recorder(passes_on=False)
     for name, level in zip(RECORDED, setup.log_levels, strict=True):
         # What the conversion logs is recorded and sent to the build, which logs it in page order;
@@ -366,6 +365,7 @@ def _serve(tasks: Connection, answers: Connection, convert: Callable[..., bytes 
     """A worker: read the set-up, then convert each task's page until the build closes the pipe
     or ends. Answers are written by a thread of their own, so that converting goes on while the
     build, busy with a page of its own, has not read the last ones."""
+    as_worker()
     try:
         setup: Setup = tasks.recv()
     except (EOFError, OSError):
