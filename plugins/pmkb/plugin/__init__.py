@@ -252,7 +252,7 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
                     f"page; set {KEY_VARIABLE} to give one"
                 )
             self.other_pages.keep_in(
-                _other_pages_file(self.settings.cache_dir, config), self.secret
+                _other_pages_file(self.settings.cache_dir, config, self.serving), self.secret
             )
         self.conversions = Conversions(
             self.settings,
@@ -1129,11 +1129,13 @@ def _nav_shape(items: list[Any]) -> list[object]:
     return shape
 
 
-def _other_pages_file(cache_dir: Path, config: MkDocsConfig) -> Path:
+def _other_pages_file(cache_dir: Path, config: MkDocsConfig, serving: bool) -> Path:
     """Where this configuration's listing pages are kept: a file for each mkdocs.yml, so that two
     sites built from one checkout (the internal one and the public one, say) do not each make
-    the other's listing pages again."""
-    return cache_dir / OTHER_PAGES.format(digest(str(_config_file(config) or ""))[:16])
+    the other's listing pages again; and for `serve` one of its own, whose site is at another
+    address (the feeds' links): a build while `mkdocs serve` runs makes none again."""
+    made_by = (str(_config_file(config) or ""), *(["serve"] if serving else []))
+    return cache_dir / OTHER_PAGES.format(digest(*made_by)[:16])
 
 
 def _config_file(config: MkDocsConfig) -> Path | None:
