@@ -374,6 +374,31 @@ def test_the_daily_clean_up_makes_one_pack_of_the_small_ones(
     assert _same_tree(root / "site", root / "site-clean")
 
 
+def test_a_clean_up_under_way_in_another_build_is_left_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two at once each merged the same packs, and the second wrote a pack of what it found left.
+    root = _project(tmp_path)
+    folder, entries = _taken_apart(root, "site-clean", monkeypatch)
+    hours_ago = time.time() - 2 * 3600
+    for n, entry in enumerate(entries):
+        _pack_made(folder, hours_ago - n, [entry])
+    day_ago = time.time() - 25 * 3600
+    os.utime(folder / ".cleaned", (day_ago, day_ago))
+    claim = folder / ".cleaning"
+    claim.touch()
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    assert len(list(folder.glob("*.pack"))) == len(entries) and claim.exists()
+    # One a build stopped part way left, an hour before: taken over.
+    os.utime(claim, (hours_ago, hours_ago))
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    (merged,) = folder.glob("*.pack")
+    assert sorted(_frames(merged.read_bytes())) == sorted(entries)
+    assert not claim.exists()
+
+
 def test_an_entry_a_build_used_is_kept_a_week_though_the_clean_up_merged_its_pack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

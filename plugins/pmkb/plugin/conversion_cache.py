@@ -69,6 +69,9 @@ MERGED_FROM = 8
 OPEN_PACKS = 32  # the most packs a build keeps open to read from at once
 CLEANED_EVERY_SECONDS = 24 * 3600
 CLEANED = ".cleaned"  # the file whose modification time says when the folder was last looked over
+# The file a build makes to look the folder over alone: two at once (a build while `serve` stops,
+# CI jobs on one cache) each merged the same packs, and the second wrote what it found of them.
+CLEANING = ".cleaning"
 # The distributions whose versions can change how Markdown is converted, and their top-level
 # packages; any other code an extension brings is known by its files (see `extension_code`).
 CONVERTERS = ("pmkb", "mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
@@ -337,6 +340,15 @@ class ConversionCache:
         if not self.stores:
             return 0
         now = time.time() if now is None else now
+        if not _claimed(self.folder / CLEANING):
+            return 0  # another build is looking the folder over now
+        try:
+            return self._looked_over(now)
+        finally:
+            with suppress(OSError):
+                (self.folder / CLEANING).unlink()
+
+    def _looked_over(self, now: float) -> int:
         marker = self.folder / CLEANED
         with suppress(OSError):
             # A time ahead of the clock (a clock set back, a copied cache) is no recent look.
@@ -423,6 +435,25 @@ class FinishedPages(ConversionCache):
 
     def _usable(self, found: Converted | None) -> Converted | None:
         return found if found is not None and found.front_matter is not None else None
+
+
+def _claimed(claim: Path) -> bool:
+    """Whether this process now holds `claim`, a file made only if there was none; one left by a
+    build stopped part way, an hour old, is taken over."""
+    for _ in range(2):
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return True
+        except FileExistsError:
+            try:
+                if claim.stat().st_mtime > time.time() - ABANDONED_AFTER_SECONDS:
+                    return False
+                claim.unlink()
+            except OSError:
+                return False
+        except OSError:  # a folder that cannot be written: nothing to look over either
+            return False
+    return False
 
 
 def pack_header(secret: bytes) -> bytes:
