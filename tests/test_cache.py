@@ -390,7 +390,19 @@ def test_a_clean_up_under_way_in_another_build_is_left_to_it(
     _no_finished_pages(root)
     assert _build_here(root, "site", monkeypatch) == 1
     assert len(list(folder.glob("*.pack"))) == len(entries) and claim.exists()
-    # One a build stopped part way left, an hour before: taken over.
+    # One a build stopped part way left, an hour before, or while the clock was ahead (a
+    # day ahead: a clock set back since): taken over.
+    ahead = time.time() + 24 * 3600
+    os.utime(claim, (ahead, ahead))
+    _no_finished_pages(root)
+    assert _build_here(root, "site", monkeypatch) == 1
+    assert len(list(folder.glob("*.pack"))) == 1 and not claim.exists()
+    claim.touch()
+    for path in folder.glob("*.pack"):
+        path.unlink()
+    for n, entry in enumerate(entries):
+        _pack_made(folder, hours_ago - n, [entry])
+    os.utime(folder / ".cleaned", (day_ago, day_ago))
     os.utime(claim, (hours_ago, hours_ago))
     _no_finished_pages(root)
     assert _build_here(root, "site", monkeypatch) == 1

@@ -480,32 +480,64 @@ def test_a_postmortem_a_failed_build_published_is_taken_out_once_withdrawn(
 LOCKING_HOOK = """
 import errno, os, pathlib, shutil
 
-_unlink, _rmtree = pathlib.Path.unlink, shutil.rmtree
+_unlink, _replace, _rmtree = os.unlink, os.replace, shutil.rmtree
 
 
 def _open_elsewhere(path):
     locked = pathlib.Path("locked")
     if not locked.exists():
         return False
-    names = locked.read_text(encoding="utf-8").split()
-    return any(str(path).replace(os.sep, "/").endswith(name) for name in names)
+    path = os.fspath(path).replace(os.sep, "/")
+    # A name that ends with a slash: a folder, and every file in it.
+    return any(
+        "/" + name in path + "/" if name.endswith("/") else path.endswith(name)
+        for name in locked.read_text(encoding="utf-8").split()
+    )
 
 
-def unlink(self, missing_ok=False):
-    if _open_elsewhere(self):
-        raise PermissionError(errno.EACCES, "The process cannot access the file", str(self))
-    return _unlink(self, missing_ok=missing_ok)
+def _refused(path):
+    return PermissionError(errno.EACCES, "The process cannot access the file", os.fspath(path))
+
+
+def unlink(path, *, dir_fd=None):
+    if dir_fd is None and _open_elsewhere(path):
+        raise _refused(path)
+    return _unlink(path, dir_fd=dir_fd)
+
+
+def replace(source, target, **kwargs):
+    if _open_elsewhere(target):
+        raise _refused(target)
+    return _replace(source, target, **kwargs)
 
 
 def rmtree(path, ignore_errors=False, onerror=None, **kwargs):
-    if _open_elsewhere(path):
-        if ignore_errors:
-            return
-        raise PermissionError(errno.EACCES, "The process cannot access the file", str(path))
-    return _rmtree(path, ignore_errors=ignore_errors, onerror=onerror, **kwargs)
+    # What Windows does: each file removed but those open, and the folders that hold them.
+    if not any(_open_elsewhere(os.path.join(folder, name))
+               for folder, _, names in os.walk(path) for name in names) and not _open_elsewhere(path):
+        return _rmtree(path, ignore_errors=ignore_errors, onerror=onerror, **kwargs)
+    for folder, folders, names in os.walk(path, topdown=False):
+        for name in names:
+            try:
+                unlink(os.path.join(folder, name))
+            except OSError:
+                if not ignore_errors:
+                    raise
+        for name in folders:
+            try:
+                os.rmdir(os.path.join(folder, name))
+            except OSError:
+                if not ignore_errors:
+                    raise
+    try:
+        os.rmdir(path)
+    except OSError:
+        if not ignore_errors:
+            raise
 
 
-pathlib.Path.unlink = unlink
+os.unlink = os.remove = unlink
+os.replace = replace
 shutil.rmtree = rmtree
 """
 
@@ -533,7 +565,7 @@ def test_a_withdrawn_postmortems_page_the_system_will_not_remove_is_reported_and
         newline="\n",
     )
     (root / "locked").write_text(
-        f"{_page_path('incidents/pm-07.md')}\nsearch/index\n", encoding="utf-8", newline="\n"
+        f"{_page_path('incidents/pm-07.md')}\nsearch/index/\n", encoding="utf-8", newline="\n"
     )
     refused = build_site(root, dirty=True)
     assert refused.returncode == 0, refused.stderr
@@ -602,6 +634,89 @@ def test_a_dirty_build_after_one_stopped_part_way_has_the_whole_search_index(
     _clean_build(clean)
     assert _search_index(root / "site") == _search_index(clean / "site")
     assert index.read_bytes() == (clean / "site" / "search" / "search_index.json").read_bytes()
+
+
+def _locked(root: Path, *names: str) -> None:
+    """The files `names` (site addresses) are open in another program until `_locked(root)`."""
+    locked = root / "locked"
+    if names:
+        locked.write_text("\n".join(names) + "\n", encoding="utf-8", newline="\n")
+    else:
+        locked.unlink()
+
+
+def _withdrawn(root: Path, name: str) -> None:
+    drafted = root / "postmortems" / name
+    drafted.write_text(
+        drafted.read_text(encoding="utf-8").replace("status: published", "status: draft"),
+        "utf-8",
+        newline="\n",
+    )
+
+
+def test_a_page_a_clean_build_could_not_remove_is_reported_and_removed_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs empties the site folder for a clean build, passing over what the system refuses.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    root = _built_once(_hooked(tmp_path / "kb", "locking.py", LOCKING_HOOK))
+    address = _page_path("incidents/pm-07.md")
+    _withdrawn(root, "pm-07.md")
+    _locked(root, address)
+    clean = build_site(root)
+    assert clean.returncode == 0, clean.stderr
+    assert address in clean.stderr.replace(os.sep, "/")
+    assert "could not be removed" in clean.stderr
+    _locked(root)
+    again = build_site(root, dirty=True)
+    assert again.returncode == 0, again.stderr
+    assert not (root / "site" / address).exists()
+
+
+def test_a_page_of_the_sites_own_at_a_withdrawn_address_is_built_once_pmkbs_can_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    own = {"docs/incidents/pm-03.md": "# My own page\n\nUser text.\n"}
+    root = _built_once(_hooked(tmp_path / "kb", "locking.py", LOCKING_HOOK, files=own))
+    long_ago = time.time() - 3600  # older than the page pmkb wrote at its address
+    os.utime(root / "docs" / "incidents" / "pm-03.md", (long_ago, long_ago))
+    address = _page_path("incidents/pm-03.md")
+    (root / "postmortems" / "pm-03.md").unlink()
+    _locked(root, address)
+    refused = build_site(root, dirty=True)
+    assert refused.returncode == 0, refused.stderr
+    assert "could not be removed" in refused.stderr
+    _locked(root)
+    for _ in range(2):
+        again = build_site(root, dirty=True)
+        assert again.returncode == 0, again.stderr
+    assert "User text." in (root / "site" / address).read_text(encoding="utf-8")
+
+
+def test_a_search_index_the_system_would_not_replace_is_reported_and_made_whole_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An antivirus opens a file just written: on Windows, it cannot then be replaced.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
+    root = _built_once(_hooked(tmp_path / "kb", "locking.py", LOCKING_HOOK, files=about))
+    edited = root / "postmortems" / "pm-05.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8", newline="\n"
+    )
+    _locked(root, "search/search_index.json")
+    refused = build_site(root, dirty=True)
+    assert refused.returncode == 0, refused.stderr
+    assert "search_index.json could not be written" in refused.stderr
+    _locked(root)
+    again = build_site(root, dirty=True)
+    assert again.returncode == 0, again.stderr
+    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
+    shutil.rmtree(clean / ".cache", ignore_errors=True)
+    _clean_build(clean)
+    index = Path("search", "search_index.json")
+    assert (root / "site" / index).read_bytes() == (clean / "site" / index).read_bytes()
 
 
 def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_does(

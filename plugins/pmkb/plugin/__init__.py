@@ -704,18 +704,25 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
             self.own_files = {f.dest_uri for f in written if f.generated_by == "pmkb"}
         if self.dirty_serve or self.dirty_build:
             for file in written:
-                if file.generated_by != "pmkb" and file.dest_uri in self.own_files_served:
-                    # A file of the site's own at the address of a page pmkb made last time (a
-                    # postmortem deleted that took it): newer, pmkb's output would hide it from
-                    # MkDocs' test of what changed, and its title would be taken for the file's.
-                    left_behind.removed(Path(file.abs_dest_path))
+                # A file of the site's own at the address of a page pmkb made last time (a
+                # postmortem deleted that took it): newer, pmkb's output would hide it from
+                # MkDocs' test of what changed, and its title would be taken for the file's.
+                if (
+                    file.generated_by != "pmkb"
+                    and file.dest_uri in self.own_files_served
+                    and not left_behind.removed(Path(file.abs_dest_path))
+                ):
+                    self.own_files.add(file.dest_uri)  # for the next build to remove
+        if self.dirty_serve or not self.serving:
             # Before the build writes: another plugin may write a file at such an address once
             # the site is built (mkdocs-redirects, a page at a renamed postmortem's old address).
+            # A clean build's site folder was emptied, but for what the system would not remove.
             # What could not be removed stays pmkb's, for the next build to remove.
             site_dir = Path(config.site_dir)
             self.own_files |= left_behind.taken_out(
                 site_dir, self.own_files_served - self.site_files
             )
+        if self.dirty_serve or self.dirty_build:
             built = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
             pages = files.documentation_pages(inclusion=built)
             self.served_pages = [f.page.url if f.page is not None else f.url for f in pages]
@@ -854,6 +861,14 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.idle is not None:
             self.idle.cancel()
         self._index_written()  # one writer of the index at a time
+        if not self.serving and not self.dirty_build and self.settings is not None:
+            cache_dir = self.settings.cache_dir
+            if cache_dir is not None:
+                # What of pmkb's the builds before left: a file MkDocs could not remove as it
+                # empties the site folder is still there (and a withdrawn postmortem with it).
+                self.own_files_served = left_behind.made_before(
+                    cache_dir, Path(config.site_dir)
+                ).own
         if self.dirty_build:
             # As the build before left the site, before this one writes over it.
             site_dir = Path(config.site_dir)
@@ -913,16 +928,19 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
     # the site holds is kept for the next --dirty build.
     @event_priority(-100)
     def _dirty_search_index_mended(self, *, config: MkDocsConfig) -> None:
+        whole = True
         if (self.dirty_serve or self.dirty_build) and self.served_pages is not None:
             index = Path(config.site_dir) / "search" / "search_index.json"
             built, self.built_pages = self.built_pages, {}
-            self.search_entries_served = dirty_search.mended(
+            self.search_entries_served, whole = dirty_search.mended(
                 index, self.served_pages, built, self.search_entries_served
             )
         if not self.serving:
             # Once the site is whole, its search index too: what the next --dirty build builds on.
+            # (Not whole: the next --dirty build builds every page again.)
             titles = {**self.titles, **self.made_titles} if self.dirty_build else self.made_titles
-            self._site_files_kept(config, self.own_files, titles)
+            ended = None if whole else self.titles_ended
+            self._site_files_kept(config, self.own_files, titles, ended)
 
     # After every other plugin's on_post_build too (the "last" of MkDocs' convention is -100):
     # the wait for the idle collection counts from the build's end, not from within it, where

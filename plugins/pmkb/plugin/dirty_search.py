@@ -21,22 +21,28 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mkdocs.plugins import get_plugin_logger
+
 from ..kept import write_whole
+
+log = get_plugin_logger(__name__)
 
 Entry = dict[str, Any]
 
 
 def mended(
     path: Path, pages: Sequence[str], built: Mapping[str, bool], previous: list[Entry] | None
-) -> list[Entry] | None:
+) -> tuple[list[Entry] | None, bool]:
     """Rewrite the search index at `path`, written by a build of the pages `built` (URLs, each
     with whether the search indexes it: a page excluded has no entries this build, and Material
     keeps its old ones) of a site of `pages` (in the order MkDocs builds them), given the entries
     the previous build's index ended with (None: this is the first build); return the entries it
-    now holds. An index of another shape is left alone (None)."""
+    should hold, and whether it does: it may not be written (on Windows, while another program,
+    an antivirus say, has it open), which is a warning. An index of another shape is left alone
+    (None)."""
     found = _read(path)
     if found is None:
-        return None
+        return None, True
     data, docs = found
     # A page's entries come one after another, and this build's after any kept from the
     # previous one: a page's last run of entries is its newest.
@@ -60,8 +66,14 @@ def mended(
     if kept != docs:
         data["docs"] = kept
         # As Material writes it; whole or not at all, should the build be stopped here.
-        write_whole(path, json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
-    return kept
+        text = json.dumps(data, separators=(",", ":"), default=str).encode("utf-8")
+        if not write_whole(path, text):
+            log.warning(
+                f"{path} could not be written: the search finds only the pages this build built; "
+                "the next build indexes every page again"
+            )
+            return kept, False
+    return kept, True
 
 
 def previous_entries(path: Path) -> list[Entry] | None:
