@@ -347,15 +347,22 @@ def test_an_entry_read_from_a_pack_older_than_a_week_is_written_again_and_a_rece
     assert _frames(newest.read_bytes()) == entries[:1]  # kept by the clean-up a week more
 
 
+def _in_small_packs(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[bytes], float]:
+    """The project `root` built into site-clean, its entries then each in a pack of its own made
+    two hours before (a second apart): the cache folder, the entries, and when."""
+    folder, entries = _taken_apart(root, "site-clean", monkeypatch)
+    hours_ago = time.time() - 2 * 3600
+    for n, entry in enumerate(entries):
+        _pack_made(folder, hours_ago - n, [entry])
+    return folder, entries, hours_ago
+
+
 def test_the_daily_clean_up_makes_one_pack_of_the_small_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every build after a build writes a small pack: each is a file to open.
     root = _project(tmp_path)
-    folder, entries = _taken_apart(root, "site-clean", monkeypatch)
-    hours_ago = time.time() - 2 * 3600
-    for n, entry in enumerate(entries):
-        _pack_made(folder, hours_ago - n, [entry])
+    folder, entries, hours_ago = _in_small_packs(root, monkeypatch)
     # Read from more packs than a build keeps open at once.
     monkeypatch.setattr(conversion_cache, "OPEN_PACKS", 2)
     _no_finished_pages(root)
@@ -379,10 +386,7 @@ def test_a_clean_up_under_way_in_another_build_is_left_to_it(
 ) -> None:
     # Two at once each merged the same packs, and the second wrote a pack of what it found left.
     root = _project(tmp_path)
-    folder, entries = _taken_apart(root, "site-clean", monkeypatch)
-    hours_ago = time.time() - 2 * 3600
-    for n, entry in enumerate(entries):
-        _pack_made(folder, hours_ago - n, [entry])
+    folder, entries, hours_ago = _in_small_packs(root, monkeypatch)
     day_ago = time.time() - 25 * 3600
     os.utime(folder / ".cleaned", (day_ago, day_ago))
     claim = folder / ".cleaning"

@@ -581,6 +581,25 @@ def test_a_withdrawn_postmortems_page_the_system_will_not_remove_is_reported_and
     assert not page.exists() and not faceted.exists()
 
 
+def _built_and_edited(tmp_path: Path, hook: str, code: str) -> Path:
+    """The project of `_postmortems()` with a page of the site's own and the hook `code`, built,
+    then one postmortem's body edited."""
+    about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
+    root = _built_once(_hooked(tmp_path / "kb", hook, code, files=about))
+    edited = root / "postmortems" / "pm-05.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8", newline="\n"
+    )
+    return root
+
+
+def _built_clean_beside(root: Path, tmp_path: Path) -> Path:
+    """The site a clean build of `root`'s sources makes, in a copy with no cache."""
+    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
+    shutil.rmtree(clean / ".cache", ignore_errors=True)
+    return _clean_build(clean)
+
+
 # Stops the build as a kill or Ctrl-C would, at the named moment: once the theme's search
 # plugin has written its index, before pmkb mends it; or before that index is written.
 STOPPING_HOOK = """
@@ -612,12 +631,7 @@ def test_a_dirty_build_after_one_stopped_part_way_has_the_whole_search_index(
     # The index a stopped build leaves holds only what it built, or part of a file: the next
     # --dirty build cannot take it for the whole site's.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
-    root = _built_once(_hooked(tmp_path / "kb", "stopping.py", STOPPING_HOOK, files=about))
-    edited = root / "postmortems" / "pm-05.md"
-    edited.write_text(
-        edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8", newline="\n"
-    )
+    root = _built_and_edited(tmp_path, "stopping.py", STOPPING_HOOK)
     index = root / "site" / "search" / "search_index.json"
     if stopped == "torn":
         whole = index.read_bytes()
@@ -629,11 +643,9 @@ def test_a_dirty_build_after_one_stopped_part_way_has_the_whole_search_index(
         assert killed.returncode == 137, killed.stderr
     dirty = build_site(root, dirty=True)
     assert dirty.returncode == 0, dirty.stderr
-    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
-    shutil.rmtree(clean / ".cache", ignore_errors=True)
-    _clean_build(clean)
-    assert _search_index(root / "site") == _search_index(clean / "site")
-    assert index.read_bytes() == (clean / "site" / "search" / "search_index.json").read_bytes()
+    clean = _built_clean_beside(root, tmp_path)
+    assert _search_index(root / "site") == _search_index(clean)
+    assert index.read_bytes() == (clean / "search" / "search_index.json").read_bytes()
 
 
 def _locked(root: Path, *names: str) -> None:
@@ -699,12 +711,7 @@ def test_a_search_index_the_system_would_not_replace_is_reported_and_made_whole_
 ) -> None:
     # An antivirus opens a file just written: on Windows, it cannot then be replaced.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    about = {"docs/about.md": "# About\n\nHow we write postmortems, and why.\n"}
-    root = _built_once(_hooked(tmp_path / "kb", "locking.py", LOCKING_HOOK, files=about))
-    edited = root / "postmortems" / "pm-05.md"
-    edited.write_text(
-        edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8", newline="\n"
-    )
+    root = _built_and_edited(tmp_path, "locking.py", LOCKING_HOOK)
     _locked(root, "search/search_index.json")
     refused = build_site(root, dirty=True)
     assert refused.returncode == 0, refused.stderr
@@ -712,11 +719,9 @@ def test_a_search_index_the_system_would_not_replace_is_reported_and_made_whole_
     _locked(root)
     again = build_site(root, dirty=True)
     assert again.returncode == 0, again.stderr
-    clean = shutil.copytree(root, tmp_path / "clean", ignore=shutil.ignore_patterns("site"))
-    shutil.rmtree(clean / ".cache", ignore_errors=True)
-    _clean_build(clean)
     index = Path("search", "search_index.json")
-    assert (root / "site" / index).read_bytes() == (clean / "site" / index).read_bytes()
+    clean = _built_clean_beside(root, tmp_path)
+    assert (root / "site" / index).read_bytes() == (clean / index).read_bytes()
 
 
 def test_the_list_of_a_site_folder_not_built_for_weeks_stays_while_the_folder_does(
