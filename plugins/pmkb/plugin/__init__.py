@@ -861,31 +861,29 @@ class PmkbPlugin(BasePlugin[PmkbConfig]):  # type: ignore[no-untyped-call]
         if self.idle is not None:
             self.idle.cancel()
         self._index_written()  # one writer of the index at a time
-        if not self.serving and not self.dirty_build and self.settings is not None:
-            cache_dir = self.settings.cache_dir
-            if cache_dir is not None:
-                # What of pmkb's the builds before left: a file MkDocs could not remove as it
-                # empties the site folder is still there (and a withdrawn postmortem with it).
-                self.own_files_served = left_behind.made_before(
-                    cache_dir, Path(config.site_dir)
-                ).own
+        if self.serving:
+            return
+        # What the builds before left of pmkb's in the site: a --dirty build writes over it, and
+        # a file MkDocs could not remove as it empties the folder for a clean build is still
+        # there (a withdrawn postmortem with it).
+        site_dir = Path(config.site_dir)
+        settings = self.settings
+        cache_dir = None if settings is None else settings.cache_dir
+        made = None if cache_dir is None else left_behind.made_before(cache_dir, site_dir)
+        self.own_files_served = set() if made is None else made.own
         if self.dirty_build:
-            # As the build before left the site, before this one writes over it.
-            site_dir = Path(config.site_dir)
             index = site_dir / "search" / "search_index.json"
             self.search_entries_served = dirty_search.previous_entries(index)
             # An index there and unreadable (cut short): the site's pages are all indexed again.
             self.index_all = self.search_entries_served is None and index.exists()
-            self.own_files_served, self.titles = set(), {}
-            if self.settings is not None and self.settings.cache_dir is not None:
-                made = left_behind.made_before(self.settings.cache_dir, site_dir)
-                self.own_files_served, self.titles = made.own, made.titles
-                self.titles_ended = made.ended
+            self.titles = {}
+            if made is not None:
+                self.titles, self.titles_ended = made.titles, made.ended
                 if not made.indexed:
                     # The build before stopped part way: the search index in the site is not
                     # the whole site's, and every page is built again for the theme to index.
                     self.search_entries_served, self.index_all = None, True
-                if made.faceted and not self.settings.faceted_search:
+                if made.faceted and settings is not None and not settings.faceted_search:
                     # The faceted search is no longer the site's (its option changed): nor its
                     # files, which hold every page it indexed (a postmortem withdrawn since).
                     folder = site_dir / search_index.INDEX_FOLDER
